@@ -1,0 +1,51 @@
+/**
+ * Ordered schema migrations, tracked with `PRAGMA user_version`. A shipped migration never changes:
+ * tests/unit/db/migrations.test.ts pins each one's SQL by hash. Add a new one at the end instead.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'plans and run results',
+    sql: `
+      CREATE TABLE plans (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        model TEXT NOT NULL,
+        technique_count INTEGER NOT NULL,
+        plan_json TEXT NOT NULL CHECK (json_valid(plan_json)),
+        revision INTEGER NOT NULL DEFAULT 1 CHECK (revision >= 1),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX plans_name ON plans (name COLLATE NOCASE);
+      CREATE INDEX plans_updated ON plans (updated_at DESC);
+      CREATE TABLE run_results (
+        id TEXT PRIMARY KEY,
+        plan_id TEXT NOT NULL REFERENCES plans (id) ON DELETE CASCADE,
+        technique TEXT NOT NULL,
+        result_json TEXT NOT NULL CHECK (json_valid(result_json)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX run_results_plan ON run_results (plan_id, created_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'app metadata',
+    sql: `
+      CREATE TABLE app_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

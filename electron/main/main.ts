@@ -1,0 +1,126 @@
+/**
+ * The Electron main process: the only file that imports Electron's runtime API.
+ * Serves the renderer from app://tuneplan (never file://), locks navigation, window.open and
+ * permissions, and registers the contract over IPC.
+ */
+import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell } from 'electron';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DATABASE_FILE, openDatabase } from '../../db/open';
+import { CONTENT_SECURITY_POLICY } from '../../shared/security';
+import { APP_VERSION } from '../services/app-version';
+import { createDispatch, createHandlers } from '../services/create-handlers';
+import { registerIpc } from './ipc';
+import { APP_ENTRY, APP_SCHEME, isAppUrl, isSafeExternalUrl, resolveAppRequest } from './url-guards';
+import { webPreferences } from './web-preferences';
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
+
+const here = __dirname;
+const rendererRoot = process.env.TUNEPLAN_RENDERER_DIR ?? path.resolve(here, '../renderer');
+const preloadPath = path.resolve(here, 'preload.cjs');
+
+// Browser mode and desktop share the data folder; TUNEPLAN_DATA_DIR overrides both.
+if (process.env.TUNEPLAN_DATA_DIR) app.setPath('userData', path.resolve(process.env.TUNEPLAN_DATA_DIR));
+
+function nativeBinding(): string | undefined {
+  if (process.env.TUNEPLAN_NATIVE_BINDING) return process.env.TUNEPLAN_NATIVE_BINDING;
+  if (app.isPackaged) return path.join(process.resourcesPath, 'native', 'better_sqlite3.node');
+  return undefined;
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'Tuneplan',
+    show: false,
+    webPreferences: webPreferences(preloadPath),
+  });
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(APP_ENTRY);
+  return win;
+}
+
+function lockDown(): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!isAppUrl(url)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!isAppUrl(url)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isSafeExternalUrl(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+}
+
+function registerAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveAppRequest(request.url, rendererRoot);
+    if (!file) return new Response('Not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(response.headers);
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
+
+function buildMenu(): void {
+  // Plan shortcuts (Ctrl/Cmd+S, Ctrl/Cmd+N) are handled in the renderer, so they work in browser mode too.
+  const template: Electron.MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+async function start(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  await app.whenReady();
+  lockDown();
+  registerAppProtocol();
+  const dataDir = app.getPath('userData');
+  const databasePath = path.join(dataDir, DATABASE_FILE);
+  const binding = nativeBinding();
+  const db = openDatabase({ file: databasePath, ...(binding ? { nativeBinding: binding } : {}) });
+  const handlers = createHandlers({
+    db,
+    appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'desktop', dataDir, databasePath },
+  });
+  registerIpc(ipcMain, createDispatch(handlers));
+  let main: BrowserWindow | undefined = createWindow();
+  buildMenu();
+  app.on('second-instance', () => {
+    if (main?.isMinimized()) main.restore();
+    main?.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) main = createWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => db.close());
+}
+
+start().catch((error: unknown) => {
+  console.error(`Tuneplan could not start: ${(error as Error).message}`);
+  app.exit(1);
+});

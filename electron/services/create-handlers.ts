@@ -1,0 +1,78 @@
+/**
+ * The contract's implementation over db/. Transports (IPC, HTTP, tests) call `dispatch`, which
+ * validates input, runs the handler and always answers a Result — it never throws.
+ * Imports no `electron`: it runs in plain Node for browser mode and tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { isChannel, type Channel } from '../../shared/channels';
+import { contract, type AppInfo, type OutputOf, type ParsedInputOf } from '../../shared/contract';
+import { PlanSchema } from '../../shared/domain/plan';
+import { RunResultSchema } from '../../shared/domain/run-result';
+import { AppFailure, fail, ok, validationFailure, type Result } from '../../shared/result';
+import { schemaVersion, type Db } from '../../db/open';
+import { createPlansRepo } from '../../db/plans-repo';
+import { createRunsRepo } from '../../db/runs-repo';
+
+export interface HandlerDeps {
+  db: Db;
+  appInfo: Omit<AppInfo, 'schemaVersion'>;
+  now?: () => Date;
+  newId?: () => string;
+  log?: (message: string) => void;
+}
+
+export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => OutputOf<C> };
+export type Dispatch = (channel: string, input: unknown) => Promise<Result<unknown>>;
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const newId = deps.newId ?? randomUUID;
+  const plans = createPlansRepo(deps.db, (json) => PlanSchema.parse(json));
+  // Runs are recorded from a later issue's UI; the repository exists so the schema is exercised.
+  createRunsRepo(deps.db, (json) => RunResultSchema.parse(json));
+
+  return {
+    'app:info': () => ({ ...deps.appInfo, schemaVersion: schemaVersion(deps.db) }),
+    'plans:list': (input) => plans.list(input),
+    'plans:get': ({ id }) => plans.get(id),
+    'plans:save': ({ id, revision, plan }) => {
+      if (id === undefined) return plans.create(newId(), plan, now());
+      return plans.update(id, revision ?? 0, plan, now());
+    },
+    'plans:delete': ({ id }) => {
+      plans.delete(id);
+      return { id };
+    },
+  };
+}
+
+/** Wraps handlers with validation and error mapping; the single entry point for every transport. */
+export function createDispatch(handlers: Handlers, log: (message: string) => void = console.error): Dispatch {
+  return async (channel, rawInput) => {
+    if (!isChannel(channel)) return fail('UNKNOWN_CHANNEL', `There is no "${String(channel).slice(0, 60)}" operation.`);
+    const spec = contract[channel];
+    const parsed = spec.input.safeParse(rawInput);
+    if (!parsed.success) return validationFailure(parsed.error);
+    try {
+      const handler = handlers[channel] as (input: unknown) => unknown;
+      const output = await handler(parsed.data);
+      return ok(output);
+    } catch (error) {
+      return errorToResult(error, log);
+    }
+  };
+}
+
+export function errorToResult(error: unknown, log: (message: string) => void): Result<never> {
+  if (error instanceof AppFailure) return fail(error.code, error.message, error.details);
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_READONLY_DBMOVED') {
+    return fail('READ_ONLY', 'The data folder is read-only, so nothing was saved. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.');
+  }
+  if (code === 'SQLITE_FULL') return fail('STORAGE', 'The disk is full, so nothing was saved. Free some space and try again.');
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    return fail('STORAGE', `The database could not complete the operation (${code}). Your saved data was not changed.`);
+  }
+  log(`Tuneplan internal error: ${(error as Error)?.stack ?? String(error)}`);
+  return fail('INTERNAL', 'Something went wrong inside Tuneplan; nothing was changed. Details were written to the log.');
+}

@@ -1,0 +1,44 @@
+/**
+ * Browser mode entry: `node build/out/web/main.mjs [--port N] [--static DIR]`.
+ * Prints exactly one line with the URL and its per-launch token.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DATABASE_FILE, openDatabase } from '../../db/open';
+import { APP_VERSION } from '../services/app-version';
+import { createDispatch, createHandlers } from '../services/create-handlers';
+import { resolveDataDir } from '../services/data-dir';
+import { parseArgs } from './args';
+import { startWebServer } from './server';
+
+async function main(): Promise<void> {
+  const { port, staticDir } = parseArgs(process.argv.slice(2));
+  const dataDir = resolveDataDir();
+  const databasePath = path.join(dataDir, DATABASE_FILE);
+  const db = openDatabase({ file: databasePath });
+  const handlers = createHandlers({ db, appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'browser', dataDir, databasePath } });
+  const token = randomBytes(32).toString('base64url');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const server = await startWebServer({
+    dispatch: createDispatch(handlers),
+    token,
+    port,
+    staticDir: staticDir ?? path.resolve(here, '../renderer'),
+    log: (m) => console.error(m),
+  });
+  console.log(`Tuneplan running at ${server.url}/#token=${token}`);
+  const stop = () => {
+    void server.close().then(() => {
+      db.close();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`Tuneplan could not start browser mode: ${(error as Error).message}`);
+  process.exit(1);
+});

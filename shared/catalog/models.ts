@@ -1,0 +1,90 @@
+/**
+ * Built-in model architectures, loaded from shared/catalog/data/models.json (copied from the
+ * project's reference catalog; each entry cites the config.json it was read from and when).
+ */
+import raw from './data/models.json';
+import type { ModelSpec } from '../domain/model-spec';
+
+interface RawModel {
+  name: string;
+  hf_id: string;
+  family: string;
+  model_type: string;
+  hidden_size: number;
+  intermediate_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  head_dim: number;
+  vocab_size: number;
+  max_position_embeddings: number;
+  tie_word_embeddings: boolean;
+  attention_bias?: boolean;
+  lm_head_bias?: boolean;
+  norm: string;
+  fused_qkv: boolean;
+  fused_gate_up: boolean;
+  lora_target_modules: string[];
+  moe: { num_local_experts: number; num_experts_per_tok: number } | null;
+  params: { computed_total: number; computed_active?: number; published: string };
+  source: { url: string; verified_via?: string[] };
+  verified: boolean;
+}
+
+export interface CatalogModel {
+  id: string;
+  spec: ModelSpec;
+  family: string;
+  /** The count the catalog's compiler computed from the config, for cross-checking ours. */
+  publishedParams: string;
+  catalogComputedTotal: number;
+  source: { url: string; verifiedVia: string[]; compiled: string };
+}
+
+function linearBias(m: RawModel): ModelSpec['linearBias'] {
+  if (m.model_type === 'qwen2') return 'qkv'; // Qwen2: q/k/v have bias, o and MLP do not
+  if (m.model_type === 'phi3small') return 'all'; // every nn.Linear keeps its default bias
+  if (m.attention_bias) return 'attention'; // PhiMoE: q, k, v, o
+  return 'none';
+}
+
+function toSpec(m: RawModel): ModelSpec {
+  const modelType = (['llama', 'mistral', 'mixtral', 'phi3', 'phi3small', 'phimoe', 'qwen2', 'gemma2'] as const).find((t) => t === m.model_type) ?? 'generic';
+  return {
+    name: m.name,
+    hfId: m.hf_id,
+    modelType,
+    hiddenSize: m.hidden_size,
+    intermediateSize: m.intermediate_size,
+    numLayers: m.num_hidden_layers,
+    numHeads: m.num_attention_heads,
+    numKvHeads: m.num_key_value_heads,
+    headDim: m.head_dim,
+    vocabSize: m.vocab_size,
+    maxPositionEmbeddings: m.max_position_embeddings,
+    tieWordEmbeddings: m.tie_word_embeddings,
+    linearBias: linearBias(m),
+    lmHeadBias: m.lm_head_bias === true,
+    norm: /layernorm/i.test(m.norm) ? 'layernorm' : 'rmsnorm',
+    normsPerLayer: m.model_type === 'gemma2' ? 4 : 2,
+    fusedQkv: m.fused_qkv,
+    fusedGateUp: m.fused_gate_up,
+    moe: m.moe ? { numExperts: m.moe.num_local_experts, topK: m.moe.num_experts_per_tok } : null,
+  };
+}
+
+const models = (raw as unknown as { models: RawModel[]; compiled: string }).models;
+const compiled = (raw as unknown as { compiled: string }).compiled;
+
+export const CATALOG_MODELS: readonly CatalogModel[] = models.map((m) => ({
+  id: m.name,
+  spec: toSpec(m),
+  family: m.family,
+  publishedParams: m.params.published,
+  catalogComputedTotal: m.params.computed_total,
+  source: { url: m.source.url, verifiedVia: m.source.verified_via ?? [], compiled },
+}));
+
+export function findCatalogModel(id: string): CatalogModel | undefined {
+  return CATALOG_MODELS.find((m) => m.id === id);
+}

@@ -1,0 +1,76 @@
+/**
+ * The one contract: channel → input and output schemas. Every transport (Electron IPC, local HTTP,
+ * the in-memory fake) validates against these, and types are inferred from them, never written twice.
+ */
+import { z } from 'zod';
+import type { Channel } from './channels';
+import { PlanSchema } from './domain/plan';
+import { IdSchema } from './ids';
+
+export const SavedPlanSchema = z.object({
+  id: IdSchema,
+  revision: z.number().int().min(1),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  plan: PlanSchema,
+});
+export type SavedPlan = z.infer<typeof SavedPlanSchema>;
+
+export const PlanSummarySchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  model: z.string(),
+  techniqueCount: z.number().int(),
+  revision: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type PlanSummary = z.infer<typeof PlanSummarySchema>;
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  mode: z.enum(['desktop', 'browser', 'test']),
+  dataDir: z.string(),
+  databasePath: z.string(),
+  schemaVersion: z.number().int(),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+export const contract = {
+  'app:info': { input: z.object({}).strict().prefault({}), output: AppInfoSchema },
+  'plans:list': {
+    input: z
+      .object({
+        query: z.string().max(200, 'search text must be at most 200 characters').default(''),
+        sort: z.enum(['updated', 'name']).default('updated'),
+        limit: z.number().int().min(1).max(100_000).default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    output: z.array(PlanSummarySchema),
+  },
+  'plans:get': { input: z.object({ id: IdSchema }).strict(), output: SavedPlanSchema },
+  'plans:save': {
+    input: z
+      .object({
+        /** Absent: create. Present: update, and `revision` must be the one the caller loaded. */
+        id: IdSchema.optional(),
+        revision: z.number().int().min(1).optional(),
+        plan: PlanSchema,
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (v.id && v.revision === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['revision'], message: 'is required when updating (the revision you loaded)' });
+        }
+      }),
+    output: SavedPlanSchema,
+  },
+  'plans:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
+} as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>;
+
+export type Contract = typeof contract;
+export type InputOf<C extends Channel> = z.input<Contract[C]['input']>;
+export type ParsedInputOf<C extends Channel> = z.output<Contract[C]['input']>;
+export type OutputOf<C extends Channel> = z.output<Contract[C]['output']>;

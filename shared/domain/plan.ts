@@ -1,0 +1,167 @@
+/**
+ * The plan: what the user wants to fine-tune, how, and on what. This schema is both what the
+ * database stores and the JSON export format, so every field has a default and a bound.
+ */
+import { z } from 'zod';
+import { ModelSpecSchema } from './model-spec';
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+const num = (min: number, max: number, what = '') =>
+  z
+    .number({ message: 'must be a number' })
+    .finite('must be a finite number')
+    .min(min, `must be at least ${min}${what}`)
+    .max(max, `must be at most ${max}${what}`);
+const int = (min: number, max: number, what = '') => num(min, max, what).int('must be a whole number');
+
+export const ModelRefSchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('catalog'), id: z.string().min(1, 'pick a model').max(200) }),
+  z.object({ source: z.literal('custom'), spec: ModelSpecSchema }),
+]);
+export type ModelRef = z.infer<typeof ModelRefSchema>;
+
+export const TECHNIQUE_KINDS = [
+  'full',
+  'lora',
+  'qlora',
+  'dora',
+  'ia3',
+  'prompt_tuning',
+  'prefix_tuning',
+  'p_tuning',
+  'vera',
+  'loha',
+  'lora_fa',
+  'ln_tuning',
+] as const;
+export type TechniqueKind = (typeof TECHNIQUE_KINDS)[number];
+
+export const LORA_TARGETS = ['all-linear', 'attention', 'qv', 'mlp', 'custom'] as const;
+
+export const TechniqueSchema = z
+  .object({
+    kind: z.enum(TECHNIQUE_KINDS),
+    /** LoRA family (lora, qlora, dora, vera, loha, lora_fa). */
+    rank: int(1, 65_536).default(16),
+    alpha: num(0, 1_000_000).default(32),
+    dropout: num(0, 0.95).default(0.05),
+    targets: z.enum(LORA_TARGETS).default('all-linear'),
+    /** Module names for `targets: custom` (PEFT matches by suffix: `q_proj`, `qkv_proj`, ...). */
+    customModules: z.array(z.string().trim().min(1).max(100)).max(64).default([]),
+    /** QLoRA base quantization. */
+    quantType: z.enum(['nf4', 'fp4', 'int8']).default('nf4'),
+    doubleQuant: z.boolean().default(true),
+    /** Prompt / prefix / p-tuning. */
+    virtualTokens: int(1, 100_000).default(20),
+    /** Full fine-tuning with frozen input embeddings and output head. */
+    freezeEmbeddings: z.boolean().default(false),
+  })
+  .superRefine((t, ctx) => {
+    if (t.targets === 'custom' && t.customModules.length === 0 && ['lora', 'qlora', 'dora', 'vera', 'loha', 'lora_fa'].includes(t.kind)) {
+      ctx.addIssue({ code: 'custom', path: ['customModules'], message: 'list at least one module name, or pick a preset target' });
+    }
+  });
+export type Technique = z.infer<typeof TechniqueSchema>;
+export type TechniqueInput = z.input<typeof TechniqueSchema>;
+
+export const PRECISIONS = ['pure_bf16', 'mixed', 'fp32', 'pure_fp16'] as const;
+export const OPTIMIZERS = ['adamw', 'adamw_8bit', 'paged_adamw', 'paged_adamw_8bit', 'adafactor', 'sgd_momentum', 'lion'] as const;
+
+export const TrainingSchema = z.object({
+  precision: z.enum(PRECISIONS).default('pure_bf16'),
+  optimizer: z.enum(OPTIMIZERS).default('adamw'),
+  microBatch: int(1, 65_536).default(4),
+  gradAccum: int(1, 65_536).default(1),
+  seqLen: int(1, 10_000_000, ' tokens').default(2048),
+  packing: z.boolean().default(false),
+  gradientCheckpointing: z.boolean().default(false),
+  attention: z.enum(['sdpa', 'eager']).default('sdpa'),
+  lossKernel: z.enum(['standard', 'chunked']).default('standard'),
+  epochs: num(0.01, 10_000).default(3),
+  learningRate: num(0, 10).default(2e-4),
+});
+export type Training = z.infer<typeof TrainingSchema>;
+
+export const DataSchema = z.object({
+  mode: z.enum(['examples', 'tokens']).default('examples'),
+  examples: int(1, 1e12).default(10_000),
+  meanTokensPerExample: num(1, 10_000_000, ' tokens').default(512),
+  totalTokens: num(1, 1e15, ' tokens').default(5_000_000),
+});
+export type Data = z.infer<typeof DataSchema>;
+
+export const STRATEGIES = ['ddp', 'zero1', 'zero2', 'zero3', 'fsdp_full', 'fsdp_grad_op'] as const;
+export const DistributionSchema = z
+  .object({
+    gpusPerNode: int(1, 1024).default(1),
+    nodes: int(1, 100_000).default(1),
+    strategy: z.enum(STRATEGIES).default('ddp'),
+    offloadOptimizer: z.enum(['none', 'cpu', 'nvme']).default('none'),
+    offloadParams: z.enum(['none', 'cpu', 'nvme']).default('none'),
+  })
+  .superRefine((d, ctx) => {
+    if (d.offloadParams !== 'none' && d.strategy !== 'zero3' && d.strategy !== 'fsdp_full') {
+      ctx.addIssue({ code: 'custom', path: ['offloadParams'], message: 'parameter offload needs ZeRO-3 or FSDP full shard' });
+    }
+    if (d.offloadOptimizer !== 'none' && d.strategy === 'ddp') {
+      ctx.addIssue({ code: 'custom', path: ['offloadOptimizer'], message: 'optimizer offload needs a ZeRO stage or FSDP (pick one under strategy)' });
+    }
+    if (d.offloadOptimizer === 'nvme' && d.strategy !== 'zero3') {
+      ctx.addIssue({ code: 'custom', path: ['offloadOptimizer'], message: 'NVMe offload needs ZeRO-3 (ZeRO-Infinity)' });
+    }
+  });
+export type Distribution = z.infer<typeof DistributionSchema>;
+
+export const GpuRefSchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('catalog'), id: z.string().min(1).max(100) }),
+  z.object({
+    source: z.literal('custom'),
+    name: z.string().trim().min(1).max(100),
+    memoryGiB: num(0.5, 100_000, ' GiB'),
+    bf16Tflops: num(0.01, 1_000_000, ' TFLOPS'),
+    bandwidthGBs: num(1, 1_000_000, ' GB/s'),
+  }),
+]);
+export type GpuRef = z.infer<typeof GpuRefSchema>;
+
+export const HardwareSchema = z.object({
+  gpu: GpuRefSchema.default({ source: 'catalog', id: 'a100-80gb-sxm' }),
+  /** Model FLOPs utilisation 0..1; null = the estimator's default for this technique and GPU (shown). */
+  mfu: num(0.001, 1).nullable().default(null),
+  headroomPct: num(0, 90, ' %').default(10),
+});
+export type Hardware = z.infer<typeof HardwareSchema>;
+
+export const PricingSchema = z.object({
+  mode: z.enum(['platform', 'service']).default('platform'),
+  /** Own GPUs / cloud: USD per GPU-hour; null = taken from the VM SKU, or unknown. */
+  usdPerGpuHour: num(0, 100_000, ' USD').nullable().default(null),
+  /** A SKU from the price catalog (`provider:sku`); its hourly price covers all its GPUs. */
+  vmSku: z.string().max(200).nullable().default(null),
+  /** Model as a service: unknown prices stay null and are flagged, never invented. */
+  serviceUsdPer1kTokens: num(0, 100_000, ' USD').nullable().default(null),
+  serviceHostingUsdPerHour: num(0, 100_000, ' USD').nullable().default(null),
+  serviceHostingHours: num(0, 1_000_000, ' h').default(0),
+});
+export type Pricing = z.infer<typeof PricingSchema>;
+
+export const PlanSchema = z.object({
+  schemaVersion: z.literal(PLAN_SCHEMA_VERSION).default(PLAN_SCHEMA_VERSION),
+  name: z.string({ message: 'must be text' }).trim().min(1, 'give the plan a name').max(200, 'must be at most 200 characters'),
+  notes: z.string().max(20_000, 'must be at most 20,000 characters').default(''),
+  model: ModelRefSchema,
+  techniques: z.array(TechniqueSchema).min(1, 'pick at least one technique').max(16, 'compare at most 16 techniques').prefault([{ kind: 'lora' }]),
+  training: TrainingSchema.prefault({}),
+  data: DataSchema.prefault({}),
+  distribution: DistributionSchema.prefault({}),
+  hardware: HardwareSchema.prefault({}),
+  pricing: PricingSchema.prefault({}),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+export type PlanInput = z.input<typeof PlanSchema>;
+
+/** A human label for a plan's model, for lists. */
+export function modelLabel(ref: ModelRef): string {
+  return ref.source === 'catalog' ? ref.id : ref.spec.name;
+}

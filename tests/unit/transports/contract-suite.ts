@@ -1,0 +1,95 @@
+/**
+ * One contract suite, run against every transport (the HTTP server over a real SQLite file, and
+ * the in-memory fake) so they cannot drift apart.
+ */
+import { describe, expect, it } from 'vitest';
+import type { TuneplanApi } from '../../../renderer/api/client';
+import { samplePlan } from '../../helpers/plans';
+
+export function contractSuite(name: string, make: () => Promise<{ api: TuneplanApi; close: () => Promise<void> | void }>): void {
+  const withApi = (fn: (api: TuneplanApi) => Promise<void>) => async () => {
+    const { api, close } = await make();
+    try {
+      await fn(api);
+    } finally {
+      await close();
+    }
+  };
+
+  describe(`contract over ${name}`, () => {
+    it('app:info says who and where', withApi(async (api) => {
+      const info = await api.invoke('app:info', {});
+      expect(info.ok).toBe(true);
+      if (info.ok) expect(info.data.name).toBe('Tuneplan');
+    }));
+
+    it('saves, lists, gets, updates and deletes a plan', withApi(async (api) => {
+      const created = await api.invoke('plans:save', { plan: samplePlan({ name: 'First' }) });
+      if (!created.ok) throw new Error(created.error.message);
+      expect(created.data.revision).toBe(1);
+      expect(created.data.plan.techniques.length).toBeGreaterThan(0); // defaults applied
+
+      const list = await api.invoke('plans:list', {});
+      expect(list.ok && list.data.map((p) => p.name)).toEqual(['First']);
+
+      const updated = await api.invoke('plans:save', { id: created.data.id, revision: 1, plan: samplePlan({ name: 'First, renamed' }) });
+      expect(updated.ok && updated.data.revision).toBe(2);
+
+      const got = await api.invoke('plans:get', { id: created.data.id });
+      expect(got.ok && got.data.plan.name).toBe('First, renamed');
+
+      const deleted = await api.invoke('plans:delete', { id: created.data.id });
+      expect(deleted).toEqual({ ok: true, data: { id: created.data.id } });
+      const gone = await api.invoke('plans:get', { id: created.data.id });
+      expect(!gone.ok && gone.error.code).toBe('NOT_FOUND');
+    }));
+
+    it('answers CONFLICT to a stale save and keeps the newer plan', withApi(async (api) => {
+      const created = await api.invoke('plans:save', { plan: samplePlan({ name: 'Shared' }) });
+      if (!created.ok) throw new Error(created.error.message);
+      const windowA = await api.invoke('plans:save', { id: created.data.id, revision: 1, plan: samplePlan({ name: 'A wins' }) });
+      expect(windowA.ok).toBe(true);
+      const windowB = await api.invoke('plans:save', { id: created.data.id, revision: 1, plan: samplePlan({ name: 'B is stale' }) });
+      expect(!windowB.ok && windowB.error.code).toBe('CONFLICT');
+      expect(!windowB.ok && windowB.error.details?.currentRevision).toBe(2);
+      const got = await api.invoke('plans:get', { id: created.data.id });
+      expect(got.ok && got.data.plan.name).toBe('A wins');
+    }));
+
+    it('rejects invalid input with VALIDATION naming the field, and stores nothing', withApi(async (api) => {
+      const bad = await api.invoke('plans:save', { plan: samplePlan({ name: '   ' }) });
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) {
+        expect(bad.error.code).toBe('VALIDATION');
+        expect(bad.error.details?.issues?.map((i) => i.path)).toContain('plan.name');
+      }
+      const wrongType = await api.invoke('plans:get', { id: 42 } as never);
+      expect(!wrongType.ok && wrongType.error.details?.issues?.[0]?.path).toBe('id');
+      const extra = await api.invoke('plans:delete', { id: '00000000-0000-4000-8000-000000000001', sneaky: true } as never);
+      expect(!extra.ok && extra.error.code).toBe('VALIDATION');
+      const list = await api.invoke('plans:list', {});
+      expect(list.ok && list.data).toEqual([]);
+    }));
+
+    it('reports unknown ids as NOT_FOUND for update and delete', withApi(async (api) => {
+      const id = '00000000-0000-4000-8000-00000000abcd';
+      const upd = await api.invoke('plans:save', { id, revision: 1, plan: samplePlan() });
+      expect(!upd.ok && upd.error.code).toBe('NOT_FOUND');
+      const del = await api.invoke('plans:delete', { id });
+      expect(!del.ok && del.error.code).toBe('NOT_FOUND');
+    }));
+
+    it('requires the revision when updating', withApi(async (api) => {
+      const res = await api.invoke('plans:save', { id: '00000000-0000-4000-8000-000000000001', plan: samplePlan() });
+      expect(!res.ok && res.error.details?.issues?.map((i) => i.path)).toEqual(['revision']);
+    }));
+
+    it('searches and sorts the list', withApi(async (api) => {
+      for (const n of ['Charlie', 'alpha', 'Bravo']) await api.invoke('plans:save', { plan: samplePlan({ name: n }) });
+      const byName = await api.invoke('plans:list', { sort: 'name' });
+      expect(byName.ok && byName.data.map((p) => p.name)).toEqual(['alpha', 'Bravo', 'Charlie']);
+      const found = await api.invoke('plans:list', { query: 'rav' });
+      expect(found.ok && found.data.map((p) => p.name)).toEqual(['Bravo']);
+    }));
+  });
+}

@@ -1,0 +1,4 @@
+import { startTestHost } from '../../helpers/web-host';
+import { contractSuite } from './contract-suite';
+
+contractSuite('HTTP (browser mode) with SQLite', () => startTestHost());
