@@ -1,2 +1,102 @@
-/** `tuneplan` command line (placeholder until the estimator lands): prints usage. */
-console.log('Usage: tuneplan estimate <plan.json> [--json]');
+/**
+ * `tuneplan` command line (no Electron needed):
+ *   tuneplan estimate <plan.json> [--json] [--recommend]
+ *   tuneplan validate [--json]
+ * Exit 0 on success, 2 on invalid input (with each bad field named), 1 on other errors.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ZodError } from 'zod';
+import { estimatePlan, type EstimateReport } from '../../shared/estimate/estimate';
+import { GiB } from '../../shared/estimate/memory';
+import { recommend } from '../../shared/estimate/recommend';
+import { EstimateInputError } from '../../shared/estimate/techniques';
+import { issuesFromZod } from '../../shared/result';
+import { runValidate } from './validate';
+
+const USAGE = `Usage:
+  tuneplan estimate <plan.json> [--json] [--recommend]   estimate every technique in a plan
+  tuneplan validate [--json]                              compare the estimator with published measurements`;
+
+class UsageError extends Error {}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 60) return `${seconds.toFixed(0)} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  if (h < 48) return `${h} h ${minutes % 60} min`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+export function formatTable(report: EstimateReport): string {
+  const rows: string[][] = [['', ...report.techniques.map((t) => t.label)]];
+  const row = (label: string, f: (t: EstimateReport['techniques'][number]) => string) => rows.push([label, ...report.techniques.map(f)]);
+  row('trainable params', (t) => `${t.trainableParams.toLocaleString('en-US')} (${t.trainablePercent < 0.1 ? t.trainablePercent.toFixed(3) : t.trainablePercent.toFixed(2)} %)`);
+  row('peak / GPU (reserved)', (t) => `${(t.memory.reservedBytes / GiB).toFixed(1)} GiB`);
+  row('peak / GPU (nvidia-smi)', (t) => `${(t.memory.nvidiaSmiBytes / GiB).toFixed(1)} GiB`);
+  row('fits', (t) => (t.fits ? `yes, ${(t.fit.marginBytes / GiB).toFixed(1)} GiB spare` : `no, over by ${(-t.fit.marginBytes / GiB).toFixed(1)} GiB`));
+  row('max micro-batch', (t) => (t.maxMicroBatch === 0 ? 'none fits' : String(t.maxMicroBatch)));
+  row('tokens/s', (t) => `${Math.round(t.tokensPerSecond).toLocaleString('en-US')} tok/s`);
+  row('wall time', (t) => formatDuration(t.wallSeconds));
+  row('GPU-hours', (t) => `${t.gpuHours.toFixed(1)} GPU-h`);
+  row('cost', (t) => (t.costUsd === null ? 'unknown price' : `$${t.costUsd.toFixed(2)}`));
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const header = `${report.plan.name}: ${report.model.name} (${report.model.totalParams.toLocaleString('en-US')} params) on ${report.plan.gpus} × ${report.plan.gpu}, ${report.plan.strategy}, micro-batch ${report.plan.microBatch}, sequence ${report.plan.seqLen}, ${report.plan.precision}, ${report.plan.optimizer}`;
+  return [header, ...rows.map((r, i) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ') + (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''))].join('\n');
+}
+
+function readPlanFile(file: string | undefined): unknown {
+  if (!file) throw new UsageError('estimate needs a plan file: tuneplan estimate <plan.json>');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): number {
+  const [command, ...rest] = argv;
+  const json = rest.includes('--json');
+  const positional = rest.filter((a) => !a.startsWith('--'));
+  try {
+    if (command === 'estimate') {
+      const plan = readPlanFile(positional[0]);
+      const report = estimatePlan(plan as never);
+      const withRecommendation = rest.includes('--recommend') ? { ...report, recommendation: recommend(plan as never) } : report;
+      out(json ? JSON.stringify(withRecommendation, null, 2) : formatTable(report));
+      return 0;
+    }
+    if (command === 'validate') {
+      const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+      return runValidate(root, json, out);
+    }
+    if (command === undefined || command === '--help' || command === 'help') {
+      out(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
+  } catch (error) {
+    if (error instanceof ZodError) {
+      err(`The plan is invalid:\n${issuesFromZod(error).map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+      return 2;
+    }
+    if (error instanceof EstimateInputError || error instanceof UsageError) {
+      err(error instanceof EstimateInputError ? `The plan is invalid:\n  ${error.message}` : error.message);
+      return 2;
+    }
+    err(`tuneplan failed: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /(?:cli\.mjs|tuneplan(?:\.mjs)?)$/.test(process.argv[1]);
+if (invokedDirectly) process.exitCode = main(process.argv.slice(2));

@@ -34,6 +34,7 @@ export const TECHNIQUE_KINDS = [
   'loha',
   'lora_fa',
   'ln_tuning',
+  'adaption_prompt',
 ] as const;
 export type TechniqueKind = (typeof TECHNIQUE_KINDS)[number];
 
@@ -146,6 +147,14 @@ export const PricingSchema = z.object({
 });
 export type Pricing = z.infer<typeof PricingSchema>;
 
+export const GoalsSchema = z.object({
+  /** Finish within this many hours (recommendations reject slower options); null = no deadline. */
+  deadlineHours: num(0.01, 1_000_000, ' h').nullable().default(null),
+  /** Largest GPU count the recommendation may suggest. */
+  maxGpus: int(1, 1024).default(8),
+});
+export type Goals = z.infer<typeof GoalsSchema>;
+
 export const PlanSchema = z.object({
   schemaVersion: z.literal(PLAN_SCHEMA_VERSION).default(PLAN_SCHEMA_VERSION),
   name: z.string({ message: 'must be text' }).trim().min(1, 'give the plan a name').max(200, 'must be at most 200 characters'),
@@ -157,6 +166,7 @@ export const PlanSchema = z.object({
   distribution: DistributionSchema.prefault({}),
   hardware: HardwareSchema.prefault({}),
   pricing: PricingSchema.prefault({}),
+  goals: GoalsSchema.prefault({}),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 export type PlanInput = z.input<typeof PlanSchema>;

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { openDatabase } from '../../db/open';
 import { createHandlers } from '../../electron/services/create-handlers';
 import { PlanSchema } from '../../shared/domain/plan';
+import { estimatePlan } from '../../shared/estimate/estimate';
+import { recommend } from '../../shared/estimate/recommend';
 import { record, report, timeMs } from './harness';
 
 const root = process.cwd();
@@ -25,6 +27,14 @@ function storageBenches(): void {
   })();
   record('list 1,000 plans', timeMs(() => handlers['plans:list']({ query: '', sort: 'updated', limit: 10_000 }), 30), 'ms', 50);
   db.close();
+}
+
+function estimatorBenches(): void {
+  const one = PlanSchema.parse({ name: 'bench', model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' }, techniques: [{ kind: 'lora' }] });
+  record('estimate one technique (full report, explained)', timeMs(() => estimatePlan(one), 200) * 1000, 'µs', 2000);
+  const every = PlanSchema.parse({ ...one, techniques: ['full', 'lora', 'qlora', 'dora', 'ia3', 'prompt_tuning', 'prefix_tuning', 'p_tuning', 'vera', 'loha', 'lora_fa', 'ln_tuning', 'adaption_prompt'].map((kind) => ({ kind })) });
+  // Every catalog GPU × 1–8 GPUs × every technique × micro-batch 1–64.
+  record('recommendation sweep (GPUs × 1–8 × 13 techniques × micro-batch 1–64)', timeMs(() => recommend(every), 5), 'ms', 100);
 }
 
 async function coldStart(): Promise<number> {
@@ -50,6 +60,7 @@ async function coldStart(): Promise<number> {
 
 async function main(): Promise<void> {
   storageBenches();
+  estimatorBenches();
   if (fs.existsSync(path.join(root, 'build/out/web/main.mjs'))) {
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) runs.push(await coldStart());

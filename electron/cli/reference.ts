@@ -1,0 +1,114 @@
+/**
+ * Turns a published measurement record (tests/fixtures/reference-measurements.json) into a plan,
+ * reading its structured fields and its PEFT config text, so validation needs no per-record tables.
+ */
+import { CATALOG_GPUS } from '../../shared/catalog/gpus';
+import { CATALOG_MODELS } from '../../shared/catalog/models';
+import { TECHNIQUE_KINDS, type PlanInput, type TechniqueInput } from '../../shared/domain/plan';
+
+export interface ReferenceRecord {
+  id: string;
+  value_kind: string;
+  model: string | null;
+  technique: string | null;
+  peft_config: string | null;
+  precision: string | null;
+  optimizer: string | null;
+  micro_batch_size: number | null;
+  gradient_accumulation_steps: number | null;
+  sequence_length: number | null;
+  gradient_checkpointing: boolean | null;
+  num_gpus: number | null;
+  gpu_type: string | null;
+  zero_stage: number | null;
+  offload: string | null;
+  peak_gpu_mem_gib_normalized: number | null;
+  memory_metric: string | null;
+  throughput_value: number | null;
+  throughput_unit: string | null;
+  trainable_params: number | null;
+  sequence_length_note?: string | null;
+  source_url: string;
+}
+
+export type Counter = 'allocated' | 'reserved' | 'nvidia-smi';
+
+export function counterOf(metric: string | null): Counter {
+  const m = (metric ?? '').toLowerCase();
+  if (m.includes('max_memory_allocated') || m.includes('allocated()')) return 'allocated';
+  if (m.includes('nvidia-smi') || m.includes('nvml')) return 'nvidia-smi';
+  return 'reserved';
+}
+
+function findModel(name: string | null): string | null {
+  if (!name) return null;
+  const lower = name.toLowerCase();
+  const hit = CATALOG_MODELS.find((m) => m.spec.hfId?.toLowerCase() === lower) ?? CATALOG_MODELS.find((m) => lower.endsWith(m.id.toLowerCase()));
+  return hit?.id ?? null;
+}
+
+function findGpu(name: string | null): string | null {
+  if (!name) return null;
+  const lower = name.toLowerCase();
+  const mem = /(\d+)\s*gb/i.exec(name)?.[1];
+  const candidates = CATALOG_GPUS.filter((g) => {
+    const model = g.name.replace(/^NVIDIA\s+|^AMD\s+|GeForce\s+/gi, '').split(/\s+/)[0]?.toLowerCase() ?? '';
+    return model.length > 1 && lower.includes(model);
+  });
+  return (candidates.find((g) => (mem ? g.memoryGiB === Number(mem) : true)) ?? candidates[0])?.id ?? null;
+}
+
+function techniqueFrom(record: ReferenceRecord): TechniqueInput | null {
+  const kind = (TECHNIQUE_KINDS as readonly string[]).includes(record.technique ?? '') ? (record.technique as TechniqueInput['kind']) : null;
+  if (!kind) return null;
+  const cfg = record.peft_config ?? '';
+  const t: TechniqueInput = { kind };
+  const rank = /\br\s*=\s*(\d+)/i.exec(cfg)?.[1];
+  if (rank) t.rank = Number(rank);
+  const dropout = /dropout\s*=?\s*(\d*\.?\d+)/i.exec(cfg)?.[1];
+  t.dropout = dropout ? Number(dropout) : 0;
+  const tokens = /(?:num_virtual_tokens|adapter_len)\s*=\s*(\d+)/i.exec(cfg)?.[1];
+  if (tokens) t.virtualTokens = Number(tokens);
+  if (/all-linear/i.test(cfg)) t.targets = 'all-linear';
+  else {
+    const names = [...cfg.matchAll(/\b([a-z_]*(?:proj|query_key_value|dense|w[123]))\b/gi)].map((m) => m[1]!).filter((n) => n !== 'prefix_projection');
+    if (names.length > 0) {
+      t.targets = 'custom';
+      t.customModules = [...new Set(names)];
+    }
+  }
+  return t;
+}
+
+/** The plan a record describes, or the reason it cannot be estimated. */
+export function planFromRecord(record: ReferenceRecord): { plan: PlanInput } | { skip: string } {
+  const model = findModel(record.model);
+  if (!model) return { skip: `model ${record.model ?? '(none)'} is not in the catalog` };
+  const gpu = findGpu(record.gpu_type);
+  if (!gpu) return { skip: `GPU ${record.gpu_type ?? '(none)'} is not in the catalog` };
+  const technique = techniqueFrom(record);
+  if (!technique) return { skip: `technique ${record.technique ?? '(none)'} is not modelled` };
+  const precision = /pure bf16|bfloat16/i.test(record.precision ?? '') ? 'pure_bf16' : /fp32|float32/i.test(record.precision ?? '') && !/mixed/i.test(record.precision ?? '') ? 'fp32' : /mixed|amp/i.test(record.precision ?? '') ? 'mixed' : 'pure_bf16';
+  const opt = (record.optimizer ?? '').toLowerCase();
+  const optimizer = /8-?bit/.test(opt) ? 'adamw_8bit' : opt.includes('adafactor') ? 'adafactor' : opt.includes('lion') ? 'lion' : opt.includes('sgd') ? 'sgd_momentum' : 'adamw';
+  const meanTokens = Number(/mean\s*~?\s*(\d+)\s*tokens/i.exec(record.sequence_length_note ?? '')?.[1] ?? 0) || null;
+  const strategy = record.zero_stage === 1 ? 'zero1' : record.zero_stage === 2 ? 'zero2' : record.zero_stage === 3 ? 'zero3' : 'ddp';
+  return {
+    plan: {
+      name: record.id,
+      model: { source: 'catalog', id: model },
+      techniques: [technique],
+      training: {
+        precision,
+        optimizer,
+        microBatch: record.micro_batch_size ?? 1,
+        gradAccum: record.gradient_accumulation_steps ?? 1,
+        seqLen: record.sequence_length ?? 2048,
+        gradientCheckpointing: record.gradient_checkpointing ?? false,
+      },
+      distribution: { gpusPerNode: record.num_gpus ?? 1, strategy },
+      hardware: { gpu: { source: 'catalog', id: gpu } },
+      ...(meanTokens ? { data: { mode: 'examples' as const, examples: 20_000, meanTokensPerExample: meanTokens } } : {}),
+    },
+  };
+}

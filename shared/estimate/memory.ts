@@ -1,0 +1,442 @@
+/**
+ * Peak GPU memory per GPU, in bytes, broken into its parts (ESTIMATOR.md §3–6).
+ *
+ * The peak is the largest of three moments of a training step:
+ *  - forward end: weights, optimizer states, every saved activation, the KV cache the model returns,
+ *    and the logits being turned into a loss;
+ *  - backward start: the same activations, the loss gradient over the vocabulary, the first gradients;
+ *  - optimizer step: weights, gradients, optimizer states and the step's temporaries.
+ * Gradients live through the forward only when they persist (gradient accumulation, DDP buckets,
+ * DeepSpeed's partitions); with one micro-batch per step they are freed by zero_grad(set_to_none).
+ */
+import type { Distribution, Technique, Training } from '../domain/plan';
+import type { Architecture, LinearModule } from './architecture';
+import { LORA_FAMILY, type TechniqueParams } from './techniques';
+
+export const GiB = 2 ** 30;
+
+/** Freed blocks stay cached and large blocks are rounded to 2 MiB: reserved ≈ allocated × (1 + this). */
+export const ALLOCATOR_SLACK = 0.05; // lower end of the 5–20 % in ESTIMATOR.md §6 (PyTorch caching allocator)
+/** CUDA context, cuBLAS/cuDNN workspaces: counted by nvidia-smi, not by PyTorch (0.3–1.5 GiB, ESTIMATOR.md §6). */
+export const CUDA_CONTEXT_BYTES = 0.5 * GiB;
+/** DeepSpeed reduce_bucket_size and allgather_bucket_size default (elements). */
+export const DS_BUCKET_ELEMENTS = 5e8;
+/** DeepSpeed additional_buffer_factor for offloaded states in host RAM. */
+export const DS_HOST_BUFFER_FACTOR = 1.5;
+
+export const PART_KEYS = [
+  'frozenWeights',
+  'trainableWeights',
+  'gradients',
+  'optimizerStates',
+  'activations',
+  'logits',
+  'optimizerTransients',
+  'communication',
+  'allocatorSlack',
+  'cudaContext',
+] as const;
+export type PartKey = (typeof PART_KEYS)[number];
+export type MemoryParts = Record<PartKey, number>;
+
+export const PART_LABELS: Record<PartKey, string> = {
+  frozenWeights: 'Frozen weights',
+  trainableWeights: 'Trainable weights',
+  gradients: 'Gradients',
+  optimizerStates: 'Optimizer states (and master weights)',
+  activations: 'Activations',
+  logits: 'Logits and loss',
+  optimizerTransients: 'Optimizer-step temporaries',
+  communication: 'Communication buffers',
+  allocatorSlack: 'Allocator slack',
+  cudaContext: 'CUDA context',
+};
+
+export type Phase = 'forward' | 'backward' | 'optimizer';
+
+export interface Bytes {
+  /** Bytes per element of each class of tensor. */
+  activation: number;
+  baseWeight: number;
+  trainableWeight: number;
+  gradient: number;
+  /** Optimizer states per trainable parameter, master weights included. */
+  optimizerPerParam: number;
+  /** The size of one optimizer state element (the temporaries of a step are that big). */
+  stateElement: number;
+}
+
+export interface MemoryProfile {
+  arch: Architecture;
+  params: TechniqueParams;
+  technique: Technique;
+  training: Training;
+  distribution: Distribution;
+  gpus: number;
+  bytes: Bytes;
+  /** Model-state bytes on each GPU, independent of batch and sequence. */
+  frozenWeights: number;
+  trainableWeights: number;
+  gradients: number;
+  optimizerStates: number;
+  optimizerTransients: number;
+  communication: number;
+  /** The gradient of the output head, allocated first in the backward pass. */
+  firstGradients: number;
+  gradientsPersist: boolean;
+  /** Host RAM and NVMe for offloaded states, per node. */
+  hostBytes: number;
+  nvmeBytes: number;
+  /** Tokens added to every sequence (prompt tuning, p-tuning) and extra keys (prefix tuning). */
+  extraTokens: number;
+  extraKeys: number;
+  quantizedLinearBytesPerParam: number | null;
+  notes: string[];
+}
+
+export interface MemoryBreakdown {
+  parts: MemoryParts;
+  phase: Phase;
+  allocatedBytes: number;
+  reservedBytes: number;
+  nvidiaSmiBytes: number;
+  phases: Record<Phase, number>;
+  /** Saved activations per token per layer, by tensor, for the explanation. */
+  perTokenLayer: Array<{ tensor: string; bytes: number }>;
+  kvCacheBytes: number;
+}
+
+/**
+ * DeepSpeed's bf16/fp16 modes always keep fp32 master weights and fp32 optimizer states
+ * (BF16_Optimizer / FP16_Optimizer), so under a ZeRO stage a "pure" 16-bit plan trains as mixed precision.
+ */
+export function effectivePrecision(training: Training, distribution: Distribution): Training['precision'] {
+  const deepspeed = distribution.strategy === 'zero1' || distribution.strategy === 'zero2' || distribution.strategy === 'zero3';
+  return deepspeed && (training.precision === 'pure_bf16' || training.precision === 'pure_fp16') ? 'mixed' : training.precision;
+}
+
+/** Bytes per element for each class of tensor, from the precision regime (ESTIMATOR.md §3 table). */
+export function bytesFor(technique: Technique, training: Training, distribution?: Distribution): Bytes {
+  const p = distribution ? effectivePrecision(training, distribution) : training.precision;
+  const compute = p === 'fp32' ? 4 : 2;
+  // PEFT keeps adapters in fp32 (autocast_adapter_dtype=True); LayerNorm tuning trains copies of the norms in the base dtype.
+  const trainableWeight = technique.kind === 'full' ? compute : technique.kind === 'ln_tuning' ? compute : 4;
+  const master = technique.kind === 'full' && p === 'mixed' ? 4 : 0; // fp32 master copy (ZeRO K=12 includes it)
+  // Optimizer states follow the parameter dtype unless mixed precision keeps them in fp32.
+  const stateElement = p === 'mixed' || trainableWeight === 4 ? 4 : trainableWeight;
+  const perState: Record<Training['optimizer'], number> = {
+    adamw: 2 * stateElement,
+    paged_adamw: 2 * stateElement,
+    adamw_8bit: 2, // both moments in 8 bits (bitsandbytes)
+    paged_adamw_8bit: 2,
+    adafactor: 0, // factored: computed per matrix in optimizerBytes()
+    sgd_momentum: stateElement,
+    lion: stateElement,
+  };
+  return {
+    activation: compute,
+    baseWeight: compute,
+    trainableWeight,
+    gradient: trainableWeight,
+    optimizerPerParam: perState[training.optimizer] + master,
+    stateElement,
+  };
+}
+
+/** Adafactor's factored second moment: rows + columns per matrix, full size for vectors (fp32). */
+function adafactorStateElements(arch: Architecture, params: TechniqueParams): number {
+  const L = arch.spec.numLayers;
+  if (params.kind === 'full') {
+    const perLayer = arch.modules.reduce((s, m) => s + (m.in + m.out + (m.bias ? m.out : 0)) * m.count, 0) + arch.normParamsPerLayer;
+    return L * perLayer + (arch.spec.vocabSize + arch.spec.hiddenSize) * (arch.lmHeadParams ? 2 : 1) + arch.finalNormParams;
+  }
+  if (params.adapted.length > 0) {
+    const r = 1; // each LoRA factor is a matrix: (rows + columns) of A (r×in) and B (out×r)
+    return L * params.adapted.reduce((s, a) => s + (a.module.in + a.module.out + 4 * r) * a.module.count, 0);
+  }
+  return params.trainableParams; // vectors and small matrices: full size
+}
+
+function sharding(d: Distribution) {
+  const s = d.strategy;
+  return {
+    optimizer: s !== 'ddp',
+    gradients: s === 'zero2' || s === 'zero3' || s === 'fsdp_full' || s === 'fsdp_grad_op',
+    parameters: s === 'zero3' || s === 'fsdp_full',
+    deepspeed: s === 'zero1' || s === 'zero2' || s === 'zero3',
+  };
+}
+
+export function memoryProfile(arch: Architecture, params: TechniqueParams, technique: Technique, training: Training, distribution: Distribution): MemoryProfile {
+  const N = distribution.gpusPerNode * distribution.nodes;
+  const b = bytesFor(technique, training, distribution);
+  const shard = sharding(distribution);
+  const notes: string[] = [];
+  if (technique.kind === 'full' && effectivePrecision(training, distribution) !== training.precision) {
+    notes.push('DeepSpeed keeps fp32 master weights and optimizer states in bf16/fp16 mode: this plan trains as mixed precision (16 B per parameter).');
+  }
+  const T = params.trainableParams;
+
+  // Frozen base weights; QLoRA stores the decoder's linear layers in 4 or 8 bits (embeddings, head and norms stay 16-bit).
+  let quantizedLinearBytesPerParam: number | null = null;
+  let frozenBytes = params.frozenBaseParams * b.baseWeight;
+  if (technique.kind === 'qlora') {
+    const linearParams = arch.spec.numLayers * arch.modules.reduce((s, m) => s + m.in * m.out * m.count, 0);
+    if (technique.quantType === 'int8') {
+      quantizedLinearBytesPerParam = 1 + 4 / 4096; // LLM.int8(): 1 byte + an fp32 scale per row (≈ per 4096 weights)
+    } else {
+      // NF4/FP4: 4 bits + fp32 absmax per 64 weights (0.5 bit), or 8-bit absmax + fp32 per 256 blocks with double quantization (0.127 bit).
+      const constantBits = technique.doubleQuant ? 8 / 64 + 32 / (64 * 256) : 32 / 64;
+      quantizedLinearBytesPerParam = (4 + constantBits) / 8;
+    }
+    frozenBytes = (params.frozenBaseParams - linearParams) * b.baseWeight + linearParams * quantizedLinearBytesPerParam;
+    notes.push(`QLoRA: decoder linear layers at ${(quantizedLinearBytesPerParam * 8).toFixed(3)} bits per weight; embeddings, head and norms stay 16-bit.`);
+  }
+  if (technique.kind === 'lora_fa') {
+    // LoRA-FA's frozen A matrices are stored in fp32 but take no gradient or optimizer state.
+    frozenBytes += (params.addedParams - params.trainableParams) * 4;
+  }
+  if (technique.kind === 'vera') {
+    // Shared frozen projections A (r × max in) and B (max out × r), fp32, stored once.
+    const maxIn = Math.max(...params.adapted.map((a) => a.module.in));
+    const maxOut = Math.max(...params.adapted.map((a) => a.module.out));
+    frozenBytes += technique.rank * (maxIn + maxOut) * 4;
+  }
+
+  const paramShards = shard.parameters ? N : 1;
+  const offloadParams = distribution.offloadParams !== 'none';
+  const offloadOptimizer = distribution.offloadOptimizer !== 'none';
+  const frozenWeights = offloadParams ? 0 : frozenBytes / paramShards;
+  const trainableWeights = offloadParams ? 0 : (T * b.trainableWeight) / paramShards;
+
+  const mixed = technique.kind === 'full' && effectivePrecision(training, distribution) === 'mixed';
+  const optimizerTotal = training.optimizer === 'adafactor' ? adafactorStateElements(arch, params) * 4 + (mixed ? 4 * T : 0) : T * b.optimizerPerParam;
+  const optimizerStates = offloadOptimizer ? 0 : optimizerTotal / (shard.optimizer ? N : 1);
+  const gradientsFull = T * b.gradient;
+  const gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? N : 1);
+
+  // One step's temporaries: PyTorch's foreach AdamW builds a sqrt(v) list as big as a state; mixed precision
+  // also casts the gradient partition to fp32 for the update. 8-bit optimizers update in place.
+  let transientElements = 0;
+  if (!offloadOptimizer) {
+    const local = T / (shard.optimizer ? N : 1);
+    const eightBit = training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit';
+    transientElements = eightBit ? 0 : local;
+    if (training.optimizer === 'adafactor') transientElements = Math.min(local, largestTrainableTensor(arch, params, technique.rank));
+  }
+  let optimizerTransients = transientElements * b.stateElement;
+  if (!offloadOptimizer && mixed) optimizerTransients += (T / (shard.optimizer ? N : 1)) * 4;
+
+  // Communication buffers.
+  let communication = 0;
+  const largestLayer = arch.layerParams;
+  if (distribution.strategy === 'ddp' && N > 1) {
+    communication = gradientsFull; // DDP buckets hold a copy of every gradient (gradient_as_bucket_view=False)
+    notes.push('DDP: gradient buckets copy every gradient (PyTorch default gradient_as_bucket_view=False).');
+  } else if (shard.deepspeed && !shard.parameters) {
+    communication = Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient + Math.min(DS_BUCKET_ELEMENTS, T) * 2; // reduce + allgather buckets
+  } else if (shard.parameters) {
+    // Gathered parameters: the current layer plus the prefetched next one, and one layer's full gradient before reduce-scatter.
+    const trainableLayer = params.kind === 'full' ? largestLayer : Math.min(largestLayer, T / arch.spec.numLayers);
+    communication = 2 * largestLayer * b.baseWeight + trainableLayer * b.gradient + (shard.deepspeed ? Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient : 0);
+  }
+
+  const gradientsPersist = training.gradAccum > 1 || shard.deepspeed || (distribution.strategy === 'ddp' && N > 1);
+  const headTrainable = technique.kind === 'full' && !technique.freezeEmbeddings;
+  const firstGradients = headTrainable ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? N : 1) : 0;
+
+  // Host RAM (per node) and NVMe for offloaded states: DeepSpeed keeps fp32 master + Adam (+ fp32 gradients) per
+  // parameter, with additional_buffer_factor 1.5 (DeepSpeed's own estimator).
+  const perNodeShare = 1 / distribution.nodes;
+  const offloadedOptimizerBytes = offloadOptimizer ? (optimizerTotal + T * 4) * perNodeShare * DS_HOST_BUFFER_FACTOR : 0;
+  const offloadedParamBytes = offloadParams ? (frozenBytes + T * b.trainableWeight) * perNodeShare * DS_HOST_BUFFER_FACTOR : 0;
+  let hostBytes = 0;
+  let nvmeBytes = 0;
+  if (distribution.offloadOptimizer === 'cpu') hostBytes += offloadedOptimizerBytes;
+  if (distribution.offloadOptimizer === 'nvme') nvmeBytes += offloadedOptimizerBytes;
+  if (distribution.offloadParams === 'cpu') hostBytes += offloadedParamBytes;
+  if (distribution.offloadParams === 'nvme') nvmeBytes += offloadedParamBytes;
+  if (nvmeBytes > 0) hostBytes += 5 * 1e8 * 4; // pinned swap buffers: buffer_count 5 × buffer_size 1e8 fp32 (DeepSpeed aio defaults)
+
+  const extraTokens = technique.kind === 'prompt_tuning' || technique.kind === 'p_tuning' ? technique.virtualTokens : 0;
+  const extraKeys = technique.kind === 'prefix_tuning' ? technique.virtualTokens : 0;
+
+  return {
+    arch,
+    params,
+    technique,
+    training,
+    distribution,
+    gpus: N,
+    bytes: b,
+    frozenWeights,
+    trainableWeights,
+    gradients,
+    optimizerStates,
+    optimizerTransients,
+    communication,
+    firstGradients,
+    gradientsPersist,
+    hostBytes,
+    nvmeBytes,
+    extraTokens,
+    extraKeys,
+    quantizedLinearBytesPerParam,
+    notes,
+  };
+}
+
+/** Adafactor updates one tensor at a time: its temporaries are as big as the largest trainable tensor. */
+function largestTrainableTensor(arch: Architecture, params: TechniqueParams, rank: number): number {
+  if (params.kind === 'full') return Math.max(arch.spec.vocabSize * arch.spec.hiddenSize, ...arch.modules.map((m) => m.in * m.out));
+  if (params.adapted.length > 0) return Math.max(...params.adapted.map((a) => Math.max(a.module.in, a.module.out))) * rank;
+  return params.trainableParams;
+}
+
+/**
+ * Tensors one decoder layer saves for backward, per token (HF transformers + PEFT, SDPA attention).
+ * Derived from what each op keeps for its gradient; a frozen linear keeps only its weight, so a
+ * technique changes which inputs are saved (ESTIMATOR.md §4).
+ */
+export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number, keysPerQuery: number): Array<{ tensor: string; bytes: number }> {
+  const { arch, technique, training, params } = profile;
+  const m = arch.spec;
+  const a = profile.bytes.activation;
+  const h = m.hiddenSize;
+  const I = m.intermediateSize;
+  const qW = arch.qWidth;
+  const kvW = arch.kvWidth;
+  const full = technique.kind === 'full';
+  const normTrainable = full || technique.kind === 'ln_tuning';
+  const rows: Array<{ tensor: string; bytes: number }> = [];
+  const add = (tensor: string, bytes: number) => {
+    if (bytes > 0) rows.push({ tensor, bytes });
+  };
+
+  // Norms. HF RMSNorm upcasts to fp32 and pow() keeps that copy; LayerNorm keeps its input and fp32 mean/rstd.
+  const normCount = m.normsPerLayer;
+  if (m.norm === 'rmsnorm') {
+    add(`${normCount} RMSNorm inputs in fp32 (4·h each) + rsqrt`, normCount * (4 * h + 4));
+    if (normTrainable) add(`${normCount} normalized outputs (weight gradient)`, normCount * a * h);
+  } else {
+    add(`${normCount} LayerNorm inputs + mean/rstd`, normCount * (a * h + 8));
+  }
+
+  // Attention. With a padding mask (micro-batch > 1, no packing) transformers repeats k and v to every query
+  // head before SDPA, so the saved k and v are a·d wide; without one, SDPA handles GQA natively.
+  const repeatKv = microBatch > 1 && !training.packing && m.numKvHeads !== m.numHeads;
+  const kvSaved = repeatKv ? qW : kvW;
+  if (full) add('attention input (q/k/v weight gradients)', a * h);
+  add(`q, k, v saved by attention${repeatKv ? ' (k, v repeated to all heads: padding mask)' : ''}`, a * (qW + 2 * kvSaved * keysPerQuery));
+  if (training.attention === 'eager') {
+    // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h term).
+    add('attention scores: softmax fp32 + probabilities', m.numHeads * (4 + a) * keysPerQuery * training.seqLen);
+  } else {
+    add('attention output + log-sum-exp', a * qW + 4 * m.numHeads);
+  }
+  if (full) add('o_proj input', a * qW);
+
+  // MLP: the activation keeps its input; the gate·up product keeps both factors. MoE: per active expert.
+  const experts = m.moe ? m.moe.topK : 1;
+  add(`MLP gate, act(gate), up${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 3 * a * I);
+  if (full) {
+    add('MLP inputs (gate/up and down weight gradients)', a * h * experts + experts * a * I);
+    if (m.moe) add('router logits (fp32 softmax)', 8 * m.moe.numExperts);
+  }
+
+  // PEFT layers.
+  const dropout = technique.dropout > 0;
+  const adapterDtype = profile.bytes.trainableWeight;
+  const perModule = (mod: LinearModule, what: string, bytes: number) => add(`${mod.name}: ${what}`, bytes * mod.activeCount);
+  if (LORA_FAMILY.includes(technique.kind)) {
+    const r = technique.rank;
+    for (const { module: mod } of params.adapted) {
+      const mask = dropout ? mod.in : 0; // dropout keeps a 1-byte mask
+      switch (technique.kind) {
+        case 'lora_fa':
+          // A is frozen: the input is not needed, only A·x for B's gradient.
+          perModule(mod, 'A·x for B (fp32)', 4 * r + mask);
+          break;
+        case 'vera':
+          perModule(mod, 'projections for λ_d, λ_b (fp32)', 4 * r + 4 * mod.out + mask);
+          break;
+        case 'dora':
+          perModule(mod, 'input cast to fp32, A·x, base and LoRA results', adapterDtype * mod.in + 4 * r + mask + (a + 4) * mod.out);
+          break;
+        default:
+          perModule(mod, `input cast to the adapter dtype (${adapterDtype} B)${dropout ? ' + dropout mask' : ''}, A·x`, adapterDtype * mod.in + 4 * r + mask);
+      }
+    }
+  } else if (technique.kind === 'ia3') {
+    for (const { module: mod } of params.adapted) {
+      const ff = mod.name === 'down_proj' || mod.name === 'w2';
+      perModule(mod, ff ? 'input cast to fp32 (scaled input)' : 'base output (scaled output)', ff ? 4 * mod.in : a * mod.out);
+    }
+  } else if (technique.kind === 'adaption_prompt') {
+    const n = technique.virtualTokens;
+    add('adapter attention: scores fp32 + probabilities + output', m.numHeads * n * (4 + a) + a * qW);
+  }
+  return rows;
+}
+
+export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: number): MemoryBreakdown {
+  const { arch, training } = profile;
+  const m = arch.spec;
+  const a = profile.bytes.activation;
+  const L = m.numLayers;
+  const s = seqLen + profile.extraTokens;
+  const keysPerQuery = (s + profile.extraKeys) / s;
+  const tokens = microBatch * s;
+  const perTokenLayer = savedPerTokenPerLayer({ ...profile, training: { ...training, seqLen: s } }, microBatch, keysPerQuery);
+  const layerBytesPerToken = perTokenLayer.reduce((sum, r) => sum + r.bytes, 0);
+  let activations: number;
+  if (training.gradientCheckpointing) {
+    // Per-layer checkpointing keeps each layer's input, plus one layer's activations while it is recomputed.
+    activations = tokens * (L * a * m.hiddenSize + layerBytesPerToken);
+  } else {
+    activations = tokens * L * layerBytesPerToken;
+  }
+  activations += tokens * 4 * m.hiddenSize; // final norm's fp32 input
+
+  // use_cache defaults to True without gradient checkpointing: the returned cache keeps k and v of every layer alive.
+  const kvCacheBytes = training.gradientCheckpointing ? 0 : tokens * L * 2 * arch.kvWidth * a * keysPerQuery;
+
+  // Logits: bf16 logits, their fp32 upcast and fp32 log-probabilities (10 B) at the forward end; the saved
+  // log-probabilities, their gradient and the logits' fp32 gradient (12 B) at the backward start.
+  const V = m.vocabSize;
+  let logitsForward: number;
+  let logitsBackward: number;
+  if (training.lossKernel === 'chunked') {
+    // Fused/chunked cross-entropy: only chunks of logits exist; about an fp32 hidden-sized buffer per token for each pass.
+    logitsForward = tokens * 3 * 4 * m.hiddenSize;
+    logitsBackward = logitsForward;
+  } else {
+    logitsForward = tokens * V * (a + (a === 4 ? 0 : 4) + 4);
+    logitsBackward = tokens * V * 12;
+  }
+
+  const states = profile.frozenWeights + profile.trainableWeights + profile.optimizerStates + profile.communication;
+  const persistentGrads = profile.gradientsPersist ? profile.gradients : 0;
+  const phases: Record<Phase, number> = {
+    forward: states + persistentGrads + activations + kvCacheBytes + logitsForward,
+    backward: states + (profile.gradientsPersist ? profile.gradients : profile.firstGradients) + activations + logitsBackward,
+    optimizer: states + profile.gradients + profile.optimizerTransients,
+  };
+  const phase: Phase = phases.backward >= phases.forward && phases.backward >= phases.optimizer ? 'backward' : phases.forward >= phases.optimizer ? 'forward' : 'optimizer';
+  const allocatedBytes = phases[phase];
+  const allocatorSlack = allocatedBytes * ALLOCATOR_SLACK;
+  const reservedBytes = allocatedBytes + allocatorSlack;
+  const parts: MemoryParts = {
+    frozenWeights: profile.frozenWeights,
+    trainableWeights: profile.trainableWeights,
+    gradients: phase === 'optimizer' ? profile.gradients : phase === 'backward' ? (profile.gradientsPersist ? profile.gradients : profile.firstGradients) : persistentGrads,
+    optimizerStates: profile.optimizerStates,
+    activations: phase === 'optimizer' ? 0 : activations + (phase === 'forward' ? kvCacheBytes : 0),
+    logits: phase === 'forward' ? logitsForward : phase === 'backward' ? logitsBackward : 0,
+    optimizerTransients: phase === 'optimizer' ? profile.optimizerTransients : 0,
+    communication: profile.communication,
+    allocatorSlack,
+    cudaContext: CUDA_CONTEXT_BYTES,
+  };
+  return { parts, phase, allocatedBytes, reservedBytes, nvidiaSmiBytes: reservedBytes + CUDA_CONTEXT_BYTES, phases, perTokenLayer, kvCacheBytes };
+}

@@ -1,0 +1,46 @@
+/**
+ * Every constant the estimator uses comes from one of these. The UI and CLI show them beside
+ * each figure's formula.
+ */
+export interface Source {
+  id: string;
+  title: string;
+  url: string;
+  date: string;
+}
+
+const s = (id: string, title: string, url: string, date: string): Source => ({ id, title, url, date });
+
+export const SOURCES = {
+  catalogModels: s('catalogModels', 'Tuneplan model catalog (config.json values, cross-checked)', 'shared/catalog/data/models.json', '2026'),
+  catalogGpus: s('catalogGpus', 'Tuneplan GPU catalog (vendor datasheets)', 'shared/catalog/data/gpus.json', '2026'),
+  catalogPrices: s('catalogPrices', 'Tuneplan price catalog (dated per SKU)', 'shared/catalog/data/prices.json', '2026-11-09'),
+  lora: s('lora', 'Hu et al., LoRA: Low-Rank Adaptation of Large Language Models (2021), §4 and Table 4', 'https://arxiv.org/abs/2106.09685', '2021-10'),
+  dora: s('dora', 'Liu et al., DoRA: Weight-Decomposed Low-Rank Adaptation (2024); PEFT DoraLinearLayer', 'https://arxiv.org/abs/2402.09353', '2024-07'),
+  ia3: s('ia3', 'Liu et al., Few-Shot PEFT is Better and Cheaper than In-Context Learning (IA3, 2022)', 'https://arxiv.org/abs/2205.05638', '2022-08'),
+  promptTuning: s('promptTuning', 'Lester et al., The Power of Scale for Parameter-Efficient Prompt Tuning (2021)', 'https://arxiv.org/abs/2104.08691', '2021-09'),
+  prefixTuning: s('prefixTuning', 'Li & Liang, Prefix-Tuning (2021); PEFT PrefixEncoder (num_virtual_tokens × layers × 2 × kv width)', 'https://arxiv.org/abs/2101.00190', '2021-01'),
+  qlora: s('qlora', 'Dettmers et al., QLoRA (2023), §3: NF4 blocksize 64, double quantization 0.127 bit/param', 'https://arxiv.org/abs/2305.14314', '2023-05'),
+  bnb8bit: s('bnb8bit', 'bitsandbytes 8-bit optimizers: 2 bytes of state per parameter, tensors < 4096 elements stay 32-bit', 'https://huggingface.co/docs/bitsandbytes/v0.43.0/optimizers', '2024'),
+  adafactor: s('adafactor', 'Shazeer & Stern, Adafactor (2018): factored second moments (rows + columns)', 'https://arxiv.org/abs/1804.04235', '2018-04'),
+  lion: s('lion', 'Chen et al., Symbolic Discovery of Optimization Algorithms (Lion, 2023): one momentum state', 'https://arxiv.org/abs/2302.06675', '2023-02'),
+  zero: s('zero', 'Rajbhandari et al., ZeRO (2020), §5 and Table 1: (2+2+K)Ψ, K=12', 'https://arxiv.org/abs/1910.02054', '2020-05'),
+  zeroInfinity: s('zeroInfinity', 'Rajbhandari et al., ZeRO-Infinity (2021): CPU and NVMe offload', 'https://arxiv.org/abs/2104.07857', '2021-04'),
+  deepspeedConfig: s('deepspeedConfig', 'DeepSpeed config docs: reduce_bucket_size / allgather_bucket_size 5e8, stage3_prefetch_bucket_size', 'https://www.deepspeed.ai/docs/config-json/', '2024'),
+  fsdp: s('fsdp', 'Zhao et al., PyTorch FSDP (2023): FULL_SHARD ≈ ZeRO-3, SHARD_GRAD_OP ≈ ZeRO-2', 'https://arxiv.org/abs/2304.11277', '2023-09'),
+  korthikanti: s('korthikanti', 'Korthikanti et al., Reducing Activation Recomputation in Large Transformer Models (2022), §4: s·b·h·(34 + 5·a·s/h)', 'https://arxiv.org/abs/2205.05198', '2022-05'),
+  hfLlama: s('hfLlama', 'Hugging Face transformers LlamaRMSNorm / LlamaAttention (fp32 norm, repeat_kv with a padding mask)', 'https://github.com/huggingface/transformers/blob/main/src/transformers/models/llama/modeling_llama.py', '2026'),
+  hfLoss: s('hfLoss', 'transformers ForCausalLMLoss: logits.float() then cross_entropy (log_softmax saved in fp32)', 'https://github.com/huggingface/transformers/blob/main/src/transformers/loss/loss_utils.py', '2026'),
+  peftLora: s('peftLora', 'PEFT LoRA layer: adapters in fp32 (autocast_adapter_dtype), input cast to the adapter dtype', 'https://github.com/huggingface/peft/blob/main/src/peft/tuners/lora/layer.py', '2026'),
+  pytorchAdamW: s('pytorchAdamW', 'PyTorch AdamW foreach implementation (temporaries the size of a parameter group state)', 'https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html', '2026'),
+  pytorchDdp: s('pytorchDdp', 'PyTorch DDP: gradient buckets copy the gradients unless gradient_as_bucket_view=True', 'https://pytorch.org/docs/stable/generated/torch.nn.parallel.DistributedDataParallel.html', '2026'),
+  cudaMemory: s('cudaMemory', 'PyTorch CUDA caching allocator: reserved ≥ allocated (block rounding and cache); context outside both', 'https://pytorch.org/docs/stable/notes/cuda.html#memory-management', '2026'),
+  estimatorGuide: s('estimatorGuide', 'Tuneplan estimator design notes (measured-peak counters, CUDA context 0.3–1.5 GiB)', 'design/ESTIMATOR.md', '2026'),
+  transformerMath: s('transformerMath', 'EleutherAI, Transformer Math 101: 6·P FLOPs per token for training', 'https://blog.eleuther.ai/transformer-math/', '2023-04'),
+  flashAttention: s('flashAttention', 'Dao, FlashAttention-2 (2023): causal kernels skip masked blocks', 'https://arxiv.org/abs/2307.08691', '2023-07'),
+  peftBench: s('peftBench', 'PEFT method comparison benchmark (Llama-3.2-3B, L40S): full 2,316 tok/s ≈ 12 % MFU, LoRA 7,174 tok/s', 'https://github.com/huggingface/peft/tree/main/method_comparison', '2026-07'),
+  liger: s('liger', 'Liger Kernel fused linear cross-entropy: logits computed in chunks, never materialized whole', 'https://github.com/linkedin/Liger-Kernel', '2024'),
+  azureFinetuneBilling: s('azureFinetuneBilling', 'Azure fine-tuning billing: training tokens × epochs × price per token, plus hosting per hour', 'https://github.com/MicrosoftDocs/azure-ai-docs/blob/main/articles/ai-foundry/openai/how-to/fine-tuning-cost-management.md', '2025-11-26'),
+} as const satisfies Record<string, Source>;
+
+export type SourceId = keyof typeof SOURCES;

@@ -1,0 +1,154 @@
+/**
+ * Compute, throughput and wall time (ESTIMATOR.md §7). FLOPs per token: forward 2·P (matrix
+ * multiplies, active experts only) plus causal attention 2·L·s·(a·d); backward doubles the forward
+ * for full fine-tuning (6·P in all, "Transformer Math 101"); a frozen base skips its weight
+ * gradients (≈ 4·P); checkpointing adds a forward.
+ */
+import type { Data, Distribution, Technique, Training } from '../domain/plan';
+import type { Architecture } from './architecture';
+import type { ResolvedGpu } from './hardware';
+import { effectivePrecision, type MemoryProfile } from './memory';
+
+/** Best MFU a well-fed kernel mix reaches, by GPU class (large micro-batches; PEFT benchmark, Megatron reports). */
+export const MFU_CEILING: Record<ResolvedGpu['tier'], number> = { datacenter: 0.5, workstation: 0.45, consumer: 0.45, apple: 0.3, custom: 0.45 };
+/** Tokens per micro-batch at which MFU reaches half its ceiling: small GEMMs cannot fill the GPU. */
+export const MFU_HALF_TOKENS = 1024;
+/** Extra work per technique that FLOP counts miss: dequantizing NF4 weights, DoRA's weight norm, LoHa's delta weights. */
+export const TECHNIQUE_EFFICIENCY: Partial<Record<Technique['kind'], { factor: number; why: string }>> = {
+  qlora: { factor: 0.7, why: 'every weight is dequantized from 4 bits in each forward and backward pass' },
+  dora: { factor: 0.85, why: 'the weight norm ‖W + BA‖ is recomputed every step (PEFT benchmark: DoRA −17 % tokens/s vs LoRA)' },
+  loha: { factor: 0.7, why: 'the Hadamard delta weight is rebuilt and multiplied in every forward' },
+};
+/** Padding: without packing, each micro-batch runs to its longest example; with length grouping, about 25 % above the mean. */
+export const PADDING_FACTOR = 1.25;
+/** Interconnect bandwidth per GPU (GB/s): NVLink within an SXM/OAM node, PCIe otherwise; 200 Gb/s InfiniBand between nodes. */
+export const LINK_GBS = { nvlink: 200, pcie: 25, interNode: 25 };
+/** Share of gradient/parameter communication hidden behind compute (bucketed all-reduce, prefetch). */
+export const COMM_OVERLAP = 0.5;
+/** DeepSpeed CPU Adam updates about 1e9 parameters per second per node; NVMe moves about 3 GB/s. */
+export const CPU_ADAM_PARAMS_PER_S = 1e9;
+export const NVME_GBS = 3;
+/** Share of peak memory bandwidth an elementwise optimizer kernel reaches. */
+export const BANDWIDTH_EFFICIENCY = 0.7;
+
+export interface TimeEstimate {
+  flopsPerToken: number;
+  mfu: number;
+  mfuDefault: number;
+  mfuFromPlan: boolean;
+  tokensPerMicroBatch: number;
+  processedTokensPerSecond: number;
+  tokensPerSecond: number;
+  stepSeconds: number;
+  computeSeconds: number;
+  optimizerSeconds: number;
+  communicationSeconds: number;
+  offloadSeconds: number;
+  steps: number;
+  trainingTokens: number;
+  wallSeconds: number;
+  gpuHours: number;
+}
+
+export function dataTokens(data: Data, training: Training): { examples: number; meanTokens: number; trainingTokens: number } {
+  if (data.mode === 'tokens') {
+    // A token budget is trained as packed sequences of the plan's length.
+    return { examples: Math.max(1, Math.ceil(data.totalTokens / training.seqLen)), meanTokens: training.seqLen, trainingTokens: data.totalTokens * training.epochs };
+  }
+  const meanTokens = Math.min(training.seqLen, data.meanTokensPerExample);
+  return { examples: data.examples, meanTokens, trainingTokens: data.examples * meanTokens * training.epochs };
+}
+
+export function flopsPerToken(arch: Architecture, technique: Technique, training: Training, seqForAttention: number): { total: number; forward: number; matmul: number; attention: number } {
+  const matmul = 2 * arch.matmulParamsPerToken;
+  const causal = training.attention === 'eager' ? 1 : 0.5; // FlashAttention-style kernels skip masked blocks
+  const attention = 4 * arch.spec.numLayers * arch.qWidth * seqForAttention * causal;
+  const forward = matmul + attention;
+  const backward = technique.kind === 'full' ? 2 * forward : matmul + 2 * attention; // frozen weights: no weight-gradient GEMMs
+  const recompute = training.gradientCheckpointing ? forward : 0;
+  return { total: forward + backward + recompute, forward, matmul, attention };
+}
+
+export function defaultMfu(gpu: ResolvedGpu, technique: Technique, tokensPerMicroBatch: number, distribution: Distribution): number {
+  const ceiling = MFU_CEILING[gpu.tier];
+  const fill = tokensPerMicroBatch / (tokensPerMicroBatch + MFU_HALF_TOKENS);
+  const tech = TECHNIQUE_EFFICIENCY[technique.kind]?.factor ?? 1;
+  return ceiling * fill * tech * (distribution.offloadParams !== 'none' ? 0.8 : 1);
+}
+
+function linkGBs(gpu: ResolvedGpu, distribution: Distribution): number {
+  if (distribution.nodes > 1) return LINK_GBS.interNode;
+  return gpu.tier === 'datacenter' && !/pcie/i.test(gpu.name) ? LINK_GBS.nvlink : LINK_GBS.pcie;
+}
+
+export function estimateTime(arch: Architecture, profile: MemoryProfile, gpu: ResolvedGpu, data: Data, mfuOverride: number | null, microBatch = profile.training.microBatch): TimeEstimate {
+  const { technique, training, distribution } = profile;
+  const N = profile.gpus;
+  const { examples, meanTokens, trainingTokens } = dataTokens(data, training);
+  const seqProcessed = (training.packing || data.mode === 'tokens' ? training.seqLen : Math.min(training.seqLen, meanTokens * PADDING_FACTOR)) + profile.extraTokens;
+  const realPerExample = training.packing || data.mode === 'tokens' ? training.seqLen : meanTokens;
+  const tokensPerMicroBatch = microBatch * seqProcessed;
+  const flops = flopsPerToken(arch, technique, training, seqProcessed / 2 + profile.extraKeys);
+  const mfuDefault = defaultMfu(gpu, technique, tokensPerMicroBatch, distribution);
+  const mfu = mfuOverride ?? mfuDefault;
+  const peak = gpu.tflops16 * 1e12;
+
+  const computeSeconds = (training.gradAccum * tokensPerMicroBatch * flops.total) / (peak * mfu);
+
+  // Optimizer step: elementwise and memory-bound; bytes read and written per trainable parameter on this GPU.
+  const b = profile.bytes;
+  const localT = profile.params.trainableParams / (distribution.strategy === 'ddp' ? 1 : N);
+  const stateTraffic = training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit' ? 4 : training.optimizer === 'sgd_momentum' || training.optimizer === 'lion' ? 2 * b.stateElement : training.optimizer === 'adafactor' ? 2 * 4 : 6 * b.stateElement;
+  const masterTraffic = technique.kind === 'full' && effectivePrecision(training, distribution) === 'mixed' ? 12 : 0;
+  const optimizerBytes = distribution.offloadOptimizer === 'none' ? localT * (2 * b.trainableWeight + 3 * b.gradient + stateTraffic + masterTraffic) : 0;
+  const optimizerSeconds = optimizerBytes / (gpu.bandwidthGBs * 1e9 * BANDWIDTH_EFFICIENCY);
+
+  // Communication, of which half is assumed hidden behind compute.
+  let commBytes = 0;
+  if (N > 1) {
+    const ring = (2 * (N - 1)) / N;
+    commBytes += ring * profile.params.trainableParams * b.gradient; // all-reduce / reduce-scatter of gradients
+    if (distribution.strategy === 'zero3' || distribution.strategy === 'fsdp_full') {
+      commBytes += training.gradAccum * 2 * ((N - 1) / N) * profile.params.totalParams * b.baseWeight; // all-gather params in forward and backward
+    }
+  }
+  const communicationSeconds = (commBytes / (linkGBs(gpu, distribution) * 1e9)) * (1 - COMM_OVERLAP);
+
+  // Offload: PCIe transfers of gradients and parameters, the CPU or NVMe optimizer step.
+  let offloadSeconds = 0;
+  const nodeT = profile.params.trainableParams / distribution.nodes;
+  if (distribution.offloadOptimizer !== 'none') {
+    offloadSeconds += (localT * (b.gradient + b.trainableWeight)) / (LINK_GBS.pcie * 1e9);
+    offloadSeconds += nodeT / CPU_ADAM_PARAMS_PER_S;
+    if (distribution.offloadOptimizer === 'nvme') offloadSeconds += (2 * nodeT * 16) / (NVME_GBS * 1e9);
+  }
+  if (distribution.offloadParams !== 'none') {
+    const paramBytes = (profile.params.totalParams * b.baseWeight) / N;
+    offloadSeconds += (training.gradAccum * 2 * paramBytes) / (LINK_GBS.pcie * 1e9);
+    if (distribution.offloadParams === 'nvme') offloadSeconds += (training.gradAccum * 2 * paramBytes) / (NVME_GBS * 1e9);
+  }
+
+  const stepSeconds = computeSeconds + optimizerSeconds + communicationSeconds + offloadSeconds;
+  const examplesPerStep = microBatch * training.gradAccum * N;
+  const steps = Math.max(1, Math.ceil((examples * training.epochs) / examplesPerStep));
+  const wallSeconds = steps * stepSeconds;
+  const tokensPerSecond = (examplesPerStep * realPerExample) / stepSeconds;
+  return {
+    flopsPerToken: flops.total,
+    mfu,
+    mfuDefault,
+    mfuFromPlan: mfuOverride !== null,
+    tokensPerMicroBatch,
+    processedTokensPerSecond: (examplesPerStep * seqProcessed) / stepSeconds,
+    tokensPerSecond,
+    stepSeconds,
+    computeSeconds,
+    optimizerSeconds,
+    communicationSeconds,
+    offloadSeconds,
+    steps,
+    trainingTokens,
+    wallSeconds,
+    gpuHours: (wallSeconds / 3600) * N,
+  };
+}
