@@ -1,46 +1,153 @@
-import { useEffect, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { AppInfo } from '../shared/contract';
+import { estimatePlan, type EstimateReport } from '../shared/estimate/estimate';
+import type { RecommendedOption } from '../shared/estimate/recommend';
 import type { TuneplanApi } from './api/client';
+import { Section, TextField } from './components/fields';
+import { validateDraft, type Draft } from './features/editor/draft';
+import { HardwareSection } from './features/editor/HardwareSection';
+import { ModelSection } from './features/editor/ModelSection';
+import { TechniquesSection } from './features/editor/TechniquesSection';
+import { DataSection, DistributionSection, TrainingSection } from './features/editor/TrainingSections';
 import { errorText } from './features/plans/error-text';
-import { PlanForm } from './features/plans/PlanForm';
 import { PlansList } from './features/plans/PlansList';
-import { usePlans } from './features/plans/use-plans';
+import { planToJson, usePlans } from './features/plans/use-plans';
+import { downloadBlob } from './features/results/chart-export';
+import { ResultsPanel } from './features/results/ResultsPanel';
+import { ScenarioGuide } from './features/scenario/ScenarioGuide';
+
+function useEstimate(draft: Draft): { report: EstimateReport | null; errors: Record<string, string>; estimateError: string | null; plan: ReturnType<typeof validateDraft>['plan'] } {
+  const { plan, errors } = useMemo(() => validateDraft(draft), [draft]);
+  const [last, setLast] = useState<{ report: EstimateReport; plan: NonNullable<typeof plan> } | null>(null);
+  const current = useMemo(() => {
+    if (!plan) return { report: null, error: null };
+    try {
+      return { report: estimatePlan(plan), error: null };
+    } catch (e) {
+      return { report: null, error: e instanceof Error ? e.message : String(e) };
+    }
+  }, [plan]);
+  // Keep the last good results on screen (greyed) while the plan has errors: derived state, updated during render.
+  if (current.report && plan && last?.report !== current.report) setLast({ report: current.report, plan });
+  const fieldErrors = { ...errors };
+  const m = current.error ? /^([\w.[\]]+): (.*)$/.exec(current.error) : null;
+  if (m?.[1] && m[2]) fieldErrors[m[1]] = m[2];
+  return { report: current.report ?? last?.report ?? null, errors: fieldErrors, estimateError: current.error, plan: plan ?? last?.plan ?? null };
+}
 
 export function App({ api }: { api: TuneplanApi }) {
   const { state, actions } = usePlans(api);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const importRef = useRef<HTMLInputElement>(null);
+  const deferredDraft = useDeferredValue(state.draft);
+  const { report, errors, estimateError, plan } = useEstimate(deferredDraft);
+  const liveErrors = useMemo(() => validateDraft(state.draft).errors, [state.draft]);
+  const allErrors = { ...errors, ...liveErrors };
+  const stale = deferredDraft !== state.draft || Object.keys(liveErrors).length > 0;
 
   useEffect(() => {
     void api.invoke('app:info', {}).then((r) => r.ok && setInfo(r.data));
   }, [api]);
 
+  const exportJson = () => {
+    const { plan: valid } = validateDraft(state.draft);
+    if (!valid) {
+      actions.setError({ code: 'VALIDATION', message: 'Fix the highlighted fields before exporting.' });
+      return;
+    }
+    const file = `${valid.name.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'plan'}.tuneplan.json`;
+    downloadBlob(new Blob([planToJson(valid)], { type: 'application/json' }), file);
+  };
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey)) return;
-      if (e.key === 's') {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      const key = e.key.toLowerCase();
+      if (key === 's') {
         e.preventDefault();
         void actions.save();
-      } else if (e.key === 'n') {
+      } else if (key === 'n') {
         e.preventDefault();
         actions.startNew();
+      } else if (key === 'f') {
+        e.preventDefault();
+        searchRef.current?.focus();
+      } else if (key === 'e') {
+        e.preventDefault();
+        exportJson();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   });
 
+  const applyRecommendation = (o: RecommendedOption) => {
+    const d = state.draft;
+    const chosen = d.techniques[o.techniqueIndex];
+    actions.setDraft({
+      ...d,
+      techniques: chosen ? [chosen, ...d.techniques.filter((_, i) => i !== o.techniqueIndex)] : d.techniques,
+      training: { ...d.training, microBatch: o.microBatch, gradAccum: o.gradAccum },
+      distribution: { ...d.distribution, gpusPerNode: o.gpus, nodes: 1 },
+      hardware: { ...d.hardware, gpu: { source: 'catalog', id: o.gpuId } },
+      pricing: { ...d.pricing, vmSku: null, usdPerGpuHour: null },
+    });
+  };
+
+  const draft = state.draft;
+  const defaultMfu = report?.techniques[0] ? (report.techniques[0].mfuIsDefault ? report.techniques[0].mfu : null) : null;
   const conflict = state.error?.code === 'CONFLICT';
 
   return (
     <div className="app">
-      <PlansList plans={state.plans} selectedId={state.selected?.id ?? null} query={state.query} onQuery={actions.setQuery} onSelect={(id) => void actions.open(id)} onNew={actions.startNew} />
+      <PlansList
+        ref={searchRef}
+        plans={state.plans}
+        selectedId={state.selected?.id ?? null}
+        query={state.query}
+        sort={state.sort}
+        dirty={state.dirty}
+        onQuery={actions.setQuery}
+        onSort={actions.setSort}
+        onSelect={(id) => void actions.open(id)}
+        onNew={actions.startNew}
+      />
       <main className="editor" aria-label="Plan editor">
         <header className="editor-head">
-          <h1>{state.selected ? state.selected.plan.name : 'New plan'}</h1>
+          <h1>
+            {state.selected ? state.selected.plan.name : 'New plan'}
+            {state.dirty ? <span className="dirty" title="unsaved changes"> •</span> : null}
+          </h1>
           <div className="actions">
             <button type="button" className="primary" onClick={() => void actions.save()} disabled={state.busy} title="Save (Ctrl+S)">
               Save
+            </button>
+            <button type="button" onClick={() => void actions.duplicate()} disabled={!state.selected}>
+              Duplicate
+            </button>
+            <button type="button" onClick={exportJson} title="Export JSON (Ctrl+E)">
+              Export JSON
+            </button>
+            <button type="button" onClick={() => importRef.current?.click()}>
+              Import JSON…
+            </button>
+            <input
+              ref={importRef}
+              type="file"
+              accept=".json,application/json"
+              className="visually-hidden"
+              aria-label="Import plan JSON file"
+              tabIndex={-1}
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                e.target.value = '';
+                if (f) void f.text().then(actions.importText);
+              }}
+            />
+            <button type="button" onClick={() => window.print()}>
+              Print report
             </button>
             {state.selected ? (
               confirmingDelete ? (
@@ -68,6 +175,17 @@ export function App({ api }: { api: TuneplanApi }) {
             ) : null}
           </div>
         </header>
+        {state.recoverable ? (
+          <div className="banner notice" role="status">
+            <p>Unsaved changes to “{state.recoverable.draft.name}” from {new Date(state.recoverable.at).toLocaleString()} were kept.</p>
+            <button type="button" onClick={actions.restoreDraft}>
+              Restore them
+            </button>{' '}
+            <button type="button" onClick={actions.discardDraft}>
+              Discard
+            </button>
+          </div>
+        ) : null}
         {state.error ? (
           <div className="banner error" role="alert">
             <p>{errorText(state.error)}</p>
@@ -88,8 +206,32 @@ export function App({ api }: { api: TuneplanApi }) {
             {state.notice}
           </div>
         ) : null}
-        <PlanForm draft={state.draft} fieldErrors={state.fieldErrors} onChange={actions.setDraft} />
+        {state.undo ? (
+          <div className="toast" role="status">
+            Deleted “{state.undo.label}”.{' '}
+            <button type="button" onClick={() => void actions.undoDelete()}>
+              Undo
+            </button>{' '}
+            <button type="button" className="link" onClick={actions.dismissUndo} aria-label="Dismiss">
+              ✕
+            </button>
+          </div>
+        ) : null}
+        <Section title="Plan" summary={draft.name}>
+          <div className="grid">
+            <TextField label="Name" value={draft.name} onChange={(name) => actions.setDraft({ ...draft, name })} error={allErrors.name} maxLength={200} />
+            <TextField label="Notes" multiline value={draft.notes} onChange={(notes) => actions.setDraft({ ...draft, notes })} error={allErrors.notes} maxLength={20000} hint="The dataset, the goal, the deadline." />
+          </div>
+        </Section>
+        <ScenarioGuide draft={draft} report={report} onChange={actions.setDraft} />
+        <ModelSection draft={draft} onChange={actions.setDraft} error={allErrors['model.id'] ?? allErrors.model} />
+        <TechniquesSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
+        <TrainingSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
+        <DataSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
+        <DistributionSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
+        <HardwareSection draft={draft} errors={allErrors} onChange={actions.setDraft} defaultMfu={defaultMfu} />
       </main>
+      <ResultsPanel plan={plan} report={report} stale={stale} error={estimateError} onApply={applyRecommendation} />
       <footer className="status-bar" aria-label="Status">
         <span>{info ? `${info.mode === 'desktop' ? 'Desktop' : info.mode === 'browser' ? 'Browser mode' : 'Test'} · Tuneplan ${info.version}` : 'Connecting…'}</span>
         <span title="Data folder">{info ? `Data: ${info.dataDir}` : ''}</span>

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZodError } from 'zod';
 import { estimatePlan, type EstimateReport } from '../../shared/estimate/estimate';
-import { GiB } from '../../shared/estimate/memory';
+import { count, duration, gib, percent, tokensPerSecond, usd } from '../../shared/format';
 import { recommend } from '../../shared/estimate/recommend';
 import { EstimateInputError } from '../../shared/estimate/techniques';
 import { issuesFromZod } from '../../shared/result';
@@ -21,28 +21,18 @@ const USAGE = `Usage:
 
 class UsageError extends Error {}
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '—';
-  if (seconds < 60) return `${seconds.toFixed(0)} s`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const h = Math.floor(minutes / 60);
-  if (h < 48) return `${h} h ${minutes % 60} min`;
-  return `${(seconds / 86400).toFixed(1)} days`;
-}
-
 export function formatTable(report: EstimateReport): string {
   const rows: string[][] = [['', ...report.techniques.map((t) => t.label)]];
   const row = (label: string, f: (t: EstimateReport['techniques'][number]) => string) => rows.push([label, ...report.techniques.map(f)]);
-  row('trainable params', (t) => `${t.trainableParams.toLocaleString('en-US')} (${t.trainablePercent < 0.1 ? t.trainablePercent.toFixed(3) : t.trainablePercent.toFixed(2)} %)`);
-  row('peak / GPU (reserved)', (t) => `${(t.memory.reservedBytes / GiB).toFixed(1)} GiB`);
-  row('peak / GPU (nvidia-smi)', (t) => `${(t.memory.nvidiaSmiBytes / GiB).toFixed(1)} GiB`);
-  row('fits', (t) => (t.fits ? `yes, ${(t.fit.marginBytes / GiB).toFixed(1)} GiB spare` : `no, over by ${(-t.fit.marginBytes / GiB).toFixed(1)} GiB`));
+  row('trainable params', (t) => `${count(t.trainableParams)} (${percent(t.trainablePercent)})`);
+  row('peak / GPU (reserved)', (t) => gib(t.memory.reservedBytes));
+  row('peak / GPU (nvidia-smi)', (t) => gib(t.memory.nvidiaSmiBytes));
+  row('fits', (t) => (t.fits ? `yes, ${gib(t.fit.marginBytes)} spare` : `no, over by ${gib(-t.fit.marginBytes)}`));
   row('max micro-batch', (t) => (t.maxMicroBatch === 0 ? 'none fits' : String(t.maxMicroBatch)));
-  row('tokens/s', (t) => `${Math.round(t.tokensPerSecond).toLocaleString('en-US')} tok/s`);
-  row('wall time', (t) => formatDuration(t.wallSeconds));
+  row('tokens/s', (t) => tokensPerSecond(t.tokensPerSecond));
+  row('wall time', (t) => duration(t.wallSeconds));
   row('GPU-hours', (t) => `${t.gpuHours.toFixed(1)} GPU-h`);
-  row('cost', (t) => (t.costUsd === null ? 'unknown price' : `$${t.costUsd.toFixed(2)}`));
+  row('cost', (t) => usd(t.costUsd));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const header = `${report.plan.name}: ${report.model.name} (${report.model.totalParams.toLocaleString('en-US')} params) on ${report.plan.gpus} × ${report.plan.gpu}, ${report.plan.strategy}, micro-batch ${report.plan.microBatch}, sequence ${report.plan.seqLen}, ${report.plan.precision}, ${report.plan.optimizer}`;
   return [header, ...rows.map((r, i) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ') + (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''))].join('\n');

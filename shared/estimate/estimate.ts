@@ -188,7 +188,7 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
 export function estimateTechnique(plan: Plan, arch: Architecture, gpu: ResolvedGpu, prepared: PreparedTechnique): TechniqueEstimate {
   const { params, profile, technique, index } = prepared;
   const t = plan.training;
-  const mem = memoryAt(profile, t.microBatch, t.seqLen);
+  const mem = memoryAt(profile, t.microBatch, t.seqLen, true);
   const time: TimeEstimate = estimateTime(arch, profile, gpu, plan.data, plan.hardware.mfu);
   const cost = estimateCost(plan.pricing, gpu, profile.gpus, time.wallSeconds, time.trainingTokens);
   const usable = usableBytes(gpu, plan.hardware.headroomPct);

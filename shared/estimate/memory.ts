@@ -299,6 +299,13 @@ function largestTrainableTensor(arch: Architecture, params: TechniqueParams, ran
  * technique changes which inputs are saved (ESTIMATOR.md §4).
  */
 export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number, keysPerQuery: number): Array<{ tensor: string; bytes: number }> {
+  const rows: Array<{ tensor: string; bytes: number }> = [];
+  savedBytesPerTokenPerLayer(profile, microBatch, keysPerQuery, rows);
+  return rows;
+}
+
+/** The same sum without building labels (the hot path of searches and sweeps); pass `rows` to collect them. */
+export function savedBytesPerTokenPerLayer(profile: MemoryProfile, microBatch: number, keysPerQuery: number, rows?: Array<{ tensor: string; bytes: number }>): number {
   const { arch, technique, training, params } = profile;
   const m = arch.spec;
   const a = profile.bytes.activation;
@@ -308,18 +315,21 @@ export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number
   const kvW = arch.kvWidth;
   const full = technique.kind === 'full';
   const normTrainable = full || technique.kind === 'ln_tuning';
-  const rows: Array<{ tensor: string; bytes: number }> = [];
-  const add = (tensor: string, bytes: number) => {
-    if (bytes > 0) rows.push({ tensor, bytes });
+  let total = 0;
+  // Labels are built lazily (a function) so the hot path allocates no strings.
+  const add = (tensor: string | (() => string), bytes: number) => {
+    if (bytes <= 0) return;
+    total += bytes;
+    if (rows) rows.push({ tensor: typeof tensor === 'function' ? tensor() : tensor, bytes });
   };
 
   // Norms. HF RMSNorm upcasts to fp32 and pow() keeps that copy; LayerNorm keeps its input and fp32 mean/rstd.
   const normCount = m.normsPerLayer;
   if (m.norm === 'rmsnorm') {
-    add(`${normCount} RMSNorm inputs in fp32 (4·h each) + rsqrt`, normCount * (4 * h + 4));
-    if (normTrainable) add(`${normCount} normalized outputs (weight gradient)`, normCount * a * h);
+    add(() => `${normCount} RMSNorm inputs in fp32 (4·h each) + rsqrt`, normCount * (4 * h + 4));
+    if (normTrainable) add(() => `${normCount} normalized outputs (weight gradient)`, normCount * a * h);
   } else {
-    add(`${normCount} LayerNorm inputs + mean/rstd`, normCount * (a * h + 8));
+    add(() => `${normCount} LayerNorm inputs + mean/rstd`, normCount * (a * h + 8));
   }
 
   // Attention. With a padding mask (micro-batch > 1, no packing) transformers repeats k and v to every query
@@ -327,7 +337,7 @@ export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number
   const repeatKv = microBatch > 1 && !training.packing && m.numKvHeads !== m.numHeads;
   const kvSaved = repeatKv ? qW : kvW;
   if (full) add('attention input (q/k/v weight gradients)', a * h);
-  add(`q, k, v saved by attention${repeatKv ? ' (k, v repeated to all heads: padding mask)' : ''}`, a * (qW + 2 * kvSaved * keysPerQuery));
+  add(() => `q, k, v saved by attention${repeatKv ? ' (k, v repeated to all heads: padding mask)' : ''}`, a * (qW + 2 * kvSaved * keysPerQuery));
   if (training.attention === 'eager') {
     // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h term).
     add('attention scores: softmax fp32 + probabilities', m.numHeads * (4 + a) * keysPerQuery * training.seqLen);
@@ -338,7 +348,7 @@ export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number
 
   // MLP: the activation keeps its input; the gate·up product keeps both factors. MoE: per active expert.
   const experts = m.moe ? m.moe.topK : 1;
-  add(`MLP gate, act(gate), up${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 3 * a * I);
+  add(() => `MLP gate, act(gate), up${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 3 * a * I);
   if (full) {
     add('MLP inputs (gate/up and down weight gradients)', a * h * experts + experts * a * I);
     if (m.moe) add('router logits (fp32 softmax)', 8 * m.moe.numExperts);
@@ -347,7 +357,7 @@ export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number
   // PEFT layers.
   const dropout = technique.dropout > 0;
   const adapterDtype = profile.bytes.trainableWeight;
-  const perModule = (mod: LinearModule, what: string, bytes: number) => add(`${mod.name}: ${what}`, bytes * mod.activeCount);
+  const perModule = (mod: LinearModule, what: string, bytes: number) => add(() => `${mod.name}: ${what}`, bytes * mod.activeCount);
   if (LORA_FAMILY.includes(technique.kind)) {
     const r = technique.rank;
     for (const { module: mod } of params.adapted) {
@@ -364,7 +374,7 @@ export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number
           perModule(mod, 'input cast to fp32, A·x, base and LoRA results', adapterDtype * mod.in + 4 * r + mask + (a + 4) * mod.out);
           break;
         default:
-          perModule(mod, `input cast to the adapter dtype (${adapterDtype} B)${dropout ? ' + dropout mask' : ''}, A·x`, adapterDtype * mod.in + 4 * r + mask);
+          perModule(mod, dropout ? 'input cast to the adapter dtype + dropout mask, A·x' : 'input cast to the adapter dtype, A·x', adapterDtype * mod.in + 4 * r + mask);
       }
     }
   } else if (technique.kind === 'ia3') {
@@ -376,10 +386,10 @@ export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number
     const n = technique.virtualTokens;
     add('adapter attention: scores fp32 + probabilities + output', m.numHeads * n * (4 + a) + a * qW);
   }
-  return rows;
+  return total;
 }
 
-export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: number): MemoryBreakdown {
+export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: number, detail = false): MemoryBreakdown {
   const { arch, training } = profile;
   const m = arch.spec;
   const a = profile.bytes.activation;
@@ -387,8 +397,8 @@ export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: num
   const s = seqLen + profile.extraTokens;
   const keysPerQuery = (s + profile.extraKeys) / s;
   const tokens = microBatch * s;
-  const perTokenLayer = savedPerTokenPerLayer({ ...profile, training: { ...training, seqLen: s } }, microBatch, keysPerQuery);
-  const layerBytesPerToken = perTokenLayer.reduce((sum, r) => sum + r.bytes, 0);
+  const perTokenLayer: Array<{ tensor: string; bytes: number }> = [];
+  const layerBytesPerToken = savedBytesPerTokenPerLayer(training.attention === 'eager' ? { ...profile, training: { ...training, seqLen: s } } : profile, microBatch, keysPerQuery, detail ? perTokenLayer : undefined);
   let activations: number;
   if (training.gradientCheckpointing) {
     // Per-layer checkpointing keeps each layer's input, plus one layer's activations while it is recomputed.

@@ -58,6 +58,57 @@ async function coldStart(): Promise<number> {
   return ms;
 }
 
+/** Renderer timings in Debian's Chromium: cold start to an interactive editor, and input → updated charts. */
+async function rendererBenches(): Promise<void> {
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!fs.existsSync(chromiumPath)) {
+    console.log(`(renderer benchmarks skipped: no Chromium at ${chromiumPath})`);
+    return;
+  }
+  const { chromium } = await import('@playwright/test');
+  const dataDir = fs.mkdtempSync(path.join(tmp, 'ui-'));
+  const child = spawn(process.execPath, [path.join(root, 'build/out/web/main.mjs')], { env: { ...process.env, TUNEPLAN_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve) => child.stdout.on('data', (c: Buffer) => { const m = /running at (\S+)/.exec(c.toString()); if (m?.[1]) resolve(m[1]); }));
+  const [base, token] = url.split('/#token=') as [string, string];
+  const kinds = ['full', 'lora', 'qlora', 'dora', 'ia3', 'prompt_tuning', 'prefix_tuning', 'vera'];
+  await fetch(`${base}/api/plans:save`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ plan: { name: 'Eight techniques', model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' }, techniques: kinds.map((kind) => ({ kind })) } }) });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update'] });
+  const cold: number[] = [];
+  const update: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(url);
+    await page.getByRole('table', { name: 'Technique comparison' }).waitFor();
+    cold.push(await page.evaluate(() => performance.getEntriesByName('tuneplan:results-rendered')[0]?.startTime ?? Number.NaN));
+    await page.getByRole('button', { name: /Eight techniques/ }).click();
+    await page.locator('table.comparison th', { hasText: 'VeRA' }).waitFor();
+    for (const value of ['2', '3', '4', '5', '6']) {
+      update.push(
+        await page.evaluate(async (v) => {
+          const input = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Micro-batch per GPU')?.control as HTMLInputElement;
+          const before = document.body.dataset.resultsVersion;
+          const descriptor = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!;
+          const t0 = performance.now();
+          descriptor.set?.call(input, v);
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          await new Promise<void>((done) => {
+            const check = () => (document.body.dataset.resultsVersion !== before ? done() : requestAnimationFrame(check));
+            check();
+          });
+          return performance.now() - t0;
+        }, value),
+      );
+    }
+    await page.close();
+  }
+  await browser.close();
+  child.kill('SIGTERM');
+  cold.sort((a, b) => a - b);
+  update.sort((a, b) => a - b);
+  record('renderer: cold start to an interactive plan editor (Chromium)', cold[2]!, 'ms', 1500);
+  record('renderer: input → updated table and charts, 8 techniques (Chromium)', update[Math.floor(update.length / 2)]!, 'ms', 50);
+}
+
 async function main(): Promise<void> {
   storageBenches();
   estimatorBenches();
@@ -66,6 +117,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 5; i++) runs.push(await coldStart());
     runs.sort((a, b) => a - b);
     record('browser mode: cold start to first API answer', runs[2]!, 'ms', 1000);
+    await rendererBenches();
   }
   report(path.join(root, 'tests/bench/results.json'));
   fs.rmSync(tmp, { recursive: true, force: true });

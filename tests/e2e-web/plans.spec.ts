@@ -10,9 +10,9 @@ test('create a plan, restart the server, it is still there; edit; delete', async
   await expect(page).not.toHaveURL(/token=/);
   await expect(page.getByRole('contentinfo', { name: 'Status' })).toContainText('Browser mode');
 
-  await page.getByLabel('Name').fill('Phi-3 support bot');
-  await page.getByLabel('Model').selectOption('Phi-3-medium-4k-instruct');
-  await page.getByLabel('Notes').fill('10k chats, 512 tokens each');
+  await page.getByLabel('Name', { exact: true }).fill('Phi-3 support bot');
+  await page.getByLabel('Model', { exact: true }).selectOption('Phi-3-medium-4k-instruct');
+  await page.getByLabel('Notes', { exact: true }).fill('10k chats, 512 tokens each');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('status')).toContainText('Saved “Phi-3 support bot”');
   const nav = page.getByRole('navigation', { name: 'Plans' });
@@ -23,11 +23,11 @@ test('create a plan, restart the server, it is still there; edit; delete', async
   await server.restart();
   await page.goto(server.url);
   await nav.getByRole('button', { name: /Phi-3 support bot/ }).click();
-  await expect(page.getByLabel('Name')).toHaveValue('Phi-3 support bot');
-  await expect(page.getByLabel('Model')).toHaveValue('Phi-3-medium-4k-instruct');
-  await expect(page.getByLabel('Notes')).toHaveValue('10k chats, 512 tokens each');
+  await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Phi-3 support bot');
+  await expect(page.getByLabel('Model', { exact: true })).toHaveValue('Phi-3-medium-4k-instruct');
+  await expect(page.getByLabel('Notes', { exact: true })).toHaveValue('10k chats, 512 tokens each');
 
-  await page.getByLabel('Name').fill('Phi-3 support bot v2');
+  await page.getByLabel('Name', { exact: true }).fill('Phi-3 support bot v2');
   await page.keyboard.press('Control+s');
   await expect(page.getByRole('status')).toContainText('Saved “Phi-3 support bot v2”');
   await expect(nav.getByRole('button', { name: /Phi-3 support bot v2/ })).toBeVisible();
@@ -44,7 +44,7 @@ test('create a plan, restart the server, it is still there; edit; delete', async
 
 test('a field error is shown under the field and nothing is saved', async ({ page, server }) => {
   await page.goto(server.url);
-  await page.getByLabel('Name').fill('');
+  await page.getByLabel('Name', { exact: true }).fill('');
   await expect(page.getByText('give the plan a name')).toBeVisible();
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('alert').first()).toBeVisible();

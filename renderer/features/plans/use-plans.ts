@@ -1,45 +1,71 @@
-/** State and actions of the plans library and the open plan, over the contract API. */
+/**
+ * State and actions of the plans library and the open plan, over the contract API: list with
+ * search and sort, open, save (with the revision rule), duplicate, delete with undo, import and
+ * export, an unsaved-change flag, and a local draft that survives an accidental close.
+ */
 import { useEffect, useState } from 'react';
-import type { ZodError } from 'zod';
 import type { PlanSummary, SavedPlan } from '../../../shared/contract';
-import { PlanSchema, type PlanInput } from '../../../shared/domain/plan';
+import { PlanSchema, type Plan } from '../../../shared/domain/plan';
 import { issuesFromZod, type AppError } from '../../../shared/result';
 import type { TuneplanApi } from '../../api/client';
+import { newDraft, toDraft, validateDraft, type Draft } from '../editor/draft';
 
-export function newPlanDraft(): PlanInput {
-  return { name: 'Untitled plan', notes: '', model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' } };
+export const DRAFT_KEY = 'tuneplan.draft.v1';
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+
+interface StoredDraft {
+  id: string | null;
+  revision: number | null;
+  draft: Draft;
+  at: string;
 }
 
-export interface PlansState {
-  plans: PlanSummary[];
-  query: string;
-  selected: SavedPlan | null;
-  draft: PlanInput;
-  dirty: boolean;
-  fieldErrors: Record<string, string>;
-  error: AppError | null;
-  notice: string | null;
-  busy: boolean;
+function readStoredDraft(): StoredDraft | null {
+  try {
+    const raw = localStorage.getItem(DRAFT_KEY);
+    return raw ? (JSON.parse(raw) as StoredDraft) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Stable export text: schema key order, two-space indent, trailing newline. */
+export function planToJson(plan: Plan): string {
+  return `${JSON.stringify(PlanSchema.parse(plan), null, 2)}\n`;
+}
+
+/** Parses an imported file; an invalid one changes nothing and names each bad field. */
+export function parsePlanJson(text: string): { plan: Plan } | { error: string } {
+  if (text.length > MAX_IMPORT_BYTES) return { error: `The file is larger than 5 MB; a plan is a few KB.` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { error: `The file is not valid JSON (${(e as Error).message}).` };
+  }
+  const parsed = PlanSchema.safeParse(json);
+  if (!parsed.success) return { error: `The plan is invalid: ${issuesFromZod(parsed.error).slice(0, 8).map((i) => `${i.path}: ${i.message}`).join('; ')}. Nothing was imported.` };
+  return { plan: parsed.data };
 }
 
 export function usePlans(api: TuneplanApi) {
   const [plans, setPlans] = useState<PlanSummary[]>([]);
   const [query, setQuery] = useState('');
+  const [sort, setSort] = useState<'updated' | 'name'>('updated');
   const [selected, setSelected] = useState<SavedPlan | null>(null);
-  const [draft, setDraftState] = useState<PlanInput>(newPlanDraft);
+  const [draft, setDraftState] = useState<Draft>(newDraft);
   const [dirty, setDirty] = useState(false);
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<AppError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [undo, setUndo] = useState<{ label: string; plan: Plan } | null>(null);
   const [busy, setBusy] = useState(false);
-
-  // Bumped to reload the list after a save or delete.
+  const [recoverable, setRecoverable] = useState<StoredDraft | null>(() => readStoredDraft());
   const [listVersion, setListVersion] = useState(0);
   const refresh = () => setListVersion((v) => v + 1);
 
   useEffect(() => {
     let live = true;
-    void api.invoke('plans:list', { query }).then((result) => {
+    void api.invoke('plans:list', { query, sort }).then((result) => {
       if (!live) return;
       if (result.ok) setPlans(result.data);
       else setError(result.error);
@@ -47,60 +73,111 @@ export function usePlans(api: TuneplanApi) {
     return () => {
       live = false;
     };
-  }, [api, query, listVersion]);
+  }, [api, query, sort, listVersion]);
 
-  const setDraft = (next: PlanInput) => {
+  // Keep unsaved work in local storage so a crash or an accidental close loses nothing.
+  useEffect(() => {
+    if (!dirty) return;
+    const stored: StoredDraft = { id: selected?.id ?? null, revision: selected?.revision ?? null, draft, at: new Date().toISOString() };
+    try {
+      localStorage.setItem(DRAFT_KEY, JSON.stringify(stored));
+    } catch {
+      // Storage full or disabled: the in-memory draft is still there.
+    }
+  }, [dirty, draft, selected]);
+
+  useEffect(() => {
+    const guard = (e: BeforeUnloadEvent) => {
+      if (dirty) e.preventDefault();
+    };
+    window.addEventListener('beforeunload', guard);
+    return () => window.removeEventListener('beforeunload', guard);
+  }, [dirty]);
+
+  const clearStored = () => {
+    try {
+      localStorage.removeItem(DRAFT_KEY);
+    } catch {
+      // ignore
+    }
+  };
+
+  const confirmDiscard = () => !dirty || window.confirm('You have unsaved changes. Discard them?');
+
+  const setDraft = (next: Draft) => {
     setDraftState(next);
     setDirty(true);
-    const parsed = PlanSchema.safeParse(next);
-    setFieldErrors(parsed.success ? {} : toFieldErrors(parsed.error));
+  };
+
+  const show = (saved: SavedPlan, message: string | null = null) => {
+    setSelected(saved);
+    setDraftState(toDraft(saved.plan));
+    setDirty(false);
+    setError(null);
+    setNotice(message);
   };
 
   const open = async (id: string) => {
+    if (!confirmDiscard()) return;
     const result = await api.invoke('plans:get', { id });
     if (!result.ok) {
       setError(result.error);
       return;
     }
-    setSelected(result.data);
-    setDraftState(result.data.plan);
-    setDirty(false);
-    setFieldErrors({});
-    setError(null);
-    setNotice(null);
+    clearStored();
+    show(result.data);
   };
 
   const startNew = () => {
+    if (!confirmDiscard()) return;
+    clearStored();
     setSelected(null);
-    setDraftState(newPlanDraft());
+    setDraftState(newDraft());
     setDirty(true);
-    setFieldErrors({});
     setError(null);
     setNotice(null);
   };
 
+  const create = async (plan: Plan, message: string) => {
+    const result = await api.invoke('plans:save', { plan });
+    if (!result.ok) {
+      setError(result.error);
+      return null;
+    }
+    clearStored();
+    show(result.data, message);
+    refresh();
+    return result.data;
+  };
+
   const save = async (asCopy = false) => {
-    const parsed = PlanSchema.safeParse(draft);
-    if (!parsed.success) {
-      setFieldErrors(toFieldErrors(parsed.error));
-      setError({ code: 'VALIDATION', message: 'Please fix the highlighted fields before saving.' });
+    const { plan, errors } = validateDraft(draft);
+    if (!plan) {
+      const first = Object.entries(errors)[0];
+      setError({ code: 'VALIDATION', message: `Please fix the highlighted fields before saving${first ? ` (${first[0]}: ${first[1]})` : ''}.` });
       return;
     }
     setBusy(true);
-    const input = selected && !asCopy ? { id: selected.id, revision: selected.revision, plan: parsed.data } : { plan: asCopy ? { ...parsed.data, name: `${parsed.data.name} (copy)` } : parsed.data };
-    const result = await api.invoke('plans:save', input);
+    if (asCopy || !selected) {
+      await create(asCopy ? { ...plan, name: `${plan.name} (copy)` } : plan, `Saved “${asCopy ? `${plan.name} (copy)` : plan.name}”.`);
+      setBusy(false);
+      return;
+    }
+    const result = await api.invoke('plans:save', { id: selected.id, revision: selected.revision, plan });
     setBusy(false);
     if (!result.ok) {
       setError(result.error);
-      if (result.error.details?.issues) setFieldErrors(Object.fromEntries(result.error.details.issues.map((i) => [i.path.replace(/^plan\./, ''), i.message])));
       return;
     }
-    setSelected(result.data);
-    setDraftState(result.data.plan);
-    setDirty(false);
-    setError(null);
-    setNotice(`Saved “${result.data.plan.name}”.`);
+    clearStored();
+    show(result.data, `Saved “${result.data.plan.name}”.`);
     refresh();
+  };
+
+  const duplicate = async () => {
+    const { plan } = validateDraft(draft);
+    if (!plan) return save();
+    await create({ ...plan, name: `${plan.name} (copy)` }, `Duplicated as “${plan.name} (copy)”.`);
   };
 
   const remove = async () => {
@@ -110,30 +187,58 @@ export function usePlans(api: TuneplanApi) {
       setError(result.error);
       return;
     }
-    setNotice(`Deleted “${selected.plan.name}”.`);
+    setUndo({ label: selected.plan.name, plan: selected.plan });
+    setNotice(null);
     setSelected(null);
-    setDraftState(newPlanDraft());
+    setDraftState(newDraft());
     setDirty(false);
     setError(null);
+    clearStored();
     refresh();
   };
 
+  const undoDelete = async () => {
+    if (!undo) return;
+    const restored = undo;
+    setUndo(null);
+    await create(restored.plan, `Restored “${restored.label}”.`);
+  };
+
   const reload = async () => {
-    if (selected) await open(selected.id);
+    if (!selected) return;
+    const result = await api.invoke('plans:get', { id: selected.id });
+    if (result.ok) show(result.data, 'Loaded the saved version.');
+    else setError(result.error);
+  };
+
+  const importText = async (text: string) => {
+    const parsed = parsePlanJson(text);
+    if ('error' in parsed) {
+      setError({ code: 'VALIDATION', message: parsed.error });
+      return;
+    }
+    if (!confirmDiscard()) return;
+    await create(parsed.plan, `Imported “${parsed.plan.name}”.`);
+  };
+
+  const restoreDraft = () => {
+    if (!recoverable) return;
+    setDraftState(toDraft(recoverable.draft));
+    setDirty(true);
+    setRecoverable(null);
+    if (recoverable.id) {
+      void api.invoke('plans:get', { id: recoverable.id }).then((r) => r.ok && setSelected(r.data));
+    }
+    setNotice('Restored your unsaved changes.');
+  };
+
+  const discardDraft = () => {
+    clearStored();
+    setRecoverable(null);
   };
 
   return {
-    state: { plans, query, selected, draft, dirty, fieldErrors, error, notice, busy } satisfies PlansState,
-    actions: { setQuery, setDraft, open, startNew, save, remove, reload, refresh },
+    state: { plans, query, sort, selected, draft, dirty, error, notice, busy, undo, recoverable },
+    actions: { setQuery, setSort, setDraft, open, startNew, save, duplicate, remove, undoDelete, reload, importText, restoreDraft, discardDraft, dismissUndo: () => setUndo(null), setError },
   };
-}
-
-function toFieldErrors(error: ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const issue of issuesFromZod(error)) {
-    const key = issue.path.split(/[.[]/)[0] ?? issue.path;
-    out[key] ??= issue.message;
-    out[issue.path] ??= issue.message;
-  }
-  return out;
 }

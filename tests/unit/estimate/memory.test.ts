@@ -103,7 +103,7 @@ describe('peak memory', () => {
     const arch = describeArchitecture(findCatalogModel('Llama-3.2-3B')!.spec);
     const t = TechniqueSchema.parse({ kind: 'lora' });
     const profile = memoryProfile(arch, techniqueParams(arch, t), t, TrainingSchema.parse({}), DistributionSchema.parse({}));
-    const perToken = (b: number) => memoryAt(profile, b, 1024).perTokenLayer.reduce((s, r) => s + r.bytes, 0);
+    const perToken = (b: number) => memoryAt(profile, b, 1024, true).perTokenLayer.reduce((s, r) => s + r.bytes, 0);
     expect(perToken(1)).toBeLessThan(perToken(2));
   });
 });

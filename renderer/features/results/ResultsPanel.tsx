@@ -1,0 +1,69 @@
+import { useEffect, useState } from 'react';
+import type { Plan } from '../../../shared/domain/plan';
+import type { EstimateReport } from '../../../shared/estimate/estimate';
+import type { RecommendedOption } from '../../../shared/estimate/recommend';
+import { ChartsPanel } from './Charts';
+import { ComparisonTable } from './ComparisonTable';
+import { ExplainPanel } from './ExplainPanel';
+import { RecommendPanel } from './RecommendPanel';
+
+type Tab = 'compare' | 'explain' | 'recommend';
+
+export function ResultsPanel({ plan, report, stale, error, onApply }: { plan: Plan | null; report: EstimateReport | null; stale: boolean; error: string | null; onApply: (o: RecommendedOption) => void }) {
+  const [tab, setTab] = useState<Tab>('compare');
+  const [explainAt, setExplainAt] = useState<{ index: number; key: string | null }>({ index: 0, key: null });
+
+  useEffect(() => {
+    // A marker the benchmark and the e2e tests wait for: results for this input are on screen.
+    document.body.dataset.resultsVersion = String(Number(document.body.dataset.resultsVersion ?? 0) + 1);
+    performance.mark('tuneplan:results-rendered');
+  }, [report]);
+
+  useEffect(() => {
+    if (tab === 'explain' && explainAt.key) document.getElementById(`explain-${explainAt.key}`)?.focus();
+  }, [tab, explainAt]);
+
+  const tabs: Array<[Tab, string]> = [
+    ['compare', 'Compare'],
+    ['explain', 'Explain'],
+    ['recommend', 'Recommend'],
+  ];
+  return (
+    <section className="results" aria-label="Results">
+      <div role="tablist" aria-label="Results views" className="tabs">
+        {tabs.map(([id, label]) => (
+          <button key={id} role="tab" type="button" id={`tab-${id}`} aria-selected={tab === id} aria-controls={`panel-${id}`} tabIndex={tab === id ? 0 : -1} onClick={() => setTab(id)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      {error ? (
+        <div className="banner error" role="alert">
+          {error}
+        </div>
+      ) : null}
+      {report && plan ? (
+        <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className={stale ? 'stale' : undefined}>
+          {tab === 'compare' ? (
+            <>
+              <ComparisonTable
+                report={report}
+                onExplain={(index, key) => {
+                  setExplainAt({ index, key });
+                  setTab('explain');
+                }}
+              />
+              <ChartsPanel plan={plan} report={report} />
+            </>
+          ) : tab === 'explain' ? (
+            <ExplainPanel report={report} techniqueIndex={explainAt.index} focus={explainAt.key} onTechnique={(index) => setExplainAt({ index, key: null })} />
+          ) : (
+            <RecommendPanel plan={plan} onApply={onApply} />
+          )}
+        </div>
+      ) : (
+        <p className="empty">Fix the plan’s errors to see estimates.</p>
+      )}
+    </section>
+  );
+}

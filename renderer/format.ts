@@ -1,0 +1,2 @@
+/** The renderer uses the shared formatting (also used by the CLI). */
+export * from '../shared/format';

@@ -1,0 +1,40 @@
+/** Human formatting shared by the CLI and the app: every number with its unit (GiB = 2^30 bytes). */
+export const GiB = 2 ** 30;
+
+export function gib(bytes: number, digits = 1): string {
+  return `${(bytes / GiB).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} GiB`;
+}
+
+export function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function compactParams(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} K`;
+  return String(n);
+}
+
+export function percent(p: number): string {
+  return `${p < 0.1 ? p.toFixed(3) : p.toFixed(2)} %`;
+}
+
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  if (h < 48) return `${h} h ${minutes % 60} min`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+export function usd(n: number | null): string {
+  if (n === null) return 'unknown price';
+  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+export function tokensPerSecond(n: number): string {
+  return `${count(n)} tok/s`;
+}

@@ -1,0 +1,82 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { App } from '../../renderer/App';
+import { createFakeApi } from '../../renderer/api/fake-api';
+import { DRAFT_KEY } from '../../renderer/features/plans/use-plans';
+import { samplePlan } from '../helpers/plans';
+
+afterEach(cleanup);
+beforeEach(() => localStorage.clear());
+
+describe('plan editor', () => {
+  it('validates as you type: the message names the problem under the field', async () => {
+    render(<App api={createFakeApi()} />);
+    const batch = screen.getByLabelText('Micro-batch per GPU');
+    fireEvent.change(batch, { target: { value: '0' } });
+    expect(await screen.findByText('must be at least 1')).toBeTruthy();
+    expect(batch.getAttribute('aria-invalid')).toBe('true');
+    fireEvent.change(batch, { target: { value: '2' } });
+    await waitFor(() => expect(screen.queryByText('must be at least 1')).toBeNull());
+  });
+
+  it('shows one comparison column per technique and updates when a technique is added', async () => {
+    render(<App api={createFakeApi()} />);
+    const table = await screen.findByRole('table', { name: 'Technique comparison' });
+    const headers = () => within(table).getAllByRole('columnheader').map((h) => h.textContent?.trim());
+    expect(headers()).toEqual(['Per technique', 'Full fine-tuning', 'LoRA', 'QLoRA', 'DoRA']);
+    fireEvent.click(screen.getByRole('button', { name: 'Add technique' }));
+    await waitFor(() => expect(headers()).toContain('IA3'));
+  });
+
+  it('explains a figure when it is clicked', async () => {
+    render(<App api={createFakeApi()} />);
+    const table = await screen.findByRole('table', { name: 'Technique comparison' });
+    const row = within(table).getAllByRole('row').find((r) => r.getAttribute('data-row') === 'memory')!;
+    fireEvent.click(within(row).getAllByRole('button')[1]!);
+    expect(await screen.findByText(/max\(forward end, backward start, optimizer step\)/)).toBeTruthy();
+    expect(screen.getByRole('tab', { name: 'Explain' }).getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('deletes with an undo toast that restores the plan', async () => {
+    const api = createFakeApi();
+    await api.invoke('plans:save', { plan: samplePlan({ name: 'Keep me' }) });
+    render(<App api={api} />);
+    fireEvent.click(await screen.findByRole('button', { name: /Keep me/ }));
+    await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Keep me'));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete…' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, delete' }));
+    await waitFor(() => expect(api.plans.size).toBe(0));
+    fireEvent.click(await screen.findByRole('button', { name: 'Undo' }));
+    await waitFor(() => expect([...api.plans.values()].map((p) => p.plan.name)).toEqual(['Keep me']));
+  });
+
+  it('an invalid import changes nothing and names the field', async () => {
+    const api = createFakeApi();
+    render(<App api={api} />);
+    const input = screen.getByLabelText('Import plan JSON file');
+    const file = new File([JSON.stringify({ name: 'bad', model: { source: 'catalog', id: 'Phi-4' }, training: { seqLen: -5 } })], 'bad.json', { type: 'application/json' });
+    fireEvent.change(input, { target: { files: [file] } });
+    expect(await screen.findByText(/training\.seqLen: must be at least 1/)).toBeTruthy();
+    expect(api.plans.size).toBe(0);
+  });
+
+  it('keeps unsaved work in local storage and offers it back after a restart', async () => {
+    const first = render(<App api={createFakeApi()} />);
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Half-written plan' } });
+    await waitFor(() => expect(localStorage.getItem(DRAFT_KEY)).toContain('Half-written plan'));
+    first.unmount();
+    render(<App api={createFakeApi()} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Restore them' }));
+    await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Half-written plan'));
+  });
+
+  it('the scenario guide preselects techniques and backs its claims with numbers', async () => {
+    render(<App api={createFakeApi()} />);
+    fireEvent.click(screen.getByLabelText('Fewer trainable parameters'));
+    fireEvent.click(screen.getByRole('button', { name: 'Choose techniques for this' }));
+    const table = await screen.findByRole('table', { name: 'Technique comparison' });
+    await waitFor(() => expect(within(table).getAllByRole('columnheader').map((h) => h.textContent?.trim())).toEqual(['Per technique', 'Full fine-tuning', 'QLoRA', 'DoRA']));
+    expect(await screen.findByText(/QLoRA: 0\.\d+ % of parameters trained, \d+ % less memory than full fine-tuning here/)).toBeTruthy();
+  });
+});
