@@ -224,7 +224,7 @@ export function App({ api }: { api: TuneplanApi }) {
           </div>
         </Section>
         <ScenarioGuide draft={draft} report={report} onChange={actions.setDraft} />
-        <ModelSection draft={draft} onChange={actions.setDraft} error={allErrors['model.id'] ?? allErrors.model} />
+        <ModelSection api={api} draft={draft} onChange={actions.setDraft} error={allErrors['model.id'] ?? allErrors.model} />
         <TechniquesSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
         <TrainingSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
         <DataSection draft={draft} errors={allErrors} onChange={actions.setDraft} />

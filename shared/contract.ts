@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Channel } from './channels';
+import { ModelSpecSchema } from './domain/model-spec';
 import { PlanSchema } from './domain/plan';
 import { IdSchema } from './ids';
 
@@ -37,6 +38,9 @@ export const AppInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
+export const StoredModelSchema = z.object({ id: IdSchema, name: z.string(), spec: ModelSpecSchema, createdAt: z.string(), updatedAt: z.string() });
+export type StoredModel = z.infer<typeof StoredModelSchema>;
+
 export const contract = {
   'app:info': { input: z.object({}).strict().prefault({}), output: AppInfoSchema },
   'plans:list': {
@@ -68,6 +72,9 @@ export const contract = {
     output: SavedPlanSchema,
   },
   'plans:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
+  'models:list': { input: z.object({}).strict().prefault({}), output: z.array(StoredModelSchema) },
+  'models:save': { input: z.object({ spec: ModelSpecSchema }).strict(), output: StoredModelSchema },
+  'models:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

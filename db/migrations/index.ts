@@ -46,6 +46,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'custom models',
+    sql: `
+      CREATE TABLE custom_models (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        spec_json TEXT NOT NULL CHECK (json_valid(spec_json)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX custom_models_name ON custom_models (name COLLATE NOCASE);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

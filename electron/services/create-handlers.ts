@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { isChannel, type Channel } from '../../shared/channels';
 import { contract, type AppInfo, type OutputOf, type ParsedInputOf } from '../../shared/contract';
+import { ModelSpecSchema } from '../../shared/domain/model-spec';
 import { PlanSchema } from '../../shared/domain/plan';
 import { RunResultSchema } from '../../shared/domain/run-result';
 import { AppFailure, fail, ok, validationFailure, type Result } from '../../shared/result';
 import { schemaVersion, type Db } from '../../db/open';
+import { createModelsRepo } from '../../db/models-repo';
 import { createPlansRepo } from '../../db/plans-repo';
 import { createRunsRepo } from '../../db/runs-repo';
 
@@ -28,6 +30,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const newId = deps.newId ?? randomUUID;
   const plans = createPlansRepo(deps.db, (json) => PlanSchema.parse(json));
+  const models = createModelsRepo(deps.db, (json) => ModelSpecSchema.parse(json));
   // Runs are recorded from a later issue's UI; the repository exists so the schema is exercised.
   createRunsRepo(deps.db, (json) => RunResultSchema.parse(json));
 
@@ -41,6 +44,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'plans:delete': ({ id }) => {
       plans.delete(id);
+      return { id };
+    },
+    'models:list': () => models.list(),
+    'models:save': ({ spec }) => models.save(newId(), spec, now()),
+    'models:delete': ({ id }) => {
+      models.delete(id);
       return { id };
     },
   };

@@ -3,13 +3,15 @@
  * codes, same revision rule as the real services, no database.
  */
 import { isChannel } from '../../shared/channels';
-import { contract, type OutputOf, type PlanSummary, type SavedPlan } from '../../shared/contract';
+import { contract, type OutputOf, type PlanSummary, type SavedPlan, type StoredModel } from '../../shared/contract';
+import type { ModelSpec } from '../../shared/domain/model-spec';
 import { modelLabel } from '../../shared/domain/plan';
 import { fail, ok, validationFailure, type Result } from '../../shared/result';
 import type { TuneplanApi } from './client';
 
 export function createFakeApi(options: { now?: () => Date; newId?: () => string } = {}): TuneplanApi & { plans: Map<string, SavedPlan> } {
   const plans = new Map<string, SavedPlan>();
+  const models = new Map<string, StoredModel>();
   let counter = 0;
   const now = () => (options.now ?? (() => new Date()))().toISOString();
   const newId = options.newId ?? (() => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`);
@@ -48,6 +50,15 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string 
       return ok(structuredClone(saved));
     },
     'plans:delete': ({ id }: { id: string }) => (plans.delete(id) ? ok({ id }) : notFound()),
+    'models:list': () => ok([...models.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }))),
+    'models:save': ({ spec }: { spec: ModelSpec }) => {
+      const at = now();
+      const existing = [...models.values()].find((m) => m.name === spec.name);
+      const saved: StoredModel = existing ? { ...existing, spec, updatedAt: at } : { id: newId(), name: spec.name, spec, createdAt: at, updatedAt: at };
+      models.set(saved.id, saved);
+      return ok(structuredClone(saved));
+    },
+    'models:delete': ({ id }: { id: string }) => (models.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That model no longer exists.')),
   } as const;
 
   return {

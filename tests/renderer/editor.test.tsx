@@ -71,6 +71,27 @@ describe('plan editor', () => {
     await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Half-written plan'));
   });
 
+  it('imports a config.json, estimates it, and keeps the model for other plans', async () => {
+    const api = createFakeApi();
+    render(<App api={api} />);
+    const config = { model_type: 'qwen2', hidden_size: 2048, intermediate_size: 11008, num_hidden_layers: 36, num_attention_heads: 16, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true, max_position_embeddings: 32768 };
+    const file = new File([JSON.stringify(config)], 'qwen2.5-3b-config.json', { type: 'application/json' });
+    fireEvent.change(screen.getByLabelText('Import config.json…'), { target: { files: [file] } });
+    expect(await screen.findByText(/qwen2\.5-3b: 3,085,938,688 parameters/)).toBeTruthy();
+    await waitFor(async () => {
+      const list = await api.invoke('models:list', {});
+      expect(list.ok && list.data.map((m) => m.name)).toEqual(['qwen2.5-3b']);
+    });
+    await waitFor(() => expect(screen.getByRole('option', { name: /qwen2\.5-3b — 3\.09 B/ })).toBeTruthy());
+  });
+
+  it('a config.json with missing fields is refused with their names', async () => {
+    render(<App api={createFakeApi()} />);
+    const file = new File([JSON.stringify({ model_type: 'mamba', hidden_size: 768 })], 'config.json', { type: 'application/json' });
+    fireEvent.change(screen.getByLabelText('Import config.json…'), { target: { files: [file] } });
+    expect(await screen.findByText(/is missing intermediate_size, num_hidden_layers, num_attention_heads, vocab_size/)).toBeTruthy();
+  });
+
   it('the scenario guide preselects techniques and backs its claims with numbers', async () => {
     render(<App api={createFakeApi()} />);
     fireEvent.click(screen.getByLabelText('Fewer trainable parameters'));

@@ -1,15 +1,26 @@
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
+import type { StoredModel } from '../../../shared/contract';
 import { ConfigImportError, parseHfConfig } from '../../../shared/catalog/hf-config';
 import { CATALOG_MODELS } from '../../../shared/catalog/models';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { Section } from '../../components/fields';
 import { compactParams } from '../../format';
+import type { TuneplanApi } from '../../api/client';
 import type { Draft } from './draft';
 
 const contextLabel = (n: number) => (n >= 1024 ? `${Math.round(n / 1024)}k` : String(n));
 
-export function ModelSection({ draft, onChange, error }: { draft: Draft; onChange: (d: Draft) => void; error?: string | undefined }) {
+export function ModelSection({ api, draft, onChange, error }: { api: TuneplanApi; draft: Draft; onChange: (d: Draft) => void; error?: string | undefined }) {
   const id = useId();
+  const [saved, setSaved] = useState<StoredModel[]>([]);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    let live = true;
+    void api.invoke('models:list', {}).then((r) => live && r.ok && setSaved(r.data));
+    return () => {
+      live = false;
+    };
+  }, [api, version]);
   const [query, setQuery] = useState('');
   const [importError, setImportError] = useState<string | null>(null);
   const spec = draft.model.source === 'custom' ? draft.model.spec : CATALOG_MODELS.find((m) => m.id === (draft.model as { id: string }).id)?.spec;
@@ -30,6 +41,10 @@ export function ModelSection({ draft, onChange, error }: { draft: Draft; onChang
       }
       const parsed = parseHfConfig(json, file.name.replace(/(-config)?\.json$/i, '').replace(/^config$/i, 'Custom model'));
       onChange({ ...draft, model: { source: 'custom', spec: parsed } });
+      // Keep it for reuse in other plans.
+      const stored = await api.invoke('models:save', { spec: parsed });
+      if (stored.ok) setVersion((v) => v + 1);
+      else setImportError(stored.error.message);
     } catch (e) {
       setImportError(e instanceof Error ? e.message : String(e));
     }
@@ -46,15 +61,34 @@ export function ModelSection({ draft, onChange, error }: { draft: Draft; onChang
           <label htmlFor={`${id}-model`}>Model</label>
           <select
             id={`${id}-model`}
-            value={draft.model.source === 'catalog' ? draft.model.id : '__custom'}
-            onChange={(e) => e.target.value !== '__custom' && onChange({ ...draft, model: { source: 'catalog', id: e.target.value } })}
+            value={draft.model.source === 'catalog' ? draft.model.id : `custom:${draft.model.spec.name}`}
+            onChange={(e) => {
+              const v = e.target.value;
+              if (v.startsWith('custom:')) {
+                const m = saved.find((x) => `custom:${x.name}` === v);
+                if (m) onChange({ ...draft, model: { source: 'custom', spec: m.spec } });
+              } else onChange({ ...draft, model: { source: 'catalog', id: v } });
+            }}
           >
-            {draft.model.source === 'custom' ? <option value="__custom">{draft.model.spec.name} (from config.json)</option> : null}
-            {filtered.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.id} — {compactParams(m.catalogComputedTotal)}, {contextLabel(m.spec.maxPositionEmbeddings)} context
-              </option>
-            ))}
+            {draft.model.source === 'custom' && !saved.some((m) => m.name === (draft.model as { spec: { name: string } }).spec.name) ? (
+              <option value={`custom:${draft.model.spec.name}`}>{draft.model.spec.name} (from config.json)</option>
+            ) : null}
+            <optgroup label="Built-in catalog">
+              {filtered.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.id} — {compactParams(m.catalogComputedTotal)}, {contextLabel(m.spec.maxPositionEmbeddings)} context
+                </option>
+              ))}
+            </optgroup>
+            {saved.length > 0 ? (
+              <optgroup label="Your models (config.json)">
+                {saved.map((m) => (
+                  <option key={m.id} value={`custom:${m.name}`}>
+                    {m.name} — {compactParams(describeArchitecture(m.spec).totalParams)}, {contextLabel(m.spec.maxPositionEmbeddings)} context
+                  </option>
+                ))}
+              </optgroup>
+            ) : null}
           </select>
           {error ? <p className="field-error" role="alert">{error}</p> : null}
         </div>

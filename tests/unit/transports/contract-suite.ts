@@ -84,6 +84,21 @@ export function contractSuite(name: string, make: () => Promise<{ api: TuneplanA
       expect(!res.ok && res.error.details?.issues?.map((i) => i.path)).toEqual(['revision']);
     }));
 
+    it('keeps imported models for reuse; re-importing a name replaces its spec', withApi(async (api) => {
+      const spec = { name: 'My-Qwen', modelType: 'qwen2' as const, hiddenSize: 2048, intermediateSize: 11008, numLayers: 36, numHeads: 16, numKvHeads: 2, headDim: 128, vocabSize: 151936, maxPositionEmbeddings: 32768, tieWordEmbeddings: true };
+      const saved = await api.invoke('models:save', { spec });
+      if (!saved.ok) throw new Error(saved.error.message);
+      const again = await api.invoke('models:save', { spec: { ...spec, numLayers: 40 } });
+      expect(again.ok && again.data.id).toBe(saved.data.id);
+      const list = await api.invoke('models:list', {});
+      expect(list.ok && list.data.map((m) => [m.name, m.spec.numLayers])).toEqual([['My-Qwen', 40]]);
+      const bad = await api.invoke('models:save', { spec: { ...spec, numKvHeads: 3 } });
+      expect(!bad.ok && bad.error.details?.issues?.[0]?.path).toBe('spec.numKvHeads');
+      expect((await api.invoke('models:delete', { id: saved.data.id })).ok).toBe(true);
+      const gone = await api.invoke('models:delete', { id: saved.data.id });
+      expect(!gone.ok && gone.error.code).toBe('NOT_FOUND');
+    }));
+
     it('searches and sorts the list', withApi(async (api) => {
       for (const n of ['Charlie', 'alpha', 'Bravo']) await api.invoke('plans:save', { plan: samplePlan({ name: n }) });
       const byName = await api.invoke('plans:list', { sort: 'name' });
