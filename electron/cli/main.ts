@@ -13,10 +13,17 @@ import { count, duration, gib, percent, tokensPerSecond, usd } from '../../share
 import { recommend } from '../../shared/estimate/recommend';
 import { EstimateInputError } from '../../shared/estimate/techniques';
 import { issuesFromZod } from '../../shared/result';
+import { parsePlanText, planJsonSchema } from '../../shared/exporters/plan-json';
+import { EXPORT_FORMATS, exportFiles, type ExportFormat } from '../../shared/exporters/training';
+import { APP_VERSION } from '../services/app-version';
+import { writeFileAtomic } from '../services/atomic-write';
 import { runValidate } from './validate';
 
 const USAGE = `Usage:
   tuneplan estimate <plan.json> [--json] [--recommend]   estimate every technique in a plan
+  tuneplan export <plan.json> --format FORMAT --out DIR [--technique N]
+                                                          write training configs (FORMAT: ${EXPORT_FORMATS.join('|')})
+  tuneplan schema [--out FILE]                            print (or write) the plan file's JSON Schema
   tuneplan validate [--json]                              compare the estimator with published measurements`;
 
 class UsageError extends Error {}
@@ -38,8 +45,14 @@ export function formatTable(report: EstimateReport): string {
   return [header, ...rows.map((r, i) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ') + (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''))].join('\n');
 }
 
+function option(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  return args[i]!.includes('=') ? args[i]!.split('=').slice(1).join('=') : args[i + 1];
+}
+
 function readPlanFile(file: string | undefined): unknown {
-  if (!file) throw new UsageError('estimate needs a plan file: tuneplan estimate <plan.json>');
+  if (!file) throw new UsageError('a plan file is needed: tuneplan <command> <plan.json>');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -56,13 +69,55 @@ function readPlanFile(file: string | undefined): unknown {
 export function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): number {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
-  const positional = rest.filter((a) => !a.startsWith('--'));
+  const out_ = (files: string[]) => out(json ? JSON.stringify({ files }, null, 2) : `Wrote ${files.length} file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}`);
+  const valued = new Set(['--format', '--out', '--technique']);
+  const positional = rest.filter((a, i) => !a.startsWith('--') && !valued.has(rest[i - 1] ?? ''));
   try {
     if (command === 'estimate') {
       const plan = readPlanFile(positional[0]);
       const report = estimatePlan(plan as never);
       const withRecommendation = rest.includes('--recommend') ? { ...report, recommendation: recommend(plan as never) } : report;
       out(json ? JSON.stringify(withRecommendation, null, 2) : formatTable(report));
+      return 0;
+    }
+    if (command === 'export') {
+      const file = positional[0];
+      const format = option(rest, '--format');
+      const out = option(rest, '--out');
+      if (!format || !(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+      if (!out) throw new UsageError('--out DIR is required: the folder to write the files into');
+      if (!file) throw new UsageError('export needs a plan file: tuneplan export <plan.json> --format hf --out DIR');
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
+      }
+      const parsed = parsePlanText(text);
+      if (!parsed.ok) {
+        err(`The plan is invalid:\n${parsed.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+        return 2;
+      }
+      const techniqueArg = option(rest, '--technique');
+      const indices = techniqueArg === undefined ? parsed.plan.techniques.map((_, i) => i) : [Number(techniqueArg) - 1];
+      if (indices.some((i) => !Number.isInteger(i) || i < 0 || i >= parsed.plan.techniques.length)) throw new UsageError(`--technique must be 1 to ${parsed.plan.techniques.length}`);
+      const written: string[] = [];
+      for (const i of format === 'json' ? [0] : indices) {
+        const folder = format === 'json' || indices.length === 1 ? out : path.join(out, `${i + 1}-${parsed.plan.techniques[i]!.kind}`);
+        for (const f of exportFiles(parsed.plan, format as ExportFormat, i, APP_VERSION)) {
+          const target = path.join(folder, f.path);
+          writeFileAtomic(target, f.content);
+          written.push(target);
+        }
+      }
+      out_(written);
+      return 0;
+    }
+    if (command === 'schema') {
+      const text = `${JSON.stringify(planJsonSchema(), null, 2)}\n`;
+      const target = option(rest, '--out');
+      if (target) writeFileAtomic(target, text);
+      else out(text.trimEnd());
       return 0;
     }
     if (command === 'validate') {

@@ -5,13 +5,13 @@
  */
 import { useEffect, useState } from 'react';
 import type { PlanSummary, SavedPlan } from '../../../shared/contract';
-import { PlanSchema, type Plan } from '../../../shared/domain/plan';
-import { issuesFromZod, type AppError } from '../../../shared/result';
+import type { Plan } from '../../../shared/domain/plan';
+import { parsePlanText } from '../../../shared/exporters/plan-json';
+import type { AppError } from '../../../shared/result';
 import type { TuneplanApi } from '../../api/client';
 import { newDraft, toDraft, validateDraft, type Draft } from '../editor/draft';
 
 export const DRAFT_KEY = 'tuneplan.draft.v1';
-export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
 interface StoredDraft {
   id: string | null;
@@ -27,25 +27,6 @@ function readStoredDraft(): StoredDraft | null {
   } catch {
     return null;
   }
-}
-
-/** Stable export text: schema key order, two-space indent, trailing newline. */
-export function planToJson(plan: Plan): string {
-  return `${JSON.stringify(PlanSchema.parse(plan), null, 2)}\n`;
-}
-
-/** Parses an imported file; an invalid one changes nothing and names each bad field. */
-export function parsePlanJson(text: string): { plan: Plan } | { error: string } {
-  if (text.length > MAX_IMPORT_BYTES) return { error: `The file is larger than 5 MB; a plan is a few KB.` };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return { error: `The file is not valid JSON (${(e as Error).message}).` };
-  }
-  const parsed = PlanSchema.safeParse(json);
-  if (!parsed.success) return { error: `The plan is invalid: ${issuesFromZod(parsed.error).slice(0, 8).map((i) => `${i.path}: ${i.message}`).join('; ')}. Nothing was imported.` };
-  return { plan: parsed.data };
 }
 
 export function usePlans(api: TuneplanApi) {
@@ -212,9 +193,9 @@ export function usePlans(api: TuneplanApi) {
   };
 
   const importText = async (text: string) => {
-    const parsed = parsePlanJson(text);
-    if ('error' in parsed) {
-      setError({ code: 'VALIDATION', message: parsed.error });
+    const parsed = parsePlanText(text);
+    if (!parsed.ok) {
+      setError({ code: 'VALIDATION', message: parsed.message, details: { issues: parsed.issues } });
       return;
     }
     if (!confirmDiscard()) return;

@@ -5,9 +5,10 @@ import type { RecommendedOption } from '../../../shared/estimate/recommend';
 import { ChartsPanel } from './Charts';
 import { ComparisonTable } from './ComparisonTable';
 import { ExplainPanel } from './ExplainPanel';
+import { ExportPanel } from './ExportPanel';
 import { RecommendPanel } from './RecommendPanel';
 
-type Tab = 'compare' | 'explain' | 'recommend';
+type Tab = 'compare' | 'explain' | 'recommend' | 'export';
 
 export function ResultsPanel({ plan, report, stale, error, onApply }: { plan: Plan | null; report: EstimateReport | null; stale: boolean; error: string | null; onApply: (o: RecommendedOption) => void }) {
   const [tab, setTab] = useState<Tab>('compare');
@@ -27,6 +28,7 @@ export function ResultsPanel({ plan, report, stale, error, onApply }: { plan: Pl
     ['compare', 'Compare'],
     ['explain', 'Explain'],
     ['recommend', 'Recommend'],
+    ['export', 'Export'],
   ];
   return (
     <section className="results" aria-label="Results">
@@ -57,8 +59,10 @@ export function ResultsPanel({ plan, report, stale, error, onApply }: { plan: Pl
             </>
           ) : tab === 'explain' ? (
             <ExplainPanel report={report} techniqueIndex={explainAt.index} focus={explainAt.key} onTechnique={(index) => setExplainAt({ index, key: null })} />
-          ) : (
+          ) : tab === 'recommend' ? (
             <RecommendPanel plan={plan} onApply={onApply} />
+          ) : (
+            <ExportPanel plan={plan} />
           )}
         </div>
       ) : (
