@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import type { Channel } from './channels';
+import { MachineProbeSchema } from './domain/machine';
 import { ModelSpecSchema } from './domain/model-spec';
+import { RunResultSchema } from './domain/run-result';
 import { PlanSchema } from './domain/plan';
 import { IdSchema } from './ids';
 
@@ -41,6 +43,11 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
 export const StoredModelSchema = z.object({ id: IdSchema, name: z.string(), spec: ModelSpecSchema, createdAt: z.string(), updatedAt: z.string() });
 export type StoredModel = z.infer<typeof StoredModelSchema>;
 
+export const StoredProfileSchema = z.object({ id: IdSchema, name: z.string(), probe: MachineProbeSchema, createdAt: z.string() });
+export type StoredProfile = z.infer<typeof StoredProfileSchema>;
+export const StoredRunSchema = z.object({ id: IdSchema, planId: IdSchema, createdAt: z.string(), updatedAt: z.string(), result: RunResultSchema });
+export type StoredRun = z.infer<typeof StoredRunSchema>;
+
 export const contract = {
   'app:info': { input: z.object({}).strict().prefault({}), output: AppInfoSchema },
   'plans:list': {
@@ -75,6 +82,13 @@ export const contract = {
   'models:list': { input: z.object({}).strict().prefault({}), output: z.array(StoredModelSchema) },
   'models:save': { input: z.object({ spec: ModelSpecSchema }).strict(), output: StoredModelSchema },
   'models:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
+  'system:probe': { input: z.object({}).strict().prefault({}), output: MachineProbeSchema },
+  'profiles:list': { input: z.object({}).strict().prefault({}), output: z.array(StoredProfileSchema) },
+  'profiles:save': { input: z.object({ name: z.string().trim().min(1, 'give the profile a name').max(200), probe: MachineProbeSchema }).strict(), output: StoredProfileSchema },
+  'profiles:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
+  'runs:list': { input: z.object({ planId: IdSchema }).strict(), output: z.array(StoredRunSchema) },
+  'runs:save': { input: z.object({ id: IdSchema.optional(), planId: IdSchema, result: RunResultSchema }).strict(), output: StoredRunSchema },
+  'runs:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

@@ -60,6 +60,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX custom_models_name ON custom_models (name COLLATE NOCASE);
     `,
   },
+  {
+    version: 4,
+    name: 'machine profiles',
+    sql: `
+      CREATE TABLE machine_profiles (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        probe_json TEXT NOT NULL CHECK (json_valid(probe_json)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

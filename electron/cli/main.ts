@@ -17,12 +17,14 @@ import { parsePlanText, planJsonSchema } from '../../shared/exporters/plan-json'
 import { EXPORT_FORMATS, exportFiles, type ExportFormat } from '../../shared/exporters/training';
 import { APP_VERSION } from '../services/app-version';
 import { writeFileAtomic } from '../services/atomic-write';
+import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { runValidate } from './validate';
 
 const USAGE = `Usage:
   tuneplan estimate <plan.json> [--json] [--recommend]   estimate every technique in a plan
   tuneplan export <plan.json> --format FORMAT --out DIR [--technique N]
                                                           write training configs (FORMAT: ${EXPORT_FORMATS.join('|')})
+  tuneplan probe [--json]                                 this machine's CPU, memory, disk and GPUs (import the JSON as a profile)
   tuneplan schema [--out FILE]                            print (or write) the plan file's JSON Schema
   tuneplan validate [--json]                              compare the estimator with published measurements`;
 
@@ -64,6 +66,18 @@ function readPlanFile(file: string | undefined): unknown {
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+export function formatProbe(p: Awaited<ReturnType<typeof probeMachine>>): string {
+  const lines = [
+    `${p.hostname ?? 'this machine'}: ${p.os.platform} ${p.os.release} ${p.os.arch}`,
+    `CPU: ${p.cpu.model}, ${p.cpu.physicalCores ?? '?'} physical / ${p.cpu.logicalCores} logical cores`,
+    `Memory: ${gib(p.memory.totalBytes)} total, ${gib(p.memory.freeBytes)} free`,
+    ...p.disks.map((d) => `Disk ${d.path}: ${gib(d.freeBytes)} free of ${gib(d.totalBytes)}`),
+    ...(p.gpus.length ? p.gpus.map((g, i) => `GPU ${i}: ${g.name}, ${gib(g.memoryTotalBytes)}${g.driver ? `, driver ${g.driver}` : ''}${g.computeCapability ? `, compute ${g.computeCapability}` : ''}`) : ['GPUs: none detected']),
+    ...Object.entries(p.detection).map(([tool, status]) => `  ${tool}: ${status}`),
+  ];
+  return lines.join('\n');
 }
 
 export function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): number {
@@ -111,6 +125,10 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
         }
       }
       out_(written);
+      return 0;
+    }
+    if (command === 'probe') {
+      void probeMachine(nodeProbeDeps(), [process.cwd()]).then((p) => out(json ? JSON.stringify(p, null, 2) : formatProbe(p)));
       return 0;
     }
     if (command === 'schema') {

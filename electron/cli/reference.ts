@@ -2,7 +2,7 @@
  * Turns a published measurement record (tests/fixtures/reference-measurements.json) into a plan,
  * reading its structured fields and its PEFT config text, so validation needs no per-record tables.
  */
-import { CATALOG_GPUS } from '../../shared/catalog/gpus';
+import { matchGpuName } from '../../shared/catalog/gpus';
 import { CATALOG_MODELS } from '../../shared/catalog/models';
 import { TECHNIQUE_KINDS, type PlanInput, type TechniqueInput } from '../../shared/domain/plan';
 
@@ -48,14 +48,7 @@ function findModel(name: string | null): string | null {
 }
 
 function findGpu(name: string | null): string | null {
-  if (!name) return null;
-  const lower = name.toLowerCase();
-  const mem = /(\d+)\s*gb/i.exec(name)?.[1];
-  const candidates = CATALOG_GPUS.filter((g) => {
-    const model = g.name.replace(/^NVIDIA\s+|^AMD\s+|GeForce\s+/gi, '').split(/\s+/)[0]?.toLowerCase() ?? '';
-    return model.length > 1 && lower.includes(model);
-  });
-  return (candidates.find((g) => (mem ? g.memoryGiB === Number(mem) : true)) ?? candidates[0])?.id ?? null;
+  return name ? (matchGpuName(name)?.id ?? null) : null;
 }
 
 function techniqueFrom(record: ReferenceRecord): TechniqueInput | null {

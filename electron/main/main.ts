@@ -10,6 +10,7 @@ import { DATABASE_FILE, openDatabase } from '../../db/open';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
 import { APP_VERSION } from '../services/app-version';
 import { createDispatch, createHandlers } from '../services/create-handlers';
+import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { registerIpc } from './ipc';
 import { APP_ENTRY, APP_SCHEME, isAppUrl, isSafeExternalUrl, resolveAppRequest } from './url-guards';
 import { webPreferences } from './web-preferences';
@@ -103,6 +104,7 @@ async function start(): Promise<void> {
   const handlers = createHandlers({
     db,
     appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'desktop', dataDir, databasePath },
+    probe: () => probeMachine(nodeProbeDeps(), [dataDir]),
   });
   registerIpc(ipcMain, createDispatch(handlers));
   let main: BrowserWindow | undefined = createWindow();

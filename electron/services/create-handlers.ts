@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isChannel, type Channel } from '../../shared/channels';
 import { contract, type AppInfo, type OutputOf, type ParsedInputOf } from '../../shared/contract';
+import { MachineProbeSchema, type MachineProbe } from '../../shared/domain/machine';
 import { ModelSpecSchema } from '../../shared/domain/model-spec';
 import { PlanSchema } from '../../shared/domain/plan';
 import { RunResultSchema } from '../../shared/domain/run-result';
@@ -13,6 +14,7 @@ import { AppFailure, fail, ok, validationFailure, type Result } from '../../shar
 import { schemaVersion, type Db } from '../../db/open';
 import { createModelsRepo } from '../../db/models-repo';
 import { createPlansRepo } from '../../db/plans-repo';
+import { createProfilesRepo } from '../../db/profiles-repo';
 import { createRunsRepo } from '../../db/runs-repo';
 
 export interface HandlerDeps {
@@ -21,9 +23,11 @@ export interface HandlerDeps {
   now?: () => Date;
   newId?: () => string;
   log?: (message: string) => void;
+  /** Probes this machine; injected so tests can use fake tools. */
+  probe?: () => Promise<MachineProbe>;
 }
 
-export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => OutputOf<C> };
+export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
 export type Dispatch = (channel: string, input: unknown) => Promise<Result<unknown>>;
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -31,8 +35,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const newId = deps.newId ?? randomUUID;
   const plans = createPlansRepo(deps.db, (json) => PlanSchema.parse(json));
   const models = createModelsRepo(deps.db, (json) => ModelSpecSchema.parse(json));
-  // Runs are recorded from a later issue's UI; the repository exists so the schema is exercised.
-  createRunsRepo(deps.db, (json) => RunResultSchema.parse(json));
+  const runs = createRunsRepo(deps.db, (json) => RunResultSchema.parse(json));
+  const profiles = createProfilesRepo(deps.db, (json) => MachineProbeSchema.parse(json));
+  const probe = deps.probe ?? (() => Promise.reject(new Error('no machine probe configured')));
 
   return {
     'app:info': () => ({ ...deps.appInfo, schemaVersion: schemaVersion(deps.db) }),
@@ -50,6 +55,19 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'models:save': ({ spec }) => models.save(newId(), spec, now()),
     'models:delete': ({ id }) => {
       models.delete(id);
+      return { id };
+    },
+    'system:probe': () => probe(),
+    'profiles:list': () => profiles.list(),
+    'profiles:save': ({ name, probe: snapshot }) => profiles.create(newId(), name, snapshot, now()),
+    'profiles:delete': ({ id }) => {
+      profiles.delete(id);
+      return { id };
+    },
+    'runs:list': ({ planId }) => runs.listForPlan(planId),
+    'runs:save': ({ id, planId, result }) => (id ? runs.update(id, planId, result, now()) : runs.create(newId(), planId, result, now())),
+    'runs:delete': ({ id }) => {
+      runs.delete(id);
       return { id };
     },
   };

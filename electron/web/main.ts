@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DATABASE_FILE, openDatabase } from '../../db/open';
 import { APP_VERSION } from '../services/app-version';
 import { createDispatch, createHandlers } from '../services/create-handlers';
+import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { resolveDataDir } from '../services/data-dir';
 import { parseArgs } from './args';
 import { startWebServer } from './server';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const dataDir = resolveDataDir();
   const databasePath = path.join(dataDir, DATABASE_FILE);
   const db = openDatabase({ file: databasePath });
-  const handlers = createHandlers({ db, appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'browser', dataDir, databasePath } });
+  const handlers = createHandlers({ db, appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'browser', dataDir, databasePath }, probe: () => probeMachine(nodeProbeDeps(), [dataDir]) });
   const token = randomBytes(32).toString('base64url');
   const here = path.dirname(fileURLToPath(import.meta.url));
   const server = await startWebServer({

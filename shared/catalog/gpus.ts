@@ -63,3 +63,21 @@ export const CATALOG_GPUS: readonly CatalogGpu[] = (raw as unknown as { gpus: Ra
 export function findCatalogGpu(id: string): CatalogGpu | undefined {
   return CATALOG_GPUS.find((g) => g.id === id);
 }
+
+/** The catalog GPU a free-text name refers to ("NVIDIA L40S (48GB)", "A100-SXM4-80GB"), if any. */
+export function matchGpuName(name: string): CatalogGpu | undefined {
+  const lower = name.toLowerCase();
+  const mem = /(\d+)\s*gb/i.exec(name)?.[1];
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const candidates = CATALOG_GPUS.filter((g) => {
+    const model = g.name.replace(/^NVIDIA\s+|^AMD\s+|GeForce\s+|Instinct\s+/gi, '').split(/\s+/)[0]?.toLowerCase() ?? '';
+    // Whole-token match: "L4" must not match "L40S".
+    return model.length > 1 && new RegExp(`(^|[^a-z0-9])${escape(model)}([^a-z0-9]|$)`).test(lower);
+  });
+  const sxm = /sxm/i.test(name);
+  return (
+    candidates.find((g) => (mem ? g.memoryGiB === Number(mem) : true) && (sxm ? /sxm/i.test(g.name) : true)) ??
+    candidates.find((g) => (mem ? g.memoryGiB === Number(mem) : true)) ??
+    candidates[0]
+  );
+}

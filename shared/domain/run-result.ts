@@ -2,16 +2,27 @@
 import { z } from 'zod';
 import { TECHNIQUE_KINDS } from './plan';
 
+const nonNeg = (max: number) => z.number({ message: 'must be a number' }).finite('must be a finite number').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
+
+export const LossPointSchema = z.object({ step: z.number().int().min(0).max(1e12), loss: z.number().finite().min(-1e6).max(1e6) });
+
 export const RunResultSchema = z.object({
   technique: z.enum(TECHNIQUE_KINDS),
-  gpuName: z.string().trim().min(1).max(200),
-  gpuCount: z.number().int().min(1).max(100_000),
-  peakMemoryBytes: z.number().finite().min(0).max(1e15).nullable().default(null),
+  /** Which of the plan's techniques this run used (0-based). */
+  techniqueIndex: z.number().int().min(0).max(15).default(0),
+  gpuName: z.string().trim().min(1, 'name the GPU').max(200),
+  gpuCount: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100_000),
+  peakMemoryBytes: nonNeg(1e15).nullable().default(null),
   memoryCounter: z.enum(['allocated', 'reserved', 'nvidia-smi']).default('reserved'),
-  wallSeconds: z.number().finite().min(0).max(1e9).nullable().default(null),
-  tokensPerSecond: z.number().finite().min(0).max(1e12).nullable().default(null),
-  costUsd: z.number().finite().min(0).max(1e12).nullable().default(null),
-  finalLoss: z.number().finite().nullable().default(null),
+  wallSeconds: nonNeg(1e9).nullable().default(null),
+  tokensPerSecond: nonNeg(1e12).nullable().default(null),
+  costUsd: nonNeg(1e12).nullable().default(null),
+  finalLoss: z.number().finite().min(-1e6).max(1e6).nullable().default(null),
+  steps: z.number().int().min(0).max(1e12).nullable().default(null),
+  epochs: nonNeg(1e6).nullable().default(null),
+  lossCurve: z.array(LossPointSchema).max(10_000, 'at most 10,000 loss points').default([]),
+  source: z.enum(['manual', 'trainer_state']).default('manual'),
   notes: z.string().max(20_000).default(''),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;
+export type RunResultInput = z.input<typeof RunResultSchema>;

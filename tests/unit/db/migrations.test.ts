@@ -14,6 +14,7 @@ const SHIPPED_SQL_SHA256: Record<number, string> = {
   1: '2b8217a1080fe913022d3910f8be809bd5857b2a6c7c96c9d76ac785911223ba',
   2: '27e0a9bad155f1e285208689ca9962e807e36f188191f1800724e0bdb50197d3',
   3: 'b9c9efe5dc33d591fb94cf71fb7ced85997404f71c7e70fe0d78bd21e42e5697',
+  4: '630eee96fca1d74d82d0f8152a2b94ccce3ebb6a280ba90ae1c0e26f3c0b00cd',
 };
 
 const temp: Array<() => void> = [];
@@ -45,7 +46,7 @@ describe('migrations', () => {
   it('bring an empty database to the latest schema with durable pragmas', () => {
     const db = openDatabase({ file: tempFile() });
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
-    expect(tables(db)).toEqual(['app_meta', 'custom_models', 'plans', 'run_results']);
+    expect(tables(db)).toEqual(['app_meta', 'custom_models', 'machine_profiles', 'plans', 'run_results']);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);

@@ -75,8 +75,9 @@ describe('plans repository', () => {
     expect(runs.listForPlan(id(2))).toHaveLength(1);
   });
 
-  it('refuses a run for a plan that does not exist (foreign keys are on)', () => {
+  it('refuses a run for a plan that does not exist (and foreign keys are on underneath)', () => {
     const runs = createRunsRepo(db, (j) => RunResultSchema.parse(j));
-    expect(() => runs.create(id(11), id(99), RunResultSchema.parse({ technique: 'lora', gpuName: 'A100', gpuCount: 1 }), 't')).toThrow(/FOREIGN KEY/);
+    expect(failureOf(() => runs.create(id(11), id(99), RunResultSchema.parse({ technique: 'lora', gpuName: 'A100', gpuCount: 1 }), 't')).code).toBe('NOT_FOUND');
+    expect(() => db.prepare("INSERT INTO run_results VALUES ('r', 'no-plan', 'lora', '{}', 't', 't')").run()).toThrow(/FOREIGN KEY/);
   });
 });

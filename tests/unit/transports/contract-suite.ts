@@ -99,6 +99,36 @@ export function contractSuite(name: string, make: () => Promise<{ api: TuneplanA
       expect(!gone.ok && gone.error.code).toBe('NOT_FOUND');
     }));
 
+    it('records, edits and deletes runs against a plan; deleting the plan deletes its runs', withApi(async (api) => {
+      const plan = await api.invoke('plans:save', { plan: samplePlan() });
+      if (!plan.ok) throw new Error(plan.error.message);
+      const run = await api.invoke('runs:save', { planId: plan.data.id, result: { technique: 'lora', gpuName: 'NVIDIA A100 80GB', gpuCount: 1, peakMemoryBytes: 20e9, wallSeconds: 3600 } });
+      if (!run.ok) throw new Error(run.error.message);
+      expect(run.data.result).toMatchObject({ memoryCounter: 'reserved', lossCurve: [], source: 'manual' });
+      const edited = await api.invoke('runs:save', { id: run.data.id, planId: plan.data.id, result: { ...run.data.result, notes: 'second try' } });
+      expect(edited.ok && edited.data.result.notes).toBe('second try');
+      const bad = await api.invoke('runs:save', { planId: plan.data.id, result: { technique: 'lora', gpuName: '', gpuCount: 0 } });
+      expect(!bad.ok && bad.error.details?.issues?.map((i) => i.path).sort()).toEqual(['result.gpuCount', 'result.gpuName']);
+      const orphan = await api.invoke('runs:save', { planId: '00000000-0000-4000-8000-0000000000ff', result: { technique: 'lora', gpuName: 'x', gpuCount: 1 } });
+      expect(!orphan.ok && orphan.error.code).toBe('NOT_FOUND');
+      expect((await api.invoke('runs:list', { planId: plan.data.id })).ok).toBe(true);
+      await api.invoke('plans:delete', { id: plan.data.id });
+      const after = await api.invoke('runs:list', { planId: plan.data.id });
+      expect(after.ok && after.data).toEqual([]);
+    }));
+
+    it('probes this machine and keeps named profiles', withApi(async (api) => {
+      const probe = await api.invoke('system:probe', {});
+      if (!probe.ok) throw new Error(probe.error.message);
+      expect(probe.data.cpu.logicalCores).toBeGreaterThan(0);
+      const saved = await api.invoke('profiles:save', { name: 'lab server', probe: probe.data });
+      expect(saved.ok && saved.data.name).toBe('lab server');
+      const list = await api.invoke('profiles:list', {});
+      expect(list.ok && list.data.map((p) => p.name)).toEqual(['lab server']);
+      const bad = await api.invoke('profiles:save', { name: 'x', probe: { ...probe.data, memory: { totalBytes: -1, freeBytes: 0 } } });
+      expect(!bad.ok && bad.error.details?.issues?.[0]?.path).toBe('probe.memory.totalBytes');
+    }));
+
     it('searches and sorts the list', withApi(async (api) => {
       for (const n of ['Charlie', 'alpha', 'Bravo']) await api.invoke('plans:save', { plan: samplePlan({ name: n }) });
       const byName = await api.invoke('plans:list', { sort: 'name' });
