@@ -49,7 +49,8 @@ export function parseRocmSmi(text: string): { gpus: GpuInfo[] } | { reason: stri
     const total = Number(c['VRAM Total Memory (B)']);
     if (!Number.isFinite(total) || total <= 0) continue;
     const used = Number(c['VRAM Total Used Memory (B)']);
-    const name = String(c['Card series'] ?? c['Card SKU'] ?? c['Card model'] ?? key);
+    const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+    const name = text(c['Card series']) ?? text(c['Card SKU']) ?? text(c['Card model']) ?? key;
     gpus.push({ vendor: 'amd', name, memoryTotalBytes: total, memoryUsedBytes: Number.isFinite(used) ? used : null, driver: null, computeCapability: null, unifiedMemory: false });
   }
   return gpus.length ? { gpus } : { reason: 'rocm-smi listed no card with VRAM' };
