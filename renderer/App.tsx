@@ -1,5 +1,6 @@
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { AppInfo } from '../shared/contract';
+import type { MachineProbe } from '../shared/domain/machine';
 import { estimatePlan, type EstimateReport } from '../shared/estimate/estimate';
 import type { RecommendedOption } from '../shared/estimate/recommend';
 import type { TuneplanApi } from './api/client';
@@ -16,6 +17,7 @@ import { planToJson } from '../shared/exporters/plan-json';
 import { downloadBlob } from './features/results/chart-export';
 import { ResultsPanel } from './features/results/ResultsPanel';
 import { ScenarioGuide } from './features/scenario/ScenarioGuide';
+import { machineSummary } from './features/machine/machine-hardware';
 
 function useEstimate(draft: Draft): { report: EstimateReport | null; errors: Record<string, string>; estimateError: string | null; plan: ReturnType<typeof validateDraft>['plan'] } {
   const { plan, errors } = useMemo(() => validateDraft(draft), [draft]);
@@ -48,8 +50,10 @@ export function App({ api }: { api: TuneplanApi }) {
   const allErrors = { ...errors, ...liveErrors };
   const stale = deferredDraft !== state.draft || Object.keys(liveErrors).length > 0;
 
+  const [probe, setProbe] = useState<MachineProbe | null>(null);
   useEffect(() => {
     void api.invoke('app:info', {}).then((r) => r.ok && setInfo(r.data));
+    void api.invoke('system:probe', {}).then((r) => r.ok && setProbe(r.data));
   }, [api]);
 
   const exportJson = () => {
@@ -230,12 +234,13 @@ export function App({ api }: { api: TuneplanApi }) {
         <TrainingSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
         <DataSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
         <DistributionSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
-        <HardwareSection draft={draft} errors={allErrors} onChange={actions.setDraft} defaultMfu={defaultMfu} />
+        <HardwareSection api={api} probe={probe} draft={draft} errors={allErrors} onChange={actions.setDraft} defaultMfu={defaultMfu} />
       </main>
-      <ResultsPanel plan={plan} report={report} stale={stale} error={estimateError} onApply={applyRecommendation} />
+      <ResultsPanel api={api} savedPlanId={state.selected?.id ?? null} plan={plan} report={report} stale={stale} error={estimateError} onApply={applyRecommendation} />
       <footer className="status-bar" aria-label="Status">
         <span>{info ? `${info.mode === 'desktop' ? 'Desktop' : info.mode === 'browser' ? 'Browser mode' : 'Test'} · Tuneplan ${info.version}` : 'Connecting…'}</span>
         <span title="Data folder">{info ? `Data: ${info.dataDir}` : ''}</span>
+        <span title="This machine's GPUs" data-testid="machine-status">{machineSummary(probe)}</span>
         <span aria-live="polite">{state.busy ? 'Saving…' : state.dirty ? 'Unsaved changes' : state.selected ? 'All changes saved' : ''}</span>
       </footer>
     </div>

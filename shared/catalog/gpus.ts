@@ -70,7 +70,8 @@ export function matchGpuName(name: string): CatalogGpu | undefined {
   const mem = /(\d+)\s*gb/i.exec(name)?.[1];
   const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const candidates = CATALOG_GPUS.filter((g) => {
-    const model = g.name.replace(/^NVIDIA\s+|^AMD\s+|GeForce\s+|Instinct\s+/gi, '').split(/\s+/)[0]?.toLowerCase() ?? '';
+    // The model token is the first word with a digit: "4090" in "GeForce RTX 4090", "A100" in "A100 80GB SXM4".
+    const model = g.name.split(/\s+/).find((w) => /\d/.test(w))?.toLowerCase() ?? '';
     // Whole-token match: "L4" must not match "L40S".
     return model.length > 1 && new RegExp(`(^|[^a-z0-9])${escape(model)}([^a-z0-9]|$)`).test(lower);
   });

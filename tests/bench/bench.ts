@@ -11,7 +11,9 @@ import { createHandlers } from '../../electron/services/create-handlers';
 import { PlanSchema } from '../../shared/domain/plan';
 import { estimatePlan } from '../../shared/estimate/estimate';
 import { recommend } from '../../shared/estimate/recommend';
-import { record, report, timeMs } from './harness';
+import { RunResultSchema } from '../../shared/domain/run-result';
+import { nodeProbeDeps, probeMachine } from '../../electron/services/probes/probe';
+import { median, record, report, timeMs } from './harness';
 
 const root = process.cwd();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneplan-bench-'));
@@ -27,6 +29,35 @@ function storageBenches(): void {
     for (let i = 0; i < 1000; i++) void handlers['plans:save']({ plan: { ...plan, name: `plan ${i}` } });
   })();
   record('list 1,000 plans', timeMs(() => void handlers['plans:list']({ query: '', sort: 'updated', limit: 10_000 }), 30), 'ms', 50);
+  db.close();
+}
+
+async function probeAndRunsBenches(): Promise<void> {
+  const time = async (env: string | undefined) => {
+    const old = process.env.PATH;
+    if (env !== undefined) process.env.PATH = env;
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = process.hrtime.bigint();
+      await probeMachine(nodeProbeDeps(), [tmp]);
+      runs.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    process.env.PATH = old;
+    return median(runs);
+  };
+  record('probe snapshot without GPU tools', await time(undefined), 'ms', 300);
+  const bin = fs.mkdtempSync(path.join(tmp, 'bin-'));
+  fs.writeFileSync(path.join(bin, 'nvidia-smi'), `#!/bin/sh\ncat ${JSON.stringify(path.join(root, 'tests/fixtures/probes/nvidia-smi-8xa100.txt'))}\n`, { mode: 0o755 });
+  record('probe snapshot with nvidia-smi (8 GPUs, fake tool)', await time(`${bin}${path.delimiter}${process.env.PATH ?? ''}`), 'ms', 500);
+
+  const db = openDatabase({ file: path.join(tmp, 'runs.sqlite') });
+  const handlers = createHandlers({ db, appInfo: { name: 'Tuneplan', version: 'bench', mode: 'test', dataDir: tmp, databasePath: tmp } });
+  const saved = await handlers['plans:save']({ plan: PlanSchema.parse({ name: 'runs', model: { source: 'catalog', id: 'Llama-3.2-3B' } }) });
+  const result = RunResultSchema.parse({ technique: 'lora', gpuName: 'NVIDIA L40S', gpuCount: 1, peakMemoryBytes: 2e10, wallSeconds: 3600, tokensPerSecond: 7000 });
+  db.transaction(() => {
+    for (let i = 0; i < 10_000; i++) void handlers['runs:save']({ planId: saved.id, result });
+  })();
+  record('list 10,000 recorded runs of a plan', timeMs(() => void handlers['runs:list']({ planId: saved.id }), 10), 'ms', 100);
   db.close();
 }
 
@@ -113,6 +144,7 @@ async function rendererBenches(): Promise<void> {
 async function main(): Promise<void> {
   storageBenches();
   estimatorBenches();
+  await probeAndRunsBenches();
   if (fs.existsSync(path.join(root, 'build/out/web/main.mjs'))) {
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) runs.push(await coldStart());

@@ -1,12 +1,15 @@
 import { CATALOG_GPUS } from '../../../shared/catalog/gpus';
 import { VM_PRICES } from '../../../shared/catalog/prices';
 import { Advanced, NumberField, SelectField, Section, TextField } from '../../components/fields';
+import type { MachineProbe } from '../../../shared/domain/machine';
+import type { TuneplanApi } from '../../api/client';
+import { MachinePanel } from '../machine/MachinePanel';
 import { setIn, type Draft } from './draft';
 
-type Props = { draft: Draft; errors: Record<string, string>; onChange: (d: Draft) => void; defaultMfu: number | null };
+type Props = { api: TuneplanApi; probe: MachineProbe | null; draft: Draft; errors: Record<string, string>; onChange: (d: Draft) => void; defaultMfu: number | null };
 const usable = CATALOG_GPUS.filter((g) => g.tflops16 !== null);
 
-export function HardwareSection({ draft, errors, onChange, defaultMfu }: Props) {
+export function HardwareSection({ api, probe, draft, errors, onChange, defaultMfu }: Props) {
   const h = draft.hardware;
   const p = draft.pricing;
   const g = draft.goals;
@@ -16,6 +19,7 @@ export function HardwareSection({ draft, errors, onChange, defaultMfu }: Props) 
   const e = (k: string) => errors[k];
   return (
     <Section title="Hardware & price" summary={`${gpuLabel} · ${p.mode === 'service' ? 'hosted fine-tuning' : p.vmSku ? p.vmSku : p.usdPerGpuHour !== null ? `$${p.usdPerGpuHour}/GPU-h` : 'catalog price'}`}>
+      <MachinePanel api={api} probe={probe} draft={draft} onChange={onChange} />
       <div className="grid">
         <SelectField
           label="GPU"

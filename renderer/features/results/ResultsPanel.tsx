@@ -7,10 +7,12 @@ import { ComparisonTable } from './ComparisonTable';
 import { ExplainPanel } from './ExplainPanel';
 import { ExportPanel } from './ExportPanel';
 import { RecommendPanel } from './RecommendPanel';
+import { RunsPanel } from '../runs/RunsPanel';
+import type { TuneplanApi } from '../../api/client';
 
-type Tab = 'compare' | 'explain' | 'recommend' | 'export';
+type Tab = 'compare' | 'explain' | 'recommend' | 'runs' | 'export';
 
-export function ResultsPanel({ plan, report, stale, error, onApply }: { plan: Plan | null; report: EstimateReport | null; stale: boolean; error: string | null; onApply: (o: RecommendedOption) => void }) {
+export function ResultsPanel({ api, savedPlanId, plan, report, stale, error, onApply }: { api: TuneplanApi; savedPlanId: string | null; plan: Plan | null; report: EstimateReport | null; stale: boolean; error: string | null; onApply: (o: RecommendedOption) => void }) {
   const [tab, setTab] = useState<Tab>('compare');
   const [explainAt, setExplainAt] = useState<{ index: number; key: string | null }>({ index: 0, key: null });
 
@@ -28,6 +30,7 @@ export function ResultsPanel({ plan, report, stale, error, onApply }: { plan: Pl
     ['compare', 'Compare'],
     ['explain', 'Explain'],
     ['recommend', 'Recommend'],
+    ['runs', 'Runs'],
     ['export', 'Export'],
   ];
   return (
@@ -61,6 +64,8 @@ export function ResultsPanel({ plan, report, stale, error, onApply }: { plan: Pl
             <ExplainPanel report={report} techniqueIndex={explainAt.index} focus={explainAt.key} onTechnique={(index) => setExplainAt({ index, key: null })} />
           ) : tab === 'recommend' ? (
             <RecommendPanel plan={plan} onApply={onApply} />
+          ) : tab === 'runs' ? (
+            <RunsPanel api={api} planId={savedPlanId} plan={plan} report={report} />
           ) : (
             <ExportPanel plan={plan} />
           )}

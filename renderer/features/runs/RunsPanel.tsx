@@ -1,0 +1,311 @@
+import { useEffect, useId, useMemo, useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { StoredRun } from '../../../shared/contract';
+import type { Plan } from '../../../shared/domain/plan';
+import { RunResultSchema, type RunResultInput } from '../../../shared/domain/run-result';
+import { calibrationFactors, compareRuns, factorFor, gpuKeyOf } from '../../../shared/estimate/calibration';
+import type { EstimateReport } from '../../../shared/estimate/estimate';
+import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
+import { parseTrainerFiles, TrainerImportError } from '../../../shared/import/trainer-state';
+import { issuesFromZod } from '../../../shared/result';
+import type { TuneplanApi } from '../../api/client';
+import { NumberField, SelectField, TextField } from '../../components/fields';
+import { duration, gib, GiB, tokensPerSecond } from '../../format';
+
+interface Form {
+  id?: string;
+  techniqueIndex: number;
+  gpuName: string;
+  gpuCount: number;
+  peakGiB: number | null;
+  memoryCounter: 'allocated' | 'reserved' | 'nvidia-smi';
+  wallHours: number | null;
+  tokensPerSecond: number | null;
+  costUsd: number | null;
+  finalLoss: number | null;
+  notes: string;
+  extra: Pick<RunResultInput, 'steps' | 'epochs' | 'lossCurve' | 'source'>;
+}
+
+const emptyForm = (plan: Plan, gpuName: string): Form => ({ techniqueIndex: 0, gpuName, gpuCount: plan.distribution.gpusPerNode * plan.distribution.nodes, peakGiB: null, memoryCounter: 'reserved', wallHours: null, tokensPerSecond: null, costUsd: null, finalLoss: null, notes: '', extra: { source: 'manual' } });
+
+function toResult(plan: Plan, f: Form) {
+  return RunResultSchema.safeParse({
+    technique: plan.techniques[f.techniqueIndex]?.kind ?? 'lora',
+    techniqueIndex: f.techniqueIndex,
+    gpuName: f.gpuName,
+    gpuCount: f.gpuCount,
+    peakMemoryBytes: f.peakGiB === null ? null : f.peakGiB * GiB,
+    memoryCounter: f.memoryCounter,
+    wallSeconds: f.wallHours === null ? null : f.wallHours * 3600,
+    tokensPerSecond: f.tokensPerSecond,
+    costUsd: f.costUsd,
+    finalLoss: f.finalLoss,
+    notes: f.notes,
+    ...f.extra,
+  });
+}
+
+const pct = (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} %`);
+
+/** Recorded runs of this plan: record, import trainer_state.json, estimate vs actual, calibration. */
+export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; planId: string | null; plan: Plan; report: EstimateReport }) {
+  const id = useId();
+  const gpuName = report.plan.gpu;
+  const [runs, setRuns] = useState<StoredRun[]>([]);
+  const [version, setVersion] = useState(0);
+  const [form, setForm] = useState<Form>(() => emptyForm(plan, gpuName));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [undo, setUndo] = useState<StoredRun | null>(null);
+  const [calibrated, setCalibrated] = useState(false);
+  const [curveRun, setCurveRun] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!planId) return;
+    let live = true;
+    void api.invoke('runs:list', { planId }).then((r) => live && r.ok && setRuns(r.data));
+    return () => {
+      live = false;
+    };
+  }, [api, planId, version]);
+
+  const comparisons = useMemo(() => compareRuns(plan, runs), [plan, runs]);
+  const factors = useMemo(() => calibrationFactors(comparisons), [comparisons]);
+
+  if (!planId) return <p className="empty">Save the plan to record runs against it.</p>;
+
+  const save = async () => {
+    const parsed = toResult(plan, form);
+    if (!parsed.success) {
+      setErrors(Object.fromEntries(issuesFromZod(parsed.error).map((i) => [i.path, i.message])));
+      return;
+    }
+    setErrors({});
+    const r = await api.invoke('runs:save', { ...(form.id ? { id: form.id } : {}), planId, result: parsed.data });
+    if (!r.ok) {
+      setMessage(r.error.message);
+      return;
+    }
+    setMessage(form.id ? 'Run updated.' : 'Run recorded.');
+    setForm(emptyForm(plan, gpuName));
+    setVersion((v) => v + 1);
+  };
+  const edit = (run: StoredRun) => {
+    const r = run.result;
+    setForm({ id: run.id, techniqueIndex: r.techniqueIndex, gpuName: r.gpuName, gpuCount: r.gpuCount, peakGiB: r.peakMemoryBytes === null ? null : r.peakMemoryBytes / GiB, memoryCounter: r.memoryCounter, wallHours: r.wallSeconds === null ? null : r.wallSeconds / 3600, tokensPerSecond: r.tokensPerSecond, costUsd: r.costUsd, finalLoss: r.finalLoss, notes: r.notes, extra: { steps: r.steps, epochs: r.epochs, lossCurve: r.lossCurve, source: r.source } });
+  };
+  const remove = async (run: StoredRun) => {
+    const r = await api.invoke('runs:delete', { id: run.id });
+    if (r.ok) {
+      setUndo(run);
+      setVersion((v) => v + 1);
+    }
+  };
+  const restore = async () => {
+    if (!undo) return;
+    await api.invoke('runs:save', { planId, result: undo.result });
+    setUndo(null);
+    setVersion((v) => v + 1);
+  };
+  const importTrainer = async (files: FileList) => {
+    try {
+      const parsed = parseTrainerFiles(await Promise.all([...files].map(async (f) => ({ name: f.name, text: await f.text() }))));
+      const f = parsed.fields;
+      setForm({ ...form, wallHours: f.wallSeconds != null ? f.wallSeconds / 3600 : form.wallHours, tokensPerSecond: f.tokensPerSecond ?? form.tokensPerSecond, finalLoss: f.finalLoss ?? form.finalLoss, extra: { steps: f.steps ?? null, epochs: f.epochs ?? null, lossCurve: f.lossCurve ?? [], source: 'trainer_state' } });
+      setMessage(`Read ${parsed.found.join(' and ')}: wall time, throughput, loss and ${f.lossCurve?.length ?? 0} loss points filled in. Add the peak memory, then record the run.`);
+    } catch (e) {
+      setMessage(e instanceof TrainerImportError ? e.message : `Could not read the files: ${(e as Error).message}`);
+    }
+  };
+
+  const memPoints = comparisons.filter((c) => c.measuredMemoryBytes !== null && c.predictedMemoryBytes !== null).map((c) => ({ measured: c.measuredMemoryBytes! / GiB, predicted: c.predictedMemoryBytes! / GiB }));
+  const timePoints = comparisons.filter((c) => c.measuredWallSeconds !== null && c.predictedWallSeconds !== null).map((c) => ({ measured: c.measuredWallSeconds! / 3600, predicted: c.predictedWallSeconds! / 3600 }));
+  const curve = runs.find((r) => r.id === curveRun) ?? [...runs].reverse().find((r) => r.result.lossCurve.length > 0);
+  const maxMem = Math.max(1, ...memPoints.flatMap((p) => [p.measured, p.predicted])) * 1.1;
+  const maxTime = Math.max(0.1, ...timePoints.flatMap((p) => [p.measured, p.predicted])) * 1.1;
+  const planGpu = gpuKeyOf(report.plan.gpu);
+
+  return (
+    <div className="runs">
+      {runs.length === 0 ? (
+        <p className="empty">No runs recorded yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="comparison runs-table" aria-label="Recorded runs">
+            <thead>
+              <tr>
+                {['Technique', 'GPU', 'Peak measured', 'Predicted', 'Error', 'Wall measured', 'Predicted', 'tok/s measured', 'Predicted', 'Final loss', ''].map((h, i) => (
+                  <th key={i} scope="col">
+                    {h}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((run, i) => {
+                const c = comparisons[i]!;
+                return (
+                  <tr key={run.id}>
+                    <th scope="row">{TECHNIQUE_LABELS[run.result.technique]}</th>
+                    <td>
+                      {run.result.gpuCount} × {run.result.gpuName}
+                    </td>
+                    <td className="num">{c.measuredMemoryBytes === null ? '—' : `${gib(c.measuredMemoryBytes)} (${run.result.memoryCounter})`}</td>
+                    <td className="num">{c.predictedMemoryBytes === null ? '—' : gib(c.predictedMemoryBytes)}</td>
+                    <td className="num" data-testid="memory-error">
+                      {pct(c.memoryErrorPercent)}
+                    </td>
+                    <td className="num">{c.measuredWallSeconds === null ? '—' : duration(c.measuredWallSeconds)}</td>
+                    <td className="num">{c.predictedWallSeconds === null ? '—' : duration(c.predictedWallSeconds)}</td>
+                    <td className="num">{c.measuredTokensPerSecond === null ? '—' : tokensPerSecond(c.measuredTokensPerSecond)}</td>
+                    <td className="num">{c.predictedTokensPerSecond === null ? '—' : tokensPerSecond(c.predictedTokensPerSecond)}</td>
+                    <td className="num">{run.result.finalLoss ?? '—'}</td>
+                    <td>
+                      <button type="button" className="link" onClick={() => edit(run)}>
+                        Edit
+                      </button>
+                      <button type="button" className="link" onClick={() => setCurveRun(run.id)} disabled={run.result.lossCurve.length === 0}>
+                        Loss
+                      </button>
+                      <button type="button" className="link" onClick={() => void remove(run)} aria-label={`Delete run ${i + 1}`}>
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {undo ? (
+        <p role="status">
+          Run deleted.{' '}
+          <button type="button" onClick={() => void restore()}>
+            Undo
+          </button>
+        </p>
+      ) : null}
+
+      <fieldset className="run-form">
+        <legend>{form.id ? 'Edit run' : 'Record a run'}</legend>
+        <div className="grid">
+          <SelectField label="Technique used" value={String(form.techniqueIndex)} onChange={(v) => setForm({ ...form, techniqueIndex: Number(v) })} options={plan.techniques.map((t, i) => ({ value: String(i), label: `${i + 1}. ${TECHNIQUE_LABELS[t.kind]}` }))} />
+          <TextField label="GPU" value={form.gpuName} onChange={(gpuName) => setForm({ ...form, gpuName })} error={errors.gpuName} />
+          <NumberField label="GPU count" value={form.gpuCount} onChange={(v) => setForm({ ...form, gpuCount: v ?? Number.NaN })} error={errors.gpuCount} step={1} />
+          <NumberField label="Peak memory per GPU" unit="GiB" nullable value={form.peakGiB} onChange={(peakGiB) => setForm({ ...form, peakGiB })} error={errors.peakMemoryBytes} />
+          <SelectField label="Memory counter" value={form.memoryCounter} onChange={(memoryCounter) => setForm({ ...form, memoryCounter })} options={[{ value: 'reserved', label: 'torch max_memory_reserved' }, { value: 'allocated', label: 'torch max_memory_allocated' }, { value: 'nvidia-smi', label: 'nvidia-smi' }]} />
+          <NumberField label="Wall time" unit="h" nullable value={form.wallHours} onChange={(wallHours) => setForm({ ...form, wallHours })} error={errors.wallSeconds} />
+          <NumberField label="Throughput" unit="tok/s" nullable value={form.tokensPerSecond} onChange={(v) => setForm({ ...form, tokensPerSecond: v })} error={errors.tokensPerSecond} />
+          <NumberField label="Cost" unit="USD" nullable value={form.costUsd} onChange={(costUsd) => setForm({ ...form, costUsd })} error={errors.costUsd} />
+          <NumberField label="Final loss" nullable value={form.finalLoss} onChange={(finalLoss) => setForm({ ...form, finalLoss })} error={errors.finalLoss} />
+          <TextField label="Run notes" value={form.notes} onChange={(notes) => setForm({ ...form, notes })} error={errors.notes} />
+        </div>
+        <div className="actions">
+          <label className="file-button">
+            Import trainer_state.json…
+            <input type="file" multiple accept=".json,application/json" className="visually-hidden" onChange={(e) => e.target.files && void importTrainer(e.target.files)} />
+          </label>
+          <button type="button" className="primary" onClick={() => void save()}>
+            {form.id ? 'Update run' : 'Record run'}
+          </button>
+          {form.id ? (
+            <button type="button" onClick={() => setForm(emptyForm(plan, gpuName))}>
+              Cancel edit
+            </button>
+          ) : null}
+        </div>
+        {message ? (
+          <p className="hint" role="status" id={`${id}-msg`}>
+            {message}
+          </p>
+        ) : null}
+      </fieldset>
+
+      {factors.length > 0 ? (
+        <section aria-label="Calibration">
+          <h3>Calibration</h3>
+          <table className="comparison">
+            <thead>
+              <tr>
+                <th scope="col">Technique on GPU</th>
+                <th scope="col">Memory factor</th>
+                <th scope="col">Throughput factor</th>
+              </tr>
+            </thead>
+            <tbody>
+              {factors.map((f) => (
+                <tr key={`${f.technique}|${f.gpuKey}`}>
+                  <th scope="row">
+                    {TECHNIQUE_LABELS[f.technique as keyof typeof TECHNIQUE_LABELS] ?? f.technique} on {f.gpuKey}
+                  </th>
+                  <td className="num">{f.memoryFactor === null ? '—' : `× ${f.memoryFactor.toFixed(3)} (${f.memoryRuns} run${f.memoryRuns === 1 ? '' : 's'})`}</td>
+                  <td className="num">{f.throughputFactor === null ? '—' : `× ${f.throughputFactor.toFixed(3)} (${f.throughputRuns} run${f.throughputRuns === 1 ? '' : 's'})`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <label className="inline">
+            <input type="checkbox" checked={calibrated} onChange={(e) => setCalibrated(e.target.checked)} /> Show calibrated estimates for this plan
+          </label>
+          {calibrated ? (
+            <ul className="calibrated" aria-label="Calibrated estimates">
+              {report.techniques.map((t) => {
+                const f = factorFor(factors, t.technique, planGpu);
+                if (!f) return <li key={t.index}>{t.label}: no run on {report.plan.gpu} to calibrate with.</li>;
+                return (
+                  <li key={t.index}>
+                    {t.label}: peak {f.memoryFactor === null ? gib(t.memory.reservedBytes) : gib(t.memory.reservedBytes * f.memoryFactor)} (uncalibrated {gib(t.memory.reservedBytes)}, {f.memoryRuns} run{f.memoryRuns === 1 ? '' : 's'}), {f.throughputFactor === null ? tokensPerSecond(t.tokensPerSecond) : tokensPerSecond(t.tokensPerSecond * f.throughputFactor)} (uncalibrated {tokensPerSecond(t.tokensPerSecond)}, {f.throughputRuns} run{f.throughputRuns === 1 ? '' : 's'})
+                  </li>
+                );
+              })}
+            </ul>
+          ) : null}
+        </section>
+      ) : null}
+
+      {memPoints.length > 0 ? (
+        <figure className="chart">
+          <figcaption>Predicted against measured peak memory (GiB); the diagonal is a perfect estimate</figcaption>
+          <ScatterChart width={420} height={280} margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+            <XAxis type="number" dataKey="measured" name="Measured" unit=" GiB" domain={[0, Math.ceil(maxMem)]} allowDecimals={false} tick={{ fill: 'var(--muted)', fontSize: 12 }} />
+            <YAxis type="number" dataKey="predicted" name="Predicted" unit=" GiB" domain={[0, Math.ceil(maxMem)]} allowDecimals={false} tick={{ fill: 'var(--muted)', fontSize: 12 }} width={70} />
+            <Tooltip formatter={(v) => `${typeof v === 'number' ? v.toFixed(2) : String(v)} GiB`} />
+            <Legend />
+            <ReferenceLine segment={[{ x: 0, y: 0 }, { x: maxMem, y: maxMem }]} stroke="var(--muted)" strokeDasharray="4 4" />
+            <Scatter name="Runs" data={memPoints} fill="#0072B2" isAnimationActive={false} />
+          </ScatterChart>
+        </figure>
+      ) : null}
+      {timePoints.length > 0 ? (
+        <figure className="chart">
+          <figcaption>Predicted against measured wall time (h)</figcaption>
+          <ScatterChart width={420} height={280} margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+            <XAxis type="number" dataKey="measured" name="Measured" unit=" h" domain={[0, Number(maxTime.toPrecision(2))]} tickFormatter={(v: number) => v.toFixed(1)} tick={{ fill: 'var(--muted)', fontSize: 12 }} />
+            <YAxis type="number" dataKey="predicted" name="Predicted" unit=" h" domain={[0, Number(maxTime.toPrecision(2))]} tickFormatter={(v: number) => v.toFixed(1)} tick={{ fill: 'var(--muted)', fontSize: 12 }} width={70} />
+            <Tooltip formatter={(v) => `${typeof v === 'number' ? v.toFixed(2) : String(v)} h`} />
+            <Legend />
+            <ReferenceLine segment={[{ x: 0, y: 0 }, { x: maxTime, y: maxTime }]} stroke="var(--muted)" strokeDasharray="4 4" />
+            <Scatter name="Runs" data={timePoints} fill="#E69F00" isAnimationActive={false} />
+          </ScatterChart>
+        </figure>
+      ) : null}
+      {curve && curve.result.lossCurve.length > 0 ? (
+        <figure className="chart" data-chart="loss-curve">
+          <figcaption>Training loss by step ({TECHNIQUE_LABELS[curve.result.technique]} run)</figcaption>
+          <LineChart width={420} height={260} data={curve.result.lossCurve} margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} name="step" tick={{ fill: 'var(--muted)', fontSize: 12 }} label={{ value: 'step', position: 'insideBottom', offset: -10, fill: 'var(--muted)' }} />
+            <YAxis tick={{ fill: 'var(--muted)', fontSize: 12 }} width={50} />
+            <Tooltip />
+            <Legend />
+            <Line dataKey="loss" name="loss" stroke="#D55E00" dot={false} isAnimationActive={false} />
+          </LineChart>
+        </figure>
+      ) : null}
+    </div>
+  );
+}
