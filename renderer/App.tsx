@@ -180,6 +180,11 @@ export function App({ api }: { api: TuneplanApi }) {
             ) : null}
           </div>
         </header>
+        {info?.notices.map((n) => (
+          <div key={n.message} className={`banner ${n.level === 'error' ? 'error' : 'warning'}`} role="alert">
+            {n.message}
+          </div>
+        ))}
         {state.recoverable ? (
           <div className="banner notice" role="status">
             <p>Unsaved changes to “{state.recoverable.draft.name}” from {new Date(state.recoverable.at).toLocaleString()} were kept.</p>

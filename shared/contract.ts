@@ -37,6 +37,9 @@ export const AppInfoSchema = z.object({
   dataDir: z.string(),
   databasePath: z.string(),
   schemaVersion: z.number().int(),
+  readOnly: z.boolean().default(false),
+  /** Things the user must know at start-up (a database moved aside, a read-only folder). */
+  notices: z.array(z.object({ level: z.enum(['warning', 'error']), message: z.string() })).default([]),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 

@@ -6,11 +6,11 @@
 import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DATABASE_FILE, openDatabase } from '../../db/open';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
 import { APP_VERSION } from '../services/app-version';
 import { createDispatch, createHandlers } from '../services/create-handlers';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
+import { openStorage } from '../services/storage';
 import { registerIpc } from './ipc';
 import { APP_ENTRY, APP_SCHEME, isAppUrl, isSafeExternalUrl, resolveAppRequest } from './url-guards';
 import { webPreferences } from './web-preferences';
@@ -98,12 +98,11 @@ async function start(): Promise<void> {
   lockDown();
   registerAppProtocol();
   const dataDir = app.getPath('userData');
-  const databasePath = path.join(dataDir, DATABASE_FILE);
   const binding = nativeBinding();
-  const db = openDatabase({ file: databasePath, ...(binding ? { nativeBinding: binding } : {}) });
+  const { db, databasePath, readOnly, notices } = openStorage(dataDir, binding ? { nativeBinding: binding } : {});
   const handlers = createHandlers({
     db,
-    appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'desktop', dataDir, databasePath },
+    appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'desktop', dataDir, databasePath, readOnly, notices },
     probe: () => probeMachine(nodeProbeDeps(), [dataDir]),
   });
   registerIpc(ipcMain, createDispatch(handlers));

@@ -19,7 +19,7 @@ import { createRunsRepo } from '../../db/runs-repo';
 
 export interface HandlerDeps {
   db: Db;
-  appInfo: Omit<AppInfo, 'schemaVersion'>;
+  appInfo: Omit<AppInfo, 'schemaVersion' | 'readOnly' | 'notices'> & Partial<Pick<AppInfo, 'readOnly' | 'notices'>>;
   now?: () => Date;
   newId?: () => string;
   log?: (message: string) => void;
@@ -40,7 +40,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const probe = deps.probe ?? (() => Promise.reject(new Error('no machine probe configured')));
 
   return {
-    'app:info': () => ({ ...deps.appInfo, schemaVersion: schemaVersion(deps.db) }),
+    'app:info': () => ({ readOnly: false, notices: [], ...deps.appInfo, schemaVersion: schemaVersion(deps.db) }),
     'plans:list': (input) => plans.list(input),
     'plans:get': ({ id }) => plans.get(id),
     'plans:save': ({ id, revision, plan }) => {

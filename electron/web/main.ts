@@ -5,20 +5,20 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DATABASE_FILE, openDatabase } from '../../db/open';
 import { APP_VERSION } from '../services/app-version';
 import { createDispatch, createHandlers } from '../services/create-handlers';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { resolveDataDir } from '../services/data-dir';
+import { openStorage } from '../services/storage';
 import { parseArgs } from './args';
 import { startWebServer } from './server';
 
 async function main(): Promise<void> {
   const { port, staticDir } = parseArgs(process.argv.slice(2));
   const dataDir = resolveDataDir();
-  const databasePath = path.join(dataDir, DATABASE_FILE);
-  const db = openDatabase({ file: databasePath });
-  const handlers = createHandlers({ db, appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'browser', dataDir, databasePath }, probe: () => probeMachine(nodeProbeDeps(), [dataDir]) });
+  const { db, databasePath, readOnly, notices } = openStorage(dataDir);
+  for (const n of notices) console.error(`Tuneplan: ${n.message}`);
+  const handlers = createHandlers({ db, appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'browser', dataDir, databasePath, readOnly, notices }, probe: () => probeMachine(nodeProbeDeps(), [dataDir]) });
   const token = randomBytes(32).toString('base64url');
   const here = path.dirname(fileURLToPath(import.meta.url));
   const server = await startWebServer({

@@ -34,7 +34,7 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string;
   const notFound = () => fail('NOT_FOUND', 'That plan no longer exists (it may have been deleted in another window).');
 
   const handlers = {
-    'app:info': () => ok({ name: 'Tuneplan', version: 'test', mode: 'test' as const, dataDir: '(memory)', databasePath: '(memory)', schemaVersion: 0 }),
+    'app:info': () => ok({ name: 'Tuneplan', version: 'test', mode: 'test' as const, dataDir: '(memory)', databasePath: '(memory)', schemaVersion: 0, readOnly: false, notices: [] }),
     'plans:list': (input: { query: string; sort: 'updated' | 'name'; limit: number }) => {
       const q = input.query.toLowerCase();
       const rows: PlanSummary[] = [...plans.values()]

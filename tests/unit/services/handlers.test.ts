@@ -22,7 +22,7 @@ describe('handlers and dispatch', () => {
     const { dispatch } = setup();
     expect(await dispatch('app:info', {})).toEqual({
       ok: true,
-      data: { name: 'Tuneplan', version: '1.2.3', mode: 'test', dataDir: '/data', databasePath: '/data/tuneplan.sqlite', schemaVersion: 4 },
+      data: { name: 'Tuneplan', version: '1.2.3', mode: 'test', dataDir: '/data', databasePath: '/data/tuneplan.sqlite', schemaVersion: 4, readOnly: false, notices: [] },
     });
   });
 
