@@ -11,6 +11,7 @@ import { ModelSection } from './features/editor/ModelSection';
 import { TechniquesSection } from './features/editor/TechniquesSection';
 import { DataSection, DistributionSection, TrainingSection } from './features/editor/TrainingSections';
 import { errorText } from './features/plans/error-text';
+import { BackupsPanel } from './features/plans/BackupsPanel';
 import { PlansList } from './features/plans/PlansList';
 import { usePlans } from './features/plans/use-plans';
 import { planToJson } from '../shared/exporters/plan-json';
@@ -246,6 +247,7 @@ export function App({ api }: { api: TuneplanApi }) {
         <span>{info ? `${info.mode === 'desktop' ? 'Desktop' : info.mode === 'browser' ? 'Browser mode' : 'Test'} · Tuneplan ${info.version}` : 'Connecting…'}</span>
         <span title="Data folder">{info ? `Data: ${info.dataDir}` : ''}</span>
         <span title="This machine's GPUs" data-testid="machine-status">{machineSummary(probe)}</span>
+        <BackupsPanel api={api} onRestored={actions.refresh} />
         <span aria-live="polite">{state.busy ? 'Saving…' : state.dirty ? 'Unsaved changes' : state.selected ? 'All changes saved' : ''}</span>
       </footer>
     </div>

@@ -51,6 +51,9 @@ export type StoredProfile = z.infer<typeof StoredProfileSchema>;
 export const StoredRunSchema = z.object({ id: IdSchema, planId: IdSchema, createdAt: z.string(), updatedAt: z.string(), result: RunResultSchema });
 export type StoredRun = z.infer<typeof StoredRunSchema>;
 
+export const BackupInfoSchema = z.object({ file: z.string(), createdAt: z.string(), sizeBytes: z.number(), reason: z.string() });
+export type BackupInfo = z.infer<typeof BackupInfoSchema>;
+
 export const contract = {
   'app:info': { input: z.object({}).strict().prefault({}), output: AppInfoSchema },
   'plans:list': {
@@ -92,6 +95,8 @@ export const contract = {
   'runs:list': { input: z.object({ planId: IdSchema }).strict(), output: z.array(StoredRunSchema) },
   'runs:save': { input: z.object({ id: IdSchema.optional(), planId: IdSchema, result: RunResultSchema }).strict(), output: StoredRunSchema },
   'runs:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
+  'backups:list': { input: z.object({}).strict().prefault({}), output: z.array(BackupInfoSchema) },
+  'backups:restore': { input: z.object({ file: z.string().min(1).max(200) }).strict(), output: z.object({ restored: BackupInfoSchema, undo: BackupInfoSchema }) },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

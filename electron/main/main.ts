@@ -11,6 +11,7 @@ import { APP_VERSION } from '../services/app-version';
 import { createDispatch, createHandlers } from '../services/create-handlers';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { openStorage } from '../services/storage';
+import { backupIfDue } from '../services/backups';
 import { registerIpc } from './ipc';
 import { APP_ENTRY, APP_SCHEME, isAppUrl, isSafeExternalUrl, resolveAppRequest } from './url-guards';
 import { webPreferences } from './web-preferences';
@@ -106,6 +107,7 @@ async function start(): Promise<void> {
     probe: () => probeMachine(nodeProbeDeps(), [dataDir]),
   });
   registerIpc(ipcMain, createDispatch(handlers));
+  if (!readOnly) void backupIfDue(db, dataDir, new Date()).catch((e: unknown) => console.error(`Tuneplan: the daily backup failed: ${(e as Error).message}`));
   let main: BrowserWindow | undefined = createWindow();
   buildMenu();
   app.on('second-instance', () => {

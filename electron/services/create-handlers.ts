@@ -15,6 +15,7 @@ import { schemaVersion, type Db } from '../../db/open';
 import { createModelsRepo } from '../../db/models-repo';
 import { createPlansRepo } from '../../db/plans-repo';
 import { createProfilesRepo } from '../../db/profiles-repo';
+import { listBackups, restoreBackup } from './backups';
 import { createRunsRepo } from '../../db/runs-repo';
 
 export interface HandlerDeps {
@@ -70,6 +71,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       runs.delete(id);
       return { id };
     },
+    'backups:list': () => (deps.appInfo.dataDir ? listBackups(deps.appInfo.dataDir) : []),
+    'backups:restore': ({ file }) => restoreBackup(deps.db, deps.appInfo.dataDir, file, (deps.now ?? (() => new Date()))()),
   };
 }
 

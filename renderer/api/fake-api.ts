@@ -103,6 +103,8 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string;
       return ok(structuredClone(saved));
     },
     'runs:delete': ({ id }: { id: string }) => (runs.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That run no longer exists.')),
+    'backups:list': () => ok([]),
+    'backups:restore': () => fail('NOT_FOUND', 'The in-memory store keeps no backups.'),
   } as const;
 
   return {

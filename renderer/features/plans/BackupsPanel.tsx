@@ -1,0 +1,65 @@
+import { useEffect, useState } from 'react';
+import type { BackupInfo } from '../../../shared/contract';
+import type { TuneplanApi } from '../../api/client';
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** "Restore from backup…": daily backups of the database; a restore can be undone. */
+export function BackupsPanel({ api, onRestored }: { api: TuneplanApi; onRestored: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [backups, setBackups] = useState<BackupInfo[]>([]);
+  const [version, setVersion] = useState(0);
+  const [message, setMessage] = useState<string | null>(null);
+  const [undo, setUndo] = useState<string | null>(null);
+  useEffect(() => {
+    if (!open) return;
+    let live = true;
+    void api.invoke('backups:list', {}).then((r) => live && r.ok && setBackups(r.data));
+    return () => {
+      live = false;
+    };
+  }, [api, open, version]);
+  const restore = async (file: string, isUndo = false) => {
+    const r = await api.invoke('backups:restore', { file });
+    if (!r.ok) {
+      setMessage(r.error.message);
+      return;
+    }
+    setMessage(isUndo ? 'The restore was undone.' : `Restored the backup of ${when.format(new Date(r.data.restored.createdAt))}.`);
+    setUndo(isUndo ? null : r.data.undo.file);
+    setVersion((v) => v + 1);
+    onRestored();
+  };
+  return (
+    <div className="backups">
+      <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Restore from backup…
+      </button>
+      {open ? (
+        <div>
+          {backups.length === 0 ? <p className="hint">No backups yet: one is made at start-up once a day.</p> : null}
+          <ul className="backup-list">
+            {backups.map((b) => (
+              <li key={b.file}>
+                {when.format(new Date(b.createdAt))} <span className="hint">({b.reason}, {(b.sizeBytes / 1024).toFixed(0)} KB)</span>{' '}
+                <button type="button" className="link" onClick={() => void restore(b.file)} aria-label={`Restore backup of ${b.createdAt}`}>
+                  Restore
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {message ? (
+        <p className="hint" role="status">
+          {message}{' '}
+          {undo ? (
+            <button type="button" onClick={() => void restore(undo, true)}>
+              Undo restore
+            </button>
+          ) : null}
+        </p>
+      ) : null}
+    </div>
+  );
+}
