@@ -16,7 +16,7 @@ const layer = (patterns, paths = [noElectron]) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['build/out/**', 'build/native/**', 'node_modules/**', 'tests/e2e-web/screenshots/**', 'build/scripts/**', 'build/bin/**', 'build/eslint.config.js'] },
+  { ignores: ['build/out/**', 'build/native/**', 'node_modules/**', 'tests/e2e-web/screenshots/**', 'build/scripts/**', 'build/bin/**', 'build/eslint.config.js', 'build/electron-builder.config.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -13,7 +13,8 @@ import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { openStorage } from '../services/storage';
 import { backupIfDue } from '../services/backups';
 import { registerIpc } from './ipc';
-import { APP_ENTRY, APP_SCHEME, isAppUrl, isSafeExternalUrl, resolveAppRequest } from './url-guards';
+import { denyAllPermissions, guardWebContents } from './guards';
+import { APP_ENTRY, APP_SCHEME, resolveAppRequest } from './url-guards';
 import { webPreferences } from './web-preferences';
 
 protocol.registerSchemesAsPrivileged([
@@ -49,21 +50,8 @@ function createWindow(): BrowserWindow {
 }
 
 function lockDown(): void {
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event, url) => {
-      if (!isAppUrl(url)) event.preventDefault();
-    });
-    contents.on('will-redirect', (event, url) => {
-      if (!isAppUrl(url)) event.preventDefault();
-    });
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(({ url }) => {
-      if (isSafeExternalUrl(url)) void shell.openExternal(url);
-      return { action: 'deny' };
-    });
-  });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, (url) => void shell.openExternal(url)));
+  denyAllPermissions(session.defaultSession);
 }
 
 function registerAppProtocol(): void {
