@@ -61,6 +61,29 @@ async function probeAndRunsBenches(): Promise<void> {
   db.close();
 }
 
+function loadBenches(): void {
+  // 10,000 plans with 10 runs each = 100,000 recorded runs.
+  const db = openDatabase({ file: path.join(tmp, 'load.sqlite') });
+  const handlers = createHandlers({ db, appInfo: { name: 'Tuneplan', version: 'bench', mode: 'test', dataDir: tmp, databasePath: tmp } });
+  const plan = PlanSchema.parse({ name: 'load', model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' }, techniques: [{ kind: 'full' }, { kind: 'lora' }, { kind: 'qlora' }, { kind: 'dora' }] });
+  const result = RunResultSchema.parse({ technique: 'lora', gpuName: 'NVIDIA A100 80GB', gpuCount: 1, peakMemoryBytes: 3e10, wallSeconds: 7200, tokensPerSecond: 6000 });
+  const ids: string[] = [];
+  db.transaction(() => {
+    for (let i = 0; i < 10_000; i++) {
+      const saved = handlers['plans:save']({ plan: { ...plan, name: `load plan ${i}` } }) as { id: string };
+      ids.push(saved.id);
+      for (let r = 0; r < 10; r++) void handlers['runs:save']({ planId: saved.id, result });
+    }
+  })();
+  const middle = ids[5000]!;
+  record('10,000 plans: list all', timeMs(() => void handlers['plans:list']({ query: '', sort: 'updated', limit: 10_000 }), 10), 'ms', 100);
+  record('10,000 plans: search by name', timeMs(() => void handlers['plans:list']({ query: 'plan 99', sort: 'name', limit: 10_000 }), 10), 'ms', 100);
+  record('10,000 plans: open one (with 100,000 runs stored)', timeMs(() => void handlers['plans:get']({ id: middle }), 50), 'ms', 100);
+  record('100,000 runs: list one plan’s runs', timeMs(() => void handlers['runs:list']({ planId: middle }), 50), 'ms', 100);
+  record('heap used after the load benchmarks', process.memoryUsage().heapUsed / 2 ** 20, 'MiB', 512);
+  db.close();
+}
+
 function estimatorBenches(): void {
   const one = PlanSchema.parse({ name: 'bench', model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' }, techniques: [{ kind: 'lora' }] });
   record('estimate one technique (full report, explained)', timeMs(() => estimatePlan(one), 200) * 1000, 'µs', 2000);
@@ -145,6 +168,7 @@ async function main(): Promise<void> {
   storageBenches();
   estimatorBenches();
   await probeAndRunsBenches();
+  loadBenches();
   if (fs.existsSync(path.join(root, 'build/out/web/main.mjs'))) {
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) runs.push(await coldStart());

@@ -1,4 +1,4 @@
-import { forwardRef, type KeyboardEvent } from 'react';
+import { forwardRef, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { PlanSummary } from '../../../shared/contract';
 
 interface Props {
@@ -15,19 +15,40 @@ interface Props {
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-/** The plans library: search (Ctrl+F), sort, and arrow keys to move between plans. */
+/** Row height of the virtualized list (px); only the rows in view (plus a margin) are rendered. */
+export const ROW_HEIGHT = 52;
+const OVERSCAN = 8;
+
+/** The plans library: search (Ctrl+F), sort, arrow keys between plans; virtualized for 10,000+ plans. */
 export const PlansList = forwardRef<HTMLInputElement, Props>(function PlansList({ plans, selectedId, query, sort, dirty, onQuery, onSort, onSelect, onNew }, searchRef) {
-  const onKey = (e: KeyboardEvent<HTMLButtonElement>) => {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(800);
+  const [focusIndex, setFocusIndex] = useState<number | null>(null);
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setViewport(el.clientHeight || 800));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(plans.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN);
+  useEffect(() => {
+    if (focusIndex === null) return;
+    scroller.current?.querySelector<HTMLButtonElement>(`button[data-index="${focusIndex}"]`)?.focus();
+  }, [focusIndex, first, last]);
+  const onKey = (e: KeyboardEvent<HTMLButtonElement>, index: number) => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
-    const list = e.currentTarget.closest('ul');
-    if (!list) return;
-    const buttons = [...list.querySelectorAll<HTMLButtonElement>('button.plan-item')];
-    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
-    const next = buttons[Math.min(buttons.length - 1, Math.max(0, at + (e.key === 'ArrowDown' ? 1 : -1)))];
-    if (next) {
-      e.preventDefault();
-      next.focus();
+    e.preventDefault();
+    const next = Math.min(plans.length - 1, Math.max(0, index + (e.key === 'ArrowDown' ? 1 : -1)));
+    const el = scroller.current;
+    if (el) {
+      const top = next * ROW_HEIGHT;
+      if (top < el.scrollTop) el.scrollTop = top;
+      else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
     }
+    setFocusIndex(next);
   };
   return (
     <nav className="library" aria-label="Plans">
@@ -53,10 +74,11 @@ export const PlansList = forwardRef<HTMLInputElement, Props>(function PlansList(
       {plans.length === 0 ? (
         <p className="empty">{query ? 'No plan matches this search.' : 'No plans yet. Create one with “New plan”.'}</p>
       ) : (
-        <ul className="plan-items">
-          {plans.map((p) => (
-            <li key={p.id}>
-              <button type="button" className={p.id === selectedId ? 'plan-item selected' : 'plan-item'} aria-current={p.id === selectedId ? 'true' : undefined} onClick={() => onSelect(p.id)} onKeyDown={onKey}>
+        <div className="plan-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
+        <ul className="plan-items" style={{ paddingTop: first * ROW_HEIGHT, paddingBottom: (plans.length - last) * ROW_HEIGHT }} aria-label={`${plans.length} plan${plans.length === 1 ? '' : 's'}`}>
+          {plans.slice(first, last).map((p, i) => (
+            <li key={p.id} style={{ height: ROW_HEIGHT }}>
+              <button type="button" data-index={first + i} className={p.id === selectedId ? 'plan-item selected' : 'plan-item'} aria-current={p.id === selectedId ? 'true' : undefined} onClick={() => onSelect(p.id)} onKeyDown={(e) => onKey(e, first + i)} onFocus={() => setFocusIndex(first + i)}>
                 <span className="plan-name">
                   {p.name}
                   {p.id === selectedId && dirty ? <span title="unsaved changes"> •</span> : null}
@@ -68,6 +90,7 @@ export const PlansList = forwardRef<HTMLInputElement, Props>(function PlansList(
             </li>
           ))}
         </ul>
+        </div>
       )}
     </nav>
   );
