@@ -13,8 +13,8 @@ test('create a plan, restart the server, it is still there; edit; delete', async
   await page.getByLabel('Name', { exact: true }).fill('Phi-3 support bot');
   await page.getByLabel('Model', { exact: true }).selectOption('Phi-3-medium-4k-instruct');
   await page.getByLabel('Notes', { exact: true }).fill('10k chats, 512 tokens each');
-  await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('status')).toContainText('Saved “Phi-3 support bot”');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status').first()).toContainText('Saved “Phi-3 support bot”');
   const nav = page.getByRole('navigation', { name: 'Plans' });
   await expect(nav.getByRole('button', { name: /Phi-3 support bot/ })).toBeVisible();
   fs.mkdirSync(shots, { recursive: true });
@@ -29,12 +29,12 @@ test('create a plan, restart the server, it is still there; edit; delete', async
 
   await page.getByLabel('Name', { exact: true }).fill('Phi-3 support bot v2');
   await page.keyboard.press('Control+s');
-  await expect(page.getByRole('status')).toContainText('Saved “Phi-3 support bot v2”');
+  await expect(page.getByRole('status').first()).toContainText('Saved “Phi-3 support bot v2”');
   await expect(nav.getByRole('button', { name: /Phi-3 support bot v2/ })).toBeVisible();
 
   await page.getByRole('button', { name: 'Delete…' }).click();
   await page.getByRole('button', { name: 'Yes, delete' }).click();
-  await expect(page.getByRole('status')).toContainText('Deleted');
+  await expect(page.getByRole('status').first()).toContainText('Deleted');
   await expect(nav.getByText('No plans yet')).toBeVisible();
 
   await server.restart();
@@ -46,7 +46,7 @@ test('a field error is shown under the field and nothing is saved', async ({ pag
   await page.goto(server.url);
   await page.getByLabel('Name', { exact: true }).fill('');
   await expect(page.getByText('give the plan a name')).toBeVisible();
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByRole('alert').first()).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Plans' }).getByText('No plans yet')).toBeVisible();
 });

@@ -31,18 +31,20 @@ describe('crash safety', () => {
         const child = spawn(process.execPath, [script, dbFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.resolve(__dirname, '../../..') });
         let buffer = '';
         let stderr = '';
+        let timer: NodeJS.Timeout | undefined;
+        // Kill at a random moment once the writer is saving (mid-write most of the time); never wait over 10 s.
+        const fallback = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.stdout.on('data', (c: Buffer) => {
+          timer ??= setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 200));
           buffer += c.toString();
           const lines = buffer.split('\n');
           buffer = lines.pop() ?? '';
           for (const l of lines) if (l.startsWith('ack ')) acked.add(l.slice(4));
         });
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        // Let it get going, then kill it at a random moment, mid-write most of the time.
-        const delay = 150 + Math.floor(Math.random() * 250);
-        const timer = setTimeout(() => child.kill('SIGKILL'), delay);
         child.on('exit', (_code, signal) => {
           clearTimeout(timer);
+          clearTimeout(fallback);
           if (signal !== 'SIGKILL') reject(new Error(`writer exited on its own: ${stderr}`));
           else resolve();
         });
