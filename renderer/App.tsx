@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { AppInfo } from '../shared/contract';
 import type { MachineProbe } from '../shared/domain/machine';
 import { estimatePlan, type EstimateReport } from '../shared/estimate/estimate';
@@ -33,11 +33,21 @@ function useEstimate(draft: Draft): { report: EstimateReport | null; errors: Rec
   }, [plan]);
   // Keep the last good results on screen (greyed) while the plan has errors: derived state, updated during render.
   if (current.report && plan && last?.report !== current.report) setLast({ report: current.report, plan });
-  const fieldErrors = { ...errors };
-  const m = current.error ? /^([\w.[\]]+): (.*)$/.exec(current.error) : null;
-  if (m?.[1] && m[2]) fieldErrors[m[1]] = m[2];
+  const fieldErrors = useMemo(() => {
+    const m = current.error ? /^([\w.[\]]+): (.*)$/.exec(current.error) : null;
+    return m?.[1] && m[2] ? { ...errors, [m[1]]: m[2] } : errors;
+  }, [errors, current.error]);
   return { report: current.report ?? last?.report ?? null, errors: fieldErrors, estimateError: current.error, plan: plan ?? last?.plan ?? null };
 }
+
+// Editor sections re-render only when their props change (the draft, errors or callbacks they get).
+const MemoModel = memo(ModelSection);
+const MemoTechniques = memo(TechniquesSection);
+const MemoTraining = memo(TrainingSection);
+const MemoData = memo(DataSection);
+const MemoDistribution = memo(DistributionSection);
+const MemoHardware = memo(HardwareSection);
+const MemoGuide = memo(ScenarioGuide);
 
 export function App({ api }: { api: TuneplanApi }) {
   const { state, actions } = usePlans(api);
@@ -48,7 +58,7 @@ export function App({ api }: { api: TuneplanApi }) {
   const deferredDraft = useDeferredValue(state.draft);
   const { report, errors, estimateError, plan } = useEstimate(deferredDraft);
   const liveErrors = useMemo(() => validateDraft(state.draft).errors, [state.draft]);
-  const allErrors = { ...errors, ...liveErrors };
+  const allErrors = useMemo(() => ({ ...errors, ...liveErrors }), [errors, liveErrors]);
   const stale = deferredDraft !== state.draft || Object.keys(liveErrors).length > 0;
 
   const [probe, setProbe] = useState<MachineProbe | null>(null);
@@ -234,13 +244,13 @@ export function App({ api }: { api: TuneplanApi }) {
             <TextField label="Notes" multiline value={draft.notes} onChange={(notes) => actions.setDraft({ ...draft, notes })} error={allErrors.notes} maxLength={20000} hint="The dataset, the goal, the deadline." />
           </div>
         </Section>
-        <ScenarioGuide draft={draft} report={report} onChange={actions.setDraft} />
-        <ModelSection api={api} draft={draft} onChange={actions.setDraft} error={allErrors['model.id'] ?? allErrors.model} />
-        <TechniquesSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
-        <TrainingSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
-        <DataSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
-        <DistributionSection draft={draft} errors={allErrors} onChange={actions.setDraft} />
-        <HardwareSection api={api} probe={probe} draft={draft} errors={allErrors} onChange={actions.setDraft} defaultMfu={defaultMfu} />
+        <MemoGuide draft={draft} report={report} onChange={actions.setDraft} />
+        <MemoModel api={api} draft={draft} onChange={actions.setDraft} error={allErrors['model.id'] ?? allErrors.model} />
+        <MemoTechniques draft={draft} errors={allErrors} onChange={actions.setDraft} />
+        <MemoTraining draft={draft} errors={allErrors} onChange={actions.setDraft} />
+        <MemoData draft={draft} errors={allErrors} onChange={actions.setDraft} />
+        <MemoDistribution draft={draft} errors={allErrors} onChange={actions.setDraft} />
+        <MemoHardware api={api} probe={probe} draft={draft} errors={allErrors} onChange={actions.setDraft} defaultMfu={defaultMfu} />
       </main>
       <ResultsPanel api={api} savedPlanId={state.selected?.id ?? null} plan={plan} report={report} stale={stale} error={estimateError} onApply={applyRecommendation} />
       <footer className="status-bar" aria-label="Status">

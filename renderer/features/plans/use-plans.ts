@@ -3,7 +3,7 @@
  * search and sort, open, save (with the revision rule), duplicate, delete with undo, import and
  * export, an unsaved-change flag, and a local draft that survives an accidental close.
  */
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { PlanSummary, SavedPlan } from '../../../shared/contract';
 import type { Plan } from '../../../shared/domain/plan';
 import { parsePlanText } from '../../../shared/exporters/plan-json';
@@ -85,10 +85,11 @@ export function usePlans(api: TuneplanApi) {
 
   const confirmDiscard = () => !dirty || window.confirm('You have unsaved changes. Discard them?');
 
-  const setDraft = (next: Draft) => {
+  // Stable identity so memoized editor sections skip renders their slice did not change.
+  const setDraft = useCallback((next: Draft) => {
     setDraftState(next);
     setDirty(true);
-  };
+  }, []);
 
   const show = (saved: SavedPlan, message: string | null = null) => {
     setSelected(saved);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import type { Plan } from '../../../shared/domain/plan';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import type { RecommendedOption } from '../../../shared/estimate/recommend';
@@ -10,11 +10,20 @@ import { RecommendPanel } from './RecommendPanel';
 import { RunsPanel } from '../runs/RunsPanel';
 import type { TuneplanApi } from '../../api/client';
 
+// Memoized: while the user types, the urgent render (with the previous estimate) skips the table and
+// the charts; only the deferred render with the new estimate redraws them.
+const MemoComparisonTable = memo(ComparisonTable);
+const MemoChartsPanel = memo(ChartsPanel);
+
 type Tab = 'compare' | 'explain' | 'recommend' | 'runs' | 'export';
 
 export function ResultsPanel({ api, savedPlanId, plan, report, stale, error, onApply }: { api: TuneplanApi; savedPlanId: string | null; plan: Plan | null; report: EstimateReport | null; stale: boolean; error: string | null; onApply: (o: RecommendedOption) => void }) {
   const [tab, setTab] = useState<Tab>('compare');
   const [explainAt, setExplainAt] = useState<{ index: number; key: string | null }>({ index: 0, key: null });
+  const onExplain = useCallback((index: number, key: string) => {
+    setExplainAt({ index, key });
+    setTab('explain');
+  }, []);
 
   useEffect(() => {
     // A marker the benchmark and the e2e tests wait for: results for this input are on screen.
@@ -51,14 +60,8 @@ export function ResultsPanel({ api, savedPlanId, plan, report, stale, error, onA
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className={stale ? 'stale' : undefined}>
           {tab === 'compare' ? (
             <>
-              <ComparisonTable
-                report={report}
-                onExplain={(index, key) => {
-                  setExplainAt({ index, key });
-                  setTab('explain');
-                }}
-              />
-              <ChartsPanel plan={plan} report={report} />
+              <MemoComparisonTable report={report} onExplain={onExplain} />
+              <MemoChartsPanel plan={plan} report={report} />
             </>
           ) : tab === 'explain' ? (
             <ExplainPanel report={report} techniqueIndex={explainAt.index} focus={explainAt.key} onTechnique={(index) => setExplainAt({ index, key: null })} />
