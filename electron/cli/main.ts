@@ -53,14 +53,17 @@ function option(args: string[], name: string): string | undefined {
   return args[i]!.includes('=') ? args[i]!.split('=').slice(1).join('=') : args[i + 1];
 }
 
-function readPlanFile(file: string | undefined): unknown {
+function readText(file: string | undefined): string {
   if (!file) throw new UsageError('a plan file is needed: tuneplan <command> <plan.json>');
-  let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
   }
+}
+
+function readPlanFile(file: string | undefined): unknown {
+  const text = readText(file);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -101,13 +104,7 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
       if (!format || !(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
       if (!out) throw new UsageError('--out DIR is required: the folder to write the files into');
       if (!file) throw new UsageError('export needs a plan file: tuneplan export <plan.json> --format hf --out DIR');
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (error) {
-        throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
-      }
-      const parsed = parsePlanText(text);
+      const parsed = parsePlanText(readText(file));
       if (!parsed.ok) {
         err(`The plan is invalid:\n${parsed.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
         return 2;

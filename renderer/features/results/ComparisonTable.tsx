@@ -18,7 +18,7 @@ const ROWS: Row[] = [
   { label: 'Peak memory per GPU (nvidia-smi)', key: 'memory', value: (t) => t.memory.nvidiaSmiBytes, show: (t) => gib(t.memory.nvidiaSmiBytes), explain: 'memory.peak', better: 'low' },
   { label: 'Reserved by PyTorch', key: 'reserved', value: (t) => t.memory.reservedBytes, show: (t) => gib(t.memory.reservedBytes), explain: 'memory.peak' },
   { label: 'Fits', key: 'fits', value: () => null, show: (t) => (t.fits ? `fits, ${gib(t.fit.marginBytes)} spare` : `over by ${gib(-t.fit.marginBytes)}`), explain: 'fit' },
-  { label: 'Largest micro-batch that fits', key: 'maxbatch', value: () => null, show: (t) => (t.maxMicroBatch === 0 ? 'none' : String(t.maxMicroBatch)) },
+  { label: 'Largest micro-batch that fits', key: 'maxbatch', value: () => null, show: (t) => (t.maxMicroBatch === 0 ? 'none' : `${t.maxMicroBatch} sequence${t.maxMicroBatch === 1 ? '' : 's'}`) },
   { label: 'Throughput', key: 'tps', value: (t) => t.tokensPerSecond, show: (t) => tokensPerSecond(t.tokensPerSecond), explain: 'time.tokensPerSecond', better: 'high' },
   { label: 'Wall time', key: 'wall', value: (t) => t.wallSeconds, show: (t) => duration(t.wallSeconds), explain: 'time.wall', better: 'low' },
   { label: 'GPU-hours', key: 'gpuh', value: (t) => t.gpuHours, show: (t) => `${t.gpuHours.toFixed(1)} GPU-h`, explain: 'time.gpuHours' },

@@ -3,10 +3,9 @@ import { useMemo, useState } from 'react';
 import type { Plan } from '../../../shared/domain/plan';
 import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
 import { EXPORT_FORMATS, exportFiles, FORMAT_LABELS, type ExportFormat } from '../../../shared/exporters/training';
+import { APP_VERSION as VERSION } from '../../../shared/version';
 import { downloadBlob } from './chart-export';
 
-declare const __TUNEPLAN_VERSION__: string | undefined;
-const VERSION = typeof __TUNEPLAN_VERSION__ === 'string' ? __TUNEPLAN_VERSION__ : 'dev';
 
 /** Ready-to-run training configs for one technique and platform, previewed and downloaded file by file. */
 export function ExportPanel({ plan }: { plan: Plan }) {
