@@ -146,7 +146,17 @@ export function App({ api }: { api: TuneplanApi }) {
             <button type="button" onClick={exportJson} title="Export JSON (Ctrl+E)">
               Export JSON
             </button>
-            <button type="button" onClick={() => importRef.current?.click()}>
+            <button
+              type="button"
+              onClick={() => {
+                // Desktop: the native open dialog; browser: the file picker.
+                if (api.transport !== 'ipc') return importRef.current?.click();
+                void api.invoke('desktop:openJson', { title: 'Import a Tuneplan plan' }).then((r) => {
+                  if (r.ok) void actions.importText(r.data.text);
+                  else if (r.error.code !== 'CANCELLED') actions.setError(r.error);
+                });
+              }}
+            >
               Import JSON…
             </button>
             <input
@@ -162,8 +172,17 @@ export function App({ api }: { api: TuneplanApi }) {
                 if (f) void f.text().then(actions.importText);
               }}
             />
-            <button type="button" onClick={() => window.print()}>
-              Print report
+            <button
+              type="button"
+              onClick={() => {
+                if (api.transport !== 'ipc') return window.print();
+                void api.invoke('desktop:savePdf', { suggestedName: `${draft.name || 'tuneplan'} report.pdf` }).then((r) => {
+                  if (r.ok) actions.setNotice(`Saved the report to ${r.data.path}.`);
+                  else if (r.error.code !== 'CANCELLED') actions.setError(r.error);
+                });
+              }}
+            >
+              {api.transport === 'ipc' ? 'Save report as PDF…' : 'Print report'}
             </button>
             {state.selected ? (
               confirmingDelete ? (

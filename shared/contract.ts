@@ -97,6 +97,10 @@ export const contract = {
   'runs:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
   'backups:list': { input: z.object({}).strict().prefault({}), output: z.array(BackupInfoSchema) },
   'backups:restore': { input: z.object({ file: z.string().min(1).max(200) }).strict(), output: z.object({ restored: BackupInfoSchema, undo: BackupInfoSchema }) },
+  /** Desktop only: print the window to PDF (printToPDF) and save it where the user chooses. */
+  'desktop:savePdf': { input: z.object({ suggestedName: z.string().trim().min(1).max(200).default('tuneplan-report.pdf') }).strict().prefault({}), output: z.object({ path: z.string() }) },
+  /** Desktop only: a native open dialog for a JSON file (config.json, plan, probe), at most 5 MB. */
+  'desktop:openJson': { input: z.object({ title: z.string().max(200).default('Open JSON') }).strict().prefault({}), output: z.object({ name: z.string(), text: z.string() }) },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'UNAUTHORIZED', // missing or wrong browser-mode token
   'FORBIDDEN', // request from an untrusted sender / host / origin
   'TOO_LARGE', // request body or file over its size limit
+  'UNSUPPORTED', // the operation needs the desktop app (native dialogs, printToPDF)
+  'CANCELLED', // the user closed a dialog without choosing
   'INTERNAL', // a bug: logged, shown as "something went wrong"
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,7 +3,8 @@
  * Serves the renderer from app://tuneplan (never file://), locks navigation, window.open and
  * permissions, and registers the contract over IPC.
  */
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, shell } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
@@ -13,6 +14,8 @@ import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { openStorage } from '../services/storage';
 import { backupIfDue } from '../services/backups';
 import { registerIpc } from './ipc';
+import { writeFileAtomic } from '../services/atomic-write';
+import { desktopHandlers } from './desktop-handlers';
 import { denyAllPermissions, guardWebContents } from './guards';
 import { APP_ENTRY, APP_SCHEME, resolveAppRequest } from './url-guards';
 import { webPreferences } from './web-preferences';
@@ -94,9 +97,22 @@ async function start(): Promise<void> {
     appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'desktop', dataDir, databasePath, readOnly, notices },
     probe: () => probeMachine(nodeProbeDeps(), [dataDir]),
   });
-  registerIpc(ipcMain, createDispatch(handlers));
+  let main: BrowserWindow | undefined;
+  const desktop = desktopHandlers({
+    showSaveDialog: (o) => (main ? dialog.showSaveDialog(main, o) : dialog.showSaveDialog(o)),
+    showOpenDialog: (o) => (main ? dialog.showOpenDialog(main, o) : dialog.showOpenDialog(o)),
+    printToPdf: async () => {
+      if (!main) throw new Error('no window');
+      return main.webContents.printToPDF({ printBackground: true, pageSize: 'A4', landscape: true });
+    },
+    writeFileAtomic,
+    statSize: (p) => fs.statSync(p).size,
+    readText: (p) => fs.readFileSync(p, 'utf8'),
+    basename: (p) => path.basename(p),
+  });
+  registerIpc(ipcMain, createDispatch({ ...handlers, ...desktop }));
   if (!readOnly) void backupIfDue(db, dataDir, new Date()).catch((e: unknown) => console.error(`Tuneplan: the daily backup failed: ${(e as Error).message}`));
-  let main: BrowserWindow | undefined = createWindow();
+  main = createWindow();
   buildMenu();
   app.on('second-instance', () => {
     if (main?.isMinimized()) main.restore();

@@ -73,6 +73,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'backups:list': () => (deps.appInfo.dataDir ? listBackups(deps.appInfo.dataDir) : []),
     'backups:restore': ({ file }) => restoreBackup(deps.db, deps.appInfo.dataDir, file, (deps.now ?? (() => new Date()))()),
+    // The desktop app replaces these two with native implementations (electron/main/desktop-handlers.ts).
+    'desktop:savePdf': () => {
+      throw new AppFailure('UNSUPPORTED', 'Saving a PDF needs the desktop app; in the browser use Print report and choose “Save as PDF”.');
+    },
+    'desktop:openJson': () => {
+      throw new AppFailure('UNSUPPORTED', 'The native open dialog needs the desktop app; choose the file with the file picker instead.');
+    },
   };
 }
 

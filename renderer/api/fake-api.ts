@@ -105,6 +105,8 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string;
     'runs:delete': ({ id }: { id: string }) => (runs.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That run no longer exists.')),
     'backups:list': () => ok([]),
     'backups:restore': () => fail('NOT_FOUND', 'The in-memory store keeps no backups.'),
+    'desktop:savePdf': () => fail('UNSUPPORTED', 'Saving a PDF needs the desktop app.'),
+    'desktop:openJson': () => fail('UNSUPPORTED', 'The native open dialog needs the desktop app.'),
   } as const;
 
   return {

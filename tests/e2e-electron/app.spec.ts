@@ -35,7 +35,7 @@ test('the desktop window exposes exactly the contract and refuses navigation', a
     const win = await app.firstWindow();
     expect(win.url()).toMatch(/^app:\/\/tuneplan\//);
     const surface = await win.evaluate(() => Object.keys((window as unknown as { tuneplan: object }).tuneplan).sort());
-    expect(surface).toEqual(['appInfo', 'backupsList', 'backupsRestore', 'modelsDelete', 'modelsList', 'modelsSave', 'plansDelete', 'plansGet', 'plansList', 'plansSave', 'profilesDelete', 'profilesList', 'profilesSave', 'runsDelete', 'runsList', 'runsSave', 'systemProbe']);
+    expect(surface).toEqual(['appInfo', 'backupsList', 'backupsRestore', 'desktopOpenJson', 'desktopSavePdf', 'modelsDelete', 'modelsList', 'modelsSave', 'plansDelete', 'plansGet', 'plansList', 'plansSave', 'profilesDelete', 'profilesList', 'profilesSave', 'runsDelete', 'runsList', 'runsSave', 'systemProbe']);
     expect(await win.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
     await win.evaluate(() => {
       window.location.href = 'https://example.com/';

@@ -35,7 +35,7 @@ describe('fuzzing every contract input', () => {
         const result = await dispatch(channel, input);
         expect(typeof result.ok).toBe('boolean');
         if (!result.ok) {
-          expect(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'UNKNOWN_CHANNEL']).toContain(result.error.code);
+          expect(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'UNKNOWN_CHANNEL', 'UNSUPPORTED']).toContain(result.error.code);
           if (result.error.code === 'VALIDATION') expect(result.error.details?.issues?.[0]?.path).toBeTruthy();
         }
       }),

@@ -28,7 +28,7 @@ export function ModelSection({ api, draft, onChange, error }: { api: TuneplanApi
   const filtered = CATALOG_MODELS.filter((m) => `${m.id} ${m.family} ${m.spec.modelType}`.toLowerCase().includes(query.toLowerCase()));
   const summary = spec && arch ? `${spec.name} · ${compactParams(arch.totalParams)} params · ${contextLabel(spec.maxPositionEmbeddings)} context` : 'no model';
 
-  const importConfig = async (file: File) => {
+  const importConfig = async (file: { name: string; size: number; text: () => Promise<string> }) => {
     setImportError(null);
     try {
       if (file.size > 5 * 1024 * 1024) throw new ConfigImportError('That file is over 5 MB; a config.json is a few KB.');
@@ -94,7 +94,22 @@ export function ModelSection({ api, draft, onChange, error }: { api: TuneplanApi
         </div>
         <div className="field">
           <label htmlFor={`${id}-import`}>Import config.json…</label>
-          <input id={`${id}-import`} type="file" accept=".json,application/json" onChange={(e) => e.target.files?.[0] && void importConfig(e.target.files[0])} />
+          {api.transport === 'ipc' ? (
+            <button
+              id={`${id}-import`}
+              type="button"
+              onClick={() =>
+                void api.invoke('desktop:openJson', { title: 'Import a Hugging Face config.json' }).then((r) => {
+                  if (r.ok) void importConfig({ name: r.data.name, size: r.data.text.length, text: () => Promise.resolve(r.data.text) });
+                  else if (r.error.code !== 'CANCELLED') setImportError(r.error.message);
+                })
+              }
+            >
+              Choose config.json…
+            </button>
+          ) : (
+            <input id={`${id}-import`} type="file" accept=".json,application/json" onChange={(e) => e.target.files?.[0] && void importConfig(e.target.files[0])} />
+          )}
           {importError ? (
             <p className="field-error" role="alert">
               {importError}

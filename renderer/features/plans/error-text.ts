@@ -12,6 +12,8 @@ export function errorText(error: AppError): string {
     UNAUTHORIZED: 'This page is not signed in to the Tuneplan server.',
     FORBIDDEN: 'The request was refused.',
     TOO_LARGE: 'That is too large.',
+    UNSUPPORTED: 'This needs the desktop app.',
+    CANCELLED: 'Cancelled.',
     INTERNAL: 'Something went wrong.',
   };
   return error.message || lead[error.code];

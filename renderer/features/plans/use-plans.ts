@@ -221,6 +221,6 @@ export function usePlans(api: TuneplanApi) {
 
   return {
     state: { plans, query, sort, selected, draft, dirty, error, notice, busy, undo, recoverable },
-    actions: { refresh, setQuery, setSort, setDraft, open, startNew, save, duplicate, remove, undoDelete, reload, importText, restoreDraft, discardDraft, dismissUndo: () => setUndo(null), setError },
+    actions: { refresh, setQuery, setSort, setDraft, open, startNew, save, duplicate, remove, undoDelete, reload, importText, restoreDraft, discardDraft, dismissUndo: () => setUndo(null), setError, setNotice },
   };
 }

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { desktopHandlers, type DesktopDeps } from '../../../electron/main/desktop-handlers';
+import type { AppFailure } from '../../../shared/result';
+
+const deps = (over: Partial<DesktopDeps> = {}): DesktopDeps & { written: Array<[string, number]> } => {
+  const written: Array<[string, number]> = [];
+  return {
+    written,
+    showSaveDialog: () => Promise.resolve({ canceled: false, filePath: '/home/u/report.pdf' }),
+    showOpenDialog: () => Promise.resolve({ canceled: false, filePaths: ['/home/u/config.json'] }),
+    printToPdf: () => Promise.resolve(new Uint8Array([37, 80, 68, 70])),
+    writeFileAtomic: (p, d) => void written.push([p, d.length]),
+    statSize: () => 100,
+    readText: () => '{"model_type":"llama"}',
+    basename: (p) => p.split('/').pop()!,
+    ...over,
+  };
+};
+const code = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (e) {
+    return (e as AppFailure).code;
+  }
+  return 'ok';
+};
+
+describe('desktop dialogs and PDF', () => {
+  it('saves the printed PDF atomically where the user chose', async () => {
+    const d = deps();
+    expect(await desktopHandlers(d)['desktop:savePdf']({ suggestedName: 'plan report' })).toEqual({ path: '/home/u/report.pdf' });
+    expect(d.written).toEqual([['/home/u/report.pdf', 4]]);
+  });
+  it('a cancelled dialog saves nothing and says so', async () => {
+    const d = deps({ showSaveDialog: () => Promise.resolve({ canceled: true }) });
+    expect(await code(Promise.resolve(desktopHandlers(d)['desktop:savePdf']({ suggestedName: 'x.pdf' })))).toBe('CANCELLED');
+    expect(d.written).toEqual([]);
+  });
+  it('opens a JSON file and refuses one over 5 MB', async () => {
+    expect(await desktopHandlers(deps())['desktop:openJson']({ title: 't' })).toEqual({ name: 'config.json', text: '{"model_type":"llama"}' });
+    expect(await code(Promise.resolve(desktopHandlers(deps({ statSize: () => 6 * 1024 * 1024 }))['desktop:openJson']({ title: 't' })))).toBe('TOO_LARGE');
+    expect(await code(Promise.resolve(desktopHandlers(deps({ showOpenDialog: () => Promise.resolve({ canceled: true, filePaths: [] }) }))['desktop:openJson']({ title: 't' })))).toBe('CANCELLED');
+  });
+});
