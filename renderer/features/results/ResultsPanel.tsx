@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useState } from 'react';
 import type { Plan } from '../../../shared/domain/plan';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import type { RecommendedOption } from '../../../shared/estimate/recommend';
@@ -25,8 +25,8 @@ export function ResultsPanel({ api, savedPlanId, plan, report, stale, error, onA
     setTab('explain');
   }, []);
 
-  useEffect(() => {
-    // A marker the benchmark and the e2e tests wait for: results for this input are on screen.
+  useLayoutEffect(() => {
+    // A marker the benchmark and the e2e tests wait for: results for this input are in the DOM.
     document.body.dataset.resultsVersion = String(Number(document.body.dataset.resultsVersion ?? 0) + 1);
     performance.mark('tuneplan:results-rendered');
   }, [report]);
