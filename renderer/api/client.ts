@@ -3,7 +3,7 @@
  * implementations: Electron IPC (window.tuneplan, from the preload), local HTTP (browser mode)
  * and the in-memory fake (component tests).
  */
-import { CHANNELS, methodName, type Channel } from '../../shared/channels';
+import { methodName, type Channel } from '../../shared/channels';
 import type { InputOf, OutputOf } from '../../shared/contract';
 import { fail, type Result } from '../../shared/result';
 
@@ -73,4 +73,3 @@ export function resolveApi(win: Window & { tuneplan?: Bridge }): TuneplanApi | {
   return createHttpApi(win.location.origin, token, win.fetch.bind(win));
 }
 
-export const ALL_CHANNELS = CHANNELS;

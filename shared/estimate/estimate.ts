@@ -9,7 +9,7 @@ import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain
 import { describeArchitecture, type Architecture } from './architecture';
 import { estimateCost, type CostEstimate } from './cost';
 import { resolveGpu, type ResolvedGpu } from './hardware';
-import { ALLOCATOR_SLACK, CUDA_CONTEXT_BYTES, effectivePrecision, GiB, memoryAt, memoryProfile, PART_KEYS, PART_LABELS, type MemoryBreakdown, type MemoryParts, type MemoryProfile, type PartKey, type Phase } from './memory';
+import { ALLOCATOR_SLACK, CUDA_CONTEXT_BYTES, effectivePrecision, GiB, memoryAt, memoryProfile, PART_LABELS, type MemoryBreakdown, type MemoryParts, type MemoryProfile, type PartKey, type Phase } from './memory';
 import { SOURCES, type SourceId } from './sources';
 import { EstimateInputError, techniqueParams, TECHNIQUE_LABELS, type TechniqueParams } from './techniques';
 import { estimateTime, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
@@ -326,4 +326,3 @@ export function estimatePlan(input: PlanInput | Plan): EstimateReport {
   };
 }
 
-export { PART_KEYS, PART_LABELS };

@@ -4,7 +4,7 @@
  * last component, so `v_proj` does not match `qkv_proj`).
  */
 import type { Technique, TechniqueKind } from '../domain/plan';
-import { moduleParams, type Architecture, type LinearModule } from './architecture';
+import type { Architecture, LinearModule } from './architecture';
 
 export const LORA_FAMILY: readonly TechniqueKind[] = ['lora', 'qlora', 'dora', 'vera', 'loha', 'lora_fa'];
 export const PROMPT_FAMILY: readonly TechniqueKind[] = ['prompt_tuning', 'prefix_tuning', 'p_tuning', 'adaption_prompt'];
@@ -256,4 +256,3 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
   }
 }
 
-export { moduleParams };

@@ -47,3 +47,28 @@ test('the token appears only in the start-up line, never in later logs', async (
   await stopServer(child);
   expect(logs).not.toContain(token);
 });
+
+test('two tabs editing one plan: the later stale save gets a conflict and the user chooses', async ({ browser, server }) => {
+  const a = await browser.newPage();
+  const b = await browser.newPage();
+  await a.goto(server.url);
+  await a.getByLabel('Name', { exact: true }).fill('Shared plan');
+  await a.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(a.getByRole('status').first()).toContainText('Saved');
+  // The token lives in the tab's session storage: the second tab opens the printed address too.
+  await b.goto(server.url);
+  await b.getByRole('navigation', { name: 'Plans' }).getByRole('button', { name: /Shared plan/ }).click();
+  await expect(b.getByLabel('Name', { exact: true })).toHaveValue('Shared plan');
+
+  await a.getByLabel('Name', { exact: true }).fill('Shared plan — edited in A');
+  await a.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(a.getByRole('status').first()).toContainText('Saved');
+
+  await b.getByLabel('Notes', { exact: true }).fill('B was looking at an old revision');
+  await b.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(b.getByRole('alert').first()).toContainText('changed elsewhere');
+  await b.getByRole('button', { name: 'Save mine as a copy' }).click();
+  const nav = b.getByRole('navigation', { name: 'Plans' });
+  await expect(nav.getByRole('button', { name: /Shared plan — edited in A/ })).toBeVisible();
+  await expect(nav.getByRole('button', { name: /Shared plan \(copy\)/ })).toBeVisible();
+});

@@ -11,6 +11,8 @@ import { PART_COLORS, TECHNIQUE_COLORS } from './colors';
 const WIDTH = 620;
 const HEIGHT = 300;
 const axis = { fill: 'var(--muted)', fontSize: 12 };
+/** Legend labels in the text colour (the swatch carries the series colour), readable in both themes. */
+const legendText = (value: unknown) => <span style={{ color: 'var(--text)' }}>{String(value)}</span>;
 const fmt = (v: unknown, digits = 1) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v));
 
 function ChartCard({ title, name, children, table }: { title: string; name: string; children: ReactNode; table: ReactNode }) {
@@ -75,7 +77,7 @@ export function MemoryChart({ report, capacityGiB, usableGiB }: { report: Estima
         <XAxis dataKey="technique" tick={axis} />
         <YAxis tick={axis} unit=" GiB" width={72} domain={[0, (max: number) => Math.ceil(Math.max(max, capacityGiB) * 1.05)]} />
         <Tooltip formatter={(v, n) => [`${fmt(v, 2)} GiB`, n]} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
         {parts.map((p) => (
           <Bar key={p} dataKey={p} name={PART_LABELS[p]} stackId="m" fill={PART_COLORS[p]} isAnimationActive={false} />
         ))}
@@ -139,7 +141,7 @@ export function SweepChart({ plan, report, axisKey, usableGiB }: { plan: Plan; r
         <XAxis dataKey="x" tick={axis} scale="log" domain={['dataMin', 'dataMax']} type="number" ticks={rows.map((r) => r.x!)} label={{ value: label, position: 'insideBottom', offset: -4, fill: 'var(--muted)', fontSize: 12 }} height={40} />
         <YAxis tick={axis} unit=" GiB" width={72} />
         <Tooltip formatter={(v, n) => [`${fmt(v, 2)} GiB`, n]} labelFormatter={(x) => `${label}: ${typeof x === 'number' || typeof x === 'string' ? x : ''}`} contentStyle={{ background: 'var(--panel)' }} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
         {report.techniques.map((t) => (
           <Line key={t.index} dataKey={`t${t.index}`} name={t.label} stroke={TECHNIQUE_COLORS[t.technique]} dot isAnimationActive={false} strokeWidth={2} />
         ))}

@@ -32,5 +32,5 @@ export const PART_COLORS: Record<PartKey, string> = {
   optimizerTransients: '#F0E442',
   communication: '#882255',
   allocatorSlack: '#BBBBBB',
-  cudaContext: '#555555',
+  cudaContext: '#777777',
 };
