@@ -144,15 +144,15 @@ export function bytesFor(technique: Technique, training: Training, distribution?
 }
 
 /** Adafactor's factored second moment: rows + columns per matrix, full size for vectors (fp32). */
-function adafactorStateElements(arch: Architecture, params: TechniqueParams): number {
+function adafactorStateElements(arch: Architecture, params: TechniqueParams, rank: number): number {
   const L = arch.spec.numLayers;
   if (params.kind === 'full') {
     const perLayer = arch.modules.reduce((s, m) => s + (m.in + m.out + (m.bias ? m.out : 0)) * m.count, 0) + arch.normParamsPerLayer;
     return L * perLayer + (arch.spec.vocabSize + arch.spec.hiddenSize) * (arch.lmHeadParams ? 2 : 1) + arch.finalNormParams;
   }
   if (params.adapted.length > 0) {
-    const r = 1; // each LoRA factor is a matrix: (rows + columns) of A (r×in) and B (out×r)
-    return L * params.adapted.reduce((s, a) => s + (a.module.in + a.module.out + 4 * r) * a.module.count, 0);
+    // Each LoRA factor is a matrix: rows + columns of A (r × in) and of B (out × r).
+    return L * params.adapted.reduce((s, a) => s + (a.module.in + a.module.out + 2 * rank) * a.module.count, 0);
   }
   return params.trainableParams; // vectors and small matrices: full size
 }
@@ -210,7 +210,7 @@ export function memoryProfile(arch: Architecture, params: TechniqueParams, techn
   const trainableWeights = offloadParams ? 0 : (T * b.trainableWeight) / paramShards;
 
   const mixed = technique.kind === 'full' && effectivePrecision(training, distribution) === 'mixed';
-  const optimizerTotal = training.optimizer === 'adafactor' ? adafactorStateElements(arch, params) * 4 + (mixed ? 4 * T : 0) : T * b.optimizerPerParam;
+  const optimizerTotal = training.optimizer === 'adafactor' ? adafactorStateElements(arch, params, technique.rank) * 4 + (mixed ? 4 * T : 0) : T * b.optimizerPerParam;
   const optimizerStates = offloadOptimizer ? 0 : optimizerTotal / (shard.optimizer ? N : 1);
   const gradientsFull = T * b.gradient;
   const gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? N : 1);
