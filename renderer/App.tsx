@@ -5,7 +5,7 @@ import { estimatePlan, type EstimateReport } from '../shared/estimate/estimate';
 import type { RecommendedOption } from '../shared/estimate/recommend';
 import type { TuneplanApi } from './api/client';
 import { Section, TextField } from './components/fields';
-import { validateDraft, type Draft } from './features/editor/draft';
+import { validateDraft, type Validation } from './features/editor/draft';
 import { HardwareSection } from './features/editor/HardwareSection';
 import { ModelSection } from './features/editor/ModelSection';
 import { TechniquesSection } from './features/editor/TechniquesSection';
@@ -14,14 +14,15 @@ import { errorText } from './features/plans/error-text';
 import { BackupsPanel } from './features/plans/BackupsPanel';
 import { PlansList } from './features/plans/PlansList';
 import { usePlans } from './features/plans/use-plans';
-import { planToJson } from '../shared/exporters/plan-json';
+import { exportFiles } from '../shared/exporters/training';
+import { APP_VERSION } from '../shared/version';
 import { downloadBlob } from './features/results/chart-export';
 import { ResultsPanel } from './features/results/ResultsPanel';
 import { ScenarioGuide } from './features/scenario/ScenarioGuide';
 import { machineSummary } from './features/machine/machine-hardware';
 
-function useEstimate(draft: Draft): { report: EstimateReport | null; errors: Record<string, string>; estimateError: string | null; plan: ReturnType<typeof validateDraft>['plan'] } {
-  const { plan, errors } = useMemo(() => validateDraft(draft), [draft]);
+/** Estimates a validated draft (validated once, in App); keeps the last good results while it has errors. */
+function useEstimate({ plan, errors }: Validation): { report: EstimateReport | null; errors: Record<string, string>; estimateError: string | null; plan: Validation['plan'] } {
   const [last, setLast] = useState<{ report: EstimateReport; plan: NonNullable<typeof plan> } | null>(null);
   const current = useMemo(() => {
     if (!plan) return { report: null, error: null };
@@ -55,11 +56,12 @@ export function App({ api }: { api: TuneplanApi }) {
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const importRef = useRef<HTMLInputElement>(null);
-  const deferredDraft = useDeferredValue(state.draft);
-  const { report, errors, estimateError, plan } = useEstimate(deferredDraft);
-  const liveErrors = useMemo(() => validateDraft(state.draft).errors, [state.draft]);
-  const allErrors = useMemo(() => ({ ...errors, ...liveErrors }), [errors, liveErrors]);
-  const stale = deferredDraft !== state.draft || Object.keys(liveErrors).length > 0;
+  // Each draft is validated once; the estimate follows a deferred copy of that validation so typing stays responsive.
+  const live = useMemo(() => validateDraft(state.draft), [state.draft]);
+  const deferred = useDeferredValue(live);
+  const { report, errors, estimateError, plan } = useEstimate(deferred);
+  const allErrors = useMemo(() => ({ ...errors, ...live.errors }), [errors, live.errors]);
+  const stale = deferred !== live || Object.keys(live.errors).length > 0;
 
   const [probe, setProbe] = useState<MachineProbe | null>(null);
   useEffect(() => {
@@ -68,13 +70,14 @@ export function App({ api }: { api: TuneplanApi }) {
   }, [api]);
 
   const exportJson = () => {
-    const { plan: valid } = validateDraft(state.draft);
+    const valid = live.plan;
     if (!valid) {
       actions.setError({ code: 'VALIDATION', message: 'Fix the highlighted fields before exporting.' });
       return;
     }
-    const file = `${valid.name.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'plan'}.tuneplan.json`;
-    downloadBlob(new Blob([planToJson(valid)], { type: 'application/json' }), file);
+    // The same file the Export tab and `tuneplan export --format json` write.
+    const [file] = exportFiles(valid, 'json', 0, APP_VERSION);
+    if (file) downloadBlob(new Blob([file.content], { type: file.mediaType }), file.path);
   };
 
   useEffect(() => {

@@ -15,7 +15,7 @@ import { EstimateInputError } from '../../shared/estimate/techniques';
 import { issuesFromZod } from '../../shared/result';
 import { parsePlanText, planJsonSchema } from '../../shared/exporters/plan-json';
 import { EXPORT_FORMATS, exportFiles, type ExportFormat } from '../../shared/exporters/training';
-import { APP_VERSION } from '../services/app-version';
+import { APP_VERSION } from '../../shared/version';
 import { writeFileAtomic } from '../services/atomic-write';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { runValidate } from './validate';

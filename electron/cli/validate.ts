@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { estimatePlan } from '../../shared/estimate/estimate';
 import { GiB } from '../../shared/estimate/memory';
+import { median } from '../../shared/stats';
 import { counterOf, planFromRecord, type ReferenceRecord } from './reference';
 
 export interface ValidationRow {
@@ -47,11 +48,8 @@ export function validateRecords(records: ReferenceRecord[]): { rows: ValidationR
 }
 
 export function summarize(rows: ValidationRow[]): { median: number; worst: number } {
-  const errors = rows.map((r) => Math.abs(r.errorPercent)).sort((a, b) => a - b);
-  if (errors.length === 0) return { median: NaN, worst: NaN };
-  const mid = Math.floor(errors.length / 2);
-  const median = errors.length % 2 ? errors[mid]! : (errors[mid - 1]! + errors[mid]!) / 2;
-  return { median, worst: errors[errors.length - 1]! };
+  const errors = rows.map((r) => Math.abs(r.errorPercent));
+  return { median: median(errors) ?? NaN, worst: errors.length ? Math.max(...errors) : NaN };
 }
 
 function table(title: string, rows: ValidationRow[], out: (s: string) => void): void {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
-import { APP_VERSION } from '../services/app-version';
+import { APP_VERSION } from '../../shared/version';
 import { createDispatch, createHandlers } from '../services/create-handlers';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { openStorage } from '../services/storage';

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP_VERSION } from '../services/app-version';
+import { APP_VERSION } from '../../shared/version';
 import { createDispatch, createHandlers } from '../services/create-handlers';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { resolveDataDir } from '../services/data-dir';

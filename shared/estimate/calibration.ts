@@ -7,6 +7,7 @@
 import { matchGpuName } from '../catalog/gpus';
 import type { Plan } from '../domain/plan';
 import type { RunResult } from '../domain/run-result';
+import { median } from '../stats';
 import { estimatePlan, type TechniqueEstimate } from './estimate';
 
 export interface RunComparison {
@@ -73,13 +74,6 @@ export function compareRuns(plan: Plan, runs: Array<{ id: string; result: RunRes
       predictedWallSeconds: e?.wallSeconds ?? null,
     };
   });
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export function calibrationFactors(comparisons: RunComparison[]): CalibrationFactor[] {

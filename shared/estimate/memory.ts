@@ -24,6 +24,16 @@ export const DS_BUCKET_ELEMENTS = 5e8;
 /** DeepSpeed additional_buffer_factor for offloaded states in host RAM. */
 export const DS_HOST_BUFFER_FACTOR = 1.5;
 
+/** What nvidia-smi shows for a peak of `allocated` bytes: + allocator slack (= reserved) + CUDA context. */
+export function nvidiaSmiFromAllocated(allocated: number): number {
+  return allocated * (1 + ALLOCATOR_SLACK) + CUDA_CONTEXT_BYTES;
+}
+
+/** The largest allocated peak whose nvidia-smi figure stays within `limitBytes`. */
+export function allocatedBudget(limitBytes: number): number {
+  return (limitBytes - CUDA_CONTEXT_BYTES) / (1 + ALLOCATOR_SLACK);
+}
+
 export const PART_KEYS = [
   'frozenWeights',
   'trainableWeights',
@@ -119,8 +129,8 @@ export function effectivePrecision(training: Training, distribution: Distributio
 export function bytesFor(technique: Technique, training: Training, distribution?: Distribution): Bytes {
   const p = distribution ? effectivePrecision(training, distribution) : training.precision;
   const compute = p === 'fp32' ? 4 : 2;
-  // PEFT keeps adapters in fp32 (autocast_adapter_dtype=True); LayerNorm tuning trains copies of the norms in the base dtype.
-  const trainableWeight = technique.kind === 'full' ? compute : technique.kind === 'ln_tuning' ? compute : 4;
+  // PEFT keeps adapters in fp32 (autocast_adapter_dtype=True); full fine-tuning and LayerNorm tuning train base-dtype weights.
+  const trainableWeight = technique.kind === 'full' || technique.kind === 'ln_tuning' ? compute : 4;
   const master = technique.kind === 'full' && p === 'mixed' ? 4 : 0; // fp32 master copy (ZeRO K=12 includes it)
   // Optimizer states follow the parameter dtype unless mixed precision keeps them in fp32.
   const stateElement = p === 'mixed' || trainableWeight === 4 ? 4 : trainableWeight;
@@ -296,15 +306,9 @@ function largestTrainableTensor(arch: Architecture, params: TechniqueParams, ran
 /**
  * Tensors one decoder layer saves for backward, per token (HF transformers + PEFT, SDPA attention).
  * Derived from what each op keeps for its gradient; a frozen linear keeps only its weight, so a
- * technique changes which inputs are saved (ESTIMATOR.md §4).
+ * technique changes which inputs are saved (ESTIMATOR.md §4). Returns their sum in bytes; the
+ * labelled tensors are collected only when `rows` is passed (searches and sweeps skip the labels).
  */
-export function savedPerTokenPerLayer(profile: MemoryProfile, microBatch: number, keysPerQuery: number): Array<{ tensor: string; bytes: number }> {
-  const rows: Array<{ tensor: string; bytes: number }> = [];
-  savedBytesPerTokenPerLayer(profile, microBatch, keysPerQuery, rows);
-  return rows;
-}
-
-/** The same sum without building labels (the hot path of searches and sweeps); pass `rows` to collect them. */
 export function savedBytesPerTokenPerLayer(profile: MemoryProfile, microBatch: number, keysPerQuery: number, rows?: Array<{ tensor: string; bytes: number }>): number {
   const { arch, technique, training, params } = profile;
   const m = arch.spec;
@@ -448,5 +452,5 @@ export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: num
     allocatorSlack,
     cudaContext: CUDA_CONTEXT_BYTES,
   };
-  return { parts, phase, allocatedBytes, reservedBytes, nvidiaSmiBytes: reservedBytes + CUDA_CONTEXT_BYTES, phases, perTokenLayer, kvCacheBytes };
+  return { parts, phase, allocatedBytes, reservedBytes, nvidiaSmiBytes: nvidiaSmiFromAllocated(allocatedBytes), phases, perTokenLayer, kvCacheBytes };
 }

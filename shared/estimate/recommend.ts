@@ -8,8 +8,8 @@ import { cheapestPerGpuHour } from '../catalog/prices';
 import { PlanSchema, type Plan, type PlanInput } from '../domain/plan';
 import { describeArchitecture } from './architecture';
 import { prepareTechnique, resolveModel, usableBytes } from './estimate';
-import type { ResolvedGpu } from './hardware';
-import { ALLOCATOR_SLACK, CUDA_CONTEXT_BYTES, GiB, memoryAt, type Phase } from './memory';
+import { fromCatalog, type ResolvedGpu } from './hardware';
+import { allocatedBudget, GiB, memoryAt, nvidiaSmiFromAllocated, type Phase } from './memory';
 import { TECHNIQUE_LABELS } from './techniques';
 import { estimateTime } from './time';
 
@@ -46,11 +46,6 @@ export interface Recommendation {
   rejected: Rejection[];
 }
 
-function gpuFor(g: (typeof CATALOG_GPUS)[number]): ResolvedGpu | null {
-  if (g.tflops16 === null || g.memoryGiB <= 0) return null;
-  return { id: g.id, name: g.name, memoryBytes: g.memoryGiB * GiB, tflops16: g.tflops16, bandwidthGBs: g.bandwidthGBs, tier: g.tier, bf16: g.bf16, source: g.source.url };
-}
-
 export function recommend(input: PlanInput | Plan): Recommendation {
   const plan = PlanSchema.parse(input);
   const arch = describeArchitecture(resolveModel(plan));
@@ -60,7 +55,7 @@ export function recommend(input: PlanInput | Plan): Recommendation {
   const rejected: Rejection[] = [];
   let considered = 0;
 
-  const gpus = CATALOG_GPUS.map(gpuFor).filter((g): g is ResolvedGpu => g !== null);
+  const gpus = CATALOG_GPUS.map(fromCatalog).filter((g): g is ResolvedGpu => g !== null);
   for (const [index, technique] of plan.techniques.entries()) {
     for (const gpu of gpus) {
       const price = cheapestPerGpuHour(gpu.id);
@@ -74,7 +69,7 @@ export function recommend(input: PlanInput | Plan): Recommendation {
         const p1 = at(1);
         const p2 = at(2);
         const p3 = at(3);
-        const allowed = (usableBytes(gpu, plan.hardware.headroomPct) - CUDA_CONTEXT_BYTES) / (1 + ALLOCATOR_SLACK);
+        const allowed = allocatedBudget(usableBytes(gpu, plan.hardware.headroomPct));
         const peakAt = (b: number) => {
           if (b === 1) return Math.max(p1.forward, p1.backward, p1.optimizer);
           let worst = 0;
@@ -84,7 +79,7 @@ export function recommend(input: PlanInput | Plan): Recommendation {
         let best = 0;
         for (let b = 1; b <= MAX_SWEEP_MICRO_BATCH; b++) if (peakAt(b) <= allowed) best = b;
         if (best === 0) {
-          lastFailure = `needs ${(peakAt(1) * (1 + ALLOCATOR_SLACK) / GiB + CUDA_CONTEXT_BYTES / GiB).toFixed(1)} GiB per GPU at micro-batch 1, ${gpu.name} offers ${(usableBytes(gpu, plan.hardware.headroomPct) / GiB).toFixed(1)} GiB after headroom`;
+          lastFailure = `needs ${(nvidiaSmiFromAllocated(peakAt(1)) / GiB).toFixed(1)} GiB per GPU at micro-batch 1, ${gpu.name} offers ${(usableBytes(gpu, plan.hardware.headroomPct) / GiB).toFixed(1)} GiB after headroom`;
           continue;
         }
         const microBatch = Math.min(best, globalBatch);
@@ -100,7 +95,7 @@ export function recommend(input: PlanInput | Plan): Recommendation {
           technique: TECHNIQUE_LABELS[technique.kind],
           microBatch,
           gradAccum,
-          peakGiB: (peakAt(microBatch) * (1 + ALLOCATOR_SLACK) + CUDA_CONTEXT_BYTES) / GiB,
+          peakGiB: nvidiaSmiFromAllocated(peakAt(microBatch)) / GiB,
           wallSeconds: time.wallSeconds,
           costUsd: price ? hours * n * price.usdPerGpuHour : null,
           usdPerGpuHour: price?.usdPerGpuHour ?? null,

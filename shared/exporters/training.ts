@@ -44,7 +44,8 @@ interface Ctx {
   gpus: number;
 }
 
-const slugify = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'plan';
+/** A file-name-safe form of a plan name (lower case, dashes). */
+export const slugify = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'plan';
 
 function headerLines(c: Ctx): string[] {
   const e = c.estimate;

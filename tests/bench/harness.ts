@@ -1,6 +1,7 @@
 /** Tiny benchmark harness: median of repeated runs, a table, and tests/bench/results.json. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { median as sharedMedian } from '../../shared/stats';
 
 export interface BenchResult {
   value: number;
@@ -12,9 +13,7 @@ export interface BenchResult {
 export const results: Record<string, BenchResult> = {};
 
 export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sharedMedian(values) ?? Number.NaN;
 }
 
 export function timeMs(fn: () => void, runs: number): number {

@@ -1,26 +1,19 @@
-import { useEffect, useId, useMemo, useState } from 'react';
-import type { StoredModel } from '../../../shared/contract';
+import { useId, useMemo, useState } from 'react';
 import { ConfigImportError, parseHfConfig } from '../../../shared/catalog/hf-config';
 import { CATALOG_MODELS } from '../../../shared/catalog/models';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { Section } from '../../components/fields';
 import { compactParams } from '../../format';
 import type { TuneplanApi } from '../../api/client';
+import { useQuery } from '../../api/use-query';
 import type { Draft } from './draft';
 
 const contextLabel = (n: number) => (n >= 1024 ? `${Math.round(n / 1024)}k` : String(n));
 
 export function ModelSection({ api, draft, onChange, error }: { api: TuneplanApi; draft: Draft; onChange: (d: Draft) => void; error?: string | undefined }) {
   const id = useId();
-  const [saved, setSaved] = useState<StoredModel[]>([]);
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    let live = true;
-    void api.invoke('models:list', {}).then((r) => live && r.ok && setSaved(r.data));
-    return () => {
-      live = false;
-    };
-  }, [api, version]);
+  const models = useQuery(api, 'models:list', {});
+  const saved = models.data ?? [];
   const [query, setQuery] = useState('');
   const [importError, setImportError] = useState<string | null>(null);
   const spec = draft.model.source === 'custom' ? draft.model.spec : CATALOG_MODELS.find((m) => m.id === (draft.model as { id: string }).id)?.spec;
@@ -43,7 +36,7 @@ export function ModelSection({ api, draft, onChange, error }: { api: TuneplanApi
       onChange({ ...draft, model: { source: 'custom', spec: parsed } });
       // Keep it for reuse in other plans.
       const stored = await api.invoke('models:save', { spec: parsed });
-      if (stored.ok) setVersion((v) => v + 1);
+      if (stored.ok) models.reload();
       else setImportError(stored.error.message);
     } catch (e) {
       setImportError(e instanceof Error ? e.message : String(e));

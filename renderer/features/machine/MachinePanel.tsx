@@ -1,27 +1,18 @@
-import { useEffect, useId, useState } from 'react';
-import type { StoredProfile } from '../../../shared/contract';
+import { useId, useState } from 'react';
 import { MachineProbeSchema, type MachineProbe } from '../../../shared/domain/machine';
 import { issuesFromZod } from '../../../shared/result';
 import type { TuneplanApi } from '../../api/client';
+import { useQuery } from '../../api/use-query';
 import type { Draft } from '../editor/draft';
 import { machineHardware, machineSummary } from './machine-hardware';
 
 /** "This machine" and saved machine profiles as hardware choices. */
 export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi; probe: MachineProbe | null; draft: Draft; onChange: (d: Draft) => void }) {
   const id = useId();
-  const [profiles, setProfiles] = useState<StoredProfile[]>([]);
-  const [version, setVersion] = useState(0);
+  const { data: profiles, reload } = useQuery(api, 'profiles:list', {});
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [naming, setNaming] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    void api.invoke('profiles:list', {}).then((r) => live && r.ok && setProfiles(r.data));
-    return () => {
-      live = false;
-    };
-  }, [api, version]);
-
   const use = (p: MachineProbe, label: string) => {
     const hw = machineHardware(p);
     onChange({ ...draft, hardware: { ...draft.hardware, gpu: hw.gpu }, distribution: { ...draft.distribution, gpusPerNode: hw.gpus, nodes: 1 } });
@@ -30,7 +21,7 @@ export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi
   const saveProfile = async (name: string, p: MachineProbe) => {
     const r = await api.invoke('profiles:save', { name, probe: p });
     if (r.ok) {
-      setVersion((v) => v + 1);
+      reload();
       setNaming(null);
       setNote(`Saved profile “${name}”.`);
     } else setError(r.error.message);
@@ -74,7 +65,7 @@ export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi
           <input type="file" accept=".json,application/json" className="visually-hidden" onChange={(e) => e.target.files?.[0] && void importProbe(e.target.files[0])} />
         </label>
       </div>
-      {profiles.length > 0 ? (
+      {profiles && profiles.length > 0 ? (
         <ul className="profiles">
           {profiles.map((p) => (
             <li key={p.id}>
@@ -82,7 +73,7 @@ export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi
               <button type="button" className="link" onClick={() => use(p.probe, `Profile “${p.name}”`)}>
                 Use
               </button>
-              <button type="button" className="link" onClick={() => void api.invoke('profiles:delete', { id: p.id }).then(() => setVersion((v) => v + 1))} aria-label={`Delete profile ${p.name}`}>
+              <button type="button" className="link" onClick={() => void api.invoke('profiles:delete', { id: p.id }).then(reload)} aria-label={`Delete profile ${p.name}`}>
                 Delete
               </button>
             </li>

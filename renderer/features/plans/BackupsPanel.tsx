@@ -1,24 +1,17 @@
-import { useEffect, useState } from 'react';
-import type { BackupInfo } from '../../../shared/contract';
+import { useState } from 'react';
 import type { TuneplanApi } from '../../api/client';
+import { useQuery } from '../../api/use-query';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** "Restore from backup…": daily backups of the database; a restore can be undone. */
 export function BackupsPanel({ api, onRestored }: { api: TuneplanApi; onRestored: () => void }) {
   const [open, setOpen] = useState(false);
-  const [backups, setBackups] = useState<BackupInfo[]>([]);
-  const [version, setVersion] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
   const [undo, setUndo] = useState<string | null>(null);
-  useEffect(() => {
-    if (!open) return;
-    let live = true;
-    void api.invoke('backups:list', {}).then((r) => live && r.ok && setBackups(r.data));
-    return () => {
-      live = false;
-    };
-  }, [api, open, version]);
+  // Listed only while the panel is open.
+  const { data, reload } = useQuery(api, 'backups:list', open ? {} : null);
+  const backups = data ?? [];
   const restore = async (file: string, isUndo = false) => {
     const r = await api.invoke('backups:restore', { file });
     if (!r.ok) {
@@ -27,7 +20,7 @@ export function BackupsPanel({ api, onRestored }: { api: TuneplanApi; onRestored
     }
     setMessage(isUndo ? 'The restore was undone.' : `Restored the backup of ${when.format(new Date(r.data.restored.createdAt))}.`);
     setUndo(isUndo ? null : r.data.undo.file);
-    setVersion((v) => v + 1);
+    reload();
     onRestored();
   };
   return (

@@ -4,7 +4,7 @@ import type { Plan } from '../../../shared/domain/plan';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import { PART_KEYS, PART_LABELS } from '../../../shared/estimate/memory';
 import { GiB } from '../../format';
-import { memoryRows, paramsRows, sweepRows, timeCostRows } from './chart-data';
+import { memoryRows, paramsRows, sweepRows, timeCostRows, type TimeCostRow } from './chart-data';
 import { savePng, saveSvg } from './chart-export';
 import { PART_COLORS, TECHNIQUE_COLORS } from './colors';
 
@@ -88,6 +88,23 @@ export function MemoryChart({ report, capacityGiB, usableGiB }: { report: Estima
   );
 }
 
+/** One bar per technique, in the technique's colour (half-width, for side-by-side pairs). */
+function TechniqueBars({ rows, dataKey, name, unit, format }: { rows: TimeCostRow[]; dataKey: 'hours' | 'costUsd'; name: string; unit: string; format: (v: unknown) => string }) {
+  return (
+    <BarChart width={WIDTH / 2} height={HEIGHT} data={rows} margin={{ top: 16, right: 8, bottom: 8, left: 8 }}>
+      <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+      <XAxis dataKey="technique" tick={axis} interval={0} angle={-30} textAnchor="end" height={60} />
+      <YAxis tick={axis} unit={unit} width={64} />
+      <Tooltip formatter={(v) => [format(v), name]} contentStyle={{ background: 'var(--panel)' }} />
+      <Bar dataKey={dataKey} name={`${name} (${unit.trim() === '$' ? 'USD' : unit.trim()})`} isAnimationActive={false}>
+        {rows.map((r) => (
+          <Cell key={r.technique} fill={TECHNIQUE_COLORS[r.kind as keyof typeof TECHNIQUE_COLORS]} />
+        ))}
+      </Bar>
+    </BarChart>
+  );
+}
+
 export function TimeCostCharts({ report }: { report: EstimateReport }) {
   const rows = timeCostRows(report);
   const priced = rows.every((r) => r.costUsd !== null);
@@ -98,30 +115,8 @@ export function TimeCostCharts({ report }: { report: EstimateReport }) {
       table={<DataTable caption="Wall time and cost per technique" head={['Technique', 'Wall time (h)', 'Cost (USD)', 'Throughput (tok/s)']} rows={rows.map((r) => [r.technique, r.hours.toFixed(2), r.costUsd === null ? 'unknown' : r.costUsd.toFixed(2), Math.round(r.tokensPerSecond)])} />}
     >
       <div className="chart-pair">
-        <BarChart width={WIDTH / 2} height={HEIGHT} data={rows} margin={{ top: 16, right: 8, bottom: 8, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-          <XAxis dataKey="technique" tick={axis} interval={0} angle={-30} textAnchor="end" height={60} />
-          <YAxis tick={axis} unit=" h" width={64} />
-          <Tooltip formatter={(v) => [`${fmt(v, 2)} h`, 'Wall time']} contentStyle={{ background: 'var(--panel)' }} />
-          <Bar dataKey="hours" name="Wall time (h)" isAnimationActive={false}>
-            {rows.map((r) => (
-              <Cell key={r.technique} fill={TECHNIQUE_COLORS[r.kind as keyof typeof TECHNIQUE_COLORS]} />
-            ))}
-          </Bar>
-        </BarChart>
-        {priced ? (
-          <BarChart width={WIDTH / 2} height={HEIGHT} data={rows} margin={{ top: 16, right: 8, bottom: 8, left: 8 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-            <XAxis dataKey="technique" tick={axis} interval={0} angle={-30} textAnchor="end" height={60} />
-            <YAxis tick={axis} unit=" $" width={64} />
-            <Tooltip formatter={(v) => [`$${fmt(v, 2)}`, 'Cost']} contentStyle={{ background: 'var(--panel)' }} />
-            <Bar dataKey="costUsd" name="Cost (USD)" isAnimationActive={false}>
-              {rows.map((r) => (
-                <Cell key={r.technique} fill={TECHNIQUE_COLORS[r.kind as keyof typeof TECHNIQUE_COLORS]} />
-              ))}
-            </Bar>
-          </BarChart>
-        ) : null}
+        <TechniqueBars rows={rows} dataKey="hours" name="Wall time" unit=" h" format={(v) => `${fmt(v, 2)} h`} />
+        {priced ? <TechniqueBars rows={rows} dataKey="costUsd" name="Cost" unit=" $" format={(v) => `$${fmt(v, 2)}`} /> : null}
       </div>
     </ChartCard>
   );

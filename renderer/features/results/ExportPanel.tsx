@@ -2,7 +2,7 @@ import { strToU8, zipSync } from 'fflate';
 import { useMemo, useState } from 'react';
 import type { Plan } from '../../../shared/domain/plan';
 import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
-import { EXPORT_FORMATS, exportFiles, FORMAT_LABELS, type ExportFormat } from '../../../shared/exporters/training';
+import { EXPORT_FORMATS, exportFiles, FORMAT_LABELS, slugify, type ExportFormat } from '../../../shared/exporters/training';
 import { APP_VERSION as VERSION } from '../../../shared/version';
 import { downloadBlob } from './chart-export';
 
@@ -24,7 +24,7 @@ export function ExportPanel({ plan }: { plan: Plan }) {
   const download = (f: { path: string; content: string; mediaType: string }) => downloadBlob(new Blob([f.content], { type: f.mediaType }), `${prefix}${f.path}`);
   // Browsers block many downloads from one click: "all" is one zip of the folder.
   const downloadAll = () => {
-    const folder = `${plan.name.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'plan'}-${format === 'json' ? 'json' : `${prefix}${format}`}`;
+    const folder = `${slugify(plan.name)}-${format === 'json' ? 'json' : `${prefix}${format}`}`;
     const zip = zipSync(Object.fromEntries(result.files.map((f) => [`${folder}/${f.path}`, strToU8(f.content)])), { level: 6 });
     downloadBlob(new Blob([zip], { type: 'application/zip' }), `${folder}.zip`);
   };

@@ -12,6 +12,20 @@ function OptionLine({ o }: { o: RecommendedOption }) {
   );
 }
 
+function Choice({ title, option, onApply }: { title: string; option: RecommendedOption; onApply: (o: RecommendedOption) => void }) {
+  return (
+    <div className="rec">
+      <h3>{title}</h3>
+      <p>
+        <OptionLine o={option} />
+      </p>
+      <button type="button" onClick={() => onApply(option)}>
+        Apply {title.toLowerCase()}
+      </button>
+    </div>
+  );
+}
+
 /** The cheapest and the fastest configurations that fit, one click to apply. */
 export function RecommendPanel({ plan, onApply }: { plan: Plan; onApply: (o: RecommendedOption) => void }) {
   const [result, setResult] = useState<{ for: Plan; rec: Recommendation } | null>(null);
@@ -29,30 +43,8 @@ export function RecommendPanel({ plan, onApply }: { plan: Plan; onApply: (o: Rec
           <p className="hint">
             {rec.fitting} of {rec.considered.toLocaleString('en-US')} options fit.
           </p>
-          {rec.cheapest ? (
-            <div className="rec">
-              <h3>Cheapest</h3>
-              <p>
-                <OptionLine o={rec.cheapest} />
-              </p>
-              <button type="button" onClick={() => onApply(rec.cheapest!)}>
-                Apply cheapest
-              </button>
-            </div>
-          ) : (
-            <p>No priced option fits.</p>
-          )}
-          {rec.fastest ? (
-            <div className="rec">
-              <h3>Fastest</h3>
-              <p>
-                <OptionLine o={rec.fastest} />
-              </p>
-              <button type="button" onClick={() => onApply(rec.fastest!)}>
-                Apply fastest
-              </button>
-            </div>
-          ) : null}
+          {rec.cheapest ? <Choice title="Cheapest" option={rec.cheapest} onApply={onApply} /> : <p>No priced option fits.</p>}
+          {rec.fastest ? <Choice title="Fastest" option={rec.fastest} onApply={onApply} /> : null}
           {rec.rejected.length > 0 ? (
             <details>
               <summary>Why {rec.rejected.length} options were rejected</summary>

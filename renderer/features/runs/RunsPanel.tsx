@@ -1,6 +1,7 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { StoredRun } from '../../../shared/contract';
+import { useQuery } from '../../api/use-query';
 import type { Plan } from '../../../shared/domain/plan';
 import { RunResultSchema, type RunResultInput } from '../../../shared/domain/run-result';
 import { calibrationFactors, compareRuns, factorFor, gpuKeyOf } from '../../../shared/estimate/calibration';
@@ -46,29 +47,41 @@ function toResult(plan: Plan, f: Form) {
   });
 }
 
+/** Predicted (y) against measured (x) with the y = x line of a perfect estimate; nothing when there are no points. */
+function PredictedVsMeasured({ title, points, unit, floor, color }: { title: string; points: Array<{ measured: number; predicted: number }>; unit: string; floor: number; color: string }) {
+  if (points.length === 0) return null;
+  const max = Number((Math.max(floor, ...points.flatMap((p) => [p.measured, p.predicted])) * 1.1).toPrecision(2));
+  const axis = { type: 'number' as const, unit: ` ${unit}`, domain: [0, max], tickFormatter: (v: number) => (max >= 10 ? v.toFixed(0) : v.toFixed(1)), tick: { fill: 'var(--muted)', fontSize: 12 } };
+  return (
+    <figure className="chart">
+      <figcaption>{title}</figcaption>
+      <ScatterChart width={420} height={280} margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
+        <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+        <XAxis dataKey="measured" name="Measured" {...axis} />
+        <YAxis dataKey="predicted" name="Predicted" width={70} {...axis} />
+        <Tooltip formatter={(v) => `${typeof v === 'number' ? v.toFixed(2) : String(v)} ${unit}`} />
+        <Legend />
+        <ReferenceLine segment={[{ x: 0, y: 0 }, { x: max, y: max }]} stroke="var(--muted)" strokeDasharray="4 4" />
+        <Scatter name="Runs" data={points} fill={color} isAnimationActive={false} />
+      </ScatterChart>
+    </figure>
+  );
+}
+
 const pct = (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} %`);
 
 /** Recorded runs of this plan: record, import trainer_state.json, estimate vs actual, calibration. */
 export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; planId: string | null; plan: Plan; report: EstimateReport }) {
   const id = useId();
   const gpuName = report.plan.gpu;
-  const [runs, setRuns] = useState<StoredRun[]>([]);
-  const [version, setVersion] = useState(0);
+  const query = useQuery(api, 'runs:list', planId ? { planId } : null);
+  const runs = useMemo(() => (planId ? (query.data ?? []) : []), [planId, query.data]);
   const [form, setForm] = useState<Form>(() => emptyForm(plan, gpuName));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [undo, setUndo] = useState<StoredRun | null>(null);
   const [calibrated, setCalibrated] = useState(false);
   const [curveRun, setCurveRun] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (!planId) return;
-    let live = true;
-    void api.invoke('runs:list', { planId }).then((r) => live && r.ok && setRuns(r.data));
-    return () => {
-      live = false;
-    };
-  }, [api, planId, version]);
 
   const comparisons = useMemo(() => compareRuns(plan, runs), [plan, runs]);
   const factors = useMemo(() => calibrationFactors(comparisons), [comparisons]);
@@ -89,7 +102,7 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
     }
     setMessage(form.id ? 'Run updated.' : 'Run recorded.');
     setForm(emptyForm(plan, gpuName));
-    setVersion((v) => v + 1);
+    query.reload();
   };
   const edit = (run: StoredRun) => {
     const r = run.result;
@@ -99,14 +112,14 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
     const r = await api.invoke('runs:delete', { id: run.id });
     if (r.ok) {
       setUndo(run);
-      setVersion((v) => v + 1);
+      query.reload();
     }
   };
   const restore = async () => {
     if (!undo) return;
     await api.invoke('runs:save', { planId, result: undo.result });
     setUndo(null);
-    setVersion((v) => v + 1);
+    query.reload();
   };
   const importTrainer = async (files: FileList) => {
     try {
@@ -122,8 +135,6 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
   const memPoints = comparisons.filter((c) => c.measuredMemoryBytes !== null && c.predictedMemoryBytes !== null).map((c) => ({ measured: c.measuredMemoryBytes! / GiB, predicted: c.predictedMemoryBytes! / GiB }));
   const timePoints = comparisons.filter((c) => c.measuredWallSeconds !== null && c.predictedWallSeconds !== null).map((c) => ({ measured: c.measuredWallSeconds! / 3600, predicted: c.predictedWallSeconds! / 3600 }));
   const curve = runs.find((r) => r.id === curveRun) ?? [...runs].reverse().find((r) => r.result.lossCurve.length > 0);
-  const maxMem = Math.max(1, ...memPoints.flatMap((p) => [p.measured, p.predicted])) * 1.1;
-  const maxTime = Math.max(0.1, ...timePoints.flatMap((p) => [p.measured, p.predicted])) * 1.1;
   const planGpu = gpuKeyOf(report.plan.gpu);
 
   return (
@@ -265,34 +276,8 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
         </section>
       ) : null}
 
-      {memPoints.length > 0 ? (
-        <figure className="chart">
-          <figcaption>Predicted against measured peak memory (GiB); the diagonal is a perfect estimate</figcaption>
-          <ScatterChart width={420} height={280} margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-            <XAxis type="number" dataKey="measured" name="Measured" unit=" GiB" domain={[0, Math.ceil(maxMem)]} allowDecimals={false} tick={{ fill: 'var(--muted)', fontSize: 12 }} />
-            <YAxis type="number" dataKey="predicted" name="Predicted" unit=" GiB" domain={[0, Math.ceil(maxMem)]} allowDecimals={false} tick={{ fill: 'var(--muted)', fontSize: 12 }} width={70} />
-            <Tooltip formatter={(v) => `${typeof v === 'number' ? v.toFixed(2) : String(v)} GiB`} />
-            <Legend />
-            <ReferenceLine segment={[{ x: 0, y: 0 }, { x: maxMem, y: maxMem }]} stroke="var(--muted)" strokeDasharray="4 4" />
-            <Scatter name="Runs" data={memPoints} fill="#0072B2" isAnimationActive={false} />
-          </ScatterChart>
-        </figure>
-      ) : null}
-      {timePoints.length > 0 ? (
-        <figure className="chart">
-          <figcaption>Predicted against measured wall time (h)</figcaption>
-          <ScatterChart width={420} height={280} margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-            <XAxis type="number" dataKey="measured" name="Measured" unit=" h" domain={[0, Number(maxTime.toPrecision(2))]} tickFormatter={(v: number) => v.toFixed(1)} tick={{ fill: 'var(--muted)', fontSize: 12 }} />
-            <YAxis type="number" dataKey="predicted" name="Predicted" unit=" h" domain={[0, Number(maxTime.toPrecision(2))]} tickFormatter={(v: number) => v.toFixed(1)} tick={{ fill: 'var(--muted)', fontSize: 12 }} width={70} />
-            <Tooltip formatter={(v) => `${typeof v === 'number' ? v.toFixed(2) : String(v)} h`} />
-            <Legend />
-            <ReferenceLine segment={[{ x: 0, y: 0 }, { x: maxTime, y: maxTime }]} stroke="var(--muted)" strokeDasharray="4 4" />
-            <Scatter name="Runs" data={timePoints} fill="#E69F00" isAnimationActive={false} />
-          </ScatterChart>
-        </figure>
-      ) : null}
+      <PredictedVsMeasured title="Predicted against measured peak memory (GiB); the diagonal is a perfect estimate" points={memPoints} unit="GiB" floor={1} color="#0072B2" />
+      <PredictedVsMeasured title="Predicted against measured wall time (h)" points={timePoints} unit="h" floor={0.1} color="#E69F00" />
       {curve && curve.result.lossCurve.length > 0 ? (
         <figure className="chart" data-chart="loss-curve">
           <figcaption>Training loss by step ({TECHNIQUE_LABELS[curve.result.technique]} run)</figcaption>
