@@ -4,7 +4,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const electronVersion = JSON.parse(fs.readFileSync(require.resolve('electron/package.json', { paths: [root] }), 'utf8')).version;
+const electronVersion = JSON.parse(
+  fs.readFileSync(require.resolve('electron/package.json', { paths: [root] }), 'utf8'),
+).version;
 // The inspect fuse stays on only in builds that tests launch (Playwright attaches through it).
 const testBuild = process.env.TUNEPLAN_TEST_BUILD === '1';
 
@@ -20,7 +22,9 @@ module.exports = {
   // mode); the Electron-ABI copy built by build/scripts/build-native-electron.mjs ships as a resource
   // and electron/main passes it to better-sqlite3 as nativeBinding.
   npmRebuild: false,
-  extraResources: [{ from: `build/native/electron-${electronVersion}/better_sqlite3.node`, to: 'native/better_sqlite3.node' }],
+  extraResources: [
+    { from: `build/native/electron-${electronVersion}/better_sqlite3.node`, to: 'native/better_sqlite3.node' },
+  ],
   electronFuses: {
     runAsNode: false,
     enableCookieEncryption: true,

@@ -9,14 +9,29 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-const noElectron = { name: 'electron', message: 'Only electron/main and electron/preload may import Electron (under plain Node it tries to download a binary).' };
+const noElectron = {
+  name: 'electron',
+  message:
+    'Only electron/main and electron/preload may import Electron (under plain Node it tries to download a binary).',
+};
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'crypto', 'better-sqlite3'];
 const layer = (patterns, paths = [noElectron]) => ({
   'no-restricted-imports': ['error', { paths, patterns }],
 });
 
 export default tseslint.config(
-  { ignores: ['build/out/**', 'build/native/**', 'node_modules/**', 'tests/e2e-web/screenshots/**', 'build/scripts/**', 'build/bin/**', 'build/eslint.config.js', 'build/electron-builder.config.cjs'] },
+  {
+    ignores: [
+      'build/out/**',
+      'build/native/**',
+      'node_modules/**',
+      'tests/e2e-web/screenshots/**',
+      'build/scripts/**',
+      'build/bin/**',
+      'build/eslint.config.js',
+      'build/electron-builder.config.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -36,12 +51,51 @@ export default tseslint.config(
     rules: { ...reactHooks.configs.recommended.rules, ...jsxA11y.configs.recommended.rules },
   },
   // Layers: nothing imports upward; only electron/main and electron/preload import Electron.
-  { files: ['shared/**/*.ts'], rules: layer([{ group: nodeBuiltins, message: 'shared/ is pure TypeScript: no Node, DOM-only or Electron APIs.' }, { group: ['**/db/**', '**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing above it.' }]) },
-  { files: ['db/**/*.ts'], rules: layer([{ group: ['**/electron/**', '**/renderer/**'], message: 'db/ imports only shared/.' }]) },
-  { files: ['electron/services/**/*.ts', 'electron/web/**/*.ts', 'electron/cli/**/*.ts'], rules: layer([{ group: ['**/renderer/**', '**/electron/main/**', '**/electron/preload/**'], message: 'services, web and cli never import the renderer or Electron-only code.' }]) },
-  { files: ['electron/main/**/*.ts'], rules: layer([{ group: ['**/renderer/**'], message: 'main does not import the renderer.' }], []) },
-  { files: ['electron/preload/**/*.ts'], rules: layer([{ group: ['**/renderer/**', '**/db/**', '**/electron/services/**', 'zod'], message: 'the preload bundles only shared/channels.' }], []) },
-  { files: ['renderer/**/*.{ts,tsx}'], rules: layer([{ group: [...nodeBuiltins, '**/db/**', '**/electron/**'], message: 'the renderer talks to the backend only through renderer/api.' }]) },
+  {
+    files: ['shared/**/*.ts'],
+    rules: layer([
+      { group: nodeBuiltins, message: 'shared/ is pure TypeScript: no Node, DOM-only or Electron APIs.' },
+      { group: ['**/db/**', '**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing above it.' },
+    ]),
+  },
+  {
+    files: ['db/**/*.ts'],
+    rules: layer([{ group: ['**/electron/**', '**/renderer/**'], message: 'db/ imports only shared/.' }]),
+  },
+  {
+    files: ['electron/services/**/*.ts', 'electron/web/**/*.ts', 'electron/cli/**/*.ts'],
+    rules: layer([
+      {
+        group: ['**/renderer/**', '**/electron/main/**', '**/electron/preload/**'],
+        message: 'services, web and cli never import the renderer or Electron-only code.',
+      },
+    ]),
+  },
+  {
+    files: ['electron/main/**/*.ts'],
+    rules: layer([{ group: ['**/renderer/**'], message: 'main does not import the renderer.' }], []),
+  },
+  {
+    files: ['electron/preload/**/*.ts'],
+    rules: layer(
+      [
+        {
+          group: ['**/renderer/**', '**/db/**', '**/electron/services/**', 'zod'],
+          message: 'the preload bundles only shared/channels.',
+        },
+      ],
+      [],
+    ),
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: layer([
+      {
+        group: [...nodeBuiltins, '**/db/**', '**/electron/**'],
+        message: 'the renderer talks to the backend only through renderer/api.',
+      },
+    ]),
+  },
   {
     files: ['tests/**/*.{ts,tsx}'],
     rules: {

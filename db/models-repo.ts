@@ -14,12 +14,28 @@ export interface StoredModel {
 export type ModelsRepo = ReturnType<typeof createModelsRepo>;
 
 export function createModelsRepo(db: Db, parse: (json: unknown) => ModelSpec) {
-  const list = db.prepare<[], { id: string; name: string; spec_json: string; created_at: string; updated_at: string }>('SELECT * FROM custom_models ORDER BY name COLLATE NOCASE, id');
+  const list = db.prepare<[], { id: string; name: string; spec_json: string; created_at: string; updated_at: string }>(
+    'SELECT * FROM custom_models ORDER BY name COLLATE NOCASE, id',
+  );
   const byName = db.prepare<[string], { id: string }>('SELECT id FROM custom_models WHERE name = ?');
-  const insert = db.prepare('INSERT INTO custom_models (id, name, spec_json, created_at, updated_at) VALUES (@id, @name, @json, @now, @now)');
+  const insert = db.prepare(
+    'INSERT INTO custom_models (id, name, spec_json, created_at, updated_at) VALUES (@id, @name, @json, @now, @now)',
+  );
   const update = db.prepare('UPDATE custom_models SET spec_json = @json, updated_at = @now WHERE id = @id');
   const remove = db.prepare<[string]>('DELETE FROM custom_models WHERE id = ?');
-  const toStored = (r: { id: string; name: string; spec_json: string; created_at: string; updated_at: string }): StoredModel => ({ id: r.id, name: r.name, spec: parse(JSON.parse(r.spec_json)), createdAt: r.created_at, updatedAt: r.updated_at });
+  const toStored = (r: {
+    id: string;
+    name: string;
+    spec_json: string;
+    created_at: string;
+    updated_at: string;
+  }): StoredModel => ({
+    id: r.id,
+    name: r.name,
+    spec: parse(JSON.parse(r.spec_json)),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
   return {
     list: (): StoredModel[] => list.all().map(toStored),
     /** Saving a model with a name that exists replaces its spec (re-importing an edited config.json). */

@@ -28,7 +28,10 @@ export function openDatabase(options: OpenOptions): Db {
   try {
     db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   } catch (error) {
-    throw new AppFailure('STORAGE', `Cannot open the database at ${file}: ${(error as Error).message}. Check that the folder exists and is writable.`);
+    throw new AppFailure(
+      'STORAGE',
+      `Cannot open the database at ${file}: ${(error as Error).message}. Check that the folder exists and is writable.`,
+    );
   }
   try {
     // Refuse a newer database before touching it: even switching the journal mode writes its header.
@@ -46,7 +49,10 @@ export function openDatabase(options: OpenOptions): Db {
     if (error instanceof AppFailure) throw error;
     const message = (error as Error).message;
     if (/not a database|malformed|file is encrypted/i.test(message)) {
-      throw new AppFailure('STORAGE', `The file at ${file} is not a readable Tuneplan database (${message}). Move it aside and restart to create a fresh one.`);
+      throw new AppFailure(
+        'STORAGE',
+        `The file at ${file} is not a readable Tuneplan database (${message}). Move it aside and restart to create a fresh one.`,
+      );
     }
     throw new AppFailure('STORAGE', `Cannot prepare the database at ${file}: ${message}`);
   }

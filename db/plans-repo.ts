@@ -75,7 +75,8 @@ export function createPlansRepo(db: Db, parsePlan: (json: unknown) => Plan) {
     },
     get(id: string): SavedPlan {
       const row = getOne.get(id);
-      if (!row) throw new AppFailure('NOT_FOUND', 'That plan no longer exists (it may have been deleted in another window).');
+      if (!row)
+        throw new AppFailure('NOT_FOUND', 'That plan no longer exists (it may have been deleted in another window).');
       return toSaved(row);
     },
     create(id: string, plan: Plan, now: string): SavedPlan {
@@ -88,7 +89,11 @@ export function createPlansRepo(db: Db, parsePlan: (json: unknown) => Plan) {
         const result = update.run({ id, revision, now, ...columns(plan) });
         if (result.changes === 0) {
           const current = revisionOf.get(id);
-          if (!current) throw new AppFailure('NOT_FOUND', 'That plan no longer exists (it may have been deleted in another window).');
+          if (!current)
+            throw new AppFailure(
+              'NOT_FOUND',
+              'That plan no longer exists (it may have been deleted in another window).',
+            );
           throw new AppFailure(
             'CONFLICT',
             `This plan was changed elsewhere since you opened it (you have revision ${revision}, the saved one is ${current.revision}). Reload it or save as a copy.`,
@@ -100,7 +105,8 @@ export function createPlansRepo(db: Db, parsePlan: (json: unknown) => Plan) {
     },
     delete(id: string): void {
       const result = remove.run(id);
-      if (result.changes === 0) throw new AppFailure('NOT_FOUND', 'That plan no longer exists (it may have been deleted already).');
+      if (result.changes === 0)
+        throw new AppFailure('NOT_FOUND', 'That plan no longer exists (it may have been deleted already).');
     },
   };
 }

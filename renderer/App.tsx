@@ -22,7 +22,12 @@ import { ScenarioGuide } from './features/scenario/ScenarioGuide';
 import { machineSummary } from './features/machine/machine-hardware';
 
 /** Estimates a validated draft (validated once, in App); keeps the last good results while it has errors. */
-function useEstimate({ plan, errors }: Validation): { report: EstimateReport | null; errors: Record<string, string>; estimateError: string | null; plan: Validation['plan'] } {
+function useEstimate({ plan, errors }: Validation): {
+  report: EstimateReport | null;
+  errors: Record<string, string>;
+  estimateError: string | null;
+  plan: Validation['plan'];
+} {
   const [last, setLast] = useState<{ report: EstimateReport; plan: NonNullable<typeof plan> } | null>(null);
   const current = useMemo(() => {
     if (!plan) return { report: null, error: null };
@@ -38,7 +43,12 @@ function useEstimate({ plan, errors }: Validation): { report: EstimateReport | n
     const m = current.error ? /^([\w.[\]]+): (.*)$/.exec(current.error) : null;
     return m?.[1] && m[2] ? { ...errors, [m[1]]: m[2] } : errors;
   }, [errors, current.error]);
-  return { report: current.report ?? last?.report ?? null, errors: fieldErrors, estimateError: current.error, plan: plan ?? last?.plan ?? null };
+  return {
+    report: current.report ?? last?.report ?? null,
+    errors: fieldErrors,
+    estimateError: current.error,
+    plan: plan ?? last?.plan ?? null,
+  };
 }
 
 // Editor sections re-render only when their props change (the draft, errors or callbacks they get).
@@ -116,7 +126,11 @@ export function App({ api }: { api: TuneplanApi }) {
   };
 
   const draft = state.draft;
-  const defaultMfu = report?.techniques[0] ? (report.techniques[0].mfuIsDefault ? report.techniques[0].mfu : null) : null;
+  const defaultMfu = report?.techniques[0]
+    ? report.techniques[0].mfuIsDefault
+      ? report.techniques[0].mfu
+      : null
+    : null;
   const conflict = state.error?.code === 'CONFLICT';
 
   return (
@@ -137,10 +151,21 @@ export function App({ api }: { api: TuneplanApi }) {
         <header className="editor-head">
           <h1>
             {state.selected ? state.selected.plan.name : 'New plan'}
-            {state.dirty ? <span className="dirty" title="unsaved changes"> •</span> : null}
+            {state.dirty ? (
+              <span className="dirty" title="unsaved changes">
+                {' '}
+                •
+              </span>
+            ) : null}
           </h1>
           <div className="actions">
-            <button type="button" className="primary" onClick={() => void actions.save()} disabled={state.busy} title="Save (Ctrl+S)">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void actions.save()}
+              disabled={state.busy}
+              title="Save (Ctrl+S)"
+            >
               Save
             </button>
             <button type="button" onClick={() => void actions.duplicate()} disabled={!state.selected}>
@@ -179,10 +204,12 @@ export function App({ api }: { api: TuneplanApi }) {
               type="button"
               onClick={() => {
                 if (api.transport !== 'ipc') return window.print();
-                void api.invoke('desktop:savePdf', { suggestedName: `${draft.name || 'tuneplan'} report.pdf` }).then((r) => {
-                  if (r.ok) actions.setNotice(`Saved the report to ${r.data.path}.`);
-                  else if (r.error.code !== 'CANCELLED') actions.setError(r.error);
-                });
+                void api
+                  .invoke('desktop:savePdf', { suggestedName: `${draft.name || 'tuneplan'} report.pdf` })
+                  .then((r) => {
+                    if (r.ok) actions.setNotice(`Saved the report to ${r.data.path}.`);
+                    else if (r.error.code !== 'CANCELLED') actions.setError(r.error);
+                  });
               }}
             >
               {api.transport === 'ipc' ? 'Save report as PDF…' : 'Print report'}
@@ -220,7 +247,10 @@ export function App({ api }: { api: TuneplanApi }) {
         ))}
         {state.recoverable ? (
           <div className="banner notice" role="status">
-            <p>Unsaved changes to “{state.recoverable.draft.name}” from {new Date(state.recoverable.at).toLocaleString()} were kept.</p>
+            <p>
+              Unsaved changes to “{state.recoverable.draft.name}” from {new Date(state.recoverable.at).toLocaleString()}{' '}
+              were kept.
+            </p>
             <button type="button" onClick={actions.restoreDraft}>
               Restore them
             </button>{' '}
@@ -262,25 +292,67 @@ export function App({ api }: { api: TuneplanApi }) {
         ) : null}
         <Section title="Plan" summary={draft.name}>
           <div className="grid">
-            <TextField label="Name" value={draft.name} onChange={(name) => actions.setDraft({ ...draft, name })} error={allErrors.name} maxLength={200} />
-            <TextField label="Notes" multiline value={draft.notes} onChange={(notes) => actions.setDraft({ ...draft, notes })} error={allErrors.notes} maxLength={20000} hint="The dataset, the goal, the deadline." />
+            <TextField
+              label="Name"
+              value={draft.name}
+              onChange={(name) => actions.setDraft({ ...draft, name })}
+              error={allErrors.name}
+              maxLength={200}
+            />
+            <TextField
+              label="Notes"
+              multiline
+              value={draft.notes}
+              onChange={(notes) => actions.setDraft({ ...draft, notes })}
+              error={allErrors.notes}
+              maxLength={20000}
+              hint="The dataset, the goal, the deadline."
+            />
           </div>
         </Section>
         <MemoGuide draft={draft} report={report} onChange={actions.setDraft} />
-        <MemoModel api={api} draft={draft} onChange={actions.setDraft} error={allErrors['model.id'] ?? allErrors.model} />
+        <MemoModel
+          api={api}
+          draft={draft}
+          onChange={actions.setDraft}
+          error={allErrors['model.id'] ?? allErrors.model}
+        />
         <MemoTechniques draft={draft} errors={allErrors} onChange={actions.setDraft} />
         <MemoTraining draft={draft} errors={allErrors} onChange={actions.setDraft} />
         <MemoData draft={draft} errors={allErrors} onChange={actions.setDraft} />
         <MemoDistribution draft={draft} errors={allErrors} onChange={actions.setDraft} />
-        <MemoHardware api={api} probe={probe} draft={draft} errors={allErrors} onChange={actions.setDraft} defaultMfu={defaultMfu} />
+        <MemoHardware
+          api={api}
+          probe={probe}
+          draft={draft}
+          errors={allErrors}
+          onChange={actions.setDraft}
+          defaultMfu={defaultMfu}
+        />
       </main>
-      <ResultsPanel api={api} savedPlanId={state.selected?.id ?? null} plan={plan} report={report} stale={stale} error={estimateError} onApply={applyRecommendation} />
+      <ResultsPanel
+        api={api}
+        savedPlanId={state.selected?.id ?? null}
+        plan={plan}
+        report={report}
+        stale={stale}
+        error={estimateError}
+        onApply={applyRecommendation}
+      />
       <footer className="status-bar" aria-label="Status">
-        <span>{info ? `${info.mode === 'desktop' ? 'Desktop' : info.mode === 'browser' ? 'Browser mode' : 'Test'} · Tuneplan ${info.version}` : 'Connecting…'}</span>
+        <span>
+          {info
+            ? `${info.mode === 'desktop' ? 'Desktop' : info.mode === 'browser' ? 'Browser mode' : 'Test'} · Tuneplan ${info.version}`
+            : 'Connecting…'}
+        </span>
         <span title="Data folder">{info ? `Data: ${info.dataDir}` : ''}</span>
-        <span title="This machine's GPUs" data-testid="machine-status">{machineSummary(probe)}</span>
+        <span title="This machine's GPUs" data-testid="machine-status">
+          {machineSummary(probe)}
+        </span>
         <BackupsPanel api={api} onRestored={actions.refresh} />
-        <span aria-live="polite">{state.busy ? 'Saving…' : state.dirty ? 'Unsaved changes' : state.selected ? 'All changes saved' : ''}</span>
+        <span aria-live="polite">
+          {state.busy ? 'Saving…' : state.dirty ? 'Unsaved changes' : state.selected ? 'All changes saved' : ''}
+        </span>
       </footer>
     </div>
   );

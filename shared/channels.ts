@@ -2,7 +2,27 @@
  * Channel names and the method names the preload exposes for them. No zod here: the sandboxed
  * preload bundles this file and nothing else from shared/.
  */
-export const CHANNELS = ['app:info', 'plans:list', 'plans:get', 'plans:save', 'plans:delete', 'models:list', 'models:save', 'models:delete', 'system:probe', 'profiles:list', 'profiles:save', 'profiles:delete', 'runs:list', 'runs:save', 'runs:delete', 'backups:list', 'backups:restore', 'desktop:savePdf', 'desktop:openJson'] as const;
+export const CHANNELS = [
+  'app:info',
+  'plans:list',
+  'plans:get',
+  'plans:save',
+  'plans:delete',
+  'models:list',
+  'models:save',
+  'models:delete',
+  'system:probe',
+  'profiles:list',
+  'profiles:save',
+  'profiles:delete',
+  'runs:list',
+  'runs:save',
+  'runs:delete',
+  'backups:list',
+  'backups:restore',
+  'desktop:savePdf',
+  'desktop:openJson',
+] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** `plans:save` → `plansSave`: the method name under `window.tuneplan`. */

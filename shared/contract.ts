@@ -43,15 +43,37 @@ export const AppInfoSchema = z.object({
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
-export const StoredModelSchema = z.object({ id: IdSchema, name: z.string(), spec: ModelSpecSchema, createdAt: z.string(), updatedAt: z.string() });
+export const StoredModelSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  spec: ModelSpecSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 export type StoredModel = z.infer<typeof StoredModelSchema>;
 
-export const StoredProfileSchema = z.object({ id: IdSchema, name: z.string(), probe: MachineProbeSchema, createdAt: z.string() });
+export const StoredProfileSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  probe: MachineProbeSchema,
+  createdAt: z.string(),
+});
 export type StoredProfile = z.infer<typeof StoredProfileSchema>;
-export const StoredRunSchema = z.object({ id: IdSchema, planId: IdSchema, createdAt: z.string(), updatedAt: z.string(), result: RunResultSchema });
+export const StoredRunSchema = z.object({
+  id: IdSchema,
+  planId: IdSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  result: RunResultSchema,
+});
 export type StoredRun = z.infer<typeof StoredRunSchema>;
 
-export const BackupInfoSchema = z.object({ file: z.string(), createdAt: z.string(), sizeBytes: z.number(), reason: z.string() });
+export const BackupInfoSchema = z.object({
+  file: z.string(),
+  createdAt: z.string(),
+  sizeBytes: z.number(),
+  reason: z.string(),
+});
 export type BackupInfo = z.infer<typeof BackupInfoSchema>;
 
 export const contract = {
@@ -79,7 +101,11 @@ export const contract = {
       .strict()
       .superRefine((v, ctx) => {
         if (v.id && v.revision === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['revision'], message: 'is required when updating (the revision you loaded)' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['revision'],
+            message: 'is required when updating (the revision you loaded)',
+          });
         }
       }),
     output: SavedPlanSchema,
@@ -90,17 +116,40 @@ export const contract = {
   'models:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
   'system:probe': { input: z.object({}).strict().prefault({}), output: MachineProbeSchema },
   'profiles:list': { input: z.object({}).strict().prefault({}), output: z.array(StoredProfileSchema) },
-  'profiles:save': { input: z.object({ name: z.string().trim().min(1, 'give the profile a name').max(200), probe: MachineProbeSchema }).strict(), output: StoredProfileSchema },
+  'profiles:save': {
+    input: z
+      .object({ name: z.string().trim().min(1, 'give the profile a name').max(200), probe: MachineProbeSchema })
+      .strict(),
+    output: StoredProfileSchema,
+  },
   'profiles:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
   'runs:list': { input: z.object({ planId: IdSchema }).strict(), output: z.array(StoredRunSchema) },
-  'runs:save': { input: z.object({ id: IdSchema.optional(), planId: IdSchema, result: RunResultSchema }).strict(), output: StoredRunSchema },
+  'runs:save': {
+    input: z.object({ id: IdSchema.optional(), planId: IdSchema, result: RunResultSchema }).strict(),
+    output: StoredRunSchema,
+  },
   'runs:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
   'backups:list': { input: z.object({}).strict().prefault({}), output: z.array(BackupInfoSchema) },
-  'backups:restore': { input: z.object({ file: z.string().min(1).max(200) }).strict(), output: z.object({ restored: BackupInfoSchema, undo: BackupInfoSchema }) },
+  'backups:restore': {
+    input: z.object({ file: z.string().min(1).max(200) }).strict(),
+    output: z.object({ restored: BackupInfoSchema, undo: BackupInfoSchema }),
+  },
   /** Desktop only: print the window to PDF (printToPDF) and save it where the user chooses. */
-  'desktop:savePdf': { input: z.object({ suggestedName: z.string().trim().min(1).max(200).default('tuneplan-report.pdf') }).strict().prefault({}), output: z.object({ path: z.string() }) },
+  'desktop:savePdf': {
+    input: z
+      .object({ suggestedName: z.string().trim().min(1).max(200).default('tuneplan-report.pdf') })
+      .strict()
+      .prefault({}),
+    output: z.object({ path: z.string() }),
+  },
   /** Desktop only: a native open dialog for a JSON file (config.json, plan, probe), at most 5 MB. */
-  'desktop:openJson': { input: z.object({ title: z.string().max(200).default('Open JSON') }).strict().prefault({}), output: z.object({ name: z.string(), text: z.string() }) },
+  'desktop:openJson': {
+    input: z
+      .object({ title: z.string().max(200).default('Open JSON') })
+      .strict()
+      .prefault({}),
+    output: z.object({ name: z.string(), text: z.string() }),
+  },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

@@ -26,9 +26,7 @@ export type Issue = z.infer<typeof IssueSchema>;
 export const AppErrorSchema = z.object({
   code: z.enum(ERROR_CODES),
   message: z.string(),
-  details: z
-    .object({ issues: z.array(IssueSchema).optional(), currentRevision: z.number().optional() })
-    .optional(),
+  details: z.object({ issues: z.array(IssueSchema).optional(), currentRevision: z.number().optional() }).optional(),
 });
 export type AppError = z.infer<typeof AppErrorSchema>;
 

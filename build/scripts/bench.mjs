@@ -19,7 +19,9 @@ await build({
   outfile,
   logLevel: 'warning',
   define: { __TUNEPLAN_VERSION__: '"bench"' },
-  banner: { js: "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);",
+  },
 });
 const r = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -21,7 +21,10 @@ function nodeGypBin() {
     return require.resolve('node-gyp/bin/node-gyp.js');
   } catch {
     // npm ships node-gyp inside its own folder.
-    const npmDir = path.resolve(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+    const npmDir = path.resolve(
+      path.dirname(process.execPath),
+      '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+    );
     return fs.existsSync(npmDir) ? npmDir : null;
   }
 }
@@ -35,11 +38,20 @@ export function buildElectronNative(electronVersion) {
   fs.cpSync(source, work, { recursive: true, filter: (p) => !p.includes(`${path.sep}build${path.sep}`) });
   const result = spawnSync(
     process.execPath,
-    [gyp, 'rebuild', '--release', `--target=${electronVersion}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers', `--arch=${process.arch}`],
+    [
+      gyp,
+      'rebuild',
+      '--release',
+      `--target=${electronVersion}`,
+      '--runtime=electron',
+      '--dist-url=https://electronjs.org/headers',
+      `--arch=${process.arch}`,
+    ],
     { cwd: work, stdio: 'inherit', timeout: 600_000 },
   );
   const built = path.join(work, 'build/Release/better_sqlite3.node');
-  if (result.status !== 0 || !fs.existsSync(built)) return { ok: false, reason: `node-gyp exited with ${result.status ?? result.signal}` };
+  if (result.status !== 0 || !fs.existsSync(built))
+    return { ok: false, reason: `node-gyp exited with ${result.status ?? result.signal}` };
   const target = electronNativeBindingPath(electronVersion);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.copyFileSync(built, target);

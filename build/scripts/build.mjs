@@ -31,7 +31,15 @@ const nodeSources = ['shared', 'db', 'electron', 'package.json'];
 const rendererSources = ['shared', 'renderer', 'build/vite.config.ts', 'package.json'];
 
 export async function buildNode() {
-  const common = { bundle: true, platform: 'node', target: 'node20', define, sourcemap: 'linked', logLevel: 'warning', packages: 'external' };
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    define,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    packages: 'external',
+  };
   await esbuild({
     ...common,
     format: 'esm',
@@ -40,11 +48,30 @@ export async function buildNode() {
     outExtension: { '.js': '.mjs' },
     absWorkingDir: root,
     // ESM bundles of CommonJS dependencies need a require().
-    banner: { js: "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);",
+    },
   });
-  await esbuild({ ...common, format: 'cjs', entryPoints: { 'electron/main': 'electron/main/main.ts' }, outdir: out, outExtension: { '.js': '.cjs' }, absWorkingDir: root, external: ['electron'] });
+  await esbuild({
+    ...common,
+    format: 'cjs',
+    entryPoints: { 'electron/main': 'electron/main/main.ts' },
+    outdir: out,
+    outExtension: { '.js': '.cjs' },
+    absWorkingDir: root,
+    external: ['electron'],
+  });
   // Sandboxed preloads cannot require local files: bundle everything except electron itself.
-  await esbuild({ ...common, packages: undefined, format: 'cjs', entryPoints: { 'electron/preload': 'electron/preload/preload.ts' }, outdir: out, outExtension: { '.js': '.cjs' }, absWorkingDir: root, external: ['electron'] });
+  await esbuild({
+    ...common,
+    packages: undefined,
+    format: 'cjs',
+    entryPoints: { 'electron/preload': 'electron/preload/preload.ts' },
+    outdir: out,
+    outExtension: { '.js': '.cjs' },
+    absWorkingDir: root,
+    external: ['electron'],
+  });
   fs.writeFileSync(path.join(out, '.node-stamp'), new Date().toISOString());
 }
 

@@ -44,10 +44,16 @@ function electronBinary() {
     return { reason: 'the electron package is not installed (run npm install)' };
   }
   console.log('Fetching the Electron binary with its installer (needs network access)…');
-  const result = spawnSync(process.execPath, [installer], { stdio: 'inherit', timeout: 180_000, cwd: path.dirname(installer) });
+  const result = spawnSync(process.execPath, [installer], {
+    stdio: 'inherit',
+    timeout: 180_000,
+    cwd: path.dirname(installer),
+  });
   binary = tryResolve();
   if (binary) return { binary };
-  return { reason: `the Electron binary could not be downloaded (installer exit ${result.status ?? result.signal ?? 'unknown'}; offline or blocked)` };
+  return {
+    reason: `the Electron binary could not be downloaded (installer exit ${result.status ?? result.signal ?? 'unknown'}; offline or blocked)`,
+  };
 }
 
 function hasDisplay() {
@@ -111,7 +117,10 @@ async function main() {
   const desktop = await tryDesktop();
   if (!desktop.binary) return startBrowserMode(`the desktop app cannot start here because ${desktop.reason}`);
   console.log('Starting the Tuneplan desktop app.');
-  const child = spawn(desktop.binary, [root], { stdio: 'inherit', env: { ...process.env, TUNEPLAN_NATIVE_BINDING: desktop.binding } });
+  const child = spawn(desktop.binary, [root], {
+    stdio: 'inherit',
+    env: { ...process.env, TUNEPLAN_NATIVE_BINDING: desktop.binding },
+  });
   child.on('exit', (code, signal) => {
     if (code !== 0 && !signal) {
       console.log(`The desktop app exited with code ${code}.`);

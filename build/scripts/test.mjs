@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: typecheck, lint, Vitest (unit + renderer), build, Playwright (e2e-web, e2e-electron).
+ * `npm test`: typecheck, format, lint, Vitest (unit + renderer), build, Playwright (e2e-web, e2e-electron).
  * Every step runs even if an earlier one fails; the last line is `N passed, N failed`.
  */
 import { spawnSync } from 'node:child_process';
@@ -39,17 +39,27 @@ function readJson(file) {
 }
 
 step('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+step('format (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
 step('lint (eslint, layer rules)', bin('eslint'), ['--config', 'build/eslint.config.js', '--max-warnings', '0', '.']);
 
 const vitestJson = path.join(results, 'vitest.json');
 fs.rmSync(vitestJson, { force: true });
-const vitest = run('unit + renderer tests (vitest)', bin('vitest'), ['run', '--config', 'build/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+const vitest = run('unit + renderer tests (vitest)', bin('vitest'), [
+  'run',
+  '--config',
+  'build/vitest.config.ts',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestJson}`,
+]);
 const v = readJson(vitestJson);
 if (v) {
   totals.passed += v.numPassedTests;
   totals.failed += v.numFailedTests + (v.numTotalTestSuites && !vitest.ok && v.numFailedTests === 0 ? 1 : 0);
   totals.skipped += v.numPendingTests + v.numTodoTests;
-  lines.push(`${vitest.ok ? 'ok  ' : 'FAIL'} vitest: ${v.numPassedTests} passed, ${v.numFailedTests} failed, ${v.numPendingTests} skipped (${vitest.seconds} s)`);
+  lines.push(
+    `${vitest.ok ? 'ok  ' : 'FAIL'} vitest: ${v.numPassedTests} passed, ${v.numFailedTests} failed, ${v.numPendingTests} skipped (${vitest.seconds} s)`,
+  );
 } else {
   totals.failed += 1;
   lines.push(`FAIL vitest produced no report (exit ${vitest.status})`);
@@ -60,14 +70,21 @@ const built = step('build (renderer + Node bundles)', process.execPath, ['build/
 const pwJson = path.join(results, 'playwright.json');
 fs.rmSync(pwJson, { force: true });
 if (built) {
-  const pw = run('end-to-end tests (playwright, Debian Chromium)', bin('playwright'), ['test', '--config', 'build/playwright.config.ts', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson });
+  const pw = run(
+    'end-to-end tests (playwright, Debian Chromium)',
+    bin('playwright'),
+    ['test', '--config', 'build/playwright.config.ts', '--reporter=list,json'],
+    { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson },
+  );
   const p = readJson(pwJson);
   if (p?.stats) {
     const passed = p.stats.expected + (p.stats.flaky ?? 0);
     totals.passed += passed;
     totals.failed += p.stats.unexpected + (!pw.ok && p.stats.unexpected === 0 ? 1 : 0);
     totals.skipped += p.stats.skipped;
-    lines.push(`${pw.ok ? 'ok  ' : 'FAIL'} playwright: ${passed} passed, ${p.stats.unexpected} failed, ${p.stats.skipped} skipped (${pw.seconds} s)`);
+    lines.push(
+      `${pw.ok ? 'ok  ' : 'FAIL'} playwright: ${passed} passed, ${p.stats.unexpected} failed, ${p.stats.skipped} skipped (${pw.seconds} s)`,
+    );
   } else {
     totals.failed += 1;
     lines.push(`FAIL playwright produced no report (exit ${pw.status})`);

@@ -32,7 +32,8 @@ class UsageError extends Error {}
 
 export function formatTable(report: EstimateReport): string {
   const rows: string[][] = [['', ...report.techniques.map((t) => t.label)]];
-  const row = (label: string, f: (t: EstimateReport['techniques'][number]) => string) => rows.push([label, ...report.techniques.map(f)]);
+  const row = (label: string, f: (t: EstimateReport['techniques'][number]) => string) =>
+    rows.push([label, ...report.techniques.map(f)]);
   row('trainable params', (t) => `${count(t.trainableParams)} (${percent(t.trainablePercent)})`);
   row('peak / GPU (reserved)', (t) => gib(t.memory.reservedBytes));
   row('peak / GPU (nvidia-smi)', (t) => gib(t.memory.nvidiaSmiBytes));
@@ -44,7 +45,14 @@ export function formatTable(report: EstimateReport): string {
   row('cost', (t) => usd(t.costUsd));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const header = `${report.plan.name}: ${report.model.name} (${report.model.totalParams.toLocaleString('en-US')} params) on ${report.plan.gpus} × ${report.plan.gpu}, ${report.plan.strategy}, micro-batch ${report.plan.microBatch}, sequence ${report.plan.seqLen}, ${report.plan.precision}, ${report.plan.optimizer}`;
-  return [header, ...rows.map((r, i) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ') + (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''))].join('\n');
+  return [
+    header,
+    ...rows.map(
+      (r, i) =>
+        r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ') +
+        (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''),
+    ),
+  ].join('\n');
 }
 
 function option(args: string[], name: string): string | undefined {
@@ -77,23 +85,39 @@ export function formatProbe(p: Awaited<ReturnType<typeof probeMachine>>): string
     `CPU: ${p.cpu.model}, ${p.cpu.physicalCores ?? '?'} physical / ${p.cpu.logicalCores} logical cores`,
     `Memory: ${gib(p.memory.totalBytes)} total, ${gib(p.memory.freeBytes)} free`,
     ...p.disks.map((d) => `Disk ${d.path}: ${gib(d.freeBytes)} free of ${gib(d.totalBytes)}`),
-    ...(p.gpus.length ? p.gpus.map((g, i) => `GPU ${i}: ${g.name}, ${gib(g.memoryTotalBytes)}${g.driver ? `, driver ${g.driver}` : ''}${g.computeCapability ? `, compute ${g.computeCapability}` : ''}`) : ['GPUs: none detected']),
+    ...(p.gpus.length
+      ? p.gpus.map(
+          (g, i) =>
+            `GPU ${i}: ${g.name}, ${gib(g.memoryTotalBytes)}${g.driver ? `, driver ${g.driver}` : ''}${g.computeCapability ? `, compute ${g.computeCapability}` : ''}`,
+        )
+      : ['GPUs: none detected']),
     ...Object.entries(p.detection).map(([tool, status]) => `  ${tool}: ${status}`),
   ];
   return lines.join('\n');
 }
 
-export function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): number {
+export function main(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s + '\n'),
+  err: (s: string) => void = (s) => process.stderr.write(s + '\n'),
+): number {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
-  const out_ = (files: string[]) => out(json ? JSON.stringify({ files }, null, 2) : `Wrote ${files.length} file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}`);
+  const out_ = (files: string[]) =>
+    out(
+      json
+        ? JSON.stringify({ files }, null, 2)
+        : `Wrote ${files.length} file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}`,
+    );
   const valued = new Set(['--format', '--out', '--technique']);
   const positional = rest.filter((a, i) => !a.startsWith('--') && !valued.has(rest[i - 1] ?? ''));
   try {
     if (command === 'estimate') {
       const plan = readPlanFile(positional[0]);
       const report = estimatePlan(plan as never);
-      const withRecommendation = rest.includes('--recommend') ? { ...report, recommendation: recommend(plan as never) } : report;
+      const withRecommendation = rest.includes('--recommend')
+        ? { ...report, recommendation: recommend(plan as never) }
+        : report;
       out(json ? JSON.stringify(withRecommendation, null, 2) : formatTable(report));
       return 0;
     }
@@ -101,7 +125,8 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
       const file = positional[0];
       const format = option(rest, '--format');
       const out = option(rest, '--out');
-      if (!format || !(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+      if (!format || !(EXPORT_FORMATS as readonly string[]).includes(format))
+        throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
       if (!out) throw new UsageError('--out DIR is required: the folder to write the files into');
       if (!file) throw new UsageError('export needs a plan file: tuneplan export <plan.json> --format hf --out DIR');
       const parsed = parsePlanText(readText(file));
@@ -111,10 +136,14 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
       }
       const techniqueArg = option(rest, '--technique');
       const indices = techniqueArg === undefined ? parsed.plan.techniques.map((_, i) => i) : [Number(techniqueArg) - 1];
-      if (indices.some((i) => !Number.isInteger(i) || i < 0 || i >= parsed.plan.techniques.length)) throw new UsageError(`--technique must be 1 to ${parsed.plan.techniques.length}`);
+      if (indices.some((i) => !Number.isInteger(i) || i < 0 || i >= parsed.plan.techniques.length))
+        throw new UsageError(`--technique must be 1 to ${parsed.plan.techniques.length}`);
       const written: string[] = [];
       for (const i of format === 'json' ? [0] : indices) {
-        const folder = format === 'json' || indices.length === 1 ? out : path.join(out, `${i + 1}-${parsed.plan.techniques[i]!.kind}`);
+        const folder =
+          format === 'json' || indices.length === 1
+            ? out
+            : path.join(out, `${i + 1}-${parsed.plan.techniques[i]!.kind}`);
         for (const f of exportFiles(parsed.plan, format as ExportFormat, i, APP_VERSION)) {
           const target = path.join(folder, f.path);
           writeFileAtomic(target, f.content);
@@ -125,7 +154,9 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
       return 0;
     }
     if (command === 'probe') {
-      void probeMachine(nodeProbeDeps(), [process.cwd()]).then((p) => out(json ? JSON.stringify(p, null, 2) : formatProbe(p)));
+      void probeMachine(nodeProbeDeps(), [process.cwd()]).then((p) =>
+        out(json ? JSON.stringify(p, null, 2) : formatProbe(p)),
+      );
       return 0;
     }
     if (command === 'schema') {
@@ -146,7 +177,11 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
     throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
   } catch (error) {
     if (error instanceof ZodError) {
-      err(`The plan is invalid:\n${issuesFromZod(error).map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+      err(
+        `The plan is invalid:\n${issuesFromZod(error)
+          .map((i) => `  ${i.path}: ${i.message}`)
+          .join('\n')}`,
+      );
       return 2;
     }
     if (error instanceof EstimateInputError || error instanceof UsageError) {

@@ -43,7 +43,9 @@ export function counterOf(metric: string | null): Counter {
 function findModel(name: string | null): string | null {
   if (!name) return null;
   const lower = name.toLowerCase();
-  const hit = CATALOG_MODELS.find((m) => m.spec.hfId?.toLowerCase() === lower) ?? CATALOG_MODELS.find((m) => lower.endsWith(m.id.toLowerCase()));
+  const hit =
+    CATALOG_MODELS.find((m) => m.spec.hfId?.toLowerCase() === lower) ??
+    CATALOG_MODELS.find((m) => lower.endsWith(m.id.toLowerCase()));
   return hit?.id ?? null;
 }
 
@@ -52,7 +54,9 @@ function findGpu(name: string | null): string | null {
 }
 
 function techniqueFrom(record: ReferenceRecord): TechniqueInput | null {
-  const kind = (TECHNIQUE_KINDS as readonly string[]).includes(record.technique ?? '') ? (record.technique as TechniqueInput['kind']) : null;
+  const kind = (TECHNIQUE_KINDS as readonly string[]).includes(record.technique ?? '')
+    ? (record.technique as TechniqueInput['kind'])
+    : null;
   if (!kind) return null;
   const cfg = record.peft_config ?? '';
   const t: TechniqueInput = { kind };
@@ -64,7 +68,9 @@ function techniqueFrom(record: ReferenceRecord): TechniqueInput | null {
   if (tokens) t.virtualTokens = Number(tokens);
   if (/all-linear/i.test(cfg)) t.targets = 'all-linear';
   else {
-    const names = [...cfg.matchAll(/\b([a-z_]*(?:proj|query_key_value|dense|w[123]))\b/gi)].map((m) => m[1]!).filter((n) => n !== 'prefix_projection');
+    const names = [...cfg.matchAll(/\b([a-z_]*(?:proj|query_key_value|dense|w[123]))\b/gi)]
+      .map((m) => m[1]!)
+      .filter((n) => n !== 'prefix_projection');
     if (names.length > 0) {
       t.targets = 'custom';
       t.customModules = [...new Set(names)];
@@ -81,11 +87,26 @@ export function planFromRecord(record: ReferenceRecord): { plan: PlanInput } | {
   if (!gpu) return { skip: `GPU ${record.gpu_type ?? '(none)'} is not in the catalog` };
   const technique = techniqueFrom(record);
   if (!technique) return { skip: `technique ${record.technique ?? '(none)'} is not modelled` };
-  const precision = /pure bf16|bfloat16/i.test(record.precision ?? '') ? 'pure_bf16' : /fp32|float32/i.test(record.precision ?? '') && !/mixed/i.test(record.precision ?? '') ? 'fp32' : /mixed|amp/i.test(record.precision ?? '') ? 'mixed' : 'pure_bf16';
+  const precision = /pure bf16|bfloat16/i.test(record.precision ?? '')
+    ? 'pure_bf16'
+    : /fp32|float32/i.test(record.precision ?? '') && !/mixed/i.test(record.precision ?? '')
+      ? 'fp32'
+      : /mixed|amp/i.test(record.precision ?? '')
+        ? 'mixed'
+        : 'pure_bf16';
   const opt = (record.optimizer ?? '').toLowerCase();
-  const optimizer = /8-?bit/.test(opt) ? 'adamw_8bit' : opt.includes('adafactor') ? 'adafactor' : opt.includes('lion') ? 'lion' : opt.includes('sgd') ? 'sgd_momentum' : 'adamw';
+  const optimizer = /8-?bit/.test(opt)
+    ? 'adamw_8bit'
+    : opt.includes('adafactor')
+      ? 'adafactor'
+      : opt.includes('lion')
+        ? 'lion'
+        : opt.includes('sgd')
+          ? 'sgd_momentum'
+          : 'adamw';
   const meanTokens = Number(/mean\s*~?\s*(\d+)\s*tokens/i.exec(record.sequence_length_note ?? '')?.[1] ?? 0) || null;
-  const strategy = record.zero_stage === 1 ? 'zero1' : record.zero_stage === 2 ? 'zero2' : record.zero_stage === 3 ? 'zero3' : 'ddp';
+  const strategy =
+    record.zero_stage === 1 ? 'zero1' : record.zero_stage === 2 ? 'zero2' : record.zero_stage === 3 ? 'zero3' : 'ddp';
   return {
     plan: {
       name: record.id,
@@ -101,7 +122,9 @@ export function planFromRecord(record: ReferenceRecord): { plan: PlanInput } | {
       },
       distribution: { gpusPerNode: record.num_gpus ?? 1, strategy },
       hardware: { gpu: { source: 'catalog', id: gpu } },
-      ...(meanTokens ? { data: { mode: 'examples' as const, examples: 20_000, meanTokensPerExample: meanTokens } } : {}),
+      ...(meanTokens
+        ? { data: { mode: 'examples' as const, examples: 20_000, meanTokensPerExample: meanTokens } }
+        : {}),
     },
   };
 }

@@ -20,7 +20,10 @@ export interface ValidationRow {
   predictedTokensPerSecond: number;
 }
 
-export function validateRecords(records: ReferenceRecord[]): { rows: ValidationRow[]; skipped: Array<{ id: string; reason: string }> } {
+export function validateRecords(records: ReferenceRecord[]): {
+  rows: ValidationRow[];
+  skipped: Array<{ id: string; reason: string }>;
+} {
   const rows: ValidationRow[] = [];
   const skipped: Array<{ id: string; reason: string }> = [];
   for (const record of records) {
@@ -32,7 +35,12 @@ export function validateRecords(records: ReferenceRecord[]): { rows: ValidationR
     }
     const t = estimatePlan(mapped.plan).techniques[0]!;
     const counter = counterOf(record.memory_metric);
-    const predicted = counter === 'allocated' ? t.memory.allocatedBytes : counter === 'nvidia-smi' ? t.memory.nvidiaSmiBytes : t.memory.reservedBytes;
+    const predicted =
+      counter === 'allocated'
+        ? t.memory.allocatedBytes
+        : counter === 'nvidia-smi'
+          ? t.memory.nvidiaSmiBytes
+          : t.memory.reservedBytes;
     const predictedGiB = predicted / GiB;
     rows.push({
       id: record.id,
@@ -54,7 +62,9 @@ export function summarize(rows: ValidationRow[]): { median: number; worst: numbe
 
 function table(title: string, rows: ValidationRow[], out: (s: string) => void): void {
   out(title);
-  out(`${'record'.padEnd(40)} ${'counter'.padEnd(10)} ${'measured'.padStart(12)} ${'predicted'.padStart(12)} ${'error'.padStart(8)}   ${'tok/s meas.'.padStart(11)} ${'tok/s pred.'.padStart(11)}`);
+  out(
+    `${'record'.padEnd(40)} ${'counter'.padEnd(10)} ${'measured'.padStart(12)} ${'predicted'.padStart(12)} ${'error'.padStart(8)}   ${'tok/s meas.'.padStart(11)} ${'tok/s pred.'.padStart(11)}`,
+  );
   for (const r of rows) {
     out(
       `${r.id.padEnd(40)} ${r.counter.padEnd(10)} ${`${r.measuredGiB.toFixed(2)} GiB`.padStart(12)} ${`${r.predictedGiB.toFixed(2)} GiB`.padStart(12)} ${`${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)}%`.padStart(8)}   ${(r.measuredTokensPerSecond === null ? '—' : String(Math.round(r.measuredTokensPerSecond))).padStart(11)} ${String(Math.round(r.predictedTokensPerSecond)).padStart(11)}`,
@@ -63,21 +73,40 @@ function table(title: string, rows: ValidationRow[], out: (s: string) => void): 
 }
 
 export function runValidate(root: string, json: boolean, out: (s: string) => void): number {
-  const published = JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/reference-measurements.json'), 'utf8')) as { records: ReferenceRecord[] };
+  const published = JSON.parse(
+    fs.readFileSync(path.join(root, 'tests/fixtures/reference-measurements.json'), 'utf8'),
+  ) as { records: ReferenceRecord[] };
   const result = validateRecords(published.records);
   const measuredDir = path.join(root, 'tests/fixtures/measured');
   const own = fs.existsSync(measuredDir)
-    ? validateRecords(fs.readdirSync(measuredDir).filter((f) => f.endsWith('.json')).flatMap((f) => (JSON.parse(fs.readFileSync(path.join(measuredDir, f), 'utf8')) as { records: ReferenceRecord[] }).records))
+    ? validateRecords(
+        fs
+          .readdirSync(measuredDir)
+          .filter((f) => f.endsWith('.json'))
+          .flatMap(
+            (f) =>
+              (JSON.parse(fs.readFileSync(path.join(measuredDir, f), 'utf8')) as { records: ReferenceRecord[] })
+                .records,
+          ),
+      )
     : null;
   const s = summarize(result.rows);
   if (json) {
-    out(JSON.stringify({ published: { ...result, ...s }, ...(own ? { measured: { ...own, ...summarize(own.rows) } } : {}) }, null, 2));
+    out(
+      JSON.stringify(
+        { published: { ...result, ...s }, ...(own ? { measured: { ...own, ...summarize(own.rows) } } : {}) },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   if (own && own.rows.length > 0) {
     table('Measured on our own GPU (tests/fixtures/measured):', own.rows, out);
     const o = summarize(own.rows);
-    out(`measured: median abs error ${o.median.toFixed(1)}%, worst ${o.worst.toFixed(1)}% over ${own.rows.length} records`);
+    out(
+      `measured: median abs error ${o.median.toFixed(1)}%, worst ${o.worst.toFixed(1)}% over ${own.rows.length} records`,
+    );
     out('');
   }
   table('Published measurements (tests/fixtures/reference-measurements.json), peak memory per GPU:', result.rows, out);

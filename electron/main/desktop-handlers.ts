@@ -8,8 +8,16 @@ import { AppFailure } from '../../shared/result';
 export const MAX_OPEN_JSON_BYTES = 5 * 1024 * 1024;
 
 export interface DesktopDeps {
-  showSaveDialog: (options: { title: string; defaultPath: string; filters: Array<{ name: string; extensions: string[] }> }) => Promise<{ canceled: boolean; filePath?: string }>;
-  showOpenDialog: (options: { title: string; properties: Array<'openFile'>; filters: Array<{ name: string; extensions: string[] }> }) => Promise<{ canceled: boolean; filePaths: string[] }>;
+  showSaveDialog: (options: {
+    title: string;
+    defaultPath: string;
+    filters: Array<{ name: string; extensions: string[] }>;
+  }) => Promise<{ canceled: boolean; filePath?: string }>;
+  showOpenDialog: (options: {
+    title: string;
+    properties: Array<'openFile'>;
+    filters: Array<{ name: string; extensions: string[] }>;
+  }) => Promise<{ canceled: boolean; filePaths: string[] }>;
   printToPdf: () => Promise<Uint8Array>;
   writeFileAtomic: (path: string, data: Uint8Array) => void;
   statSize: (path: string) => number;
@@ -20,16 +28,26 @@ export interface DesktopDeps {
 export function desktopHandlers(deps: DesktopDeps): Pick<Handlers, 'desktop:savePdf' | 'desktop:openJson'> {
   return {
     'desktop:savePdf': async ({ suggestedName }) => {
-      const choice = await deps.showSaveDialog({ title: 'Save report as PDF', defaultPath: suggestedName.endsWith('.pdf') ? suggestedName : `${suggestedName}.pdf`, filters: [{ name: 'PDF', extensions: ['pdf'] }] });
-      if (choice.canceled || !choice.filePath) throw new AppFailure('CANCELLED', 'No file was chosen; nothing was saved.');
+      const choice = await deps.showSaveDialog({
+        title: 'Save report as PDF',
+        defaultPath: suggestedName.endsWith('.pdf') ? suggestedName : `${suggestedName}.pdf`,
+        filters: [{ name: 'PDF', extensions: ['pdf'] }],
+      });
+      if (choice.canceled || !choice.filePath)
+        throw new AppFailure('CANCELLED', 'No file was chosen; nothing was saved.');
       deps.writeFileAtomic(choice.filePath, await deps.printToPdf());
       return { path: choice.filePath };
     },
     'desktop:openJson': async ({ title }) => {
-      const choice = await deps.showOpenDialog({ title, properties: ['openFile'], filters: [{ name: 'JSON', extensions: ['json'] }] });
+      const choice = await deps.showOpenDialog({
+        title,
+        properties: ['openFile'],
+        filters: [{ name: 'JSON', extensions: ['json'] }],
+      });
       const file = choice.filePaths[0];
       if (choice.canceled || !file) throw new AppFailure('CANCELLED', 'No file was chosen.');
-      if (deps.statSize(file) > MAX_OPEN_JSON_BYTES) throw new AppFailure('TOO_LARGE', `${deps.basename(file)} is larger than 5 MB.`);
+      if (deps.statSize(file) > MAX_OPEN_JSON_BYTES)
+        throw new AppFailure('TOO_LARGE', `${deps.basename(file)} is larger than 5 MB.`);
       return { name: deps.basename(file), text: deps.readText(file) };
     },
   };

@@ -53,7 +53,9 @@ function createWindow(): BrowserWindow {
 }
 
 function lockDown(): void {
-  app.on('web-contents-created', (_event, contents) => guardWebContents(contents, (url) => void shell.openExternal(url)));
+  app.on('web-contents-created', (_event, contents) =>
+    guardWebContents(contents, (url) => void shell.openExternal(url)),
+  );
   denyAllPermissions(session.defaultSession);
 }
 
@@ -111,7 +113,10 @@ async function start(): Promise<void> {
     basename: (p) => path.basename(p),
   });
   registerIpc(ipcMain, createDispatch({ ...handlers, ...desktop }));
-  if (!readOnly) void backupIfDue(db, dataDir, new Date()).catch((e: unknown) => console.error(`Tuneplan: the daily backup failed: ${(e as Error).message}`));
+  if (!readOnly)
+    void backupIfDue(db, dataDir, new Date()).catch((e: unknown) =>
+      console.error(`Tuneplan: the daily backup failed: ${(e as Error).message}`),
+    );
   main = createWindow();
   buildMenu();
   app.on('second-instance', () => {

@@ -33,7 +33,12 @@ export function listBackups(dataDir: string): BackupInfo[] {
     .readdirSync(dir)
     .map((file) => ({ file, m: NAME.exec(file) }))
     .filter((x): x is { file: string; m: RegExpExecArray } => x.m !== null)
-    .map(({ file, m }) => ({ file, createdAt: unstamp(m[1]!), sizeBytes: fs.statSync(path.join(dir, file)).size, reason: m[2]?.slice(1) ?? 'daily' }))
+    .map(({ file, m }) => ({
+      file,
+      createdAt: unstamp(m[1]!),
+      sizeBytes: fs.statSync(path.join(dir, file)).size,
+      reason: m[2]?.slice(1) ?? 'daily',
+    }))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
@@ -51,13 +56,26 @@ export async function backupIfDue(db: Db, dataDir: string, now: Date, keep = KEE
   const newest = daily[0];
   if (newest && now.getTime() - Date.parse(newest.createdAt) < BACKUP_INTERVAL_MS) return null;
   const made = await makeBackup(db, dataDir, now);
-  for (const old of listBackups(dataDir).filter((b) => b.reason === 'daily').slice(keep)) fs.rmSync(path.join(dataDir, BACKUPS_DIR, old.file), { force: true });
+  for (const old of listBackups(dataDir)
+    .filter((b) => b.reason === 'daily')
+    .slice(keep))
+    fs.rmSync(path.join(dataDir, BACKUPS_DIR, old.file), { force: true });
   return made;
 }
 
 /** Replaces the live data with a backup's, in one transaction; returns the backup that undoes it. */
-export async function restoreBackup(db: Db, dataDir: string, file: string, now: Date, nativeBinding?: string): Promise<{ restored: BackupInfo; undo: BackupInfo }> {
-  if (!NAME.test(file)) throw new AppFailure('VALIDATION', 'file: not a Tuneplan backup name (tuneplan-<date>.sqlite in the backups folder).');
+export async function restoreBackup(
+  db: Db,
+  dataDir: string,
+  file: string,
+  now: Date,
+  nativeBinding?: string,
+): Promise<{ restored: BackupInfo; undo: BackupInfo }> {
+  if (!NAME.test(file))
+    throw new AppFailure(
+      'VALIDATION',
+      'file: not a Tuneplan backup name (tuneplan-<date>.sqlite in the backups folder).',
+    );
   const source = path.join(dataDir, BACKUPS_DIR, file);
   const restored = listBackups(dataDir).find((b) => b.file === file);
   if (!restored || !fs.existsSync(source)) throw new AppFailure('NOT_FOUND', `The backup ${file} no longer exists.`);
@@ -68,8 +86,13 @@ export async function restoreBackup(db: Db, dataDir: string, file: string, now: 
     const copy = new Database(work, nativeBinding ? { nativeBinding } : {});
     try {
       const version = schemaVersion(copy);
-      if (version > LATEST_SCHEMA_VERSION) throw new AppFailure('STORAGE', `${file} was written by a newer Tuneplan (schema ${version}); it cannot be restored here.`);
-      if (copy.pragma('integrity_check', { simple: true }) !== 'ok') throw new AppFailure('STORAGE', `${file} is damaged (integrity check failed); choose another backup.`);
+      if (version > LATEST_SCHEMA_VERSION)
+        throw new AppFailure(
+          'STORAGE',
+          `${file} was written by a newer Tuneplan (schema ${version}); it cannot be restored here.`,
+        );
+      if (copy.pragma('integrity_check', { simple: true }) !== 'ok')
+        throw new AppFailure('STORAGE', `${file} is damaged (integrity check failed); choose another backup.`);
       migrate(copy);
     } finally {
       copy.close();

@@ -66,19 +66,27 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { id };
     },
     'runs:list': ({ planId }) => runs.listForPlan(planId),
-    'runs:save': ({ id, planId, result }) => (id ? runs.update(id, planId, result, now()) : runs.create(newId(), planId, result, now())),
+    'runs:save': ({ id, planId, result }) =>
+      id ? runs.update(id, planId, result, now()) : runs.create(newId(), planId, result, now()),
     'runs:delete': ({ id }) => {
       runs.delete(id);
       return { id };
     },
     'backups:list': () => (deps.appInfo.dataDir ? listBackups(deps.appInfo.dataDir) : []),
-    'backups:restore': ({ file }) => restoreBackup(deps.db, deps.appInfo.dataDir, file, (deps.now ?? (() => new Date()))()),
+    'backups:restore': ({ file }) =>
+      restoreBackup(deps.db, deps.appInfo.dataDir, file, (deps.now ?? (() => new Date()))()),
     // The desktop app replaces these two with native implementations (electron/main/desktop-handlers.ts).
     'desktop:savePdf': () => {
-      throw new AppFailure('UNSUPPORTED', 'Saving a PDF needs the desktop app; in the browser use Print report and choose “Save as PDF”.');
+      throw new AppFailure(
+        'UNSUPPORTED',
+        'Saving a PDF needs the desktop app; in the browser use Print report and choose “Save as PDF”.',
+      );
     },
     'desktop:openJson': () => {
-      throw new AppFailure('UNSUPPORTED', 'The native open dialog needs the desktop app; choose the file with the file picker instead.');
+      throw new AppFailure(
+        'UNSUPPORTED',
+        'The native open dialog needs the desktop app; choose the file with the file picker instead.',
+      );
     },
   };
 }
@@ -104,12 +112,19 @@ export function errorToResult(error: unknown, log: (message: string) => void): R
   if (error instanceof AppFailure) return fail(error.code, error.message, error.details);
   const code = (error as { code?: unknown }).code;
   if (code === 'SQLITE_READONLY' || code === 'SQLITE_READONLY_DBMOVED') {
-    return fail('READ_ONLY', 'The data folder is read-only, so nothing was saved. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.');
+    return fail(
+      'READ_ONLY',
+      'The data folder is read-only, so nothing was saved. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.',
+    );
   }
-  if (code === 'SQLITE_FULL') return fail('STORAGE', 'The disk is full, so nothing was saved. Free some space and try again.');
+  if (code === 'SQLITE_FULL')
+    return fail('STORAGE', 'The disk is full, so nothing was saved. Free some space and try again.');
   if (typeof code === 'string' && code.startsWith('SQLITE_')) {
     return fail('STORAGE', `The database could not complete the operation (${code}). Your saved data was not changed.`);
   }
   log(`Tuneplan internal error: ${(error as Error)?.stack ?? String(error)}`);
-  return fail('INTERNAL', 'Something went wrong inside Tuneplan; nothing was changed. Details were written to the log.');
+  return fail(
+    'INTERNAL',
+    'Something went wrong inside Tuneplan; nothing was changed. Details were written to the log.',
+  );
 }

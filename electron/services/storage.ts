@@ -41,7 +41,11 @@ const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
 function isUnreadable(file: string, nativeBinding?: string): string | null {
   if (!fs.existsSync(file) || fs.statSync(file).size === 0) return null;
   try {
-    const probe = new Database(file, { readonly: true, fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) });
+    const probe = new Database(file, {
+      readonly: true,
+      fileMustExist: true,
+      ...(nativeBinding ? { nativeBinding } : {}),
+    });
     try {
       const result = probe.pragma('quick_check', { simple: true }) as string;
       return result === 'ok' ? null : `integrity check failed: ${result}`;
@@ -55,7 +59,14 @@ function isUnreadable(file: string, nativeBinding?: string): string | null {
   }
 }
 
-export function openStorage(dataDir: string, options: { nativeBinding?: string; now?: () => Date; isWritable?: (dataDir: string, databasePath: string) => boolean } = {}): OpenedStorage {
+export function openStorage(
+  dataDir: string,
+  options: {
+    nativeBinding?: string;
+    now?: () => Date;
+    isWritable?: (dataDir: string, databasePath: string) => boolean;
+  } = {},
+): OpenedStorage {
   const now = options.now ?? (() => new Date());
   const databasePath = path.join(dataDir, DATABASE_FILE);
   const notices: StorageNotice[] = [];
@@ -66,11 +77,15 @@ export function openStorage(dataDir: string, options: { nativeBinding?: string; 
   const problem = isUnreadable(databasePath, options.nativeBinding);
   if (problem) {
     if (!writable) {
-      throw new AppFailure('STORAGE', `The database at ${databasePath} cannot be read (${problem}) and its folder is read-only, so it cannot be moved aside. Copy it somewhere safe, make the folder writable, and start Tuneplan again.`);
+      throw new AppFailure(
+        'STORAGE',
+        `The database at ${databasePath} cannot be read (${problem}) and its folder is read-only, so it cannot be moved aside. Copy it somewhere safe, make the folder writable, and start Tuneplan again.`,
+      );
     }
     const aside = path.join(dataDir, `tuneplan.corrupt-${stamp(now())}.sqlite`);
     fs.renameSync(databasePath, aside);
-    for (const suffix of ['-wal', '-shm']) if (fs.existsSync(databasePath + suffix)) fs.renameSync(databasePath + suffix, aside + suffix);
+    for (const suffix of ['-wal', '-shm'])
+      if (fs.existsSync(databasePath + suffix)) fs.renameSync(databasePath + suffix, aside + suffix);
     notices.push({
       level: 'warning',
       message: `Tuneplan could not read its database (${problem}). It was moved aside to ${aside} — nothing was deleted — and a new, empty database was created. To recover, open the old file with the sqlite3 tool (".recover") or send it to support.`,
@@ -78,9 +93,16 @@ export function openStorage(dataDir: string, options: { nativeBinding?: string; 
   }
 
   if (!writable) {
-    if (!fs.existsSync(databasePath)) throw new AppFailure('READ_ONLY', `The data folder ${dataDir} is read-only and holds no database yet. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.`);
+    if (!fs.existsSync(databasePath))
+      throw new AppFailure(
+        'READ_ONLY',
+        `The data folder ${dataDir} is read-only and holds no database yet. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.`,
+      );
     const db = new Database(databasePath, { readonly: true, fileMustExist: true, ...binding });
-    notices.push({ level: 'warning', message: `The data folder ${dataDir} is read-only: your plans can be read, but nothing can be saved. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.` });
+    notices.push({
+      level: 'warning',
+      message: `The data folder ${dataDir} is read-only: your plans can be read, but nothing can be saved. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.`,
+    });
     return { db, databasePath, readOnly: true, notices };
   }
   return { db: openDatabase({ file: databasePath, ...binding }), databasePath, readOnly: false, notices };

@@ -13,7 +13,8 @@ export function parseArgs(argv: readonly string[]): { port: number; staticDir: s
     if (arg === '--port' || arg?.startsWith('--port=')) {
       const raw = value('--port');
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be a whole number from 0 to 65535 (got "${raw ?? ''}")`);
+      if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new Error(`--port must be a whole number from 0 to 65535 (got "${raw ?? ''}")`);
       port = n;
     } else if (arg === '--static' || arg?.startsWith('--static=')) {
       staticDir = value('--static');

@@ -19,8 +19,15 @@ async function main(): Promise<void> {
   const dataDir = resolveDataDir();
   const { db, databasePath, readOnly, notices } = openStorage(dataDir);
   for (const n of notices) console.error(`Tuneplan: ${n.message}`);
-  const handlers = createHandlers({ db, appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'browser', dataDir, databasePath, readOnly, notices }, probe: () => probeMachine(nodeProbeDeps(), [dataDir]) });
-  if (!readOnly) void backupIfDue(db, dataDir, new Date()).catch((e: unknown) => console.error(`Tuneplan: the daily backup failed: ${(e as Error).message}`));
+  const handlers = createHandlers({
+    db,
+    appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'browser', dataDir, databasePath, readOnly, notices },
+    probe: () => probeMachine(nodeProbeDeps(), [dataDir]),
+  });
+  if (!readOnly)
+    void backupIfDue(db, dataDir, new Date()).catch((e: unknown) =>
+      console.error(`Tuneplan: the daily backup failed: ${(e as Error).message}`),
+    );
   const token = randomBytes(32).toString('base64url');
   const here = path.dirname(fileURLToPath(import.meta.url));
   const server = await startWebServer({

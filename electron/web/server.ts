@@ -84,7 +84,11 @@ const securityHeaders = {
 
 function send(res: http.ServerResponse, status: number, body: Result<unknown>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...securityHeaders, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...securityHeaders,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -131,7 +135,14 @@ export function startWebServer(options: WebServerOptions): Promise<RunningServer
         const auth = req.headers.authorization ?? '';
         const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
         if (!given || !tokensEqual(given, token)) {
-          send(res, 401, fail('UNAUTHORIZED', 'Missing or wrong token. Open the address Tuneplan printed at start-up (it carries the token).'));
+          send(
+            res,
+            401,
+            fail(
+              'UNAUTHORIZED',
+              'Missing or wrong token. Open the address Tuneplan printed at start-up (it carries the token).',
+            ),
+          );
           return;
         }
         const channel = decodeURIComponent(url.slice('/api/'.length).split('?')[0] ?? '');

@@ -37,7 +37,10 @@ export function createHttpApi(baseUrl: string, token: string, fetchImpl: typeof 
           body: JSON.stringify(input ?? {}),
         });
       } catch {
-        return fail('STORAGE', 'Cannot reach the Tuneplan server. Is it still running? Start it again with `npm start`.');
+        return fail(
+          'STORAGE',
+          'Cannot reach the Tuneplan server. Is it still running? Start it again with `npm start`.',
+        );
       }
       try {
         return (await response.json()) as Result<OutputOf<typeof channel>>;
@@ -68,8 +71,9 @@ export function resolveApi(win: Window & { tuneplan?: Bridge }): TuneplanApi | {
   if (win.tuneplan) return createIpcApi(win.tuneplan);
   const token = takeTokenFromLocation(win.location, win.sessionStorage, win.history);
   if (!token) {
-    return { error: 'This page needs the address Tuneplan printed when it started (it ends with #token=…). Open that address.' };
+    return {
+      error: 'This page needs the address Tuneplan printed when it started (it ends with #token=…). Open that address.',
+    };
   }
   return createHttpApi(win.location.origin, token, win.fetch.bind(win));
 }
-

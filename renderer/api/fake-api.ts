@@ -3,7 +3,15 @@
  * codes, same revision rule as the real services, no database.
  */
 import { isChannel } from '../../shared/channels';
-import { contract, type OutputOf, type PlanSummary, type SavedPlan, type StoredModel, type StoredProfile, type StoredRun } from '../../shared/contract';
+import {
+  contract,
+  type OutputOf,
+  type PlanSummary,
+  type SavedPlan,
+  type StoredModel,
+  type StoredProfile,
+  type StoredRun,
+} from '../../shared/contract';
 import type { MachineProbe } from '../../shared/domain/machine';
 import type { RunResult } from '../../shared/domain/run-result';
 import type { ModelSpec } from '../../shared/domain/model-spec';
@@ -19,11 +27,27 @@ export const FAKE_PROBE: MachineProbe = {
   cpu: { model: 'Fake CPU', physicalCores: 8, logicalCores: 16 },
   memory: { totalBytes: 64 * 2 ** 30, freeBytes: 32 * 2 ** 30 },
   disks: [{ path: '/data', freeBytes: 500 * 2 ** 30, totalBytes: 1000 * 2 ** 30 }],
-  gpus: [{ vendor: 'nvidia', name: 'NVIDIA GeForce RTX 4090', memoryTotalBytes: 24564 * 2 ** 20, memoryUsedBytes: 0, driver: '550.54.14', computeCapability: '8.9', unifiedMemory: false }],
-  detection: { nvidia: 'detected: 1 GPU', amd: 'not detected: rocm-smi is not installed or not on PATH', apple: 'not detected: not macOS' },
+  gpus: [
+    {
+      vendor: 'nvidia',
+      name: 'NVIDIA GeForce RTX 4090',
+      memoryTotalBytes: 24564 * 2 ** 20,
+      memoryUsedBytes: 0,
+      driver: '550.54.14',
+      computeCapability: '8.9',
+      unifiedMemory: false,
+    },
+  ],
+  detection: {
+    nvidia: 'detected: 1 GPU',
+    amd: 'not detected: rocm-smi is not installed or not on PATH',
+    apple: 'not detected: not macOS',
+  },
 };
 
-export function createFakeApi(options: { now?: () => Date; newId?: () => string; probe?: MachineProbe } = {}): TuneplanApi & { plans: Map<string, SavedPlan>; runs: Map<string, StoredRun> } {
+export function createFakeApi(
+  options: { now?: () => Date; newId?: () => string; probe?: MachineProbe } = {},
+): TuneplanApi & { plans: Map<string, SavedPlan>; runs: Map<string, StoredRun> } {
   const plans = new Map<string, SavedPlan>();
   const models = new Map<string, StoredModel>();
   const profiles = new Map<string, StoredProfile>();
@@ -34,13 +58,35 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string;
   const notFound = () => fail('NOT_FOUND', 'That plan no longer exists (it may have been deleted in another window).');
 
   const handlers = {
-    'app:info': () => ok({ name: 'Tuneplan', version: 'test', mode: 'test' as const, dataDir: '(memory)', databasePath: '(memory)', schemaVersion: 0, readOnly: false, notices: [] }),
+    'app:info': () =>
+      ok({
+        name: 'Tuneplan',
+        version: 'test',
+        mode: 'test' as const,
+        dataDir: '(memory)',
+        databasePath: '(memory)',
+        schemaVersion: 0,
+        readOnly: false,
+        notices: [],
+      }),
     'plans:list': (input: { query: string; sort: 'updated' | 'name'; limit: number }) => {
       const q = input.query.toLowerCase();
       const rows: PlanSummary[] = [...plans.values()]
         .filter((p) => p.plan.name.toLowerCase().includes(q))
-        .map((p) => ({ id: p.id, name: p.plan.name, model: modelLabel(p.plan.model), techniqueCount: p.plan.techniques.length, revision: p.revision, createdAt: p.createdAt, updatedAt: p.updatedAt }));
-      rows.sort((a, b) => (input.sort === 'name' ? a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) : b.updatedAt.localeCompare(a.updatedAt)));
+        .map((p) => ({
+          id: p.id,
+          name: p.plan.name,
+          model: modelLabel(p.plan.model),
+          techniqueCount: p.plan.techniques.length,
+          revision: p.revision,
+          createdAt: p.createdAt,
+          updatedAt: p.updatedAt,
+        }));
+      rows.sort((a, b) =>
+        input.sort === 'name'
+          ? a.name.localeCompare(b.name, undefined, { sensitivity: 'base' })
+          : b.updatedAt.localeCompare(a.updatedAt),
+      );
       return ok(rows.slice(0, input.limit));
     },
     'plans:get': ({ id }: { id: string }) => {
@@ -57,9 +103,13 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string;
       const existing = plans.get(id);
       if (!existing) return notFound();
       if (existing.revision !== revision) {
-        return fail('CONFLICT', `This plan was changed elsewhere since you opened it (you have revision ${revision}, the saved one is ${existing.revision}).`, {
-          currentRevision: existing.revision,
-        });
+        return fail(
+          'CONFLICT',
+          `This plan was changed elsewhere since you opened it (you have revision ${revision}, the saved one is ${existing.revision}).`,
+          {
+            currentRevision: existing.revision,
+          },
+        );
       }
       const saved: SavedPlan = { ...existing, revision: existing.revision + 1, updatedAt: at, plan };
       plans.set(id, saved);
@@ -70,15 +120,19 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string;
       for (const [runId, run] of runs) if (run.planId === id) runs.delete(runId); // ON DELETE CASCADE
       return ok({ id });
     },
-    'models:list': () => ok([...models.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }))),
+    'models:list': () =>
+      ok([...models.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }))),
     'models:save': ({ spec }: { spec: ModelSpec }) => {
       const at = now();
       const existing = [...models.values()].find((m) => m.name === spec.name);
-      const saved: StoredModel = existing ? { ...existing, spec, updatedAt: at } : { id: newId(), name: spec.name, spec, createdAt: at, updatedAt: at };
+      const saved: StoredModel = existing
+        ? { ...existing, spec, updatedAt: at }
+        : { id: newId(), name: spec.name, spec, createdAt: at, updatedAt: at };
       models.set(saved.id, saved);
       return ok(structuredClone(saved));
     },
-    'models:delete': ({ id }: { id: string }) => (models.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That model no longer exists.')),
+    'models:delete': ({ id }: { id: string }) =>
+      models.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That model no longer exists.'),
     'system:probe': () => ok(structuredClone(options.probe ?? FAKE_PROBE)),
     'profiles:list': () => ok([...profiles.values()].sort((a, b) => a.name.localeCompare(b.name))),
     'profiles:save': ({ name, probe }: { name: string; probe: MachineProbe }) => {
@@ -86,10 +140,13 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string;
       profiles.set(saved.id, saved);
       return ok(structuredClone(saved));
     },
-    'profiles:delete': ({ id }: { id: string }) => (profiles.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That machine profile no longer exists.')),
-    'runs:list': ({ planId }: { planId: string }) => ok([...runs.values()].filter((r) => r.planId === planId).sort((a, b) => a.createdAt.localeCompare(b.createdAt))),
+    'profiles:delete': ({ id }: { id: string }) =>
+      profiles.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That machine profile no longer exists.'),
+    'runs:list': ({ planId }: { planId: string }) =>
+      ok([...runs.values()].filter((r) => r.planId === planId).sort((a, b) => a.createdAt.localeCompare(b.createdAt))),
     'runs:save': ({ id, planId, result }: { id?: string; planId: string; result: RunResult }) => {
-      if (!plans.has(planId)) return fail('NOT_FOUND', 'That plan no longer exists, so the run cannot be recorded against it.');
+      if (!plans.has(planId))
+        return fail('NOT_FOUND', 'That plan no longer exists, so the run cannot be recorded against it.');
       const at = now();
       if (id) {
         const existing = runs.get(id);
@@ -102,7 +159,8 @@ export function createFakeApi(options: { now?: () => Date; newId?: () => string;
       runs.set(saved.id, saved);
       return ok(structuredClone(saved));
     },
-    'runs:delete': ({ id }: { id: string }) => (runs.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That run no longer exists.')),
+    'runs:delete': ({ id }: { id: string }) =>
+      runs.delete(id) ? ok({ id }) : fail('NOT_FOUND', 'That run no longer exists.'),
     'backups:list': () => ok([]),
     'backups:restore': () => fail('NOT_FOUND', 'The in-memory store keeps no backups.'),
     'desktop:savePdf': () => fail('UNSUPPORTED', 'Saving a PDF needs the desktop app.'),

@@ -8,7 +8,11 @@ import type { InputOf, OutputOf } from '../../shared/contract';
 import type { AppError } from '../../shared/result';
 import type { TuneplanApi } from './client';
 
-export function useQuery<C extends Channel>(api: TuneplanApi, channel: C, input: InputOf<C> | null): { data: OutputOf<C> | null; error: AppError | null; reload: () => void } {
+export function useQuery<C extends Channel>(
+  api: TuneplanApi,
+  channel: C,
+  input: InputOf<C> | null,
+): { data: OutputOf<C> | null; error: AppError | null; reload: () => void } {
   const [data, setData] = useState<OutputOf<C> | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [version, setVersion] = useState(0);

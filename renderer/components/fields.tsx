@@ -27,9 +27,28 @@ function Frame({ id, label, error, hint, unit, children }: Base & { id: string; 
   );
 }
 
-const describedBy = (id: string, error?: string) => (error ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {});
+const describedBy = (id: string, error?: string) =>
+  error ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {};
 
-export function NumberField({ label, error, hint, unit, value, onChange, min, max, step, nullable }: Base & { value: number | null | undefined; onChange: (v: number | null) => void; min?: number; max?: number; step?: number | 'any'; nullable?: boolean }) {
+export function NumberField({
+  label,
+  error,
+  hint,
+  unit,
+  value,
+  onChange,
+  min,
+  max,
+  step,
+  nullable,
+}: Base & {
+  value: number | null | undefined;
+  onChange: (v: number | null) => void;
+  min?: number;
+  max?: number;
+  step?: number | 'any';
+  nullable?: boolean;
+}) {
   const id = useId();
   // Keep the text the user typed (e.g. "1e-" while typing) separate from the parsed number.
   const [text, setText] = useState<string | null>(null);
@@ -56,20 +75,48 @@ export function NumberField({ label, error, hint, unit, value, onChange, min, ma
   );
 }
 
-export function TextField({ label, error, hint, value, onChange, maxLength, multiline }: Base & { value: string; onChange: (v: string) => void; maxLength?: number; multiline?: boolean }) {
+export function TextField({
+  label,
+  error,
+  hint,
+  value,
+  onChange,
+  maxLength,
+  multiline,
+}: Base & { value: string; onChange: (v: string) => void; maxLength?: number; multiline?: boolean }) {
   const id = useId();
   return (
     <Frame id={id} label={label} error={error} hint={hint}>
       {multiline ? (
-        <textarea id={id} rows={3} value={value} maxLength={maxLength} onChange={(e) => onChange(e.target.value)} {...describedBy(id, error)} />
+        <textarea
+          id={id}
+          rows={3}
+          value={value}
+          maxLength={maxLength}
+          onChange={(e) => onChange(e.target.value)}
+          {...describedBy(id, error)}
+        />
       ) : (
-        <input id={id} value={value} maxLength={maxLength} onChange={(e) => onChange(e.target.value)} {...describedBy(id, error)} />
+        <input
+          id={id}
+          value={value}
+          maxLength={maxLength}
+          onChange={(e) => onChange(e.target.value)}
+          {...describedBy(id, error)}
+        />
       )}
     </Frame>
   );
 }
 
-export function SelectField<T extends string>({ label, error, hint, value, onChange, options }: Base & { value: T; onChange: (v: T) => void; options: ReadonlyArray<{ value: T; label: string }> }) {
+export function SelectField<T extends string>({
+  label,
+  error,
+  hint,
+  value,
+  onChange,
+  options,
+}: Base & { value: T; onChange: (v: T) => void; options: ReadonlyArray<{ value: T; label: string }> }) {
   const id = useId();
   return (
     <Frame id={id} label={label} error={error} hint={hint}>
@@ -84,7 +131,17 @@ export function SelectField<T extends string>({ label, error, hint, value, onCha
   );
 }
 
-export function CheckField({ label, hint, checked, onChange }: { label: string; hint?: ReactNode; checked: boolean; onChange: (v: boolean) => void }) {
+export function CheckField({
+  label,
+  hint,
+  checked,
+  onChange,
+}: {
+  label: string;
+  hint?: ReactNode;
+  checked: boolean;
+  onChange: (v: boolean) => void;
+}) {
   const id = useId();
   return (
     <div className="field check">
@@ -98,7 +155,17 @@ export function CheckField({ label, hint, checked, onChange }: { label: string; 
 }
 
 /** A collapsible card; when collapsed it shows a one-line summary. */
-export function Section({ title, summary, children, defaultOpen = true }: { title: string; summary: string; children: ReactNode; defaultOpen?: boolean }) {
+export function Section({
+  title,
+  summary,
+  children,
+  defaultOpen = true,
+}: {
+  title: string;
+  summary: string;
+  children: ReactNode;
+  defaultOpen?: boolean;
+}) {
   const [open, setOpen] = useState(defaultOpen);
   const id = useId();
   return (

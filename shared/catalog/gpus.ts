@@ -56,7 +56,10 @@ export const CATALOG_GPUS: readonly CatalogGpu[] = (raw as unknown as { gpus: Ra
     tier: tierOf(g),
     verified: g.verified,
     unverifiedFields: g.unverified_fields ?? [],
-    source: { url: g.source.url, ...(g.source.vendor_url_unchecked ? { vendorUrl: g.source.vendor_url_unchecked } : {}) },
+    source: {
+      url: g.source.url,
+      ...(g.source.vendor_url_unchecked ? { vendorUrl: g.source.vendor_url_unchecked } : {}),
+    },
   };
 });
 
@@ -71,7 +74,11 @@ export function matchGpuName(name: string): CatalogGpu | undefined {
   const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const candidates = CATALOG_GPUS.filter((g) => {
     // The model token is the first word with a digit: "4090" in "GeForce RTX 4090", "A100" in "A100 80GB SXM4".
-    const model = g.name.split(/\s+/).find((w) => /\d/.test(w))?.toLowerCase() ?? '';
+    const model =
+      g.name
+        .split(/\s+/)
+        .find((w) => /\d/.test(w))
+        ?.toLowerCase() ?? '';
     // Whole-token match: "L4" must not match "L40S".
     return model.length > 1 && new RegExp(`(^|[^a-z0-9])${escape(model)}([^a-z0-9]|$)`).test(lower);
   });

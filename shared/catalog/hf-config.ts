@@ -5,7 +5,16 @@
  */
 import { ModelSpecSchema, type ModelSpec } from '../domain/model-spec';
 
-export const KNOWN_MODEL_TYPES = ['llama', 'mistral', 'mixtral', 'phi3', 'phi3small', 'phimoe', 'qwen2', 'gemma2'] as const;
+export const KNOWN_MODEL_TYPES = [
+  'llama',
+  'mistral',
+  'mixtral',
+  'phi3',
+  'phi3small',
+  'phimoe',
+  'qwen2',
+  'gemma2',
+] as const;
 
 export class ConfigImportError extends Error {
   constructor(
@@ -22,7 +31,8 @@ type Json = Record<string, unknown>;
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
 export function parseHfConfig(raw: unknown, name?: string): ModelSpec {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigImportError('config.json must be a JSON object.');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigImportError('config.json must be a JSON object.');
   const c = raw as Json;
   const modelType = typeof c.model_type === 'string' ? c.model_type : '';
   const known = (KNOWN_MODEL_TYPES as readonly string[]).includes(modelType);
@@ -33,20 +43,40 @@ export function parseHfConfig(raw: unknown, name?: string): ModelSpec {
     for (const k of ['num_local_experts', 'num_experts_per_tok']) if (!isPosInt(c[k])) missing.push(k);
   }
   if (missing.length > 0) {
-    const lead = known ? `This ${modelType} config.json` : modelType ? `model_type "${modelType}" is not one Tuneplan knows (${KNOWN_MODEL_TYPES.join(', ')}), and to read it as a generic decoder the config.json` : 'The config.json has no model_type, and to read it as a generic decoder it';
+    const lead = known
+      ? `This ${modelType} config.json`
+      : modelType
+        ? `model_type "${modelType}" is not one Tuneplan knows (${KNOWN_MODEL_TYPES.join(', ')}), and to read it as a generic decoder the config.json`
+        : 'The config.json has no model_type, and to read it as a generic decoder it';
     throw new ConfigImportError(`${lead} is missing ${missing.join(', ')} (each a positive whole number).`, missing);
   }
   const h = c.hidden_size as number;
   const heads = c.num_attention_heads as number;
   const kvHeads = isPosInt(c.num_key_value_heads) ? c.num_key_value_heads : heads;
   const headDim = isPosInt(c.head_dim) ? c.head_dim : h / heads;
-  if (!Number.isInteger(headDim)) throw new ConfigImportError(`hidden_size (${h}) is not divisible by num_attention_heads (${heads}) and head_dim is not given.`, ['head_dim']);
+  if (!Number.isInteger(headDim))
+    throw new ConfigImportError(
+      `hidden_size (${h}) is not divisible by num_attention_heads (${heads}) and head_dim is not given.`,
+      ['head_dim'],
+    );
   const tieDefault = modelType === 'gemma2' || modelType === 'phi3small';
   const bias: ModelSpec['linearBias'] =
-    modelType === 'qwen2' ? 'qkv' : modelType === 'phi3small' ? 'all' : c.attention_bias === true ? (c.mlp_bias === true ? 'all' : 'attention') : c.mlp_bias === true ? 'all' : 'none';
+    modelType === 'qwen2'
+      ? 'qkv'
+      : modelType === 'phi3small'
+        ? 'all'
+        : c.attention_bias === true
+          ? c.mlp_bias === true
+            ? 'all'
+            : 'attention'
+          : c.mlp_bias === true
+            ? 'all'
+            : 'none';
   const layerNorm = modelType === 'phi3small' || modelType === 'phimoe';
   const spec = {
-    name: name ?? (typeof c._name_or_path === 'string' && c._name_or_path ? c._name_or_path : `custom ${modelType || 'decoder'}`),
+    name:
+      name ??
+      (typeof c._name_or_path === 'string' && c._name_or_path ? c._name_or_path : `custom ${modelType || 'decoder'}`),
     modelType: known ? modelType : 'generic',
     hiddenSize: h,
     intermediateSize: c[intermediateKey] as number,
@@ -63,11 +93,16 @@ export function parseHfConfig(raw: unknown, name?: string): ModelSpec {
     normsPerLayer: modelType === 'gemma2' ? 4 : 2,
     fusedQkv: modelType === 'phi3' || modelType === 'phi3small',
     fusedGateUp: modelType === 'phi3' || modelType === 'phi3small',
-    moe: isPosInt(c.num_local_experts) && isPosInt(c.num_experts_per_tok) ? { numExperts: c.num_local_experts, topK: c.num_experts_per_tok } : null,
+    moe:
+      isPosInt(c.num_local_experts) && isPosInt(c.num_experts_per_tok)
+        ? { numExperts: c.num_local_experts, topK: c.num_experts_per_tok }
+        : null,
   };
   const parsed = ModelSpecSchema.safeParse(spec);
   if (!parsed.success) {
-    throw new ConfigImportError(`The config.json describes an impossible model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`);
+    throw new ConfigImportError(
+      `The config.json describes an impossible model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+    );
   }
   return parsed.data;
 }

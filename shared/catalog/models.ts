@@ -49,7 +49,10 @@ function linearBias(m: RawModel): ModelSpec['linearBias'] {
 }
 
 function toSpec(m: RawModel): ModelSpec {
-  const modelType = (['llama', 'mistral', 'mixtral', 'phi3', 'phi3small', 'phimoe', 'qwen2', 'gemma2'] as const).find((t) => t === m.model_type) ?? 'generic';
+  const modelType =
+    (['llama', 'mistral', 'mixtral', 'phi3', 'phi3small', 'phimoe', 'qwen2', 'gemma2'] as const).find(
+      (t) => t === m.model_type,
+    ) ?? 'generic';
   return {
     name: m.name,
     hfId: m.hf_id,

@@ -40,7 +40,20 @@ export interface ServicePrice {
   verified: boolean;
 }
 
-const data = raw as unknown as { vm_prices: RawPrice[]; serverless_azure_phi: { fine_tuning: Array<{ model: string; offer: string; training_usd_per_1k_tokens: number | null; hosting_usd_per_hour: number | null; source: { url: string }; verified: boolean }>; fine_tuning_note: string } };
+const data = raw as unknown as {
+  vm_prices: RawPrice[];
+  serverless_azure_phi: {
+    fine_tuning: Array<{
+      model: string;
+      offer: string;
+      training_usd_per_1k_tokens: number | null;
+      hosting_usd_per_hour: number | null;
+      source: { url: string };
+      verified: boolean;
+    }>;
+    fine_tuning_note: string;
+  };
+};
 
 export const VM_PRICES: readonly VmPrice[] = data.vm_prices.map((p) => {
   const dated = typeof p.date === 'string' && /^\d{4}-\d{2}-\d{2}/.test(p.date);
@@ -78,7 +91,9 @@ export function findVmPrice(key: string): VmPrice | undefined {
 export function cheapestPerGpuHour(gpuId: string): { usdPerGpuHour: number; price: VmPrice } | null {
   const candidates = VM_PRICES.filter((p) => p.gpuId === gpuId && p.verified);
   if (candidates.length === 0) return null;
-  const sorted = [...candidates].sort((x, y) => Number(y.dated) - Number(x.dated) || x.usdPerHour / x.gpuCount - y.usdPerHour / y.gpuCount);
+  const sorted = [...candidates].sort(
+    (x, y) => Number(y.dated) - Number(x.dated) || x.usdPerHour / x.gpuCount - y.usdPerHour / y.gpuCount,
+  );
   const best = sorted[0]!;
   return { usdPerGpuHour: best.usdPerHour / best.gpuCount, price: best };
 }

@@ -20,7 +20,11 @@ export const MachineProbeSchema = z.object({
   takenAt: z.string().max(40),
   hostname: z.string().max(255).nullable(),
   os: z.object({ platform: z.string().max(40), release: z.string().max(100), arch: z.string().max(40) }),
-  cpu: z.object({ model: z.string().max(200), physicalCores: z.number().int().min(1).max(100_000).nullable(), logicalCores: z.number().int().min(1).max(100_000) }),
+  cpu: z.object({
+    model: z.string().max(200),
+    physicalCores: z.number().int().min(1).max(100_000).nullable(),
+    logicalCores: z.number().int().min(1).max(100_000),
+  }),
   memory: z.object({ totalBytes: bytes, freeBytes: bytes }),
   disks: z.array(z.object({ path: z.string().max(4096), freeBytes: bytes, totalBytes: bytes })).max(16),
   gpus: z.array(GpuInfoSchema).max(256),

@@ -4,9 +4,20 @@
  */
 import { z } from 'zod';
 
-const posInt = (max: number) => z.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+const posInt = (max: number) =>
+  z.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 
-export const MODEL_TYPES = ['llama', 'mistral', 'mixtral', 'phi3', 'phi3small', 'phimoe', 'qwen2', 'gemma2', 'generic'] as const;
+export const MODEL_TYPES = [
+  'llama',
+  'mistral',
+  'mixtral',
+  'phi3',
+  'phi3small',
+  'phimoe',
+  'qwen2',
+  'gemma2',
+  'generic',
+] as const;
 
 export const MoeSchema = z.object({
   numExperts: posInt(1024),
@@ -42,7 +53,11 @@ export const ModelSpecSchema = z
       ctx.addIssue({ code: 'custom', path: ['numKvHeads'], message: `must divide numHeads (${m.numHeads}) evenly` });
     }
     if (m.moe && m.moe.topK > m.moe.numExperts) {
-      ctx.addIssue({ code: 'custom', path: ['moe', 'topK'], message: `must be at most numExperts (${m.moe.numExperts})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['moe', 'topK'],
+        message: `must be at most numExperts (${m.moe.numExperts})`,
+      });
     }
   });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;

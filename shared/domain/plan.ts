@@ -59,15 +59,31 @@ export const TechniqueSchema = z
     freezeEmbeddings: z.boolean().default(false),
   })
   .superRefine((t, ctx) => {
-    if (t.targets === 'custom' && t.customModules.length === 0 && ['lora', 'qlora', 'dora', 'vera', 'loha', 'lora_fa'].includes(t.kind)) {
-      ctx.addIssue({ code: 'custom', path: ['customModules'], message: 'list at least one module name, or pick a preset target' });
+    if (
+      t.targets === 'custom' &&
+      t.customModules.length === 0 &&
+      ['lora', 'qlora', 'dora', 'vera', 'loha', 'lora_fa'].includes(t.kind)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customModules'],
+        message: 'list at least one module name, or pick a preset target',
+      });
     }
   });
 export type Technique = z.infer<typeof TechniqueSchema>;
 export type TechniqueInput = z.input<typeof TechniqueSchema>;
 
 export const PRECISIONS = ['pure_bf16', 'mixed', 'fp32', 'pure_fp16'] as const;
-export const OPTIMIZERS = ['adamw', 'adamw_8bit', 'paged_adamw', 'paged_adamw_8bit', 'adafactor', 'sgd_momentum', 'lion'] as const;
+export const OPTIMIZERS = [
+  'adamw',
+  'adamw_8bit',
+  'paged_adamw',
+  'paged_adamw_8bit',
+  'adafactor',
+  'sgd_momentum',
+  'lion',
+] as const;
 
 export const TrainingSchema = z.object({
   precision: z.enum(PRECISIONS).default('pure_bf16'),
@@ -103,13 +119,25 @@ export const DistributionSchema = z
   })
   .superRefine((d, ctx) => {
     if (d.offloadParams !== 'none' && d.strategy !== 'zero3' && d.strategy !== 'fsdp_full') {
-      ctx.addIssue({ code: 'custom', path: ['offloadParams'], message: 'parameter offload needs ZeRO-3 or FSDP full shard' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offloadParams'],
+        message: 'parameter offload needs ZeRO-3 or FSDP full shard',
+      });
     }
     if (d.offloadOptimizer !== 'none' && d.strategy === 'ddp') {
-      ctx.addIssue({ code: 'custom', path: ['offloadOptimizer'], message: 'optimizer offload needs a ZeRO stage or FSDP (pick one under strategy)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offloadOptimizer'],
+        message: 'optimizer offload needs a ZeRO stage or FSDP (pick one under strategy)',
+      });
     }
     if (d.offloadOptimizer === 'nvme' && d.strategy !== 'zero3') {
-      ctx.addIssue({ code: 'custom', path: ['offloadOptimizer'], message: 'NVMe offload needs ZeRO-3 (ZeRO-Infinity)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offloadOptimizer'],
+        message: 'NVMe offload needs ZeRO-3 (ZeRO-Infinity)',
+      });
     }
   });
 export type Distribution = z.infer<typeof DistributionSchema>;
@@ -157,10 +185,18 @@ export type Goals = z.infer<typeof GoalsSchema>;
 
 export const PlanSchema = z.object({
   schemaVersion: z.literal(PLAN_SCHEMA_VERSION).default(PLAN_SCHEMA_VERSION),
-  name: z.string({ message: 'must be text' }).trim().min(1, 'give the plan a name').max(200, 'must be at most 200 characters'),
+  name: z
+    .string({ message: 'must be text' })
+    .trim()
+    .min(1, 'give the plan a name')
+    .max(200, 'must be at most 200 characters'),
   notes: z.string().max(20_000, 'must be at most 20,000 characters').default(''),
   model: ModelRefSchema,
-  techniques: z.array(TechniqueSchema).min(1, 'pick at least one technique').max(16, 'compare at most 16 techniques').prefault([{ kind: 'lora' }]),
+  techniques: z
+    .array(TechniqueSchema)
+    .min(1, 'pick at least one technique')
+    .max(16, 'compare at most 16 techniques')
+    .prefault([{ kind: 'lora' }]),
   training: TrainingSchema.prefault({}),
   data: DataSchema.prefault({}),
   distribution: DistributionSchema.prefault({}),

@@ -2,9 +2,17 @@
 import { z } from 'zod';
 import { TECHNIQUE_KINDS } from './plan';
 
-const nonNeg = (max: number) => z.number({ message: 'must be a number' }).finite('must be a finite number').min(0, 'must be 0 or more').max(max, `must be at most ${max}`);
+const nonNeg = (max: number) =>
+  z
+    .number({ message: 'must be a number' })
+    .finite('must be a finite number')
+    .min(0, 'must be 0 or more')
+    .max(max, `must be at most ${max}`);
 
-export const LossPointSchema = z.object({ step: z.number().int().min(0).max(1e12), loss: z.number().finite().min(-1e6).max(1e6) });
+export const LossPointSchema = z.object({
+  step: z.number().int().min(0).max(1e12),
+  loss: z.number().finite().min(-1e6).max(1e6),
+});
 
 export const RunResultSchema = z.object({
   technique: z.enum(TECHNIQUE_KINDS),

@@ -41,15 +41,30 @@ export function linearModules(m: ModelSpec): LinearModule[] {
   const qWidth = m.numHeads * m.headDim;
   const kvWidth = m.numKvHeads * m.headDim;
   const I = m.intermediateSize;
-  const attnBias = (which: 'qkv' | 'o') => m.linearBias === 'all' || m.linearBias === 'attention' || (which === 'qkv' && m.linearBias === 'qkv');
+  const attnBias = (which: 'qkv' | 'o') =>
+    m.linearBias === 'all' || m.linearBias === 'attention' || (which === 'qkv' && m.linearBias === 'qkv');
   const mlpBias = m.linearBias === 'all';
-  const lin = (name: string, inF: number, outF: number, bias: boolean, part: LinearModule['part'], count = 1, activeCount = count): LinearModule => ({ name, in: inF, out: outF, bias, part, count, activeCount });
+  const lin = (
+    name: string,
+    inF: number,
+    outF: number,
+    bias: boolean,
+    part: LinearModule['part'],
+    count = 1,
+    activeCount = count,
+  ): LinearModule => ({ name, in: inF, out: outF, bias, part, count, activeCount });
 
   const attention: LinearModule[] =
     m.modelType === 'phi3small'
-      ? [lin('query_key_value', h, qWidth + 2 * kvWidth, attnBias('qkv'), 'attention'), lin('dense', qWidth, h, attnBias('o'), 'attention')]
+      ? [
+          lin('query_key_value', h, qWidth + 2 * kvWidth, attnBias('qkv'), 'attention'),
+          lin('dense', qWidth, h, attnBias('o'), 'attention'),
+        ]
       : m.fusedQkv
-        ? [lin('qkv_proj', h, qWidth + 2 * kvWidth, attnBias('qkv'), 'attention'), lin('o_proj', qWidth, h, attnBias('o'), 'attention')]
+        ? [
+            lin('qkv_proj', h, qWidth + 2 * kvWidth, attnBias('qkv'), 'attention'),
+            lin('o_proj', qWidth, h, attnBias('o'), 'attention'),
+          ]
         : [
             lin('q_proj', h, qWidth, attnBias('qkv'), 'attention'),
             lin('k_proj', h, kvWidth, attnBias('qkv'), 'attention'),
@@ -61,13 +76,22 @@ export function linearModules(m: ModelSpec): LinearModule[] {
   if (m.moe) {
     const { numExperts: E, topK } = m.moe;
     // Mixtral / PhiMoE experts: w1 (gate), w3 (up), w2 (down); router `gate` h → E without bias.
-    mlp = [lin('w1', h, I, false, 'mlp', E, topK), lin('w3', h, I, false, 'mlp', E, topK), lin('w2', I, h, false, 'mlp', E, topK), lin('gate', h, E, false, 'router')];
+    mlp = [
+      lin('w1', h, I, false, 'mlp', E, topK),
+      lin('w3', h, I, false, 'mlp', E, topK),
+      lin('w2', I, h, false, 'mlp', E, topK),
+      lin('gate', h, E, false, 'router'),
+    ];
   } else if (m.modelType === 'phi3small') {
     mlp = [lin('up_proj', h, 2 * I, mlpBias, 'mlp'), lin('down_proj', I, h, mlpBias, 'mlp')];
   } else if (m.fusedGateUp) {
     mlp = [lin('gate_up_proj', h, 2 * I, mlpBias, 'mlp'), lin('down_proj', I, h, mlpBias, 'mlp')];
   } else {
-    mlp = [lin('gate_proj', h, I, mlpBias, 'mlp'), lin('up_proj', h, I, mlpBias, 'mlp'), lin('down_proj', I, h, mlpBias, 'mlp')];
+    mlp = [
+      lin('gate_proj', h, I, mlpBias, 'mlp'),
+      lin('up_proj', h, I, mlpBias, 'mlp'),
+      lin('down_proj', I, h, mlpBias, 'mlp'),
+    ];
   }
   return [...attention, ...mlp];
 }

@@ -45,7 +45,10 @@ function predictedFor(run: RunResult, plan: Plan): TechniqueEstimate | null {
     ...plan,
     techniques: [technique],
     distribution: { ...plan.distribution, gpusPerNode: run.gpuCount, nodes: 1 },
-    hardware: gpu && gpu.tflops16 !== null ? { ...plan.hardware, gpu: { source: 'catalog', id: gpu.id }, mfu: null } : { ...plan.hardware, mfu: null },
+    hardware:
+      gpu && gpu.tflops16 !== null
+        ? { ...plan.hardware, gpu: { source: 'catalog', id: gpu.id }, mfu: null }
+        : { ...plan.hardware, mfu: null },
   };
   try {
     return estimatePlan(forRun).techniques[0] ?? null;
@@ -54,12 +57,19 @@ function predictedFor(run: RunResult, plan: Plan): TechniqueEstimate | null {
   }
 }
 
-const pct = (measured: number | null, predicted: number | null) => (measured !== null && predicted !== null && measured > 0 ? (100 * (predicted - measured)) / measured : null);
+const pct = (measured: number | null, predicted: number | null) =>
+  measured !== null && predicted !== null && measured > 0 ? (100 * (predicted - measured)) / measured : null;
 
 export function compareRuns(plan: Plan, runs: Array<{ id: string; result: RunResult }>): RunComparison[] {
   return runs.map(({ id, result }) => {
     const e = predictedFor(result, plan);
-    const predictedMemory = e ? (result.memoryCounter === 'allocated' ? e.memory.allocatedBytes : result.memoryCounter === 'nvidia-smi' ? e.memory.nvidiaSmiBytes : e.memory.reservedBytes) : null;
+    const predictedMemory = e
+      ? result.memoryCounter === 'allocated'
+        ? e.memory.allocatedBytes
+        : result.memoryCounter === 'nvidia-smi'
+          ? e.memory.nvidiaSmiBytes
+          : e.memory.reservedBytes
+      : null;
     return {
       runId: id,
       technique: result.technique,
@@ -84,9 +94,20 @@ export function calibrationFactors(comparisons: RunComparison[]): CalibrationFac
   }
   return [...groups.entries()].map(([key, list]) => {
     const [technique, gpuKey] = key.split('|') as [string, string];
-    const mem = list.filter((c) => c.measuredMemoryBytes !== null && c.predictedMemoryBytes) .map((c) => c.measuredMemoryBytes! / c.predictedMemoryBytes!);
-    const tps = list.filter((c) => c.measuredTokensPerSecond !== null && c.predictedTokensPerSecond).map((c) => c.measuredTokensPerSecond! / c.predictedTokensPerSecond!);
-    return { technique, gpuKey, memoryFactor: median(mem), memoryRuns: mem.length, throughputFactor: median(tps), throughputRuns: tps.length };
+    const mem = list
+      .filter((c) => c.measuredMemoryBytes !== null && c.predictedMemoryBytes)
+      .map((c) => c.measuredMemoryBytes! / c.predictedMemoryBytes!);
+    const tps = list
+      .filter((c) => c.measuredTokensPerSecond !== null && c.predictedTokensPerSecond)
+      .map((c) => c.measuredTokensPerSecond! / c.predictedTokensPerSecond!);
+    return {
+      technique,
+      gpuKey,
+      memoryFactor: median(mem),
+      memoryRuns: mem.length,
+      throughputFactor: median(tps),
+      throughputRuns: tps.length,
+    };
   });
 }
 

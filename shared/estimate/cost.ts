@@ -22,7 +22,13 @@ export interface CostEstimate {
 
 const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
-export function estimateCost(pricing: Pricing, gpu: ResolvedGpu, gpus: number, wallSeconds: number, trainingTokens: number): CostEstimate {
+export function estimateCost(
+  pricing: Pricing,
+  gpu: ResolvedGpu,
+  gpus: number,
+  wallSeconds: number,
+  trainingTokens: number,
+): CostEstimate {
   const hours = wallSeconds / 3600;
   const flags: string[] = [];
   let platformUsd: number | null = null;
@@ -64,10 +70,15 @@ export function estimateCost(pricing: Pricing, gpu: ResolvedGpu, gpus: number, w
 
   let serviceUsd: number | null = null;
   if (pricing.mode === 'service') {
-    if (pricing.serviceUsdPer1kTokens === null) flags.push('Hosted fine-tuning price per 1K training tokens is unknown (not published in the catalog): enter it from the provider’s price page.');
-    if (pricing.serviceHostingHours > 0 && pricing.serviceHostingUsdPerHour === null) flags.push('Hosting price per hour is unknown: enter it to include hosting.');
+    if (pricing.serviceUsdPer1kTokens === null)
+      flags.push(
+        'Hosted fine-tuning price per 1K training tokens is unknown (not published in the catalog): enter it from the provider’s price page.',
+      );
+    if (pricing.serviceHostingHours > 0 && pricing.serviceHostingUsdPerHour === null)
+      flags.push('Hosting price per hour is unknown: enter it to include hosting.');
     if (pricing.serviceUsdPer1kTokens !== null) {
-      const hosting = pricing.serviceHostingHours > 0 ? (pricing.serviceHostingUsdPerHour ?? 0) * pricing.serviceHostingHours : 0;
+      const hosting =
+        pricing.serviceHostingHours > 0 ? (pricing.serviceHostingUsdPerHour ?? 0) * pricing.serviceHostingHours : 0;
       serviceUsd = (trainingTokens / 1000) * pricing.serviceUsdPer1kTokens + hosting;
       formula = 'training tokens × epochs / 1000 × USD per 1K tokens + hosting hours × USD per hour';
       substituted = `${Math.round(trainingTokens).toLocaleString('en-US')} / 1000 × $${pricing.serviceUsdPer1kTokens} + ${pricing.serviceHostingHours} h × $${pricing.serviceHostingUsdPerHour ?? 0} = ${usd(serviceUsd)}`;

@@ -9,7 +9,20 @@ import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain
 import { describeArchitecture, type Architecture } from './architecture';
 import { estimateCost, type CostEstimate } from './cost';
 import { resolveGpu, type ResolvedGpu } from './hardware';
-import { ALLOCATOR_SLACK, CUDA_CONTEXT_BYTES, effectivePrecision, GiB, memoryAt, memoryProfile, PART_LABELS, type MemoryBreakdown, type MemoryParts, type MemoryProfile, type PartKey, type Phase } from './memory';
+import {
+  ALLOCATOR_SLACK,
+  CUDA_CONTEXT_BYTES,
+  effectivePrecision,
+  GiB,
+  memoryAt,
+  memoryProfile,
+  PART_LABELS,
+  type MemoryBreakdown,
+  type MemoryParts,
+  type MemoryProfile,
+  type PartKey,
+  type Phase,
+} from './memory';
 import { SOURCES, type SourceId } from './sources';
 import { EstimateInputError, techniqueParams, TECHNIQUE_LABELS, type TechniqueParams } from './techniques';
 import { estimateTime, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
@@ -63,8 +76,25 @@ export interface TechniqueEstimate {
 
 export interface EstimateReport {
   tuneplanEstimateVersion: 1;
-  plan: { name: string; model: string; gpu: string; gpus: number; strategy: string; microBatch: number; seqLen: number; precision: string; optimizer: string };
-  model: { name: string; totalParams: number; activeParams: number; layers: number; hiddenSize: number; vocabSize: number };
+  plan: {
+    name: string;
+    model: string;
+    gpu: string;
+    gpus: number;
+    strategy: string;
+    microBatch: number;
+    seqLen: number;
+    precision: string;
+    optimizer: string;
+  };
+  model: {
+    name: string;
+    totalParams: number;
+    activeParams: number;
+    layers: number;
+    hiddenSize: number;
+    vocabSize: number;
+  };
   techniques: TechniqueEstimate[];
   sources: Array<{ id: string; title: string; url: string; date: string }>;
 }
@@ -72,7 +102,11 @@ export interface EstimateReport {
 export function resolveModel(plan: Pick<Plan, 'model'>): ModelSpec {
   if (plan.model.source === 'custom') return plan.model.spec;
   const found = findCatalogModel(plan.model.id);
-  if (!found) throw new EstimateInputError('model.id', `"${plan.model.id}" is not in the model catalog; pick one from the list or import its config.json`);
+  if (!found)
+    throw new EstimateInputError(
+      'model.id',
+      `"${plan.model.id}" is not in the model catalog; pick one from the list or import its config.json`,
+    );
   return found.spec;
 }
 
@@ -87,7 +121,13 @@ export interface PreparedTechnique {
   profile: MemoryProfile;
 }
 
-export function prepareTechnique(plan: Plan, arch: Architecture, technique: Technique, index: number, distribution = plan.distribution): PreparedTechnique {
+export function prepareTechnique(
+  plan: Plan,
+  arch: Architecture,
+  technique: Technique,
+  index: number,
+  distribution = plan.distribution,
+): PreparedTechnique {
   const params = techniqueParams(arch, technique, index);
   const profile = memoryProfile(arch, params, technique, plan.training, distribution);
   return { index, technique, params, profile };
@@ -116,7 +156,13 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
   const b = profile.bytes;
   const N = profile.gpus;
   const T = params.trainableParams;
-  const part = (key: PartKey, formula: string, substituted: string, sources: SourceId[], note?: string): Explanation => ({
+  const part = (
+    key: PartKey,
+    formula: string,
+    substituted: string,
+    sources: SourceId[],
+    note?: string,
+  ): Explanation => ({
     key: `memory.${key}`,
     label: PART_LABELS[key],
     value: mem.parts[key],
@@ -129,63 +175,115 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
   const tokens = plan.training.microBatch * (plan.training.seqLen + profile.extraTokens);
   const perToken = mem.perTokenLayer.map((r) => `${r.tensor} ${n(r.bytes)} B`).join('; ');
   const layerBytes = mem.perTokenLayer.reduce((s, r) => s + r.bytes, 0);
-  const shardNote = (what: string, sharded: boolean) => (sharded && N > 1 ? ` / ${N} GPUs (${what} sharded by ${plan.distribution.strategy})` : '');
+  const shardNote = (what: string, sharded: boolean) =>
+    sharded && N > 1 ? ` / ${N} GPUs (${what} sharded by ${plan.distribution.strategy})` : '';
   const strategy = plan.distribution.strategy;
   return [
     part(
       'frozenWeights',
-      technique.kind === 'qlora' ? 'linear weights × (4 + constants) bits / 8 + other weights × 2 B' : 'frozen parameters × bytes per weight',
+      technique.kind === 'qlora'
+        ? 'linear weights × (4 + constants) bits / 8 + other weights × 2 B'
+        : 'frozen parameters × bytes per weight',
       profile.quantizedLinearBytesPerParam !== null
         ? `linear layers at ${(profile.quantizedLinearBytesPerParam * 8).toFixed(3)} bits, the rest at ${b.baseWeight} B = ${gib(mem.parts.frozenWeights)}`
         : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote('parameters', strategy === 'zero3' || strategy === 'fsdp_full')} = ${gib(mem.parts.frozenWeights)}`,
       technique.kind === 'qlora' ? ['qlora'] : ['estimatorGuide'],
-      plan.distribution.offloadParams !== 'none' ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.' : undefined,
+      plan.distribution.offloadParams !== 'none'
+        ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.'
+        : undefined,
     ),
-    part('trainableWeights', 'trainable parameters × bytes per weight', `${n(T)} × ${b.trainableWeight} B${shardNote('parameters', strategy === 'zero3' || strategy === 'fsdp_full')} = ${gib(mem.parts.trainableWeights)}`, technique.kind === 'full' ? ['zero'] : ['peftLora'], technique.kind !== 'full' && technique.kind !== 'ln_tuning' ? 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).' : undefined),
+    part(
+      'trainableWeights',
+      'trainable parameters × bytes per weight',
+      `${n(T)} × ${b.trainableWeight} B${shardNote('parameters', strategy === 'zero3' || strategy === 'fsdp_full')} = ${gib(mem.parts.trainableWeights)}`,
+      technique.kind === 'full' ? ['zero'] : ['peftLora'],
+      technique.kind !== 'full' && technique.kind !== 'ln_tuning'
+        ? 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).'
+        : undefined,
+    ),
     part(
       'gradients',
       'trainable parameters × bytes per gradient (when live at the peak)',
       `${n(T)} × ${b.gradient} B${shardNote('gradients', ['zero2', 'zero3', 'fsdp_full', 'fsdp_grad_op'].includes(strategy))} = ${gib(profile.gradients)}; live at the ${mem.phase} peak: ${gib(mem.parts.gradients)}`,
       ['zero', 'pytorchAdamW'],
-      profile.gradientsPersist ? 'Gradients persist through the forward pass (gradient accumulation, DDP buckets or DeepSpeed partitions).' : 'With one micro-batch per step, zero_grad(set_to_none=True) frees gradients before the forward pass.',
+      profile.gradientsPersist
+        ? 'Gradients persist through the forward pass (gradient accumulation, DDP buckets or DeepSpeed partitions).'
+        : 'With one micro-batch per step, zero_grad(set_to_none=True) frees gradients before the forward pass.',
     ),
     part(
       'optimizerStates',
       `trainable parameters × ${b.optimizerPerParam} B (${plan.training.optimizer}${technique.kind === 'full' && effectivePrecision(plan.training, plan.distribution) === 'mixed' ? ', fp32 master weights included' : ''})`,
       `${n(T)} × ${b.optimizerPerParam} B${shardNote('optimizer states', strategy !== 'ddp')} = ${gib(mem.parts.optimizerStates)}`,
-      plan.training.optimizer.includes('8bit') ? ['bnb8bit'] : plan.training.optimizer === 'adafactor' ? ['adafactor'] : plan.training.optimizer === 'lion' ? ['lion'] : ['zero', 'pytorchAdamW'],
-      plan.distribution.offloadOptimizer !== 'none' ? `Offloaded to ${plan.distribution.offloadOptimizer === 'cpu' ? 'host RAM' : 'NVMe'}.` : undefined,
+      plan.training.optimizer.includes('8bit')
+        ? ['bnb8bit']
+        : plan.training.optimizer === 'adafactor'
+          ? ['adafactor']
+          : plan.training.optimizer === 'lion'
+            ? ['lion']
+            : ['zero', 'pytorchAdamW'],
+      plan.distribution.offloadOptimizer !== 'none'
+        ? `Offloaded to ${plan.distribution.offloadOptimizer === 'cpu' ? 'host RAM' : 'NVMe'}.`
+        : undefined,
     ),
     part(
       'activations',
-      plan.training.gradientCheckpointing ? 'tokens × (L × layer input + one layer recomputed)' : 'tokens × L × saved bytes per token per layer (+ KV cache at the forward end)',
+      plan.training.gradientCheckpointing
+        ? 'tokens × (L × layer input + one layer recomputed)'
+        : 'tokens × L × saved bytes per token per layer (+ KV cache at the forward end)',
       `${n(tokens)} tokens × ${profile.arch.spec.numLayers} layers × ${n(layerBytes)} B [${perToken}]${mem.kvCacheBytes ? ` + KV cache ${gib(mem.kvCacheBytes)}` : ''} = ${gib(mem.parts.activations)} at the ${mem.phase} peak`,
       ['hfLlama', 'peftLora', 'korthikanti'],
       'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
     ),
     part(
       'logits',
-      plan.training.lossKernel === 'chunked' ? 'tokens × 12·h B (chunked cross-entropy)' : 'tokens × V × (10 B at the forward end | 12 B at the backward start)',
+      plan.training.lossKernel === 'chunked'
+        ? 'tokens × 12·h B (chunked cross-entropy)'
+        : 'tokens × V × (10 B at the forward end | 12 B at the backward start)',
       `${n(tokens)} × ${n(profile.arch.spec.vocabSize)} = ${gib(mem.parts.logits)} at the ${mem.phase} peak`,
       plan.training.lossKernel === 'chunked' ? ['liger'] : ['hfLoss'],
     ),
-    part('optimizerTransients', 'one optimizer-state-sized temporary (foreach sqrt(v)); + fp32 gradient copy in mixed precision', `${gib(profile.optimizerTransients)} (live only during the step)`, ['pytorchAdamW']),
-    part('communication', strategy === 'ddp' ? 'DDP gradient buckets (copy of all gradients) when GPUs > 1' : 'DeepSpeed buckets (5e8 elements) / gathered layers', gib(mem.parts.communication), strategy === 'ddp' ? ['pytorchDdp'] : ['deepspeedConfig', 'fsdp']),
-    part('allocatorSlack', `allocated × ${ALLOCATOR_SLACK}`, `${gib(mem.allocatedBytes)} × ${ALLOCATOR_SLACK} = ${gib(mem.parts.allocatorSlack)}`, ['cudaMemory', 'estimatorGuide']),
-    part('cudaContext', 'fixed per process (driver, cuBLAS/cuDNN workspaces)', gib(CUDA_CONTEXT_BYTES), ['estimatorGuide']),
+    part(
+      'optimizerTransients',
+      'one optimizer-state-sized temporary (foreach sqrt(v)); + fp32 gradient copy in mixed precision',
+      `${gib(profile.optimizerTransients)} (live only during the step)`,
+      ['pytorchAdamW'],
+    ),
+    part(
+      'communication',
+      strategy === 'ddp'
+        ? 'DDP gradient buckets (copy of all gradients) when GPUs > 1'
+        : 'DeepSpeed buckets (5e8 elements) / gathered layers',
+      gib(mem.parts.communication),
+      strategy === 'ddp' ? ['pytorchDdp'] : ['deepspeedConfig', 'fsdp'],
+    ),
+    part(
+      'allocatorSlack',
+      `allocated × ${ALLOCATOR_SLACK}`,
+      `${gib(mem.allocatedBytes)} × ${ALLOCATOR_SLACK} = ${gib(mem.parts.allocatorSlack)}`,
+      ['cudaMemory', 'estimatorGuide'],
+    ),
+    part('cudaContext', 'fixed per process (driver, cuBLAS/cuDNN workspaces)', gib(CUDA_CONTEXT_BYTES), [
+      'estimatorGuide',
+    ]),
     {
       key: 'memory.peak',
       label: 'Peak memory per GPU',
       value: mem.reservedBytes,
       unit: 'bytes',
-      formula: 'max(forward end, backward start, optimizer step) allocated, + allocator slack = reserved; + CUDA context = nvidia-smi',
+      formula:
+        'max(forward end, backward start, optimizer step) allocated, + allocator slack = reserved; + CUDA context = nvidia-smi',
       substituted: `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)}, optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}`,
       sources: ['estimatorGuide', 'cudaMemory'],
     },
   ];
 }
 
-export function estimateTechnique(plan: Plan, arch: Architecture, gpu: ResolvedGpu, prepared: PreparedTechnique): TechniqueEstimate {
+export function estimateTechnique(
+  plan: Plan,
+  arch: Architecture,
+  gpu: ResolvedGpu,
+  prepared: PreparedTechnique,
+): TechniqueEstimate {
   const { params, profile, technique, index } = prepared;
   const t = plan.training;
   const mem = memoryAt(profile, t.microBatch, t.seqLen, true);
@@ -197,21 +295,51 @@ export function estimateTechnique(plan: Plan, arch: Architecture, gpu: ResolvedG
   const maxMicroBatch = largestFitting(65_536, (b) => fitsAt(b, t.seqLen));
   const maxSeqLen = largestFitting(Math.max(arch.spec.maxPositionEmbeddings, t.seqLen), (s) => fitsAt(t.microBatch, s));
   const modelBytes = params.totalParams * 2;
-  const adapterBytes = technique.kind === 'full' ? null : Math.max(params.addedParams, params.trainableParams) * profile.bytes.trainableWeight;
+  const adapterBytes =
+    technique.kind === 'full'
+      ? null
+      : Math.max(params.addedParams, params.trainableParams) * profile.bytes.trainableWeight;
   const resumableBytes = (adapterBytes ?? modelBytes) + params.trainableParams * profile.bytes.optimizerPerParam;
 
   const eff = TECHNIQUE_EFFICIENCY[technique.kind];
   const explain: Explanation[] = [
-    { key: 'params.total', label: 'Total parameters', value: params.totalParams, unit: 'parameters', formula: 'V·h + head + L·(attention + MLP + norms) + final norm (+ added adapter parameters)', substituted: `${n(arch.totalParams)} base + ${n(params.addedParams)} added = ${n(params.totalParams)}`, sources: ['catalogModels'] },
-    { key: 'params.trainable', label: 'Trainable parameters', value: params.trainableParams, unit: 'parameters', formula: params.formula, substituted: params.substituted, sources: techniqueSources(technique.kind) },
+    {
+      key: 'params.total',
+      label: 'Total parameters',
+      value: params.totalParams,
+      unit: 'parameters',
+      formula: 'V·h + head + L·(attention + MLP + norms) + final norm (+ added adapter parameters)',
+      substituted: `${n(arch.totalParams)} base + ${n(params.addedParams)} added = ${n(params.totalParams)}`,
+      sources: ['catalogModels'],
+    },
+    {
+      key: 'params.trainable',
+      label: 'Trainable parameters',
+      value: params.trainableParams,
+      unit: 'parameters',
+      formula: params.formula,
+      substituted: params.substituted,
+      sources: techniqueSources(technique.kind),
+    },
     ...explainMemory(prepared, mem, plan),
-    { key: 'memory.host', label: 'Host RAM for offload (per node)', value: profile.hostBytes, unit: 'bytes', formula: '(offloaded states) × 1.5 buffer factor', substituted: gib(profile.hostBytes), sources: ['zeroInfinity', 'deepspeedConfig'] },
+    {
+      key: 'memory.host',
+      label: 'Host RAM for offload (per node)',
+      value: profile.hostBytes,
+      unit: 'bytes',
+      formula: '(offloaded states) × 1.5 buffer factor',
+      substituted: gib(profile.hostBytes),
+      sources: ['zeroInfinity', 'deepspeedConfig'],
+    },
     {
       key: 'time.flopsPerToken',
       label: 'FLOPs per token',
       value: time.flopsPerToken,
       unit: 'FLOP',
-      formula: technique.kind === 'full' ? '3 × (2·P_matmul + 2·L·s·a·d)' : '2·(2·P_matmul) + 3·(2·L·s·a·d) (frozen weights: no weight gradients)',
+      formula:
+        technique.kind === 'full'
+          ? '3 × (2·P_matmul + 2·L·s·a·d)'
+          : '2·(2·P_matmul) + 3·(2·L·s·a·d) (frozen weights: no weight gradients)',
       substituted: `${(time.flopsPerToken / 1e9).toFixed(2)} GFLOP${t.gradientCheckpointing ? ' (incl. one recomputed forward)' : ''}`,
       sources: ['transformerMath', 'flashAttention'],
     },
@@ -221,7 +349,9 @@ export function estimateTechnique(plan: Plan, arch: Architecture, gpu: ResolvedG
       value: time.mfu,
       unit: 'ratio',
       formula: time.mfuFromPlan ? 'set in the plan' : 'ceiling(GPU class) × tokens/(tokens + 1024) × technique factor',
-      substituted: time.mfuFromPlan ? `${(time.mfu * 100).toFixed(1)} % (default would be ${(time.mfuDefault * 100).toFixed(1)} %)` : `${(time.mfuDefault * 100).toFixed(1)} % at ${n(time.tokensPerMicroBatch)} tokens per micro-batch${eff ? `; × ${eff.factor}: ${eff.why}` : ''}`,
+      substituted: time.mfuFromPlan
+        ? `${(time.mfu * 100).toFixed(1)} % (default would be ${(time.mfuDefault * 100).toFixed(1)} %)`
+        : `${(time.mfuDefault * 100).toFixed(1)} % at ${n(time.tokensPerMicroBatch)} tokens per micro-batch${eff ? `; × ${eff.factor}: ${eff.why}` : ''}`,
       sources: ['peftBench'],
     },
     {
@@ -233,9 +363,34 @@ export function estimateTechnique(plan: Plan, arch: Architecture, gpu: ResolvedG
       substituted: `step ${time.stepSeconds.toFixed(3)} s = compute ${time.computeSeconds.toFixed(3)} + optimizer ${time.optimizerSeconds.toFixed(3)} + comm ${time.communicationSeconds.toFixed(3)} + offload ${time.offloadSeconds.toFixed(3)}`,
       sources: ['transformerMath', 'pytorchAdamW'],
     },
-    { key: 'time.wall', label: 'Wall time', value: time.wallSeconds, unit: 'seconds', formula: 'steps × step time', substituted: `${n(time.steps)} steps × ${time.stepSeconds.toFixed(3)} s`, sources: ['transformerMath'] },
-    { key: 'time.gpuHours', label: 'GPU-hours', value: time.gpuHours, unit: 'GPU-hours', formula: 'wall hours × GPUs', substituted: `${(time.wallSeconds / 3600).toFixed(3)} h × ${profile.gpus}`, sources: [] },
-    { key: 'cost', label: 'Cost', value: cost.costUsd, unit: 'USD', formula: cost.formula, substituted: cost.substituted || 'no price known', sources: plan.pricing.mode === 'service' ? ['azureFinetuneBilling'] : ['catalogPrices'], note: [cost.priceSource, ...cost.flags].filter(Boolean).join(' ') },
+    {
+      key: 'time.wall',
+      label: 'Wall time',
+      value: time.wallSeconds,
+      unit: 'seconds',
+      formula: 'steps × step time',
+      substituted: `${n(time.steps)} steps × ${time.stepSeconds.toFixed(3)} s`,
+      sources: ['transformerMath'],
+    },
+    {
+      key: 'time.gpuHours',
+      label: 'GPU-hours',
+      value: time.gpuHours,
+      unit: 'GPU-hours',
+      formula: 'wall hours × GPUs',
+      substituted: `${(time.wallSeconds / 3600).toFixed(3)} h × ${profile.gpus}`,
+      sources: [],
+    },
+    {
+      key: 'cost',
+      label: 'Cost',
+      value: cost.costUsd,
+      unit: 'USD',
+      formula: cost.formula,
+      substituted: cost.substituted || 'no price known',
+      sources: plan.pricing.mode === 'service' ? ['azureFinetuneBilling'] : ['catalogPrices'],
+      note: [cost.priceSource, ...cost.flags].filter(Boolean).join(' '),
+    },
     {
       key: 'fit',
       label: 'Fits on the GPU',
@@ -254,7 +409,15 @@ export function estimateTechnique(plan: Plan, arch: Architecture, gpu: ResolvedG
     totalParams: params.totalParams,
     trainableParams: params.trainableParams,
     trainablePercent: (100 * params.trainableParams) / params.totalParams,
-    memory: { allocatedBytes: mem.allocatedBytes, reservedBytes: mem.reservedBytes, nvidiaSmiBytes: mem.nvidiaSmiBytes, hostBytes: profile.hostBytes, nvmeBytes: profile.nvmeBytes, peakPhase: mem.phase, parts: mem.parts },
+    memory: {
+      allocatedBytes: mem.allocatedBytes,
+      reservedBytes: mem.reservedBytes,
+      nvidiaSmiBytes: mem.nvidiaSmiBytes,
+      hostBytes: profile.hostBytes,
+      nvmeBytes: profile.nvmeBytes,
+      peakPhase: mem.phase,
+      parts: mem.parts,
+    },
     checkpoint: { modelBytes, adapterBytes, resumableBytes },
     flopsPerToken: time.flopsPerToken,
     mfu: time.mfu,
@@ -268,7 +431,12 @@ export function estimateTechnique(plan: Plan, arch: Architecture, gpu: ResolvedG
     costUsd: cost.costUsd,
     cost,
     fits,
-    fit: { capacityBytes: gpu.memoryBytes, usableBytes: usable, marginBytes: usable - mem.nvidiaSmiBytes, headroomPercent: plan.hardware.headroomPct },
+    fit: {
+      capacityBytes: gpu.memoryBytes,
+      usableBytes: usable,
+      marginBytes: usable - mem.nvidiaSmiBytes,
+      headroomPercent: plan.hardware.headroomPct,
+    },
     maxMicroBatch,
     maxSeqLen,
     explain,
@@ -305,7 +473,9 @@ export function estimatePlan(input: PlanInput | Plan): EstimateReport {
   const spec = resolveModel(plan);
   const arch = describeArchitecture(spec);
   const gpu = resolveGpu(plan.hardware.gpu);
-  const techniques = plan.techniques.map((t, i) => estimateTechnique(plan, arch, gpu, prepareTechnique(plan, arch, t, i)));
+  const techniques = plan.techniques.map((t, i) =>
+    estimateTechnique(plan, arch, gpu, prepareTechnique(plan, arch, t, i)),
+  );
   const used = new Set<SourceId>(techniques.flatMap((t) => t.explain.flatMap((e) => e.sources)));
   return {
     tuneplanEstimateVersion: 1,
@@ -320,9 +490,15 @@ export function estimatePlan(input: PlanInput | Plan): EstimateReport {
       precision: plan.training.precision,
       optimizer: plan.training.optimizer,
     },
-    model: { name: spec.name, totalParams: arch.totalParams, activeParams: arch.activeParams, layers: spec.numLayers, hiddenSize: spec.hiddenSize, vocabSize: spec.vocabSize },
+    model: {
+      name: spec.name,
+      totalParams: arch.totalParams,
+      activeParams: arch.activeParams,
+      layers: spec.numLayers,
+      hiddenSize: spec.hiddenSize,
+      vocabSize: spec.vocabSize,
+    },
     techniques,
     sources: [...used].map((id) => SOURCES[id]),
   };
 }
-

@@ -121,8 +121,11 @@ export interface MemoryBreakdown {
  * (BF16_Optimizer / FP16_Optimizer), so under a ZeRO stage a "pure" 16-bit plan trains as mixed precision.
  */
 export function effectivePrecision(training: Training, distribution: Distribution): Training['precision'] {
-  const deepspeed = distribution.strategy === 'zero1' || distribution.strategy === 'zero2' || distribution.strategy === 'zero3';
-  return deepspeed && (training.precision === 'pure_bf16' || training.precision === 'pure_fp16') ? 'mixed' : training.precision;
+  const deepspeed =
+    distribution.strategy === 'zero1' || distribution.strategy === 'zero2' || distribution.strategy === 'zero3';
+  return deepspeed && (training.precision === 'pure_bf16' || training.precision === 'pure_fp16')
+    ? 'mixed'
+    : training.precision;
 }
 
 /** Bytes per element for each class of tensor, from the precision regime (ESTIMATOR.md §3 table). */
@@ -157,8 +160,11 @@ export function bytesFor(technique: Technique, training: Training, distribution?
 function adafactorStateElements(arch: Architecture, params: TechniqueParams, rank: number): number {
   const L = arch.spec.numLayers;
   if (params.kind === 'full') {
-    const perLayer = arch.modules.reduce((s, m) => s + (m.in + m.out + (m.bias ? m.out : 0)) * m.count, 0) + arch.normParamsPerLayer;
-    return L * perLayer + (arch.spec.vocabSize + arch.spec.hiddenSize) * (arch.lmHeadParams ? 2 : 1) + arch.finalNormParams;
+    const perLayer =
+      arch.modules.reduce((s, m) => s + (m.in + m.out + (m.bias ? m.out : 0)) * m.count, 0) + arch.normParamsPerLayer;
+    return (
+      L * perLayer + (arch.spec.vocabSize + arch.spec.hiddenSize) * (arch.lmHeadParams ? 2 : 1) + arch.finalNormParams
+    );
   }
   if (params.adapted.length > 0) {
     // Each LoRA factor is a matrix: rows + columns of A (r × in) and of B (out × r).
@@ -177,13 +183,21 @@ function sharding(d: Distribution) {
   };
 }
 
-export function memoryProfile(arch: Architecture, params: TechniqueParams, technique: Technique, training: Training, distribution: Distribution): MemoryProfile {
+export function memoryProfile(
+  arch: Architecture,
+  params: TechniqueParams,
+  technique: Technique,
+  training: Training,
+  distribution: Distribution,
+): MemoryProfile {
   const N = distribution.gpusPerNode * distribution.nodes;
   const b = bytesFor(technique, training, distribution);
   const shard = sharding(distribution);
   const notes: string[] = [];
   if (technique.kind === 'full' && effectivePrecision(training, distribution) !== training.precision) {
-    notes.push('DeepSpeed keeps fp32 master weights and optimizer states in bf16/fp16 mode: this plan trains as mixed precision (16 B per parameter).');
+    notes.push(
+      'DeepSpeed keeps fp32 master weights and optimizer states in bf16/fp16 mode: this plan trains as mixed precision (16 B per parameter).',
+    );
   }
   const T = params.trainableParams;
 
@@ -200,7 +214,9 @@ export function memoryProfile(arch: Architecture, params: TechniqueParams, techn
       quantizedLinearBytesPerParam = (4 + constantBits) / 8;
     }
     frozenBytes = (params.frozenBaseParams - linearParams) * b.baseWeight + linearParams * quantizedLinearBytesPerParam;
-    notes.push(`QLoRA: decoder linear layers at ${(quantizedLinearBytesPerParam * 8).toFixed(3)} bits per weight; embeddings, head and norms stay 16-bit.`);
+    notes.push(
+      `QLoRA: decoder linear layers at ${(quantizedLinearBytesPerParam * 8).toFixed(3)} bits per weight; embeddings, head and norms stay 16-bit.`,
+    );
   }
   if (technique.kind === 'lora_fa') {
     // LoRA-FA's frozen A matrices are stored in fp32 but take no gradient or optimizer state.
@@ -220,7 +236,10 @@ export function memoryProfile(arch: Architecture, params: TechniqueParams, techn
   const trainableWeights = offloadParams ? 0 : (T * b.trainableWeight) / paramShards;
 
   const mixed = technique.kind === 'full' && effectivePrecision(training, distribution) === 'mixed';
-  const optimizerTotal = training.optimizer === 'adafactor' ? adafactorStateElements(arch, params, technique.rank) * 4 + (mixed ? 4 * T : 0) : T * b.optimizerPerParam;
+  const optimizerTotal =
+    training.optimizer === 'adafactor'
+      ? adafactorStateElements(arch, params, technique.rank) * 4 + (mixed ? 4 * T : 0)
+      : T * b.optimizerPerParam;
   const optimizerStates = offloadOptimizer ? 0 : optimizerTotal / (shard.optimizer ? N : 1);
   const gradientsFull = T * b.gradient;
   const gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? N : 1);
@@ -232,7 +251,8 @@ export function memoryProfile(arch: Architecture, params: TechniqueParams, techn
     const local = T / (shard.optimizer ? N : 1);
     const eightBit = training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit';
     transientElements = eightBit ? 0 : local;
-    if (training.optimizer === 'adafactor') transientElements = Math.min(local, largestTrainableTensor(arch, params, technique.rank));
+    if (training.optimizer === 'adafactor')
+      transientElements = Math.min(local, largestTrainableTensor(arch, params, technique.rank));
   }
   let optimizerTransients = transientElements * b.stateElement;
   if (!offloadOptimizer && mixed) optimizerTransients += (T / (shard.optimizer ? N : 1)) * 4;
@@ -248,18 +268,27 @@ export function memoryProfile(arch: Architecture, params: TechniqueParams, techn
   } else if (shard.parameters) {
     // Gathered parameters: the current layer plus the prefetched next one, and one layer's full gradient before reduce-scatter.
     const trainableLayer = params.kind === 'full' ? largestLayer : Math.min(largestLayer, T / arch.spec.numLayers);
-    communication = 2 * largestLayer * b.baseWeight + trainableLayer * b.gradient + (shard.deepspeed ? Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient : 0);
+    communication =
+      2 * largestLayer * b.baseWeight +
+      trainableLayer * b.gradient +
+      (shard.deepspeed ? Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient : 0);
   }
 
   const gradientsPersist = training.gradAccum > 1 || shard.deepspeed || (distribution.strategy === 'ddp' && N > 1);
   const headTrainable = technique.kind === 'full' && !technique.freezeEmbeddings;
-  const firstGradients = headTrainable ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? N : 1) : 0;
+  const firstGradients = headTrainable
+    ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? N : 1)
+    : 0;
 
   // Host RAM (per node) and NVMe for offloaded states: DeepSpeed keeps fp32 master + Adam (+ fp32 gradients) per
   // parameter, with additional_buffer_factor 1.5 (DeepSpeed's own estimator).
   const perNodeShare = 1 / distribution.nodes;
-  const offloadedOptimizerBytes = offloadOptimizer ? (optimizerTotal + T * 4) * perNodeShare * DS_HOST_BUFFER_FACTOR : 0;
-  const offloadedParamBytes = offloadParams ? (frozenBytes + T * b.trainableWeight) * perNodeShare * DS_HOST_BUFFER_FACTOR : 0;
+  const offloadedOptimizerBytes = offloadOptimizer
+    ? (optimizerTotal + T * 4) * perNodeShare * DS_HOST_BUFFER_FACTOR
+    : 0;
+  const offloadedParamBytes = offloadParams
+    ? (frozenBytes + T * b.trainableWeight) * perNodeShare * DS_HOST_BUFFER_FACTOR
+    : 0;
   let hostBytes = 0;
   let nvmeBytes = 0;
   if (distribution.offloadOptimizer === 'cpu') hostBytes += offloadedOptimizerBytes;
@@ -298,8 +327,10 @@ export function memoryProfile(arch: Architecture, params: TechniqueParams, techn
 
 /** Adafactor updates one tensor at a time: its temporaries are as big as the largest trainable tensor. */
 function largestTrainableTensor(arch: Architecture, params: TechniqueParams, rank: number): number {
-  if (params.kind === 'full') return Math.max(arch.spec.vocabSize * arch.spec.hiddenSize, ...arch.modules.map((m) => m.in * m.out));
-  if (params.adapted.length > 0) return Math.max(...params.adapted.map((a) => Math.max(a.module.in, a.module.out))) * rank;
+  if (params.kind === 'full')
+    return Math.max(arch.spec.vocabSize * arch.spec.hiddenSize, ...arch.modules.map((m) => m.in * m.out));
+  if (params.adapted.length > 0)
+    return Math.max(...params.adapted.map((a) => Math.max(a.module.in, a.module.out))) * rank;
   return params.trainableParams;
 }
 
@@ -309,7 +340,12 @@ function largestTrainableTensor(arch: Architecture, params: TechniqueParams, ran
  * technique changes which inputs are saved (ESTIMATOR.md §4). Returns their sum in bytes; the
  * labelled tensors are collected only when `rows` is passed (searches and sweeps skip the labels).
  */
-export function savedBytesPerTokenPerLayer(profile: MemoryProfile, microBatch: number, keysPerQuery: number, rows?: Array<{ tensor: string; bytes: number }>): number {
+export function savedBytesPerTokenPerLayer(
+  profile: MemoryProfile,
+  microBatch: number,
+  keysPerQuery: number,
+  rows?: Array<{ tensor: string; bytes: number }>,
+): number {
   const { arch, technique, training, params } = profile;
   const m = arch.spec;
   const a = profile.bytes.activation;
@@ -341,7 +377,10 @@ export function savedBytesPerTokenPerLayer(profile: MemoryProfile, microBatch: n
   const repeatKv = microBatch > 1 && !training.packing && m.numKvHeads !== m.numHeads;
   const kvSaved = repeatKv ? qW : kvW;
   if (full) add('attention input (q/k/v weight gradients)', a * h);
-  add(() => `q, k, v saved by attention${repeatKv ? ' (k, v repeated to all heads: padding mask)' : ''}`, a * (qW + 2 * kvSaved * keysPerQuery));
+  add(
+    () => `q, k, v saved by attention${repeatKv ? ' (k, v repeated to all heads: padding mask)' : ''}`,
+    a * (qW + 2 * kvSaved * keysPerQuery),
+  );
   if (training.attention === 'eager') {
     // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h term).
     add('attention scores: softmax fp32 + probabilities', m.numHeads * (4 + a) * keysPerQuery * training.seqLen);
@@ -361,7 +400,8 @@ export function savedBytesPerTokenPerLayer(profile: MemoryProfile, microBatch: n
   // PEFT layers.
   const dropout = technique.dropout > 0;
   const adapterDtype = profile.bytes.trainableWeight;
-  const perModule = (mod: LinearModule, what: string, bytes: number) => add(() => `${mod.name}: ${what}`, bytes * mod.activeCount);
+  const perModule = (mod: LinearModule, what: string, bytes: number) =>
+    add(() => `${mod.name}: ${what}`, bytes * mod.activeCount);
   if (LORA_FAMILY.includes(technique.kind)) {
     const r = technique.rank;
     for (const { module: mod } of params.adapted) {
@@ -375,16 +415,28 @@ export function savedBytesPerTokenPerLayer(profile: MemoryProfile, microBatch: n
           perModule(mod, 'projections for λ_d, λ_b (fp32)', 4 * r + 4 * mod.out + mask);
           break;
         case 'dora':
-          perModule(mod, 'input cast to fp32, A·x, base and LoRA results', adapterDtype * mod.in + 4 * r + mask + (a + 4) * mod.out);
+          perModule(
+            mod,
+            'input cast to fp32, A·x, base and LoRA results',
+            adapterDtype * mod.in + 4 * r + mask + (a + 4) * mod.out,
+          );
           break;
         default:
-          perModule(mod, dropout ? 'input cast to the adapter dtype + dropout mask, A·x' : 'input cast to the adapter dtype, A·x', adapterDtype * mod.in + 4 * r + mask);
+          perModule(
+            mod,
+            dropout ? 'input cast to the adapter dtype + dropout mask, A·x' : 'input cast to the adapter dtype, A·x',
+            adapterDtype * mod.in + 4 * r + mask,
+          );
       }
     }
   } else if (technique.kind === 'ia3') {
     for (const { module: mod } of params.adapted) {
       const ff = mod.name === 'down_proj' || mod.name === 'w2';
-      perModule(mod, ff ? 'input cast to fp32 (scaled input)' : 'base output (scaled output)', ff ? 4 * mod.in : a * mod.out);
+      perModule(
+        mod,
+        ff ? 'input cast to fp32 (scaled input)' : 'base output (scaled output)',
+        ff ? 4 * mod.in : a * mod.out,
+      );
     }
   } else if (technique.kind === 'adaption_prompt') {
     const n = technique.virtualTokens;
@@ -402,7 +454,12 @@ export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: num
   const keysPerQuery = (s + profile.extraKeys) / s;
   const tokens = microBatch * s;
   const perTokenLayer: Array<{ tensor: string; bytes: number }> = [];
-  const layerBytesPerToken = savedBytesPerTokenPerLayer(training.attention === 'eager' ? { ...profile, training: { ...training, seqLen: s } } : profile, microBatch, keysPerQuery, detail ? perTokenLayer : undefined);
+  const layerBytesPerToken = savedBytesPerTokenPerLayer(
+    training.attention === 'eager' ? { ...profile, training: { ...training, seqLen: s } } : profile,
+    microBatch,
+    keysPerQuery,
+    detail ? perTokenLayer : undefined,
+  );
   let activations: number;
   if (training.gradientCheckpointing) {
     // Per-layer checkpointing keeps each layer's input, plus one layer's activations while it is recomputed.
@@ -433,17 +490,30 @@ export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: num
   const persistentGrads = profile.gradientsPersist ? profile.gradients : 0;
   const phases: Record<Phase, number> = {
     forward: states + persistentGrads + activations + kvCacheBytes + logitsForward,
-    backward: states + (profile.gradientsPersist ? profile.gradients : profile.firstGradients) + activations + logitsBackward,
+    backward:
+      states + (profile.gradientsPersist ? profile.gradients : profile.firstGradients) + activations + logitsBackward,
     optimizer: states + profile.gradients + profile.optimizerTransients,
   };
-  const phase: Phase = phases.backward >= phases.forward && phases.backward >= phases.optimizer ? 'backward' : phases.forward >= phases.optimizer ? 'forward' : 'optimizer';
+  const phase: Phase =
+    phases.backward >= phases.forward && phases.backward >= phases.optimizer
+      ? 'backward'
+      : phases.forward >= phases.optimizer
+        ? 'forward'
+        : 'optimizer';
   const allocatedBytes = phases[phase];
   const allocatorSlack = allocatedBytes * ALLOCATOR_SLACK;
   const reservedBytes = allocatedBytes + allocatorSlack;
   const parts: MemoryParts = {
     frozenWeights: profile.frozenWeights,
     trainableWeights: profile.trainableWeights,
-    gradients: phase === 'optimizer' ? profile.gradients : phase === 'backward' ? (profile.gradientsPersist ? profile.gradients : profile.firstGradients) : persistentGrads,
+    gradients:
+      phase === 'optimizer'
+        ? profile.gradients
+        : phase === 'backward'
+          ? profile.gradientsPersist
+            ? profile.gradients
+            : profile.firstGradients
+          : persistentGrads,
     optimizerStates: profile.optimizerStates,
     activations: phase === 'optimizer' ? 0 : activations + (phase === 'forward' ? kvCacheBytes : 0),
     logits: phase === 'forward' ? logitsForward : phase === 'backward' ? logitsBackward : 0,
@@ -452,5 +522,14 @@ export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: num
     allocatorSlack,
     cudaContext: CUDA_CONTEXT_BYTES,
   };
-  return { parts, phase, allocatedBytes, reservedBytes, nvidiaSmiBytes: nvidiaSmiFromAllocated(allocatedBytes), phases, perTokenLayer, kvCacheBytes };
+  return {
+    parts,
+    phase,
+    allocatedBytes,
+    reservedBytes,
+    nvidiaSmiBytes: nvidiaSmiFromAllocated(allocatedBytes),
+    phases,
+    perTokenLayer,
+    kvCacheBytes,
+  };
 }

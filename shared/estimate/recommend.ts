@@ -49,7 +49,8 @@ export interface Recommendation {
 export function recommend(input: PlanInput | Plan): Recommendation {
   const plan = PlanSchema.parse(input);
   const arch = describeArchitecture(resolveModel(plan));
-  const globalBatch = plan.training.microBatch * plan.training.gradAccum * plan.distribution.gpusPerNode * plan.distribution.nodes;
+  const globalBatch =
+    plan.training.microBatch * plan.training.gradAccum * plan.distribution.gpusPerNode * plan.distribution.nodes;
   const deadline = plan.goals.deadlineHours;
   const options: RecommendedOption[] = [];
   const rejected: Rejection[] = [];
@@ -73,7 +74,8 @@ export function recommend(input: PlanInput | Plan): Recommendation {
         const peakAt = (b: number) => {
           if (b === 1) return Math.max(p1.forward, p1.backward, p1.optimizer);
           let worst = 0;
-          for (const k of ['forward', 'backward', 'optimizer'] as Phase[]) worst = Math.max(worst, p2[k] + (b - 2) * (p3[k] - p2[k]));
+          for (const k of ['forward', 'backward', 'optimizer'] as Phase[])
+            worst = Math.max(worst, p2[k] + (b - 2) * (p3[k] - p2[k]));
           return worst;
         };
         let best = 0;
@@ -102,16 +104,39 @@ export function recommend(input: PlanInput | Plan): Recommendation {
           priceSource: price ? `${price.price.provider} ${price.price.sku}, ${price.price.date}` : null,
         };
         if (deadline !== null && hours > deadline) {
-          rejected.push({ gpuId: gpu.id, gpus: n, technique: option.technique, reason: `takes ${hours.toFixed(1)} h, over the ${deadline} h deadline` });
+          rejected.push({
+            gpuId: gpu.id,
+            gpus: n,
+            technique: option.technique,
+            reason: `takes ${hours.toFixed(1)} h, over the ${deadline} h deadline`,
+          });
           continue;
         }
         options.push(option);
         lastFailure = null;
       }
-      if (lastFailure) rejected.push({ gpuId: gpu.id, gpus: plan.goals.maxGpus, technique: TECHNIQUE_LABELS[technique.kind], reason: `does not fit even on ${plan.goals.maxGpus} GPUs: ${lastFailure}` });
+      if (lastFailure)
+        rejected.push({
+          gpuId: gpu.id,
+          gpus: plan.goals.maxGpus,
+          technique: TECHNIQUE_LABELS[technique.kind],
+          reason: `does not fit even on ${plan.goals.maxGpus} GPUs: ${lastFailure}`,
+        });
     }
   }
-  const priced = options.filter((o) => o.costUsd !== null).sort((a, b) => a.costUsd! - b.costUsd! || a.wallSeconds - b.wallSeconds);
-  const fastest = [...options].sort((a, b) => a.wallSeconds - b.wallSeconds || (a.costUsd ?? Infinity) - (b.costUsd ?? Infinity))[0] ?? null;
-  return { considered, fitting: options.length, cheapest: priced[0] ?? null, fastest, topByCost: priced.slice(0, 10), rejected };
+  const priced = options
+    .filter((o) => o.costUsd !== null)
+    .sort((a, b) => a.costUsd! - b.costUsd! || a.wallSeconds - b.wallSeconds);
+  const fastest =
+    [...options].sort(
+      (a, b) => a.wallSeconds - b.wallSeconds || (a.costUsd ?? Infinity) - (b.costUsd ?? Infinity),
+    )[0] ?? null;
+  return {
+    considered,
+    fitting: options.length,
+    cheapest: priced[0] ?? null,
+    fastest,
+    topByCost: priced.slice(0, 10),
+    rejected,
+  };
 }

@@ -7,7 +7,12 @@ import type { Technique, TechniqueKind } from '../domain/plan';
 import type { Architecture, LinearModule } from './architecture';
 
 export const LORA_FAMILY: readonly TechniqueKind[] = ['lora', 'qlora', 'dora', 'vera', 'loha', 'lora_fa'];
-export const PROMPT_FAMILY: readonly TechniqueKind[] = ['prompt_tuning', 'prefix_tuning', 'p_tuning', 'adaption_prompt'];
+export const PROMPT_FAMILY: readonly TechniqueKind[] = [
+  'prompt_tuning',
+  'prefix_tuning',
+  'p_tuning',
+  'adaption_prompt',
+];
 
 export const TECHNIQUE_LABELS: Record<TechniqueKind, string> = {
   full: 'Full fine-tuning',
@@ -65,20 +70,31 @@ const FUSED_ALIASES: Record<string, string[]> = {
 };
 
 /** Resolves a LoRA-family target preset or list to this model's module names. */
-export function resolveTargets(arch: Architecture, technique: Technique, index: number): { modules: LinearModule[]; notes: string[] } {
+export function resolveTargets(
+  arch: Architecture,
+  technique: Technique,
+  index: number,
+): { modules: LinearModule[]; notes: string[] } {
   const mods = arch.modules;
   const notes: string[] = [];
   const fusedQkv = mods.find((m) => m.name === 'qkv_proj' || m.name === 'query_key_value');
   switch (technique.targets) {
     case 'all-linear':
-      return { modules: mods, notes: ['all-linear: every linear layer of the decoder blocks (the MoE router included), not the output head (PEFT).'] };
+      return {
+        modules: mods,
+        notes: [
+          'all-linear: every linear layer of the decoder blocks (the MoE router included), not the output head (PEFT).',
+        ],
+      };
     case 'attention':
       return { modules: mods.filter((m) => m.part === 'attention'), notes };
     case 'mlp':
       return { modules: mods.filter((m) => m.part === 'mlp'), notes };
     case 'qv': {
       if (fusedQkv) {
-        notes.push(`${arch.spec.name} fuses q, k and v into one ${fusedQkv.name}: q+v adapts the whole ${fusedQkv.name} (PEFT's default for this architecture).`);
+        notes.push(
+          `${arch.spec.name} fuses q, k and v into one ${fusedQkv.name}: q+v adapts the whole ${fusedQkv.name} (PEFT's default for this architecture).`,
+        );
         return { modules: [fusedQkv], notes };
       }
       return { modules: mods.filter((m) => m.name === 'q_proj' || m.name === 'v_proj'), notes };
@@ -89,7 +105,12 @@ export function resolveTargets(arch: Architecture, technique: Technique, index: 
       const missing = wanted.filter((n) => !mods.some((m) => m.name === n));
       if (missing.length > 0) {
         const fusedHint = missing
-          .map((n) => Object.entries(FUSED_ALIASES).find(([fused, parts]) => parts.includes(n) && mods.some((m) => m.name === fused))?.[0])
+          .map(
+            (n) =>
+              Object.entries(FUSED_ALIASES).find(
+                ([fused, parts]) => parts.includes(n) && mods.some((m) => m.name === fused),
+              )?.[0],
+          )
           .filter((x): x is string => Boolean(x));
         notes.push(
           `No module named ${missing.join(', ')} in ${arch.spec.name}; PEFT skips ${missing.length === 1 ? 'it' : 'them'}.` +
@@ -112,9 +133,21 @@ function iaTargets(arch: Architecture): { attention: LinearModule[]; feedforward
   const fused = mods.find((m) => m.name === 'qkv_proj' || m.name === 'query_key_value');
   const down = mods.filter((m) => m.name === 'down_proj' || m.name === 'w2');
   if (fused) {
-    return { attention: [fused], feedforward: down, notes: [`IA3 scales the output of the fused ${fused.name} (k and v are not separate modules in ${arch.spec.name}).`] };
+    return {
+      attention: [fused],
+      feedforward: down,
+      notes: [
+        `IA3 scales the output of the fused ${fused.name} (k and v are not separate modules in ${arch.spec.name}).`,
+      ],
+    };
   }
-  return { attention: mods.filter((m) => m.name === 'k_proj' || m.name === 'v_proj'), feedforward: down, notes: ['IA3: learned vectors scale k and v outputs and the input of the feed-forward down projection (PEFT defaults).'] };
+  return {
+    attention: mods.filter((m) => m.name === 'k_proj' || m.name === 'v_proj'),
+    feedforward: down,
+    notes: [
+      'IA3: learned vectors scale k and v outputs and the input of the feed-forward down projection (PEFT defaults).',
+    ],
+  };
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -126,7 +159,9 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
   const r = technique.rank;
   const label = TECHNIQUE_LABELS[technique.kind];
   const base = arch.totalParams;
-  const done = (p: Omit<TechniqueParams, 'kind' | 'label' | 'frozenBaseParams' | 'totalParams'> & { frozenBaseParams?: number }): TechniqueParams => ({
+  const done = (
+    p: Omit<TechniqueParams, 'kind' | 'label' | 'frozenBaseParams' | 'totalParams'> & { frozenBaseParams?: number },
+  ): TechniqueParams => ({
     kind: technique.kind,
     label,
     totalParams: base + p.addedParams,
@@ -208,8 +243,16 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
     case 'ia3': {
       const t = iaTargets(arch);
       const adapted: AdaptedModule[] = [
-        ...t.attention.map((mod) => ({ module: mod, trainablePerLayer: mod.out * mod.count, addedPerLayer: mod.out * mod.count })),
-        ...t.feedforward.map((mod) => ({ module: mod, trainablePerLayer: mod.in * mod.count, addedPerLayer: mod.in * mod.count })),
+        ...t.attention.map((mod) => ({
+          module: mod,
+          trainablePerLayer: mod.out * mod.count,
+          addedPerLayer: mod.out * mod.count,
+        })),
+        ...t.feedforward.map((mod) => ({
+          module: mod,
+          trainablePerLayer: mod.in * mod.count,
+          addedPerLayer: mod.in * mod.count,
+        })),
       ];
       const trainable = L * adapted.reduce((s, a) => s + a.trainablePerLayer, 0);
       return done({
@@ -223,14 +266,28 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
     }
     case 'prompt_tuning': {
       const n = technique.virtualTokens;
-      return done({ adapted: [], trainableParams: n * h, addedParams: n * h, formula: 'n_virtual · h', substituted: `${n} · ${h} = ${fmt(n * h)}`, notes: [`${n} virtual tokens are prepended to every sequence: activations and compute grow with s + ${n}.`] });
+      return done({
+        adapted: [],
+        trainableParams: n * h,
+        addedParams: n * h,
+        formula: 'n_virtual · h',
+        substituted: `${n} · ${h} = ${fmt(n * h)}`,
+        notes: [`${n} virtual tokens are prepended to every sequence: activations and compute grow with s + ${n}.`],
+      });
     }
     case 'p_tuning': {
       const n = technique.virtualTokens;
       // PEFT PromptEncoder (MLP): embedding n×h, then Linear(h,h)+ReLU+Linear(h,h)+ReLU+Linear(h,h), with biases.
       const encoder = 3 * (h * h + h);
       const trainable = n * h + encoder;
-      return done({ adapted: [], trainableParams: trainable, addedParams: trainable, formula: 'n_virtual · h + 3·(h² + h) (MLP prompt encoder)', substituted: `${n} · ${h} + 3·(${h}² + ${h}) = ${fmt(trainable)}`, notes: [`${n} virtual tokens are prepended to every sequence.`] });
+      return done({
+        adapted: [],
+        trainableParams: trainable,
+        addedParams: trainable,
+        formula: 'n_virtual · h + 3·(h² + h) (MLP prompt encoder)',
+        substituted: `${n} · ${h} + 3·(${h}² + ${h}) = ${fmt(trainable)}`,
+        notes: [`${n} virtual tokens are prepended to every sequence.`],
+      });
     }
     case 'prefix_tuning': {
       const n = technique.virtualTokens;
@@ -247,12 +304,26 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
     case 'adaption_prompt': {
       const n = technique.virtualTokens;
       const trainable = L * (n * h + 1);
-      return done({ adapted: [], trainableParams: trainable, addedParams: trainable, formula: 'L · (adapter_len · h + 1) (prompt and zero-init gate per layer)', substituted: `${L} · (${n} · ${h} + 1) = ${fmt(trainable)}`, notes: [] });
+      return done({
+        adapted: [],
+        trainableParams: trainable,
+        addedParams: trainable,
+        formula: 'L · (adapter_len · h + 1) (prompt and zero-init gate per layer)',
+        substituted: `${L} · (${n} · ${h} + 1) = ${fmt(trainable)}`,
+        notes: [],
+      });
     }
     case 'ln_tuning': {
       const trainable = L * arch.normParamsPerLayer + arch.finalNormParams;
-      return done({ adapted: [], trainableParams: trainable, addedParams: 0, frozenBaseParams: base - trainable, formula: 'L · norms per layer · norm size + final norm', substituted: `${L} · ${fmt(arch.normParamsPerLayer)} + ${fmt(arch.finalNormParams)} = ${fmt(trainable)}`, notes: [] });
+      return done({
+        adapted: [],
+        trainableParams: trainable,
+        addedParams: 0,
+        frozenBaseParams: base - trainable,
+        formula: 'L · norms per layer · norm size + final norm',
+        substituted: `${L} · ${fmt(arch.normParamsPerLayer)} + ${fmt(arch.finalNormParams)} = ${fmt(trainable)}`,
+        notes: [],
+      });
     }
   }
 }
-

@@ -10,13 +10,22 @@ import type { ResolvedGpu } from './hardware';
 import { effectivePrecision, type MemoryProfile } from './memory';
 
 /** Best MFU a well-fed kernel mix reaches, by GPU class (large micro-batches; PEFT benchmark, Megatron reports). */
-export const MFU_CEILING: Record<ResolvedGpu['tier'], number> = { datacenter: 0.5, workstation: 0.45, consumer: 0.45, apple: 0.3, custom: 0.45 };
+export const MFU_CEILING: Record<ResolvedGpu['tier'], number> = {
+  datacenter: 0.5,
+  workstation: 0.45,
+  consumer: 0.45,
+  apple: 0.3,
+  custom: 0.45,
+};
 /** Tokens per micro-batch at which MFU reaches half its ceiling: small GEMMs cannot fill the GPU. */
 export const MFU_HALF_TOKENS = 1024;
 /** Extra work per technique that FLOP counts miss: dequantizing NF4 weights, DoRA's weight norm, LoHa's delta weights. */
 export const TECHNIQUE_EFFICIENCY: Partial<Record<Technique['kind'], { factor: number; why: string }>> = {
   qlora: { factor: 0.7, why: 'every weight is dequantized from 4 bits in each forward and backward pass' },
-  dora: { factor: 0.85, why: 'the weight norm ‖W + BA‖ is recomputed every step (PEFT benchmark: DoRA −17 % tokens/s vs LoRA)' },
+  dora: {
+    factor: 0.85,
+    why: 'the weight norm ‖W + BA‖ is recomputed every step (PEFT benchmark: DoRA −17 % tokens/s vs LoRA)',
+  },
   loha: { factor: 0.7, why: 'the Hadamard delta weight is rebuilt and multiplied in every forward' },
 };
 /** Padding: without packing, each micro-batch runs to its longest example; with length grouping, about 25 % above the mean. */
@@ -50,16 +59,28 @@ export interface TimeEstimate {
   gpuHours: number;
 }
 
-export function dataTokens(data: Data, training: Training): { examples: number; meanTokens: number; trainingTokens: number } {
+export function dataTokens(
+  data: Data,
+  training: Training,
+): { examples: number; meanTokens: number; trainingTokens: number } {
   if (data.mode === 'tokens') {
     // A token budget is trained as packed sequences of the plan's length.
-    return { examples: Math.max(1, Math.ceil(data.totalTokens / training.seqLen)), meanTokens: training.seqLen, trainingTokens: data.totalTokens * training.epochs };
+    return {
+      examples: Math.max(1, Math.ceil(data.totalTokens / training.seqLen)),
+      meanTokens: training.seqLen,
+      trainingTokens: data.totalTokens * training.epochs,
+    };
   }
   const meanTokens = Math.min(training.seqLen, data.meanTokensPerExample);
   return { examples: data.examples, meanTokens, trainingTokens: data.examples * meanTokens * training.epochs };
 }
 
-export function flopsPerToken(arch: Architecture, technique: Technique, training: Training, seqForAttention: number): { total: number; forward: number; matmul: number; attention: number } {
+export function flopsPerToken(
+  arch: Architecture,
+  technique: Technique,
+  training: Training,
+  seqForAttention: number,
+): { total: number; forward: number; matmul: number; attention: number } {
   const matmul = 2 * arch.matmulParamsPerToken;
   const causal = training.attention === 'eager' ? 1 : 0.5; // FlashAttention-style kernels skip masked blocks
   const attention = 4 * arch.spec.numLayers * arch.qWidth * seqForAttention * causal;
@@ -69,7 +90,12 @@ export function flopsPerToken(arch: Architecture, technique: Technique, training
   return { total: forward + backward + recompute, forward, matmul, attention };
 }
 
-export function defaultMfu(gpu: ResolvedGpu, technique: Technique, tokensPerMicroBatch: number, distribution: Distribution): number {
+export function defaultMfu(
+  gpu: ResolvedGpu,
+  technique: Technique,
+  tokensPerMicroBatch: number,
+  distribution: Distribution,
+): number {
   const ceiling = MFU_CEILING[gpu.tier];
   const fill = tokensPerMicroBatch / (tokensPerMicroBatch + MFU_HALF_TOKENS);
   const tech = TECHNIQUE_EFFICIENCY[technique.kind]?.factor ?? 1;
@@ -81,11 +107,21 @@ function linkGBs(gpu: ResolvedGpu, distribution: Distribution): number {
   return gpu.tier === 'datacenter' && !/pcie/i.test(gpu.name) ? LINK_GBS.nvlink : LINK_GBS.pcie;
 }
 
-export function estimateTime(arch: Architecture, profile: MemoryProfile, gpu: ResolvedGpu, data: Data, mfuOverride: number | null, microBatch = profile.training.microBatch): TimeEstimate {
+export function estimateTime(
+  arch: Architecture,
+  profile: MemoryProfile,
+  gpu: ResolvedGpu,
+  data: Data,
+  mfuOverride: number | null,
+  microBatch = profile.training.microBatch,
+): TimeEstimate {
   const { technique, training, distribution } = profile;
   const N = profile.gpus;
   const { examples, meanTokens, trainingTokens } = dataTokens(data, training);
-  const seqProcessed = (training.packing || data.mode === 'tokens' ? training.seqLen : Math.min(training.seqLen, meanTokens * PADDING_FACTOR)) + profile.extraTokens;
+  const seqProcessed =
+    (training.packing || data.mode === 'tokens'
+      ? training.seqLen
+      : Math.min(training.seqLen, meanTokens * PADDING_FACTOR)) + profile.extraTokens;
   const realPerExample = training.packing || data.mode === 'tokens' ? training.seqLen : meanTokens;
   const tokensPerMicroBatch = microBatch * seqProcessed;
   const flops = flopsPerToken(arch, technique, training, seqProcessed / 2 + profile.extraKeys);
@@ -98,9 +134,19 @@ export function estimateTime(arch: Architecture, profile: MemoryProfile, gpu: Re
   // Optimizer step: elementwise and memory-bound; bytes read and written per trainable parameter on this GPU.
   const b = profile.bytes;
   const localT = profile.params.trainableParams / (distribution.strategy === 'ddp' ? 1 : N);
-  const stateTraffic = training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit' ? 4 : training.optimizer === 'sgd_momentum' || training.optimizer === 'lion' ? 2 * b.stateElement : training.optimizer === 'adafactor' ? 2 * 4 : 6 * b.stateElement;
+  const stateTraffic =
+    training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit'
+      ? 4
+      : training.optimizer === 'sgd_momentum' || training.optimizer === 'lion'
+        ? 2 * b.stateElement
+        : training.optimizer === 'adafactor'
+          ? 2 * 4
+          : 6 * b.stateElement;
   const masterTraffic = technique.kind === 'full' && effectivePrecision(training, distribution) === 'mixed' ? 12 : 0;
-  const optimizerBytes = distribution.offloadOptimizer === 'none' ? localT * (2 * b.trainableWeight + 3 * b.gradient + stateTraffic + masterTraffic) : 0;
+  const optimizerBytes =
+    distribution.offloadOptimizer === 'none'
+      ? localT * (2 * b.trainableWeight + 3 * b.gradient + stateTraffic + masterTraffic)
+      : 0;
   const optimizerSeconds = optimizerBytes / (gpu.bandwidthGBs * 1e9 * BANDWIDTH_EFFICIENCY);
 
   // Communication, of which half is assumed hidden behind compute.
@@ -125,7 +171,8 @@ export function estimateTime(arch: Architecture, profile: MemoryProfile, gpu: Re
   if (distribution.offloadParams !== 'none') {
     const paramBytes = (profile.params.totalParams * b.baseWeight) / N;
     offloadSeconds += (training.gradAccum * 2 * paramBytes) / (LINK_GBS.pcie * 1e9);
-    if (distribution.offloadParams === 'nvme') offloadSeconds += (training.gradAccum * 2 * paramBytes) / (NVME_GBS * 1e9);
+    if (distribution.offloadParams === 'nvme')
+      offloadSeconds += (training.gradAccum * 2 * paramBytes) / (NVME_GBS * 1e9);
   }
 
   const stepSeconds = computeSeconds + optimizerSeconds + communicationSeconds + offloadSeconds;

@@ -45,7 +45,12 @@ interface Ctx {
 }
 
 /** A file-name-safe form of a plan name (lower case, dashes). */
-export const slugify = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'plan';
+export const slugify = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60) || 'plan';
 
 function headerLines(c: Ctx): string[] {
   const e = c.estimate;
@@ -54,8 +59,12 @@ function headerLines(c: Ctx): string[] {
     `Estimate: peak ${gib(e.memory.reservedBytes)} per GPU (PyTorch reserved; ${gib(e.memory.nvidiaSmiBytes)} in nvidia-smi), ${tokensPerSecond(e.tokensPerSecond)}, ${duration(e.wallSeconds)} on ${c.gpus} × ${estimatePlanGpu(c)}, ${usd(e.costUsd)}.`,
   ];
 }
-const estimatePlanGpu = (c: Ctx) => (c.plan.hardware.gpu.source === 'catalog' ? c.plan.hardware.gpu.id : c.plan.hardware.gpu.name);
-const hashHeader = (c: Ctx) => headerLines(c).map((l) => `# ${l}`).join('\n');
+const estimatePlanGpu = (c: Ctx) =>
+  c.plan.hardware.gpu.source === 'catalog' ? c.plan.hardware.gpu.id : c.plan.hardware.gpu.name;
+const hashHeader = (c: Ctx) =>
+  headerLines(c)
+    .map((l) => `# ${l}`)
+    .join('\n');
 
 const pyStr = (s: string) => JSON.stringify(s);
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
@@ -78,7 +87,8 @@ function targetModules(c: Ctx): string[] {
 function peftConfig(c: Ctx): { imports: string[]; code: string | null; notes: string[] } {
   const t = c.technique;
   const notes: string[] = [];
-  const targets = () => (t.targets === 'all-linear' ? pyStr('all-linear') : `[${targetModules(c).map(pyStr).join(', ')}]`);
+  const targets = () =>
+    t.targets === 'all-linear' ? pyStr('all-linear') : `[${targetModules(c).map(pyStr).join(', ')}]`;
   switch (t.kind) {
     case 'full':
       return { imports: [], code: null, notes };
@@ -86,27 +96,62 @@ function peftConfig(c: Ctx): { imports: string[]; code: string | null; notes: st
     case 'qlora':
     case 'dora':
     case 'lora_fa':
-      if (t.kind === 'lora_fa') notes.push('LoRA-FA freezes A: train with peft.optimizers.create_lorafa_optimizer (PEFT ≥ 0.15) instead of the default optimizer.');
-      return { imports: ['LoraConfig'], code: `LoraConfig(r=${t.rank}, lora_alpha=${t.alpha}, lora_dropout=${t.dropout}, target_modules=${targets()}, use_dora=${pyBool(t.kind === 'dora')}, bias="none", task_type="CAUSAL_LM")`, notes };
+      if (t.kind === 'lora_fa')
+        notes.push(
+          'LoRA-FA freezes A: train with peft.optimizers.create_lorafa_optimizer (PEFT ≥ 0.15) instead of the default optimizer.',
+        );
+      return {
+        imports: ['LoraConfig'],
+        code: `LoraConfig(r=${t.rank}, lora_alpha=${t.alpha}, lora_dropout=${t.dropout}, target_modules=${targets()}, use_dora=${pyBool(t.kind === 'dora')}, bias="none", task_type="CAUSAL_LM")`,
+        notes,
+      };
     case 'loha':
-      return { imports: ['LoHaConfig'], code: `LoHaConfig(r=${t.rank}, alpha=${t.alpha}, rank_dropout=${t.dropout}, target_modules=${targets()}, task_type="CAUSAL_LM")`, notes };
+      return {
+        imports: ['LoHaConfig'],
+        code: `LoHaConfig(r=${t.rank}, alpha=${t.alpha}, rank_dropout=${t.dropout}, target_modules=${targets()}, task_type="CAUSAL_LM")`,
+        notes,
+      };
     case 'vera':
-      return { imports: ['VeraConfig'], code: `VeraConfig(r=${t.rank}, vera_dropout=${t.dropout}, target_modules=[${targetModules(c).map(pyStr).join(', ')}], task_type="CAUSAL_LM")`, notes };
+      return {
+        imports: ['VeraConfig'],
+        code: `VeraConfig(r=${t.rank}, vera_dropout=${t.dropout}, target_modules=[${targetModules(c).map(pyStr).join(', ')}], task_type="CAUSAL_LM")`,
+        notes,
+      };
     case 'ia3': {
       const names = [...new Set(techniqueModules(c))];
       const ff = names.filter((n) => n === 'down_proj' || n === 'w2');
-      return { imports: ['IA3Config'], code: `IA3Config(target_modules=[${names.map(pyStr).join(', ')}], feedforward_modules=[${ff.map(pyStr).join(', ')}], task_type="CAUSAL_LM")`, notes };
+      return {
+        imports: ['IA3Config'],
+        code: `IA3Config(target_modules=[${names.map(pyStr).join(', ')}], feedforward_modules=[${ff.map(pyStr).join(', ')}], task_type="CAUSAL_LM")`,
+        notes,
+      };
     }
     case 'prompt_tuning':
-      return { imports: ['PromptTuningConfig'], code: `PromptTuningConfig(num_virtual_tokens=${t.virtualTokens}, task_type="CAUSAL_LM")`, notes };
+      return {
+        imports: ['PromptTuningConfig'],
+        code: `PromptTuningConfig(num_virtual_tokens=${t.virtualTokens}, task_type="CAUSAL_LM")`,
+        notes,
+      };
     case 'prefix_tuning':
-      return { imports: ['PrefixTuningConfig'], code: `PrefixTuningConfig(num_virtual_tokens=${t.virtualTokens}, prefix_projection=False, task_type="CAUSAL_LM")`, notes };
+      return {
+        imports: ['PrefixTuningConfig'],
+        code: `PrefixTuningConfig(num_virtual_tokens=${t.virtualTokens}, prefix_projection=False, task_type="CAUSAL_LM")`,
+        notes,
+      };
     case 'p_tuning':
-      return { imports: ['PromptEncoderConfig'], code: `PromptEncoderConfig(num_virtual_tokens=${t.virtualTokens}, encoder_hidden_size=${c.arch.spec.hiddenSize}, task_type="CAUSAL_LM")`, notes };
+      return {
+        imports: ['PromptEncoderConfig'],
+        code: `PromptEncoderConfig(num_virtual_tokens=${t.virtualTokens}, encoder_hidden_size=${c.arch.spec.hiddenSize}, task_type="CAUSAL_LM")`,
+        notes,
+      };
     case 'ln_tuning':
       return { imports: ['LNTuningConfig'], code: `LNTuningConfig(task_type="CAUSAL_LM")`, notes };
     case 'adaption_prompt':
-      return { imports: ['AdaptionPromptConfig'], code: `AdaptionPromptConfig(adapter_len=${t.virtualTokens}, adapter_layers=${c.arch.spec.numLayers}, task_type="CAUSAL_LM")`, notes };
+      return {
+        imports: ['AdaptionPromptConfig'],
+        code: `AdaptionPromptConfig(adapter_len=${t.virtualTokens}, adapter_layers=${c.arch.spec.numLayers}, task_type="CAUSAL_LM")`,
+        notes,
+      };
   }
 }
 
@@ -132,7 +177,12 @@ function hfScript(c: Ctx): string {
   const tr = c.plan.training;
   const peft = peftConfig(c);
   const quant = t.kind === 'qlora';
-  const dtype = tr.precision === 'fp32' || tr.precision === 'mixed' ? 'torch.float32' : tr.precision === 'pure_fp16' ? 'torch.float16' : 'torch.bfloat16';
+  const dtype =
+    tr.precision === 'fp32' || tr.precision === 'mixed'
+      ? 'torch.float32'
+      : tr.precision === 'pure_fp16'
+        ? 'torch.float16'
+        : 'torch.bfloat16';
   const lines = [
     hashHeader(c),
     `"""Fine-tune ${c.hfId} with ${TECHNIQUE_LABELS[t.kind]} using transformers, TRL's SFTTrainer${peft.code ? ' and PEFT' : ''}.`,
@@ -159,7 +209,9 @@ function hfScript(c: Ctx): string {
     ...(quant
       ? t.quantType === 'int8'
         ? ['    quantization_config = BitsAndBytesConfig(load_in_8bit=True)']
-        : [`    quantization_config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=${pyStr(t.quantType)}, bnb_4bit_use_double_quant=${pyBool(t.doubleQuant)}, bnb_4bit_compute_dtype=torch.bfloat16)`]
+        : [
+            `    quantization_config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type=${pyStr(t.quantType)}, bnb_4bit_use_double_quant=${pyBool(t.doubleQuant)}, bnb_4bit_compute_dtype=torch.bfloat16)`,
+          ]
       : []),
     '    model = AutoModelForCausalLM.from_pretrained(',
     '        MODEL_ID,',
@@ -181,7 +233,9 @@ function hfScript(c: Ctx): string {
     `        bf16=${pyBool(bf16Autocast(c.plan))},`,
     `        optim=${pyStr(OPTIM[tr.optimizer])},`,
     ...(tr.optimizer === 'sgd_momentum' ? ['        optim_args="momentum=0.9",'] : []),
-    ...(tr.lossKernel === 'chunked' ? ['        use_liger_kernel=True,  # fused linear cross-entropy (pip install liger-kernel)'] : []),
+    ...(tr.lossKernel === 'chunked'
+      ? ['        use_liger_kernel=True,  # fused linear cross-entropy (pip install liger-kernel)']
+      : []),
     ...(usesDeepSpeed(c.plan) ? ['        deepspeed="ds_config.json",'] : []),
     '        logging_steps=10,',
     '        save_strategy="epoch",',
@@ -216,7 +270,11 @@ function requirements(c: Ctx): string {
     'datasets>=3.0,<5',
     'accelerate>=1.0,<2',
     ...(t.kind !== 'full' ? ['peft>=0.15,<1'] : []),
-    ...(t.kind === 'qlora' || c.plan.training.optimizer.includes('8bit') || c.plan.training.optimizer.startsWith('paged') ? ['bitsandbytes>=0.45,<1'] : []),
+    ...(t.kind === 'qlora' ||
+    c.plan.training.optimizer.includes('8bit') ||
+    c.plan.training.optimizer.startsWith('paged')
+      ? ['bitsandbytes>=0.45,<1']
+      : []),
     ...(usesDeepSpeed(c.plan) ? ['deepspeed>=0.16,<1'] : []),
     ...(c.plan.training.lossKernel === 'chunked' ? ['liger-kernel>=0.5,<1'] : []),
   ];
@@ -224,7 +282,21 @@ function requirements(c: Ctx): string {
 }
 
 /** Keys DeepSpeed documents for ds_config.json (https://www.deepspeed.ai/docs/config-json/). */
-export const DEEPSPEED_TOP_KEYS = ['train_batch_size', 'train_micro_batch_size_per_gpu', 'gradient_accumulation_steps', 'gradient_clipping', 'steps_per_print', 'wall_clock_breakdown', 'bf16', 'fp16', 'zero_optimization', 'optimizer', 'scheduler', 'prescale_gradients', 'zero_allow_untested_optimizer'] as const;
+export const DEEPSPEED_TOP_KEYS = [
+  'train_batch_size',
+  'train_micro_batch_size_per_gpu',
+  'gradient_accumulation_steps',
+  'gradient_clipping',
+  'steps_per_print',
+  'wall_clock_breakdown',
+  'bf16',
+  'fp16',
+  'zero_optimization',
+  'optimizer',
+  'scheduler',
+  'prescale_gradients',
+  'zero_allow_untested_optimizer',
+] as const;
 export const DEEPSPEED_ZERO_KEYS = [
   'stage',
   'overlap_comm',
@@ -247,10 +319,27 @@ function dsConfig(c: Ctx): Record<string, unknown> {
   const p = c.plan;
   const d = p.distribution;
   const stage = d.strategy === 'zero1' ? 1 : d.strategy === 'zero2' ? 2 : 3;
-  const offload = (device: 'none' | 'cpu' | 'nvme') => (device === 'cpu' ? { device: 'cpu', pin_memory: true } : device === 'nvme' ? { device: 'nvme', nvme_path: '/local_nvme', pin_memory: true } : undefined);
-  const zero: Record<string, unknown> = { stage, overlap_comm: true, contiguous_gradients: true, reduce_bucket_size: 5e8 };
+  const offload = (device: 'none' | 'cpu' | 'nvme') =>
+    device === 'cpu'
+      ? { device: 'cpu', pin_memory: true }
+      : device === 'nvme'
+        ? { device: 'nvme', nvme_path: '/local_nvme', pin_memory: true }
+        : undefined;
+  const zero: Record<string, unknown> = {
+    stage,
+    overlap_comm: true,
+    contiguous_gradients: true,
+    reduce_bucket_size: 5e8,
+  };
   if (stage < 3) Object.assign(zero, { allgather_partitions: true, allgather_bucket_size: 5e8, reduce_scatter: true });
-  else Object.assign(zero, { stage3_prefetch_bucket_size: 5e8, stage3_param_persistence_threshold: 1e6, stage3_max_live_parameters: 1e9, stage3_max_reuse_distance: 1e9, stage3_gather_16bit_weights_on_model_save: true });
+  else
+    Object.assign(zero, {
+      stage3_prefetch_bucket_size: 5e8,
+      stage3_param_persistence_threshold: 1e6,
+      stage3_max_live_parameters: 1e9,
+      stage3_max_reuse_distance: 1e9,
+      stage3_gather_16bit_weights_on_model_save: true,
+    });
   const oo = offload(d.offloadOptimizer);
   if (oo) zero.offload_optimizer = oo;
   const op = stage === 3 ? offload(d.offloadParams) : undefined;
@@ -274,14 +363,23 @@ function accelerateConfig(c: Ctx): Record<string, unknown> {
     compute_environment: 'LOCAL_MACHINE',
     machine_rank: 0,
     main_training_function: 'main',
-    mixed_precision: bf16Autocast(c.plan) ? 'bf16' : c.plan.training.precision === 'pure_fp16' && usesDeepSpeed(c.plan) ? 'fp16' : 'no',
+    mixed_precision: bf16Autocast(c.plan)
+      ? 'bf16'
+      : c.plan.training.precision === 'pure_fp16' && usesDeepSpeed(c.plan)
+        ? 'fp16'
+        : 'no',
     num_machines: d.nodes,
     num_processes: c.gpus,
     rdzv_backend: 'static',
     same_network: true,
     use_cpu: false,
   };
-  if (usesDeepSpeed(c.plan)) return { ...base, distributed_type: 'DEEPSPEED', deepspeed_config: { deepspeed_config_file: 'ds_config.json', zero3_init_flag: d.strategy === 'zero3' } };
+  if (usesDeepSpeed(c.plan))
+    return {
+      ...base,
+      distributed_type: 'DEEPSPEED',
+      deepspeed_config: { deepspeed_config_file: 'ds_config.json', zero3_init_flag: d.strategy === 'zero3' },
+    };
   if (d.strategy === 'fsdp_full' || d.strategy === 'fsdp_grad_op') {
     return {
       ...base,
@@ -303,22 +401,34 @@ function accelerateConfig(c: Ctx): Record<string, unknown> {
 
 function launchScript(c: Ctx): string {
   const d = c.plan.distribution;
-  return [
-    '#!/usr/bin/env bash',
-    hashHeader(c),
-    'set -euo pipefail',
-    'pip install -r requirements.txt',
-    d.nodes > 1 ? `# On each of the ${d.nodes} nodes set --machine_rank and --main_process_ip.` : '',
-    'accelerate launch --config_file accelerate_config.yaml train.py',
-    ...(usesDeepSpeed(c.plan) ? ['# or, without accelerate:', `# deepspeed --num_gpus ${d.gpusPerNode}${d.nodes > 1 ? ` --num_nodes ${d.nodes} --hostfile hostfile` : ''} train.py`] : []),
-    '',
-  ]
-    .filter((l) => l !== '')
-    .join('\n') + '\n';
+  return (
+    [
+      '#!/usr/bin/env bash',
+      hashHeader(c),
+      'set -euo pipefail',
+      'pip install -r requirements.txt',
+      d.nodes > 1 ? `# On each of the ${d.nodes} nodes set --machine_rank and --main_process_ip.` : '',
+      'accelerate launch --config_file accelerate_config.yaml train.py',
+      ...(usesDeepSpeed(c.plan)
+        ? [
+            '# or, without accelerate:',
+            `# deepspeed --num_gpus ${d.gpusPerNode}${d.nodes > 1 ? ` --num_nodes ${d.nodes} --hostfile hostfile` : ''} train.py`,
+          ]
+        : []),
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n') + '\n'
+  );
 }
 
 function vmSkuFor(c: Ctx): string {
-  return c.plan.pricing.vmSku?.split(':')[1] ?? (c.plan.hardware.gpu.source === 'catalog' && c.plan.hardware.gpu.id.startsWith('a100') ? 'Standard_NC24ads_A100_v4' : 'Standard_NC40ads_H100_v5');
+  return (
+    c.plan.pricing.vmSku?.split(':')[1] ??
+    (c.plan.hardware.gpu.source === 'catalog' && c.plan.hardware.gpu.id.startsWith('a100')
+      ? 'Standard_NC24ads_A100_v4'
+      : 'Standard_NC40ads_H100_v5')
+  );
 }
 
 function yamlWithHeader(c: Ctx, doc: unknown, extra: string[] = []): string {
@@ -336,13 +446,19 @@ function azureJob(c: Ctx): string {
       display_name: `${c.plan.name} — ${TECHNIQUE_LABELS[c.technique.kind]}`,
       experiment_name: `tuneplan-${c.slug}`,
       code: '.',
-      command: multi || usesDeepSpeed(c.plan) ? 'pip install -r requirements.txt && accelerate launch --config_file accelerate_config.yaml train.py' : 'pip install -r requirements.txt && python train.py',
+      command:
+        multi || usesDeepSpeed(c.plan)
+          ? 'pip install -r requirements.txt && accelerate launch --config_file accelerate_config.yaml train.py'
+          : 'pip install -r requirements.txt && python train.py',
       environment: 'azureml:AzureML-ACPT-pytorch-2.2-cuda12.1@latest',
       compute: 'azureml:<your-gpu-cluster>',
       resources: { instance_count: d.nodes },
       ...(multi ? { distribution: { type: 'pytorch', process_count_per_instance: d.gpusPerNode } } : {}),
     },
-    [`Placeholders: <your-gpu-cluster> is an Azure ML compute cluster of ${vmSkuFor(c)} VMs; upload data/train.jsonl or point DATA_FILE at a datastore.`, 'Submit with: az ml job create --file azureml-job.yml'],
+    [
+      `Placeholders: <your-gpu-cluster> is an Azure ML compute cluster of ${vmSkuFor(c)} VMs; upload data/train.jsonl or point DATA_FILE at a datastore.`,
+      'Submit with: az ml job create --file azureml-job.yml',
+    ],
   );
 }
 
@@ -358,7 +474,15 @@ const KAITO_PRESETS: Record<string, string> = {
 function kaito(c: Ctx): ExportFile {
   const method = c.technique.kind === 'qlora' ? 'qlora' : c.technique.kind === 'lora' ? 'lora' : null;
   if (!method) {
-    return { path: 'kaito-NOT-SUPPORTED.md', mediaType: 'text/markdown', content: `${headerLines(c).map((l) => `> ${l}`).join('\n')}\n\nKAITO's tuning Workspace supports the methods \`lora\` and \`qlora\` only; ${TECHNIQUE_LABELS[c.technique.kind]} cannot run there. Choose LoRA or QLoRA, or export the Hugging Face script and run it on your own nodes.\n` };
+    return {
+      path: 'kaito-NOT-SUPPORTED.md',
+      mediaType: 'text/markdown',
+      content: `${headerLines(c)
+        .map((l) => `> ${l}`)
+        .join(
+          '\n',
+        )}\n\nKAITO's tuning Workspace supports the methods \`lora\` and \`qlora\` only; ${TECHNIQUE_LABELS[c.technique.kind]} cannot run there. Choose LoRA or QLoRA, or export the Hugging Face script and run it on your own nodes.\n`,
+    };
   }
   const preset = c.plan.model.source === 'catalog' ? KAITO_PRESETS[c.plan.model.id] : undefined;
   return {
@@ -370,39 +494,66 @@ function kaito(c: Ctx): ExportFile {
         apiVersion: 'kaito.sh/v1alpha1',
         kind: 'Workspace',
         metadata: { name: `tuning-${c.slug}`.slice(0, 63) },
-        resource: { instanceType: vmSkuFor(c), labelSelector: { matchLabels: { apps: `tuning-${c.slug}`.slice(0, 63) } } },
+        resource: {
+          instanceType: vmSkuFor(c),
+          labelSelector: { matchLabels: { apps: `tuning-${c.slug}`.slice(0, 63) } },
+        },
         tuning: {
           preset: { name: preset ?? '<preset-name>' },
           method,
           input: { urls: ['<https://your-storage/train.jsonl>'] },
-          output: { image: '<your-registry>.azurecr.io/adapters/' + c.slug + ':0.1.0', imagePushSecret: '<your-push-secret>' },
+          output: {
+            image: '<your-registry>.azurecr.io/adapters/' + c.slug + ':0.1.0',
+            imagePushSecret: '<your-push-secret>',
+          },
         },
       },
       [
         'Placeholders in <angle brackets> must be replaced before kubectl apply -f kaito-workspace.yaml.',
-        preset ? `Preset ${preset} is KAITO's name for ${c.plan.model.source === 'catalog' ? c.plan.model.id : ''}.` : 'This model has no KAITO preset that Tuneplan knows of: set preset.name to one your KAITO version offers.',
-        'KAITO applies its own default hyperparameters; put the plan\'s (r, alpha, batch size, epochs) in a ConfigMap referenced by tuning.config to override them.',
+        preset
+          ? `Preset ${preset} is KAITO's name for ${c.plan.model.source === 'catalog' ? c.plan.model.id : ''}.`
+          : 'This model has no KAITO preset that Tuneplan knows of: set preset.name to one your KAITO version offers.',
+        "KAITO applies its own default hyperparameters; put the plan's (r, alpha, batch size, epochs) in a ConfigMap referenced by tuning.config to override them.",
       ],
     ),
   };
 }
 
 function olive(c: Ctx): ExportFile {
-  const passType = ({ lora: 'LoRA', qlora: 'QLoRA', dora: 'DoRA', loha: 'LoHa' } as Partial<Record<Technique['kind'], string>>)[c.technique.kind];
+  const passType = (
+    { lora: 'LoRA', qlora: 'QLoRA', dora: 'DoRA', loha: 'LoHa' } as Partial<Record<Technique['kind'], string>>
+  )[c.technique.kind];
   if (!passType) {
-    return { path: 'olive-NOT-SUPPORTED.md', mediaType: 'text/markdown', content: `${headerLines(c).map((l) => `> ${l}`).join('\n')}\n\nOlive's fine-tuning passes cover LoRA, QLoRA, DoRA and LoHa; ${TECHNIQUE_LABELS[c.technique.kind]} is not one of them. Export the Hugging Face script to train, then convert the merged model with Olive's ModelBuilder pass.\n` };
+    return {
+      path: 'olive-NOT-SUPPORTED.md',
+      mediaType: 'text/markdown',
+      content: `${headerLines(c)
+        .map((l) => `> ${l}`)
+        .join(
+          '\n',
+        )}\n\nOlive's fine-tuning passes cover LoRA, QLoRA, DoRA and LoHa; ${TECHNIQUE_LABELS[c.technique.kind]} is not one of them. Export the Hugging Face script to train, then convert the merged model with Olive's ModelBuilder pass.\n`,
+    };
   }
   const tr = c.plan.training;
   const t = c.technique;
   const workflow = {
     input_model: { type: 'HfModel', model_path: c.hfId },
-    systems: { local_system: { type: 'LocalSystem', accelerators: [{ device: 'gpu', execution_providers: ['CUDAExecutionProvider'] }] } },
+    systems: {
+      local_system: {
+        type: 'LocalSystem',
+        accelerators: [{ device: 'gpu', execution_providers: ['CUDAExecutionProvider'] }],
+      },
+    },
     data_configs: [
       {
         name: 'train_data',
         type: 'HuggingfaceContainer',
         load_dataset_config: { data_name: 'json', data_files: 'data/train.jsonl', split: 'train' },
-        pre_process_data_config: { strategy: tr.packing ? 'join' : 'line-by-line', max_seq_len: tr.seqLen, text_cols: ['text'] },
+        pre_process_data_config: {
+          strategy: tr.packing ? 'join' : 'line-by-line',
+          max_seq_len: tr.seqLen,
+          text_cols: ['text'],
+        },
       },
     ],
     passes: {
@@ -429,7 +580,11 @@ function olive(c: Ctx): ExportFile {
     target: 'local_system',
     output_dir: `outputs/olive-${c.slug}-${t.kind}`,
   };
-  return { path: 'olive-workflow.json', mediaType: 'application/json', content: `${JSON.stringify(workflow, null, 2)}\n` };
+  return {
+    path: 'olive-workflow.json',
+    mediaType: 'application/json',
+    content: `${JSON.stringify(workflow, null, 2)}\n`,
+  };
 }
 
 function serviceJob(c: Ctx): ExportFile {
@@ -440,7 +595,11 @@ function serviceJob(c: Ctx): ExportFile {
     offer: 'Azure AI Foundry serverless fine-tuning (model as a service)',
     method: 'supervised fine-tuning',
     training_file: '<upload data/train.jsonl to the project>',
-    hyperparameters: { n_epochs: p.training.epochs, batch_size: p.training.microBatch * p.training.gradAccum * c.gpus, learning_rate_multiplier: 1.0 },
+    hyperparameters: {
+      n_epochs: p.training.epochs,
+      batch_size: p.training.microBatch * p.training.gradAccum * c.gpus,
+      learning_rate_multiplier: 1.0,
+    },
     estimate: {
       training_tokens: Math.round(e.trainingTokens),
       usd_per_1k_training_tokens: p.pricing.serviceUsdPer1kTokens,
@@ -454,7 +613,11 @@ function serviceJob(c: Ctx): ExportFile {
       'Hosted fine-tuning of Phi models is configured in the Azure AI Foundry portal (epochs, batch size, learning-rate multiplier); its REST payload could not be confirmed from public documentation, so this file is a summary to copy from, not an API request. Phi-3 pay-as-you-go fine-tuning was offered in East US 2 only (docs dated 2024-07-16).',
     generated_by: headerLines(c),
   };
-  return { path: 'hosted-finetune-job.json', mediaType: 'application/json', content: `${JSON.stringify(job, null, 2)}\n` };
+  return {
+    path: 'hosted-finetune-job.json',
+    mediaType: 'application/json',
+    content: `${JSON.stringify(job, null, 2)}\n`,
+  };
 }
 
 function readme(c: Ctx, format: ExportFormat, files: ExportFile[]): ExportFile {
@@ -471,13 +634,27 @@ export function buildContext(plan: Plan, index: number, version: string): Ctx {
   const spec = resolveModel(plan);
   const arch = describeArchitecture(spec);
   const report = estimatePlan(plan);
-  const hfId = plan.model.source === 'catalog' ? (findCatalogModel(plan.model.id)?.spec.hfId ?? plan.model.id) : (plan.model.spec.hfId ?? `<hub-id-of-${plan.model.spec.name}>`);
-  return { plan, technique, index, estimate: report.techniques[index]!, arch, hfId, version, slug: slugify(plan.name), gpus: plan.distribution.gpusPerNode * plan.distribution.nodes };
+  const hfId =
+    plan.model.source === 'catalog'
+      ? (findCatalogModel(plan.model.id)?.spec.hfId ?? plan.model.id)
+      : (plan.model.spec.hfId ?? `<hub-id-of-${plan.model.spec.name}>`);
+  return {
+    plan,
+    technique,
+    index,
+    estimate: report.techniques[index]!,
+    arch,
+    hfId,
+    version,
+    slug: slugify(plan.name),
+    gpus: plan.distribution.gpusPerNode * plan.distribution.nodes,
+  };
 }
 
 /** The files of one format for one technique of the plan. */
 export function exportFiles(plan: Plan, format: ExportFormat, index: number, version: string): ExportFile[] {
-  if (format === 'json') return [{ path: `${slugify(plan.name)}.tuneplan.json`, content: planToJson(plan), mediaType: 'application/json' }];
+  if (format === 'json')
+    return [{ path: `${slugify(plan.name)}.tuneplan.json`, content: planToJson(plan), mediaType: 'application/json' }];
   const c = buildContext(plan, index, version);
   const script: ExportFile = { path: 'train.py', content: hfScript(c), mediaType: 'text/x-python' };
   const reqs: ExportFile = { path: 'requirements.txt', content: requirements(c), mediaType: 'text/plain' };
@@ -488,15 +665,45 @@ export function exportFiles(plan: Plan, format: ExportFormat, index: number, ver
       break;
     case 'deepspeed':
       files = [
-        ...(usesDeepSpeed(plan) ? [{ path: 'ds_config.json', content: `${JSON.stringify(dsConfig(c), null, 2)}\n`, mediaType: 'application/json' }] : []),
-        { path: 'accelerate_config.yaml', content: yamlWithHeader(c, accelerateConfig(c)), mediaType: 'application/yaml' },
+        ...(usesDeepSpeed(plan)
+          ? [
+              {
+                path: 'ds_config.json',
+                content: `${JSON.stringify(dsConfig(c), null, 2)}\n`,
+                mediaType: 'application/json',
+              },
+            ]
+          : []),
+        {
+          path: 'accelerate_config.yaml',
+          content: yamlWithHeader(c, accelerateConfig(c)),
+          mediaType: 'application/yaml',
+        },
         { path: 'launch.sh', content: launchScript(c), mediaType: 'text/x-shellscript' },
         script,
         reqs,
       ];
       break;
     case 'azureml':
-      files = [{ path: 'azureml-job.yml', content: azureJob(c), mediaType: 'application/yaml' }, { path: 'accelerate_config.yaml', content: yamlWithHeader(c, accelerateConfig(c)), mediaType: 'application/yaml' }, ...(usesDeepSpeed(plan) ? [{ path: 'ds_config.json', content: `${JSON.stringify(dsConfig(c), null, 2)}\n`, mediaType: 'application/json' }] : []), script, reqs];
+      files = [
+        { path: 'azureml-job.yml', content: azureJob(c), mediaType: 'application/yaml' },
+        {
+          path: 'accelerate_config.yaml',
+          content: yamlWithHeader(c, accelerateConfig(c)),
+          mediaType: 'application/yaml',
+        },
+        ...(usesDeepSpeed(plan)
+          ? [
+              {
+                path: 'ds_config.json',
+                content: `${JSON.stringify(dsConfig(c), null, 2)}\n`,
+                mediaType: 'application/json',
+              },
+            ]
+          : []),
+        script,
+        reqs,
+      ];
       break;
     case 'kaito':
       files = [kaito(c)];

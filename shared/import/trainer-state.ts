@@ -33,7 +33,8 @@ export function parseTrainerFiles(files: Array<{ name: string; text: string }>):
     } catch {
       throw new TrainerImportError(`${name} is not valid JSON.`);
     }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new TrainerImportError(`${name} must hold a JSON object.`);
+    if (!json || typeof json !== 'object' || Array.isArray(json))
+      throw new TrainerImportError(`${name} must hold a JSON object.`);
     const o = json as Record<string, unknown>;
     if (Array.isArray(o.log_history)) {
       sawState = true;
@@ -61,9 +62,14 @@ export function parseTrainerFiles(files: Array<{ name: string; text: string }>):
       fields.epochs ??= num(o.epoch);
       samplesPerSecond ??= num(o.train_samples_per_second);
     } else {
-      throw new TrainerImportError(`${name} is neither a trainer_state.json (no log_history) nor train_results.json / all_results.json (no train_runtime).`);
+      throw new TrainerImportError(
+        `${name} is neither a trainer_state.json (no log_history) nor train_results.json / all_results.json (no train_runtime).`,
+      );
     }
   }
-  if (!sawState && found.length === 0) throw new TrainerImportError('Choose a trainer_state.json (and optionally train_results.json or all_results.json).');
+  if (!sawState && found.length === 0)
+    throw new TrainerImportError(
+      'Choose a trainer_state.json (and optionally train_results.json or all_results.json).',
+    );
   return { fields, samplesPerSecond, found };
 }

@@ -31,8 +31,15 @@ export function record(name: string, value: number, unit: string, target: number
 }
 
 export function report(file: string): void {
-  const rows = Object.entries(results).map(([name, r]) => [name, `${r.value} ${r.unit}`, `≤ ${r.target} ${r.unit}`, r.ok ? 'ok' : 'SLOW']);
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['benchmark', 'median', 'target', ''], ...rows].map((r) => r[i]!.length)));
+  const rows = Object.entries(results).map(([name, r]) => [
+    name,
+    `${r.value} ${r.unit}`,
+    `≤ ${r.target} ${r.unit}`,
+    r.ok ? 'ok' : 'SLOW',
+  ]);
+  const widths = [0, 1, 2, 3].map((i) =>
+    Math.max(...[['benchmark', 'median', 'target', ''], ...rows].map((r) => r[i]!.length)),
+  );
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(line(['benchmark', 'median', 'target', '']));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));

@@ -30,12 +30,36 @@ test('the desktop window exposes exactly the contract and refuses navigation', a
   test.info().skip(Boolean(reason), reason);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneplan-electron-'));
-  const app = await electron.launch({ executablePath: binary.path!, args: [root], env: { ...process.env, TUNEPLAN_DATA_DIR: dataDir } });
+  const app = await electron.launch({
+    executablePath: binary.path!,
+    args: [root],
+    env: { ...process.env, TUNEPLAN_DATA_DIR: dataDir },
+  });
   try {
     const win = await app.firstWindow();
     expect(win.url()).toMatch(/^app:\/\/tuneplan\//);
     const surface = await win.evaluate(() => Object.keys((window as unknown as { tuneplan: object }).tuneplan).sort());
-    expect(surface).toEqual(['appInfo', 'backupsList', 'backupsRestore', 'desktopOpenJson', 'desktopSavePdf', 'modelsDelete', 'modelsList', 'modelsSave', 'plansDelete', 'plansGet', 'plansList', 'plansSave', 'profilesDelete', 'profilesList', 'profilesSave', 'runsDelete', 'runsList', 'runsSave', 'systemProbe']);
+    expect(surface).toEqual([
+      'appInfo',
+      'backupsList',
+      'backupsRestore',
+      'desktopOpenJson',
+      'desktopSavePdf',
+      'modelsDelete',
+      'modelsList',
+      'modelsSave',
+      'plansDelete',
+      'plansGet',
+      'plansList',
+      'plansSave',
+      'profilesDelete',
+      'profilesList',
+      'profilesSave',
+      'runsDelete',
+      'runsList',
+      'runsSave',
+      'systemProbe',
+    ]);
     expect(await win.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
     await win.evaluate(() => {
       window.location.href = 'https://example.com/';

@@ -11,7 +11,10 @@ test('restore from a backup, then undo the restore', async ({ page, server }) =>
   await expect(nav.getByRole('button', { name: /Made after the backup/ })).toBeVisible();
 
   await page.getByRole('button', { name: 'Restore from backup…' }).click();
-  await page.getByRole('button', { name: /^Restore backup of / }).first().click();
+  await page
+    .getByRole('button', { name: /^Restore backup of / })
+    .first()
+    .click();
   await expect(page.getByText(/Restored the backup of/)).toBeVisible();
   await expect(nav.getByText('No plans yet')).toBeVisible();
   await page.getByRole('button', { name: 'Undo restore' }).click();
@@ -25,7 +28,9 @@ test('a corrupt database is moved aside and the user is told where it is', async
   const { child, url } = await startServer(corruptDir);
   try {
     await page.goto(url);
-    await expect(page.getByRole('alert').filter({ hasText: 'moved aside' })).toContainText(path.join(corruptDir, 'tuneplan.corrupt-'));
+    await expect(page.getByRole('alert').filter({ hasText: 'moved aside' })).toContainText(
+      path.join(corruptDir, 'tuneplan.corrupt-'),
+    );
     expect(fs.readdirSync(corruptDir).some((f) => f.startsWith('tuneplan.corrupt-'))).toBe(true);
   } finally {
     await stopServer(child);
@@ -43,12 +48,18 @@ test('the token appears only in the start-up line, never in later logs', async (
   await page.goto(url);
   await page.getByLabel('Name', { exact: true }).fill('x');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await page.request.post(url.replace(/#.*$/, 'api/plans:list'), { headers: { Authorization: 'Bearer wrong' }, data: {} });
+  await page.request.post(url.replace(/#.*$/, 'api/plans:list'), {
+    headers: { Authorization: 'Bearer wrong' },
+    data: {},
+  });
   await stopServer(child);
   expect(logs).not.toContain(token);
 });
 
-test('two tabs editing one plan: the later stale save gets a conflict and the user chooses', async ({ browser, server }) => {
+test('two tabs editing one plan: the later stale save gets a conflict and the user chooses', async ({
+  browser,
+  server,
+}) => {
   const a = await browser.newPage();
   const b = await browser.newPage();
   await a.goto(server.url);
@@ -57,7 +68,10 @@ test('two tabs editing one plan: the later stale save gets a conflict and the us
   await expect(a.getByRole('status').first()).toContainText('Saved');
   // The token lives in the tab's session storage: the second tab opens the printed address too.
   await b.goto(server.url);
-  await b.getByRole('navigation', { name: 'Plans' }).getByRole('button', { name: /Shared plan/ }).click();
+  await b
+    .getByRole('navigation', { name: 'Plans' })
+    .getByRole('button', { name: /Shared plan/ })
+    .click();
   await expect(b.getByLabel('Name', { exact: true })).toHaveValue('Shared plan');
 
   await a.getByLabel('Name', { exact: true }).fill('Shared plan — edited in A');

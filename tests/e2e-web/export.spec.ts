@@ -32,13 +32,18 @@ test('every export format downloads from the UI and the files are valid on disk'
       if (name.endsWith('.json')) expect(() => JSON.parse(text) as unknown, name).not.toThrow();
       if (name.endsWith('.yaml') || name.endsWith('.yml')) expect(typeof parseYaml(text), name).toBe('object');
       if (name.endsWith('.py')) py.push(file);
-      if (name.endsWith('ds_config.json')) expect((JSON.parse(text) as { zero_optimization: { stage: number } }).zero_optimization.stage).toBe(3);
+      if (name.endsWith('ds_config.json'))
+        expect((JSON.parse(text) as { zero_optimization: { stage: number } }).zero_optimization.stage).toBe(3);
     }
   }
   // One file on its own, too.
   await page.getByLabel('Format').selectOption('hf');
-  const [single] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download train.py' }).click()]);
+  const [single] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download train.py' }).click(),
+  ]);
   expect(single.suggestedFilename()).toMatch(/train\.py$/);
   expect(py.length).toBeGreaterThan(0);
-  if (spawnSync('python3', ['--version']).status === 0) expect(spawnSync('python3', ['-m', 'py_compile', ...py]).status).toBe(0);
+  if (spawnSync('python3', ['--version']).status === 0)
+    expect(spawnSync('python3', ['-m', 'py_compile', ...py]).status).toBe(0);
 });

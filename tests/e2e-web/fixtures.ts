@@ -18,13 +18,19 @@ export interface BrowserModeServer {
   restart(): Promise<void>;
 }
 
-export function startServer(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+export function startServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     if (!fs.existsSync(SERVER_ENTRY)) {
       reject(new Error(`${SERVER_ENTRY} is missing: run npm run build first`));
       return;
     }
-    const child = spawn(process.execPath, [SERVER_ENTRY], { env: { ...process.env, TUNEPLAN_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
+      env: { ...process.env, TUNEPLAN_DATA_DIR: dataDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
     child.stdout?.on('data', (c: Buffer) => {

@@ -15,7 +15,11 @@ const test = base.extend<{ server: { url: string; dataDir: string } }>({
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneplan-e2e-runs-'));
     const bin = path.join(dataDir, 'bin');
     fs.mkdirSync(bin);
-    fs.writeFileSync(path.join(bin, 'nvidia-smi'), `#!/bin/sh\ncat ${JSON.stringify(path.join(fixtures, 'probes/nvidia-smi-8xa100.txt'))}\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'nvidia-smi'),
+      `#!/bin/sh\ncat ${JSON.stringify(path.join(fixtures, 'probes/nvidia-smi-8xa100.txt'))}\n`,
+      { mode: 0o755 },
+    );
     const { child, url } = await startServer(dataDir, { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` });
     await use({ url, dataDir });
     await stopServer(child);
@@ -23,7 +27,10 @@ const test = base.extend<{ server: { url: string; dataDir: string } }>({
   },
 });
 
-test('this machine, a recorded run from trainer_state.json, estimate vs actual and calibration', async ({ page, server }) => {
+test('this machine, a recorded run from trainer_state.json, estimate vs actual and calibration', async ({
+  page,
+  server,
+}) => {
   await page.goto(server.url);
   await expect(page.getByTestId('machine-status')).toHaveText('8 × NVIDIA A100-SXM4-80GB');
   await page.getByLabel('Name', { exact: true }).fill('Runs on the lab box');
@@ -34,7 +41,9 @@ test('this machine, a recorded run from trainer_state.json, estimate vs actual a
   await expect(page.getByRole('status').first()).toContainText('Saved');
 
   await page.getByRole('tab', { name: 'Runs' }).click();
-  await page.getByLabel('Import trainer_state.json…').setInputFiles([path.join(fixtures, 'trainer_state.json'), path.join(fixtures, 'all_results.json')]);
+  await page
+    .getByLabel('Import trainer_state.json…')
+    .setInputFiles([path.join(fixtures, 'trainer_state.json'), path.join(fixtures, 'all_results.json')]);
   await expect(page.getByText(/Read trainer_state\.json and all_results\.json/)).toBeVisible();
   await expect(page.getByLabel('Wall time')).toHaveValue(String(1834.22 / 3600));
   await page.getByLabel('Technique used').selectOption({ label: '2. LoRA' });
@@ -48,7 +57,9 @@ test('this machine, a recorded run from trainer_state.json, estimate vs actual a
   await expect(page.locator('[data-chart="loss-curve"] .recharts-line')).toHaveCount(1);
 
   await page.getByLabel('Show calibrated estimates for this plan').check();
-  await expect(page.getByRole('list', { name: 'Calibrated estimates' })).toContainText(/LoRA: peak [\d.]+ GiB \(uncalibrated [\d.]+ GiB, 1 run\)/);
+  await expect(page.getByRole('list', { name: 'Calibrated estimates' })).toContainText(
+    /LoRA: peak [\d.]+ GiB \(uncalibrated [\d.]+ GiB, 1 run\)/,
+  );
   fs.mkdirSync(path.join(here, 'screenshots'), { recursive: true });
   await page.screenshot({ path: path.join(here, 'screenshots', 'runs.png'), fullPage: true });
 

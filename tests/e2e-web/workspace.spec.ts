@@ -15,7 +15,10 @@ interface CliTechnique {
   memory: { nvidiaSmiBytes: number; parts: Record<string, number> };
 }
 
-test('plan from the scenario guide, compared, charted, saved, reloaded, exported and re-imported unchanged', async ({ page, server }) => {
+test('plan from the scenario guide, compared, charted, saved, reloaded, exported and re-imported unchanged', async ({
+  page,
+  server,
+}) => {
   fs.mkdirSync(shots, { recursive: true });
   await page.goto(server.url);
   await page.getByLabel('Name', { exact: true }).fill('Support bot on Phi-3-mini');
@@ -27,7 +30,13 @@ test('plan from the scenario guide, compared, charted, saved, reloaded, exported
   await page.getByRole('button', { name: 'Choose techniques for this' }).click();
   await page.getByRole('button', { name: 'Add technique' }).click();
   const table = page.getByRole('table', { name: 'Technique comparison' });
-  await expect(table.getByRole('columnheader')).toHaveText(['Per technique', /Full fine-tuning/, /LoRA/, /QLoRA/, /DoRA/]);
+  await expect(table.getByRole('columnheader')).toHaveText([
+    'Per technique',
+    /Full fine-tuning/,
+    /LoRA/,
+    /QLoRA/,
+    /DoRA/,
+  ]);
   await expect(page.getByText(/QLoRA: [\d.]+ % of parameters trained/)).toBeVisible();
   await page.screenshot({ path: path.join(shots, 'workspace.png'), fullPage: false });
 
@@ -35,10 +44,17 @@ test('plan from the scenario guide, compared, charted, saved, reloaded, exported
   await expect(page.getByRole('status').first()).toContainText('Saved “Support bot on Phi-3-mini”');
 
   // Export the plan and estimate the same file with the command line.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export JSON' }).click(),
+  ]);
   const exported = path.join(server.dataDir, 'exported.tuneplan.json');
   await download.saveAs(exported);
-  const cli = JSON.parse(execFileSync(process.execPath, [path.join(root, 'build/bin/tuneplan.mjs'), 'estimate', exported, '--json'], { encoding: 'utf8' })) as { techniques: CliTechnique[] };
+  const cli = JSON.parse(
+    execFileSync(process.execPath, [path.join(root, 'build/bin/tuneplan.mjs'), 'estimate', exported, '--json'], {
+      encoding: 'utf8',
+    }),
+  ) as { techniques: CliTechnique[] };
   expect(cli.techniques.map((t) => t.label)).toEqual(['Full fine-tuning', 'LoRA', 'QLoRA', 'DoRA']);
 
   // Table numbers agree with the CLI.
@@ -73,9 +89,15 @@ test('plan from the scenario guide, compared, charted, saved, reloaded, exported
 
   // Reload: the plan is stored; exporting it again gives the same bytes.
   await page.goto(server.url);
-  await page.getByRole('navigation', { name: 'Plans' }).getByRole('button', { name: /Support bot on Phi-3-mini/ }).click();
+  await page
+    .getByRole('navigation', { name: 'Plans' })
+    .getByRole('button', { name: /Support bot on Phi-3-mini/ })
+    .click();
   await expect(page.getByLabel('Name', { exact: true })).toHaveValue('Support bot on Phi-3-mini');
-  const [again] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+  const [again] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export JSON' }).click(),
+  ]);
   const second = path.join(server.dataDir, 'second.tuneplan.json');
   await again.saveAs(second);
   expect(fs.readFileSync(second, 'utf8')).toBe(fs.readFileSync(exported, 'utf8'));
@@ -83,7 +105,9 @@ test('plan from the scenario guide, compared, charted, saved, reloaded, exported
   // Import the file: a new plan whose export is byte-identical.
   await page.getByLabel('Import plan JSON file').setInputFiles(exported);
   await expect(page.getByRole('status').first()).toContainText('Imported “Support bot on Phi-3-mini”');
-  await expect(page.getByRole('navigation', { name: 'Plans' }).getByRole('button', { name: /Support bot on Phi-3-mini/ })).toHaveCount(2);
+  await expect(
+    page.getByRole('navigation', { name: 'Plans' }).getByRole('button', { name: /Support bot on Phi-3-mini/ }),
+  ).toHaveCount(2);
   const [third] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Control+e')]);
   const reimported = path.join(server.dataDir, 'third.tuneplan.json');
   await third.saveAs(reimported);
@@ -93,7 +117,10 @@ test('plan from the scenario guide, compared, charted, saved, reloaded, exported
 test('an invalid import names the field and changes nothing', async ({ page, server }) => {
   await page.goto(server.url);
   const bad = path.join(server.dataDir, 'bad.json');
-  fs.writeFileSync(bad, JSON.stringify({ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, techniques: [{ kind: 'lora', rank: 0 }] }));
+  fs.writeFileSync(
+    bad,
+    JSON.stringify({ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, techniques: [{ kind: 'lora', rank: 0 }] }),
+  );
   await page.getByLabel('Import plan JSON file').setInputFiles(bad);
   await expect(page.getByRole('alert').first()).toContainText('techniques[0].rank: must be at least 1');
   await expect(page.getByRole('navigation', { name: 'Plans' }).getByText('No plans yet')).toBeVisible();

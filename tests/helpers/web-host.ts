@@ -5,7 +5,9 @@ import { createHttpApi, type TuneplanApi } from '../../renderer/api/client';
 import { FAKE_PROBE } from '../../renderer/api/fake-api';
 
 /** A real web host over an in-memory SQLite database, on a free loopback port. */
-export async function startTestHost(staticDir?: string): Promise<{ api: TuneplanApi; url: string; port: number; token: string; close: () => Promise<void> }> {
+export async function startTestHost(
+  staticDir?: string,
+): Promise<{ api: TuneplanApi; url: string; port: number; token: string; close: () => Promise<void> }> {
   const db = openDatabase({ file: ':memory:' });
   let tick = 0;
   const handlers = createHandlers({
@@ -15,7 +17,11 @@ export async function startTestHost(staticDir?: string): Promise<{ api: Tuneplan
     probe: () => Promise.resolve(FAKE_PROBE),
   });
   const token = 'test-token-' + Math.random().toString(36).slice(2);
-  const server = await startWebServer({ dispatch: createDispatch(handlers, () => {}), token, ...(staticDir ? { staticDir } : {}) });
+  const server = await startWebServer({
+    dispatch: createDispatch(handlers, () => {}),
+    token,
+    ...(staticDir ? { staticDir } : {}),
+  });
   return {
     api: createHttpApi(server.url, token),
     url: server.url,

@@ -59,7 +59,9 @@ describe('App with the in-memory API', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByText(/changed elsewhere/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Save mine as a copy' }));
-    await waitFor(() => expect([...api.plans.values()].map((p) => p.plan.name).sort()).toEqual(['Mine (copy)', 'Other window']));
+    await waitFor(() =>
+      expect([...api.plans.values()].map((p) => p.plan.name).sort()).toEqual(['Mine (copy)', 'Other window']),
+    );
     expect(PlanSchema.safeParse([...api.plans.values()][1]?.plan).success).toBe(true);
   });
 });

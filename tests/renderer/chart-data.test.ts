@@ -5,7 +5,11 @@ import { PART_KEYS } from '../../shared/estimate/memory';
 import { bestIndex, memoryRows, paramsRows, sweepRows, timeCostRows } from '../../renderer/features/results/chart-data';
 import { chooseTechniques, claims } from '../../renderer/features/scenario/scenarios';
 
-const plan = PlanSchema.parse({ name: 'c', model: { source: 'catalog', id: 'Llama-3.2-3B' }, techniques: [{ kind: 'full' }, { kind: 'lora' }, { kind: 'qlora' }] });
+const plan = PlanSchema.parse({
+  name: 'c',
+  model: { source: 'catalog', id: 'Llama-3.2-3B' },
+  techniques: [{ kind: 'full' }, { kind: 'lora' }, { kind: 'qlora' }],
+});
 const report = estimatePlan(plan);
 
 describe('chart data mapping', () => {
@@ -54,6 +58,8 @@ describe('scenario guide', () => {
   it('states each claim with this plan’s numbers', () => {
     const lines = claims(report);
     // At 4 × 2048 tokens without checkpointing, LoRA's saved fp32 inputs outweigh the states it saves: the claim says "more" honestly.
-    expect(lines[1]).toMatch(/^QLoRA: [\d.]+ % of parameters trained, \d+ % (less|more) memory than full fine-tuning here, \d+ % (cheaper|more expensive)\.$/);
+    expect(lines[1]).toMatch(
+      /^QLoRA: [\d.]+ % of parameters trained, \d+ % (less|more) memory than full fine-tuning here, \d+ % (cheaper|more expensive)\.$/,
+    );
   });
 });

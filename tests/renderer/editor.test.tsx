@@ -23,7 +23,10 @@ describe('plan editor', () => {
   it('shows one comparison column per technique and updates when a technique is added', async () => {
     render(<App api={createFakeApi()} />);
     const table = await screen.findByRole('table', { name: 'Technique comparison' });
-    const headers = () => within(table).getAllByRole('columnheader').map((h) => h.textContent?.trim());
+    const headers = () =>
+      within(table)
+        .getAllByRole('columnheader')
+        .map((h) => h.textContent?.trim());
     expect(headers()).toEqual(['Per technique', 'Full fine-tuning', 'LoRA', 'QLoRA', 'DoRA']);
     fireEvent.click(screen.getByRole('button', { name: 'Add technique' }));
     await waitFor(() => expect(headers()).toContain('IA3'));
@@ -32,7 +35,9 @@ describe('plan editor', () => {
   it('explains a figure when it is clicked', async () => {
     render(<App api={createFakeApi()} />);
     const table = await screen.findByRole('table', { name: 'Technique comparison' });
-    const row = within(table).getAllByRole('row').find((r) => r.getAttribute('data-row') === 'memory')!;
+    const row = within(table)
+      .getAllByRole('row')
+      .find((r) => r.getAttribute('data-row') === 'memory')!;
     fireEvent.click(within(row).getAllByRole('button')[1]!);
     expect(await screen.findByText(/max\(forward end, backward start, optimizer step\)/)).toBeTruthy();
     expect(screen.getByRole('tab', { name: 'Explain' }).getAttribute('aria-selected')).toBe('true');
@@ -55,7 +60,11 @@ describe('plan editor', () => {
     const api = createFakeApi();
     render(<App api={api} />);
     const input = screen.getByLabelText('Import plan JSON file');
-    const file = new File([JSON.stringify({ name: 'bad', model: { source: 'catalog', id: 'Phi-4' }, training: { seqLen: -5 } })], 'bad.json', { type: 'application/json' });
+    const file = new File(
+      [JSON.stringify({ name: 'bad', model: { source: 'catalog', id: 'Phi-4' }, training: { seqLen: -5 } })],
+      'bad.json',
+      { type: 'application/json' },
+    );
     fireEvent.change(input, { target: { files: [file] } });
     expect(await screen.findByText(/training\.seqLen: must be at least 1/)).toBeTruthy();
     expect(api.plans.size).toBe(0);
@@ -74,7 +83,17 @@ describe('plan editor', () => {
   it('imports a config.json, estimates it, and keeps the model for other plans', async () => {
     const api = createFakeApi();
     render(<App api={api} />);
-    const config = { model_type: 'qwen2', hidden_size: 2048, intermediate_size: 11008, num_hidden_layers: 36, num_attention_heads: 16, num_key_value_heads: 2, vocab_size: 151936, tie_word_embeddings: true, max_position_embeddings: 32768 };
+    const config = {
+      model_type: 'qwen2',
+      hidden_size: 2048,
+      intermediate_size: 11008,
+      num_hidden_layers: 36,
+      num_attention_heads: 16,
+      num_key_value_heads: 2,
+      vocab_size: 151936,
+      tie_word_embeddings: true,
+      max_position_embeddings: 32768,
+    };
     const file = new File([JSON.stringify(config)], 'qwen2.5-3b-config.json', { type: 'application/json' });
     fireEvent.change(screen.getByLabelText('Import config.json…'), { target: { files: [file] } });
     expect(await screen.findByText(/qwen2\.5-3b: 3,085,938,688 parameters/)).toBeTruthy();
@@ -87,9 +106,13 @@ describe('plan editor', () => {
 
   it('a config.json with missing fields is refused with their names', async () => {
     render(<App api={createFakeApi()} />);
-    const file = new File([JSON.stringify({ model_type: 'mamba', hidden_size: 768 })], 'config.json', { type: 'application/json' });
+    const file = new File([JSON.stringify({ model_type: 'mamba', hidden_size: 768 })], 'config.json', {
+      type: 'application/json',
+    });
     fireEvent.change(screen.getByLabelText('Import config.json…'), { target: { files: [file] } });
-    expect(await screen.findByText(/is missing intermediate_size, num_hidden_layers, num_attention_heads, vocab_size/)).toBeTruthy();
+    expect(
+      await screen.findByText(/is missing intermediate_size, num_hidden_layers, num_attention_heads, vocab_size/),
+    ).toBeTruthy();
   });
 
   it('the scenario guide preselects techniques and backs its claims with numbers', async () => {
@@ -97,7 +120,15 @@ describe('plan editor', () => {
     fireEvent.click(screen.getByLabelText('Fewer trainable parameters'));
     fireEvent.click(screen.getByRole('button', { name: 'Choose techniques for this' }));
     const table = await screen.findByRole('table', { name: 'Technique comparison' });
-    await waitFor(() => expect(within(table).getAllByRole('columnheader').map((h) => h.textContent?.trim())).toEqual(['Per technique', 'Full fine-tuning', 'QLoRA', 'DoRA']));
-    expect(await screen.findByText(/QLoRA: 0\.\d+ % of parameters trained, \d+ % less memory than full fine-tuning here/)).toBeTruthy();
+    await waitFor(() =>
+      expect(
+        within(table)
+          .getAllByRole('columnheader')
+          .map((h) => h.textContent?.trim()),
+      ).toEqual(['Per technique', 'Full fine-tuning', 'QLoRA', 'DoRA']),
+    );
+    expect(
+      await screen.findByText(/QLoRA: 0\.\d+ % of parameters trained, \d+ % less memory than full fine-tuning here/),
+    ).toBeTruthy();
   });
 });

@@ -7,7 +7,14 @@ describe('this machine as hardware', () => {
     expect(machineHardware(FAKE_PROBE)).toMatchObject({ gpu: { source: 'catalog', id: 'rtx-4090' }, gpus: 1 });
   });
   it('counts identical GPUs and enters unknown ones as custom with placeholders said out loud', () => {
-    const probe = { ...FAKE_PROBE, gpus: [0, 1].map(() => ({ ...FAKE_PROBE.gpus[0]!, name: 'Mystery Accelerator 9000', memoryTotalBytes: 32 * 2 ** 30 })) };
+    const probe = {
+      ...FAKE_PROBE,
+      gpus: [0, 1].map(() => ({
+        ...FAKE_PROBE.gpus[0]!,
+        name: 'Mystery Accelerator 9000',
+        memoryTotalBytes: 32 * 2 ** 30,
+      })),
+    };
     const hw = machineHardware(probe);
     expect(hw).toMatchObject({ gpu: { source: 'custom', name: 'Mystery Accelerator 9000', memoryGiB: 32 }, gpus: 2 });
     expect(hw.note).toMatch(/placeholders/);

@@ -18,17 +18,44 @@ const plans: PlanSummary[] = Array.from({ length: 10_000 }, (_, i) => ({
 
 describe('plans list', () => {
   it('renders only the rows in view for 10,000 plans, keeping the full scroll height', () => {
-    const { container } = render(<PlansList plans={plans} selectedId={null} query="" sort="updated" dirty={false} onQuery={() => {}} onSort={() => {}} onSelect={() => {}} onNew={() => {}} />);
+    const { container } = render(
+      <PlansList
+        plans={plans}
+        selectedId={null}
+        query=""
+        sort="updated"
+        dirty={false}
+        onQuery={() => {}}
+        onSort={() => {}}
+        onSelect={() => {}}
+        onNew={() => {}}
+      />,
+    );
     const buttons = container.querySelectorAll('button.plan-item');
     expect(buttons.length).toBeLessThan(60);
     const ul = container.querySelector('ul.plan-items') as HTMLElement;
-    const rendered = buttons.length * ROW_HEIGHT + parseInt(ul.style.paddingTop || '0', 10) + parseInt(ul.style.paddingBottom || '0', 10);
+    const rendered =
+      buttons.length * ROW_HEIGHT +
+      parseInt(ul.style.paddingTop || '0', 10) +
+      parseInt(ul.style.paddingBottom || '0', 10);
     expect(rendered).toBe(10_000 * ROW_HEIGHT);
     expect(screen.getByRole('list', { name: '10000 plans' })).toBeTruthy();
   });
 
   it('renders the rows that scroll into view', () => {
-    const { container } = render(<PlansList plans={plans} selectedId={null} query="" sort="updated" dirty={false} onQuery={() => {}} onSort={() => {}} onSelect={() => {}} onNew={() => {}} />);
+    const { container } = render(
+      <PlansList
+        plans={plans}
+        selectedId={null}
+        query=""
+        sort="updated"
+        dirty={false}
+        onQuery={() => {}}
+        onSort={() => {}}
+        onSelect={() => {}}
+        onNew={() => {}}
+      />,
+    );
     const scroller = container.querySelector('.plan-scroll') as HTMLElement;
     scroller.scrollTop = 5000 * ROW_HEIGHT;
     fireEvent.scroll(scroller);

@@ -12,7 +12,11 @@ const plans = path.join(root, 'tests/fixtures/plans');
 function run(args: string[]): { code: number; out: string; err: string } {
   const out: string[] = [];
   const err: string[] = [];
-  const code = main(args, (s) => out.push(s), (s) => err.push(s));
+  const code = main(
+    args,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -23,8 +27,24 @@ describe('tuneplan estimate', () => {
       expect(code, file).toBe(0);
       const report = JSON.parse(out) as { techniques: Array<Record<string, unknown>> };
       for (const t of report.techniques) {
-        for (const key of ['technique', 'totalParams', 'trainableParams', 'memory', 'tokensPerSecond', 'wallSeconds', 'costUsd', 'fits']) expect(t, key).toHaveProperty(key);
-        expect(t.memory).toMatchObject({ allocatedBytes: expect.any(Number), reservedBytes: expect.any(Number), nvidiaSmiBytes: expect.any(Number), hostBytes: expect.any(Number), parts: expect.any(Object) });
+        for (const key of [
+          'technique',
+          'totalParams',
+          'trainableParams',
+          'memory',
+          'tokensPerSecond',
+          'wallSeconds',
+          'costUsd',
+          'fits',
+        ])
+          expect(t, key).toHaveProperty(key);
+        expect(t.memory).toMatchObject({
+          allocatedBytes: expect.any(Number),
+          reservedBytes: expect.any(Number),
+          nvidiaSmiBytes: expect.any(Number),
+          hostBytes: expect.any(Number),
+          parts: expect.any(Object),
+        });
       }
     }
   });
@@ -38,7 +58,9 @@ describe('tuneplan estimate', () => {
 
   it('adds a recommendation on request', () => {
     const { out } = run(['estimate', path.join(plans, 'phi3-mini-every-technique-a100.json'), '--json', '--recommend']);
-    const report = JSON.parse(out) as { recommendation: { cheapest: { costUsd: number } | null; fastest: unknown; considered: number } };
+    const report = JSON.parse(out) as {
+      recommendation: { cheapest: { costUsd: number } | null; fastest: unknown; considered: number };
+    };
     expect(report.recommendation.cheapest?.costUsd).toBeGreaterThan(0);
     expect(report.recommendation.considered).toBeGreaterThan(1000);
   });
@@ -46,25 +68,42 @@ describe('tuneplan estimate', () => {
   it('exits 2 naming the field for an invalid plan, a missing file or bad JSON', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-cli-'));
     const bad = path.join(dir, 'bad.json');
-    fs.writeFileSync(bad, JSON.stringify({ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, training: { microBatch: 0 } }));
-    expect(run(['estimate', bad])).toMatchObject({ code: 2, err: expect.stringMatching(/training\.microBatch: must be at least 1/) });
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, training: { microBatch: 0 } }),
+    );
+    expect(run(['estimate', bad])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/training\.microBatch: must be at least 1/),
+    });
     const notJson = path.join(dir, 'x.json');
     fs.writeFileSync(notJson, '{ nope');
     expect(run(['estimate', notJson])).toMatchObject({ code: 2, err: expect.stringMatching(/not valid JSON/) });
-    expect(run(['estimate', path.join(dir, 'missing.json')])).toMatchObject({ code: 2, err: expect.stringMatching(/Cannot read/) });
+    expect(run(['estimate', path.join(dir, 'missing.json')])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/Cannot read/),
+    });
     expect(run(['estimate'])).toMatchObject({ code: 2 });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('works as a real process through the bin (no Electron needed)', () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'build/bin/tuneplan.mjs'), 'estimate', path.join(plans, 'custom-qwen-config.json'), '--json'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(root, 'build/bin/tuneplan.mjs'), 'estimate', path.join(plans, 'custom-qwen-config.json'), '--json'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     expect((JSON.parse(r.stdout) as { model: { totalParams: number } }).model.totalParams).toBe(3_085_938_688);
   });
 });
 
 describe('validation against published measurements', () => {
-  const records = (JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/reference-measurements.json'), 'utf8')) as { records: ReferenceRecord[] }).records;
+  const records = (
+    JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/reference-measurements.json'), 'utf8')) as {
+      records: ReferenceRecord[];
+    }
+  ).records;
 
   it('maps every measured record to a plan and meets the accuracy target (median ≤ 10 %, none beyond 25 %)', () => {
     const { rows, skipped } = validateRecords(records);
@@ -78,7 +117,9 @@ describe('validation against published measurements', () => {
   it('reads the PEFT config text of a record', () => {
     const rec = records.find((r) => r.id === 'peft-mc-llama32-3b-lora-r10-mlp')!;
     const mapped = planFromRecord(rec);
-    expect('plan' in mapped && mapped.plan.techniques).toEqual([{ kind: 'lora', rank: 10, dropout: 0, targets: 'custom', customModules: ['up_proj', 'gate_proj', 'down_proj'] }]);
+    expect('plan' in mapped && mapped.plan.techniques).toEqual([
+      { kind: 'lora', rank: 10, dropout: 0, targets: 'custom', customModules: ['up_proj', 'gate_proj', 'down_proj'] },
+    ]);
   });
 
   it('prints the summary as its last line', () => {

@@ -30,7 +30,8 @@ function checkFile(file: { path: string; content: string }, dir: string, pythonF
     const json = JSON.parse(file.content) as Record<string, unknown>;
     if (file.path === 'ds_config.json') {
       for (const k of Object.keys(json)) expect(DEEPSPEED_TOP_KEYS as readonly string[], `ds key ${k}`).toContain(k);
-      for (const k of Object.keys(json.zero_optimization as object)) expect(DEEPSPEED_ZERO_KEYS as readonly string[], `zero key ${k}`).toContain(k);
+      for (const k of Object.keys(json.zero_optimization as object))
+        expect(DEEPSPEED_ZERO_KEYS as readonly string[], `zero key ${k}`).toContain(k);
     }
   } else if (file.path.endsWith('.yaml') || file.path.endsWith('.yml')) {
     expect(parseYaml(file.content)).toBeTypeOf('object');
@@ -43,13 +44,20 @@ function checkFile(file: { path: string; content: string }, dir: string, pythonF
 }
 
 describe('training config exports', () => {
-  if (!python) console.log('[exporters] python3 not found: generated Python is checked for syntax only where python3 exists');
+  if (!python)
+    console.log('[exporters] python3 not found: generated Python is checked for syntax only where python3 exists');
 
   it.each(EXPORT_FORMATS.filter((f) => f !== 'json'))('%s: every technique generates valid files', (format) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-export-'));
     const pythonFiles: string[] = [];
     for (const strategy of ['zero3', 'ddp', 'fsdp_full'] as const) {
-      const plan = basePlan({ distribution: { gpusPerNode: strategy === 'ddp' ? 1 : 4, strategy, ...(strategy === 'zero3' ? { offloadOptimizer: 'cpu' } : {}) } });
+      const plan = basePlan({
+        distribution: {
+          gpusPerNode: strategy === 'ddp' ? 1 : 4,
+          strategy,
+          ...(strategy === 'zero3' ? { offloadOptimizer: 'cpu' } : {}),
+        },
+      });
       plan.techniques.forEach((_, i) => {
         const files = exportFiles(plan, format, i, 'test');
         expect(files.length).toBeGreaterThan(1);
@@ -69,10 +77,16 @@ describe('training config exports', () => {
     const script = (i: number) => exportFiles(plan, 'hf', i, 'test').find((f) => f.path === 'train.py')!.content;
     const at = (kind: string) => plan.techniques.findIndex((t) => t.kind === kind);
     expect(script(at('full'))).not.toMatch(/peft/);
-    expect(script(at('lora'))).toMatch(/LoraConfig\(r=16, lora_alpha=32, lora_dropout=0\.05, target_modules="all-linear", use_dora=False/);
+    expect(script(at('lora'))).toMatch(
+      /LoraConfig\(r=16, lora_alpha=32, lora_dropout=0\.05, target_modules="all-linear", use_dora=False/,
+    );
     expect(script(at('dora'))).toMatch(/use_dora=True/);
-    expect(script(at('qlora'))).toMatch(/BitsAndBytesConfig\(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True/);
-    expect(script(at('ia3'))).toMatch(/IA3Config\(target_modules=\["qkv_proj", "down_proj"\], feedforward_modules=\["down_proj"\]/);
+    expect(script(at('qlora'))).toMatch(
+      /BitsAndBytesConfig\(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True/,
+    );
+    expect(script(at('ia3'))).toMatch(
+      /IA3Config\(target_modules=\["qkv_proj", "down_proj"\], feedforward_modules=\["down_proj"\]/,
+    );
     expect(script(at('prompt_tuning'))).toMatch(/PromptTuningConfig\(num_virtual_tokens=20/);
     expect(script(at('prefix_tuning'))).toMatch(/PrefixTuningConfig\(num_virtual_tokens=20, prefix_projection=False/);
     expect(script(at('lora'))).toMatch(/deepspeed="ds_config\.json"/);
@@ -80,12 +94,20 @@ describe('training config exports', () => {
 
   it('DeepSpeed config matches the plan (stage, offload, batch arithmetic)', () => {
     const files = exportFiles(basePlan(), 'deepspeed', 1, 'test');
-    const ds = JSON.parse(files.find((f) => f.path === 'ds_config.json')!.content) as { train_batch_size: number; zero_optimization: { stage: number; offload_optimizer: { device: string } } };
+    const ds = JSON.parse(files.find((f) => f.path === 'ds_config.json')!.content) as {
+      train_batch_size: number;
+      zero_optimization: { stage: number; offload_optimizer: { device: string } };
+    };
     expect(ds.train_batch_size).toBe(4 * 1 * 4);
     expect(ds.zero_optimization.stage).toBe(3);
     expect(ds.zero_optimization.offload_optimizer.device).toBe('cpu');
-    expect(files.find((f) => f.path === 'launch.sh')!.content).toMatch(/accelerate launch --config_file accelerate_config\.yaml train\.py/);
-    const accel = parseYaml(files.find((f) => f.path === 'accelerate_config.yaml')!.content) as { distributed_type: string; num_processes: number };
+    expect(files.find((f) => f.path === 'launch.sh')!.content).toMatch(
+      /accelerate launch --config_file accelerate_config\.yaml train\.py/,
+    );
+    const accel = parseYaml(files.find((f) => f.path === 'accelerate_config.yaml')!.content) as {
+      distributed_type: string;
+      num_processes: number;
+    };
     expect(accel).toMatchObject({ distributed_type: 'DEEPSPEED', num_processes: 4 });
   });
 
@@ -93,21 +115,38 @@ describe('training config exports', () => {
     const plan = basePlan();
     const ia3 = plan.techniques.findIndex((t) => t.kind === 'ia3');
     expect(exportFiles(plan, 'kaito', ia3, 't')[0]!.path).toBe('kaito-NOT-SUPPORTED.md');
-    const kaito = parseYaml(exportFiles(plan, 'kaito', plan.techniques.findIndex((t) => t.kind === 'qlora'), 't')[0]!.content) as { apiVersion: string; tuning: { method: string; preset: { name: string } } };
-    expect(kaito).toMatchObject({ apiVersion: 'kaito.sh/v1alpha1', tuning: { method: 'qlora', preset: { name: 'phi-3-mini-4k-instruct' } } });
-    const olive = JSON.parse(exportFiles(plan, 'olive', 1, 't')[0]!.content) as { passes: Record<string, { type: string }> };
+    const kaito = parseYaml(
+      exportFiles(
+        plan,
+        'kaito',
+        plan.techniques.findIndex((t) => t.kind === 'qlora'),
+        't',
+      )[0]!.content,
+    ) as { apiVersion: string; tuning: { method: string; preset: { name: string } } };
+    expect(kaito).toMatchObject({
+      apiVersion: 'kaito.sh/v1alpha1',
+      tuning: { method: 'qlora', preset: { name: 'phi-3-mini-4k-instruct' } },
+    });
+    const olive = JSON.parse(exportFiles(plan, 'olive', 1, 't')[0]!.content) as {
+      passes: Record<string, { type: string }>;
+    };
     expect(Object.values(olive.passes).map((p) => p.type)).toEqual(['LoRA', 'MergeAdapterWeights', 'ModelBuilder']);
   });
 
   it('hosted fine-tuning summary leaves unknown prices empty and says the format is unconfirmed', () => {
-    const job = JSON.parse(exportFiles(basePlan({ pricing: { mode: 'service' } }), 'service', 0, 't')[0]!.content) as { estimate: { usd_per_1k_training_tokens: null; cost_usd: null }; format_confirmed: boolean };
+    const job = JSON.parse(exportFiles(basePlan({ pricing: { mode: 'service' } }), 'service', 0, 't')[0]!.content) as {
+      estimate: { usd_per_1k_training_tokens: null; cost_usd: null };
+      format_confirmed: boolean;
+    };
     expect(job.estimate.usd_per_1k_training_tokens).toBeNull();
     expect(job.estimate.cost_usd).toBeNull();
     expect(job.format_confirmed).toBe(false);
   });
 
   it('canonical exports stay as reviewed (snapshots)', async () => {
-    const plan = PlanSchema.parse(JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/plans/phi3-medium-lora-zero3-4gpu.json'), 'utf8')));
+    const plan = PlanSchema.parse(
+      JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/plans/phi3-medium-lora-zero3-4gpu.json'), 'utf8')),
+    );
     for (const format of ['hf', 'deepspeed'] as const) {
       const files = exportFiles(plan, format, 0, 'snapshot');
       for (const f of files) await expect(f.content).toMatchFileSnapshot(`./__snapshots__/exports/${format}/${f.path}`);
@@ -137,7 +176,13 @@ describe('plan JSON', () => {
         notes: r.notes,
         model: { source: 'catalog', id: 'Llama-3.2-3B' },
         techniques: r.kinds.map((kind) => ({ kind, rank: r.rank, dropout: r.dropout })),
-        training: { microBatch: r.microBatch, seqLen: r.seqLen, learningRate: r.lr, precision: r.precision, optimizer: r.optimizer },
+        training: {
+          microBatch: r.microBatch,
+          seqLen: r.seqLen,
+          learningRate: r.lr,
+          precision: r.precision,
+          optimizer: r.optimizer,
+        },
         distribution: { strategy: r.strategy },
         pricing: { usdPerGpuHour: r.price },
       }),
@@ -166,12 +211,23 @@ describe('plan JSON', () => {
   it('rejects malformed, mistyped, out-of-range, oversized and deeply nested files, naming each path', () => {
     expect(parsePlanText('{"name": ')).toMatchObject({ ok: false, message: expect.stringMatching(/not valid JSON/) });
     expect(parsePlanText('[1,2]')).toMatchObject({ ok: false, message: expect.stringMatching(/one JSON object/) });
-    const bad = parsePlanText(JSON.stringify({ name: 7, model: { source: 'catalog', id: 'Phi-4' }, training: { microBatch: -1, seqLen: '2048' } }));
+    const bad = parsePlanText(
+      JSON.stringify({
+        name: 7,
+        model: { source: 'catalog', id: 'Phi-4' },
+        training: { microBatch: -1, seqLen: '2048' },
+      }),
+    );
     expect(!bad.ok && bad.issues.map((i) => i.path).sort()).toEqual(['name', 'training.microBatch', 'training.seqLen']);
-    expect(parsePlanText(' '.repeat(5 * 1024 * 1024 + 1))).toMatchObject({ ok: false, message: expect.stringMatching(/at most 5 MB/) });
+    expect(parsePlanText(' '.repeat(5 * 1024 * 1024 + 1))).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/at most 5 MB/),
+    });
     let deep: unknown = 1;
     for (let i = 0; i < MAX_PLAN_DEPTH + 5; i++) deep = { x: deep };
-    expect(parsePlanText(JSON.stringify({ name: 'd', model: { source: 'catalog', id: 'Phi-4' }, notes: deep }))).toMatchObject({ ok: false, message: expect.stringMatching(/nests deeper/) });
+    expect(
+      parsePlanText(JSON.stringify({ name: 'd', model: { source: 'catalog', id: 'Phi-4' }, notes: deep })),
+    ).toMatchObject({ ok: false, message: expect.stringMatching(/nests deeper/) });
     const proto = parsePlanText('{"name":"p","model":{"source":"catalog","id":"Phi-4"},"__proto__":{"polluted":true}}');
     expect(proto.ok).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -188,7 +244,19 @@ describe('tuneplan export and atomic writes', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-cli-export-'));
     for (const format of EXPORT_FORMATS) {
       const logs: string[] = [];
-      const code = main(['export', path.join(root, 'tests/fixtures/plans/phi3-mini-every-technique-a100.json'), '--format', format, '--out', path.join(out, format), '--json'], (s) => logs.push(s), (s) => logs.push(s));
+      const code = main(
+        [
+          'export',
+          path.join(root, 'tests/fixtures/plans/phi3-mini-every-technique-a100.json'),
+          '--format',
+          format,
+          '--out',
+          path.join(out, format),
+          '--json',
+        ],
+        (s) => logs.push(s),
+        (s) => logs.push(s),
+      );
       expect(code, logs.join('\n')).toBe(0);
       const files = (JSON.parse(logs[0]!) as { files: string[] }).files;
       for (const f of files) expect(fs.existsSync(f)).toBe(true);
@@ -200,7 +268,12 @@ describe('tuneplan export and atomic writes', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-atomic-'));
     const target = path.join(dir, 'plan.json');
     writeFileAtomic(target, 'good');
-    const failing = { ...fs, fsyncSync: () => { throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); } } as typeof fs;
+    const failing = {
+      ...fs,
+      fsyncSync: () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      },
+    } as typeof fs;
     expect(() => writeFileAtomic(target, 'half-written', failing)).toThrow(/ENOSPC/);
     expect(fs.readFileSync(target, 'utf8')).toBe('good');
     expect(fs.readdirSync(dir)).toEqual(['plan.json']);

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/open';
 import { createDispatch, createHandlers } from '../../electron/services/create-handlers';
-import { parseAppleSysctl, parseNvidiaSmi, parseRocmSmi, physicalCoresFromCpuinfo } from '../../electron/services/probes/parsers';
+import {
+  parseAppleSysctl,
+  parseNvidiaSmi,
+  parseRocmSmi,
+  physicalCoresFromCpuinfo,
+} from '../../electron/services/probes/parsers';
 import { FAKE_PROBE } from '../../renderer/api/fake-api';
 import { ConfigImportError, parseHfConfig } from '../../shared/catalog/hf-config';
 import { CHANNELS } from '../../shared/channels';
@@ -15,19 +20,61 @@ import { samplePlan } from '../helpers/plans';
 const nasty = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
-    fc.constantFrom(null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 'NaN', 'Infinity', '-0', '', ' ', '__proto__', 'constructor', '<script>alert(1)</script>', "'; DROP TABLE plans; --"),
+    fc.constantFrom(
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1e308,
+      -1e308,
+      2 ** 53 + 1,
+      'NaN',
+      'Infinity',
+      '-0',
+      '',
+      ' ',
+      '__proto__',
+      'constructor',
+      '<script>alert(1)</script>',
+      "'; DROP TABLE plans; --",
+    ),
     fc.double(),
     fc.integer(),
     fc.string({ maxLength: 50 }),
     fc.string({ minLength: 1000, maxLength: 5000 }),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'name', 'id', 'plan', 'revision', 'model', 'techniques'), fc.string({ maxLength: 10 })), tie('value'), { maxKeys: 5 }),
+    fc.dictionary(
+      fc.oneof(
+        fc.constantFrom(
+          '__proto__',
+          'constructor',
+          'prototype',
+          'name',
+          'id',
+          'plan',
+          'revision',
+          'model',
+          'techniques',
+        ),
+        fc.string({ maxLength: 10 }),
+      ),
+      tie('value'),
+      { maxKeys: 5 },
+    ),
   ),
 })).value;
 
 describe('fuzzing every contract input', () => {
   const db = openDatabase({ file: ':memory:' });
-  const dispatch = createDispatch(createHandlers({ db, appInfo: { name: 'Tuneplan', version: 'fuzz', mode: 'test', dataDir: '', databasePath: '' }, probe: () => Promise.resolve(FAKE_PROBE) }), () => {});
+  const dispatch = createDispatch(
+    createHandlers({
+      db,
+      appInfo: { name: 'Tuneplan', version: 'fuzz', mode: 'test', dataDir: '', databasePath: '' },
+      probe: () => Promise.resolve(FAKE_PROBE),
+    }),
+    () => {},
+  );
 
   it('never throws, never stores anything invalid, and names the path of each validation failure', async () => {
     await fc.assert(
@@ -35,33 +82,48 @@ describe('fuzzing every contract input', () => {
         const result = await dispatch(channel, input);
         expect(typeof result.ok).toBe('boolean');
         if (!result.ok) {
-          expect(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'UNKNOWN_CHANNEL', 'UNSUPPORTED']).toContain(result.error.code);
+          expect(['VALIDATION', 'NOT_FOUND', 'CONFLICT', 'UNKNOWN_CHANNEL', 'UNSUPPORTED']).toContain(
+            result.error.code,
+          );
           if (result.error.code === 'VALIDATION') expect(result.error.details?.issues?.[0]?.path).toBeTruthy();
         }
       }),
       { numRuns: 600 },
     );
     // Whatever got in is valid.
-    for (const row of db.prepare('SELECT plan_json FROM plans').all() as Array<{ plan_json: string }>) expect(PlanSchema.safeParse(JSON.parse(row.plan_json)).success).toBe(true);
+    for (const row of db.prepare('SELECT plan_json FROM plans').all() as Array<{ plan_json: string }>)
+      expect(PlanSchema.safeParse(JSON.parse(row.plan_json)).success).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('a valid plan with one field made hostile is refused at that field', async () => {
-    const fields = ['name', 'notes', 'training.microBatch', 'training.seqLen', 'distribution.gpusPerNode', 'hardware.headroomPct', 'pricing.usdPerGpuHour'];
+    const fields = [
+      'name',
+      'notes',
+      'training.microBatch',
+      'training.seqLen',
+      'distribution.gpusPerNode',
+      'hardware.headroomPct',
+      'pricing.usdPerGpuHour',
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...fields), fc.constantFrom<unknown>(-5, 1e300, 'NaN', [], {}, 'x'.repeat(25_000), true), async (field, bad) => {
-        const plan = PlanSchema.parse(samplePlan()) as unknown as Record<string, Record<string, unknown>>;
-        const [a, b] = field.split('.') as [string, string | undefined];
-        if (b) plan[a] = { ...plan[a], [b]: bad };
-        else (plan as Record<string, unknown>)[a] = bad;
-        const before = (db.prepare('SELECT count(*) AS n FROM plans').get() as { n: number }).n;
-        const result = await dispatch('plans:save', { plan });
-        if (!result.ok) {
-          expect(result.error.code).toBe('VALIDATION');
-          expect(result.error.details?.issues?.map((i) => i.path)).toContain(`plan.${field}`);
-          expect((db.prepare('SELECT count(*) AS n FROM plans').get() as { n: number }).n).toBe(before);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...fields),
+        fc.constantFrom<unknown>(-5, 1e300, 'NaN', [], {}, 'x'.repeat(25_000), true),
+        async (field, bad) => {
+          const plan = PlanSchema.parse(samplePlan()) as unknown as Record<string, Record<string, unknown>>;
+          const [a, b] = field.split('.') as [string, string | undefined];
+          if (b) plan[a] = { ...plan[a], [b]: bad };
+          else (plan as Record<string, unknown>)[a] = bad;
+          const before = (db.prepare('SELECT count(*) AS n FROM plans').get() as { n: number }).n;
+          const result = await dispatch('plans:save', { plan });
+          if (!result.ok) {
+            expect(result.error.code).toBe('VALIDATION');
+            expect(result.error.details?.issues?.map((i) => i.path)).toContain(`plan.${field}`);
+            expect((db.prepare('SELECT count(*) AS n FROM plans').get() as { n: number }).n).toBe(before);
+          }
+        },
+      ),
       { numRuns: 120 },
     );
   });

@@ -14,17 +14,29 @@ const MiB = 2 ** 20;
  */
 export function parseNvidiaSmi(text: string): { gpus: GpuInfo[] } | { reason: string } {
   const gpus: GpuInfo[] = [];
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length === 0) return { reason: 'nvidia-smi printed nothing' };
   for (const line of lines) {
     const cols = line.split(',').map((c) => c.trim());
     if (cols.length < 3) return { reason: `unexpected nvidia-smi output: "${line.slice(0, 80)}"` };
     const [name, total, used, driver, cap] = cols;
     const totalMiB = Number(total);
-    if (!name || !Number.isFinite(totalMiB) || totalMiB <= 0) return { reason: `unexpected nvidia-smi output: "${line.slice(0, 80)}"` };
+    if (!name || !Number.isFinite(totalMiB) || totalMiB <= 0)
+      return { reason: `unexpected nvidia-smi output: "${line.slice(0, 80)}"` };
     const usedMiB = Number(used);
     const known = (v: string | undefined) => (v && !/^\[.*\]$/.test(v) ? v : null);
-    gpus.push({ vendor: 'nvidia', name, memoryTotalBytes: totalMiB * MiB, memoryUsedBytes: Number.isFinite(usedMiB) ? usedMiB * MiB : null, driver: known(driver), computeCapability: known(cap), unifiedMemory: false });
+    gpus.push({
+      vendor: 'nvidia',
+      name,
+      memoryTotalBytes: totalMiB * MiB,
+      memoryUsedBytes: Number.isFinite(usedMiB) ? usedMiB * MiB : null,
+      driver: known(driver),
+      computeCapability: known(cap),
+      unifiedMemory: false,
+    });
   }
   return { gpus };
 }
@@ -51,7 +63,15 @@ export function parseRocmSmi(text: string): { gpus: GpuInfo[] } | { reason: stri
     const used = Number(c['VRAM Total Used Memory (B)']);
     const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
     const name = text(c['Card series']) ?? text(c['Card SKU']) ?? text(c['Card model']) ?? key;
-    gpus.push({ vendor: 'amd', name, memoryTotalBytes: total, memoryUsedBytes: Number.isFinite(used) ? used : null, driver: null, computeCapability: null, unifiedMemory: false });
+    gpus.push({
+      vendor: 'amd',
+      name,
+      memoryTotalBytes: total,
+      memoryUsedBytes: Number.isFinite(used) ? used : null,
+      driver: null,
+      computeCapability: null,
+      unifiedMemory: false,
+    });
   }
   return gpus.length ? { gpus } : { reason: 'rocm-smi listed no card with VRAM' };
 }
@@ -66,7 +86,19 @@ export function parseAppleSysctl(text: string): { gpus: GpuInfo[] } | { reason: 
   if (!brand?.startsWith('Apple M')) return { reason: `not Apple silicon (${brand ?? 'no CPU name'})` };
   const mem = Number(memsize);
   if (!Number.isFinite(mem) || mem <= 0) return { reason: 'sysctl gave no memory size' };
-  return { gpus: [{ vendor: 'apple', name: `${brand} GPU`, memoryTotalBytes: mem, memoryUsedBytes: null, driver: null, computeCapability: null, unifiedMemory: true }] };
+  return {
+    gpus: [
+      {
+        vendor: 'apple',
+        name: `${brand} GPU`,
+        memoryTotalBytes: mem,
+        memoryUsedBytes: null,
+        driver: null,
+        computeCapability: null,
+        unifiedMemory: true,
+      },
+    ],
+  };
 }
 
 /*

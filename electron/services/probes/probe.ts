@@ -16,14 +16,21 @@ export const PROBE_MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export const runCommand: RunCommand = (file, args) =>
   new Promise((resolve) => {
-    execFile(file, args, { timeout: PROBE_TIMEOUT_MS, maxBuffer: PROBE_MAX_OUTPUT_BYTES, windowsHide: true, encoding: 'utf8' }, (error, stdout) => {
-      if (!error) return resolve({ stdout });
-      const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string };
-      if (e.code === 'ENOENT') return resolve({ error: `${file} is not installed or not on PATH` });
-      if (e.killed || e.signal === 'SIGTERM') return resolve({ error: `${file} did not answer within ${PROBE_TIMEOUT_MS / 1000} s` });
-      if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return resolve({ error: `${file} printed more than ${PROBE_MAX_OUTPUT_BYTES / 1024} KB` });
-      resolve({ error: `${file} failed: ${String(e.message).split('\n')[0]?.slice(0, 200)}` });
-    });
+    execFile(
+      file,
+      args,
+      { timeout: PROBE_TIMEOUT_MS, maxBuffer: PROBE_MAX_OUTPUT_BYTES, windowsHide: true, encoding: 'utf8' },
+      (error, stdout) => {
+        if (!error) return resolve({ stdout });
+        const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string };
+        if (e.code === 'ENOENT') return resolve({ error: `${file} is not installed or not on PATH` });
+        if (e.killed || e.signal === 'SIGTERM')
+          return resolve({ error: `${file} did not answer within ${PROBE_TIMEOUT_MS / 1000} s` });
+        if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+          return resolve({ error: `${file} printed more than ${PROBE_MAX_OUTPUT_BYTES / 1024} KB` });
+        resolve({ error: `${file} failed: ${String(e.message).split('\n')[0]?.slice(0, 200)}` });
+      },
+    );
   });
 
 export interface ProbeDeps {
@@ -55,7 +62,12 @@ export const nodeProbeDeps = (): ProbeDeps => ({
   now: () => new Date(),
 });
 
-async function detect(deps: ProbeDeps, file: string, args: string[], parse: (s: string) => { gpus: GpuInfo[] } | { reason: string }): Promise<{ gpus: GpuInfo[]; status: string }> {
+async function detect(
+  deps: ProbeDeps,
+  file: string,
+  args: string[],
+  parse: (s: string) => { gpus: GpuInfo[] } | { reason: string },
+): Promise<{ gpus: GpuInfo[]; status: string }> {
   const out = await deps.run(file, args);
   if ('error' in out) return { gpus: [], status: `not detected: ${out.error}` };
   const parsed = parse(out.stdout);
@@ -65,9 +77,18 @@ async function detect(deps: ProbeDeps, file: string, args: string[], parse: (s: 
 
 export async function probeMachine(deps: ProbeDeps, diskPaths: string[]): Promise<MachineProbe> {
   const [nvidia, amd, apple] = await Promise.all([
-    detect(deps, 'nvidia-smi', ['--query-gpu=name,memory.total,memory.used,driver_version,compute_cap', '--format=csv,noheader,nounits'], parseNvidiaSmi),
-    deps.platform === 'linux' ? detect(deps, 'rocm-smi', ['--showproductname', '--showmeminfo', 'vram', '--json'], parseRocmSmi) : Promise.resolve({ gpus: [], status: 'not detected: rocm-smi runs on Linux only' }),
-    deps.platform === 'darwin' ? detect(deps, 'sysctl', ['-n', 'machdep.cpu.brand_string', 'hw.memsize'], parseAppleSysctl) : Promise.resolve({ gpus: [], status: 'not detected: not macOS' }),
+    detect(
+      deps,
+      'nvidia-smi',
+      ['--query-gpu=name,memory.total,memory.used,driver_version,compute_cap', '--format=csv,noheader,nounits'],
+      parseNvidiaSmi,
+    ),
+    deps.platform === 'linux'
+      ? detect(deps, 'rocm-smi', ['--showproductname', '--showmeminfo', 'vram', '--json'], parseRocmSmi)
+      : Promise.resolve({ gpus: [], status: 'not detected: rocm-smi runs on Linux only' }),
+    deps.platform === 'darwin'
+      ? detect(deps, 'sysctl', ['-n', 'machdep.cpu.brand_string', 'hw.memsize'], parseAppleSysctl)
+      : Promise.resolve({ gpus: [], status: 'not detected: not macOS' }),
   ]);
   const cpus = os.cpus();
   let physical: number | null = null;
@@ -86,7 +107,11 @@ export async function probeMachine(deps: ProbeDeps, diskPaths: string[]): Promis
     takenAt: deps.now().toISOString(),
     hostname: os.hostname() || null,
     os: { platform: deps.platform, release: os.release(), arch: os.arch() },
-    cpu: { model: cpus[0]?.model?.trim() || 'unknown CPU', physicalCores: physical, logicalCores: Math.max(1, cpus.length) },
+    cpu: {
+      model: cpus[0]?.model?.trim() || 'unknown CPU',
+      physicalCores: physical,
+      logicalCores: Math.max(1, cpus.length),
+    },
     memory: { totalBytes: os.totalmem(), freeBytes: os.freemem() },
     disks,
     gpus: [...nvidia.gpus, ...amd.gpus, ...apple.gpus],

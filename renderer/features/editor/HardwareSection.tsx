@@ -6,19 +6,32 @@ import type { TuneplanApi } from '../../api/client';
 import { MachinePanel } from '../machine/MachinePanel';
 import { setIn, type Draft } from './draft';
 
-type Props = { api: TuneplanApi; probe: MachineProbe | null; draft: Draft; errors: Record<string, string>; onChange: (d: Draft) => void; defaultMfu: number | null };
+type Props = {
+  api: TuneplanApi;
+  probe: MachineProbe | null;
+  draft: Draft;
+  errors: Record<string, string>;
+  onChange: (d: Draft) => void;
+  defaultMfu: number | null;
+};
 const usable = CATALOG_GPUS.filter((g) => g.tflops16 !== null);
 
 export function HardwareSection({ api, probe, draft, errors, onChange, defaultMfu }: Props) {
   const h = draft.hardware;
   const p = draft.pricing;
   const g = draft.goals;
-  const gpuLabel = h.gpu.source === 'catalog' ? (CATALOG_GPUS.find((x) => x.id === (h.gpu as { id: string }).id)?.name ?? h.gpu.id) : `${h.gpu.name} (custom)`;
+  const gpuLabel =
+    h.gpu.source === 'catalog'
+      ? (CATALOG_GPUS.find((x) => x.id === (h.gpu as { id: string }).id)?.name ?? h.gpu.id)
+      : `${h.gpu.name} (custom)`;
   const gpuId = h.gpu.source === 'catalog' ? h.gpu.id : '__custom';
   const skus = VM_PRICES.filter((v) => gpuId === '__custom' || v.gpuId === gpuId);
   const e = (k: string) => errors[k];
   return (
-    <Section title="Hardware & price" summary={`${gpuLabel} · ${p.mode === 'service' ? 'hosted fine-tuning' : p.vmSku ? p.vmSku : p.usdPerGpuHour !== null ? `$${p.usdPerGpuHour}/GPU-h` : 'catalog price'}`}>
+    <Section
+      title="Hardware & price"
+      summary={`${gpuLabel} · ${p.mode === 'service' ? 'hosted fine-tuning' : p.vmSku ? p.vmSku : p.usdPerGpuHour !== null ? `$${p.usdPerGpuHour}/GPU-h` : 'catalog price'}`}
+    >
       <MachinePanel api={api} probe={probe} draft={draft} onChange={onChange} />
       <div className="grid">
         <SelectField
@@ -26,20 +39,59 @@ export function HardwareSection({ api, probe, draft, errors, onChange, defaultMf
           value={gpuId}
           onChange={(v) =>
             onChange(
-              setIn(draft, ['hardware', 'gpu'], v === '__custom' ? { source: 'custom', name: 'My GPU', memoryGiB: 24, bf16Tflops: 100, bandwidthGBs: 1000 } : { source: 'catalog', id: v }),
+              setIn(
+                draft,
+                ['hardware', 'gpu'],
+                v === '__custom'
+                  ? { source: 'custom', name: 'My GPU', memoryGiB: 24, bf16Tflops: 100, bandwidthGBs: 1000 }
+                  : { source: 'catalog', id: v },
+              ),
             )
           }
-          options={[...usable.map((x) => ({ value: x.id, label: `${x.name} — ${x.memoryGiB} GB, ${x.tflops16} TFLOPS` })), { value: '__custom', label: 'Custom GPU…' }]}
+          options={[
+            ...usable.map((x) => ({ value: x.id, label: `${x.name} — ${x.memoryGiB} GB, ${x.tflops16} TFLOPS` })),
+            { value: '__custom', label: 'Custom GPU…' },
+          ]}
         />
         {h.gpu.source === 'custom' ? (
           <>
-            <TextField label="GPU name" value={h.gpu.name} onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'name'], v))} error={e('hardware.gpu.name')} />
-            <NumberField label="Memory" unit="GiB" value={h.gpu.memoryGiB} onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'memoryGiB'], v ?? Number.NaN))} error={e('hardware.gpu.memoryGiB')} />
-            <NumberField label="Dense bf16 tensor" unit="TFLOPS" value={h.gpu.bf16Tflops} onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'bf16Tflops'], v ?? Number.NaN))} error={e('hardware.gpu.bf16Tflops')} />
-            <NumberField label="Memory bandwidth" unit="GB/s" value={h.gpu.bandwidthGBs} onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'bandwidthGBs'], v ?? Number.NaN))} error={e('hardware.gpu.bandwidthGBs')} />
+            <TextField
+              label="GPU name"
+              value={h.gpu.name}
+              onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'name'], v))}
+              error={e('hardware.gpu.name')}
+            />
+            <NumberField
+              label="Memory"
+              unit="GiB"
+              value={h.gpu.memoryGiB}
+              onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'memoryGiB'], v ?? Number.NaN))}
+              error={e('hardware.gpu.memoryGiB')}
+            />
+            <NumberField
+              label="Dense bf16 tensor"
+              unit="TFLOPS"
+              value={h.gpu.bf16Tflops}
+              onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'bf16Tflops'], v ?? Number.NaN))}
+              error={e('hardware.gpu.bf16Tflops')}
+            />
+            <NumberField
+              label="Memory bandwidth"
+              unit="GB/s"
+              value={h.gpu.bandwidthGBs}
+              onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'bandwidthGBs'], v ?? Number.NaN))}
+              error={e('hardware.gpu.bandwidthGBs')}
+            />
           </>
         ) : null}
-        <NumberField label="Headroom" unit="%" value={h.headroomPct} onChange={(v) => onChange(setIn(draft, ['hardware', 'headroomPct'], v ?? Number.NaN))} error={e('hardware.headroomPct')} hint="memory kept free for fragmentation and spikes" />
+        <NumberField
+          label="Headroom"
+          unit="%"
+          value={h.headroomPct}
+          onChange={(v) => onChange(setIn(draft, ['hardware', 'headroomPct'], v ?? Number.NaN))}
+          error={e('hardware.headroomPct')}
+          hint="memory kept free for fragmentation and spikes"
+        />
         <SelectField
           label="Where training happens"
           value={p.mode}
@@ -55,17 +107,52 @@ export function HardwareSection({ api, probe, draft, errors, onChange, defaultMf
               label="Cloud VM"
               value={p.vmSku ?? ''}
               onChange={(v) => onChange(setIn(draft, ['pricing', 'vmSku'], v || null))}
-              options={[{ value: '', label: 'none: price per GPU-hour' }, ...skus.map((v) => ({ value: v.key, label: `${v.provider} ${v.sku} — ${v.gpuCount} GPU, $${v.usdPerHour}/h (${v.date})` }))]}
+              options={[
+                { value: '', label: 'none: price per GPU-hour' },
+                ...skus.map((v) => ({
+                  value: v.key,
+                  label: `${v.provider} ${v.sku} — ${v.gpuCount} GPU, $${v.usdPerHour}/h (${v.date})`,
+                })),
+              ]}
             />
             {p.vmSku ? null : (
-              <NumberField label="Price per GPU-hour" unit="USD" nullable value={p.usdPerGpuHour} onChange={(v) => onChange(setIn(draft, ['pricing', 'usdPerGpuHour'], v))} error={e('pricing.usdPerGpuHour')} hint="empty: the cheapest dated catalog price for this GPU" />
+              <NumberField
+                label="Price per GPU-hour"
+                unit="USD"
+                nullable
+                value={p.usdPerGpuHour}
+                onChange={(v) => onChange(setIn(draft, ['pricing', 'usdPerGpuHour'], v))}
+                error={e('pricing.usdPerGpuHour')}
+                hint="empty: the cheapest dated catalog price for this GPU"
+              />
             )}
           </>
         ) : (
           <>
-            <NumberField label="Training price per 1K tokens" unit="USD" nullable value={p.serviceUsdPer1kTokens} onChange={(v) => onChange(setIn(draft, ['pricing', 'serviceUsdPer1kTokens'], v))} error={e('pricing.serviceUsdPer1kTokens')} hint="unknown for Phi fine-tuning in the catalog: enter it from the provider" />
-            <NumberField label="Hosting price per hour" unit="USD" nullable value={p.serviceHostingUsdPerHour} onChange={(v) => onChange(setIn(draft, ['pricing', 'serviceHostingUsdPerHour'], v))} error={e('pricing.serviceHostingUsdPerHour')} />
-            <NumberField label="Hosting hours" unit="h" value={p.serviceHostingHours} onChange={(v) => onChange(setIn(draft, ['pricing', 'serviceHostingHours'], v ?? 0))} error={e('pricing.serviceHostingHours')} />
+            <NumberField
+              label="Training price per 1K tokens"
+              unit="USD"
+              nullable
+              value={p.serviceUsdPer1kTokens}
+              onChange={(v) => onChange(setIn(draft, ['pricing', 'serviceUsdPer1kTokens'], v))}
+              error={e('pricing.serviceUsdPer1kTokens')}
+              hint="unknown for Phi fine-tuning in the catalog: enter it from the provider"
+            />
+            <NumberField
+              label="Hosting price per hour"
+              unit="USD"
+              nullable
+              value={p.serviceHostingUsdPerHour}
+              onChange={(v) => onChange(setIn(draft, ['pricing', 'serviceHostingUsdPerHour'], v))}
+              error={e('pricing.serviceHostingUsdPerHour')}
+            />
+            <NumberField
+              label="Hosting hours"
+              unit="h"
+              value={p.serviceHostingHours}
+              onChange={(v) => onChange(setIn(draft, ['pricing', 'serviceHostingHours'], v ?? 0))}
+              error={e('pricing.serviceHostingHours')}
+            />
           </>
         )}
       </div>
@@ -76,10 +163,28 @@ export function HardwareSection({ api, probe, draft, errors, onChange, defaultMf
           value={h.mfu}
           onChange={(v) => onChange(setIn(draft, ['hardware', 'mfu'], v))}
           error={e('hardware.mfu')}
-          hint={defaultMfu !== null ? `empty: default ${(defaultMfu * 100).toFixed(1)} % for this GPU, technique and micro-batch` : 'empty: the estimator’s default'}
+          hint={
+            defaultMfu !== null
+              ? `empty: default ${(defaultMfu * 100).toFixed(1)} % for this GPU, technique and micro-batch`
+              : 'empty: the estimator’s default'
+          }
         />
-        <NumberField label="Deadline" unit="h" nullable value={g.deadlineHours} onChange={(v) => onChange(setIn(draft, ['goals', 'deadlineHours'], v))} error={e('goals.deadlineHours')} hint="recommendations reject slower options" />
-        <NumberField label="Most GPUs to consider" value={g.maxGpus} onChange={(v) => onChange(setIn(draft, ['goals', 'maxGpus'], v ?? Number.NaN))} error={e('goals.maxGpus')} step={1} />
+        <NumberField
+          label="Deadline"
+          unit="h"
+          nullable
+          value={g.deadlineHours}
+          onChange={(v) => onChange(setIn(draft, ['goals', 'deadlineHours'], v))}
+          error={e('goals.deadlineHours')}
+          hint="recommendations reject slower options"
+        />
+        <NumberField
+          label="Most GPUs to consider"
+          value={g.maxGpus}
+          onChange={(v) => onChange(setIn(draft, ['goals', 'maxGpus'], v ?? Number.NaN))}
+          error={e('goals.maxGpus')}
+          step={1}
+        />
       </Advanced>
     </Section>
   );

@@ -12,8 +12,17 @@ const TARGET_LABELS: Record<(typeof LORA_TARGETS)[number], string> = {
   custom: 'custom list',
 };
 
-export function TechniquesSection({ draft, errors, onChange }: { draft: Draft; errors: Record<string, string>; onChange: (d: Draft) => void }) {
-  const set = (i: number, patch: Partial<Technique>) => onChange({ ...draft, techniques: draft.techniques.map((t, j) => (j === i ? { ...t, ...patch } : t)) });
+export function TechniquesSection({
+  draft,
+  errors,
+  onChange,
+}: {
+  draft: Draft;
+  errors: Record<string, string>;
+  onChange: (d: Draft) => void;
+}) {
+  const set = (i: number, patch: Partial<Technique>) =>
+    onChange({ ...draft, techniques: draft.techniques.map((t, j) => (j === i ? { ...t, ...patch } : t)) });
   const remove = (i: number) => onChange({ ...draft, techniques: draft.techniques.filter((_, j) => j !== i) });
   const add = () => {
     const used = new Set(draft.techniques.map((t) => t.kind));
@@ -23,7 +32,11 @@ export function TechniquesSection({ draft, errors, onChange }: { draft: Draft; e
   const err = (i: number, field: string) => errors[`techniques[${i}].${field}`];
   return (
     <Section title="Techniques" summary={draft.techniques.map((t) => TECHNIQUE_LABELS[t.kind]).join(' · ')}>
-      {errors.techniques ? <p className="field-error" role="alert">{errors.techniques}</p> : null}
+      {errors.techniques ? (
+        <p className="field-error" role="alert">
+          {errors.techniques}
+        </p>
+      ) : null}
       <ol className="technique-list">
         {draft.techniques.map((t, i) => {
           const lora = LORA_FAMILY.includes(t.kind);
@@ -31,24 +44,109 @@ export function TechniquesSection({ draft, errors, onChange }: { draft: Draft; e
           return (
             <li key={i} className="technique" style={{ borderLeftColor: TECHNIQUE_COLORS[t.kind] }}>
               <div className="grid">
-                <SelectField label={`Technique ${i + 1}`} value={t.kind} onChange={(kind) => set(i, { kind })} options={TECHNIQUE_KINDS.map((k) => ({ value: k, label: TECHNIQUE_LABELS[k] }))} error={err(i, 'kind')} />
-                {lora ? <NumberField label="Rank r" value={t.rank} onChange={(v) => set(i, { rank: v ?? Number.NaN })} error={err(i, 'rank')} min={1} step={1} /> : null}
-                {lora && t.kind !== 'vera' ? <NumberField label="Alpha" value={t.alpha} onChange={(v) => set(i, { alpha: v ?? Number.NaN })} error={err(i, 'alpha')} /> : null}
-                {lora ? <NumberField label="Dropout" value={t.dropout} onChange={(v) => set(i, { dropout: v ?? Number.NaN })} error={err(i, 'dropout')} hint="> 0 saves a copy of each adapted input" /> : null}
-                {lora ? <SelectField label="Target modules" value={t.targets} onChange={(targets) => set(i, { targets })} options={LORA_TARGETS.map((v) => ({ value: v, label: TARGET_LABELS[v] }))} /> : null}
+                <SelectField
+                  label={`Technique ${i + 1}`}
+                  value={t.kind}
+                  onChange={(kind) => set(i, { kind })}
+                  options={TECHNIQUE_KINDS.map((k) => ({ value: k, label: TECHNIQUE_LABELS[k] }))}
+                  error={err(i, 'kind')}
+                />
+                {lora ? (
+                  <NumberField
+                    label="Rank r"
+                    value={t.rank}
+                    onChange={(v) => set(i, { rank: v ?? Number.NaN })}
+                    error={err(i, 'rank')}
+                    min={1}
+                    step={1}
+                  />
+                ) : null}
+                {lora && t.kind !== 'vera' ? (
+                  <NumberField
+                    label="Alpha"
+                    value={t.alpha}
+                    onChange={(v) => set(i, { alpha: v ?? Number.NaN })}
+                    error={err(i, 'alpha')}
+                  />
+                ) : null}
+                {lora ? (
+                  <NumberField
+                    label="Dropout"
+                    value={t.dropout}
+                    onChange={(v) => set(i, { dropout: v ?? Number.NaN })}
+                    error={err(i, 'dropout')}
+                    hint="> 0 saves a copy of each adapted input"
+                  />
+                ) : null}
+                {lora ? (
+                  <SelectField
+                    label="Target modules"
+                    value={t.targets}
+                    onChange={(targets) => set(i, { targets })}
+                    options={LORA_TARGETS.map((v) => ({ value: v, label: TARGET_LABELS[v] }))}
+                  />
+                ) : null}
                 {lora && t.targets === 'custom' ? (
-                  <TextField label="Module names (comma-separated)" value={t.customModules.join(', ')} onChange={(v) => set(i, { customModules: v.split(',').map((s) => s.trim()).filter(Boolean) })} error={err(i, 'customModules')} hint="Phi-3 fuses qkv_proj and gate_up_proj" />
+                  <TextField
+                    label="Module names (comma-separated)"
+                    value={t.customModules.join(', ')}
+                    onChange={(v) =>
+                      set(i, {
+                        customModules: v
+                          .split(',')
+                          .map((s) => s.trim())
+                          .filter(Boolean),
+                      })
+                    }
+                    error={err(i, 'customModules')}
+                    hint="Phi-3 fuses qkv_proj and gate_up_proj"
+                  />
                 ) : null}
                 {t.kind === 'qlora' ? (
                   <>
-                    <SelectField label="Base quantization" value={t.quantType} onChange={(quantType) => set(i, { quantType })} options={[{ value: 'nf4', label: '4-bit NF4' }, { value: 'fp4', label: '4-bit FP4' }, { value: 'int8', label: '8-bit (LLM.int8)' }]} />
-                    <CheckField label="Double quantization" checked={t.doubleQuant} onChange={(doubleQuant) => set(i, { doubleQuant })} hint="0.127 instead of 0.5 bits per weight of constants" />
+                    <SelectField
+                      label="Base quantization"
+                      value={t.quantType}
+                      onChange={(quantType) => set(i, { quantType })}
+                      options={[
+                        { value: 'nf4', label: '4-bit NF4' },
+                        { value: 'fp4', label: '4-bit FP4' },
+                        { value: 'int8', label: '8-bit (LLM.int8)' },
+                      ]}
+                    />
+                    <CheckField
+                      label="Double quantization"
+                      checked={t.doubleQuant}
+                      onChange={(doubleQuant) => set(i, { doubleQuant })}
+                      hint="0.127 instead of 0.5 bits per weight of constants"
+                    />
                   </>
                 ) : null}
-                {prompt ? <NumberField label={t.kind === 'adaption_prompt' ? 'Adapter length' : 'Virtual tokens'} unit="tokens" value={t.virtualTokens} onChange={(v) => set(i, { virtualTokens: v ?? Number.NaN })} error={err(i, 'virtualTokens')} step={1} /> : null}
-                {t.kind === 'full' ? <CheckField label="Freeze embeddings and head" checked={t.freezeEmbeddings} onChange={(freezeEmbeddings) => set(i, { freezeEmbeddings })} /> : null}
+                {prompt ? (
+                  <NumberField
+                    label={t.kind === 'adaption_prompt' ? 'Adapter length' : 'Virtual tokens'}
+                    unit="tokens"
+                    value={t.virtualTokens}
+                    onChange={(v) => set(i, { virtualTokens: v ?? Number.NaN })}
+                    error={err(i, 'virtualTokens')}
+                    step={1}
+                  />
+                ) : null}
+                {t.kind === 'full' ? (
+                  <CheckField
+                    label="Freeze embeddings and head"
+                    checked={t.freezeEmbeddings}
+                    onChange={(freezeEmbeddings) => set(i, { freezeEmbeddings })}
+                  />
+                ) : null}
               </div>
-              <button type="button" className="link" onClick={() => remove(i)} disabled={draft.techniques.length <= 1} aria-label={`Remove technique ${i + 1} (${TECHNIQUE_LABELS[t.kind]})`}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => remove(i)}
+                disabled={draft.techniques.length <= 1}
+                aria-label={`Remove technique ${i + 1} (${TECHNIQUE_LABELS[t.kind]})`}
+              >
                 Remove
               </button>
             </li>

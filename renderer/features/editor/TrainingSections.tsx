@@ -35,21 +35,88 @@ export function TrainingSection({ draft, errors, onChange }: Props) {
   const set = (k: keyof Draft['training'], v: unknown) => onChange(setIn(draft, ['training', k], v));
   const e = (k: string) => errors[`training.${k}`];
   return (
-    <Section title="Training" summary={`${PRECISION_LABELS[t.precision].split(' (')[0]} · ${OPTIMIZER_LABELS[t.optimizer]} · micro-batch ${t.microBatch} × ${t.gradAccum} · ${t.seqLen} tokens`}>
+    <Section
+      title="Training"
+      summary={`${PRECISION_LABELS[t.precision].split(' (')[0]} · ${OPTIMIZER_LABELS[t.optimizer]} · micro-batch ${t.microBatch} × ${t.gradAccum} · ${t.seqLen} tokens`}
+    >
       <div className="grid">
-        <SelectField label="Precision" value={t.precision} onChange={(v) => set('precision', v)} options={PRECISIONS.map((p) => ({ value: p, label: PRECISION_LABELS[p] }))} />
-        <SelectField label="Optimizer" value={t.optimizer} onChange={(v) => set('optimizer', v)} options={OPTIMIZERS.map((o) => ({ value: o, label: OPTIMIZER_LABELS[o] }))} />
-        <NumberField label="Micro-batch per GPU" unit="sequences" value={t.microBatch} onChange={(v) => set('microBatch', num(v))} error={e('microBatch')} step={1} />
-        <NumberField label="Gradient accumulation" unit="steps" value={t.gradAccum} onChange={(v) => set('gradAccum', num(v))} error={e('gradAccum')} step={1} />
-        <NumberField label="Sequence length" unit="tokens" value={t.seqLen} onChange={(v) => set('seqLen', num(v))} error={e('seqLen')} step={1} hint="the longest sequence in a micro-batch sets the peak" />
+        <SelectField
+          label="Precision"
+          value={t.precision}
+          onChange={(v) => set('precision', v)}
+          options={PRECISIONS.map((p) => ({ value: p, label: PRECISION_LABELS[p] }))}
+        />
+        <SelectField
+          label="Optimizer"
+          value={t.optimizer}
+          onChange={(v) => set('optimizer', v)}
+          options={OPTIMIZERS.map((o) => ({ value: o, label: OPTIMIZER_LABELS[o] }))}
+        />
+        <NumberField
+          label="Micro-batch per GPU"
+          unit="sequences"
+          value={t.microBatch}
+          onChange={(v) => set('microBatch', num(v))}
+          error={e('microBatch')}
+          step={1}
+        />
+        <NumberField
+          label="Gradient accumulation"
+          unit="steps"
+          value={t.gradAccum}
+          onChange={(v) => set('gradAccum', num(v))}
+          error={e('gradAccum')}
+          step={1}
+        />
+        <NumberField
+          label="Sequence length"
+          unit="tokens"
+          value={t.seqLen}
+          onChange={(v) => set('seqLen', num(v))}
+          error={e('seqLen')}
+          step={1}
+          hint="the longest sequence in a micro-batch sets the peak"
+        />
         <NumberField label="Epochs" value={t.epochs} onChange={(v) => set('epochs', num(v))} error={e('epochs')} />
-        <CheckField label="Gradient checkpointing" checked={t.gradientCheckpointing} onChange={(v) => set('gradientCheckpointing', v)} hint="keeps only layer inputs; one extra forward pass" />
-        <CheckField label="Sequence packing" checked={t.packing} onChange={(v) => set('packing', v)} hint="no padding; FlashAttention varlen" />
+        <CheckField
+          label="Gradient checkpointing"
+          checked={t.gradientCheckpointing}
+          onChange={(v) => set('gradientCheckpointing', v)}
+          hint="keeps only layer inputs; one extra forward pass"
+        />
+        <CheckField
+          label="Sequence packing"
+          checked={t.packing}
+          onChange={(v) => set('packing', v)}
+          hint="no padding; FlashAttention varlen"
+        />
       </div>
       <Advanced>
-        <SelectField label="Attention kernel" value={t.attention} onChange={(v) => set('attention', v)} options={[{ value: 'sdpa', label: 'SDPA / FlashAttention' }, { value: 'eager', label: 'eager (materializes scores)' }]} />
-        <SelectField label="Loss kernel" value={t.lossKernel} onChange={(v) => set('lossKernel', v)} options={[{ value: 'standard', label: 'standard cross-entropy' }, { value: 'chunked', label: 'fused / chunked cross-entropy' }]} />
-        <NumberField label="Learning rate" value={t.learningRate} onChange={(v) => set('learningRate', num(v))} error={e('learningRate')} hint="used by exported configs" />
+        <SelectField
+          label="Attention kernel"
+          value={t.attention}
+          onChange={(v) => set('attention', v)}
+          options={[
+            { value: 'sdpa', label: 'SDPA / FlashAttention' },
+            { value: 'eager', label: 'eager (materializes scores)' },
+          ]}
+        />
+        <SelectField
+          label="Loss kernel"
+          value={t.lossKernel}
+          onChange={(v) => set('lossKernel', v)}
+          options={[
+            { value: 'standard', label: 'standard cross-entropy' },
+            { value: 'chunked', label: 'fused / chunked cross-entropy' },
+          ]}
+        />
+        <NumberField
+          label="Learning rate"
+          value={t.learningRate}
+          onChange={(v) => set('learningRate', num(v))}
+          error={e('learningRate')}
+          hint="used by exported configs"
+        />
       </Advanced>
     </Section>
   );
@@ -59,18 +126,45 @@ export function DataSection({ draft, errors, onChange }: Props) {
   const d = draft.data;
   const set = (k: keyof Draft['data'], v: unknown) => onChange(setIn(draft, ['data', k], v));
   const e = (k: string) => errors[`data.${k}`];
-  const tokens = d.mode === 'tokens' ? d.totalTokens : d.examples * Math.min(d.meanTokensPerExample, draft.training.seqLen);
+  const tokens =
+    d.mode === 'tokens' ? d.totalTokens : d.examples * Math.min(d.meanTokensPerExample, draft.training.seqLen);
   return (
     <Section title="Data" summary={`${count(tokens)} training tokens per epoch`}>
       <div className="grid">
-        <SelectField label="Dataset size given as" value={d.mode} onChange={(v) => set('mode', v)} options={[{ value: 'examples', label: 'examples × mean tokens' }, { value: 'tokens', label: 'total tokens' }]} />
+        <SelectField
+          label="Dataset size given as"
+          value={d.mode}
+          onChange={(v) => set('mode', v)}
+          options={[
+            { value: 'examples', label: 'examples × mean tokens' },
+            { value: 'tokens', label: 'total tokens' },
+          ]}
+        />
         {d.mode === 'examples' ? (
           <>
-            <NumberField label="Examples" value={d.examples} onChange={(v) => set('examples', num(v))} error={e('examples')} step={1} />
-            <NumberField label="Mean tokens per example" unit="tokens" value={d.meanTokensPerExample} onChange={(v) => set('meanTokensPerExample', num(v))} error={e('meanTokensPerExample')} />
+            <NumberField
+              label="Examples"
+              value={d.examples}
+              onChange={(v) => set('examples', num(v))}
+              error={e('examples')}
+              step={1}
+            />
+            <NumberField
+              label="Mean tokens per example"
+              unit="tokens"
+              value={d.meanTokensPerExample}
+              onChange={(v) => set('meanTokensPerExample', num(v))}
+              error={e('meanTokensPerExample')}
+            />
           </>
         ) : (
-          <NumberField label="Total tokens" unit="tokens" value={d.totalTokens} onChange={(v) => set('totalTokens', num(v))} error={e('totalTokens')} />
+          <NumberField
+            label="Total tokens"
+            unit="tokens"
+            value={d.totalTokens}
+            onChange={(v) => set('totalTokens', num(v))}
+            error={e('totalTokens')}
+          />
         )}
       </div>
     </Section>
@@ -82,13 +176,48 @@ export function DistributionSection({ draft, errors, onChange }: Props) {
   const set = (k: keyof Draft['distribution'], v: unknown) => onChange(setIn(draft, ['distribution', k], v));
   const e = (k: string) => errors[`distribution.${k}`];
   return (
-    <Section title="Distribution" summary={`${d.gpusPerNode * d.nodes} GPU${d.gpusPerNode * d.nodes > 1 ? 's' : ''} · ${STRATEGY_LABELS[d.strategy]}${d.offloadOptimizer !== 'none' ? ` · optimizer → ${d.offloadOptimizer}` : ''}`}>
+    <Section
+      title="Distribution"
+      summary={`${d.gpusPerNode * d.nodes} GPU${d.gpusPerNode * d.nodes > 1 ? 's' : ''} · ${STRATEGY_LABELS[d.strategy]}${d.offloadOptimizer !== 'none' ? ` · optimizer → ${d.offloadOptimizer}` : ''}`}
+    >
       <div className="grid">
-        <NumberField label="GPUs per node" value={d.gpusPerNode} onChange={(v) => set('gpusPerNode', num(v))} error={e('gpusPerNode')} step={1} />
+        <NumberField
+          label="GPUs per node"
+          value={d.gpusPerNode}
+          onChange={(v) => set('gpusPerNode', num(v))}
+          error={e('gpusPerNode')}
+          step={1}
+        />
         <NumberField label="Nodes" value={d.nodes} onChange={(v) => set('nodes', num(v))} error={e('nodes')} step={1} />
-        <SelectField label="Strategy" value={d.strategy} onChange={(v) => set('strategy', v)} options={STRATEGIES.map((s) => ({ value: s, label: STRATEGY_LABELS[s] }))} hint="ZeRO/FSDP shard model states; activations are never sharded" />
-        <SelectField label="Offload optimizer" value={d.offloadOptimizer} onChange={(v) => set('offloadOptimizer', v)} options={[{ value: 'none', label: 'no' }, { value: 'cpu', label: 'to CPU RAM' }, { value: 'nvme', label: 'to NVMe' }]} error={e('offloadOptimizer')} />
-        <SelectField label="Offload parameters" value={d.offloadParams} onChange={(v) => set('offloadParams', v)} options={[{ value: 'none', label: 'no' }, { value: 'cpu', label: 'to CPU RAM' }, { value: 'nvme', label: 'to NVMe' }]} error={e('offloadParams')} />
+        <SelectField
+          label="Strategy"
+          value={d.strategy}
+          onChange={(v) => set('strategy', v)}
+          options={STRATEGIES.map((s) => ({ value: s, label: STRATEGY_LABELS[s] }))}
+          hint="ZeRO/FSDP shard model states; activations are never sharded"
+        />
+        <SelectField
+          label="Offload optimizer"
+          value={d.offloadOptimizer}
+          onChange={(v) => set('offloadOptimizer', v)}
+          options={[
+            { value: 'none', label: 'no' },
+            { value: 'cpu', label: 'to CPU RAM' },
+            { value: 'nvme', label: 'to NVMe' },
+          ]}
+          error={e('offloadOptimizer')}
+        />
+        <SelectField
+          label="Offload parameters"
+          value={d.offloadParams}
+          onChange={(v) => set('offloadParams', v)}
+          options={[
+            { value: 'none', label: 'no' },
+            { value: 'cpu', label: 'to CPU RAM' },
+            { value: 'nvme', label: 'to NVMe' },
+          ]}
+          error={e('offloadParams')}
+        />
       </div>
     </Section>
   );

@@ -8,7 +8,10 @@ export function toDraft(input: PlanInput): Draft {
   const parsed = PlanSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   // Keep what the user had; fill the rest from a default plan so every section can render.
-  const fallback = PlanSchema.parse({ name: 'Untitled plan', model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' } });
+  const fallback = PlanSchema.parse({
+    name: 'Untitled plan',
+    model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' },
+  });
   const partial: Partial<Plan> = input as Partial<Plan>;
   return { ...fallback, ...partial };
 }

@@ -7,7 +7,17 @@ import type { Draft } from '../editor/draft';
 import { machineHardware, machineSummary } from './machine-hardware';
 
 /** "This machine" and saved machine profiles as hardware choices. */
-export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi; probe: MachineProbe | null; draft: Draft; onChange: (d: Draft) => void }) {
+export function MachinePanel({
+  api,
+  probe,
+  draft,
+  onChange,
+}: {
+  api: TuneplanApi;
+  probe: MachineProbe | null;
+  draft: Draft;
+  onChange: (d: Draft) => void;
+}) {
   const id = useId();
   const { data: profiles, reload } = useQuery(api, 'profiles:list', {});
   const [note, setNote] = useState<string | null>(null);
@@ -15,7 +25,11 @@ export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi
   const [naming, setNaming] = useState<string | null>(null);
   const use = (p: MachineProbe, label: string) => {
     const hw = machineHardware(p);
-    onChange({ ...draft, hardware: { ...draft.hardware, gpu: hw.gpu }, distribution: { ...draft.distribution, gpusPerNode: hw.gpus, nodes: 1 } });
+    onChange({
+      ...draft,
+      hardware: { ...draft.hardware, gpu: hw.gpu },
+      distribution: { ...draft.distribution, gpusPerNode: hw.gpus, nodes: 1 },
+    });
     setNote(`${label}: ${hw.note}`);
   };
   const saveProfile = async (name: string, p: MachineProbe) => {
@@ -36,7 +50,13 @@ export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi
       return setError(`${file.name} is not valid JSON. Create it with: npx tuneplan probe --json > machine.json`);
     }
     const parsed = MachineProbeSchema.safeParse(json);
-    if (!parsed.success) return setError(`${file.name} is not a Tuneplan probe: ${issuesFromZod(parsed.error).slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      return setError(
+        `${file.name} is not a Tuneplan probe: ${issuesFromZod(parsed.error)
+          .slice(0, 5)
+          .map((i) => `${i.path}: ${i.message}`)
+          .join('; ')}`,
+      );
     await saveProfile(parsed.data.hostname ?? file.name.replace(/\.json$/, ''), parsed.data);
   };
 
@@ -62,7 +82,12 @@ export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi
         )}
         <label className="file-button">
           Import probe JSON…
-          <input type="file" accept=".json,application/json" className="visually-hidden" onChange={(e) => e.target.files?.[0] && void importProbe(e.target.files[0])} />
+          <input
+            type="file"
+            accept=".json,application/json"
+            className="visually-hidden"
+            onChange={(e) => e.target.files?.[0] && void importProbe(e.target.files[0])}
+          />
         </label>
       </div>
       {profiles && profiles.length > 0 ? (
@@ -73,14 +98,23 @@ export function MachinePanel({ api, probe, draft, onChange }: { api: TuneplanApi
               <button type="button" className="link" onClick={() => use(p.probe, `Profile “${p.name}”`)}>
                 Use
               </button>
-              <button type="button" className="link" onClick={() => void api.invoke('profiles:delete', { id: p.id }).then(reload)} aria-label={`Delete profile ${p.name}`}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => void api.invoke('profiles:delete', { id: p.id }).then(reload)}
+                aria-label={`Delete profile ${p.name}`}
+              >
                 Delete
               </button>
             </li>
           ))}
         </ul>
       ) : null}
-      {note ? <p className="hint" role="status">{note}</p> : null}
+      {note ? (
+        <p className="hint" role="status">
+          {note}
+        </p>
+      ) : null}
       {error ? (
         <p className="field-error" role="alert">
           {error}

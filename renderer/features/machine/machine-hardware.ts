@@ -11,7 +11,13 @@ export function machineHardware(probe: MachineProbe): { gpu: Plan['hardware']['g
   if (probe.gpus.length === 0) {
     const cores = probe.cpu.physicalCores ?? probe.cpu.logicalCores;
     return {
-      gpu: { source: 'custom', name: `CPU only: ${probe.cpu.model} (${cores} cores)`.slice(0, 100), memoryGiB: Math.max(0.5, probe.memory.totalBytes / 2 ** 30), bf16Tflops: Math.max(0.01, (cores * CPU_GFLOPS_PER_CORE) / 1000), bandwidthGBs: CPU_BANDWIDTH_GBS },
+      gpu: {
+        source: 'custom',
+        name: `CPU only: ${probe.cpu.model} (${cores} cores)`.slice(0, 100),
+        memoryGiB: Math.max(0.5, probe.memory.totalBytes / 2 ** 30),
+        bf16Tflops: Math.max(0.01, (cores * CPU_GFLOPS_PER_CORE) / 1000),
+        bandwidthGBs: CPU_BANDWIDTH_GBS,
+      },
       gpus: 1,
       note: `No GPU detected (${Object.values(probe.detection).join('; ')}): estimating CPU-only training with ${cores} cores at ~${CPU_GFLOPS_PER_CORE} GFLOPS each and ${(probe.memory.totalBytes / 2 ** 30).toFixed(0)} GiB of RAM. Practical for small models with LoRA.`,
     };
@@ -21,9 +27,20 @@ export function machineHardware(probe: MachineProbe): { gpu: Plan['hardware']['g
   const [name, count] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
   const info = probe.gpus.find((g) => g.name === name)!;
   const match = matchGpuName(name);
-  if (match && match.tflops16 !== null) return { gpu: { source: 'catalog', id: match.id }, gpus: count, note: `${count} × ${name} detected; using the catalog's ${match.name}.` };
+  if (match && match.tflops16 !== null)
+    return {
+      gpu: { source: 'catalog', id: match.id },
+      gpus: count,
+      note: `${count} × ${name} detected; using the catalog's ${match.name}.`,
+    };
   return {
-    gpu: { source: 'custom', name: name.slice(0, 100), memoryGiB: Math.max(0.5, info.memoryTotalBytes / 2 ** 30), bf16Tflops: 100, bandwidthGBs: 1000 },
+    gpu: {
+      source: 'custom',
+      name: name.slice(0, 100),
+      memoryGiB: Math.max(0.5, info.memoryTotalBytes / 2 ** 30),
+      bf16Tflops: 100,
+      bandwidthGBs: 1000,
+    },
     gpus: count,
     note: `${count} × ${name} detected, which is not in the catalog: enter its dense bf16 TFLOPS and memory bandwidth (100 TFLOPS and 1,000 GB/s are placeholders).`,
   };
@@ -31,7 +48,8 @@ export function machineHardware(probe: MachineProbe): { gpu: Plan['hardware']['g
 
 export function machineSummary(probe: MachineProbe | null): string {
   if (!probe) return 'probing this machine…';
-  if (probe.gpus.length === 0) return `no GPU detected · ${probe.cpu.logicalCores} CPU threads · ${(probe.memory.totalBytes / 2 ** 30).toFixed(0)} GiB RAM`;
+  if (probe.gpus.length === 0)
+    return `no GPU detected · ${probe.cpu.logicalCores} CPU threads · ${(probe.memory.totalBytes / 2 ** 30).toFixed(0)} GiB RAM`;
   const counts = new Map<string, number>();
   for (const g of probe.gpus) counts.set(g.name, (counts.get(g.name) ?? 0) + 1);
   return [...counts.entries()].map(([n, c]) => `${c} × ${n}`).join(', ');

@@ -18,7 +18,11 @@ export function BackupsPanel({ api, onRestored }: { api: TuneplanApi; onRestored
       setMessage(r.error.message);
       return;
     }
-    setMessage(isUndo ? 'The restore was undone.' : `Restored the backup of ${when.format(new Date(r.data.restored.createdAt))}.`);
+    setMessage(
+      isUndo
+        ? 'The restore was undone.'
+        : `Restored the backup of ${when.format(new Date(r.data.restored.createdAt))}.`,
+    );
     setUndo(isUndo ? null : r.data.undo.file);
     reload();
     onRestored();
@@ -34,8 +38,16 @@ export function BackupsPanel({ api, onRestored }: { api: TuneplanApi; onRestored
           <ul className="backup-list">
             {backups.map((b) => (
               <li key={b.file}>
-                {when.format(new Date(b.createdAt))} <span className="hint">({b.reason}, {(b.sizeBytes / 1024).toFixed(0)} KB)</span>{' '}
-                <button type="button" className="link" onClick={() => void restore(b.file)} aria-label={`Restore backup of ${b.createdAt}`}>
+                {when.format(new Date(b.createdAt))}{' '}
+                <span className="hint">
+                  ({b.reason}, {(b.sizeBytes / 1024).toFixed(0)} KB)
+                </span>{' '}
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => void restore(b.file)}
+                  aria-label={`Restore backup of ${b.createdAt}`}
+                >
                   Restore
                 </button>
               </li>

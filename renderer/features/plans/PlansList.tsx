@@ -20,7 +20,10 @@ export const ROW_HEIGHT = 52;
 const OVERSCAN = 8;
 
 /** The plans library: search (Ctrl+F), sort, arrow keys between plans; virtualized for 10,000+ plans. */
-export const PlansList = forwardRef<HTMLInputElement, Props>(function PlansList({ plans, selectedId, query, sort, dirty, onQuery, onSort, onSelect, onNew }, searchRef) {
+export const PlansList = forwardRef<HTMLInputElement, Props>(function PlansList(
+  { plans, selectedId, query, sort, dirty, onQuery, onSort, onSelect, onNew },
+  searchRef,
+) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(800);
@@ -61,7 +64,13 @@ export const PlansList = forwardRef<HTMLInputElement, Props>(function PlansList(
       <div className="library-tools">
         <label className="search">
           <span className="visually-hidden">Search plans</span>
-          <input ref={searchRef} type="search" placeholder="Search plans (Ctrl+F)" value={query} onChange={(e) => onQuery(e.target.value)} />
+          <input
+            ref={searchRef}
+            type="search"
+            placeholder="Search plans (Ctrl+F)"
+            value={query}
+            onChange={(e) => onQuery(e.target.value)}
+          />
         </label>
         <label className="sort">
           <span className="visually-hidden">Sort plans</span>
@@ -75,21 +84,34 @@ export const PlansList = forwardRef<HTMLInputElement, Props>(function PlansList(
         <p className="empty">{query ? 'No plan matches this search.' : 'No plans yet. Create one with “New plan”.'}</p>
       ) : (
         <div className="plan-scroll" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
-        <ul className="plan-items" style={{ paddingTop: first * ROW_HEIGHT, paddingBottom: (plans.length - last) * ROW_HEIGHT }} aria-label={`${plans.length} plan${plans.length === 1 ? '' : 's'}`}>
-          {plans.slice(first, last).map((p, i) => (
-            <li key={p.id} style={{ height: ROW_HEIGHT }}>
-              <button type="button" data-index={first + i} className={p.id === selectedId ? 'plan-item selected' : 'plan-item'} aria-current={p.id === selectedId ? 'true' : undefined} onClick={() => onSelect(p.id)} onKeyDown={(e) => onKey(e, first + i)} onFocus={() => setFocusIndex(first + i)}>
-                <span className="plan-name">
-                  {p.name}
-                  {p.id === selectedId && dirty ? <span title="unsaved changes"> •</span> : null}
-                </span>
-                <span className="plan-meta">
-                  {p.model} · {p.techniqueCount} technique{p.techniqueCount === 1 ? '' : 's'} · <time dateTime={p.updatedAt}>{dateFormat.format(new Date(p.updatedAt))}</time>
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
+          <ul
+            className="plan-items"
+            style={{ paddingTop: first * ROW_HEIGHT, paddingBottom: (plans.length - last) * ROW_HEIGHT }}
+            aria-label={`${plans.length} plan${plans.length === 1 ? '' : 's'}`}
+          >
+            {plans.slice(first, last).map((p, i) => (
+              <li key={p.id} style={{ height: ROW_HEIGHT }}>
+                <button
+                  type="button"
+                  data-index={first + i}
+                  className={p.id === selectedId ? 'plan-item selected' : 'plan-item'}
+                  aria-current={p.id === selectedId ? 'true' : undefined}
+                  onClick={() => onSelect(p.id)}
+                  onKeyDown={(e) => onKey(e, first + i)}
+                  onFocus={() => setFocusIndex(first + i)}
+                >
+                  <span className="plan-name">
+                    {p.name}
+                    {p.id === selectedId && dirty ? <span title="unsaved changes"> •</span> : null}
+                  </span>
+                  <span className="plan-meta">
+                    {p.model} · {p.techniqueCount} technique{p.techniqueCount === 1 ? '' : 's'} ·{' '}
+                    <time dateTime={p.updatedAt}>{dateFormat.format(new Date(p.updatedAt))}</time>
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
         </div>
       )}
     </nav>

@@ -59,7 +59,12 @@ export function usePlans(api: TuneplanApi) {
   // Keep unsaved work in local storage so a crash or an accidental close loses nothing.
   useEffect(() => {
     if (!dirty) return;
-    const stored: StoredDraft = { id: selected?.id ?? null, revision: selected?.revision ?? null, draft, at: new Date().toISOString() };
+    const stored: StoredDraft = {
+      id: selected?.id ?? null,
+      revision: selected?.revision ?? null,
+      draft,
+      at: new Date().toISOString(),
+    };
     try {
       localStorage.setItem(DRAFT_KEY, JSON.stringify(stored));
     } catch {
@@ -136,12 +141,18 @@ export function usePlans(api: TuneplanApi) {
     const { plan, errors } = validateDraft(draft);
     if (!plan) {
       const first = Object.entries(errors)[0];
-      setError({ code: 'VALIDATION', message: `Please fix the highlighted fields before saving${first ? ` (${first[0]}: ${first[1]})` : ''}.` });
+      setError({
+        code: 'VALIDATION',
+        message: `Please fix the highlighted fields before saving${first ? ` (${first[0]}: ${first[1]})` : ''}.`,
+      });
       return;
     }
     setBusy(true);
     if (asCopy || !selected) {
-      await create(asCopy ? { ...plan, name: `${plan.name} (copy)` } : plan, `Saved “${asCopy ? `${plan.name} (copy)` : plan.name}”.`);
+      await create(
+        asCopy ? { ...plan, name: `${plan.name} (copy)` } : plan,
+        `Saved “${asCopy ? `${plan.name} (copy)` : plan.name}”.`,
+      );
       setBusy(false);
       return;
     }
@@ -221,6 +232,24 @@ export function usePlans(api: TuneplanApi) {
 
   return {
     state: { plans, query, sort, selected, draft, dirty, error, notice, busy, undo, recoverable },
-    actions: { refresh, setQuery, setSort, setDraft, open, startNew, save, duplicate, remove, undoDelete, reload, importText, restoreDraft, discardDraft, dismissUndo: () => setUndo(null), setError, setNotice },
+    actions: {
+      refresh,
+      setQuery,
+      setSort,
+      setDraft,
+      open,
+      startNew,
+      save,
+      duplicate,
+      remove,
+      undoDelete,
+      reload,
+      importText,
+      restoreDraft,
+      discardDraft,
+      dismissUndo: () => setUndo(null),
+      setError,
+      setNotice,
+    },
   };
 }

@@ -25,7 +25,17 @@ function valueText(value: number | null, unit: string): string {
 }
 
 /** "How is this computed?": every figure with its formula, this plan's numbers and the sources. */
-export function ExplainPanel({ report, techniqueIndex, focus, onTechnique }: { report: EstimateReport; techniqueIndex: number; focus: string | null; onTechnique: (i: number) => void }) {
+export function ExplainPanel({
+  report,
+  techniqueIndex,
+  focus,
+  onTechnique,
+}: {
+  report: EstimateReport;
+  techniqueIndex: number;
+  focus: string | null;
+  onTechnique: (i: number) => void;
+}) {
   const t = report.techniques.find((x) => x.index === techniqueIndex) ?? report.techniques[0];
   if (!t) return null;
   return (
@@ -49,7 +59,12 @@ export function ExplainPanel({ report, techniqueIndex, focus, onTechnique }: { r
       ) : null}
       <dl className="explanations">
         {t.explain.map((e) => (
-          <div key={e.key} className={focus === e.key ? 'explanation focused' : 'explanation'} id={`explain-${e.key}`} tabIndex={-1}>
+          <div
+            key={e.key}
+            className={focus === e.key ? 'explanation focused' : 'explanation'}
+            id={`explain-${e.key}`}
+            tabIndex={-1}
+          >
             <dt>
               {e.label}: <strong>{valueText(e.value, e.unit)}</strong>
             </dt>

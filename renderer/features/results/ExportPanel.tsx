@@ -2,10 +2,15 @@ import { strToU8, zipSync } from 'fflate';
 import { useMemo, useState } from 'react';
 import type { Plan } from '../../../shared/domain/plan';
 import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
-import { EXPORT_FORMATS, exportFiles, FORMAT_LABELS, slugify, type ExportFormat } from '../../../shared/exporters/training';
+import {
+  EXPORT_FORMATS,
+  exportFiles,
+  FORMAT_LABELS,
+  slugify,
+  type ExportFormat,
+} from '../../../shared/exporters/training';
 import { APP_VERSION as VERSION } from '../../../shared/version';
 import { downloadBlob } from './chart-export';
-
 
 /** Ready-to-run training configs for one technique and platform, previewed and downloaded file by file. */
 export function ExportPanel({ plan }: { plan: Plan }) {
@@ -21,11 +26,14 @@ export function ExportPanel({ plan }: { plan: Plan }) {
   }, [plan, format, technique]);
   const [open, setOpen] = useState<string | null>(null);
   const prefix = format === 'json' ? '' : `${plan.techniques[technique]?.kind ?? 'technique'}-`;
-  const download = (f: { path: string; content: string; mediaType: string }) => downloadBlob(new Blob([f.content], { type: f.mediaType }), `${prefix}${f.path}`);
+  const download = (f: { path: string; content: string; mediaType: string }) =>
+    downloadBlob(new Blob([f.content], { type: f.mediaType }), `${prefix}${f.path}`);
   // Browsers block many downloads from one click: "all" is one zip of the folder.
   const downloadAll = () => {
     const folder = `${slugify(plan.name)}-${format === 'json' ? 'json' : `${prefix}${format}`}`;
-    const zip = zipSync(Object.fromEntries(result.files.map((f) => [`${folder}/${f.path}`, strToU8(f.content)])), { level: 6 });
+    const zip = zipSync(Object.fromEntries(result.files.map((f) => [`${folder}/${f.path}`, strToU8(f.content)])), {
+      level: 6,
+    });
     downloadBlob(new Blob([zip], { type: 'application/zip' }), `${folder}.zip`);
   };
   return (
@@ -66,7 +74,12 @@ export function ExportPanel({ plan }: { plan: Plan }) {
           <ul className="export-files">
             {result.files.map((f) => (
               <li key={f.path}>
-                <button type="button" className="link" aria-expanded={open === f.path} onClick={() => setOpen(open === f.path ? null : f.path)}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-expanded={open === f.path}
+                  onClick={() => setOpen(open === f.path ? null : f.path)}
+                >
                   {f.path}
                 </button>{' '}
                 <span className="hint">{(f.content.length / 1024).toFixed(1)} KB</span>{' '}

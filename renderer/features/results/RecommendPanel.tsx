@@ -6,13 +6,22 @@ import { duration, usd } from '../../format';
 function OptionLine({ o }: { o: RecommendedOption }) {
   return (
     <>
-      {o.technique} on {o.gpus} × {o.gpuName}, micro-batch {o.microBatch} × {o.gradAccum} accumulation — {duration(o.wallSeconds)}, {usd(o.costUsd)}, peak {o.peakGiB.toFixed(1)} GiB per GPU
+      {o.technique} on {o.gpus} × {o.gpuName}, micro-batch {o.microBatch} × {o.gradAccum} accumulation —{' '}
+      {duration(o.wallSeconds)}, {usd(o.costUsd)}, peak {o.peakGiB.toFixed(1)} GiB per GPU
       {o.priceSource ? <span className="hint"> (price: {o.priceSource})</span> : null}
     </>
   );
 }
 
-function Choice({ title, option, onApply }: { title: string; option: RecommendedOption; onApply: (o: RecommendedOption) => void }) {
+function Choice({
+  title,
+  option,
+  onApply,
+}: {
+  title: string;
+  option: RecommendedOption;
+  onApply: (o: RecommendedOption) => void;
+}) {
   return (
     <div className="rec">
       <h3>{title}</h3>
@@ -33,7 +42,9 @@ export function RecommendPanel({ plan, onApply }: { plan: Plan; onApply: (o: Rec
   return (
     <div className="recommend">
       <p>
-        Tries every catalog GPU × 1–{plan.goals.maxGpus} GPUs × each technique of this plan × micro-batch 1–64 (the global batch is kept by adjusting gradient accumulation){plan.goals.deadlineHours ? `, within ${plan.goals.deadlineHours} h` : ''}.
+        Tries every catalog GPU × 1–{plan.goals.maxGpus} GPUs × each technique of this plan × micro-batch 1–64 (the
+        global batch is kept by adjusting gradient accumulation)
+        {plan.goals.deadlineHours ? `, within ${plan.goals.deadlineHours} h` : ''}.
       </p>
       <button type="button" onClick={() => setResult({ for: plan, rec: recommend(plan) })}>
         {rec ? 'Recompute' : 'Find the cheapest and fastest'}
@@ -43,7 +54,11 @@ export function RecommendPanel({ plan, onApply }: { plan: Plan; onApply: (o: Rec
           <p className="hint">
             {rec.fitting} of {rec.considered.toLocaleString('en-US')} options fit.
           </p>
-          {rec.cheapest ? <Choice title="Cheapest" option={rec.cheapest} onApply={onApply} /> : <p>No priced option fits.</p>}
+          {rec.cheapest ? (
+            <Choice title="Cheapest" option={rec.cheapest} onApply={onApply} />
+          ) : (
+            <p>No priced option fits.</p>
+          )}
           {rec.fastest ? <Choice title="Fastest" option={rec.fastest} onApply={onApply} /> : null}
           {rec.rejected.length > 0 ? (
             <details>

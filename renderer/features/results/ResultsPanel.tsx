@@ -17,7 +17,23 @@ const MemoChartsPanel = memo(ChartsPanel);
 
 type Tab = 'compare' | 'explain' | 'recommend' | 'runs' | 'export';
 
-export function ResultsPanel({ api, savedPlanId, plan, report, stale, error, onApply }: { api: TuneplanApi; savedPlanId: string | null; plan: Plan | null; report: EstimateReport | null; stale: boolean; error: string | null; onApply: (o: RecommendedOption) => void }) {
+export function ResultsPanel({
+  api,
+  savedPlanId,
+  plan,
+  report,
+  stale,
+  error,
+  onApply,
+}: {
+  api: TuneplanApi;
+  savedPlanId: string | null;
+  plan: Plan | null;
+  report: EstimateReport | null;
+  stale: boolean;
+  error: string | null;
+  onApply: (o: RecommendedOption) => void;
+}) {
   const [tab, setTab] = useState<Tab>('compare');
   const [explainAt, setExplainAt] = useState<{ index: number; key: string | null }>({ index: 0, key: null });
   const onExplain = useCallback((index: number, key: string) => {
@@ -46,7 +62,16 @@ export function ResultsPanel({ api, savedPlanId, plan, report, stale, error, onA
     <section className="results" aria-label="Results">
       <div role="tablist" aria-label="Results views" className="tabs">
         {tabs.map(([id, label]) => (
-          <button key={id} role="tab" type="button" id={`tab-${id}`} aria-selected={tab === id} aria-controls={`panel-${id}`} tabIndex={tab === id ? 0 : -1} onClick={() => setTab(id)}>
+          <button
+            key={id}
+            role="tab"
+            type="button"
+            id={`tab-${id}`}
+            aria-selected={tab === id}
+            aria-controls={`panel-${id}`}
+            tabIndex={tab === id ? 0 : -1}
+            onClick={() => setTab(id)}
+          >
             {label}
           </button>
         ))}
@@ -64,7 +89,12 @@ export function ResultsPanel({ api, savedPlanId, plan, report, stale, error, onA
               <MemoChartsPanel plan={plan} report={report} />
             </>
           ) : tab === 'explain' ? (
-            <ExplainPanel report={report} techniqueIndex={explainAt.index} focus={explainAt.key} onTechnique={(index) => setExplainAt({ index, key: null })} />
+            <ExplainPanel
+              report={report}
+              techniqueIndex={explainAt.index}
+              focus={explainAt.key}
+              onTechnique={(index) => setExplainAt({ index, key: null })}
+            />
           ) : tab === 'recommend' ? (
             <RecommendPanel plan={plan} onApply={onApply} />
           ) : tab === 'runs' ? (

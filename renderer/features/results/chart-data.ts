@@ -28,7 +28,13 @@ export interface TimeCostRow {
 }
 
 export function timeCostRows(report: EstimateReport): TimeCostRow[] {
-  return report.techniques.map((t) => ({ technique: t.label, kind: t.technique, hours: t.wallSeconds / 3600, costUsd: t.costUsd, tokensPerSecond: t.tokensPerSecond }));
+  return report.techniques.map((t) => ({
+    technique: t.label,
+    kind: t.technique,
+    hours: t.wallSeconds / 3600,
+    costUsd: t.costUsd,
+    tokensPerSecond: t.tokensPerSecond,
+  }));
 }
 
 export interface ParamsRow {
@@ -39,7 +45,12 @@ export interface ParamsRow {
 }
 
 export function paramsRows(report: EstimateReport): ParamsRow[] {
-  return report.techniques.map((t) => ({ technique: t.label, kind: t.technique, trainable: Math.max(1, t.trainableParams), percent: t.trainablePercent }));
+  return report.techniques.map((t) => ({
+    technique: t.label,
+    kind: t.technique,
+    trainable: Math.max(1, t.trainableParams),
+    percent: t.trainablePercent,
+  }));
 }
 
 export const SEQ_POINTS = [256, 512, 1024, 2048, 4096, 8192, 16384, 32768];
@@ -49,11 +60,17 @@ export const BATCH_POINTS = [1, 2, 4, 8, 16, 32, 64];
 export function sweepRows(plan: Plan, axis: 'seqLen' | 'microBatch'): Array<Record<string, number>> {
   const arch = describeArchitecture(resolveModel(plan));
   const prepared = plan.techniques.map((t, i) => prepareTechnique(plan, arch, t, i));
-  const points = axis === 'seqLen' ? SEQ_POINTS.filter((s) => s <= Math.max(arch.spec.maxPositionEmbeddings, plan.training.seqLen)) : BATCH_POINTS;
+  const points =
+    axis === 'seqLen'
+      ? SEQ_POINTS.filter((s) => s <= Math.max(arch.spec.maxPositionEmbeddings, plan.training.seqLen))
+      : BATCH_POINTS;
   return points.map((x) => {
     const row: Record<string, number> = { x };
     for (const p of prepared) {
-      const m = axis === 'seqLen' ? memoryAt(p.profile, plan.training.microBatch, x) : memoryAt(p.profile, x, plan.training.seqLen);
+      const m =
+        axis === 'seqLen'
+          ? memoryAt(p.profile, plan.training.microBatch, x)
+          : memoryAt(p.profile, x, plan.training.seqLen);
       row[`t${p.index}`] = m.nvidiaSmiBytes / GiB;
     }
     return row;

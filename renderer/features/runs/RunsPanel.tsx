@@ -1,5 +1,16 @@
 import { useId, useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { StoredRun } from '../../../shared/contract';
 import { useQuery } from '../../api/use-query';
 import type { Plan } from '../../../shared/domain/plan';
@@ -28,7 +39,19 @@ interface Form {
   extra: Pick<RunResultInput, 'steps' | 'epochs' | 'lossCurve' | 'source'>;
 }
 
-const emptyForm = (plan: Plan, gpuName: string): Form => ({ techniqueIndex: 0, gpuName, gpuCount: plan.distribution.gpusPerNode * plan.distribution.nodes, peakGiB: null, memoryCounter: 'reserved', wallHours: null, tokensPerSecond: null, costUsd: null, finalLoss: null, notes: '', extra: { source: 'manual' } });
+const emptyForm = (plan: Plan, gpuName: string): Form => ({
+  techniqueIndex: 0,
+  gpuName,
+  gpuCount: plan.distribution.gpusPerNode * plan.distribution.nodes,
+  peakGiB: null,
+  memoryCounter: 'reserved',
+  wallHours: null,
+  tokensPerSecond: null,
+  costUsd: null,
+  finalLoss: null,
+  notes: '',
+  extra: { source: 'manual' },
+});
 
 function toResult(plan: Plan, f: Form) {
   return RunResultSchema.safeParse({
@@ -48,10 +71,28 @@ function toResult(plan: Plan, f: Form) {
 }
 
 /** Predicted (y) against measured (x) with the y = x line of a perfect estimate; nothing when there are no points. */
-function PredictedVsMeasured({ title, points, unit, floor, color }: { title: string; points: Array<{ measured: number; predicted: number }>; unit: string; floor: number; color: string }) {
+function PredictedVsMeasured({
+  title,
+  points,
+  unit,
+  floor,
+  color,
+}: {
+  title: string;
+  points: Array<{ measured: number; predicted: number }>;
+  unit: string;
+  floor: number;
+  color: string;
+}) {
   if (points.length === 0) return null;
   const max = Number((Math.max(floor, ...points.flatMap((p) => [p.measured, p.predicted])) * 1.1).toPrecision(2));
-  const axis = { type: 'number' as const, unit: ` ${unit}`, domain: [0, max], tickFormatter: (v: number) => (max >= 10 ? v.toFixed(0) : v.toFixed(1)), tick: { fill: 'var(--muted)', fontSize: 12 } };
+  const axis = {
+    type: 'number' as const,
+    unit: ` ${unit}`,
+    domain: [0, max],
+    tickFormatter: (v: number) => (max >= 10 ? v.toFixed(0) : v.toFixed(1)),
+    tick: { fill: 'var(--muted)', fontSize: 12 },
+  };
   return (
     <figure className="chart">
       <figcaption>{title}</figcaption>
@@ -61,7 +102,14 @@ function PredictedVsMeasured({ title, points, unit, floor, color }: { title: str
         <YAxis dataKey="predicted" name="Predicted" width={70} {...axis} />
         <Tooltip formatter={(v) => `${typeof v === 'number' ? v.toFixed(2) : String(v)} ${unit}`} />
         <Legend />
-        <ReferenceLine segment={[{ x: 0, y: 0 }, { x: max, y: max }]} stroke="var(--muted)" strokeDasharray="4 4" />
+        <ReferenceLine
+          segment={[
+            { x: 0, y: 0 },
+            { x: max, y: max },
+          ]}
+          stroke="var(--muted)"
+          strokeDasharray="4 4"
+        />
         <Scatter name="Runs" data={points} fill={color} isAnimationActive={false} />
       </ScatterChart>
     </figure>
@@ -71,7 +119,17 @@ function PredictedVsMeasured({ title, points, unit, floor, color }: { title: str
 const pct = (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} %`);
 
 /** Recorded runs of this plan: record, import trainer_state.json, estimate vs actual, calibration. */
-export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; planId: string | null; plan: Plan; report: EstimateReport }) {
+export function RunsPanel({
+  api,
+  planId,
+  plan,
+  report,
+}: {
+  api: TuneplanApi;
+  planId: string | null;
+  plan: Plan;
+  report: EstimateReport;
+}) {
   const id = useId();
   const gpuName = report.plan.gpu;
   const query = useQuery(api, 'runs:list', planId ? { planId } : null);
@@ -106,7 +164,20 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
   };
   const edit = (run: StoredRun) => {
     const r = run.result;
-    setForm({ id: run.id, techniqueIndex: r.techniqueIndex, gpuName: r.gpuName, gpuCount: r.gpuCount, peakGiB: r.peakMemoryBytes === null ? null : r.peakMemoryBytes / GiB, memoryCounter: r.memoryCounter, wallHours: r.wallSeconds === null ? null : r.wallSeconds / 3600, tokensPerSecond: r.tokensPerSecond, costUsd: r.costUsd, finalLoss: r.finalLoss, notes: r.notes, extra: { steps: r.steps, epochs: r.epochs, lossCurve: r.lossCurve, source: r.source } });
+    setForm({
+      id: run.id,
+      techniqueIndex: r.techniqueIndex,
+      gpuName: r.gpuName,
+      gpuCount: r.gpuCount,
+      peakGiB: r.peakMemoryBytes === null ? null : r.peakMemoryBytes / GiB,
+      memoryCounter: r.memoryCounter,
+      wallHours: r.wallSeconds === null ? null : r.wallSeconds / 3600,
+      tokensPerSecond: r.tokensPerSecond,
+      costUsd: r.costUsd,
+      finalLoss: r.finalLoss,
+      notes: r.notes,
+      extra: { steps: r.steps, epochs: r.epochs, lossCurve: r.lossCurve, source: r.source },
+    });
   };
   const remove = async (run: StoredRun) => {
     const r = await api.invoke('runs:delete', { id: run.id });
@@ -123,17 +194,36 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
   };
   const importTrainer = async (files: FileList) => {
     try {
-      const parsed = parseTrainerFiles(await Promise.all([...files].map(async (f) => ({ name: f.name, text: await f.text() }))));
+      const parsed = parseTrainerFiles(
+        await Promise.all([...files].map(async (f) => ({ name: f.name, text: await f.text() }))),
+      );
       const f = parsed.fields;
-      setForm({ ...form, wallHours: f.wallSeconds != null ? f.wallSeconds / 3600 : form.wallHours, tokensPerSecond: f.tokensPerSecond ?? form.tokensPerSecond, finalLoss: f.finalLoss ?? form.finalLoss, extra: { steps: f.steps ?? null, epochs: f.epochs ?? null, lossCurve: f.lossCurve ?? [], source: 'trainer_state' } });
-      setMessage(`Read ${parsed.found.join(' and ')}: wall time, throughput, loss and ${f.lossCurve?.length ?? 0} loss points filled in. Add the peak memory, then record the run.`);
+      setForm({
+        ...form,
+        wallHours: f.wallSeconds != null ? f.wallSeconds / 3600 : form.wallHours,
+        tokensPerSecond: f.tokensPerSecond ?? form.tokensPerSecond,
+        finalLoss: f.finalLoss ?? form.finalLoss,
+        extra: {
+          steps: f.steps ?? null,
+          epochs: f.epochs ?? null,
+          lossCurve: f.lossCurve ?? [],
+          source: 'trainer_state',
+        },
+      });
+      setMessage(
+        `Read ${parsed.found.join(' and ')}: wall time, throughput, loss and ${f.lossCurve?.length ?? 0} loss points filled in. Add the peak memory, then record the run.`,
+      );
     } catch (e) {
       setMessage(e instanceof TrainerImportError ? e.message : `Could not read the files: ${(e as Error).message}`);
     }
   };
 
-  const memPoints = comparisons.filter((c) => c.measuredMemoryBytes !== null && c.predictedMemoryBytes !== null).map((c) => ({ measured: c.measuredMemoryBytes! / GiB, predicted: c.predictedMemoryBytes! / GiB }));
-  const timePoints = comparisons.filter((c) => c.measuredWallSeconds !== null && c.predictedWallSeconds !== null).map((c) => ({ measured: c.measuredWallSeconds! / 3600, predicted: c.predictedWallSeconds! / 3600 }));
+  const memPoints = comparisons
+    .filter((c) => c.measuredMemoryBytes !== null && c.predictedMemoryBytes !== null)
+    .map((c) => ({ measured: c.measuredMemoryBytes! / GiB, predicted: c.predictedMemoryBytes! / GiB }));
+  const timePoints = comparisons
+    .filter((c) => c.measuredWallSeconds !== null && c.predictedWallSeconds !== null)
+    .map((c) => ({ measured: c.measuredWallSeconds! / 3600, predicted: c.predictedWallSeconds! / 3600 }));
   const curve = runs.find((r) => r.id === curveRun) ?? [...runs].reverse().find((r) => r.result.lossCurve.length > 0);
   const planGpu = gpuKeyOf(report.plan.gpu);
 
@@ -146,7 +236,19 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
           <table className="comparison runs-table" aria-label="Recorded runs">
             <thead>
               <tr>
-                {['Technique', 'GPU', 'Peak measured', 'Predicted', 'Error', 'Wall measured', 'Predicted', 'tok/s measured', 'Predicted', 'Final loss', ''].map((h, i) => (
+                {[
+                  'Technique',
+                  'GPU',
+                  'Peak measured',
+                  'Predicted',
+                  'Error',
+                  'Wall measured',
+                  'Predicted',
+                  'tok/s measured',
+                  'Predicted',
+                  'Final loss',
+                  '',
+                ].map((h, i) => (
                   <th key={i} scope="col">
                     {h}
                   </th>
@@ -162,24 +264,42 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
                     <td>
                       {run.result.gpuCount} × {run.result.gpuName}
                     </td>
-                    <td className="num">{c.measuredMemoryBytes === null ? '—' : `${gib(c.measuredMemoryBytes)} (${run.result.memoryCounter})`}</td>
+                    <td className="num">
+                      {c.measuredMemoryBytes === null
+                        ? '—'
+                        : `${gib(c.measuredMemoryBytes)} (${run.result.memoryCounter})`}
+                    </td>
                     <td className="num">{c.predictedMemoryBytes === null ? '—' : gib(c.predictedMemoryBytes)}</td>
                     <td className="num" data-testid="memory-error">
                       {pct(c.memoryErrorPercent)}
                     </td>
                     <td className="num">{c.measuredWallSeconds === null ? '—' : duration(c.measuredWallSeconds)}</td>
                     <td className="num">{c.predictedWallSeconds === null ? '—' : duration(c.predictedWallSeconds)}</td>
-                    <td className="num">{c.measuredTokensPerSecond === null ? '—' : tokensPerSecond(c.measuredTokensPerSecond)}</td>
-                    <td className="num">{c.predictedTokensPerSecond === null ? '—' : tokensPerSecond(c.predictedTokensPerSecond)}</td>
+                    <td className="num">
+                      {c.measuredTokensPerSecond === null ? '—' : tokensPerSecond(c.measuredTokensPerSecond)}
+                    </td>
+                    <td className="num">
+                      {c.predictedTokensPerSecond === null ? '—' : tokensPerSecond(c.predictedTokensPerSecond)}
+                    </td>
                     <td className="num">{run.result.finalLoss ?? '—'}</td>
                     <td>
                       <button type="button" className="link" onClick={() => edit(run)}>
                         Edit
                       </button>
-                      <button type="button" className="link" onClick={() => setCurveRun(run.id)} disabled={run.result.lossCurve.length === 0}>
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() => setCurveRun(run.id)}
+                        disabled={run.result.lossCurve.length === 0}
+                      >
                         Loss
                       </button>
-                      <button type="button" className="link" onClick={() => void remove(run)} aria-label={`Delete run ${i + 1}`}>
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() => void remove(run)}
+                        aria-label={`Delete run ${i + 1}`}
+                      >
                         Delete
                       </button>
                     </td>
@@ -202,21 +322,94 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
       <fieldset className="run-form">
         <legend>{form.id ? 'Edit run' : 'Record a run'}</legend>
         <div className="grid">
-          <SelectField label="Technique used" value={String(form.techniqueIndex)} onChange={(v) => setForm({ ...form, techniqueIndex: Number(v) })} options={plan.techniques.map((t, i) => ({ value: String(i), label: `${i + 1}. ${TECHNIQUE_LABELS[t.kind]}` }))} />
-          <TextField label="GPU" value={form.gpuName} onChange={(gpuName) => setForm({ ...form, gpuName })} error={errors.gpuName} />
-          <NumberField label="GPU count" value={form.gpuCount} onChange={(v) => setForm({ ...form, gpuCount: v ?? Number.NaN })} error={errors.gpuCount} step={1} />
-          <NumberField label="Peak memory per GPU" unit="GiB" nullable value={form.peakGiB} onChange={(peakGiB) => setForm({ ...form, peakGiB })} error={errors.peakMemoryBytes} />
-          <SelectField label="Memory counter" value={form.memoryCounter} onChange={(memoryCounter) => setForm({ ...form, memoryCounter })} options={[{ value: 'reserved', label: 'torch max_memory_reserved' }, { value: 'allocated', label: 'torch max_memory_allocated' }, { value: 'nvidia-smi', label: 'nvidia-smi' }]} />
-          <NumberField label="Wall time" unit="h" nullable value={form.wallHours} onChange={(wallHours) => setForm({ ...form, wallHours })} error={errors.wallSeconds} />
-          <NumberField label="Throughput" unit="tok/s" nullable value={form.tokensPerSecond} onChange={(v) => setForm({ ...form, tokensPerSecond: v })} error={errors.tokensPerSecond} />
-          <NumberField label="Cost" unit="USD" nullable value={form.costUsd} onChange={(costUsd) => setForm({ ...form, costUsd })} error={errors.costUsd} />
-          <NumberField label="Final loss" nullable value={form.finalLoss} onChange={(finalLoss) => setForm({ ...form, finalLoss })} error={errors.finalLoss} />
-          <TextField label="Run notes" value={form.notes} onChange={(notes) => setForm({ ...form, notes })} error={errors.notes} />
+          <SelectField
+            label="Technique used"
+            value={String(form.techniqueIndex)}
+            onChange={(v) => setForm({ ...form, techniqueIndex: Number(v) })}
+            options={plan.techniques.map((t, i) => ({
+              value: String(i),
+              label: `${i + 1}. ${TECHNIQUE_LABELS[t.kind]}`,
+            }))}
+          />
+          <TextField
+            label="GPU"
+            value={form.gpuName}
+            onChange={(gpuName) => setForm({ ...form, gpuName })}
+            error={errors.gpuName}
+          />
+          <NumberField
+            label="GPU count"
+            value={form.gpuCount}
+            onChange={(v) => setForm({ ...form, gpuCount: v ?? Number.NaN })}
+            error={errors.gpuCount}
+            step={1}
+          />
+          <NumberField
+            label="Peak memory per GPU"
+            unit="GiB"
+            nullable
+            value={form.peakGiB}
+            onChange={(peakGiB) => setForm({ ...form, peakGiB })}
+            error={errors.peakMemoryBytes}
+          />
+          <SelectField
+            label="Memory counter"
+            value={form.memoryCounter}
+            onChange={(memoryCounter) => setForm({ ...form, memoryCounter })}
+            options={[
+              { value: 'reserved', label: 'torch max_memory_reserved' },
+              { value: 'allocated', label: 'torch max_memory_allocated' },
+              { value: 'nvidia-smi', label: 'nvidia-smi' },
+            ]}
+          />
+          <NumberField
+            label="Wall time"
+            unit="h"
+            nullable
+            value={form.wallHours}
+            onChange={(wallHours) => setForm({ ...form, wallHours })}
+            error={errors.wallSeconds}
+          />
+          <NumberField
+            label="Throughput"
+            unit="tok/s"
+            nullable
+            value={form.tokensPerSecond}
+            onChange={(v) => setForm({ ...form, tokensPerSecond: v })}
+            error={errors.tokensPerSecond}
+          />
+          <NumberField
+            label="Cost"
+            unit="USD"
+            nullable
+            value={form.costUsd}
+            onChange={(costUsd) => setForm({ ...form, costUsd })}
+            error={errors.costUsd}
+          />
+          <NumberField
+            label="Final loss"
+            nullable
+            value={form.finalLoss}
+            onChange={(finalLoss) => setForm({ ...form, finalLoss })}
+            error={errors.finalLoss}
+          />
+          <TextField
+            label="Run notes"
+            value={form.notes}
+            onChange={(notes) => setForm({ ...form, notes })}
+            error={errors.notes}
+          />
         </div>
         <div className="actions">
           <label className="file-button">
             Import trainer_state.json…
-            <input type="file" multiple accept=".json,application/json" className="visually-hidden" onChange={(e) => e.target.files && void importTrainer(e.target.files)} />
+            <input
+              type="file"
+              multiple
+              accept=".json,application/json"
+              className="visually-hidden"
+              onChange={(e) => e.target.files && void importTrainer(e.target.files)}
+            />
           </label>
           <button type="button" className="primary" onClick={() => void save()}>
             {form.id ? 'Update run' : 'Record run'}
@@ -251,23 +444,46 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
                   <th scope="row">
                     {TECHNIQUE_LABELS[f.technique as keyof typeof TECHNIQUE_LABELS] ?? f.technique} on {f.gpuKey}
                   </th>
-                  <td className="num">{f.memoryFactor === null ? '—' : `× ${f.memoryFactor.toFixed(3)} (${f.memoryRuns} run${f.memoryRuns === 1 ? '' : 's'})`}</td>
-                  <td className="num">{f.throughputFactor === null ? '—' : `× ${f.throughputFactor.toFixed(3)} (${f.throughputRuns} run${f.throughputRuns === 1 ? '' : 's'})`}</td>
+                  <td className="num">
+                    {f.memoryFactor === null
+                      ? '—'
+                      : `× ${f.memoryFactor.toFixed(3)} (${f.memoryRuns} run${f.memoryRuns === 1 ? '' : 's'})`}
+                  </td>
+                  <td className="num">
+                    {f.throughputFactor === null
+                      ? '—'
+                      : `× ${f.throughputFactor.toFixed(3)} (${f.throughputRuns} run${f.throughputRuns === 1 ? '' : 's'})`}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
           <label className="inline">
-            <input type="checkbox" checked={calibrated} onChange={(e) => setCalibrated(e.target.checked)} /> Show calibrated estimates for this plan
+            <input type="checkbox" checked={calibrated} onChange={(e) => setCalibrated(e.target.checked)} /> Show
+            calibrated estimates for this plan
           </label>
           {calibrated ? (
             <ul className="calibrated" aria-label="Calibrated estimates">
               {report.techniques.map((t) => {
                 const f = factorFor(factors, t.technique, planGpu);
-                if (!f) return <li key={t.index}>{t.label}: no run on {report.plan.gpu} to calibrate with.</li>;
+                if (!f)
+                  return (
+                    <li key={t.index}>
+                      {t.label}: no run on {report.plan.gpu} to calibrate with.
+                    </li>
+                  );
                 return (
                   <li key={t.index}>
-                    {t.label}: peak {f.memoryFactor === null ? gib(t.memory.reservedBytes) : gib(t.memory.reservedBytes * f.memoryFactor)} (uncalibrated {gib(t.memory.reservedBytes)}, {f.memoryRuns} run{f.memoryRuns === 1 ? '' : 's'}), {f.throughputFactor === null ? tokensPerSecond(t.tokensPerSecond) : tokensPerSecond(t.tokensPerSecond * f.throughputFactor)} (uncalibrated {tokensPerSecond(t.tokensPerSecond)}, {f.throughputRuns} run{f.throughputRuns === 1 ? '' : 's'})
+                    {t.label}: peak{' '}
+                    {f.memoryFactor === null
+                      ? gib(t.memory.reservedBytes)
+                      : gib(t.memory.reservedBytes * f.memoryFactor)}{' '}
+                    (uncalibrated {gib(t.memory.reservedBytes)}, {f.memoryRuns} run{f.memoryRuns === 1 ? '' : 's'}),{' '}
+                    {f.throughputFactor === null
+                      ? tokensPerSecond(t.tokensPerSecond)
+                      : tokensPerSecond(t.tokensPerSecond * f.throughputFactor)}{' '}
+                    (uncalibrated {tokensPerSecond(t.tokensPerSecond)}, {f.throughputRuns} run
+                    {f.throughputRuns === 1 ? '' : 's'})
                   </li>
                 );
               })}
@@ -276,14 +492,38 @@ export function RunsPanel({ api, planId, plan, report }: { api: TuneplanApi; pla
         </section>
       ) : null}
 
-      <PredictedVsMeasured title="Predicted against measured peak memory (GiB); the diagonal is a perfect estimate" points={memPoints} unit="GiB" floor={1} color="#0072B2" />
-      <PredictedVsMeasured title="Predicted against measured wall time (h)" points={timePoints} unit="h" floor={0.1} color="#E69F00" />
+      <PredictedVsMeasured
+        title="Predicted against measured peak memory (GiB); the diagonal is a perfect estimate"
+        points={memPoints}
+        unit="GiB"
+        floor={1}
+        color="#0072B2"
+      />
+      <PredictedVsMeasured
+        title="Predicted against measured wall time (h)"
+        points={timePoints}
+        unit="h"
+        floor={0.1}
+        color="#E69F00"
+      />
       {curve && curve.result.lossCurve.length > 0 ? (
         <figure className="chart" data-chart="loss-curve">
           <figcaption>Training loss by step ({TECHNIQUE_LABELS[curve.result.technique]} run)</figcaption>
-          <LineChart width={420} height={260} data={curve.result.lossCurve} margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
+          <LineChart
+            width={420}
+            height={260}
+            data={curve.result.lossCurve}
+            margin={{ top: 10, right: 20, bottom: 20, left: 10 }}
+          >
             <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} name="step" tick={{ fill: 'var(--muted)', fontSize: 12 }} label={{ value: 'step', position: 'insideBottom', offset: -10, fill: 'var(--muted)' }} />
+            <XAxis
+              dataKey="step"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              name="step"
+              tick={{ fill: 'var(--muted)', fontSize: 12 }}
+              label={{ value: 'step', position: 'insideBottom', offset: -10, fill: 'var(--muted)' }}
+            />
             <YAxis tick={{ fill: 'var(--muted)', fontSize: 12 }} width={50} />
             <Tooltip />
             <Legend />

@@ -3,9 +3,26 @@ import { TechniqueSchema } from '../../../shared/domain/plan';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import { Section } from '../../components/fields';
 import type { Draft } from '../editor/draft';
-import { chooseTechniques, claims, DEEPSPEED_BLURB, GOALS, SCENARIOS, TECHNIQUE_BLURBS, type GoalId, type ScenarioId } from './scenarios';
+import {
+  chooseTechniques,
+  claims,
+  DEEPSPEED_BLURB,
+  GOALS,
+  SCENARIOS,
+  TECHNIQUE_BLURBS,
+  type GoalId,
+  type ScenarioId,
+} from './scenarios';
 
-export function ScenarioGuide({ draft, report, onChange }: { draft: Draft; report: EstimateReport | null; onChange: (d: Draft) => void }) {
+export function ScenarioGuide({
+  draft,
+  report,
+  onChange,
+}: {
+  draft: Draft;
+  report: EstimateReport | null;
+  onChange: (d: Draft) => void;
+}) {
   const id = useId();
   const [scenario, setScenario] = useState<ScenarioId>('domain');
   const [goals, setGoals] = useState<GoalId[]>(['memory']);
@@ -18,7 +35,9 @@ export function ScenarioGuide({ draft, report, onChange }: { draft: Draft; repor
       techniques: choice.techniques.map((kind) => TechniqueSchema.parse({ kind })),
       training: { ...draft.training, seqLen: s.seqLen },
       data: { ...draft.data, mode: 'examples', meanTokensPerExample: s.meanTokens },
-      distribution: choice.zero3 ? { ...draft.distribution, strategy: 'zero3', gpusPerNode: gpus > 1 ? draft.distribution.gpusPerNode : 4 } : draft.distribution,
+      distribution: choice.zero3
+        ? { ...draft.distribution, strategy: 'zero3', gpusPerNode: gpus > 1 ? draft.distribution.gpusPerNode : 4 }
+        : draft.distribution,
     });
   };
   const blurbs = [...new Set(draft.techniques.map((t) => TECHNIQUE_BLURBS[t.kind]).filter(Boolean))];
@@ -29,7 +48,14 @@ export function ScenarioGuide({ draft, report, onChange }: { draft: Draft; repor
           <legend>What do you want to do?</legend>
           {SCENARIOS.map((s) => (
             <label key={s.id} className="radio">
-              <input type="radio" name={`${id}-scenario`} value={s.id} checked={scenario === s.id} onChange={() => setScenario(s.id)} /> {s.label}
+              <input
+                type="radio"
+                name={`${id}-scenario`}
+                value={s.id}
+                checked={scenario === s.id}
+                onChange={() => setScenario(s.id)}
+              />{' '}
+              {s.label}
             </label>
           ))}
         </fieldset>
@@ -37,7 +63,12 @@ export function ScenarioGuide({ draft, report, onChange }: { draft: Draft; repor
           <legend>What matters most?</legend>
           {GOALS.map((g) => (
             <label key={g.id} className="radio">
-              <input type="checkbox" checked={goals.includes(g.id)} onChange={(e) => setGoals(e.target.checked ? [...goals, g.id] : goals.filter((x) => x !== g.id))} /> {g.label}
+              <input
+                type="checkbox"
+                checked={goals.includes(g.id)}
+                onChange={(e) => setGoals(e.target.checked ? [...goals, g.id] : goals.filter((x) => x !== g.id))}
+              />{' '}
+              {g.label}
             </label>
           ))}
         </fieldset>

@@ -8,7 +8,12 @@ import type { EstimateReport } from '../../../shared/estimate/estimate';
 
 export const SCENARIOS = [
   { id: 'domain', label: 'Adapt a pre-trained model to a task or domain', seqLen: 2048, meanTokens: 1024 },
-  { id: 'nlp', label: 'NLP tasks: text classification, named-entity recognition, machine translation', seqLen: 512, meanTokens: 256 },
+  {
+    id: 'nlp',
+    label: 'NLP tasks: text classification, named-entity recognition, machine translation',
+    seqLen: 512,
+    meanTokens: 256,
+  },
   { id: 'qa', label: 'Question answering', seqLen: 1024, meanTokens: 512 },
   { id: 'chat', label: 'Human-like chatbot responses', seqLen: 2048, meanTokens: 768 },
   { id: 'creative', label: 'Music, art or other creative generation', seqLen: 2048, meanTokens: 1024 },
@@ -40,7 +45,8 @@ export const TECHNIQUE_BLURBS: Partial<Record<TechniqueKind, string>> = {
   ia3: 'IA3 and other PEFT methods (prompt tuning, prefix tuning) train only scaling vectors or virtual tokens.',
   prompt_tuning: 'Prompt tuning learns a few virtual token embeddings prepended to every input.',
 };
-export const DEEPSPEED_BLURB = 'DeepSpeed ZeRO is a distributed memory optimization: it shards optimizer states, gradients and (stage 3) parameters across GPUs, giving access to their aggregate memory, and combines with PEFT.';
+export const DEEPSPEED_BLURB =
+  'DeepSpeed ZeRO is a distributed memory optimization: it shards optimizer states, gradients and (stage 3) parameters across GPUs, giving access to their aggregate memory, and combines with PEFT.';
 
 export interface GuideChoice {
   techniques: TechniqueKind[];
@@ -55,7 +61,8 @@ export function chooseTechniques(goals: GoalId[]): GuideChoice {
   if (ok('qlora')) techniques.push('qlora');
   if (ok('dora')) techniques.push('dora');
   if (ok('peft')) techniques.push('ia3', 'prompt_tuning');
-  if (techniques.length < 3) for (const k of ['lora', 'qlora'] as const) if (!techniques.includes(k)) techniques.push(k);
+  if (techniques.length < 3)
+    for (const k of ['lora', 'qlora'] as const) if (!techniques.includes(k)) techniques.push(k);
   return { techniques, zero3: goals.length > 0 && ok('deepspeed') && goals.includes('multiGpu') };
 }
 
@@ -65,10 +72,14 @@ export function claims(report: EstimateReport): string[] {
   return report.techniques
     .filter((t) => t.technique !== 'full')
     .map((t) => {
-      const parts = [`${t.label}: ${t.trainablePercent < 0.1 ? t.trainablePercent.toFixed(3) : t.trainablePercent.toFixed(2)} % of parameters trained`];
+      const parts = [
+        `${t.label}: ${t.trainablePercent < 0.1 ? t.trainablePercent.toFixed(3) : t.trainablePercent.toFixed(2)} % of parameters trained`,
+      ];
       if (full) {
         const mem = 1 - t.memory.nvidiaSmiBytes / full.memory.nvidiaSmiBytes;
-        parts.push(`${Math.abs(mem * 100).toFixed(0)} % ${mem >= 0 ? 'less' : 'more'} memory than full fine-tuning here`);
+        parts.push(
+          `${Math.abs(mem * 100).toFixed(0)} % ${mem >= 0 ? 'less' : 'more'} memory than full fine-tuning here`,
+        );
         if (t.costUsd !== null && full.costUsd !== null && full.costUsd > 0) {
           const c = 1 - t.costUsd / full.costUsd;
           parts.push(`${Math.abs(c * 100).toFixed(0)} % ${c >= 0 ? 'cheaper' : 'more expensive'}`);

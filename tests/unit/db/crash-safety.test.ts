@@ -28,7 +28,10 @@ describe('crash safety', () => {
     const rounds = 25;
     for (let round = 0; round < rounds; round++) {
       await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [script, dbFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.resolve(__dirname, '../../..') });
+        const child = spawn(process.execPath, [script, dbFile], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          cwd: path.resolve(__dirname, '../../..'),
+        });
         let buffer = '';
         let stderr = '';
         let timer: NodeJS.Timeout | undefined;
@@ -53,9 +56,13 @@ describe('crash safety', () => {
       try {
         expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
         const ids = new Set((db.prepare('SELECT id FROM plans').all() as Array<{ id: string }>).map((r) => r.id));
-        for (const id of acked) expect(ids.has(id), `acknowledged plan ${id} is missing after round ${round}`).toBe(true);
-        for (const row of db.prepare('SELECT plan_json FROM plans').all() as Array<{ plan_json: string }>) expect(() => JSON.parse(row.plan_json) as unknown).not.toThrow();
-        const orphans = db.prepare('SELECT count(*) AS n FROM run_results WHERE plan_id NOT IN (SELECT id FROM plans)').get() as { n: number };
+        for (const id of acked)
+          expect(ids.has(id), `acknowledged plan ${id} is missing after round ${round}`).toBe(true);
+        for (const row of db.prepare('SELECT plan_json FROM plans').all() as Array<{ plan_json: string }>)
+          expect(() => JSON.parse(row.plan_json) as unknown).not.toThrow();
+        const orphans = db
+          .prepare('SELECT count(*) AS n FROM run_results WHERE plan_id NOT IN (SELECT id FROM plans)')
+          .get() as { n: number };
         expect(orphans.n).toBe(0);
       } finally {
         db.close();

@@ -27,7 +27,9 @@ function tempFile(): string {
 }
 
 function tables(db: Database.Database): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+  ).map((r) => r.name);
 }
 
 describe('migrations', () => {
@@ -81,7 +83,14 @@ describe('migrations', () => {
 
   it('roll back a failing migration as a whole', () => {
     const db = new Database(':memory:');
-    const broken = [...MIGRATIONS, { version: LATEST_SCHEMA_VERSION + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM no_such_table;' }];
+    const broken = [
+      ...MIGRATIONS,
+      {
+        version: LATEST_SCHEMA_VERSION + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE half (x); SELECT * FROM no_such_table;',
+      },
+    ];
     expect(() => migrate(db, broken)).toThrow();
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(tables(db)).not.toContain('half');

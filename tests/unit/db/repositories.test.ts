@@ -39,8 +39,16 @@ describe('plans repository', () => {
     plans.create(id(1), plan('beta 100%'), '2026-01-01T00:00:00.000Z');
     plans.create(id(2), plan('Alpha'), '2026-01-02T00:00:00.000Z');
     plans.create(id(3), plan('gamma_x'), '2026-01-03T00:00:00.000Z');
-    expect(plans.list({ query: '', sort: 'updated', limit: 10 }).map((p) => p.name)).toEqual(['gamma_x', 'Alpha', 'beta 100%']);
-    expect(plans.list({ query: '', sort: 'name', limit: 10 }).map((p) => p.name)).toEqual(['Alpha', 'beta 100%', 'gamma_x']);
+    expect(plans.list({ query: '', sort: 'updated', limit: 10 }).map((p) => p.name)).toEqual([
+      'gamma_x',
+      'Alpha',
+      'beta 100%',
+    ]);
+    expect(plans.list({ query: '', sort: 'name', limit: 10 }).map((p) => p.name)).toEqual([
+      'Alpha',
+      'beta 100%',
+      'gamma_x',
+    ]);
     expect(plans.list({ query: '%', sort: 'name', limit: 10 }).map((p) => p.name)).toEqual(['beta 100%']);
     expect(plans.list({ query: '_', sort: 'name', limit: 10 }).map((p) => p.name)).toEqual(['gamma_x']);
     expect(plans.list({ query: 'ALPHA', sort: 'name', limit: 10 })).toHaveLength(1);
@@ -77,7 +85,13 @@ describe('plans repository', () => {
 
   it('refuses a run for a plan that does not exist (and foreign keys are on underneath)', () => {
     const runs = createRunsRepo(db, (j) => RunResultSchema.parse(j));
-    expect(failureOf(() => runs.create(id(11), id(99), RunResultSchema.parse({ technique: 'lora', gpuName: 'A100', gpuCount: 1 }), 't')).code).toBe('NOT_FOUND');
-    expect(() => db.prepare("INSERT INTO run_results VALUES ('r', 'no-plan', 'lora', '{}', 't', 't')").run()).toThrow(/FOREIGN KEY/);
+    expect(
+      failureOf(() =>
+        runs.create(id(11), id(99), RunResultSchema.parse({ technique: 'lora', gpuName: 'A100', gpuCount: 1 }), 't'),
+      ).code,
+    ).toBe('NOT_FOUND');
+    expect(() => db.prepare("INSERT INTO run_results VALUES ('r', 'no-plan', 'lora', '{}', 't', 't')").run()).toThrow(
+      /FOREIGN KEY/,
+    );
   });
 });

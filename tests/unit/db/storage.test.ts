@@ -51,13 +51,29 @@ describe('opening the data folder', () => {
   it('a read-only folder opens read-only: plans can be read, saves answer READ_ONLY and change nothing', async () => {
     const dir = tempDir();
     const first = openStorage(dir);
-    const handlers = createHandlers({ db: first.db, appInfo: { name: 'Tuneplan', version: 't', mode: 'test', dataDir: dir, databasePath: first.databasePath } });
+    const handlers = createHandlers({
+      db: first.db,
+      appInfo: { name: 'Tuneplan', version: 't', mode: 'test', dataDir: dir, databasePath: first.databasePath },
+    });
     await createDispatch(handlers)('plans:save', { plan: samplePlan({ name: 'readable' }) });
     first.db.close();
     const ro = openStorage(dir, { isWritable: () => false });
     expect(ro.readOnly).toBe(true);
     expect(ro.notices[0]?.message).toMatch(/read-only: your plans can be read/);
-    const dispatch = createDispatch(createHandlers({ db: ro.db, appInfo: { name: 'Tuneplan', version: 't', mode: 'test', dataDir: dir, databasePath: ro.databasePath, readOnly: true } }), () => {});
+    const dispatch = createDispatch(
+      createHandlers({
+        db: ro.db,
+        appInfo: {
+          name: 'Tuneplan',
+          version: 't',
+          mode: 'test',
+          dataDir: dir,
+          databasePath: ro.databasePath,
+          readOnly: true,
+        },
+      }),
+      () => {},
+    );
     const list = await dispatch('plans:list', {});
     expect(list.ok && (list.data as Array<{ name: string }>).map((p) => p.name)).toEqual(['readable']);
     const save = await dispatch('plans:save', { plan: samplePlan({ name: 'new' }) });

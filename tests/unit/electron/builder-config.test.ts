@@ -10,7 +10,10 @@ const load = (testBuild: boolean) => {
   if (testBuild) process.env.TUNEPLAN_TEST_BUILD = '1';
   else delete process.env.TUNEPLAN_TEST_BUILD;
   try {
-    return require(configPath) as Record<string, unknown> & { electronFuses: Record<string, boolean>; extraResources: Array<{ from: string; to: string }> };
+    return require(configPath) as Record<string, unknown> & {
+      electronFuses: Record<string, boolean>;
+      extraResources: Array<{ from: string; to: string }>;
+    };
   } finally {
     if (old === undefined) delete process.env.TUNEPLAN_TEST_BUILD;
     else process.env.TUNEPLAN_TEST_BUILD = old;
@@ -35,11 +38,18 @@ describe('electron-builder configuration', () => {
   it('ships the Electron-ABI addon and never rebuilds the Node one', () => {
     const c = load(false);
     expect(c.npmRebuild).toBe(false);
-    expect(c.extraResources[0]).toMatchObject({ from: expect.stringMatching(/^build\/native\/electron-[\d.]+\/better_sqlite3\.node$/), to: 'native/better_sqlite3.node' });
+    expect(c.extraResources[0]).toMatchObject({
+      from: expect.stringMatching(/^build\/native\/electron-[\d.]+\/better_sqlite3\.node$/),
+      to: 'native/better_sqlite3.node',
+    });
     expect(c.asar).toBe(true);
   });
   it('targets Linux (AppImage, deb), Windows (nsis) and macOS (dmg)', () => {
-    const c = load(false) as unknown as { linux: { target: string[] }; win: { target: string[] }; mac: { target: string[] } };
+    const c = load(false) as unknown as {
+      linux: { target: string[] };
+      win: { target: string[] };
+      mac: { target: string[] };
+    };
     expect([c.linux.target, c.win.target, c.mac.target]).toEqual([['AppImage', 'deb'], ['nsis'], ['dmg']]);
   });
 });

@@ -28,17 +28,36 @@ const code = async (p: Promise<unknown>) => {
 describe('desktop dialogs and PDF', () => {
   it('saves the printed PDF atomically where the user chose', async () => {
     const d = deps();
-    expect(await desktopHandlers(d)['desktop:savePdf']({ suggestedName: 'plan report' })).toEqual({ path: '/home/u/report.pdf' });
+    expect(await desktopHandlers(d)['desktop:savePdf']({ suggestedName: 'plan report' })).toEqual({
+      path: '/home/u/report.pdf',
+    });
     expect(d.written).toEqual([['/home/u/report.pdf', 4]]);
   });
   it('a cancelled dialog saves nothing and says so', async () => {
     const d = deps({ showSaveDialog: () => Promise.resolve({ canceled: true }) });
-    expect(await code(Promise.resolve(desktopHandlers(d)['desktop:savePdf']({ suggestedName: 'x.pdf' })))).toBe('CANCELLED');
+    expect(await code(Promise.resolve(desktopHandlers(d)['desktop:savePdf']({ suggestedName: 'x.pdf' })))).toBe(
+      'CANCELLED',
+    );
     expect(d.written).toEqual([]);
   });
   it('opens a JSON file and refuses one over 5 MB', async () => {
-    expect(await desktopHandlers(deps())['desktop:openJson']({ title: 't' })).toEqual({ name: 'config.json', text: '{"model_type":"llama"}' });
-    expect(await code(Promise.resolve(desktopHandlers(deps({ statSize: () => 6 * 1024 * 1024 }))['desktop:openJson']({ title: 't' })))).toBe('TOO_LARGE');
-    expect(await code(Promise.resolve(desktopHandlers(deps({ showOpenDialog: () => Promise.resolve({ canceled: true, filePaths: [] }) }))['desktop:openJson']({ title: 't' })))).toBe('CANCELLED');
+    expect(await desktopHandlers(deps())['desktop:openJson']({ title: 't' })).toEqual({
+      name: 'config.json',
+      text: '{"model_type":"llama"}',
+    });
+    expect(
+      await code(
+        Promise.resolve(desktopHandlers(deps({ statSize: () => 6 * 1024 * 1024 }))['desktop:openJson']({ title: 't' })),
+      ),
+    ).toBe('TOO_LARGE');
+    expect(
+      await code(
+        Promise.resolve(
+          desktopHandlers(deps({ showOpenDialog: () => Promise.resolve({ canceled: true, filePaths: [] }) }))[
+            'desktop:openJson'
+          ]({ title: 't' }),
+        ),
+      ),
+    ).toBe('CANCELLED');
   });
 });

@@ -36,16 +36,21 @@ describe('window guards', () => {
     const opened: string[] = [];
     const f = fakeContents();
     guardWebContents(f.contents, (url) => opened.push(url));
-    for (const url of ['https://arxiv.org/abs/2106.09685', 'file:///etc/passwd', 'smb://host/share', 'app://tuneplan/']) expect(f.open(url)).toEqual({ action: 'deny' });
+    for (const url of ['https://arxiv.org/abs/2106.09685', 'file:///etc/passwd', 'smb://host/share', 'app://tuneplan/'])
+      expect(f.open(url)).toEqual({ action: 'deny' });
     expect(opened).toEqual(['https://arxiv.org/abs/2106.09685']);
   });
 
   it('denies every permission request and check', () => {
     let request: ((wc: unknown, p: string, cb: (g: boolean) => void) => void) | null = null;
     let check: (() => boolean) | null = null;
-    denyAllPermissions({ setPermissionRequestHandler: (h) => (request = h), setPermissionCheckHandler: (h) => (check = h) });
+    denyAllPermissions({
+      setPermissionRequestHandler: (h) => (request = h),
+      setPermissionCheckHandler: (h) => (check = h),
+    });
     const answers: boolean[] = [];
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) request!(null, p, (g) => answers.push(g));
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal'])
+      request!(null, p, (g) => answers.push(g));
     expect(answers).toEqual([false, false, false, false, false]);
     expect(check!()).toBe(false);
   });

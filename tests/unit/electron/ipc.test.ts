@@ -6,7 +6,11 @@ import { ok } from '../../../shared/result';
 
 function fakeIpcMain() {
   const handlers = new Map<string, (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>>();
-  return { handlers, handle: (channel: string, fn: (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>) => void handlers.set(channel, fn) };
+  return {
+    handlers,
+    handle: (channel: string, fn: (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>) =>
+      void handlers.set(channel, fn),
+  };
 }
 
 describe('IPC wrapper', () => {
@@ -17,7 +21,8 @@ describe('IPC wrapper', () => {
   };
   const ipc = fakeIpcMain();
   registerIpc(ipc, dispatch);
-  const call = (url: string | null, ...args: unknown[]) => ipc.handlers.get('plans:list')!({ senderFrame: url === null ? null : { url } }, ...args);
+  const call = (url: string | null, ...args: unknown[]) =>
+    ipc.handlers.get('plans:list')!({ senderFrame: url === null ? null : { url } }, ...args);
 
   it('registers exactly the contract channels', () => {
     expect([...ipc.handlers.keys()].sort()).toEqual([...CHANNELS].sort());
@@ -37,7 +42,13 @@ describe('IPC wrapper', () => {
 
   it('refuses frames from any other origin', async () => {
     calls.length = 0;
-    for (const url of ['https://evil.example/', 'file:///etc/passwd', 'app://other/index.html', 'http://127.0.0.1:3000/', 'devtools://devtools/']) {
+    for (const url of [
+      'https://evil.example/',
+      'file:///etc/passwd',
+      'app://other/index.html',
+      'http://127.0.0.1:3000/',
+      'devtools://devtools/',
+    ]) {
       expect(await call(url, {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     }
     expect(calls).toEqual([]);

@@ -51,7 +51,13 @@ describe('app:// URLs', () => {
   });
   it('opens only plain http(s) links externally', () => {
     expect(isSafeExternalUrl('https://huggingface.co/microsoft/phi-4')).toBe(true);
-    for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@host/', 'app://tuneplan/']) {
+    for (const bad of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://host/share',
+      'https://user:pw@host/',
+      'app://tuneplan/',
+    ]) {
       expect(isSafeExternalUrl(bad)).toBe(false);
     }
   });

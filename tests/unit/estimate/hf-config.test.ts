@@ -5,12 +5,19 @@ import { ConfigImportError, parseHfConfig } from '../../../shared/catalog/hf-con
 import { CATALOG_MODELS } from '../../../shared/catalog/models';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 
-const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/configs', name), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string) =>
+  JSON.parse(fs.readFileSync(path.join(__dirname, '../../fixtures/configs', name), 'utf8')) as Record<string, unknown>;
 
 describe('config.json import', () => {
   it('reads Qwen2.5-3B and counts 3,085,938,688 parameters (q/k/v biases, tied head)', () => {
     const spec = parseHfConfig(fixture('qwen2.5-3b-config.json'), 'Qwen2.5-3B-Instruct');
-    expect(spec).toMatchObject({ modelType: 'qwen2', linearBias: 'qkv', tieWordEmbeddings: true, numKvHeads: 2, headDim: 128 });
+    expect(spec).toMatchObject({
+      modelType: 'qwen2',
+      linearBias: 'qkv',
+      tieWordEmbeddings: true,
+      numKvHeads: 2,
+      headDim: 128,
+    });
     expect(describeArchitecture(spec).totalParams).toBe(3_089_625_088 - 3_686_400);
   });
 
@@ -51,14 +58,47 @@ describe('config.json import', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigImportError);
-    expect((error as ConfigImportError).missing).toEqual(['intermediate_size', 'num_hidden_layers', 'num_attention_heads']);
-    expect((error as Error).message).toMatch(/model_type "mamba" is not one Tuneplan knows .* is missing intermediate_size, num_hidden_layers, num_attention_heads/);
+    expect((error as ConfigImportError).missing).toEqual([
+      'intermediate_size',
+      'num_hidden_layers',
+      'num_attention_heads',
+    ]);
+    expect((error as Error).message).toMatch(
+      /model_type "mamba" is not one Tuneplan knows .* is missing intermediate_size, num_hidden_layers, num_attention_heads/,
+    );
   });
 
   it('refuses non-objects, wrong types and impossible shapes', () => {
     expect(() => parseHfConfig([])).toThrow(/JSON object/);
-    expect(() => parseHfConfig({ model_type: 'llama', hidden_size: '4096', intermediate_size: 1, num_hidden_layers: 1, num_attention_heads: 1, vocab_size: 1 })).toThrow(/missing hidden_size/);
-    expect(() => parseHfConfig({ model_type: 'llama', hidden_size: 100, intermediate_size: 1, num_hidden_layers: 1, num_attention_heads: 3, vocab_size: 1 })).toThrow(/not divisible/);
-    expect(() => parseHfConfig({ model_type: 'mixtral', hidden_size: 64, intermediate_size: 1, num_hidden_layers: 1, num_attention_heads: 1, vocab_size: 1 })).toThrow(/num_local_experts, num_experts_per_tok/);
+    expect(() =>
+      parseHfConfig({
+        model_type: 'llama',
+        hidden_size: '4096',
+        intermediate_size: 1,
+        num_hidden_layers: 1,
+        num_attention_heads: 1,
+        vocab_size: 1,
+      }),
+    ).toThrow(/missing hidden_size/);
+    expect(() =>
+      parseHfConfig({
+        model_type: 'llama',
+        hidden_size: 100,
+        intermediate_size: 1,
+        num_hidden_layers: 1,
+        num_attention_heads: 3,
+        vocab_size: 1,
+      }),
+    ).toThrow(/not divisible/);
+    expect(() =>
+      parseHfConfig({
+        model_type: 'mixtral',
+        hidden_size: 64,
+        intermediate_size: 1,
+        num_hidden_layers: 1,
+        num_attention_heads: 1,
+        vocab_size: 1,
+      }),
+    ).toThrow(/num_local_experts, num_experts_per_tok/);
   });
 });

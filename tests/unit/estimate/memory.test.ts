@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { findCatalogModel } from '../../../shared/catalog/models';
-import { DistributionSchema, PlanSchema, TechniqueSchema, TrainingSchema, type PlanInput } from '../../../shared/domain/plan';
+import {
+  DistributionSchema,
+  PlanSchema,
+  TechniqueSchema,
+  TrainingSchema,
+  type PlanInput,
+} from '../../../shared/domain/plan';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { estimatePlan } from '../../../shared/estimate/estimate';
 import { GiB, memoryAt, memoryProfile } from '../../../shared/estimate/memory';
@@ -54,7 +60,8 @@ describe('peak memory', () => {
     const full = estimatePlan(base).techniques[0]!;
     expect(full.memory.reservedBytes / GiB).toBeGreaterThan(36.199 * 0.9);
     expect(full.memory.reservedBytes / GiB).toBeLessThan(36.199 * 1.1);
-    const lora = estimatePlan({ ...base, techniques: [{ kind: 'lora', rank: 32, targets: 'qv', dropout: 0 }] }).techniques[0]!;
+    const lora = estimatePlan({ ...base, techniques: [{ kind: 'lora', rank: 32, targets: 'qv', dropout: 0 }] })
+      .techniques[0]!;
     expect(Math.abs(lora.memory.reservedBytes / GiB / 20.762 - 1)).toBeLessThan(0.1);
   });
 
@@ -67,13 +74,22 @@ describe('peak memory', () => {
   });
 
   it('full fine-tuning at short context peaks in the optimizer step (foreach temporaries)', () => {
-    const t = estimatePlan({ ...base, model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' }, training: { microBatch: 1, seqLen: 512 } }).techniques[0]!;
+    const t = estimatePlan({
+      ...base,
+      model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' },
+      training: { microBatch: 1, seqLen: 512 },
+    }).techniques[0]!;
     expect(t.memory.peakPhase).toBe('optimizer');
     expect(t.memory.parts.optimizerTransients).toBeGreaterThan(6 * GiB);
   });
 
   it('LoRA dropout saves the adapted inputs again; chunked cross-entropy removes most of the logits', () => {
-    const at = (over: object, training: object = {}) => estimatePlan({ ...base, techniques: [{ kind: 'lora', targets: 'all-linear', ...over }], training: { ...base.training, ...training } }).techniques[0]!.memory;
+    const at = (over: object, training: object = {}) =>
+      estimatePlan({
+        ...base,
+        techniques: [{ kind: 'lora', targets: 'all-linear', ...over }],
+        training: { ...base.training, ...training },
+      }).techniques[0]!.memory;
     expect(at({ dropout: 0.1 }).allocatedBytes).toBeGreaterThan(at({ dropout: 0 }).allocatedBytes);
     expect(at({}, { lossKernel: 'chunked' }).parts.logits).toBeLessThan(at({}).parts.logits / 5);
   });
@@ -86,7 +102,10 @@ describe('peak memory', () => {
   });
 
   it('CPU offload moves optimizer states to host RAM and reports it', () => {
-    const plan = PlanSchema.parse({ ...base, distribution: { strategy: 'zero3', gpusPerNode: 2, offloadOptimizer: 'cpu', offloadParams: 'cpu' } });
+    const plan = PlanSchema.parse({
+      ...base,
+      distribution: { strategy: 'zero3', gpusPerNode: 2, offloadOptimizer: 'cpu', offloadParams: 'cpu' },
+    });
     const t = estimatePlan(plan).techniques[0]!;
     expect(t.memory.parts.optimizerStates).toBe(0);
     expect(t.memory.parts.trainableWeights).toBe(0);
@@ -102,7 +121,13 @@ describe('peak memory', () => {
   it('a micro-batch of 1 lets SDPA handle GQA without repeating k and v', () => {
     const arch = describeArchitecture(findCatalogModel('Llama-3.2-3B')!.spec);
     const t = TechniqueSchema.parse({ kind: 'lora' });
-    const profile = memoryProfile(arch, techniqueParams(arch, t), t, TrainingSchema.parse({}), DistributionSchema.parse({}));
+    const profile = memoryProfile(
+      arch,
+      techniqueParams(arch, t),
+      t,
+      TrainingSchema.parse({}),
+      DistributionSchema.parse({}),
+    );
     const perToken = (b: number) => memoryAt(profile, b, 1024, true).perTokenLayer.reduce((s, r) => s + r.bytes, 0);
     expect(perToken(1)).toBeLessThan(perToken(2));
   });

@@ -6,7 +6,8 @@ import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { techniqueParams } from '../../../shared/estimate/techniques';
 
 const spec = (id: string) => findCatalogModel(id)!.spec;
-const trainable = (s: ModelSpec, t: TechniqueInput) => techniqueParams(describeArchitecture(s), TechniqueSchema.parse(t));
+const trainable = (s: ModelSpec, t: TechniqueInput) =>
+  techniqueParams(describeArchitecture(s), TechniqueSchema.parse(t));
 
 const generic = (over: Partial<ModelSpec>): ModelSpec => ({
   name: 'test',
@@ -39,9 +40,12 @@ describe('exact parameter counts', () => {
     expect(describeArchitecture(spec('Llama-3.2-3B')).totalParams).toBe(3_212_749_824);
   });
 
-  it.each(CATALOG_MODELS.map((m) => [m.id, m.catalogComputedTotal] as const))('%s matches the catalog arithmetic (%i)', (id, expected) => {
-    expect(describeArchitecture(spec(id)).totalParams).toBe(expected);
-  });
+  it.each(CATALOG_MODELS.map((m) => [m.id, m.catalogComputedTotal] as const))(
+    '%s matches the catalog arithmetic (%i)',
+    (id, expected) => {
+      expect(describeArchitecture(spec(id)).totalParams).toBe(expected);
+    },
+  );
 
   it('Phi-3.5-MoE counts 6.64 B active of 41.87 B (top-2 of 16 experts)', () => {
     const arch = describeArchitecture(spec('Phi-3.5-MoE-instruct'));
@@ -58,14 +62,27 @@ describe('trainable parameters per technique', () => {
   });
 
   it('Phi-3 fused modules: the cookbook list matches only o_proj and down_proj (8,912,896)', () => {
-    const p = trainable(spec('Phi-3-mini-4k-instruct'), { kind: 'qlora', rank: 16, targets: 'custom', customModules: ['k_proj', 'q_proj', 'v_proj', 'o_proj', 'gate_proj', 'down_proj', 'up_proj'] });
+    const p = trainable(spec('Phi-3-mini-4k-instruct'), {
+      kind: 'qlora',
+      rank: 16,
+      targets: 'custom',
+      customModules: ['k_proj', 'q_proj', 'v_proj', 'o_proj', 'gate_proj', 'down_proj', 'up_proj'],
+    });
     expect(p.trainableParams).toBe(8_912_896);
     expect(p.adapted.map((a) => a.module.name)).toEqual(['o_proj', 'down_proj']);
     expect(p.notes.join(' ')).toMatch(/fuses them into qkv_proj, gate_up_proj/);
   });
 
   it('GPT-3 175B LoRA on q and v: r=1 4,718,592 and r=8 37,748,736 (LoRA paper)', () => {
-    const gpt3 = generic({ hiddenSize: 12288, numLayers: 96, numHeads: 96, numKvHeads: 96, headDim: 128, intermediateSize: 49152, vocabSize: 50257 });
+    const gpt3 = generic({
+      hiddenSize: 12288,
+      numLayers: 96,
+      numHeads: 96,
+      numKvHeads: 96,
+      headDim: 128,
+      intermediateSize: 49152,
+      vocabSize: 50257,
+    });
     expect(trainable(gpt3, { kind: 'lora', rank: 1, targets: 'qv' }).trainableParams).toBe(4_718_592);
     expect(trainable(gpt3, { kind: 'lora', rank: 8, targets: 'qv' }).trainableParams).toBe(37_748_736);
   });
@@ -93,12 +110,32 @@ describe('trainable parameters per technique', () => {
   });
 
   it('other published print_trainable_parameters outputs', () => {
-    const qwen3b = generic({ modelType: 'qwen2', hiddenSize: 2048, numLayers: 36, numHeads: 16, numKvHeads: 2, headDim: 128, intermediateSize: 11008, vocabSize: 151936, tieWordEmbeddings: true, linearBias: 'qkv' });
+    const qwen3b = generic({
+      modelType: 'qwen2',
+      hiddenSize: 2048,
+      numLayers: 36,
+      numHeads: 16,
+      numKvHeads: 2,
+      headDim: 128,
+      intermediateSize: 11008,
+      vocabSize: 151936,
+      tieWordEmbeddings: true,
+      linearBias: 'qkv',
+    });
     const q = trainable(qwen3b, { kind: 'lora', rank: 16, targets: 'qv' });
     expect([q.trainableParams, q.totalParams]).toEqual([3_686_400, 3_089_625_088]);
     const l1 = trainable(spec('Llama-3.2-1B'), { kind: 'lora', rank: 8, targets: 'custom', customModules: ['q_proj'] });
     expect([l1.trainableParams, l1.totalParams]).toEqual([524_288, 1_236_338_688]);
-    const llama2 = generic({ modelType: 'llama', hiddenSize: 4096, numLayers: 32, numHeads: 32, numKvHeads: 32, headDim: 128, intermediateSize: 11008, vocabSize: 32000 });
+    const llama2 = generic({
+      modelType: 'llama',
+      hiddenSize: 4096,
+      numLayers: 32,
+      numHeads: 32,
+      numKvHeads: 32,
+      headDim: 128,
+      intermediateSize: 11008,
+      vocabSize: 32000,
+    });
     const l2 = trainable(llama2, { kind: 'lora', rank: 8, targets: 'qv' });
     expect([l2.trainableParams, l2.totalParams]).toEqual([4_194_304, 6_742_609_920]);
     const bloom = generic({ hiddenSize: 1024, numLayers: 24, numHeads: 16, numKvHeads: 16, headDim: 64 });
@@ -114,6 +151,8 @@ describe('trainable parameters per technique', () => {
   });
 
   it('a custom list with no module of this model is an error naming the field', () => {
-    expect(() => trainable(spec('Llama-3.2-3B'), { kind: 'lora', targets: 'custom', customModules: ['qkv_proj'] })).toThrow(/techniques\[0\]\.customModules: none of qkv_proj exists/);
+    expect(() =>
+      trainable(spec('Llama-3.2-3B'), { kind: 'lora', targets: 'custom', customModules: ['qkv_proj'] }),
+    ).toThrow(/techniques\[0\]\.customModules: none of qkv_proj exists/);
   });
 });

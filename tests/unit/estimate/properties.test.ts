@@ -35,22 +35,31 @@ const planArb = fc
     strategy: fc.constantFrom(...STRATEGIES),
     gpu: fc.constantFrom(...gpuIds),
   })
-  .map(
-    (r): PlanInput => ({
-      name: 'property',
-      model: { source: 'catalog', id: r.model },
-      techniques: r.techniques,
-      training: { microBatch: r.microBatch, seqLen: r.seqLen, gradAccum: r.gradAccum, precision: r.precision, optimizer: r.optimizer, gradientCheckpointing: r.checkpointing, packing: r.packing, attention: r.attention, lossKernel: r.lossKernel },
-      distribution: { gpusPerNode: r.gpus, nodes: r.nodes, strategy: r.strategy },
-      hardware: { gpu: { source: 'catalog', id: r.gpu } },
-    }),
-  );
+  .map((r): PlanInput => ({
+    name: 'property',
+    model: { source: 'catalog', id: r.model },
+    techniques: r.techniques,
+    training: {
+      microBatch: r.microBatch,
+      seqLen: r.seqLen,
+      gradAccum: r.gradAccum,
+      precision: r.precision,
+      optimizer: r.optimizer,
+      gradientCheckpointing: r.checkpointing,
+      packing: r.packing,
+      attention: r.attention,
+      lossKernel: r.lossKernel,
+    },
+    distribution: { gpusPerNode: r.gpus, nodes: r.nodes, strategy: r.strategy },
+    hardware: { gpu: { source: 'catalog', id: r.gpu } },
+  }));
 
 const finiteNonNegative = (v: unknown, path: string): void => {
   if (typeof v === 'number') {
     if (!Number.isFinite(v) || v < 0) throw new Error(`${path} = ${v}`);
   } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) if (k !== 'marginBytes' && k !== 'value') finiteNonNegative(x, `${path}.${k}`);
+    for (const [k, x] of Object.entries(v))
+      if (k !== 'marginBytes' && k !== 'value') finiteNonNegative(x, `${path}.${k}`);
   }
 };
 
@@ -71,29 +80,53 @@ describe('estimator invariants (property-based)', () => {
 
   it('memory never decreases when micro-batch, sequence or rank grow', () => {
     fc.assert(
-      fc.property(planArb, fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 2048 }), fc.integer({ min: 1, max: 64 }), (plan, db, ds, dr) => {
-        const peak = (p: PlanInput) => estimatePlan(p).techniques.map((t) => t.memory.allocatedBytes);
-        const before = peak(plan);
-        const more = (over: Partial<NonNullable<PlanInput['training']>>) => peak({ ...plan, training: { ...plan.training, ...over } });
-        const t = plan.training!;
-        more({ microBatch: t.microBatch! + db }).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(before[i]! * (1 - 1e-12)));
-        more({ seqLen: t.seqLen! + ds }).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(before[i]! * (1 - 1e-12)));
-        const ranked = peak({ ...plan, techniques: plan.techniques!.map((x) => ({ ...x, rank: (x.rank ?? 16) + dr })) });
-        ranked.forEach((v, i) => expect(v).toBeGreaterThanOrEqual(before[i]! * (1 - 1e-12)));
-      }),
+      fc.property(
+        planArb,
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 2048 }),
+        fc.integer({ min: 1, max: 64 }),
+        (plan, db, ds, dr) => {
+          const peak = (p: PlanInput) => estimatePlan(p).techniques.map((t) => t.memory.allocatedBytes);
+          const before = peak(plan);
+          const more = (over: Partial<NonNullable<PlanInput['training']>>) =>
+            peak({ ...plan, training: { ...plan.training, ...over } });
+          const t = plan.training!;
+          more({ microBatch: t.microBatch! + db }).forEach((v, i) =>
+            expect(v).toBeGreaterThanOrEqual(before[i]! * (1 - 1e-12)),
+          );
+          more({ seqLen: t.seqLen! + ds }).forEach((v, i) =>
+            expect(v).toBeGreaterThanOrEqual(before[i]! * (1 - 1e-12)),
+          );
+          const ranked = peak({
+            ...plan,
+            techniques: plan.techniques!.map((x) => ({ ...x, rank: (x.rank ?? 16) + dr })),
+          });
+          ranked.forEach((v, i) => expect(v).toBeGreaterThanOrEqual(before[i]! * (1 - 1e-12)));
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('ZeRO-3 model states per GPU fall as GPUs are added', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...CATALOG_MODELS.map((m) => m.id)), fc.constantFrom('full' as const, 'lora' as const), fc.integer({ min: 1, max: 63 }), (model, kind, n) => {
-        const states = (gpus: number) => {
-          const p = estimatePlan({ name: 'z', model: { source: 'catalog', id: model }, techniques: [{ kind }], distribution: { strategy: 'zero3', gpusPerNode: gpus } }).techniques[0]!.memory.parts;
-          return p.frozenWeights + p.trainableWeights + p.optimizerStates + (p.gradients > 0 ? p.gradients : 0);
-        };
-        expect(states(n + 1)).toBeLessThan(states(n));
-      }),
+      fc.property(
+        fc.constantFrom(...CATALOG_MODELS.map((m) => m.id)),
+        fc.constantFrom('full' as const, 'lora' as const),
+        fc.integer({ min: 1, max: 63 }),
+        (model, kind, n) => {
+          const states = (gpus: number) => {
+            const p = estimatePlan({
+              name: 'z',
+              model: { source: 'catalog', id: model },
+              techniques: [{ kind }],
+              distribution: { strategy: 'zero3', gpusPerNode: gpus },
+            }).techniques[0]!.memory.parts;
+            return p.frozenWeights + p.trainableWeights + p.optimizerStates + (p.gradients > 0 ? p.gradients : 0);
+          };
+          expect(states(n + 1)).toBeLessThan(states(n));
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -102,12 +135,25 @@ describe('estimator invariants (property-based)', () => {
     const cases: Array<[unknown, string]> = [
       [{ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, training: { microBatch: 0 } }, 'training.microBatch'],
       [{ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, training: { seqLen: 1.5 } }, 'training.seqLen'],
-      [{ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, techniques: [{ kind: 'lora', rank: -1 }] }, 'techniques[0].rank'],
+      [
+        { name: 'x', model: { source: 'catalog', id: 'Phi-4' }, techniques: [{ kind: 'lora', rank: -1 }] },
+        'techniques[0].rank',
+      ],
       [{ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, techniques: [{ kind: 'magic' }] }, 'techniques[0].kind'],
-      [{ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, distribution: { strategy: 'ddp', offloadParams: 'cpu' } }, 'distribution.offloadParams'],
+      [
+        {
+          name: 'x',
+          model: { source: 'catalog', id: 'Phi-4' },
+          distribution: { strategy: 'ddp', offloadParams: 'cpu' },
+        },
+        'distribution.offloadParams',
+      ],
       [{ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, hardware: { headroomPct: 95 } }, 'hardware.headroomPct'],
       [{ name: '', model: { source: 'catalog', id: 'Phi-4' } }, 'name'],
-      [{ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, training: { microBatch: Number.NaN } }, 'training.microBatch'],
+      [
+        { name: 'x', model: { source: 'catalog', id: 'Phi-4' }, training: { microBatch: Number.NaN } },
+        'training.microBatch',
+      ],
     ];
     for (const [plan, path] of cases) {
       let message = '';
@@ -116,9 +162,24 @@ describe('estimator invariants (property-based)', () => {
       } catch (error) {
         message = JSON.stringify((error as { issues?: unknown }).issues ?? (error as Error).message);
       }
-      expect(message, path).toContain(JSON.stringify(path.split(/[.[\]]/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p))).slice(1, -1));
+      expect(message, path).toContain(
+        JSON.stringify(
+          path
+            .split(/[.[\]]/)
+            .filter(Boolean)
+            .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+        ).slice(1, -1),
+      );
     }
-    expect(() => estimatePlan({ name: 'x', model: { source: 'catalog', id: 'No-Such-Model' } })).toThrow(/model\.id: "No-Such-Model" is not in the model catalog/);
-    expect(() => estimatePlan({ name: 'x', model: { source: 'catalog', id: 'Phi-4' }, hardware: { gpu: { source: 'catalog', id: 'apple-m4-max' } } })).toThrow(/hardware\.gpu\.id: .* no published 16-bit TFLOPS/);
+    expect(() => estimatePlan({ name: 'x', model: { source: 'catalog', id: 'No-Such-Model' } })).toThrow(
+      /model\.id: "No-Such-Model" is not in the model catalog/,
+    );
+    expect(() =>
+      estimatePlan({
+        name: 'x',
+        model: { source: 'catalog', id: 'Phi-4' },
+        hardware: { gpu: { source: 'catalog', id: 'apple-m4-max' } },
+      }),
+    ).toThrow(/hardware\.gpu\.id: .* no published 16-bit TFLOPS/);
   });
 });

@@ -6,20 +6,35 @@ import { RunResultSchema } from '../../../shared/domain/run-result';
 import { calibrationFactors, compareRuns, factorFor } from '../../../shared/estimate/calibration';
 import { parseTrainerFiles, TrainerImportError } from '../../../shared/import/trainer-state';
 
-const fixture = (name: string) => ({ name, text: fs.readFileSync(path.join(__dirname, '../../fixtures', name), 'utf8') });
+const fixture = (name: string) => ({
+  name,
+  text: fs.readFileSync(path.join(__dirname, '../../fixtures', name), 'utf8'),
+});
 
 describe('trainer_state.json import', () => {
   it('fills wall time, throughput, steps, epochs, final loss and the loss curve', () => {
     const r = parseTrainerFiles([fixture('trainer_state.json')]);
-    expect(r.fields).toMatchObject({ wallSeconds: 1834.22, tokensPerSecond: 1339.7, finalLoss: 1.2924, steps: 60, epochs: 3 });
+    expect(r.fields).toMatchObject({
+      wallSeconds: 1834.22,
+      tokensPerSecond: 1339.7,
+      finalLoss: 1.2924,
+      steps: 60,
+      epochs: 3,
+    });
     expect(r.fields.lossCurve).toHaveLength(6);
     expect(r.fields.lossCurve?.[0]).toEqual({ step: 10, loss: 1.8211 });
-    expect(RunResultSchema.parse({ technique: 'lora', gpuName: 'A100', gpuCount: 1, ...r.fields, source: 'trainer_state' }).lossCurve).toHaveLength(6);
+    expect(
+      RunResultSchema.parse({ technique: 'lora', gpuName: 'A100', gpuCount: 1, ...r.fields, source: 'trainer_state' })
+        .lossCurve,
+    ).toHaveLength(6);
   });
   it('takes totals from all_results.json when the state has none', () => {
     const state = JSON.parse(fixture('trainer_state.json').text) as { log_history: unknown[] };
     state.log_history = state.log_history.slice(0, -1);
-    const r = parseTrainerFiles([{ name: 'trainer_state.json', text: JSON.stringify(state) }, fixture('all_results.json')]);
+    const r = parseTrainerFiles([
+      { name: 'trainer_state.json', text: JSON.stringify(state) },
+      fixture('all_results.json'),
+    ]);
     expect(r.fields.wallSeconds).toBe(1834.22);
     expect(r.samplesPerSecond).toBe(2.617);
   });
@@ -31,8 +46,23 @@ describe('trainer_state.json import', () => {
 });
 
 describe('estimate vs actual and calibration', () => {
-  const plan = PlanSchema.parse({ name: 'c', model: { source: 'catalog', id: 'Llama-3.2-3B' }, techniques: [{ kind: 'lora', rank: 32, targets: 'qv', dropout: 0 }], training: { microBatch: 4, seqLen: 768 }, hardware: { gpu: { source: 'catalog', id: 'l40s' } } });
-  const run = (id: string, memGiB: number | null, tps: number | null) => ({ id, result: RunResultSchema.parse({ technique: 'lora', gpuName: 'NVIDIA L40S', gpuCount: 1, peakMemoryBytes: memGiB === null ? null : memGiB * 2 ** 30, tokensPerSecond: tps }) });
+  const plan = PlanSchema.parse({
+    name: 'c',
+    model: { source: 'catalog', id: 'Llama-3.2-3B' },
+    techniques: [{ kind: 'lora', rank: 32, targets: 'qv', dropout: 0 }],
+    training: { microBatch: 4, seqLen: 768 },
+    hardware: { gpu: { source: 'catalog', id: 'l40s' } },
+  });
+  const run = (id: string, memGiB: number | null, tps: number | null) => ({
+    id,
+    result: RunResultSchema.parse({
+      technique: 'lora',
+      gpuName: 'NVIDIA L40S',
+      gpuCount: 1,
+      peakMemoryBytes: memGiB === null ? null : memGiB * 2 ** 30,
+      tokensPerSecond: tps,
+    }),
+  });
 
   it('compares each run with the estimate for its GPU, in the counter it reports', () => {
     const [c] = compareRuns(plan, [run('a', 20.762, 7174)]);

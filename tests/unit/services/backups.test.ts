@@ -18,7 +18,14 @@ function setup() {
   const db = openDatabase({ file: path.join(t.dir, 'tuneplan.sqlite') });
   cleanups.unshift(() => db.close());
   let clock = day(0);
-  const dispatch = createDispatch(createHandlers({ db, appInfo: { name: 'Tuneplan', version: 't', mode: 'test', dataDir: t.dir, databasePath: '' }, now: () => clock }), () => {});
+  const dispatch = createDispatch(
+    createHandlers({
+      db,
+      appInfo: { name: 'Tuneplan', version: 't', mode: 'test', dataDir: t.dir, databasePath: '' },
+      now: () => clock,
+    }),
+    () => {},
+  );
   return { dir: t.dir, db, dispatch, setClock: (d: Date) => (clock = d) };
 }
 const names = async (dispatch: ReturnType<typeof setup>['dispatch']) => {
@@ -57,7 +64,15 @@ describe('backups', () => {
     const old = path.join(dir, BACKUPS_DIR, 'tuneplan-2025-01-01T00-00-00-000Z.sqlite');
     fs.mkdirSync(path.dirname(old), { recursive: true });
     const v1 = openDatabase({ file: old, migrations: MIGRATIONS.slice(0, 1) });
-    v1.prepare('INSERT INTO plans VALUES (?, ?, ?, ?, ?, 1, ?, ?)').run('11111111-1111-4111-8111-111111111111', 'from v1', 'Phi-4', 1, JSON.stringify({ name: 'from v1', model: { source: 'catalog', id: 'Phi-4' } }), 't', 't');
+    v1.prepare('INSERT INTO plans VALUES (?, ?, ?, ?, ?, 1, ?, ?)').run(
+      '11111111-1111-4111-8111-111111111111',
+      'from v1',
+      'Phi-4',
+      1,
+      JSON.stringify({ name: 'from v1', model: { source: 'catalog', id: 'Phi-4' } }),
+      't',
+      't',
+    );
     v1.pragma('journal_mode = DELETE');
     v1.close();
     const before = fs.readFileSync(old);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../db/open';
-import { createDispatch, createHandlers, errorToResult, type Handlers } from '../../../electron/services/create-handlers';
+import {
+  createDispatch,
+  createHandlers,
+  errorToResult,
+  type Handlers,
+} from '../../../electron/services/create-handlers';
 import { AppFailure } from '../../../shared/result';
 import { samplePlan } from '../../helpers/plans';
 
@@ -9,7 +14,13 @@ function setup() {
   const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
   const handlers = createHandlers({
     db,
-    appInfo: { name: 'Tuneplan', version: '1.2.3', mode: 'test', dataDir: '/data', databasePath: '/data/tuneplan.sqlite' },
+    appInfo: {
+      name: 'Tuneplan',
+      version: '1.2.3',
+      mode: 'test',
+      dataDir: '/data',
+      databasePath: '/data/tuneplan.sqlite',
+    },
     now: () => new Date('2026-11-28T10:00:00Z'),
     newId: () => ids.shift() ?? 'x',
   });
@@ -22,14 +33,26 @@ describe('handlers and dispatch', () => {
     const { dispatch } = setup();
     expect(await dispatch('app:info', {})).toEqual({
       ok: true,
-      data: { name: 'Tuneplan', version: '1.2.3', mode: 'test', dataDir: '/data', databasePath: '/data/tuneplan.sqlite', schemaVersion: 4, readOnly: false, notices: [] },
+      data: {
+        name: 'Tuneplan',
+        version: '1.2.3',
+        mode: 'test',
+        dataDir: '/data',
+        databasePath: '/data/tuneplan.sqlite',
+        schemaVersion: 4,
+        readOnly: false,
+        notices: [],
+      },
     });
   });
 
   it('uses injected ids and clock', async () => {
     const { dispatch } = setup();
     const res = await dispatch('plans:save', { plan: samplePlan() });
-    expect(res).toMatchObject({ ok: true, data: { id: '11111111-1111-4111-8111-111111111111', createdAt: '2026-11-28T10:00:00.000Z' } });
+    expect(res).toMatchObject({
+      ok: true,
+      data: { id: '11111111-1111-4111-8111-111111111111', createdAt: '2026-11-28T10:00:00.000Z' },
+    });
   });
 
   it('refuses unknown channels without calling anything', async () => {
@@ -44,14 +67,23 @@ describe('handlers and dispatch', () => {
     expect(res.ok).toBe(false);
     if (!res.ok) {
       expect(res.error.code).toBe('VALIDATION');
-      expect(res.error.details?.issues?.map((i) => i.path).sort()).toEqual(['plan.model.id', 'plan.name', 'plan.notes']);
+      expect(res.error.details?.issues?.map((i) => i.path).sort()).toEqual([
+        'plan.model.id',
+        'plan.name',
+        'plan.notes',
+      ]);
       expect(res.error.message).toMatch(/plan\.(name|model\.id|notes)/);
     }
   });
 
   it('never throws: a bug becomes INTERNAL and is logged', async () => {
     const { handlers, logs } = setup();
-    const broken: Handlers = { ...handlers, 'plans:list': () => { throw new TypeError('boom'); } };
+    const broken: Handlers = {
+      ...handlers,
+      'plans:list': () => {
+        throw new TypeError('boom');
+      },
+    };
     const res = await createDispatch(broken, (m) => logs.push(m))('plans:list', {});
     expect(res).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
     expect(logs.join('\n')).toMatch(/boom/);
@@ -59,10 +91,19 @@ describe('handlers and dispatch', () => {
 
   it('maps storage failures to plain messages', () => {
     const log = () => {};
-    expect(errorToResult(Object.assign(new Error('ro'), { code: 'SQLITE_READONLY' }), log)).toMatchObject({ error: { code: 'READ_ONLY' } });
-    expect(errorToResult(Object.assign(new Error('full'), { code: 'SQLITE_FULL' }), log)).toMatchObject({ error: { code: 'STORAGE', message: /disk is full/ } });
-    expect(errorToResult(Object.assign(new Error('x'), { code: 'SQLITE_IOERR' }), log)).toMatchObject({ error: { code: 'STORAGE' } });
-    expect(errorToResult(new AppFailure('CONFLICT', 'c', { currentRevision: 3 }), log)).toEqual({ ok: false, error: { code: 'CONFLICT', message: 'c', details: { currentRevision: 3 } } });
+    expect(errorToResult(Object.assign(new Error('ro'), { code: 'SQLITE_READONLY' }), log)).toMatchObject({
+      error: { code: 'READ_ONLY' },
+    });
+    expect(errorToResult(Object.assign(new Error('full'), { code: 'SQLITE_FULL' }), log)).toMatchObject({
+      error: { code: 'STORAGE', message: /disk is full/ },
+    });
+    expect(errorToResult(Object.assign(new Error('x'), { code: 'SQLITE_IOERR' }), log)).toMatchObject({
+      error: { code: 'STORAGE' },
+    });
+    expect(errorToResult(new AppFailure('CONFLICT', 'c', { currentRevision: 3 }), log)).toEqual({
+      ok: false,
+      error: { code: 'CONFLICT', message: 'c', details: { currentRevision: 3 } },
+    });
   });
 
   it('a read-only database answers READ_ONLY and keeps what was saved', async () => {

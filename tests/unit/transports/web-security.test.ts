@@ -8,13 +8,19 @@ import { makeTempDir } from '../../helpers/temp-dir';
 import { startTestHost } from '../../helpers/web-host';
 
 /** Raw HTTP so the test controls Host and Origin headers exactly. */
-function request(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function request(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path, headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path, headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     if (opts.body) req.write(opts.body);
     req.end();
@@ -32,7 +38,12 @@ describe('browser-mode server security', () => {
     await host.close();
     temp.cleanup();
   });
-  const api = (headers: Record<string, string>, body = '{}') => request(host.port, { path: '/api/plans:list', headers: { Host: `127.0.0.1:${host.port}`, 'Content-Type': 'application/json', ...headers }, body });
+  const api = (headers: Record<string, string>, body = '{}') =>
+    request(host.port, {
+      path: '/api/plans:list',
+      headers: { Host: `127.0.0.1:${host.port}`, 'Content-Type': 'application/json', ...headers },
+      body,
+    });
 
   it('listens on loopback only', () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -48,7 +59,9 @@ describe('browser-mode server security', () => {
   it('answers 403 to a foreign Host (DNS rebinding) even with the token', async () => {
     const res = await api({ Host: `evil.example:${host.port}`, Authorization: `Bearer ${host.token}` });
     expect(res.status).toBe(403);
-    expect((await request(host.port, { method: 'GET', path: '/', headers: { Host: 'evil.example' } })).status).toBe(403);
+    expect((await request(host.port, { method: 'GET', path: '/', headers: { Host: 'evil.example' } })).status).toBe(
+      403,
+    );
   });
 
   it('answers 403 to a foreign Origin', async () => {
@@ -57,7 +70,15 @@ describe('browser-mode server security', () => {
 
   it('rejects malformed JSON, GET on the API and oversized bodies', async () => {
     expect((await api({ Authorization: `Bearer ${host.token}` }, '{oops')).status).toBe(400);
-    expect((await request(host.port, { method: 'GET', path: '/api/plans:list', headers: { Host: `127.0.0.1:${host.port}`, Authorization: `Bearer ${host.token}` } })).status).toBe(405);
+    expect(
+      (
+        await request(host.port, {
+          method: 'GET',
+          path: '/api/plans:list',
+          headers: { Host: `127.0.0.1:${host.port}`, Authorization: `Bearer ${host.token}` },
+        })
+      ).status,
+    ).toBe(405);
     const big = JSON.stringify({ query: 'x'.repeat(7 * 1024 * 1024) });
     expect((await api({ Authorization: `Bearer ${host.token}` }, big).catch(() => ({ status: 413 }))).status).toBe(413);
   });
@@ -66,7 +87,11 @@ describe('browser-mode server security', () => {
     const page = await request(host.port, { method: 'GET', path: '/', headers: { Host: `127.0.0.1:${host.port}` } });
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    const escape = await request(host.port, { method: 'GET', path: '/..%2f..%2fetc%2fpasswd', headers: { Host: `127.0.0.1:${host.port}` } });
+    const escape = await request(host.port, {
+      method: 'GET',
+      path: '/..%2f..%2fetc%2fpasswd',
+      headers: { Host: `127.0.0.1:${host.port}` },
+    });
     expect(escape.body).not.toContain('root:');
   });
 });
