@@ -5,6 +5,7 @@
 import { matchGpuName } from '../../shared/catalog/gpus';
 import { CATALOG_MODELS } from '../../shared/catalog/models';
 import { TECHNIQUE_KINDS, type PlanInput, type TechniqueInput } from '../../shared/domain/plan';
+import { strategyForZeroStage } from '../../shared/domain/strategies';
 
 export interface ReferenceRecord {
   id: string;
@@ -105,8 +106,7 @@ export function planFromRecord(record: ReferenceRecord): { plan: PlanInput } | {
           ? 'sgd_momentum'
           : 'adamw';
   const meanTokens = Number(/mean\s*~?\s*(\d+)\s*tokens/i.exec(record.sequence_length_note ?? '')?.[1] ?? 0) || null;
-  const strategy =
-    record.zero_stage === 1 ? 'zero1' : record.zero_stage === 2 ? 'zero2' : record.zero_stage === 3 ? 'zero3' : 'ddp';
+  const strategy = strategyForZeroStage(record.zero_stage);
   return {
     plan: {
       name: record.id,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ModelSpecSchema } from './model-spec';
+import { STRATEGY_TRAITS } from './strategies';
 
 export const PLAN_SCHEMA_VERSION = 1;
 
@@ -118,25 +119,25 @@ export const DistributionSchema = z
     offloadParams: z.enum(['none', 'cpu', 'nvme']).default('none'),
   })
   .superRefine((d, ctx) => {
-    if (d.offloadParams !== 'none' && d.strategy !== 'zero3' && d.strategy !== 'fsdp_full') {
+    const traits = STRATEGY_TRAITS[d.strategy];
+    if (d.offloadParams !== 'none' && !traits.paramOffload.includes(d.offloadParams)) {
       ctx.addIssue({
         code: 'custom',
         path: ['offloadParams'],
-        message: 'parameter offload needs ZeRO-3 or FSDP full shard',
+        message:
+          d.offloadParams === 'nvme'
+            ? 'parameter offload to NVMe needs ZeRO-3 (ZeRO-Infinity)'
+            : 'parameter offload needs ZeRO-3 or FSDP full shard',
       });
     }
-    if (d.offloadOptimizer !== 'none' && d.strategy === 'ddp') {
+    if (d.offloadOptimizer !== 'none' && !traits.optimizerOffload.includes(d.offloadOptimizer)) {
       ctx.addIssue({
         code: 'custom',
         path: ['offloadOptimizer'],
-        message: 'optimizer offload needs a ZeRO stage or FSDP (pick one under strategy)',
-      });
-    }
-    if (d.offloadOptimizer === 'nvme' && d.strategy !== 'zero3') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['offloadOptimizer'],
-        message: 'NVMe offload needs ZeRO-3 (ZeRO-Infinity)',
+        message:
+          d.offloadOptimizer === 'nvme'
+            ? 'NVMe offload needs ZeRO-3 (ZeRO-Infinity)'
+            : 'optimizer offload needs a ZeRO stage or FSDP (pick one under strategy)',
       });
     }
   });

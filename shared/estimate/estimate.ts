@@ -6,6 +6,7 @@
 import { findCatalogModel } from '../catalog/models';
 import type { ModelSpec } from '../domain/model-spec';
 import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain/plan';
+import { STRATEGY_TRAITS } from '../domain/strategies';
 import { describeArchitecture, type Architecture } from './architecture';
 import { estimateCost, type CostEstimate } from './cost';
 import { resolveGpu, type ResolvedGpu } from './hardware';
@@ -177,7 +178,8 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
   const layerBytes = mem.perTokenLayer.reduce((s, r) => s + r.bytes, 0);
   const shardNote = (what: string, sharded: boolean) =>
     sharded && N > 1 ? ` / ${N} GPUs (${what} sharded by ${plan.distribution.strategy})` : '';
-  const strategy = plan.distribution.strategy;
+  const traits = STRATEGY_TRAITS[plan.distribution.strategy];
+  const shards = traits.shards;
   return [
     part(
       'frozenWeights',
@@ -186,7 +188,7 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
         : 'frozen parameters × bytes per weight',
       profile.quantizedLinearBytesPerParam !== null
         ? `linear layers at ${(profile.quantizedLinearBytesPerParam * 8).toFixed(3)} bits, the rest at ${b.baseWeight} B = ${gib(mem.parts.frozenWeights)}`
-        : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote('parameters', strategy === 'zero3' || strategy === 'fsdp_full')} = ${gib(mem.parts.frozenWeights)}`,
+        : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote('parameters', shards.parameters)} = ${gib(mem.parts.frozenWeights)}`,
       technique.kind === 'qlora' ? ['qlora'] : ['estimatorGuide'],
       plan.distribution.offloadParams !== 'none'
         ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.'
@@ -195,7 +197,7 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
     part(
       'trainableWeights',
       'trainable parameters × bytes per weight',
-      `${n(T)} × ${b.trainableWeight} B${shardNote('parameters', strategy === 'zero3' || strategy === 'fsdp_full')} = ${gib(mem.parts.trainableWeights)}`,
+      `${n(T)} × ${b.trainableWeight} B${shardNote('parameters', shards.parameters)} = ${gib(mem.parts.trainableWeights)}`,
       technique.kind === 'full' ? ['zero'] : ['peftLora'],
       technique.kind !== 'full' && technique.kind !== 'ln_tuning'
         ? 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).'
@@ -204,7 +206,7 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
     part(
       'gradients',
       'trainable parameters × bytes per gradient (when live at the peak)',
-      `${n(T)} × ${b.gradient} B${shardNote('gradients', ['zero2', 'zero3', 'fsdp_full', 'fsdp_grad_op'].includes(strategy))} = ${gib(profile.gradients)}; live at the ${mem.phase} peak: ${gib(mem.parts.gradients)}`,
+      `${n(T)} × ${b.gradient} B${shardNote('gradients', shards.gradients)} = ${gib(profile.gradients)}; live at the ${mem.phase} peak: ${gib(mem.parts.gradients)}`,
       ['zero', 'pytorchAdamW'],
       profile.gradientsPersist
         ? 'Gradients persist through the forward pass (gradient accumulation, DDP buckets or DeepSpeed partitions).'
@@ -213,7 +215,7 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
     part(
       'optimizerStates',
       `trainable parameters × ${b.optimizerPerParam} B (${plan.training.optimizer}${technique.kind === 'full' && effectivePrecision(plan.training, plan.distribution) === 'mixed' ? ', fp32 master weights included' : ''})`,
-      `${n(T)} × ${b.optimizerPerParam} B${shardNote('optimizer states', strategy !== 'ddp')} = ${gib(mem.parts.optimizerStates)}`,
+      `${n(T)} × ${b.optimizerPerParam} B${shardNote('optimizer states', shards.optimizer)} = ${gib(mem.parts.optimizerStates)}`,
       plan.training.optimizer.includes('8bit')
         ? ['bnb8bit']
         : plan.training.optimizer === 'adafactor'
@@ -250,11 +252,13 @@ function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): 
     ),
     part(
       'communication',
-      strategy === 'ddp'
+      traits.family === 'ddp'
         ? 'DDP gradient buckets (copy of all gradients) when GPUs > 1'
-        : 'DeepSpeed buckets (5e8 elements) / gathered layers',
+        : traits.family === 'deepspeed'
+          ? 'DeepSpeed buckets (5e8 elements) / gathered layers'
+          : 'FSDP gathered layers (current + prefetched) and one layer of gradients',
       gib(mem.parts.communication),
-      strategy === 'ddp' ? ['pytorchDdp'] : ['deepspeedConfig', 'fsdp'],
+      traits.family === 'ddp' ? ['pytorchDdp'] : traits.family === 'deepspeed' ? ['deepspeedConfig'] : ['fsdp'],
     ),
     part(
       'allocatorSlack',

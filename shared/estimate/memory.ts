@@ -10,6 +10,7 @@
  * DeepSpeed's partitions); with one micro-batch per step they are freed by zero_grad(set_to_none).
  */
 import type { Distribution, Technique, Training } from '../domain/plan';
+import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture, LinearModule } from './architecture';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
 
@@ -121,9 +122,8 @@ export interface MemoryBreakdown {
  * (BF16_Optimizer / FP16_Optimizer), so under a ZeRO stage a "pure" 16-bit plan trains as mixed precision.
  */
 export function effectivePrecision(training: Training, distribution: Distribution): Training['precision'] {
-  const deepspeed =
-    distribution.strategy === 'zero1' || distribution.strategy === 'zero2' || distribution.strategy === 'zero3';
-  return deepspeed && (training.precision === 'pure_bf16' || training.precision === 'pure_fp16')
+  return isDeepSpeed(distribution.strategy) &&
+    (training.precision === 'pure_bf16' || training.precision === 'pure_fp16')
     ? 'mixed'
     : training.precision;
 }
@@ -174,13 +174,7 @@ function adafactorStateElements(arch: Architecture, params: TechniqueParams, ran
 }
 
 function sharding(d: Distribution) {
-  const s = d.strategy;
-  return {
-    optimizer: s !== 'ddp',
-    gradients: s === 'zero2' || s === 'zero3' || s === 'fsdp_full' || s === 'fsdp_grad_op',
-    parameters: s === 'zero3' || s === 'fsdp_full',
-    deepspeed: s === 'zero1' || s === 'zero2' || s === 'zero3',
-  };
+  return { ...STRATEGY_TRAITS[d.strategy].shards, deepspeed: isDeepSpeed(d.strategy) };
 }
 
 export function memoryProfile(
@@ -260,7 +254,8 @@ export function memoryProfile(
   // Communication buffers.
   let communication = 0;
   const largestLayer = arch.layerParams;
-  if (distribution.strategy === 'ddp' && N > 1) {
+  const replicated = STRATEGY_TRAITS[distribution.strategy].family === 'ddp';
+  if (replicated && N > 1) {
     communication = gradientsFull; // DDP buckets hold a copy of every gradient (gradient_as_bucket_view=False)
     notes.push('DDP: gradient buckets copy every gradient (PyTorch default gradient_as_bucket_view=False).');
   } else if (shard.deepspeed && !shard.parameters) {
@@ -274,7 +269,7 @@ export function memoryProfile(
       (shard.deepspeed ? Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient : 0);
   }
 
-  const gradientsPersist = training.gradAccum > 1 || shard.deepspeed || (distribution.strategy === 'ddp' && N > 1);
+  const gradientsPersist = training.gradAccum > 1 || shard.deepspeed || (replicated && N > 1);
   const headTrainable = technique.kind === 'full' && !technique.freezeEmbeddings;
   const firstGradients = headTrainable
     ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? N : 1)

@@ -5,6 +5,7 @@
  * gradients (≈ 4·P); checkpointing adds a forward.
  */
 import type { Data, Distribution, Technique, Training } from '../domain/plan';
+import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
 import type { ResolvedGpu } from './hardware';
 import { effectivePrecision, type MemoryProfile } from './memory';
@@ -133,7 +134,7 @@ export function estimateTime(
 
   // Optimizer step: elementwise and memory-bound; bytes read and written per trainable parameter on this GPU.
   const b = profile.bytes;
-  const localT = profile.params.trainableParams / (distribution.strategy === 'ddp' ? 1 : N);
+  const localT = profile.params.trainableParams / (STRATEGY_TRAITS[distribution.strategy].shards.optimizer ? N : 1);
   const stateTraffic =
     training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit'
       ? 4
@@ -154,7 +155,7 @@ export function estimateTime(
   if (N > 1) {
     const ring = (2 * (N - 1)) / N;
     commBytes += ring * profile.params.trainableParams * b.gradient; // all-reduce / reduce-scatter of gradients
-    if (distribution.strategy === 'zero3' || distribution.strategy === 'fsdp_full') {
+    if (STRATEGY_TRAITS[distribution.strategy].shards.parameters) {
       commBytes += training.gradAccum * 2 * ((N - 1) / N) * profile.params.totalParams * b.baseWeight; // all-gather params in forward and backward
     }
   }

@@ -1,4 +1,5 @@
 import { OPTIMIZERS, PRECISIONS, STRATEGIES } from '../../../shared/domain/plan';
+import { STRATEGY_TRAITS } from '../../../shared/domain/strategies';
 import { Advanced, CheckField, NumberField, SelectField, Section } from '../../components/fields';
 import { count } from '../../format';
 import { setIn, type Draft } from './draft';
@@ -20,14 +21,6 @@ const OPTIMIZER_LABELS: Record<(typeof OPTIMIZERS)[number], string> = {
   adafactor: 'Adafactor',
   sgd_momentum: 'SGD with momentum',
   lion: 'Lion',
-};
-const STRATEGY_LABELS: Record<(typeof STRATEGIES)[number], string> = {
-  ddp: 'DDP (replicated)',
-  zero1: 'DeepSpeed ZeRO-1',
-  zero2: 'DeepSpeed ZeRO-2',
-  zero3: 'DeepSpeed ZeRO-3',
-  fsdp_full: 'FSDP full shard',
-  fsdp_grad_op: 'FSDP shard grad op',
 };
 
 export function TrainingSection({ draft, errors, onChange }: Props) {
@@ -178,7 +171,7 @@ export function DistributionSection({ draft, errors, onChange }: Props) {
   return (
     <Section
       title="Distribution"
-      summary={`${d.gpusPerNode * d.nodes} GPU${d.gpusPerNode * d.nodes > 1 ? 's' : ''} · ${STRATEGY_LABELS[d.strategy]}${d.offloadOptimizer !== 'none' ? ` · optimizer → ${d.offloadOptimizer}` : ''}`}
+      summary={`${d.gpusPerNode * d.nodes} GPU${d.gpusPerNode * d.nodes > 1 ? 's' : ''} · ${STRATEGY_TRAITS[d.strategy].label}${d.offloadOptimizer !== 'none' ? ` · optimizer → ${d.offloadOptimizer}` : ''}`}
     >
       <div className="grid">
         <NumberField
@@ -193,7 +186,7 @@ export function DistributionSection({ draft, errors, onChange }: Props) {
           label="Strategy"
           value={d.strategy}
           onChange={(v) => set('strategy', v)}
-          options={STRATEGIES.map((s) => ({ value: s, label: STRATEGY_LABELS[s] }))}
+          options={STRATEGIES.map((s) => ({ value: s, label: STRATEGY_TRAITS[s].label }))}
           hint="ZeRO/FSDP shard model states; activations are never sharded"
         />
         <SelectField

@@ -1,0 +1,102 @@
+/**
+ * Distribution strategies: one table of what each one shards, which library runs it and what it needs
+ * from an export. The estimator (memory, time, explanations), the exporters, plan validation and the
+ * editor read these traits; nothing re-derives them from the strategy's name.
+ *
+ * Sources: ZeRO paper (Rajbhandari et al. 2020, §5: stage 1 partitions optimizer states, stage 2 adds
+ * gradients, stage 3 adds parameters); PyTorch FSDP `ShardingStrategy` (FULL_SHARD shards parameters,
+ * gradients and optimizer states; SHARD_GRAD_OP keeps parameters unsharded between forward and backward,
+ * i.e. gradients and optimizer states sharded) — torch/distributed/fsdp/api.py; DeepSpeed ZeRO-Offload
+ * (optimizer to CPU for stages 1–3) and ZeRO-Infinity (parameters and NVMe need stage 3) —
+ * deepspeed/runtime/zero/config.py and offload_config.py; FSDP's CPUOffload moves parameters (and with
+ * them the gradients and optimizer step) to the CPU.
+ */
+import type { STRATEGIES } from './plan';
+
+export type Strategy = (typeof STRATEGIES)[number];
+export type StrategyFamily = 'ddp' | 'deepspeed' | 'fsdp';
+
+export interface StrategyTraits {
+  label: string;
+  family: StrategyFamily;
+  /** DeepSpeed ZeRO stage, or null outside DeepSpeed. */
+  zeroStage: 1 | 2 | 3 | null;
+  /** PyTorch FSDP `ShardingStrategy` name, or null outside FSDP. */
+  fsdpShardingStrategy: 'FULL_SHARD' | 'SHARD_GRAD_OP' | null;
+  /** What is split across the data-parallel GPUs (each GPU holds 1/N of it). */
+  shards: { optimizer: boolean; gradients: boolean; parameters: boolean };
+  /** Where optimizer states may be offloaded to. */
+  optimizerOffload: ReadonlyArray<'cpu' | 'nvme'>;
+  /** Where parameters may be offloaded to. */
+  paramOffload: ReadonlyArray<'cpu' | 'nvme'>;
+}
+
+export const STRATEGY_TRAITS: Record<Strategy, StrategyTraits> = {
+  ddp: {
+    label: 'DDP (replicated)',
+    family: 'ddp',
+    zeroStage: null,
+    fsdpShardingStrategy: null,
+    shards: { optimizer: false, gradients: false, parameters: false },
+    optimizerOffload: [],
+    paramOffload: [],
+  },
+  zero1: {
+    label: 'DeepSpeed ZeRO-1',
+    family: 'deepspeed',
+    zeroStage: 1,
+    fsdpShardingStrategy: null,
+    shards: { optimizer: true, gradients: false, parameters: false },
+    optimizerOffload: ['cpu'],
+    paramOffload: [],
+  },
+  zero2: {
+    label: 'DeepSpeed ZeRO-2',
+    family: 'deepspeed',
+    zeroStage: 2,
+    fsdpShardingStrategy: null,
+    shards: { optimizer: true, gradients: true, parameters: false },
+    optimizerOffload: ['cpu'],
+    paramOffload: [],
+  },
+  zero3: {
+    label: 'DeepSpeed ZeRO-3',
+    family: 'deepspeed',
+    zeroStage: 3,
+    fsdpShardingStrategy: null,
+    shards: { optimizer: true, gradients: true, parameters: true },
+    optimizerOffload: ['cpu', 'nvme'],
+    paramOffload: ['cpu', 'nvme'],
+  },
+  fsdp_full: {
+    label: 'FSDP full shard',
+    family: 'fsdp',
+    zeroStage: null,
+    fsdpShardingStrategy: 'FULL_SHARD',
+    shards: { optimizer: true, gradients: true, parameters: true },
+    optimizerOffload: ['cpu'],
+    paramOffload: ['cpu'],
+  },
+  fsdp_grad_op: {
+    label: 'FSDP shard grad op',
+    family: 'fsdp',
+    zeroStage: null,
+    fsdpShardingStrategy: 'SHARD_GRAD_OP',
+    shards: { optimizer: true, gradients: true, parameters: false },
+    optimizerOffload: ['cpu'],
+    paramOffload: [],
+  },
+};
+
+export function strategyTraits(strategy: Strategy): StrategyTraits {
+  return STRATEGY_TRAITS[strategy];
+}
+
+export const isDeepSpeed = (strategy: Strategy): boolean => STRATEGY_TRAITS[strategy].family === 'deepspeed';
+export const isFsdp = (strategy: Strategy): boolean => STRATEGY_TRAITS[strategy].family === 'fsdp';
+
+/** The strategy for a DeepSpeed ZeRO stage (0 or absent = plain data parallel). */
+export function strategyForZeroStage(stage: number | null | undefined): Strategy {
+  const found = (Object.keys(STRATEGY_TRAITS) as Strategy[]).find((s) => STRATEGY_TRAITS[s].zeroStage === stage);
+  return found ?? 'ddp';
+}
