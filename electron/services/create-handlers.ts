@@ -8,7 +8,7 @@ import { isChannel, type Channel } from '../../shared/channels';
 import { contract, type AppInfo, type OutputOf, type ParsedInputOf } from '../../shared/contract';
 import { MachineProbeSchema, type MachineProbe } from '../../shared/domain/machine';
 import { ModelSpecSchema } from '../../shared/domain/model-spec';
-import { PlanSchema } from '../../shared/domain/plan';
+import { readStoredPlan } from '../../shared/domain/plan-migrations';
 import { RunResultSchema } from '../../shared/domain/run-result';
 import { AppFailure, fail, ok, validationFailure, type Result } from '../../shared/result';
 import { schemaVersion, type Db } from '../../db/open';
@@ -34,7 +34,7 @@ export type Dispatch = (channel: string, input: unknown) => Promise<Result<unkno
 export function createHandlers(deps: HandlerDeps): Handlers {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const newId = deps.newId ?? randomUUID;
-  const plans = createPlansRepo(deps.db, (json) => PlanSchema.parse(json));
+  const plans = createPlansRepo(deps.db, readStoredPlan);
   const models = createModelsRepo(deps.db, (json) => ModelSpecSchema.parse(json));
   const runs = createRunsRepo(deps.db, (json) => RunResultSchema.parse(json));
   const profiles = createProfilesRepo(deps.db, (json) => MachineProbeSchema.parse(json));

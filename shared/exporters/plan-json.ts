@@ -4,16 +4,13 @@
  * every field are checked before anything is stored.
  */
 import { z } from 'zod';
-import { PLAN_SCHEMA_VERSION, PlanSchema, type Plan } from '../domain/plan';
-import { issuesFromZod, type Issue } from '../result';
+import { PlanSchema, type Plan } from '../domain/plan';
+import { readPlanDocument } from '../domain/plan-migrations';
+import type { Issue } from '../result';
+import { parseJsonText } from '../text';
 
 export const MAX_PLAN_FILE_BYTES = 5 * 1024 * 1024;
 export const MAX_PLAN_DEPTH = 32;
-
-/** Upgrades an older plan file to the current schema; one entry per earlier version. */
-const MIGRATIONS: Record<number, (json: Record<string, unknown>) => Record<string, unknown>> = {
-  // Version 1 is the first published format; files without schemaVersion are read as version 1.
-};
 
 export function planToJson(plan: Plan): string {
   return `${JSON.stringify(PlanSchema.parse(plan), null, 2)}\n`;
@@ -43,7 +40,8 @@ export function parsePlanText(text: string): PlanFileResult {
     };
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A UTF-8 BOM (Windows editors write one) is not part of the document (issue 11.8).
+    json = parseJsonText(text);
   } catch (e) {
     return {
       ok: false,
@@ -67,36 +65,16 @@ export function parsePlanValue(json: unknown): PlanFileResult {
       message: `The file nests deeper than ${MAX_PLAN_DEPTH} levels; a plan never does.`,
       issues: [{ path: '(root)', message: 'nested too deep' }],
     };
-  let record = json as Record<string, unknown>;
-  const version = record.schemaVersion ?? 1;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+  const read = readPlanDocument(json);
+  if (!read.ok) {
+    const invalid = read.message.startsWith('The plan is invalid');
     return {
       ok: false,
-      message: 'schemaVersion: must be a whole number from 1.',
-      issues: [{ path: 'schemaVersion', message: 'must be a whole number from 1' }],
+      message: invalid ? `${read.message} Nothing was imported.` : read.message,
+      issues: read.issues,
     };
   }
-  if (version > PLAN_SCHEMA_VERSION) {
-    return {
-      ok: false,
-      message: `schemaVersion: this plan was written by a newer Tuneplan (format ${version}; this version reads up to ${PLAN_SCHEMA_VERSION}). Update Tuneplan to import it.`,
-      issues: [{ path: 'schemaVersion', message: `newer than ${PLAN_SCHEMA_VERSION}` }],
-    };
-  }
-  for (let v = version; v < PLAN_SCHEMA_VERSION; v++) record = (MIGRATIONS[v] ?? ((x) => x))(record);
-  const parsed = PlanSchema.safeParse({ ...record, schemaVersion: PLAN_SCHEMA_VERSION });
-  if (!parsed.success) {
-    const issues = issuesFromZod(parsed.error);
-    return {
-      ok: false,
-      message: `The plan is invalid: ${issues
-        .slice(0, 10)
-        .map((i) => `${i.path}: ${i.message}`)
-        .join('; ')}${issues.length > 10 ? `; and ${issues.length - 10} more` : ''}. Nothing was imported.`,
-      issues,
-    };
-  }
-  return { ok: true, plan: parsed.data };
+  return { ok: true, plan: read.plan };
 }
 
 /** The JSON Schema of the plan file, generated from the zod schema (committed as shared/exporters/plan.schema.json). */

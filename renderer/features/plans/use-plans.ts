@@ -5,7 +5,8 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { PlanSummary, SavedPlan } from '../../../shared/contract';
-import type { Plan } from '../../../shared/domain/plan';
+import type { Plan, PlanInput } from '../../../shared/domain/plan';
+import { upgradePlanDocument } from '../../../shared/domain/plan-migrations';
 import { parsePlanText } from '../../../shared/exporters/plan-json';
 import type { AppError } from '../../../shared/result';
 import type { TuneplanApi } from '../../api/client';
@@ -20,10 +21,19 @@ interface StoredDraft {
   at: string;
 }
 
-function readStoredDraft(): StoredDraft | null {
+/**
+ * The stored draft, brought to the current plan format through the same migration chain as files and
+ * stored plans. A draft from a newer Tuneplan (or not a plan at all) is not offered: it stays in storage
+ * untouched rather than being read with fields dropped.
+ */
+export function readStoredDraft(): StoredDraft | null {
   try {
     const raw = localStorage.getItem(DRAFT_KEY);
-    return raw ? (JSON.parse(raw) as StoredDraft) : null;
+    if (!raw) return null;
+    const stored = JSON.parse(raw) as StoredDraft;
+    const upgraded = upgradePlanDocument(stored.draft);
+    if (!upgraded.ok) return null;
+    return { ...stored, draft: toDraft(upgraded.document as PlanInput) };
   } catch {
     return null;
   }

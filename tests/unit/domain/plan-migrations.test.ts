@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../db/open';
+import { createDispatch, createHandlers } from '../../../electron/services/create-handlers';
+import { PLAN_SCHEMA_VERSION, PlanSchema } from '../../../shared/domain/plan';
+import {
+  PLAN_MIGRATIONS,
+  readPlanDocument,
+  upgradePlanDocument,
+  type PlanMigrationStep,
+} from '../../../shared/domain/plan-migrations';
+import { parsePlanText } from '../../../shared/exporters/plan-json';
+import { samplePlan } from '../../helpers/plans';
+
+// A synthetic three-version history, to test the chain's mechanics independently of today's single version.
+const chain: PlanMigrationStep[] = [
+  { from: 2, describe: 'rename notes → description', up: ({ notes, ...d }) => ({ ...d, description: notes }) },
+  { from: 1, describe: 'add objective (older files meant SFT)', up: (d) => ({ ...d, objective: 'sft' }) },
+];
+
+describe('plan document migration chain', () => {
+  it('applies every step from the document version to the current one, in order', () => {
+    const r = upgradePlanDocument({ name: 'old', notes: 'n' }, chain, 3);
+    expect(r).toEqual({
+      ok: true,
+      fromVersion: 1,
+      document: { name: 'old', objective: 'sft', description: 'n', schemaVersion: 3 },
+    });
+    const mid = upgradePlanDocument({ schemaVersion: 2, name: 'mid', notes: 'x' }, chain, 3);
+    expect(mid.ok && mid.document).toEqual({ name: 'mid', description: 'x', schemaVersion: 3 });
+  });
+
+  it('refuses a newer document with a message and leaves it untouched', () => {
+    const doc = { schemaVersion: 4, name: 'future', extra: { kept: true } };
+    const copy = structuredClone(doc);
+    const r = upgradePlanDocument(doc, chain, 3);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toMatch(/newer Tuneplan \(format 4; this version reads up to 3\)/);
+    expect(doc).toEqual(copy);
+  });
+
+  it('reports a missing step instead of skipping it', () => {
+    const r = upgradePlanDocument({ name: 'x' }, [chain[0]!], 3);
+    expect(!r.ok && r.message).toMatch(/no upgrade from plan format 1 to 2/);
+  });
+
+  it('rejects versions that are not whole numbers from 1', () => {
+    for (const v of [0, -1, 1.5, '1', null]) {
+      expect(upgradePlanDocument({ schemaVersion: v, name: 'x' }).ok, String(v)).toBe(v === null);
+    }
+  });
+
+  it('today: the chain reaches the current version, and files, stored plans and drafts all read through it', () => {
+    expect(PLAN_MIGRATIONS.map((s) => s.from)).toEqual(
+      Array.from({ length: PLAN_SCHEMA_VERSION - 1 }, (_, i) => i + 1),
+    );
+    const plan = samplePlan();
+    const read = readPlanDocument(JSON.parse(JSON.stringify(plan)));
+    expect(read.ok && read.plan).toEqual(PlanSchema.parse(plan));
+    const newer = JSON.stringify({ ...plan, schemaVersion: PLAN_SCHEMA_VERSION + 1 });
+    const file = parsePlanText(newer);
+    expect(!file.ok && file.message).toMatch(/newer Tuneplan/);
+  });
+
+  it('a stored plan from a newer version answers STORAGE with the reason; the list still works', async () => {
+    const db = openDatabase({ file: ':memory:' });
+    const dispatch = createDispatch(
+      createHandlers({
+        db,
+        appInfo: { name: 'Tuneplan', version: '1', mode: 'test', dataDir: '', databasePath: ':memory:' },
+      }),
+      () => {},
+    );
+    const saved = await dispatch('plans:save', { plan: samplePlan() });
+    expect(saved.ok).toBe(true);
+    const id = (saved as { data: { id: string } }).data.id;
+    db.prepare('UPDATE plans SET plan_json = json_set(plan_json, ?, ?) WHERE id = ?').run(
+      '$.schemaVersion',
+      PLAN_SCHEMA_VERSION + 1,
+      id,
+    );
+    const got = await dispatch('plans:get', { id });
+    expect(got.ok).toBe(false);
+    expect(!got.ok && got.error.code).toBe('STORAGE');
+    expect(!got.ok && got.error.message).toMatch(/newer Tuneplan/);
+    const list = await dispatch('plans:list', {});
+    expect(list.ok && (list.data as unknown[]).length).toBe(1);
+  });
+});
