@@ -88,7 +88,7 @@ export function formatProbe(p: Awaited<ReturnType<typeof probeMachine>>): string
     ...(p.gpus.length
       ? p.gpus.map(
           (g, i) =>
-            `GPU ${i}: ${g.name}, ${gib(g.memoryTotalBytes)}${g.driver ? `, driver ${g.driver}` : ''}${g.computeCapability ? `, compute ${g.computeCapability}` : ''}`,
+            `GPU ${i}: ${g.name}, ${g.memoryTotalBytes === null ? 'memory unknown' : gib(g.memoryTotalBytes)}${g.driver ? `, driver ${g.driver}` : ''}${g.computeCapability ? `, compute ${g.computeCapability}` : ''}`,
         )
       : ['GPUs: none detected']),
     ...Object.entries(p.detection).map(([tool, status]) => `  ${tool}: ${status}`),

@@ -6,7 +6,11 @@ const bytes = z.number().finite().min(0).max(1e18);
 export const GpuInfoSchema = z.object({
   vendor: z.enum(['nvidia', 'amd', 'apple', 'other']),
   name: z.string().max(200),
-  memoryTotalBytes: bytes,
+  /**
+   * null = the tool did not report it: nvidia-smi prints "[N/A]" for memory.total on unified-memory parts
+   * such as the DGX Spark's GB10. The GPU is kept; whoever plans with it must ask for its memory, never read 0.
+   */
+  memoryTotalBytes: bytes.nullable(),
   memoryUsedBytes: bytes.nullable(),
   driver: z.string().max(100).nullable(),
   computeCapability: z.string().max(20).nullable(),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAKE_PROBE } from '../../renderer/api/fake-api';
-import { machineHardware, machineSummary } from '../../renderer/features/machine/machine-hardware';
+import { validateDraft, newDraft } from '../../renderer/features/editor/draft';
+import { detectionNotes, machineHardware, machineSummary } from '../../renderer/features/machine/machine-hardware';
 
 describe('this machine as hardware', () => {
   it('uses the catalog GPU when the detected one is known', () => {
@@ -24,5 +25,54 @@ describe('this machine as hardware', () => {
     expect(hw.gpu).toMatchObject({ source: 'custom', memoryGiB: 64, bf16Tflops: (8 * 64) / 1000 });
     expect(hw.note).toMatch(/No GPU detected/);
     expect(machineSummary({ ...FAKE_PROBE, gpus: [] })).toBe('no GPU detected · 16 CPU threads · 64 GiB RAM');
+  });
+  it('never reads unknown GPU memory as 0: the plan needs the user’s figure and the panel says so', () => {
+    // What the probe makes of nvidia-smi on a DGX Spark (tests/fixtures/probes/nvidia-smi-gb10-dgx-spark.txt).
+    const probe = {
+      ...FAKE_PROBE,
+      gpus: [
+        {
+          ...FAKE_PROBE.gpus[0]!,
+          name: 'NVIDIA GB10',
+          memoryTotalBytes: null,
+          memoryUsedBytes: null,
+          driver: '580.126.09',
+          computeCapability: '12.1',
+        },
+      ],
+      detection: {
+        ...FAKE_PROBE.detection,
+        nvidia:
+          'detected: 1 GPU; memory unknown for NVIDIA GB10 (the tool printed no figure): enter the memory yourself',
+      },
+    };
+    const hw = machineHardware(probe);
+    expect(hw.gpu).toMatchObject({ source: 'custom', name: 'NVIDIA GB10' });
+    expect(hw.gpu.source === 'custom' && Number.isNaN(hw.gpu.memoryGiB)).toBe(true);
+    expect(hw.note).toMatch(/memory is unknown/);
+    const draft = newDraft();
+    const v = validateDraft({ ...draft, hardware: { ...draft.hardware, gpu: hw.gpu } });
+    expect(v.plan).toBeNull();
+    expect(v.errors['hardware.gpu.memoryGiB']).toBeTruthy();
+    expect(machineSummary(probe)).toBe('1 × NVIDIA GB10 (memory unknown)');
+    expect(detectionNotes(probe)).toEqual([
+      'NVIDIA: detected: 1 GPU; memory unknown for NVIDIA GB10 (the tool printed no figure): enter the memory yourself',
+    ]);
+  });
+  it('shows the driver’s own failure message and leaves out tools that are simply absent', () => {
+    const probe = {
+      ...FAKE_PROBE,
+      gpus: [],
+      detection: {
+        nvidia:
+          "not detected: nvidia-smi failed (exit 9): NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+        amd: 'not detected: rocm-smi is not installed or not on PATH',
+        apple: 'not detected: not macOS',
+      },
+    };
+    expect(detectionNotes(probe)).toEqual([
+      "NVIDIA: not detected: nvidia-smi failed (exit 9): NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+    ]);
+    expect(detectionNotes(FAKE_PROBE)).toEqual([]);
   });
 });

@@ -6,11 +6,29 @@ import type { GpuInfo } from '../../../shared/domain/machine';
 
 const MiB = 2 ** 20;
 
+/** The fields the probe asks nvidia-smi for, in column order. */
+export const NVIDIA_SMI_FIELDS = ['name', 'memory.total', 'memory.used', 'driver_version', 'compute_cap'] as const;
+
+export function nvidiaSmiArgs(withComputeCap = true): string[] {
+  const fields = withComputeCap ? NVIDIA_SMI_FIELDS : NVIDIA_SMI_FIELDS.filter((f) => f !== 'compute_cap');
+  return [`--query-gpu=${fields.join(',')}`, '--format=csv,noheader,nounits'];
+}
+
+/**
+ * Drivers 470 and older do not know `compute_cap`: nvidia-smi then prints
+ *   Field "compute_cap" is not a valid field to query.
+ * on stdout and exits with status 2, listing no GPU at all (tests/fixtures/probes/README.md cites the reports).
+ */
+export function nvidiaSmiRefusedComputeCap(output: string): boolean {
+  return /Field "compute_cap" is not a valid field to query/.test(output);
+}
+
 /*
  * nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version,compute_cap --format=csv,noheader,nounits
  *   NVIDIA A100-SXM4-80GB, 81920, 4, 535.129.03, 8.0
- *   NVIDIA A100-SXM4-80GB, 81920, 0, 535.129.03, 8.0
- * (memory in MiB; "[N/A]" or "[Not Supported]" where a field is unknown)
+ *   NVIDIA GB10, [N/A], [N/A], 580.126.09, 12.1        (DGX Spark: unified memory, not reported)
+ * (memory in MiB; "[N/A]" or "[Not Supported]" where a field is unknown; the compute_cap column is
+ * absent when the probe had to retry without it, see nvidiaSmiRefusedComputeCap)
  */
 export function parseNvidiaSmi(text: string): { gpus: GpuInfo[] } | { reason: string } {
   const gpus: GpuInfo[] = [];
@@ -19,20 +37,24 @@ export function parseNvidiaSmi(text: string): { gpus: GpuInfo[] } | { reason: st
     .map((l) => l.trim())
     .filter(Boolean);
   if (lines.length === 0) return { reason: 'nvidia-smi printed nothing' };
+  const unknown = (v: string | undefined) => v === undefined || /^\[.*\]$/.test(v);
   for (const line of lines) {
     const cols = line.split(',').map((c) => c.trim());
     if (cols.length < 3) return { reason: `unexpected nvidia-smi output: "${line.slice(0, 80)}"` };
     const [name, total, used, driver, cap] = cols;
     const totalMiB = Number(total);
-    if (!name || !Number.isFinite(totalMiB) || totalMiB <= 0)
+    // A bracketed marker ("[N/A]") is nvidia-smi saying "unknown": keep the GPU with its memory unknown.
+    // Anything else that is not a positive number means this is not the output we asked for.
+    const totalKnown = Number.isFinite(totalMiB) && totalMiB > 0;
+    if (!name || (!totalKnown && !unknown(total)))
       return { reason: `unexpected nvidia-smi output: "${line.slice(0, 80)}"` };
     const usedMiB = Number(used);
-    const known = (v: string | undefined) => (v && !/^\[.*\]$/.test(v) ? v : null);
+    const known = (v: string | undefined) => (v && !unknown(v) ? v : null);
     gpus.push({
       vendor: 'nvidia',
       name,
-      memoryTotalBytes: totalMiB * MiB,
-      memoryUsedBytes: Number.isFinite(usedMiB) ? usedMiB * MiB : null,
+      memoryTotalBytes: totalKnown ? totalMiB * MiB : null,
+      memoryUsedBytes: !unknown(used) && Number.isFinite(usedMiB) ? usedMiB * MiB : null,
       driver: known(driver),
       computeCapability: known(cap),
       unifiedMemory: false,
@@ -42,9 +64,15 @@ export function parseNvidiaSmi(text: string): { gpus: GpuInfo[] } | { reason: st
 }
 
 /*
- * rocm-smi --showproductname --showmeminfo vram --json
+ * rocm-smi --showproductname --showmeminfo vram --json   (one line, json.dumps of rocm_smi.py's JSON_DATA)
+ *   ROCm <= 6.1.0:
  *   {"card0": {"Card series": "AMD Instinct MI300X OAM", "Card model": "0x74a1", "Card vendor": "Advanced Micro Devices, Inc. [AMD/ATI]",
  *              "Card SKU": "M3000100", "VRAM Total Memory (B)": "205822885888", "VRAM Total Used Memory (B)": "283115520"}}
+ *   ROCm >= 6.1.1 (showProduct() rewritten: capitalised keys, "Card Model" is the PCI device id, "N/A" when unread):
+ *   {"card0": {"VRAM Total Memory (B)": "68702699520", "VRAM Total Used Memory (B)": "10960896",
+ *              "Card Series": "AMD INSTINCT MI200 (MCM) OAM LC MBA HPE C2", "Card Model": "0x7408",
+ *              "Card Vendor": "Advanced Micro Devices, Inc. [AMD/ATI]", "Card SKU": "D65201", "GFX Version": "gfx9010", ...}}
+ * The SKU is a board code taken from the VBIOS version, never a name.
  */
 export function parseRocmSmi(text: string): { gpus: GpuInfo[] } | { reason: string } {
   let json: unknown;
@@ -58,11 +86,20 @@ export function parseRocmSmi(text: string): { gpus: GpuInfo[] } | { reason: stri
   for (const [key, card] of Object.entries(json as Record<string, unknown>)) {
     if (!/^card\d+$/.test(key) || !card || typeof card !== 'object') continue;
     const c = card as Record<string, unknown>;
-    const total = Number(c['VRAM Total Memory (B)']);
+    // Key case changed in ROCm 6.1.1 ("Card series" -> "Card Series"): look fields up case-insensitively.
+    const field = (name: string) => {
+      const k = Object.keys(c).find((x) => x.toLowerCase() === name.toLowerCase());
+      const v = k === undefined ? undefined : c[k];
+      return typeof v === 'string' && v.trim() && v.trim() !== 'N/A' ? v.trim() : null;
+    };
+    const total = Number(field('VRAM Total Memory (B)'));
     if (!Number.isFinite(total) || total <= 0) continue;
-    const used = Number(c['VRAM Total Used Memory (B)']);
-    const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
-    const name = text(c['Card series']) ?? text(c['Card SKU']) ?? text(c['Card model']) ?? key;
+    const used = Number(field('VRAM Total Used Memory (B)') ?? Number.NaN);
+    const model = field('Card model');
+    // Before ROCm 6.1.1 "Card model" could be a marketing name (e.g. "Radeon R9 FURY X"); since then it is the
+    // PCI device id ("0x7408"), only good as a last resort next to "AMD GPU".
+    const isId = (v: string | null) => v !== null && /^(0x)?[0-9a-f]+$/i.test(v);
+    const name = field('Card series') ?? (model && !isId(model) ? model : null) ?? `AMD GPU ${model ?? key}`;
     gpus.push({
       vendor: 'amd',
       name,

@@ -1,10 +1,11 @@
 import { useId, useState } from 'react';
 import { MachineProbeSchema, type MachineProbe } from '../../../shared/domain/machine';
 import { issuesFromZod } from '../../../shared/result';
+import { parseJsonText } from '../../../shared/text';
 import type { TuneplanApi } from '../../api/client';
 import { useQuery } from '../../api/use-query';
 import type { Draft } from '../editor/draft';
-import { machineHardware, machineSummary } from './machine-hardware';
+import { detectionNotes, machineHardware, machineSummary } from './machine-hardware';
 
 /** "This machine" and saved machine profiles as hardware choices. */
 export function MachinePanel({
@@ -45,7 +46,7 @@ export function MachinePanel({
     if (file.size > 1024 * 1024) return setError('A probe file is a few KB; this one is over 1 MB.');
     let json: unknown;
     try {
-      json = JSON.parse(await file.text());
+      json = parseJsonText(await file.text()); // a UTF-8 BOM is not an error (issue 11.8)
     } catch {
       return setError(`${file.name} is not valid JSON. Create it with: npx tuneplan probe --json > machine.json`);
     }
@@ -63,6 +64,13 @@ export function MachinePanel({
   return (
     <div className="machine">
       <p className="hint">This machine: {machineSummary(probe)}</p>
+      {probe && detectionNotes(probe).length > 0 ? (
+        <ul className="hint probe-notes" aria-label="GPU detection notes">
+          {detectionNotes(probe).map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      ) : null}
       <div className="actions">
         <button type="button" disabled={!probe} onClick={() => probe && use(probe, 'This machine')}>
           Use this machine

@@ -28,9 +28,30 @@ describe('probe parsers (real-format samples)', () => {
       unifiedMemory: false,
     });
   });
-  it('keeps unknown fields unknown ([Not Supported])', () => {
+  it('reads the retry without compute_cap that drivers 470 and older answer', () => {
     const r = parseNvidiaSmi(fixture('nvidia-smi-t4-old-driver.txt'));
-    expect('gpus' in r && r.gpus[0]?.computeCapability).toBeNull();
+    expect('gpus' in r && r.gpus[0]).toMatchObject({
+      name: 'Tesla T4',
+      memoryTotalBytes: 15109 * MiB,
+      driver: '470.82.01',
+      computeCapability: null,
+    });
+  });
+  it('keeps a GPU whose memory nvidia-smi reports as [N/A] (DGX Spark / GB10), with memory unknown', () => {
+    const r = parseNvidiaSmi(fixture('nvidia-smi-gb10-dgx-spark.txt'));
+    expect(r).toEqual({
+      gpus: [
+        {
+          vendor: 'nvidia',
+          name: 'NVIDIA GB10',
+          memoryTotalBytes: null,
+          memoryUsedBytes: null,
+          driver: '580.126.09',
+          computeCapability: '12.1',
+          unifiedMemory: false,
+        },
+      ],
+    });
   });
   it('turns garbage into a reason, never a throw', () => {
     for (const text of [
@@ -55,6 +76,23 @@ describe('probe parsers (real-format samples)', () => {
       ['AMD Instinct MI300X OAM', 205822885888],
       ['AMD Instinct MI300X OAM', 205822885888],
     ]);
+    // ROCm 6.1.1+ renamed the keys ("Card Series"); the name must not fall back to the SKU code (D65201).
+    const amd611 = parseRocmSmi(fixture('rocm-smi-mi250x-rocm6.1.1.json'));
+    expect('gpus' in amd611 && amd611.gpus.map((g) => [g.name, g.memoryTotalBytes, g.memoryUsedBytes])).toEqual([
+      ['AMD INSTINCT MI200 (MCM) OAM LC MBA HPE C2', 68702699520, 10960896],
+    ]);
+    // A card whose series rocm-smi could not read prints "N/A" (getDeviceName's default), never a name.
+    const noSeries = parseRocmSmi(
+      JSON.stringify({
+        card0: {
+          'VRAM Total Memory (B)': '68702699520',
+          'Card Series': 'N/A',
+          'Card Model': '0x7408',
+          'Card SKU': 'N/A',
+        },
+      }),
+    );
+    expect('gpus' in noSeries && noSeries.gpus[0]?.name).toBe('AMD GPU 0x7408');
     const apple = parseAppleSysctl('Apple M2 Ultra\n206158430208\n');
     expect('gpus' in apple && apple.gpus[0]).toMatchObject({
       vendor: 'apple',
@@ -96,6 +134,56 @@ describe('probeMachine', () => {
     expect(p.gpus).toEqual([]);
     expect(p.detection.nvidia).toBe('not detected: nvidia-smi did not answer within 3 s');
     expect(p.detection.amd).toBe('not detected: rocm-smi did not print JSON');
+  });
+  it('keeps a GPU with unknown memory and says so in the status', async () => {
+    const p = await probeMachine(fake({ 'nvidia-smi': { stdout: fixture('nvidia-smi-gb10-dgx-spark.txt') } }), []);
+    expect(MachineProbeSchema.parse(p)).toEqual(p);
+    expect(p.gpus.map((g) => [g.name, g.memoryTotalBytes])).toEqual([['NVIDIA GB10', null]]);
+    expect(p.detection.nvidia).toMatch(/^detected: 1 GPU; memory unknown for NVIDIA GB10/);
+  });
+
+  /** A stand-in nvidia-smi on PATH: `body` is a POSIX sh script body; "$*" holds the arguments. */
+  async function withFakeNvidiaSmi<T>(body: string, fn: () => Promise<T>): Promise<T> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-fake-smi-'));
+    fs.writeFileSync(path.join(dir, 'nvidia-smi'), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${dir}${path.delimiter}${oldPath ?? ''}`;
+    try {
+      return await fn();
+    } finally {
+      process.env.PATH = oldPath;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const fixturePath = (name: string) => JSON.stringify(path.join(__dirname, '../../fixtures/probes', name));
+
+  it.skipIf(process.platform === 'win32')(
+    'retries without compute_cap when a 470 driver refuses the field (real execFile, exit status 2)',
+    async () => {
+      // Driver 470 prints the refusal on stdout and exits 2 (tests/fixtures/probes/README.md).
+      const script = [
+        'case "$*" in',
+        `  *compute_cap*) cat ${fixturePath('nvidia-smi-470-compute-cap-refused.txt')}; exit 2 ;;`,
+        `  *) cat ${fixturePath('nvidia-smi-t4-old-driver.txt')} ;;`,
+        'esac',
+      ].join('\n');
+      const p = await withFakeNvidiaSmi(script, () =>
+        probeMachine({ ...nodeProbeDeps(), platform: 'linux', readFile: () => null }, []),
+      );
+      expect(p.gpus.map((g) => [g.name, g.memoryTotalBytes, g.driver, g.computeCapability])).toEqual([
+        ['Tesla T4', 15109 * MiB, '470.82.01', null],
+      ]);
+      expect(p.detection.nvidia).toMatch(/^detected: 1 GPU; .*compute capability/);
+    },
+  );
+  it.skipIf(process.platform === 'win32')("shows the driver's own failure message (real execFile)", async () => {
+    // Printed on stdout when the kernel module is not loaded (GoogleCloudPlatform/compute-gpu-installation#18).
+    const msg =
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.";
+    const r = await withFakeNvidiaSmi(`echo ${JSON.stringify(msg)}; echo; exit 9`, () =>
+      runCommand('nvidia-smi', ['--query-gpu=name']),
+    );
+    expect(r).toMatchObject({ error: `nvidia-smi failed (exit 9): ${msg}` });
   });
   it('runs a real fake nvidia-smi from PATH (execFile, no shell)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-fake-smi-'));
