@@ -26,7 +26,7 @@ import {
 } from './memory';
 import { SOURCES, type SourceId } from './sources';
 import { EstimateInputError, techniqueParams, TECHNIQUE_LABELS, type TechniqueParams } from './techniques';
-import { estimateTime, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
+import { describeAssumption, estimateTime, MFU_HALF_TOKENS, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
 
 export interface Explanation {
   key: string;
@@ -37,6 +37,8 @@ export interface Explanation {
   substituted: string;
   sources: SourceId[];
   note?: string;
+  /** Engineering assumptions (no published source) this figure rests on, each said as such. */
+  assumptions?: string[];
 }
 
 export interface TechniqueEstimate {
@@ -352,11 +354,14 @@ export function estimateTechnique(
       label: 'Model FLOPs utilisation',
       value: time.mfu,
       unit: 'ratio',
-      formula: time.mfuFromPlan ? 'set in the plan' : 'ceiling(GPU class) × tokens/(tokens + 1024) × technique factor',
+      formula: time.mfuFromPlan
+        ? 'set in the plan'
+        : `ceiling(GPU class) × tokens/(tokens + ${MFU_HALF_TOKENS}) × technique factor`,
       substituted: time.mfuFromPlan
         ? `${(time.mfu * 100).toFixed(1)} % (default would be ${(time.mfuDefault * 100).toFixed(1)} %)`
         : `${(time.mfuDefault * 100).toFixed(1)} % at ${n(time.tokensPerMicroBatch)} tokens per micro-batch${eff ? `; × ${eff.factor}: ${eff.why}` : ''}`,
       sources: ['peftBench'],
+      ...(time.mfuFromPlan ? {} : { assumptions: [describeAssumption('mfuHalfTokens')] }),
     },
     {
       key: 'time.tokensPerSecond',
@@ -366,6 +371,7 @@ export function estimateTechnique(
       formula: 'tokens per step / (compute + optimizer step + exposed communication + offload)',
       substituted: `step ${time.stepSeconds.toFixed(3)} s = compute ${time.computeSeconds.toFixed(3)} + optimizer ${time.optimizerSeconds.toFixed(3)} + comm ${time.communicationSeconds.toFixed(3)} + offload ${time.offloadSeconds.toFixed(3)}`,
       sources: ['transformerMath', 'pytorchAdamW'],
+      assumptions: time.assumptions.map(describeAssumption),
     },
     {
       key: 'time.wall',

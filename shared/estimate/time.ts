@@ -18,8 +18,83 @@ export const MFU_CEILING: Record<ResolvedGpu['tier'], number> = {
   apple: 0.3,
   custom: 0.45,
 };
+/**
+ * Engineering assumptions of the time model: values no published source pins down for a general plan.
+ * Each is named, says what it stands for and what it rests on, and every explanation that uses one lists
+ * it as an assumption (never as a sourced fact). Recorded runs calibrate them away (shared/estimate/calibration.ts).
+ */
+export interface TimeAssumption {
+  label: string;
+  value: number;
+  unit: string;
+  basis: string;
+}
+export const TIME_ASSUMPTIONS = {
+  mfuHalfTokens: {
+    label: 'MFU half-fill point',
+    value: 1024,
+    unit: 'tokens per micro-batch',
+    basis: 'small GEMMs cannot fill the GPU; MFU reaches half its ceiling at this many tokens per micro-batch',
+  },
+  paddingFactor: {
+    label: 'padding factor',
+    value: 1.25,
+    unit: '× mean tokens',
+    basis: 'unpacked batches run to their longest example; assumed 25 % above the mean with length grouping',
+  },
+  nvlinkGBs: {
+    label: 'NVLink collective bandwidth',
+    value: 200,
+    unit: 'GB/s per GPU',
+    basis: 'a third of A100 NVLink 3 (600 GB/s both directions, NVIDIA A100 datasheet) reached by ring collectives',
+  },
+  pcieGBs: {
+    label: 'PCIe bandwidth',
+    value: 25,
+    unit: 'GB/s',
+    basis: 'about 80 % of PCIe 4.0 x16 (31.5 GB/s per direction)',
+  },
+  interNodeGBs: {
+    label: 'inter-node bandwidth',
+    value: 25,
+    unit: 'GB/s per node',
+    basis: 'one 200 Gb/s InfiniBand HDR link per node',
+  },
+  commOverlap: {
+    label: 'communication overlap',
+    value: 0.5,
+    unit: 'share hidden behind compute',
+    basis: 'bucketed all-reduce and prefetch hide part of the traffic; half assumed',
+  },
+  cpuAdamParamsPerS: {
+    label: 'CPU Adam speed',
+    value: 1e9,
+    unit: 'parameters/s per node',
+    basis: 'DeepSpeed CPU Adam (AVX) on a multi-core host',
+  },
+  nvmeGBs: {
+    label: 'NVMe bandwidth',
+    value: 3,
+    unit: 'GB/s',
+    basis: 'one PCIe 3.0 x4 NVMe drive (3.9 GB/s link limit)',
+  },
+  bandwidthEfficiency: {
+    label: 'optimizer-step bandwidth efficiency',
+    value: 0.7,
+    unit: 'share of peak memory bandwidth',
+    basis: 'elementwise kernels reach well below the datasheet bandwidth',
+  },
+} as const satisfies Record<string, TimeAssumption>;
+export type TimeAssumptionId = keyof typeof TIME_ASSUMPTIONS;
+
+/** One line per assumption, for explanations. */
+export function describeAssumption(id: TimeAssumptionId): string {
+  const a: TimeAssumption = TIME_ASSUMPTIONS[id];
+  return `${a.label}: ${a.value.toLocaleString('en-US')} ${a.unit} (assumption: ${a.basis})`;
+}
+
 /** Tokens per micro-batch at which MFU reaches half its ceiling: small GEMMs cannot fill the GPU. */
-export const MFU_HALF_TOKENS = 1024;
+export const MFU_HALF_TOKENS = TIME_ASSUMPTIONS.mfuHalfTokens.value;
 /** Extra work per technique that FLOP counts miss: dequantizing NF4 weights, DoRA's weight norm, LoHa's delta weights. */
 export const TECHNIQUE_EFFICIENCY: Partial<Record<Technique['kind'], { factor: number; why: string }>> = {
   qlora: { factor: 0.7, why: 'every weight is dequantized from 4 bits in each forward and backward pass' },
@@ -30,16 +105,19 @@ export const TECHNIQUE_EFFICIENCY: Partial<Record<Technique['kind'], { factor: n
   loha: { factor: 0.7, why: 'the Hadamard delta weight is rebuilt and multiplied in every forward' },
 };
 /** Padding: without packing, each micro-batch runs to its longest example; with length grouping, about 25 % above the mean. */
-export const PADDING_FACTOR = 1.25;
-/** Interconnect bandwidth per GPU (GB/s): NVLink within an SXM/OAM node, PCIe otherwise; 200 Gb/s InfiniBand between nodes. */
-export const LINK_GBS = { nvlink: 200, pcie: 25, interNode: 25 };
+export const PADDING_FACTOR = TIME_ASSUMPTIONS.paddingFactor.value;
+/** Interconnect bandwidth per GPU (GB/s): NVLink within an SXM/OAM node, PCIe otherwise; InfiniBand between nodes. */
+export const LINK_GBS = {
+  nvlink: TIME_ASSUMPTIONS.nvlinkGBs.value,
+  pcie: TIME_ASSUMPTIONS.pcieGBs.value,
+  interNode: TIME_ASSUMPTIONS.interNodeGBs.value,
+};
 /** Share of gradient/parameter communication hidden behind compute (bucketed all-reduce, prefetch). */
-export const COMM_OVERLAP = 0.5;
-/** DeepSpeed CPU Adam updates about 1e9 parameters per second per node; NVMe moves about 3 GB/s. */
-export const CPU_ADAM_PARAMS_PER_S = 1e9;
-export const NVME_GBS = 3;
+export const COMM_OVERLAP = TIME_ASSUMPTIONS.commOverlap.value;
+export const CPU_ADAM_PARAMS_PER_S = TIME_ASSUMPTIONS.cpuAdamParamsPerS.value;
+export const NVME_GBS = TIME_ASSUMPTIONS.nvmeGBs.value;
 /** Share of peak memory bandwidth an elementwise optimizer kernel reaches. */
-export const BANDWIDTH_EFFICIENCY = 0.7;
+export const BANDWIDTH_EFFICIENCY = TIME_ASSUMPTIONS.bandwidthEfficiency.value;
 
 export interface TimeEstimate {
   flopsPerToken: number;
@@ -58,6 +136,8 @@ export interface TimeEstimate {
   trainingTokens: number;
   wallSeconds: number;
   gpuHours: number;
+  /** The engineering assumptions this plan's step time rests on (shown as such in the explanation). */
+  assumptions: TimeAssumptionId[];
 }
 
 export function dataTokens(
@@ -103,9 +183,9 @@ export function defaultMfu(
   return ceiling * fill * tech * (distribution.offloadParams !== 'none' ? 0.8 : 1);
 }
 
-function linkGBs(gpu: ResolvedGpu, distribution: Distribution): number {
-  if (distribution.nodes > 1) return LINK_GBS.interNode;
-  return gpu.tier === 'datacenter' && !/pcie/i.test(gpu.name) ? LINK_GBS.nvlink : LINK_GBS.pcie;
+function link(gpu: ResolvedGpu, distribution: Distribution): TimeAssumptionId {
+  if (distribution.nodes > 1) return 'interNodeGBs';
+  return gpu.tier === 'datacenter' && !/pcie/i.test(gpu.name) ? 'nvlinkGBs' : 'pcieGBs';
 }
 
 export function estimateTime(
@@ -159,7 +239,8 @@ export function estimateTime(
       commBytes += training.gradAccum * 2 * ((N - 1) / N) * profile.params.totalParams * b.baseWeight; // all-gather params in forward and backward
     }
   }
-  const communicationSeconds = (commBytes / (linkGBs(gpu, distribution) * 1e9)) * (1 - COMM_OVERLAP);
+  const linkUsed = link(gpu, distribution);
+  const communicationSeconds = (commBytes / (TIME_ASSUMPTIONS[linkUsed].value * 1e9)) * (1 - COMM_OVERLAP);
 
   // Offload: PCIe transfers of gradients and parameters, the CPU or NVMe optimizer step.
   let offloadSeconds = 0;
@@ -181,7 +262,20 @@ export function estimateTime(
   const steps = Math.max(1, Math.ceil((examples * training.epochs) / examplesPerStep));
   const wallSeconds = steps * stepSeconds;
   const tokensPerSecond = (examplesPerStep * realPerExample) / stepSeconds;
+  const padded = !(training.packing || data.mode === 'tokens') && meanTokens * PADDING_FACTOR < training.seqLen;
+  const offloading = distribution.offloadOptimizer !== 'none' || distribution.offloadParams !== 'none';
+  const nvme = distribution.offloadOptimizer === 'nvme' || distribution.offloadParams === 'nvme';
+  const assumptions: TimeAssumptionId[] = [
+    ...(mfuOverride === null ? (['mfuHalfTokens'] as const) : []),
+    ...(padded ? (['paddingFactor'] as const) : []),
+    ...(optimizerBytes > 0 ? (['bandwidthEfficiency'] as const) : []),
+    ...(commBytes > 0 ? [linkUsed, 'commOverlap' as const] : []),
+    ...(offloading ? (['pcieGBs'] as const) : []),
+    ...(distribution.offloadOptimizer !== 'none' ? (['cpuAdamParamsPerS'] as const) : []),
+    ...(nvme ? (['nvmeGBs'] as const) : []),
+  ];
   return {
+    assumptions: [...new Set(assumptions)],
     flopsPerToken: flops.total,
     mfu,
     mfuDefault,

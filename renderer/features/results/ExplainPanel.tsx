@@ -72,6 +72,16 @@ export function ExplainPanel({
               <code>{e.formula}</code>
               <div className="substituted">{e.substituted}</div>
               {e.note ? <div className="hint">{e.note}</div> : null}
+              {e.assumptions && e.assumptions.length > 0 ? (
+                <div className="assumptions">
+                  Assumed (no published source; calibrate from your runs):
+                  <ul>
+                    {e.assumptions.map((a) => (
+                      <li key={a}>{a}</li>
+                    ))}
+                  </ul>
+                </div>
+              ) : null}
               {e.sources.length > 0 ? (
                 <div className="sources">
                   Sources:{' '}
