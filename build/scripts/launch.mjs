@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildStale } from './build.mjs';
 import { electronNativeBindingPath, buildElectronNative } from './build-native-electron.mjs';
+import { openWithLaunchCode } from './open-browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -76,17 +77,13 @@ async function tryDesktop() {
   return { binary: electron.binary, binding };
 }
 
+/**
+ * Never passes the token to the browser's command line (`ps` shows it to every local user): the
+ * browser gets a one-time code that the page trades for the token (build/scripts/open-browser.mjs).
+ */
 function openBrowser(url) {
   if (process.env.CI || flag('--no-open')) return;
-  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
-  const commandArgs = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
-  try {
-    const child = spawn(command, commandArgs, { stdio: 'ignore', detached: true });
-    child.on('error', () => {});
-    child.unref();
-  } catch {
-    // No default browser: the printed URL is enough.
-  }
+  void openWithLaunchCode(url);
 }
 
 function startBrowserMode(reason) {

@@ -17,6 +17,7 @@ import { registerIpc } from './ipc';
 import { writeFileAtomic } from '../services/atomic-write';
 import { desktopHandlers } from './desktop-handlers';
 import { denyAllPermissions, guardWebContents } from './guards';
+import { devOverrides } from './dev-overrides';
 import { APP_ENTRY, APP_SCHEME, resolveAppRequest } from './url-guards';
 import { webPreferences } from './web-preferences';
 
@@ -25,14 +26,18 @@ protocol.registerSchemesAsPrivileged([
 ]);
 
 const here = __dirname;
-const rendererRoot = process.env.TUNEPLAN_RENDERER_DIR ?? path.resolve(here, '../renderer');
+// Variables that load code are honoured only by the unpackaged (development and test) app.
+const overrides = devOverrides(process.env, { packaged: app.isPackaged });
+if (overrides.ignored.length > 0)
+  console.error(`Tuneplan: ignoring ${overrides.ignored.join(', ')}: an installed app loads only its own code.`);
+const rendererRoot = overrides.rendererDir ?? path.resolve(here, '../renderer');
 const preloadPath = path.resolve(here, 'preload.cjs');
 
 // Browser mode and desktop share the data folder; TUNEPLAN_DATA_DIR overrides both.
 if (process.env.TUNEPLAN_DATA_DIR) app.setPath('userData', path.resolve(process.env.TUNEPLAN_DATA_DIR));
 
 function nativeBinding(): string | undefined {
-  if (process.env.TUNEPLAN_NATIVE_BINDING) return process.env.TUNEPLAN_NATIVE_BINDING;
+  if (overrides.nativeBinding) return overrides.nativeBinding;
   if (app.isPackaged) return path.join(process.resourcesPath, 'native', 'better_sqlite3.node');
   return undefined;
 }

@@ -1,8 +1,8 @@
 /**
- * Pure URL rules for the desktop window (no `electron` import, unit-tested in plain Node).
+ * URL rules for the desktop window (no `electron` import, unit-tested in plain Node).
  * The app is served from `app://tuneplan/`; nothing else may load in the window.
  */
-import path from 'node:path';
+import { containedPath } from '../services/contained-path';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'tuneplan';
@@ -19,7 +19,10 @@ export function isAppUrl(raw: string): boolean {
   }
 }
 
-/** Maps an app:// request to a file under `root`, or null for anything else or any path escape. */
+/**
+ * Maps an app:// request to a file under `root`, or null for anything else or any path escape —
+ * including a symlink whose target is outside `root` (net.fetch on a file: URL would follow it).
+ */
 export function resolveAppRequest(raw: string, root: string): string | null {
   if (!isAppUrl(raw)) return null;
   let pathname: string;
@@ -30,8 +33,7 @@ export function resolveAppRequest(raw: string, root: string): string | null {
   }
   if (pathname.includes('\0')) return null;
   const relative = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
-  const full = path.resolve(root, relative);
-  return full.startsWith(path.resolve(root) + path.sep) ? full : null;
+  return containedPath(root, relative);
 }
 
 /** Links the user clicks may open in the system browser: http(s) only, never file:, javascript: etc. */

@@ -9,11 +9,20 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fail, type Result } from '../../shared/result';
+import { z } from 'zod';
+import { fail, ok, type ErrorCode, type Result } from '../../shared/result';
 import type { Dispatch } from '../services/create-handlers';
+import { containedPath } from '../services/contained-path';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
+import { createLaunchCodes, LAUNCH_CODE_TTL_MS, type LaunchCodes } from './launch-codes';
 
 export const MAX_BODY_BYTES = 6 * 1024 * 1024; // plan imports are capped at 5 MB; leave room for the envelope
+/**
+ * An oversize body is read to its end and thrown away so the client gets its 413 instead of a
+ * connection reset (closing a socket with unread input makes the kernel send RST). Past this much
+ * the client is not a browser sending a big file, and the connection is cut.
+ */
+export const MAX_DRAIN_BYTES = 8 * MAX_BODY_BYTES;
 
 export interface WebServerOptions {
   dispatch: Dispatch;
@@ -22,6 +31,8 @@ export interface WebServerOptions {
   staticDir?: string;
   port?: number;
   log?: (message: string) => void;
+  /** One-time launch codes (tests inject a clock); default: a fresh store per server. */
+  launchCodes?: LaunchCodes;
 }
 
 export interface RunningServer {
@@ -58,7 +69,10 @@ export function isAllowedOrigin(origin: string | undefined, port: number): boole
   return origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
 }
 
-/** Maps a URL path to a file under `root`, or null if it would escape it. */
+/**
+ * Maps a URL path to a file under `root`, or null if it would escape it, by `..` or by a symlink
+ * that points outside (the real path is returned for existing files: see containedPath).
+ */
 export function resolveStaticPath(root: string, urlPath: string): string | null {
   let decoded: string;
   try {
@@ -68,9 +82,7 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
   }
   if (decoded.includes('\0')) return null;
   const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
-  const full = path.resolve(root, relative);
-  const rootWithSep = path.resolve(root) + path.sep;
-  return full.startsWith(rootWithSep) ? full : null;
+  return containedPath(root, relative);
 }
 
 const securityHeaders = {
@@ -92,27 +104,53 @@ function send(res: http.ServerResponse, status: number, body: Result<unknown>): 
   res.end(text);
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+/** The body as text, or null when it was over `limit` (then it was drained, not kept). */
+function readBody(req: http.IncomingMessage, res: http.ServerResponse, limit: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new Error('TOO_LARGE'));
-        req.destroy();
+      if (size > MAX_DRAIN_BYTES) {
+        req.removeAllListeners('data');
+        req.pause();
+        if (res.headersSent) req.destroy();
+        else {
+          res.once('finish', () => req.destroy());
+          res.setHeader('Connection', 'close');
+          send(res, 413, tooLarge());
+        }
         return;
       }
-      chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
+    // Cut off past MAX_DRAIN_BYTES (413 already sent): settle so the handler does not wait forever.
+    req.on('close', () => resolve(null));
     req.on('error', reject);
   });
+}
+
+const tooLarge = () =>
+  fail('TOO_LARGE', `The request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; send a smaller plan or file.`);
+
+const RedeemSchema = z.object({ code: z.string().min(1).max(200) }).strict();
+
+function bearer(req: http.IncomingMessage): string {
+  const auth = req.headers.authorization ?? '';
+  return auth.startsWith('Bearer ') ? auth.slice(7) : '';
 }
 
 export function startWebServer(options: WebServerOptions): Promise<RunningServer> {
   const { dispatch, token, staticDir } = options;
   const log = options.log ?? (() => {});
+  const launchCodes = options.launchCodes ?? createLaunchCodes();
+  const unauthorized = () =>
+    fail(
+      'UNAUTHORIZED',
+      'Missing or wrong token. Open the address Tuneplan printed at start-up (it carries the token).',
+    );
   let port = options.port ?? 0;
 
   const server = http.createServer((req, res) => {
@@ -126,31 +164,49 @@ export function startWebServer(options: WebServerOptions): Promise<RunningServer
         return;
       }
       const url = req.url ?? '/';
-      if (url.startsWith('/api/')) {
+      if (url.startsWith('/api/') || url.startsWith('/auth/')) {
         if (req.method !== 'POST') {
           res.setHeader('Allow', 'POST');
           send(res, 405, fail('VALIDATION', 'Use POST for API calls.'));
           return;
         }
-        const auth = req.headers.authorization ?? '';
-        const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+        const route = url.split('?')[0] ?? '';
+        // The one-time launch code is the token's substitute here, so this route needs no token.
+        if (route === '/auth/redeem') {
+          await redeem(req, res);
+          return;
+        }
+        const given = bearer(req);
         if (!given || !tokensEqual(given, token)) {
+          send(res, 401, unauthorized());
+          return;
+        }
+        if (route === '/auth/code') {
+          const issued = launchCodes.issue();
+          send(res, 200, ok({ code: issued.code, expiresInSeconds: LAUNCH_CODE_TTL_MS / 1000 }));
+          return;
+        }
+        if (!route.startsWith('/api/')) {
+          send(res, 404, fail('NOT_FOUND', `There is no ${route} endpoint; the API is POST /api/<channel>.`));
+          return;
+        }
+        let channel: string;
+        try {
+          channel = decodeURIComponent(route.slice('/api/'.length));
+        } catch {
           send(
             res,
-            401,
+            400,
             fail(
-              'UNAUTHORIZED',
-              'Missing or wrong token. Open the address Tuneplan printed at start-up (it carries the token).',
+              'VALIDATION',
+              'The channel in the URL has a malformed percent encoding; use /api/<channel>, e.g. /api/plans:list.',
             ),
           );
           return;
         }
-        const channel = decodeURIComponent(url.slice('/api/'.length).split('?')[0] ?? '');
-        let body: string;
-        try {
-          body = await readBody(req, MAX_BODY_BYTES);
-        } catch {
-          send(res, 413, fail('TOO_LARGE', `The request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`));
+        const body = await readBody(req, res, MAX_BODY_BYTES);
+        if (body === null) {
+          if (!res.headersSent) send(res, 413, tooLarge());
           return;
         }
         let input: unknown = {};
@@ -177,6 +233,41 @@ export function startWebServer(options: WebServerOptions): Promise<RunningServer
     });
   });
 
+  async function redeem(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req, res, 4096);
+    if (body === null) {
+      if (!res.headersSent) send(res, 413, fail('TOO_LARGE', 'A launch code request is a few bytes: { "code": "…" }.'));
+      return;
+    }
+    let parsed: ReturnType<typeof RedeemSchema.safeParse>;
+    try {
+      parsed = RedeemSchema.safeParse(JSON.parse(body));
+    } catch {
+      send(res, 400, fail('VALIDATION', 'The request body is not valid JSON; send { "code": "…" }.'));
+      return;
+    }
+    if (!parsed.success) {
+      send(res, 400, fail('VALIDATION', 'code: send the one-time code from the address as { "code": "…" }.'));
+      return;
+    }
+    const outcome = launchCodes.redeem(parsed.data.code);
+    if (outcome === 'ok') {
+      send(res, 200, ok({ token }));
+      return;
+    }
+    const why =
+      outcome === 'used'
+        ? 'This one-time link was already used. If you did not open it twice, stop Tuneplan and start it again.'
+        : outcome === 'expired'
+          ? `This one-time link expired (it works for ${LAUNCH_CODE_TTL_MS / 1000} s).`
+          : 'This one-time link is not valid.';
+    send(
+      res,
+      401,
+      fail('UNAUTHORIZED', `${why} Open the address Tuneplan printed at start-up (it ends with #token=…).`),
+    );
+  }
+
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     // Loopback only: browser mode is never reachable from another machine.
@@ -197,10 +288,20 @@ export function startWebServer(options: WebServerOptions): Promise<RunningServer
   });
 }
 
-function statusFor(code: string): number {
+/** HTTP status for a failed Result: 4xx or 507 for every expected failure, 500 only for INTERNAL. */
+export function statusFor(code: ErrorCode): number {
   switch (code) {
     case 'VALIDATION':
       return 400;
+    // The operation exists but needs the desktop app (native dialogs, printToPDF); the client can act
+    // on it, so it is a 4xx. CANCELLED only comes from native dialogs, but answer it the same way.
+    case 'UNSUPPORTED':
+    case 'CANCELLED':
+      return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'FORBIDDEN':
+      return 403;
     case 'NOT_FOUND':
     case 'UNKNOWN_CHANNEL':
       return 404;
@@ -208,19 +309,33 @@ function statusFor(code: string): number {
       return 409;
     case 'TOO_LARGE':
       return 413;
+    // 507 Insufficient Storage (RFC 4918 §11.5): the server cannot store what is needed to complete
+    // the request — a full disk, a read-only data folder or a database that refuses the write.
+    case 'STORAGE':
+    case 'READ_ONLY':
+      return 507;
     default:
       return 500;
   }
 }
 
+const isFile = (p: string) => {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
 function serveStatic(res: http.ServerResponse, staticDir: string | undefined, url: string): void {
   const file = staticDir ? resolveStaticPath(staticDir, url) : null;
   let target = file;
-  if (target && (!fs.existsSync(target) || fs.statSync(target).isDirectory())) {
+  if (staticDir && target && !isFile(target)) {
     // Single-page app: unknown paths get index.html; assets that are missing get 404 below.
-    target = path.extname(target) ? null : path.join(staticDir ?? '', 'index.html');
+    // index.html goes through the same symlink check as any other file.
+    target = path.extname(target) ? null : resolveStaticPath(staticDir, '/');
   }
-  if (!target || !fs.existsSync(target)) {
+  if (!target || !isFile(target)) {
     res.writeHead(404, { ...securityHeaders, 'Content-Type': 'text/plain; charset=utf-8' });
     res.end(staticDir ? 'Not found' : 'The app is not built. Run `npm run build`.');
     return;

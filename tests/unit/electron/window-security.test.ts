@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../helpers/temp-dir';
 import { isAppUrl, isSafeExternalUrl, resolveAppRequest } from '../../../electron/main/url-guards';
 import { WEB_PREFERENCES, webPreferences } from '../../../electron/main/web-preferences';
 import { CONTENT_SECURITY_POLICY } from '../../../shared/security';
@@ -48,6 +50,31 @@ describe('app:// URLs', () => {
     expect(resolveAppRequest('app://tuneplan/a%00b', root)).toBeNull();
     expect(resolveAppRequest('app://tuneplan/%E0%A4%A', root)).toBeNull();
     expect(resolveAppRequest('app://other/index.html', root)).toBeNull();
+  });
+  it('refuses symlinks that leave the renderer folder and follows those that stay inside', () => {
+    const temp = makeTempDir();
+    try {
+      const renderer = path.join(temp.dir, 'renderer');
+      const outside = path.join(temp.dir, 'outside');
+      fs.mkdirSync(path.join(renderer, 'assets'), { recursive: true });
+      fs.mkdirSync(outside);
+      fs.writeFileSync(path.join(renderer, 'assets', 'a.js'), '');
+      fs.writeFileSync(path.join(outside, 'secret.txt'), 'secret');
+      fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(renderer, 'leak.txt'));
+      fs.symlinkSync(outside, path.join(renderer, 'outdir'), 'dir');
+      fs.symlinkSync(path.join(renderer, 'assets', 'a.js'), path.join(renderer, 'alias.js'));
+      expect(resolveAppRequest('app://tuneplan/leak.txt', renderer)).toBeNull();
+      expect(resolveAppRequest('app://tuneplan/outdir/secret.txt', renderer)).toBeNull();
+      // Inside: the real path comes back, so net.fetch does not follow the link a second time.
+      expect(resolveAppRequest('app://tuneplan/alias.js', renderer)).toBe(
+        fs.realpathSync(path.join(renderer, 'assets', 'a.js')),
+      );
+      expect(resolveAppRequest('app://tuneplan/assets/a.js', renderer)).toBe(
+        fs.realpathSync(path.join(renderer, 'assets', 'a.js')),
+      );
+    } finally {
+      temp.cleanup();
+    }
   });
   it('opens only plain http(s) links externally', () => {
     expect(isSafeExternalUrl('https://huggingface.co/microsoft/phi-4')).toBe(true);
