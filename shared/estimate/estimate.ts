@@ -6,40 +6,16 @@
 import { findCatalogModel } from '../catalog/models';
 import type { ModelSpec } from '../domain/model-spec';
 import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain/plan';
-import { STRATEGY_TRAITS } from '../domain/strategies';
 import { describeArchitecture, type Architecture } from './architecture';
 import { estimateCost, type CostEstimate } from './cost';
+import { explainTechnique, type Explanation } from './explain';
 import { resolveGpu, type ResolvedGpu } from './hardware';
-import {
-  ALLOCATOR_SLACK,
-  CUDA_CONTEXT_BYTES,
-  effectivePrecision,
-  GiB,
-  memoryAt,
-  memoryProfile,
-  PART_LABELS,
-  type MemoryBreakdown,
-  type MemoryParts,
-  type MemoryProfile,
-  type PartKey,
-  type Phase,
-} from './memory';
+import { memoryAt, memoryProfile, type MemoryParts, type MemoryProfile, type Phase } from './memory';
 import { SOURCES, type SourceId } from './sources';
 import { EstimateInputError, techniqueParams, TECHNIQUE_LABELS, type TechniqueParams } from './techniques';
-import { describeAssumption, estimateTime, MFU_HALF_TOKENS, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
+import { estimateTime, type TimeEstimate } from './time';
 
-export interface Explanation {
-  key: string;
-  label: string;
-  value: number | null;
-  unit: string;
-  formula: string;
-  substituted: string;
-  sources: SourceId[];
-  note?: string;
-  /** Engineering assumptions (no published source) this figure rests on, each said as such. */
-  assumptions?: string[];
-}
+export type { Explanation };
 
 export interface TechniqueEstimate {
   index: number;
@@ -113,9 +89,6 @@ export function resolveModel(plan: Pick<Plan, 'model'>): ModelSpec {
   return found.spec;
 }
 
-const gib = (bytes: number) => `${(bytes / GiB).toFixed(2)} GiB`;
-const n = (x: number) => Math.round(x).toLocaleString('en-US');
-
 /** Everything about one technique that does not depend on the micro-batch: reused by sweeps. */
 export interface PreparedTechnique {
   index: number;
@@ -154,136 +127,6 @@ export function usableBytes(gpu: ResolvedGpu, headroomPct: number): number {
   return gpu.memoryBytes * (1 - headroomPct / 100);
 }
 
-function explainMemory(p: PreparedTechnique, mem: MemoryBreakdown, plan: Plan): Explanation[] {
-  const { profile, params, technique } = p;
-  const b = profile.bytes;
-  const N = profile.gpus;
-  const T = params.trainableParams;
-  const part = (
-    key: PartKey,
-    formula: string,
-    substituted: string,
-    sources: SourceId[],
-    note?: string,
-  ): Explanation => ({
-    key: `memory.${key}`,
-    label: PART_LABELS[key],
-    value: mem.parts[key],
-    unit: 'bytes',
-    formula,
-    substituted,
-    sources,
-    ...(note ? { note } : {}),
-  });
-  const tokens = plan.training.microBatch * (plan.training.seqLen + profile.extraTokens);
-  const perToken = mem.perTokenLayer.map((r) => `${r.tensor} ${n(r.bytes)} B`).join('; ');
-  const layerBytes = mem.perTokenLayer.reduce((s, r) => s + r.bytes, 0);
-  const shardNote = (what: string, sharded: boolean) =>
-    sharded && N > 1 ? ` / ${N} GPUs (${what} sharded by ${plan.distribution.strategy})` : '';
-  const traits = STRATEGY_TRAITS[plan.distribution.strategy];
-  const shards = traits.shards;
-  return [
-    part(
-      'frozenWeights',
-      technique.kind === 'qlora'
-        ? 'linear weights × (4 + constants) bits / 8 + other weights × 2 B'
-        : 'frozen parameters × bytes per weight',
-      profile.quantizedLinearBytesPerParam !== null
-        ? `linear layers at ${(profile.quantizedLinearBytesPerParam * 8).toFixed(3)} bits, the rest at ${b.baseWeight} B = ${gib(mem.parts.frozenWeights)}`
-        : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote('parameters', shards.parameters)} = ${gib(mem.parts.frozenWeights)}`,
-      technique.kind === 'qlora' ? ['qlora'] : ['estimatorGuide'],
-      plan.distribution.offloadParams !== 'none'
-        ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.'
-        : undefined,
-    ),
-    part(
-      'trainableWeights',
-      'trainable parameters × bytes per weight',
-      `${n(T)} × ${b.trainableWeight} B${shardNote('parameters', shards.parameters)} = ${gib(mem.parts.trainableWeights)}`,
-      technique.kind === 'full' ? ['zero'] : ['peftLora'],
-      technique.kind !== 'full' && technique.kind !== 'ln_tuning'
-        ? 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).'
-        : undefined,
-    ),
-    part(
-      'gradients',
-      'trainable parameters × bytes per gradient (when live at the peak)',
-      `${n(T)} × ${b.gradient} B${shardNote('gradients', shards.gradients)} = ${gib(profile.gradients)}; live at the ${mem.phase} peak: ${gib(mem.parts.gradients)}`,
-      ['zero', 'pytorchAdamW'],
-      profile.gradientsPersist
-        ? 'Gradients persist through the forward pass (gradient accumulation, DDP buckets or DeepSpeed partitions).'
-        : 'With one micro-batch per step, zero_grad(set_to_none=True) frees gradients before the forward pass.',
-    ),
-    part(
-      'optimizerStates',
-      `trainable parameters × ${b.optimizerPerParam} B (${plan.training.optimizer}${technique.kind === 'full' && effectivePrecision(plan.training, plan.distribution) === 'mixed' ? ', fp32 master weights included' : ''})`,
-      `${n(T)} × ${b.optimizerPerParam} B${shardNote('optimizer states', shards.optimizer)} = ${gib(mem.parts.optimizerStates)}`,
-      plan.training.optimizer.includes('8bit')
-        ? ['bnb8bit']
-        : plan.training.optimizer === 'adafactor'
-          ? ['adafactor']
-          : plan.training.optimizer === 'lion'
-            ? ['lion']
-            : ['zero', 'pytorchAdamW'],
-      plan.distribution.offloadOptimizer !== 'none'
-        ? `Offloaded to ${plan.distribution.offloadOptimizer === 'cpu' ? 'host RAM' : 'NVMe'}.`
-        : undefined,
-    ),
-    part(
-      'activations',
-      plan.training.gradientCheckpointing
-        ? 'tokens × (L × layer input + one layer recomputed)'
-        : 'tokens × L × saved bytes per token per layer (+ KV cache at the forward end)',
-      `${n(tokens)} tokens × ${profile.arch.spec.numLayers} layers × ${n(layerBytes)} B [${perToken}]${mem.kvCacheBytes ? ` + KV cache ${gib(mem.kvCacheBytes)}` : ''} = ${gib(mem.parts.activations)} at the ${mem.phase} peak`,
-      ['hfLlama', 'peftLora', 'korthikanti'],
-      'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
-    ),
-    part(
-      'logits',
-      plan.training.lossKernel === 'chunked'
-        ? 'tokens × 12·h B (chunked cross-entropy)'
-        : 'tokens × V × (10 B at the forward end | 12 B at the backward start)',
-      `${n(tokens)} × ${n(profile.arch.spec.vocabSize)} = ${gib(mem.parts.logits)} at the ${mem.phase} peak`,
-      plan.training.lossKernel === 'chunked' ? ['liger'] : ['hfLoss'],
-    ),
-    part(
-      'optimizerTransients',
-      'one optimizer-state-sized temporary (foreach sqrt(v)); + fp32 gradient copy in mixed precision',
-      `${gib(profile.optimizerTransients)} (live only during the step)`,
-      ['pytorchAdamW'],
-    ),
-    part(
-      'communication',
-      traits.family === 'ddp'
-        ? 'DDP gradient buckets (copy of all gradients) when GPUs > 1'
-        : traits.family === 'deepspeed'
-          ? 'DeepSpeed buckets (5e8 elements) / gathered layers'
-          : 'FSDP gathered layers (current + prefetched) and one layer of gradients',
-      gib(mem.parts.communication),
-      traits.family === 'ddp' ? ['pytorchDdp'] : traits.family === 'deepspeed' ? ['deepspeedConfig'] : ['fsdp'],
-    ),
-    part(
-      'allocatorSlack',
-      `allocated × ${ALLOCATOR_SLACK}`,
-      `${gib(mem.allocatedBytes)} × ${ALLOCATOR_SLACK} = ${gib(mem.parts.allocatorSlack)}`,
-      ['cudaMemory', 'estimatorGuide'],
-    ),
-    part('cudaContext', 'fixed per process (driver, cuBLAS/cuDNN workspaces)', gib(CUDA_CONTEXT_BYTES), [
-      'estimatorGuide',
-    ]),
-    {
-      key: 'memory.peak',
-      label: 'Peak memory per GPU',
-      value: mem.reservedBytes,
-      unit: 'bytes',
-      formula:
-        'max(forward end, backward start, optimizer step) allocated, + allocator slack = reserved; + CUDA context = nvidia-smi',
-      substituted: `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)}, optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}`,
-      sources: ['estimatorGuide', 'cudaMemory'],
-    },
-  ];
-}
-
 export function estimateTechnique(
   plan: Plan,
   arch: Architecture,
@@ -307,110 +150,7 @@ export function estimateTechnique(
       : Math.max(params.addedParams, params.trainableParams) * profile.bytes.trainableWeight;
   const resumableBytes = (adapterBytes ?? modelBytes) + params.trainableParams * profile.bytes.optimizerPerParam;
 
-  const eff = TECHNIQUE_EFFICIENCY[technique.kind];
-  const explain: Explanation[] = [
-    {
-      key: 'params.total',
-      label: 'Total parameters',
-      value: params.totalParams,
-      unit: 'parameters',
-      formula: 'V·h + head + L·(attention + MLP + norms) + final norm (+ added adapter parameters)',
-      substituted: `${n(arch.totalParams)} base + ${n(params.addedParams)} added = ${n(params.totalParams)}`,
-      sources: ['catalogModels'],
-    },
-    {
-      key: 'params.trainable',
-      label: 'Trainable parameters',
-      value: params.trainableParams,
-      unit: 'parameters',
-      formula: params.formula,
-      substituted: params.substituted,
-      sources: techniqueSources(technique.kind),
-    },
-    ...explainMemory(prepared, mem, plan),
-    {
-      key: 'memory.host',
-      label: 'Host RAM for offload (per node)',
-      value: profile.hostBytes,
-      unit: 'bytes',
-      formula: '(offloaded states) × 1.5 buffer factor',
-      substituted: gib(profile.hostBytes),
-      sources: ['zeroInfinity', 'deepspeedConfig'],
-    },
-    {
-      key: 'time.flopsPerToken',
-      label: 'FLOPs per token',
-      value: time.flopsPerToken,
-      unit: 'FLOP',
-      formula:
-        technique.kind === 'full'
-          ? '3 × (2·P_matmul + 2·L·s·a·d)'
-          : '2·(2·P_matmul) + 3·(2·L·s·a·d) (frozen weights: no weight gradients)',
-      substituted: `${(time.flopsPerToken / 1e9).toFixed(2)} GFLOP${t.gradientCheckpointing ? ' (incl. one recomputed forward)' : ''}`,
-      sources: ['transformerMath', 'flashAttention'],
-    },
-    {
-      key: 'time.mfu',
-      label: 'Model FLOPs utilisation',
-      value: time.mfu,
-      unit: 'ratio',
-      formula: time.mfuFromPlan
-        ? 'set in the plan'
-        : `ceiling(GPU class) × tokens/(tokens + ${MFU_HALF_TOKENS}) × technique factor`,
-      substituted: time.mfuFromPlan
-        ? `${(time.mfu * 100).toFixed(1)} % (default would be ${(time.mfuDefault * 100).toFixed(1)} %)`
-        : `${(time.mfuDefault * 100).toFixed(1)} % at ${n(time.tokensPerMicroBatch)} tokens per micro-batch${eff ? `; × ${eff.factor}: ${eff.why}` : ''}`,
-      sources: ['peftBench'],
-      ...(time.mfuFromPlan ? {} : { assumptions: [describeAssumption('mfuHalfTokens')] }),
-    },
-    {
-      key: 'time.tokensPerSecond',
-      label: 'Training tokens per second',
-      value: time.tokensPerSecond,
-      unit: 'tokens/s',
-      formula: 'tokens per step / (compute + optimizer step + exposed communication + offload)',
-      substituted: `step ${time.stepSeconds.toFixed(3)} s = compute ${time.computeSeconds.toFixed(3)} + optimizer ${time.optimizerSeconds.toFixed(3)} + comm ${time.communicationSeconds.toFixed(3)} + offload ${time.offloadSeconds.toFixed(3)}`,
-      sources: ['transformerMath', 'pytorchAdamW'],
-      assumptions: time.assumptions.map(describeAssumption),
-    },
-    {
-      key: 'time.wall',
-      label: 'Wall time',
-      value: time.wallSeconds,
-      unit: 'seconds',
-      formula: 'steps × step time',
-      substituted: `${n(time.steps)} steps × ${time.stepSeconds.toFixed(3)} s`,
-      sources: ['transformerMath'],
-    },
-    {
-      key: 'time.gpuHours',
-      label: 'GPU-hours',
-      value: time.gpuHours,
-      unit: 'GPU-hours',
-      formula: 'wall hours × GPUs',
-      substituted: `${(time.wallSeconds / 3600).toFixed(3)} h × ${profile.gpus}`,
-      sources: [],
-    },
-    {
-      key: 'cost',
-      label: 'Cost',
-      value: cost.costUsd,
-      unit: 'USD',
-      formula: cost.formula,
-      substituted: cost.substituted || 'no price known',
-      sources: plan.pricing.mode === 'service' ? ['azureFinetuneBilling'] : ['catalogPrices'],
-      note: [cost.priceSource, ...cost.flags].filter(Boolean).join(' '),
-    },
-    {
-      key: 'fit',
-      label: 'Fits on the GPU',
-      value: usable - mem.nvidiaSmiBytes,
-      unit: 'bytes',
-      formula: 'nvidia-smi peak ≤ GPU memory × (1 − headroom)',
-      substituted: `${gib(mem.nvidiaSmiBytes)} vs ${gib(gpu.memoryBytes)} × ${(1 - plan.hardware.headroomPct / 100).toFixed(2)} = ${gib(usable)}`,
-      sources: ['catalogGpus'],
-    },
-  ];
+  const explain = explainTechnique({ plan, arch, gpu, prepared, mem, time, cost, usableBytes: usable });
 
   return {
     index,
@@ -452,29 +192,6 @@ export function estimateTechnique(
     explain,
     notes: [...params.notes, ...profile.notes, ...cost.flags],
   };
-}
-
-function techniqueSources(kind: Technique['kind']): SourceId[] {
-  switch (kind) {
-    case 'lora':
-    case 'lora_fa':
-    case 'loha':
-    case 'vera':
-      return ['lora', 'peftLora'];
-    case 'qlora':
-      return ['qlora', 'lora'];
-    case 'dora':
-      return ['dora'];
-    case 'ia3':
-      return ['ia3'];
-    case 'prompt_tuning':
-    case 'p_tuning':
-      return ['promptTuning'];
-    case 'prefix_tuning':
-      return ['prefixTuning'];
-    default:
-      return ['catalogModels'];
-  }
 }
 
 /** Validates a plan (throws zod errors naming the field) and estimates every technique in it. */

@@ -1,0 +1,423 @@
+/**
+ * Explanations: one small named helper per figure, each giving the formula, this plan's numbers
+ * substituted into it, and its sources (ESTIMATOR.md). The estimate (estimate.ts) computes the
+ * figures; this file only says how they were computed.
+ */
+import type { Plan, Technique } from '../domain/plan';
+import { STRATEGY_TRAITS } from '../domain/strategies';
+import type { Architecture } from './architecture';
+import type { CostEstimate } from './cost';
+import type { PreparedTechnique } from './estimate';
+import type { ResolvedGpu } from './hardware';
+import {
+  ALLOCATOR_SLACK,
+  CUDA_CONTEXT_BYTES,
+  effectivePrecision,
+  GiB,
+  PART_LABELS,
+  type MemoryBreakdown,
+  type PartKey,
+} from './memory';
+import type { SourceId } from './sources';
+import { describeAssumption, MFU_HALF_TOKENS, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
+
+export interface Explanation {
+  key: string;
+  label: string;
+  value: number | null;
+  unit: string;
+  formula: string;
+  substituted: string;
+  sources: SourceId[];
+  note?: string;
+  /** Engineering assumptions (no published source) this figure rests on, each said as such. */
+  assumptions?: string[];
+}
+
+/** Everything one technique's explanations read. */
+export interface ExplainContext {
+  plan: Plan;
+  arch: Architecture;
+  gpu: ResolvedGpu;
+  prepared: PreparedTechnique;
+  mem: MemoryBreakdown;
+  time: TimeEstimate;
+  cost: CostEstimate;
+  usableBytes: number;
+}
+
+const gib = (bytes: number) => `${(bytes / GiB).toFixed(2)} GiB`;
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+
+export function explainTechnique(c: ExplainContext): Explanation[] {
+  return [
+    explainTotalParams(c),
+    explainTrainableParams(c),
+    explainFrozenWeights(c),
+    explainTrainableWeights(c),
+    explainGradients(c),
+    explainOptimizerStates(c),
+    explainActivations(c),
+    explainLogits(c),
+    explainOptimizerTransients(c),
+    explainCommunication(c),
+    explainAllocatorSlack(c),
+    explainCudaContext(c),
+    explainPeak(c),
+    explainHostRam(c),
+    explainFlops(c),
+    explainMfu(c),
+    explainThroughput(c),
+    explainWallTime(c),
+    explainGpuHours(c),
+    explainCost(c),
+    explainFit(c),
+  ];
+}
+
+// ── parameters ────────────────────────────────────────────────────────────────────────────────
+
+function explainTotalParams({ arch, prepared: { params } }: ExplainContext): Explanation {
+  return {
+    key: 'params.total',
+    label: 'Total parameters',
+    value: params.totalParams,
+    unit: 'parameters',
+    formula: 'V·h + head + L·(attention + MLP + norms) + final norm (+ added adapter parameters)',
+    substituted: `${n(arch.totalParams)} base + ${n(params.addedParams)} added = ${n(params.totalParams)}`,
+    sources: ['catalogModels'],
+  };
+}
+
+function explainTrainableParams({ prepared: { params, technique } }: ExplainContext): Explanation {
+  return {
+    key: 'params.trainable',
+    label: 'Trainable parameters',
+    value: params.trainableParams,
+    unit: 'parameters',
+    formula: params.formula,
+    substituted: params.substituted,
+    sources: techniqueSources(technique.kind),
+  };
+}
+
+function techniqueSources(kind: Technique['kind']): SourceId[] {
+  switch (kind) {
+    case 'lora':
+    case 'lora_fa':
+    case 'loha':
+    case 'vera':
+      return ['lora', 'peftLora'];
+    case 'qlora':
+      return ['qlora', 'lora'];
+    case 'dora':
+      return ['dora'];
+    case 'ia3':
+      return ['ia3'];
+    case 'prompt_tuning':
+    case 'p_tuning':
+      return ['promptTuning'];
+    case 'prefix_tuning':
+      return ['prefixTuning'];
+    default:
+      return ['catalogModels'];
+  }
+}
+
+// ── memory by part ────────────────────────────────────────────────────────────────────────────
+
+function memoryPart(
+  { mem }: ExplainContext,
+  key: PartKey,
+  formula: string,
+  substituted: string,
+  sources: SourceId[],
+  note?: string,
+): Explanation {
+  return {
+    key: `memory.${key}`,
+    label: PART_LABELS[key],
+    value: mem.parts[key],
+    unit: 'bytes',
+    formula,
+    substituted,
+    sources,
+    ...(note ? { note } : {}),
+  };
+}
+
+/** " / N GPUs (what sharded by strategy)" when the strategy shards it over more than one GPU. */
+function shardNote({ plan, prepared }: ExplainContext, what: string, sharded: boolean): string {
+  const N = prepared.profile.gpus;
+  return sharded && N > 1 ? ` / ${N} GPUs (${what} sharded by ${plan.distribution.strategy})` : '';
+}
+
+const shardsOf = (c: ExplainContext) => STRATEGY_TRAITS[c.plan.distribution.strategy].shards;
+
+function explainFrozenWeights(c: ExplainContext): Explanation {
+  const { profile, params, technique } = c.prepared;
+  const b = profile.bytes;
+  return memoryPart(
+    c,
+    'frozenWeights',
+    technique.kind === 'qlora'
+      ? 'linear weights × (4 + constants) bits / 8 + other weights × 2 B'
+      : 'frozen parameters × bytes per weight',
+    profile.quantizedLinearBytesPerParam !== null
+      ? `linear layers at ${(profile.quantizedLinearBytesPerParam * 8).toFixed(3)} bits, the rest at ${b.baseWeight} B = ${gib(c.mem.parts.frozenWeights)}`
+      : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote(c, 'parameters', shardsOf(c).parameters)} = ${gib(c.mem.parts.frozenWeights)}`,
+    technique.kind === 'qlora' ? ['qlora'] : ['estimatorGuide'],
+    c.plan.distribution.offloadParams !== 'none'
+      ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.'
+      : undefined,
+  );
+}
+
+function explainTrainableWeights(c: ExplainContext): Explanation {
+  const { profile, params, technique } = c.prepared;
+  return memoryPart(
+    c,
+    'trainableWeights',
+    'trainable parameters × bytes per weight',
+    `${n(params.trainableParams)} × ${profile.bytes.trainableWeight} B${shardNote(c, 'parameters', shardsOf(c).parameters)} = ${gib(c.mem.parts.trainableWeights)}`,
+    technique.kind === 'full' ? ['zero'] : ['peftLora'],
+    technique.kind !== 'full' && technique.kind !== 'ln_tuning'
+      ? 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).'
+      : undefined,
+  );
+}
+
+function explainGradients(c: ExplainContext): Explanation {
+  const { profile, params } = c.prepared;
+  return memoryPart(
+    c,
+    'gradients',
+    'trainable parameters × bytes per gradient (when live at the peak)',
+    `${n(params.trainableParams)} × ${profile.bytes.gradient} B${shardNote(c, 'gradients', shardsOf(c).gradients)} = ${gib(profile.gradients)}; live at the ${c.mem.phase} peak: ${gib(c.mem.parts.gradients)}`,
+    ['zero', 'pytorchAdamW'],
+    profile.gradientsPersist
+      ? 'Gradients persist through the forward pass (gradient accumulation, DDP buckets or DeepSpeed partitions).'
+      : 'With one micro-batch per step, zero_grad(set_to_none=True) frees gradients before the forward pass.',
+  );
+}
+
+function explainOptimizerStates(c: ExplainContext): Explanation {
+  const { profile, params, technique } = c.prepared;
+  const { training, distribution } = c.plan;
+  const b = profile.bytes;
+  const master = technique.kind === 'full' && effectivePrecision(training, distribution) === 'mixed';
+  return memoryPart(
+    c,
+    'optimizerStates',
+    `trainable parameters × ${b.optimizerPerParam} B (${training.optimizer}${master ? ', fp32 master weights included' : ''})`,
+    `${n(params.trainableParams)} × ${b.optimizerPerParam} B${shardNote(c, 'optimizer states', shardsOf(c).optimizer)} = ${gib(c.mem.parts.optimizerStates)}`,
+    training.optimizer.includes('8bit')
+      ? ['bnb8bit']
+      : training.optimizer === 'adafactor'
+        ? ['adafactor']
+        : training.optimizer === 'lion'
+          ? ['lion']
+          : ['zero', 'pytorchAdamW'],
+    distribution.offloadOptimizer !== 'none'
+      ? `Offloaded to ${distribution.offloadOptimizer === 'cpu' ? 'host RAM' : 'NVMe'}.`
+      : undefined,
+  );
+}
+
+/** Tokens in one micro-batch, including virtual tokens (prompt/prefix tuning). */
+const microBatchTokens = ({ plan, prepared }: ExplainContext) =>
+  plan.training.microBatch * (plan.training.seqLen + prepared.profile.extraTokens);
+
+function explainActivations(c: ExplainContext): Explanation {
+  const { mem } = c;
+  const perToken = mem.perTokenLayer.map((r) => `${r.tensor} ${n(r.bytes)} B`).join('; ');
+  const layerBytes = mem.perTokenLayer.reduce((s, r) => s + r.bytes, 0);
+  return memoryPart(
+    c,
+    'activations',
+    c.plan.training.gradientCheckpointing
+      ? 'tokens × (L × layer input + one layer recomputed)'
+      : 'tokens × L × saved bytes per token per layer (+ KV cache at the forward end)',
+    `${n(microBatchTokens(c))} tokens × ${c.prepared.profile.arch.spec.numLayers} layers × ${n(layerBytes)} B [${perToken}]${mem.kvCacheBytes ? ` + KV cache ${gib(mem.kvCacheBytes)}` : ''} = ${gib(mem.parts.activations)} at the ${mem.phase} peak`,
+    ['hfLlama', 'peftLora', 'korthikanti'],
+    'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
+  );
+}
+
+function explainLogits(c: ExplainContext): Explanation {
+  const chunked = c.plan.training.lossKernel === 'chunked';
+  return memoryPart(
+    c,
+    'logits',
+    chunked
+      ? 'tokens × 12·h B (chunked cross-entropy)'
+      : 'tokens × V × (10 B at the forward end | 12 B at the backward start)',
+    `${n(microBatchTokens(c))} × ${n(c.prepared.profile.arch.spec.vocabSize)} = ${gib(c.mem.parts.logits)} at the ${c.mem.phase} peak`,
+    chunked ? ['liger'] : ['hfLoss'],
+  );
+}
+
+function explainOptimizerTransients(c: ExplainContext): Explanation {
+  return memoryPart(
+    c,
+    'optimizerTransients',
+    'one optimizer-state-sized temporary (foreach sqrt(v)); + fp32 gradient copy in mixed precision',
+    `${gib(c.prepared.profile.optimizerTransients)} (live only during the step)`,
+    ['pytorchAdamW'],
+  );
+}
+
+function explainCommunication(c: ExplainContext): Explanation {
+  const family = STRATEGY_TRAITS[c.plan.distribution.strategy].family;
+  return memoryPart(
+    c,
+    'communication',
+    family === 'ddp'
+      ? 'DDP gradient buckets (copy of all gradients) when GPUs > 1'
+      : family === 'deepspeed'
+        ? 'DeepSpeed buckets (5e8 elements) / gathered layers'
+        : 'FSDP gathered layers (current + prefetched) and one layer of gradients',
+    gib(c.mem.parts.communication),
+    family === 'ddp' ? ['pytorchDdp'] : family === 'deepspeed' ? ['deepspeedConfig'] : ['fsdp'],
+  );
+}
+
+function explainAllocatorSlack(c: ExplainContext): Explanation {
+  return memoryPart(
+    c,
+    'allocatorSlack',
+    `allocated × ${ALLOCATOR_SLACK}`,
+    `${gib(c.mem.allocatedBytes)} × ${ALLOCATOR_SLACK} = ${gib(c.mem.parts.allocatorSlack)}`,
+    ['cudaMemory', 'estimatorGuide'],
+  );
+}
+
+function explainCudaContext(c: ExplainContext): Explanation {
+  return memoryPart(c, 'cudaContext', 'fixed per process (driver, cuBLAS/cuDNN workspaces)', gib(CUDA_CONTEXT_BYTES), [
+    'estimatorGuide',
+  ]);
+}
+
+function explainPeak({ mem }: ExplainContext): Explanation {
+  return {
+    key: 'memory.peak',
+    label: 'Peak memory per GPU',
+    value: mem.reservedBytes,
+    unit: 'bytes',
+    formula:
+      'max(forward end, backward start, optimizer step) allocated, + allocator slack = reserved; + CUDA context = nvidia-smi',
+    substituted: `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)}, optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}`,
+    sources: ['estimatorGuide', 'cudaMemory'],
+  };
+}
+
+function explainHostRam({ prepared: { profile } }: ExplainContext): Explanation {
+  return {
+    key: 'memory.host',
+    label: 'Host RAM for offload (per node)',
+    value: profile.hostBytes,
+    unit: 'bytes',
+    formula: '(offloaded states) × 1.5 buffer factor',
+    substituted: gib(profile.hostBytes),
+    sources: ['zeroInfinity', 'deepspeedConfig'],
+  };
+}
+
+// ── time ──────────────────────────────────────────────────────────────────────────────────────
+
+function explainFlops({ time, plan, prepared: { technique } }: ExplainContext): Explanation {
+  return {
+    key: 'time.flopsPerToken',
+    label: 'FLOPs per token',
+    value: time.flopsPerToken,
+    unit: 'FLOP',
+    formula:
+      technique.kind === 'full'
+        ? '3 × (2·P_matmul + 2·L·s·a·d)'
+        : '2·(2·P_matmul) + 3·(2·L·s·a·d) (frozen weights: no weight gradients)',
+    substituted: `${(time.flopsPerToken / 1e9).toFixed(2)} GFLOP${plan.training.gradientCheckpointing ? ' (incl. one recomputed forward)' : ''}`,
+    sources: ['transformerMath', 'flashAttention'],
+  };
+}
+
+function explainMfu({ time, prepared: { technique } }: ExplainContext): Explanation {
+  const eff = TECHNIQUE_EFFICIENCY[technique.kind];
+  return {
+    key: 'time.mfu',
+    label: 'Model FLOPs utilisation',
+    value: time.mfu,
+    unit: 'ratio',
+    formula: time.mfuFromPlan
+      ? 'set in the plan'
+      : `ceiling(GPU class) × tokens/(tokens + ${MFU_HALF_TOKENS}) × technique factor`,
+    substituted: time.mfuFromPlan
+      ? `${(time.mfu * 100).toFixed(1)} % (default would be ${(time.mfuDefault * 100).toFixed(1)} %)`
+      : `${(time.mfuDefault * 100).toFixed(1)} % at ${n(time.tokensPerMicroBatch)} tokens per micro-batch${eff ? `; × ${eff.factor}: ${eff.why}` : ''}`,
+    sources: ['peftBench'],
+    ...(time.mfuFromPlan ? {} : { assumptions: [describeAssumption('mfuHalfTokens')] }),
+  };
+}
+
+function explainThroughput({ time }: ExplainContext): Explanation {
+  return {
+    key: 'time.tokensPerSecond',
+    label: 'Training tokens per second',
+    value: time.tokensPerSecond,
+    unit: 'tokens/s',
+    formula: 'tokens per step / (compute + optimizer step + exposed communication + offload)',
+    substituted: `step ${time.stepSeconds.toFixed(3)} s = compute ${time.computeSeconds.toFixed(3)} + optimizer ${time.optimizerSeconds.toFixed(3)} + comm ${time.communicationSeconds.toFixed(3)} + offload ${time.offloadSeconds.toFixed(3)}`,
+    sources: ['transformerMath', 'pytorchAdamW'],
+    assumptions: time.assumptions.map(describeAssumption),
+  };
+}
+
+function explainWallTime({ time }: ExplainContext): Explanation {
+  return {
+    key: 'time.wall',
+    label: 'Wall time',
+    value: time.wallSeconds,
+    unit: 'seconds',
+    formula: 'steps × step time',
+    substituted: `${n(time.steps)} steps × ${time.stepSeconds.toFixed(3)} s`,
+    sources: ['transformerMath'],
+  };
+}
+
+function explainGpuHours({ time, prepared: { profile } }: ExplainContext): Explanation {
+  return {
+    key: 'time.gpuHours',
+    label: 'GPU-hours',
+    value: time.gpuHours,
+    unit: 'GPU-hours',
+    formula: 'wall hours × GPUs',
+    substituted: `${(time.wallSeconds / 3600).toFixed(3)} h × ${profile.gpus}`,
+    sources: [],
+  };
+}
+
+// ── cost and fit ──────────────────────────────────────────────────────────────────────────────
+
+function explainCost({ cost, plan }: ExplainContext): Explanation {
+  return {
+    key: 'cost',
+    label: 'Cost',
+    value: cost.costUsd,
+    unit: 'USD',
+    formula: cost.formula,
+    substituted: cost.substituted || 'no price known',
+    sources: plan.pricing.mode === 'service' ? ['azureFinetuneBilling'] : ['catalogPrices'],
+    note: [cost.priceSource, ...cost.flags].filter(Boolean).join(' '),
+  };
+}
+
+function explainFit({ mem, gpu, plan, usableBytes }: ExplainContext): Explanation {
+  return {
+    key: 'fit',
+    label: 'Fits on the GPU',
+    value: usableBytes - mem.nvidiaSmiBytes,
+    unit: 'bytes',
+    formula: 'nvidia-smi peak ≤ GPU memory × (1 − headroom)',
+    substituted: `${gib(mem.nvidiaSmiBytes)} vs ${gib(gpu.memoryBytes)} × ${(1 - plan.hardware.headroomPct / 100).toFixed(2)} = ${gib(usableBytes)}`,
+    sources: ['catalogGpus'],
+  };
+}
