@@ -15,10 +15,53 @@ export const DATABASE_FILE = 'tuneplan.sqlite';
 export interface OpenOptions {
   /** Path of the SQLite file, or ':memory:'. */
   file: string;
-  /** Electron passes its own-ABI build of better-sqlite3 here (see build/scripts/build-native-electron.mjs). */
-  nativeBinding?: string;
   /** Migrations to apply; tests pass a prefix to build older schemas. */
   migrations?: readonly Migration[];
+}
+
+// The one opener. Electron must load better-sqlite3 built for its own ABI (build/scripts/build-native-electron.mjs);
+// the Node build crashes there. Every open in the app — the live database, the corruption probe, the read-only
+// fallback, backup checks and restores — goes through openSqlite, so one call at start-up covers them all
+// (issue 11 item 13: restore used to open its copy with the Node build).
+let nativeBinding: string | undefined;
+
+/** Electron's main process calls this once, before the first open; browser mode and tests use the Node build. */
+export function useNativeBinding(binding: string | undefined): void {
+  nativeBinding = binding;
+}
+
+export function openSqlite(file: string | Buffer, options: { readonly?: boolean; fileMustExist?: boolean } = {}): Db {
+  return new Database(file, { ...options, ...(nativeBinding ? { nativeBinding } : {}) });
+}
+
+// Identity (device, inode) of the file each live database was opened on; see assertDatabaseFileIntact.
+const openedFiles = new WeakMap<Db, { file: string; dev: number; ino: number }>();
+
+/**
+ * Refuses a write when the database file this connection opened was deleted or replaced while the app runs
+ * (the data folder removed, a sync tool or a hand restore moving another file over it). SQLite keeps writing to
+ * the unlinked inode and answers ok, and everything is gone at the next start (issue 11 item 3), so the repositories
+ * call this before each write transaction. One stat per write: cheap next to the fsync that synchronous=FULL does.
+ */
+export function assertDatabaseFileIntact(db: Db): void {
+  const opened = openedFiles.get(db);
+  if (!opened) return; // ':memory:' and read-only connections
+  let now: fs.Stats | null;
+  try {
+    now = fs.statSync(opened.file);
+  } catch {
+    now = null;
+  }
+  if (!now)
+    throw new AppFailure(
+      'STORAGE',
+      `The database file ${opened.file} was deleted while Tuneplan was running (was its data folder removed?), so this change was not saved: it would have gone into the deleted file and been lost at the next start. Your unsaved plan stays in the editor; copy anything you need, then restart Tuneplan (it creates a new database, or restore the data folder from your own copy first).`,
+    );
+  if (now.dev !== opened.dev || now.ino !== opened.ino)
+    throw new AppFailure(
+      'STORAGE',
+      `The database file ${opened.file} was replaced by another file while Tuneplan was running, so this change was not saved: it would have gone into the old file, which is no longer there. Your unsaved plan stays in the editor; restart Tuneplan to open the new file, then save again.`,
+    );
 }
 
 export function openDatabase(options: OpenOptions): Db {
@@ -26,7 +69,7 @@ export function openDatabase(options: OpenOptions): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   let db: Db;
   try {
-    db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    db = openSqlite(file);
   } catch (error) {
     throw new AppFailure(
       'STORAGE',
@@ -43,6 +86,10 @@ export function openDatabase(options: OpenOptions): Db {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db, options.migrations ?? MIGRATIONS);
+    if (file !== ':memory:') {
+      const { dev, ino } = fs.statSync(file);
+      openedFiles.set(db, { file: path.resolve(file), dev, ino });
+    }
     return db;
   } catch (error) {
     db.close();

@@ -2,7 +2,7 @@
 import { modelLabel, type Plan } from '../shared/domain/plan';
 import type { PlanSummary, SavedPlan } from '../shared/contract';
 import { AppFailure } from '../shared/result';
-import type { Db } from './open';
+import { assertDatabaseFileIntact, type Db } from './open';
 
 interface PlanRow {
   id: string;
@@ -80,11 +80,13 @@ export function createPlansRepo(db: Db, parsePlan: (json: unknown) => Plan) {
       return toSaved(row);
     },
     create(id: string, plan: Plan, now: string): SavedPlan {
+      assertDatabaseFileIntact(db);
       insert.run({ id, now, ...columns(plan) });
       return this.get(id);
     },
     /** Optimistic concurrency: the update applies only if `revision` is still the stored one. */
     update(id: string, revision: number, plan: Plan, now: string): SavedPlan {
+      assertDatabaseFileIntact(db);
       return db.transaction(() => {
         const result = update.run({ id, revision, now, ...columns(plan) });
         if (result.changes === 0) {
@@ -104,6 +106,7 @@ export function createPlansRepo(db: Db, parsePlan: (json: unknown) => Plan) {
       })();
     },
     delete(id: string): void {
+      assertDatabaseFileIntact(db);
       const result = remove.run(id);
       if (result.changes === 0)
         throw new AppFailure('NOT_FOUND', 'That plan no longer exists (it may have been deleted already).');

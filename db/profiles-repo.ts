@@ -1,7 +1,7 @@
 /** Machine profiles: named probe snapshots ("lab server") to plan for a remote training box. */
 import type { MachineProbe } from '../shared/domain/machine';
 import { AppFailure } from '../shared/result';
-import type { Db } from './open';
+import { assertDatabaseFileIntact, type Db } from './open';
 
 export interface StoredProfile {
   id: string;
@@ -24,10 +24,12 @@ export function createProfilesRepo(db: Db, parse: (json: unknown) => MachineProb
         .all()
         .map((r) => ({ id: r.id, name: r.name, probe: parse(JSON.parse(r.probe_json)), createdAt: r.created_at })),
     create(id: string, name: string, probe: MachineProbe, now: string): StoredProfile {
+      assertDatabaseFileIntact(db);
       insert.run({ id, name, json: JSON.stringify(probe), now });
       return { id, name, probe, createdAt: now };
     },
     delete(id: string): void {
+      assertDatabaseFileIntact(db);
       if (remove.run(id).changes === 0) throw new AppFailure('NOT_FOUND', 'That machine profile no longer exists.');
     },
   };

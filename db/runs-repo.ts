@@ -1,7 +1,7 @@
 /** Recorded run results, each linked to a plan and deleted with it (ON DELETE CASCADE). */
 import type { RunResult } from '../shared/domain/run-result';
 import { AppFailure } from '../shared/result';
-import type { Db } from './open';
+import { assertDatabaseFileIntact, type Db } from './open';
 
 export interface StoredRun {
   id: string;
@@ -46,12 +46,14 @@ export function createRunsRepo(db: Db, parse: (json: unknown) => RunResult) {
   });
   return {
     create(id: string, planId: string, result: RunResult, now: string): StoredRun {
+      assertDatabaseFileIntact(db);
       if (!planExists.get(planId))
         throw new AppFailure('NOT_FOUND', 'That plan no longer exists, so the run cannot be recorded against it.');
       insert.run({ id, planId, technique: result.technique, json: JSON.stringify(result), now });
       return toStored(one.get(id)!);
     },
     update(id: string, planId: string, result: RunResult, now: string): StoredRun {
+      assertDatabaseFileIntact(db);
       if (update.run({ id, planId, technique: result.technique, json: JSON.stringify(result), now }).changes === 0)
         throw new AppFailure('NOT_FOUND', 'That run no longer exists.');
       return toStored(one.get(id)!);
@@ -60,6 +62,7 @@ export function createRunsRepo(db: Db, parse: (json: unknown) => RunResult) {
       return byPlan.all(planId).map(toStored);
     },
     delete(id: string): void {
+      assertDatabaseFileIntact(db);
       if (remove.run(id).changes === 0) throw new AppFailure('NOT_FOUND', 'That run no longer exists.');
     },
   };

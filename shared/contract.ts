@@ -73,6 +73,9 @@ export const BackupInfoSchema = z.object({
   createdAt: z.string(),
   sizeBytes: z.number(),
   reason: z.string(),
+  /** What the backup holds, read when it passed its check (a backup that fails the check is never listed). */
+  planCount: z.number().int().min(0),
+  runCount: z.number().int().min(0),
 });
 export type BackupInfo = z.infer<typeof BackupInfoSchema>;
 
@@ -112,7 +115,30 @@ export const contract = {
   },
   'plans:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
   'models:list': { input: z.object({}).strict().prefault({}), output: z.array(StoredModelSchema) },
-  'models:save': { input: z.object({ spec: ModelSpecSchema }).strict(), output: StoredModelSchema },
+  'models:save': {
+    input: z
+      .object({
+        spec: ModelSpecSchema,
+        /**
+         * A name already in use: 'keep-both' (default) stores the newcomer as "name (2)", "name (3)", …
+         * (shared/naming.ts); 'replace' overwrites the spec of the model `replaceId` names, never one found
+         * by name (issue 11.1: a second config.json silently replaced the first).
+         */
+        onConflict: z.enum(['keep-both', 'replace']).default('keep-both'),
+        replaceId: IdSchema.optional(),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (v.onConflict === 'replace' && v.replaceId === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['replaceId'],
+            message: 'is required to replace a model (the id of the model to replace)',
+          });
+        }
+      }),
+    output: StoredModelSchema,
+  },
   'models:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
   'system:probe': { input: z.object({}).strict().prefault({}), output: MachineProbeSchema },
   'profiles:list': { input: z.object({}).strict().prefault({}), output: z.array(StoredProfileSchema) },
@@ -148,7 +174,11 @@ export const contract = {
       .object({ title: z.string().max(200).default('Open JSON') })
       .strict()
       .prefault({}),
-    output: z.object({ name: z.string(), text: z.string() }),
+    /**
+     * `text` has any UTF-8 BOM removed; `folder` labels the folder the file came from (shared/naming.ts
+     * folderLabel) when it says something, so a config.json can be named after it.
+     */
+    output: z.object({ name: z.string(), text: z.string(), folder: z.string().optional() }),
   },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>;
 

@@ -73,6 +73,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Issue 11 item 4: runs gain meanLoss, samplesPerSecond, evalCurve and warnings (and the 'llama-factory'
+    // source, which needs no data change). Stored runs keep every value they had; json_insert only adds a
+    // key that is absent, so the new fields start empty (null / []), as RunResultSchema's defaults say.
+    version: 5,
+    name: 'run results: mean loss, samples/s, eval curve, warnings',
+    sql: `
+      UPDATE run_results SET result_json = json_insert(
+        result_json,
+        '$.meanLoss', json('null'),
+        '$.samplesPerSecond', json('null'),
+        '$.evalCurve', json('[]'),
+        '$.warnings', json('[]')
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

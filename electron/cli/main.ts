@@ -2,6 +2,8 @@
  * `tuneplan` command line (no Electron needed):
  *   tuneplan estimate <plan.json> [--json] [--recommend]
  *   tuneplan validate [--json]
+ *   tuneplan runs parse FILE... [--json]
+ *   tuneplan model <config.json> [--json] [--technique JSON]...
  * Exit 0 on success, 2 on invalid input (with each bad field named), 1 on other errors.
  */
 import fs from 'node:fs';
@@ -15,10 +17,13 @@ import { EstimateInputError } from '../../shared/estimate/techniques';
 import { issuesFromZod } from '../../shared/result';
 import { parsePlanText, planJsonSchema } from '../../shared/exporters/plan-json';
 import { EXPORT_FORMATS, exportFiles, type ExportFormat } from '../../shared/exporters/training';
+import { stripBom } from '../../shared/text';
 import { APP_VERSION } from '../../shared/version';
 import { writeFileAtomic } from '../services/atomic-write';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { runValidate } from './validate';
+import { RUNS_USAGE, runRunsCommand } from './runs';
+import { describeModelConfig, formatModelReport, ModelFileError, parseTechniqueArg } from './model';
 
 const USAGE = `Usage:
   tuneplan estimate <plan.json> [--json] [--recommend]   estimate every technique in a plan
@@ -26,7 +31,11 @@ const USAGE = `Usage:
                                                           write training configs (FORMAT: ${EXPORT_FORMATS.join('|')})
   tuneplan probe [--json]                                 this machine's CPU, memory, disk and GPUs (import the JSON as a profile)
   tuneplan schema [--out FILE]                            print (or write) the plan file's JSON Schema
-  tuneplan validate [--json]                              compare the estimator with published measurements`;
+  tuneplan validate [--json]                              compare the estimator with published measurements
+${RUNS_USAGE}
+  tuneplan model <config.json> [--json] [--technique JSON]...
+                                                          what Tuneplan reads from a Hugging Face config.json and its
+                                                          parameter counts (every technique's defaults unless given)`;
 
 class UsageError extends Error {}
 
@@ -64,7 +73,8 @@ function option(args: string[], name: string): string | undefined {
 function readText(file: string | undefined): string {
   if (!file) throw new UsageError('a plan file is needed: tuneplan <command> <plan.json>');
   try {
-    return fs.readFileSync(file, 'utf8');
+    // Every file the CLI reads is user text: a UTF-8 BOM (Windows editors) is not part of it (issue 11.8).
+    return stripBom(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     throw new UsageError(`Cannot read ${file}: ${(error as Error).message}`);
   }
@@ -166,6 +176,23 @@ export function main(
       else out(text.trimEnd());
       return 0;
     }
+    if (command === 'model') {
+      const file = positional[0];
+      if (!file) throw new UsageError('model needs a config.json: tuneplan model <config.json> [--json]');
+      // Every `--technique JSON` (or `--technique=JSON`) in order; without any, every kind's defaults.
+      const techniqueArgs = rest.flatMap((a, i) =>
+        a === '--technique'
+          ? [rest[i + 1] ?? '']
+          : a.startsWith('--technique=')
+            ? [a.slice('--technique='.length)]
+            : [],
+      );
+      const techniques = techniqueArgs.length ? techniqueArgs.map(parseTechniqueArg) : undefined;
+      const report = describeModelConfig(readText(file), file, techniques);
+      out(json ? JSON.stringify(report, null, 2) : formatModelReport(report));
+      return 0;
+    }
+    if (command === 'runs') return runRunsCommand(rest, out, err);
     if (command === 'validate') {
       const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
       return runValidate(root, json, out);
@@ -182,6 +209,10 @@ export function main(
           .map((i) => `  ${i.path}: ${i.message}`)
           .join('\n')}`,
       );
+      return 2;
+    }
+    if (error instanceof ModelFileError) {
+      err(error.message);
       return 2;
     }
     if (error instanceof EstimateInputError || error instanceof UsageError) {

@@ -3,7 +3,9 @@
  * and printToPDF injected so the logic is testable without Electron.
  */
 import type { Handlers } from '../services/create-handlers';
+import { folderLabelOfFile } from '../../shared/naming';
 import { AppFailure } from '../../shared/result';
+import { stripBom } from '../../shared/text';
 
 export const MAX_OPEN_JSON_BYTES = 5 * 1024 * 1024;
 
@@ -48,7 +50,9 @@ export function desktopHandlers(deps: DesktopDeps): Pick<Handlers, 'desktop:save
       if (choice.canceled || !file) throw new AppFailure('CANCELLED', 'No file was chosen.');
       if (deps.statSize(file) > MAX_OPEN_JSON_BYTES)
         throw new AppFailure('TOO_LARGE', `${deps.basename(file)} is larger than 5 MB.`);
-      return { name: deps.basename(file), text: deps.readText(file) };
+      // Strip a BOM here so every consumer (config.json, plan, probe import) reads Notepad-saved files (issue 11.8).
+      const folder = folderLabelOfFile(file);
+      return { name: deps.basename(file), text: stripBom(deps.readText(file)), ...(folder ? { folder } : {}) };
     },
   };
 }

@@ -12,12 +12,13 @@ import { APP_VERSION } from '../../shared/version';
 import { createDispatch, createHandlers } from '../services/create-handlers';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { openStorage } from '../services/storage';
+import { useNativeBinding } from '../../db/open';
 import { backupIfDue } from '../services/backups';
 import { registerIpc } from './ipc';
 import { writeFileAtomic } from '../services/atomic-write';
 import { desktopHandlers } from './desktop-handlers';
-import { denyAllPermissions, guardWebContents } from './guards';
 import { devOverrides } from './dev-overrides';
+import { denyAllPermissions, guardWebContents } from './guards';
 import { APP_ENTRY, APP_SCHEME, resolveAppRequest } from './url-guards';
 import { webPreferences } from './web-preferences';
 
@@ -97,8 +98,9 @@ async function start(): Promise<void> {
   lockDown();
   registerAppProtocol();
   const dataDir = app.getPath('userData');
-  const binding = nativeBinding();
-  const { db, databasePath, readOnly, notices } = openStorage(dataDir, binding ? { nativeBinding: binding } : {});
+  // One opener for the whole app: every SQLite open (storage, backups, restores) loads this binding.
+  useNativeBinding(nativeBinding());
+  const { db, databasePath, readOnly, notices } = openStorage(dataDir);
   const handlers = createHandlers({
     db,
     appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'desktop', dataDir, databasePath, readOnly, notices },

@@ -53,7 +53,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { id };
     },
     'models:list': () => models.list(),
-    'models:save': ({ spec }) => models.save(newId(), spec, now()),
+    'models:save': ({ spec, onConflict, replaceId }) =>
+      onConflict === 'replace' && replaceId
+        ? models.replace(replaceId, spec, now())
+        : models.create(newId(), spec, now()),
     'models:delete': ({ id }) => {
       models.delete(id);
       return { id };

@@ -6,10 +6,9 @@
  *  - a database from a newer Tuneplan is refused untouched (AppFailure STORAGE), and the caller
  *    keeps the app closed rather than risk it.
  */
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DATABASE_FILE, openDatabase, type Db } from '../../db/open';
+import { DATABASE_FILE, openDatabase, openSqlite, type Db } from '../../db/open';
 import { AppFailure } from '../../shared/result';
 
 export interface StorageNotice {
@@ -38,14 +37,10 @@ function defaultIsWritable(dataDir: string, databasePath: string): boolean {
 const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
 
 /** True when the file exists and SQLite cannot read it as a database. */
-function isUnreadable(file: string, nativeBinding?: string): string | null {
+function isUnreadable(file: string): string | null {
   if (!fs.existsSync(file) || fs.statSync(file).size === 0) return null;
   try {
-    const probe = new Database(file, {
-      readonly: true,
-      fileMustExist: true,
-      ...(nativeBinding ? { nativeBinding } : {}),
-    });
+    const probe = openSqlite(file, { readonly: true, fileMustExist: true });
     try {
       const result = probe.pragma('quick_check', { simple: true }) as string;
       return result === 'ok' ? null : `integrity check failed: ${result}`;
@@ -61,8 +56,8 @@ function isUnreadable(file: string, nativeBinding?: string): string | null {
 
 export function openStorage(
   dataDir: string,
+  // Electron's own-ABI SQLite binding is set once for every open with useNativeBinding (db/open.ts).
   options: {
-    nativeBinding?: string;
     now?: () => Date;
     isWritable?: (dataDir: string, databasePath: string) => boolean;
   } = {},
@@ -70,11 +65,10 @@ export function openStorage(
   const now = options.now ?? (() => new Date());
   const databasePath = path.join(dataDir, DATABASE_FILE);
   const notices: StorageNotice[] = [];
-  const binding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
 
   const writable = (options.isWritable ?? defaultIsWritable)(dataDir, databasePath);
 
-  const problem = isUnreadable(databasePath, options.nativeBinding);
+  const problem = isUnreadable(databasePath);
   if (problem) {
     if (!writable) {
       throw new AppFailure(
@@ -98,12 +92,12 @@ export function openStorage(
         'READ_ONLY',
         `The data folder ${dataDir} is read-only and holds no database yet. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.`,
       );
-    const db = new Database(databasePath, { readonly: true, fileMustExist: true, ...binding });
+    const db = openSqlite(databasePath, { readonly: true, fileMustExist: true });
     notices.push({
       level: 'warning',
       message: `The data folder ${dataDir} is read-only: your plans can be read, but nothing can be saved. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.`,
     });
     return { db, databasePath, readOnly: true, notices };
   }
-  return { db: openDatabase({ file: databasePath, ...binding }), databasePath, readOnly: false, notices };
+  return { db: openDatabase({ file: databasePath }), databasePath, readOnly: false, notices };
 }

@@ -16,6 +16,7 @@ import type { MachineProbe } from '../../shared/domain/machine';
 import type { RunResult } from '../../shared/domain/run-result';
 import type { ModelSpec } from '../../shared/domain/model-spec';
 import { modelLabel } from '../../shared/domain/plan';
+import { uniqueName } from '../../shared/naming';
 import { fail, ok, validationFailure, type Result } from '../../shared/result';
 import type { TuneplanApi } from './client';
 
@@ -122,12 +123,29 @@ export function createFakeApi(
     },
     'models:list': () =>
       ok([...models.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }))),
-    'models:save': ({ spec }: { spec: ModelSpec }) => {
+    'models:save': ({
+      spec,
+      onConflict,
+      replaceId,
+    }: {
+      spec: ModelSpec;
+      onConflict: 'keep-both' | 'replace';
+      replaceId?: string;
+    }) => {
       const at = now();
-      const existing = [...models.values()].find((m) => m.name === spec.name);
-      const saved: StoredModel = existing
-        ? { ...existing, spec, updatedAt: at }
-        : { id: newId(), name: spec.name, spec, createdAt: at, updatedAt: at };
+      // The rule of db/models-repo.ts: keep both (the newcomer numbered), or replace the model named by id.
+      if (onConflict === 'replace' && replaceId) {
+        const existing = models.get(replaceId);
+        if (!existing) return fail('NOT_FOUND', 'The model to replace no longer exists; keep both instead.');
+        const saved: StoredModel = { ...existing, spec: { ...spec, name: existing.name }, updatedAt: at };
+        models.set(saved.id, saved);
+        return ok(structuredClone(saved));
+      }
+      const name = uniqueName(
+        spec.name,
+        [...models.values()].map((m) => m.name),
+      );
+      const saved: StoredModel = { id: newId(), name, spec: { ...spec, name }, createdAt: at, updatedAt: at };
       models.set(saved.id, saved);
       return ok(structuredClone(saved));
     },

@@ -4,6 +4,9 @@
  * Llama-style model. Missing fields are named in the error.
  */
 import { ModelSpecSchema, type ModelSpec } from '../domain/model-spec';
+import { describeArchitecture } from '../estimate/architecture';
+import { modelNameFromConfig, type ConfigNameHints } from '../naming';
+import { stripBom } from '../text';
 
 export const KNOWN_MODEL_TYPES = [
   'llama',
@@ -30,7 +33,27 @@ type Json = Record<string, unknown>;
 
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
-export function parseHfConfig(raw: unknown, name?: string): ModelSpec {
+/**
+ * A config.json's text → ModelSpec. A UTF-8 BOM (Windows editors write one) is not an error;
+ * invalid JSON is named with the file.
+ */
+export function readHfConfigText(text: string, hints: ConfigNameHints = {}): ModelSpec {
+  let json: unknown;
+  try {
+    json = JSON.parse(stripBom(text));
+  } catch (e) {
+    throw new ConfigImportError(
+      `${hints.fileName ?? 'The file'} is not valid JSON (${(e as Error).message}); a config.json is one JSON object.`,
+    );
+  }
+  return parseHfConfig(json, hints);
+}
+
+/**
+ * `name`: the name to give the model; or hints (file name, folder) from which modelNameFromConfig
+ * names it from the config's content (shared/naming.ts).
+ */
+export function parseHfConfig(raw: unknown, name?: string | ConfigNameHints): ModelSpec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigImportError('config.json must be a JSON object.');
   const c = raw as Json;
@@ -74,9 +97,8 @@ export function parseHfConfig(raw: unknown, name?: string): ModelSpec {
             : 'none';
   const layerNorm = modelType === 'phi3small' || modelType === 'phimoe';
   const spec = {
-    name:
-      name ??
-      (typeof c._name_or_path === 'string' && c._name_or_path ? c._name_or_path : `custom ${modelType || 'decoder'}`),
+    // Named below, once the size is known (the last-resort name carries it).
+    name: typeof name === 'string' ? name : 'unnamed',
     modelType: known ? modelType : 'generic',
     hiddenSize: h,
     intermediateSize: c[intermediateKey] as number,
@@ -104,5 +126,7 @@ export function parseHfConfig(raw: unknown, name?: string): ModelSpec {
       `The config.json describes an impossible model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
     );
   }
-  return parsed.data;
+  if (typeof name === 'string') return parsed.data;
+  const totalParams = describeArchitecture(parsed.data).totalParams;
+  return { ...parsed.data, name: modelNameFromConfig(c, { ...name, totalParams }) };
 }

@@ -25,11 +25,18 @@ export const RunResultSchema = z.object({
   wallSeconds: nonNeg(1e9).nullable().default(null),
   tokensPerSecond: nonNeg(1e12).nullable().default(null),
   costUsd: nonNeg(1e12).nullable().default(null),
+  /** The last logged training loss (a Trainer's `train_loss` is the mean, kept in meanLoss). */
   finalLoss: z.number().finite().min(-1e6).max(1e6).nullable().default(null),
+  /** The Trainer's `train_loss`: the training loss averaged over the whole run. */
+  meanLoss: z.number().finite().min(-1e6).max(1e6).nullable().default(null),
+  samplesPerSecond: nonNeg(1e12).nullable().default(null),
   steps: z.number().int().min(0).max(1e12).nullable().default(null),
   epochs: nonNeg(1e6).nullable().default(null),
   lossCurve: z.array(LossPointSchema).max(10_000, 'at most 10,000 loss points').default([]),
-  source: z.enum(['manual', 'trainer_state']).default('manual'),
+  evalCurve: z.array(LossPointSchema).max(10_000, 'at most 10,000 eval loss points').default([]),
+  /** What the importer noticed (mid-run checkpoint, NaN losses, downsampled curve), shown with the run. */
+  warnings: z.array(z.string().max(1000)).max(50, 'at most 50 warnings').default([]),
+  source: z.enum(['manual', 'trainer_state', 'llama-factory']).default('manual'),
   notes: z.string().max(20_000).default(''),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;

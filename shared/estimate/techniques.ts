@@ -3,6 +3,7 @@
  * Module names follow PEFT: a target matches a module whose name equals it (PEFT matches the key's
  * last component, so `v_proj` does not match `qkv_proj`).
  */
+import type { ModelSpec } from '../domain/model-spec';
 import type { Technique, TechniqueKind } from '../domain/plan';
 import type { Architecture, LinearModule } from './architecture';
 
@@ -151,6 +152,21 @@ function iaTargets(arch: Architecture): { attention: LinearModule[]; feedforward
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * PEFT's default LN-tuning targets by model_type (peft 0.21.2 utils/constants.py,
+ * TRANSFORMERS_MODELS_TO_LNTUNING_TARGET_MODULES_MAPPING): every norm for llama, mistral and gemma2;
+ * post_attention_layernorm alone for qwen2; none for the others, where PEFT asks for target_modules.
+ */
+const LN_TUNING_DEFAULTS: Partial<Record<ModelSpec['modelType'], 'all' | 'post_attention_layernorm'>> = {
+  llama: 'all',
+  mistral: 'all',
+  gemma2: 'all',
+  qwen2: 'post_attention_layernorm',
+};
+
+/** Model types PEFT's AdaptionPrompt (LLaMA-Adapter) supports (peft 0.21.2 tuners/adaption_prompt/config.py). */
+const ADAPTION_PROMPT_TYPES: readonly ModelSpec['modelType'][] = ['llama', 'mistral'];
 
 export function techniqueParams(arch: Architecture, technique: Technique, index = 0): TechniqueParams {
   const m = arch.spec;
@@ -310,19 +326,43 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
         addedParams: trainable,
         formula: 'L · (adapter_len · h + 1) (prompt and zero-init gate per layer)',
         substituted: `${L} · (${n} · ${h} + 1) = ${fmt(trainable)}`,
-        notes: [],
+        notes: ADAPTION_PROMPT_TYPES.includes(m.modelType)
+          ? []
+          : [
+              `PEFT's AdaptionPrompt supports only llama and mistral model types (peft 0.21.2 tuners/adaption_prompt/config.py, TRANSFORMERS_MODEL_CONFIG); get_peft_model refuses a ${m.modelType} model.`,
+            ],
       });
     }
     case 'ln_tuning': {
-      const trainable = L * arch.normParamsPerLayer + arch.finalNormParams;
+      // PEFT's LNTuningLayer deep-copies each targeted norm and trains the copy; the original stays frozen
+      // (peft tuners/ln_tuning/layer.py), so the copy is added and the whole base stays frozen.
+      const normSize = m.norm === 'layernorm' ? 2 * h : h;
+      const defaults = LN_TUNING_DEFAULTS[m.modelType];
+      const postAttentionOnly = defaults === 'post_attention_layernorm';
+      const perLayer = postAttentionOnly ? normSize : arch.normParamsPerLayer;
+      const finalNorm = postAttentionOnly ? 0 : arch.finalNormParams;
+      const trainable = L * perLayer + finalNorm;
+      const notes =
+        defaults === undefined
+          ? [
+              `PEFT has no default LN-tuning targets for ${m.modelType}: LNTuningConfig needs target_modules=["input_layernorm", "post_attention_layernorm", "norm"] (counted here), or get_peft_model refuses.`,
+            ]
+          : postAttentionOnly
+            ? [
+                `PEFT's default LN-tuning targets for ${m.modelType} are post_attention_layernorm only (peft utils/constants.py); input_layernorm and the final norm stay frozen.`,
+              ]
+            : [];
       return done({
         adapted: [],
         trainableParams: trainable,
-        addedParams: 0,
-        frozenBaseParams: base - trainable,
-        formula: 'L · norms per layer · norm size + final norm',
-        substituted: `${L} · ${fmt(arch.normParamsPerLayer)} + ${fmt(arch.finalNormParams)} = ${fmt(trainable)}`,
-        notes: [],
+        addedParams: trainable,
+        formula: postAttentionOnly
+          ? 'L · norm size (post_attention_layernorm only)'
+          : 'L · norms per layer · norm size + final norm',
+        substituted: postAttentionOnly
+          ? `${L} · ${fmt(normSize)} = ${fmt(trainable)}`
+          : `${L} · ${fmt(arch.normParamsPerLayer)} + ${fmt(arch.finalNormParams)} = ${fmt(trainable)}`,
+        notes,
       });
     }
   }

@@ -102,16 +102,21 @@ test('plan from the scenario guide, compared, charted, saved, reloaded, exported
   await again.saveAs(second);
   expect(fs.readFileSync(second, 'utf8')).toBe(fs.readFileSync(exported, 'utf8'));
 
-  // Import the file: a new plan whose export is byte-identical.
+  // Import the file: a new plan, numbered because the name is taken (issue 20), whose export is
+  // byte-identical but for that name.
   await page.getByLabel('Import plan JSON file').setInputFiles(exported);
-  await expect(page.getByRole('status').first()).toContainText('Imported “Support bot on Phi-3-mini”');
+  await expect(page.getByRole('status').first()).toContainText('Imported “Support bot on Phi-3-mini (2)”');
   await expect(
     page.getByRole('navigation', { name: 'Plans' }).getByRole('button', { name: /Support bot on Phi-3-mini/ }),
   ).toHaveCount(2);
   const [third] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Control+e')]);
   const reimported = path.join(server.dataDir, 'third.tuneplan.json');
   await third.saveAs(reimported);
-  expect(fs.readFileSync(reimported, 'utf8')).toBe(fs.readFileSync(exported, 'utf8'));
+  expect(fs.readFileSync(reimported, 'utf8')).toBe(
+    fs
+      .readFileSync(exported, 'utf8')
+      .replace('"name": "Support bot on Phi-3-mini"', '"name": "Support bot on Phi-3-mini (2)"'),
+  );
 });
 
 test('an invalid import names the field and changes nothing', async ({ page, server }) => {

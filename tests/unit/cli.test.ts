@@ -127,3 +127,115 @@ describe('validation against published measurements', () => {
     expect(out.split('\n').pop()).toMatch(/^median abs error \d+\.\d%, worst \d+\.\d% over 14 records$/);
   });
 });
+
+describe('files saved with a UTF-8 BOM (issue 11.8)', () => {
+  it('estimate reads a plan that Notepad saved with a BOM', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneplan-bom-'));
+    try {
+      const file = path.join(dir, 'plan.json');
+      fs.writeFileSync(
+        file,
+        `\uFEFF${fs.readFileSync(path.join(plans, 'phi3-mini-every-technique-a100.json'), 'utf8')}`,
+      );
+      const { code, out, err } = run(['estimate', file, '--json']);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect((JSON.parse(out) as { techniques: unknown[] }).techniques.length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('tuneplan model (issue 12 item 4)', () => {
+  const configs = path.join(root, 'tests/fixtures/configs');
+
+  it('prints what it read with the ModelSpec field names, the counts and every technique', () => {
+    const { code, out } = run(['model', path.join(configs, 'mixtral-8x7b-config.json'), '--json']);
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as Record<string, unknown> & { trainable: Record<string, number> };
+    expect(r).toMatchObject({
+      modelType: 'mixtral',
+      hiddenSize: 4096,
+      numKvHeads: 8,
+      moe: { numExperts: 8, topK: 2 },
+      totalParams: 46_702_792_704,
+      activeParams: 12_879_925_248,
+      warnings: [],
+    });
+    expect(Object.keys(r.trainable)).toHaveLength(13);
+    expect(r.trainable.full).toBe(46_702_792_704);
+  });
+
+  it('takes techniques as JSON, in order, and names the adapted modules', () => {
+    const { code, out } = run([
+      'model',
+      path.join(configs, 'qwen2.5-3b-config.json'),
+      '--json',
+      '--technique',
+      '{"kind":"lora","rank":16,"targets":"qv"}',
+      '--technique={"kind":"prompt_tuning","virtualTokens":8}',
+    ]);
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as {
+      trainable: Record<string, number>;
+      techniques: Array<{ trainableParams: number; totalParams: number; targetModules: string[] }>;
+    };
+    // print_trainable_parameters for Qwen2.5-3B LoRA r=16 q,v (params.test.ts).
+    expect(r.techniques[0]).toMatchObject({
+      trainableParams: 3_686_400,
+      totalParams: 3_089_625_088,
+      targetModules: ['q_proj', 'v_proj'],
+    });
+    expect(r.trainable).toEqual({ lora: 3_686_400, prompt_tuning: 8 * 2048 });
+  });
+
+  it('warns about what it filled in, and prints a summary without --json', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneplan-model-'));
+    try {
+      const file = path.join(dir, 'config.json');
+      fs.writeFileSync(
+        file,
+        `\uFEFF${JSON.stringify({ model_type: 'starcoder9', hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 1000 })}`,
+      );
+      const json = JSON.parse(run(['model', file, '--json']).out) as { modelType: string; warnings: string[] };
+      expect(json.modelType).toBe('generic');
+      expect(json.warnings.join('\n')).toMatch(/model_type "starcoder9": read as a generic/);
+      expect(json.warnings.join('\n')).toMatch(/num_key_value_heads is absent: assumed 4/);
+      const text = run(['model', file]);
+      expect(text.code).toBe(0);
+      expect(text.out).toMatch(/total params +\d/);
+      expect(text.out).toMatch(/warning: tie_word_embeddings is absent/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses with exit code 2 and the reason: missing file, bad JSON, missing fields, bad technique', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneplan-model-'));
+    try {
+      const bad = path.join(dir, 'bad.json');
+      fs.writeFileSync(bad, '{"model_type": "llama",');
+      const mamba = path.join(dir, 'mamba.json');
+      fs.writeFileSync(mamba, '{"model_type": "mamba", "hidden_size": 768}');
+      expect(run(['model', path.join(dir, 'none.json')])).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/Cannot read .*none\.json/),
+      });
+      expect(run(['model', bad])).toMatchObject({ code: 2, err: expect.stringMatching(/bad\.json is not valid JSON/) });
+      expect(run(['model', mamba])).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/Cannot read .*mamba\.json: model_type "mamba" .* is missing intermediate_size/),
+      });
+      expect(
+        run(['model', path.join(configs, 'qwen2.5-3b-config.json'), '--technique', '{"kind":"lora","rank":0}']),
+      ).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/--technique 1 is not a valid technique: rank: must be at least 1/),
+      });
+      expect(run(['model'])).toMatchObject({ code: 2, err: expect.stringMatching(/model needs a config\.json/) });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,12 +1,34 @@
-import { useId, useMemo, useState } from 'react';
-import { ConfigImportError, parseHfConfig } from '../../../shared/catalog/hf-config';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { ConfigImportError, readHfConfigText } from '../../../shared/catalog/hf-config';
 import { CATALOG_MODELS } from '../../../shared/catalog/models';
+import type { StoredModel } from '../../../shared/contract';
+import type { ModelSpec } from '../../../shared/domain/model-spec';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
+import { sameName, uniqueName } from '../../../shared/naming';
 import { Section } from '../../components/fields';
 import { compactParams } from '../../format';
 import type { TuneplanApi } from '../../api/client';
 import { useQuery } from '../../api/use-query';
 import type { Draft } from './draft';
+
+/** The file a config.json import reads; `folder` only where the app knows it (desktop dialog). */
+interface ConfigFile {
+  name: string;
+  size: number;
+  folder?: string | undefined;
+  text: () => Promise<string>;
+}
+
+/** Same architecture, whatever the name: re-importing the same file stores no copy. */
+const sameSpec = (a: ModelSpec, b: ModelSpec) => {
+  const key = (s: ModelSpec) =>
+    JSON.stringify(
+      Object.entries({ ...s, name: '' })
+        .filter(([, v]) => v !== undefined)
+        .sort(([x], [y]) => x.localeCompare(y)),
+    );
+  return key(a) === key(b);
+};
 
 const contextLabel = (n: number) => (n >= 1024 ? `${Math.round(n / 1024)}k` : String(n));
 
@@ -26,6 +48,19 @@ export function ModelSection({
   const saved = models.data ?? [];
   const [query, setQuery] = useState('');
   const [importError, setImportError] = useState<string | null>(null);
+  const [importNote, setImportNote] = useState<string | null>(null);
+  /** An imported model whose name is taken: the user picks keep both (default) or replace. */
+  const [clash, setClash] = useState<{ spec: ModelSpec; existing: StoredModel; newName: string } | null>(null);
+  const keepBothRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (clash) keepBothRef.current?.focus();
+  }, [clash]);
+  // The draft as it is when an async import finishes, not as it was when it started.
+  const draftRef = useRef(draft);
+  useEffect(() => {
+    draftRef.current = draft;
+  }, [draft]);
+  const pickSpec = (s: ModelSpec) => onChange({ ...draftRef.current, model: { source: 'custom', spec: s } });
   const spec =
     draft.model.source === 'custom'
       ? draft.model.spec
@@ -39,27 +74,57 @@ export function ModelSection({
       ? `${spec.name} · ${compactParams(arch.totalParams)} params · ${contextLabel(spec.maxPositionEmbeddings)} context`
       : 'no model';
 
-  const importConfig = async (file: { name: string; size: number; text: () => Promise<string> }) => {
+  /** Stores the model (keeping both on a name clash unless `replace` names the one to overwrite), then uses it. */
+  const store = async (parsed: ModelSpec, replace?: StoredModel) => {
+    setClash(null);
+    const stored = await api.invoke(
+      'models:save',
+      replace ? { spec: parsed, onConflict: 'replace', replaceId: replace.id } : { spec: parsed },
+    );
+    if (!stored.ok) {
+      // Not kept for reuse, but this plan can still use it.
+      pickSpec(parsed);
+      setImportError(stored.error.message);
+      return;
+    }
+    // The plan refers to the model by the name it was kept as ("X (2)" when both are kept).
+    pickSpec(stored.data.spec);
+    models.reload();
+    setImportNote(
+      replace
+        ? `Replaced the saved model “${stored.data.name}”.`
+        : stored.data.name === parsed.name
+          ? `Saved “${stored.data.name}” to your models.`
+          : `Kept both: the new model is saved as “${stored.data.name}”.`,
+    );
+  };
+
+  const importConfig = async (file: ConfigFile) => {
     setImportError(null);
+    setImportNote(null);
+    setClash(null);
     try {
       if (file.size > 5 * 1024 * 1024)
         throw new ConfigImportError('That file is over 5 MB; a config.json is a few KB.');
-      const text = await file.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new ConfigImportError(`${file.name} is not valid JSON.`);
+      // Named from the content (shared/naming.ts): every real file is called config.json (issue 11.1).
+      const parsed = readHfConfigText(await file.text(), { fileName: file.name, folder: file.folder });
+      const current = await api.invoke('models:list', {});
+      const kept = current.ok ? current.data : saved;
+      const existing = kept.find((m) => sameName(m.name, parsed.name));
+      if (!existing) return await store(parsed);
+      if (sameSpec(existing.spec, parsed)) {
+        pickSpec(existing.spec);
+        setImportNote(`This model is already saved as “${existing.name}”; the plan now uses it.`);
+        return;
       }
-      const parsed = parseHfConfig(
-        json,
-        file.name.replace(/(-config)?\.json$/i, '').replace(/^config$/i, 'Custom model'),
-      );
-      onChange({ ...draft, model: { source: 'custom', spec: parsed } });
-      // Keep it for reuse in other plans.
-      const stored = await api.invoke('models:save', { spec: parsed });
-      if (stored.ok) models.reload();
-      else setImportError(stored.error.message);
+      setClash({
+        spec: parsed,
+        existing,
+        newName: uniqueName(
+          parsed.name,
+          kept.map((m) => m.name),
+        ),
+      });
     } catch (e) {
       setImportError(e instanceof Error ? e.message : String(e));
     }
@@ -131,6 +196,7 @@ export function ModelSection({
                     void importConfig({
                       name: r.data.name,
                       size: r.data.text.length,
+                      folder: r.data.folder,
                       text: () => Promise.resolve(r.data.text),
                     });
                   else if (r.error.code !== 'CANCELLED') setImportError(r.error.message);
@@ -144,12 +210,41 @@ export function ModelSection({
               id={`${id}-import`}
               type="file"
               accept=".json,application/json"
-              onChange={(e) => e.target.files?.[0] && void importConfig(e.target.files[0])}
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                // Cleared so that choosing the same file again (say, after Cancel) fires again.
+                e.target.value = '';
+                if (f) void importConfig(f);
+              }}
             />
           )}
+          {clash ? (
+            <div className="confirm" role="group" aria-label="A model with this name is already saved">
+              <p>
+                A different model named “{clash.existing.name}” is already saved (
+                {compactParams(describeArchitecture(clash.existing.spec).totalParams)} params,{' '}
+                {clash.existing.spec.numLayers} layers; the new one has{' '}
+                {compactParams(describeArchitecture(clash.spec).totalParams)} params, {clash.spec.numLayers} layers).
+                Keep both, saving the new one as “{clash.newName}”, or replace the saved one?
+              </p>
+              <button type="button" className="primary" ref={keepBothRef} onClick={() => void store(clash.spec)}>
+                Keep both
+              </button>
+              <button type="button" onClick={() => void store(clash.spec, clash.existing)}>
+                Replace “{clash.existing.name}”
+              </button>
+              <button type="button" onClick={() => setClash(null)}>
+                Cancel
+              </button>
+            </div>
+          ) : null}
           {importError ? (
             <p className="field-error" role="alert">
               {importError}
+            </p>
+          ) : importNote ? (
+            <p className="hint" role="status">
+              {importNote}
             </p>
           ) : (
             <p className="hint">

@@ -3,8 +3,12 @@ import type { TuneplanApi } from '../../api/client';
 import { useQuery } from '../../api/use-query';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
-/** "Restore from backup…": daily backups of the database; a restore can be undone. */
+/**
+ * "Restore from backup…": daily backups of the database; a restore can be undone. Each backup says how many
+ * plans and runs it holds, so an empty one is seen before it replaces the library.
+ */
 export function BackupsPanel({ api, onRestored }: { api: TuneplanApi; onRestored: () => void }) {
   const [open, setOpen] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
@@ -40,7 +44,8 @@ export function BackupsPanel({ api, onRestored }: { api: TuneplanApi; onRestored
               <li key={b.file}>
                 {when.format(new Date(b.createdAt))}{' '}
                 <span className="hint">
-                  ({b.reason}, {(b.sizeBytes / 1024).toFixed(0)} KB)
+                  ({b.reason}, {count(b.planCount, 'plan')}, {count(b.runCount, 'run')},{' '}
+                  {(b.sizeBytes / 1024).toFixed(0)} KB)
                 </span>{' '}
                 <button
                   type="button"

@@ -8,6 +8,7 @@ import type { PlanSummary, SavedPlan } from '../../../shared/contract';
 import type { Plan, PlanInput } from '../../../shared/domain/plan';
 import { upgradePlanDocument } from '../../../shared/domain/plan-migrations';
 import { parsePlanText } from '../../../shared/exporters/plan-json';
+import { uniqueName } from '../../../shared/naming';
 import type { AppError } from '../../../shared/result';
 import type { TuneplanApi } from '../../api/client';
 import { newDraft, toDraft, validateDraft, type Draft } from '../editor/draft';
@@ -221,7 +222,15 @@ export function usePlans(api: TuneplanApi) {
       return;
     }
     if (!confirmDiscard()) return;
-    await create(parsed.plan, `Imported “${parsed.plan.name}”.`);
+    // A name in use gets " (2)", " (3)", … (shared/naming.ts; issue 20): never a second identical entry.
+    const all = await api.invoke('plans:list', { query: '', sort: 'name', limit: 100_000 });
+    const name = all.ok
+      ? uniqueName(
+          parsed.plan.name,
+          all.data.map((p) => p.name),
+        )
+      : parsed.plan.name;
+    await create({ ...parsed.plan, name }, `Imported “${name}”.`);
   };
 
   const restoreDraft = () => {

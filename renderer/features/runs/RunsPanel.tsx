@@ -18,11 +18,13 @@ import { RunResultSchema, type RunResultInput } from '../../../shared/domain/run
 import { calibrationFactors, compareRuns, factorFor, gpuKeyOf } from '../../../shared/estimate/calibration';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
-import { parseTrainerFiles, TrainerImportError } from '../../../shared/import/trainer-state';
+import { toRunResultFields } from '../../../shared/import/run-import';
+import { parseRunFiles, TrainerImportError } from '../../../shared/import/trainer-state';
 import { issuesFromZod } from '../../../shared/result';
 import type { TuneplanApi } from '../../api/client';
 import { NumberField, SelectField, TextField } from '../../components/fields';
 import { duration, gib, GiB, tokensPerSecond } from '../../format';
+import { lossChartData } from './loss-chart-data';
 
 interface Form {
   id?: string;
@@ -36,7 +38,11 @@ interface Form {
   costUsd: number | null;
   finalLoss: number | null;
   notes: string;
-  extra: Pick<RunResultInput, 'steps' | 'epochs' | 'lossCurve' | 'source'>;
+  /** What an import filled that the form has no field for; replaced whole by the next import. */
+  extra: Pick<
+    RunResultInput,
+    'steps' | 'epochs' | 'lossCurve' | 'evalCurve' | 'meanLoss' | 'samplesPerSecond' | 'warnings' | 'source'
+  >;
 }
 
 const emptyForm = (plan: Plan, gpuName: string): Form => ({
@@ -176,7 +182,16 @@ export function RunsPanel({
       costUsd: r.costUsd,
       finalLoss: r.finalLoss,
       notes: r.notes,
-      extra: { steps: r.steps, epochs: r.epochs, lossCurve: r.lossCurve, source: r.source },
+      extra: {
+        steps: r.steps,
+        epochs: r.epochs,
+        lossCurve: r.lossCurve,
+        evalCurve: r.evalCurve,
+        meanLoss: r.meanLoss,
+        samplesPerSecond: r.samplesPerSecond,
+        warnings: r.warnings,
+        source: r.source,
+      },
     });
   };
   const remove = async (run: StoredRun) => {
@@ -194,24 +209,31 @@ export function RunsPanel({
   };
   const importTrainer = async (files: FileList) => {
     try {
-      const parsed = parseTrainerFiles(
+      const parsed = parseRunFiles(
         await Promise.all([...files].map(async (f) => ({ name: f.name, text: await f.text() }))),
       );
-      const f = parsed.fields;
+      const run = parsed.run;
+      const { wallSeconds, tokensPerSecond: tps, finalLoss, ...extra } = toRunResultFields(run);
+      // Every imported field is replaced, empty where these files say nothing: a value left from an earlier
+      // import (or typed before it) would be recorded as if these files had said it (issue 11 item 4).
       setForm({
         ...form,
-        wallHours: f.wallSeconds != null ? f.wallSeconds / 3600 : form.wallHours,
-        tokensPerSecond: f.tokensPerSecond ?? form.tokensPerSecond,
-        finalLoss: f.finalLoss ?? form.finalLoss,
+        wallHours: wallSeconds == null ? null : wallSeconds / 3600,
+        tokensPerSecond: tps ?? null,
+        finalLoss: finalLoss ?? null,
         extra: {
-          steps: f.steps ?? null,
-          epochs: f.epochs ?? null,
-          lossCurve: f.lossCurve ?? [],
-          source: 'trainer_state',
+          steps: extra.steps ?? null,
+          epochs: extra.epochs ?? null,
+          lossCurve: extra.lossCurve ?? [],
+          evalCurve: extra.evalCurve ?? [],
+          meanLoss: extra.meanLoss ?? null,
+          samplesPerSecond: extra.samplesPerSecond ?? null,
+          warnings: extra.warnings ?? [],
+          source: run.source,
         },
       });
       setMessage(
-        `Read ${parsed.found.join(' and ')}: wall time, throughput, loss and ${f.lossCurve?.length ?? 0} loss points filled in. Add the peak memory, then record the run.`,
+        `Read ${parsed.found.join(' and ')}: wall time, throughput, loss and ${run.lossCurve.length} loss points filled in${run.evalCurve.length ? ` (and ${run.evalCurve.length} eval loss points)` : ''}. Add the peak memory, then record the run.`,
       );
     } catch (e) {
       setMessage(e instanceof TrainerImportError ? e.message : `Could not read the files: ${(e as Error).message}`);
@@ -247,6 +269,9 @@ export function RunsPanel({
                   'tok/s measured',
                   'Predicted',
                   'Final loss',
+                  'Mean loss',
+                  'samples/s',
+                  'Warnings',
                   '',
                 ].map((h, i) => (
                   <th key={i} scope="col">
@@ -282,6 +307,24 @@ export function RunsPanel({
                       {c.predictedTokensPerSecond === null ? '—' : tokensPerSecond(c.predictedTokensPerSecond)}
                     </td>
                     <td className="num">{run.result.finalLoss ?? '—'}</td>
+                    <td className="num">{run.result.meanLoss ?? '—'}</td>
+                    <td className="num">{run.result.samplesPerSecond ?? '—'}</td>
+                    <td>
+                      {run.result.warnings.length === 0 ? (
+                        '—'
+                      ) : (
+                        <details>
+                          <summary>
+                            {run.result.warnings.length} warning{run.result.warnings.length === 1 ? '' : 's'}
+                          </summary>
+                          <ul>
+                            {run.result.warnings.map((w, j) => (
+                              <li key={j}>{w}</li>
+                            ))}
+                          </ul>
+                        </details>
+                      )}
+                    </td>
                     <td>
                       <button type="button" className="link" onClick={() => edit(run)}>
                         Edit
@@ -406,7 +449,7 @@ export function RunsPanel({
             <input
               type="file"
               multiple
-              accept=".json,application/json"
+              accept=".json,.jsonl,application/json"
               className="visually-hidden"
               onChange={(e) => e.target.files && void importTrainer(e.target.files)}
             />
@@ -420,10 +463,28 @@ export function RunsPanel({
             </button>
           ) : null}
         </div>
+        <p className="hint">
+          Reads trainer_state.json, train_results.json, all_results.json, eval_results.json (Hugging Face Trainer, TRL)
+          or LLaMA-Factory&apos;s trainer_log.jsonl.
+        </p>
         {message ? (
           <p className="hint" role="status" id={`${id}-msg`}>
             {message}
           </p>
+        ) : null}
+        {form.extra.source !== 'manual' ? (
+          <p className="hint" data-testid="imported-details">
+            Imported: {form.extra.steps ?? '—'} steps, {form.extra.epochs ?? '—'} epochs, mean loss{' '}
+            {form.extra.meanLoss ?? '—'}, {form.extra.samplesPerSecond ?? '—'} samples/s,{' '}
+            {form.extra.lossCurve?.length ?? 0} loss and {form.extra.evalCurve?.length ?? 0} eval loss points.
+          </p>
+        ) : null}
+        {form.extra.warnings?.length ? (
+          <ul className="hint" aria-label="Import warnings">
+            {form.extra.warnings.map((w, i) => (
+              <li key={i}>{w}</li>
+            ))}
+          </ul>
         ) : null}
       </fieldset>
 
@@ -508,11 +569,14 @@ export function RunsPanel({
       />
       {curve && curve.result.lossCurve.length > 0 ? (
         <figure className="chart" data-chart="loss-curve">
-          <figcaption>Training loss by step ({TECHNIQUE_LABELS[curve.result.technique]} run)</figcaption>
+          <figcaption>
+            Training loss by step{curve.result.evalCurve.length ? ' and eval loss' : ''} (
+            {TECHNIQUE_LABELS[curve.result.technique]} run)
+          </figcaption>
           <LineChart
             width={420}
             height={260}
-            data={curve.result.lossCurve}
+            data={lossChartData(curve.result.lossCurve, curve.result.evalCurve)}
             margin={{ top: 10, right: 20, bottom: 20, left: 10 }}
           >
             <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
@@ -527,7 +591,18 @@ export function RunsPanel({
             <YAxis tick={{ fill: 'var(--muted)', fontSize: 12 }} width={50} />
             <Tooltip />
             <Legend />
-            <Line dataKey="loss" name="loss" stroke="#D55E00" dot={false} isAnimationActive={false} />
+            <Line dataKey="loss" name="loss" stroke="#D55E00" dot={false} isAnimationActive={false} connectNulls />
+            {curve.result.evalCurve.length ? (
+              <Line
+                dataKey="evalLoss"
+                name="eval loss"
+                stroke="#0072B2"
+                strokeDasharray="5 3"
+                dot={{ r: 2 }}
+                isAnimationActive={false}
+                connectNulls
+              />
+            ) : null}
           </LineChart>
         </figure>
       ) : null}

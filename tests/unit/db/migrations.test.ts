@@ -15,6 +15,7 @@ const SHIPPED_SQL_SHA256: Record<number, string> = {
   2: '27e0a9bad155f1e285208689ca9962e807e36f188191f1800724e0bdb50197d3',
   3: 'b9c9efe5dc33d591fb94cf71fb7ced85997404f71c7e70fe0d78bd21e42e5697',
   4: '630eee96fca1d74d82d0f8152a2b94ccce3ebb6a280ba90ae1c0e26f3c0b00cd',
+  5: '07e4cb0801c82eefcf8c2dee8cb3efec8a7b6a19c871775150c54b6b3ee0a1dd',
 };
 
 const temp: Array<() => void> = [];
@@ -70,6 +71,34 @@ describe('migrations', () => {
       db.close();
     });
   }
+
+  it('5 adds the new run fields as empty and keeps every stored value (issue 11 item 4)', () => {
+    const file = tempFile();
+    const old = openDatabase({ file, migrations: MIGRATIONS.slice(0, 4) });
+    old.prepare("INSERT INTO plans VALUES ('p1', 'kept', 'm', 1, '{}', 1, 't', 't')").run();
+    // A run as version 4 stored it: finalLoss was then train_loss; it stays as recorded.
+    const stored = {
+      technique: 'lora',
+      gpuName: 'A100',
+      gpuCount: 1,
+      finalLoss: 1.2924,
+      wallSeconds: 1834.22,
+      lossCurve: [{ step: 10, loss: 1.8211 }],
+      source: 'trainer_state',
+    };
+    old.prepare("INSERT INTO run_results VALUES ('r1', 'p1', 'lora', ?, 't', 't')").run(JSON.stringify(stored));
+    old.close();
+    const db = openDatabase({ file });
+    const row = db.prepare("SELECT result_json FROM run_results WHERE id = 'r1'").get() as { result_json: string };
+    expect(JSON.parse(row.result_json)).toEqual({
+      ...stored,
+      meanLoss: null,
+      samplesPerSecond: null,
+      evalCurve: [],
+      warnings: [],
+    });
+    db.close();
+  });
 
   it('refuse a database written by a newer Tuneplan and leave it untouched', () => {
     const file = tempFile();

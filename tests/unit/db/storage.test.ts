@@ -84,6 +84,71 @@ describe('opening the data folder', () => {
     check.close();
   });
 
+  it('refuses saves with STORAGE once the data folder was deleted while the app runs, instead of acknowledging them', async () => {
+    const dir = tempDir();
+    const opened = openStorage(dir);
+    cleanups.unshift(() => opened.db.close());
+    const dispatch = createDispatch(
+      createHandlers({
+        db: opened.db,
+        appInfo: { name: 'Tuneplan', version: 't', mode: 'test', dataDir: dir, databasePath: opened.databasePath },
+      }),
+      () => {},
+    );
+    const first = await dispatch('plans:save', { plan: samplePlan({ name: 'before' }) });
+    expect(first.ok).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+    // SQLite would write on into the unlinked file and answer ok; the save would be gone at the next start.
+    const save = await dispatch('plans:save', { plan: samplePlan({ name: 'after' }) });
+    expect(!save.ok && save.error.code).toBe('STORAGE');
+    expect(!save.ok && save.error.message).toContain(opened.databasePath);
+    expect(!save.ok && save.error.message).toMatch(/was deleted while Tuneplan was running.*not saved/);
+    const id = first.ok ? (first.data as { id: string }).id : '';
+    const run = await dispatch('runs:save', {
+      planId: id,
+      result: { technique: 'lora', gpuName: 'A100', gpuCount: 1, peakMemoryBytes: 1e10 },
+    });
+    expect(!run.ok && run.error.code).toBe('STORAGE');
+    const removed = await dispatch('plans:delete', { id });
+    expect(!removed.ok && removed.error.code).toBe('STORAGE');
+  });
+
+  it('refuses saves with STORAGE once the database file was replaced by another file', async () => {
+    const dir = tempDir();
+    const opened = openStorage(dir);
+    cleanups.unshift(() => opened.db.close());
+    const dispatch = createDispatch(
+      createHandlers({
+        db: opened.db,
+        appInfo: { name: 'Tuneplan', version: 't', mode: 'test', dataDir: dir, databasePath: opened.databasePath },
+      }),
+      () => {},
+    );
+    expect((await dispatch('plans:save', { plan: samplePlan({ name: 'before' }) })).ok).toBe(true);
+    // Another copy of the data (a sync tool, a restore by hand) moved over the open file.
+    const other = new Database(path.join(dir, 'other.sqlite'));
+    other.exec('CREATE TABLE t (x)');
+    other.close();
+    fs.renameSync(path.join(dir, 'other.sqlite'), opened.databasePath);
+    const save = await dispatch('plans:save', { plan: samplePlan({ name: 'after' }) });
+    expect(!save.ok && save.error.code).toBe('STORAGE');
+    expect(!save.ok && save.error.message).toMatch(/was replaced by another file.*not saved/);
+    const profile = await dispatch('profiles:save', {
+      name: 'lab',
+      probe: {
+        takenAt: '2026-11-28T10:00:00Z',
+        hostname: null,
+        os: { platform: 'linux', release: '6.1', arch: 'x64' },
+        cpu: { model: 'cpu', physicalCores: 2, logicalCores: 2 },
+        memory: { totalBytes: 1e9, freeBytes: 1e8 },
+        disks: [],
+        gpus: [],
+        detection: { nvidia: 'not detected: test', amd: 'not detected: test', apple: 'not detected: test' },
+      },
+    });
+    expect(!profile.ok && profile.error.code).toBe('STORAGE');
+  });
+
   it('refuses a newer database without touching it', () => {
     const dir = tempDir();
     const raw = new Database(path.join(dir, 'tuneplan.sqlite'));

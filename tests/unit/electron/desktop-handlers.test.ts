@@ -44,6 +44,7 @@ describe('desktop dialogs and PDF', () => {
     expect(await desktopHandlers(deps())['desktop:openJson']({ title: 't' })).toEqual({
       name: 'config.json',
       text: '{"model_type":"llama"}',
+      folder: 'u',
     });
     expect(
       await code(
@@ -59,5 +60,23 @@ describe('desktop dialogs and PDF', () => {
         ),
       ),
     ).toBe('CANCELLED');
+  });
+
+  it('strips a UTF-8 BOM and names the folder the file came from (issue 11.1, 11.8)', async () => {
+    const opened = await desktopHandlers(
+      deps({
+        showOpenDialog: () =>
+          Promise.resolve({ canceled: false, filePaths: ['/home/u/models/Qwen2.5-3B-Instruct/config.json'] }),
+        readText: () => '\uFEFF{"model_type":"qwen2"}',
+      }),
+    )['desktop:openJson']({ title: 't' });
+    expect(opened).toEqual({ name: 'config.json', text: '{"model_type":"qwen2"}', folder: 'Qwen2.5-3B-Instruct' });
+    expect(JSON.parse(opened.text)).toEqual({ model_type: 'qwen2' });
+    const downloaded = await desktopHandlers(
+      deps({
+        showOpenDialog: () => Promise.resolve({ canceled: false, filePaths: ['/home/u/Downloads/config.json'] }),
+      }),
+    )['desktop:openJson']({ title: 't' });
+    expect(downloaded.folder).toBeUndefined();
   });
 });

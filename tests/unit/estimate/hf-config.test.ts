@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigImportError, parseHfConfig } from '../../../shared/catalog/hf-config';
+import { ConfigImportError, parseHfConfig, readHfConfigText } from '../../../shared/catalog/hf-config';
 import { CATALOG_MODELS } from '../../../shared/catalog/models';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 
@@ -100,5 +100,30 @@ describe('config.json import', () => {
         vocab_size: 1,
       }),
     ).toThrow(/num_local_experts, num_experts_per_tok/);
+  });
+});
+
+describe('config.json import: naming and text', () => {
+  it('names the model from _name_or_path (transformers 4.43.3 output), not from the file name', () => {
+    const spec = parseHfConfig(fixture('qwen2.5-7b-instruct-config.json'), { fileName: 'config.json' });
+    expect(spec.name).toBe('Qwen/Qwen2.5-7B-Instruct');
+    // The safetensors index of Qwen2.5-7B-Instruct holds 7,615,616,512 parameters.
+    expect(describeArchitecture(spec).totalParams).toBe(7_615_616_512);
+  });
+
+  it('without _name_or_path a plain config.json is named by architecture and size', () => {
+    const spec = parseHfConfig(fixture('qwen2.5-3b-config.json'), { fileName: 'config.json' });
+    expect(spec.name).toBe('Qwen2ForCausalLM 3.1B');
+    expect(
+      parseHfConfig(fixture('mixtral-8x7b-config.json'), { fileName: 'config.json', folder: 'Mixtral-8x7B' }).name,
+    ).toBe('Mixtral-8x7B');
+  });
+
+  it('reads text with a UTF-8 BOM (as Windows Notepad saves it) and names bad JSON with the file', () => {
+    const text = fs.readFileSync(path.join(__dirname, '../../fixtures/configs/qwen2.5-3b-config.json'), 'utf8');
+    expect(readHfConfigText(`\uFEFF${text}`, { fileName: 'config.json' }).hiddenSize).toBe(2048);
+    expect(() => readHfConfigText('{"model_type":', { fileName: 'config.json' })).toThrow(
+      /config\.json is not valid JSON/,
+    );
   });
 });

@@ -156,3 +156,36 @@ describe('trainable parameters per technique', () => {
     ).toThrow(/techniques\[0\]\.customModules: none of qkv_proj exists/);
   });
 });
+
+// Measured on the real classes (transformers 5.24, peft 0.21.2, meta device): tests/python/test_param_counts.py.
+describe('LayerNorm tuning and LLaMA-Adapter follow what PEFT builds', () => {
+  it('LN tuning adds a trainable copy of each norm beside the frozen original (PEFT LNTuningLayer deep-copies it)', () => {
+    const llama = spec('Llama-3.2-3B');
+    const p = trainable(llama, { kind: 'ln_tuning' });
+    const base = describeArchitecture(llama).totalParams;
+    expect(p.trainableParams).toBe(175_104);
+    expect(p.addedParams).toBe(175_104);
+    expect(p.totalParams).toBe(base + 175_104);
+    expect(p.frozenBaseParams).toBe(base);
+  });
+
+  it("LN tuning on Qwen2 trains only post_attention_layernorm, PEFT's default target for qwen2", () => {
+    const qwen = spec('Qwen2.5-0.5B');
+    const p = trainable(qwen, { kind: 'ln_tuning' });
+    expect(p.trainableParams).toBe(24 * 896);
+    expect(p.notes.join(' ')).toMatch(/post_attention_layernorm/);
+  });
+
+  it('LN tuning on a model type PEFT has no default targets for says which to pass', () => {
+    const p = trainable(spec('Phi-3-mini-4k-instruct'), { kind: 'ln_tuning' });
+    expect(p.trainableParams).toBe(32 * 2 * 3072 + 3072);
+    expect(p.notes.join(' ')).toMatch(/no default LN-tuning targets for phi3.*target_modules/);
+  });
+
+  it('LLaMA-Adapter on a model type PEFT does not support says so', () => {
+    expect(trainable(spec('Llama-3.2-3B'), { kind: 'adaption_prompt' }).notes).toEqual([]);
+    expect(trainable(spec('gemma-2-2b'), { kind: 'adaption_prompt' }).notes.join(' ')).toMatch(
+      /only llama and mistral.*gemma2/,
+    );
+  });
+});

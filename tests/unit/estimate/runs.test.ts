@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PlanSchema } from '../../../shared/domain/plan';
 import { RunResultSchema } from '../../../shared/domain/run-result';
 import { calibrationFactors, compareRuns, factorFor } from '../../../shared/estimate/calibration';
+import { toRunResultFields } from '../../../shared/import/run-import';
 import { parseTrainerFiles, TrainerImportError } from '../../../shared/import/trainer-state';
 
 const fixture = (name: string) => ({
@@ -12,20 +13,22 @@ const fixture = (name: string) => ({
 });
 
 describe('trainer_state.json import', () => {
-  it('fills wall time, throughput, steps, epochs, final loss and the loss curve', () => {
+  // The real files written by transformers / TRL / LLaMA-Factory are tested in tests/unit/import/run-import.test.ts.
+  it('fills wall time, throughput, steps, epochs, final and mean loss and the loss curve', () => {
     const r = parseTrainerFiles([fixture('trainer_state.json')]);
-    expect(r.fields).toMatchObject({
+    expect(r.run).toMatchObject({
       wallSeconds: 1834.22,
       tokensPerSecond: 1339.7,
-      finalLoss: 1.2924,
+      finalLoss: 1.0512, // the last logged loss (step 60), not train_loss
+      meanLoss: 1.2924,
+      samplesPerSecond: 2.617,
       steps: 60,
       epochs: 3,
     });
-    expect(r.fields.lossCurve).toHaveLength(6);
-    expect(r.fields.lossCurve?.[0]).toEqual({ step: 10, loss: 1.8211 });
+    expect(r.run.lossCurve).toHaveLength(6);
+    expect(r.run.lossCurve[0]).toEqual({ step: 10, loss: 1.8211 });
     expect(
-      RunResultSchema.parse({ technique: 'lora', gpuName: 'A100', gpuCount: 1, ...r.fields, source: 'trainer_state' })
-        .lossCurve,
+      RunResultSchema.parse({ technique: 'lora', gpuName: 'A100', gpuCount: 1, ...toRunResultFields(r.run) }).lossCurve,
     ).toHaveLength(6);
   });
   it('takes totals from all_results.json when the state has none', () => {
@@ -35,8 +38,8 @@ describe('trainer_state.json import', () => {
       { name: 'trainer_state.json', text: JSON.stringify(state) },
       fixture('all_results.json'),
     ]);
-    expect(r.fields.wallSeconds).toBe(1834.22);
-    expect(r.samplesPerSecond).toBe(2.617);
+    expect(r.run.wallSeconds).toBe(1834.22);
+    expect(r.run.samplesPerSecond).toBe(2.617);
   });
   it('refuses files that are not Trainer output', () => {
     expect(() => parseTrainerFiles([{ name: 'x.json', text: '{"foo": 1}' }])).toThrow(TrainerImportError);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LATEST_SCHEMA_VERSION } from '../../../db/migrations';
 import { openDatabase } from '../../../db/open';
 import {
   createDispatch,
@@ -39,7 +40,7 @@ describe('handlers and dispatch', () => {
         mode: 'test',
         dataDir: '/data',
         databasePath: '/data/tuneplan.sqlite',
-        schemaVersion: 4,
+        schemaVersion: LATEST_SCHEMA_VERSION,
         readOnly: false,
         notices: [],
       },

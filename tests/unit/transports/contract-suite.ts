@@ -121,7 +121,7 @@ export function contractSuite(
     );
 
     it(
-      'keeps imported models for reuse; re-importing a name replaces its spec',
+      'keeps imported models for reuse; a second model with the same name is kept beside it as " (2)"',
       withApi(async (api) => {
         const spec = {
           name: 'My-Qwen',
@@ -138,15 +138,65 @@ export function contractSuite(
         };
         const saved = await api.invoke('models:save', { spec });
         if (!saved.ok) throw new Error(saved.error.message);
+        // Issue 11.1: two different config.json files used to land on one name, and the second
+        // silently overwrote the first. Keep both; the newcomer is numbered.
         const again = await api.invoke('models:save', { spec: { ...spec, numLayers: 40 } });
-        expect(again.ok && again.data.id).toBe(saved.data.id);
+        if (!again.ok) throw new Error(again.error.message);
+        expect(again.data.id).not.toBe(saved.data.id);
+        expect([again.data.name, again.data.spec.name]).toEqual(['My-Qwen (2)', 'My-Qwen (2)']);
+        const third = await api.invoke('models:save', { spec: { ...spec, name: 'my-qwen', numLayers: 24 } });
+        expect(third.ok && third.data.name).toBe('my-qwen (3)');
         const list = await api.invoke('models:list', {});
-        expect(list.ok && list.data.map((m) => [m.name, m.spec.numLayers])).toEqual([['My-Qwen', 40]]);
+        expect(list.ok && list.data.map((m) => [m.name, m.spec.numLayers])).toEqual([
+          ['My-Qwen', 36],
+          ['My-Qwen (2)', 40],
+          ['my-qwen (3)', 24],
+        ]);
         const bad = await api.invoke('models:save', { spec: { ...spec, numKvHeads: 3 } });
         expect(!bad.ok && bad.error.details?.issues?.[0]?.path).toBe('spec.numKvHeads');
         expect((await api.invoke('models:delete', { id: saved.data.id })).ok).toBe(true);
         const gone = await api.invoke('models:delete', { id: saved.data.id });
         expect(!gone.ok && gone.error.code).toBe('NOT_FOUND');
+      }),
+    );
+
+    it(
+      'replaces a model only when asked, and only the one named by id',
+      withApi(async (api) => {
+        const spec = {
+          name: 'Qwen/Qwen2.5-7B-Instruct',
+          modelType: 'qwen2' as const,
+          hiddenSize: 3584,
+          intermediateSize: 18944,
+          numLayers: 28,
+          numHeads: 28,
+          numKvHeads: 4,
+          headDim: 128,
+          vocabSize: 152064,
+          maxPositionEmbeddings: 32768,
+          tieWordEmbeddings: false,
+        };
+        const first = await api.invoke('models:save', { spec });
+        if (!first.ok) throw new Error(first.error.message);
+        const noId = await api.invoke('models:save', { spec, onConflict: 'replace' });
+        expect(!noId.ok && noId.error.details?.issues?.[0]?.path).toBe('replaceId');
+        const replaced = await api.invoke('models:save', {
+          spec: { ...spec, numLayers: 30 },
+          onConflict: 'replace',
+          replaceId: first.data.id,
+        });
+        if (!replaced.ok) throw new Error(replaced.error.message);
+        expect([replaced.data.id, replaced.data.name, replaced.data.spec.numLayers]).toEqual([
+          first.data.id,
+          'Qwen/Qwen2.5-7B-Instruct',
+          30,
+        ]);
+        expect(replaced.data.createdAt).toBe(first.data.createdAt);
+        const list = await api.invoke('models:list', {});
+        expect(list.ok && list.data.length).toBe(1);
+        await api.invoke('models:delete', { id: first.data.id });
+        const missing = await api.invoke('models:save', { spec, onConflict: 'replace', replaceId: first.data.id });
+        expect(!missing.ok && missing.error.code).toBe('NOT_FOUND');
       }),
     );
 

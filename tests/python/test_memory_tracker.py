@@ -1,0 +1,147 @@
+"""Tuneplan's allocated-memory parts against PyTorch's own memory tracking, without a GPU (issue 12 item 6).
+
+torch.distributed._tools.mem_tracker.MemTracker follows every tensor's storage by category (parameter,
+gradient, optimizer state, activation, temporary) through a real training step of the real transformers
+class; under FakeTensorMode no memory is allocated and nothing is computed. The step: a tiny Llama,
+pure bf16 (weights, gradients and AdamW states in bf16, as Tuneplan's `pure_bf16`), full fine-tuning,
+micro-batch 2 × 256 tokens, no gradient checkpointing, the second of two steps (the first allocates the
+optimizer states).
+
+What this can and cannot show:
+- It runs on the CPU device: attention takes PyTorch's CPU SDPA path, not CUDA flash/memory-efficient
+  kernels, and there is no CUDA caching allocator (so no reserved/fragmentation figure) and no context.
+  Compare `allocated` only.
+- MemTracker's peak snapshot is the per-category breakdown at the moment the total peaks; Tuneplan's parts
+  are its breakdown at its own peak phase. Parts that move between phases (gradients vs activations)
+  can differ while the total agrees.
+- LoRA is not measured: PEFT's adapter dtype cast (`.to()` on the LoRA Linear) cannot swap FakeTensor
+  parameters under torch 2.13 ("RuntimeError: _apply(): Couldn't swap Linear.weight"), even with
+  autocast_adapter_dtype=False.
+
+Tolerance (stated, generous): the totals within ±35 %; each part is printed with its difference, and the
+weight and optimizer-state parts, which have no kernel or phase dependence, must agree within 1 %.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from tuneplan_cli import estimate_report, node  # noqa: E402
+
+if node() is None:
+    pytest.skip("node is not on PATH (needed to run build/bin/tuneplan.mjs)", allow_module_level=True)
+
+try:
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.distributed._tools.mem_tracker import MemTracker
+except ImportError as error:  # pragma: no cover - depends on the torch build
+    pytest.skip(f"this torch has no MemTracker/FakeTensorMode: {error}", allow_module_level=True)
+
+SHAPE = dict(
+    hidden_size=256,
+    intermediate_size=688,
+    num_hidden_layers=2,
+    num_attention_heads=8,
+    num_key_value_heads=4,
+    vocab_size=4096,
+    max_position_embeddings=2048,
+)
+BATCH, SEQ = 2, 256
+TOTAL_TOLERANCE = 0.35
+STATIC_TOLERANCE = 0.01
+
+
+def measure() -> dict[str, int]:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    cfg = LlamaConfig(**SHAPE, pad_token_id=0, bos_token_id=1, eos_token_id=2, tie_word_embeddings=False)
+    previous = torch.get_default_dtype()
+    # Build bf16 directly: Module.to() cannot swap FakeTensor parameters.
+    torch.set_default_dtype(torch.bfloat16)
+    try:
+        with FakeTensorMode():
+            model = LlamaForCausalLM(cfg)
+            model.train()
+            opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=False)
+            ids = torch.randint(0, SHAPE["vocab_size"], (BATCH, SEQ))
+            tracker = MemTracker()
+            tracker.track_external(model, opt)
+            with tracker:
+                for step in range(2):
+                    model(input_ids=ids, labels=ids).loss.backward()
+                    opt.step()
+                    opt.zero_grad()
+                    if step == 0:
+                        tracker.reset_mod_stats()
+            peak = tracker.get_tracker_snapshot("peak")
+    finally:
+        torch.set_default_dtype(previous)
+    (by_category,) = peak.values()
+    return {str(getattr(k, "value", k)): int(v) for k, v in by_category.items()}
+
+
+def plan(tmp_path) -> str:
+    spec = {
+        "name": "tiny llama (MemTracker)",
+        "modelType": "llama",
+        "hiddenSize": SHAPE["hidden_size"],
+        "intermediateSize": SHAPE["intermediate_size"],
+        "numLayers": SHAPE["num_hidden_layers"],
+        "numHeads": SHAPE["num_attention_heads"],
+        "numKvHeads": SHAPE["num_key_value_heads"],
+        "headDim": SHAPE["hidden_size"] // SHAPE["num_attention_heads"],
+        "vocabSize": SHAPE["vocab_size"],
+        "maxPositionEmbeddings": SHAPE["max_position_embeddings"],
+        "tieWordEmbeddings": False,
+    }
+    doc = {
+        "schemaVersion": 1,
+        "name": "MemTracker comparison",
+        "model": {"source": "custom", "spec": spec},
+        "techniques": [{"kind": "full"}],
+        "training": {
+            "microBatch": BATCH,
+            "seqLen": SEQ,
+            "precision": "pure_bf16",
+            "optimizer": "adamw",
+            "gradientCheckpointing": False,
+            "attention": "sdpa",
+        },
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_allocated_parts_against_memtracker(tmp_path) -> None:
+    measured = measure()
+    mem = estimate_report(plan(tmp_path))["techniques"][0]["memory"]
+    parts = mem["parts"]
+    rows = [
+        ("weights", parts["frozenWeights"] + parts["trainableWeights"], measured["Parameter"] + measured["Buffer"]),
+        ("gradients", parts["gradients"], measured["Gradient"]),
+        ("optimizer states", parts["optimizerStates"], measured["Optstate"]),
+        (
+            "activations + logits + temporaries",
+            parts["activations"] + parts["logits"] + parts["optimizerTransients"],
+            measured["Activation"] + measured["Temp"] + measured["Other"],
+        ),
+        ("allocated (total)", mem["allocatedBytes"], measured["Total"]),
+    ]
+    lines = [f"Tuneplan peak phase: {mem['peakPhase']}", f"{'part':38} {'Tuneplan':>12} {'MemTracker':>12} {'diff':>8}"]
+    for name, predicted, real in rows:
+        diff = f"{(predicted - real) / real * 100:+.1f}%" if real else "n/a"
+        lines.append(f"{name:38} {predicted:>12,} {real:>12,} {diff:>8}")
+    print("\n" + "\n".join(lines))
+
+    assert measured["Parameter"] > 0 and measured["Total"] > 0, "MemTracker tracked nothing"
+    weights, optimizer = rows[0], rows[2]
+    for name, predicted, real in (weights, optimizer):
+        assert abs(predicted - real) <= STATIC_TOLERANCE * real, f"{name}: {predicted:,} vs {real:,}"
+    total = rows[-1]
+    assert abs(total[1] - total[2]) <= TOTAL_TOLERANCE * total[2], "\n".join(lines)
