@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm test`: typecheck, format, lint, Vitest (unit + renderer), build, Playwright (e2e-web, e2e-electron).
+ * `npm test`: typecheck, format, lint, Vitest (unit + renderer), build, Python tier (pytest), Playwright (e2e-web,
+ * e2e-electron).
  * Every step runs even if an earlier one fails; the last line is `N passed, N failed`.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPython, venvPython } from './python-env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const results = path.join(root, 'build/out/test-results');
@@ -66,6 +68,70 @@ if (v) {
 }
 
 const built = step('build (renderer + Node bundles)', process.execPath, ['build/scripts/build.mjs']);
+
+/**
+ * Python tier: tests/python under pytest in the venv build/scripts/python-env.mjs creates or reuses (it runs after the
+ * build: the tests call build/bin/tuneplan.mjs). Without python3 it is a printed skip, except under CI, where it
+ * must run. Its passed / failed / skipped come from pytest's JUnit XML.
+ */
+function pythonTier() {
+  const title = 'python tier (pytest)';
+  if (!findPython()) {
+    if (process.env.CI) {
+      totals.failed += 1;
+      lines.push(`FAIL ${title}: CI is set but there is no python3 (3.10+) on PATH; the tier must run on CI`);
+    } else {
+      console.log(`\n━━ ${title} ━━\nskipped: no python3 (3.10+) on PATH (set TUNEPLAN_PYTHON to use another)`);
+      totals.skipped += 1;
+      lines.push(`skip ${title}: no python3 on PATH`);
+    }
+    return;
+  }
+  const env = run('python venv (create or reuse)', process.execPath, ['build/scripts/python-env.mjs']);
+  if (!env.ok) {
+    totals.failed += 1;
+    lines.push(`FAIL python venv could not be created (exit ${env.status}); see its log above (${env.seconds} s)`);
+    return;
+  }
+  const junit = path.join(results, 'pytest.xml');
+  fs.rmSync(junit, { force: true });
+  const py = run(title, venvPython(), [
+    '-m',
+    'pytest',
+    'tests/python',
+    '-p',
+    'no:cacheprovider',
+    '-rs',
+    '--durations=10',
+    `--junitxml=${junit}`,
+  ]);
+  const xml = fs.existsSync(junit) ? fs.readFileSync(junit, 'utf8') : '';
+  // <testsuite name="pytest" errors="0" failures="1" skipped="0" tests="42" ...>: `tests` counts all of them.
+  const suite = /<testsuite\b([^>]*)>/.exec(xml)?.[1] ?? '';
+  const attr = (name) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(suite)?.[1] ?? NaN);
+  const [tests, failures, errors, skipped] = ['tests', 'failures', 'errors', 'skipped'].map(attr);
+  if (!Number.isFinite(tests)) {
+    totals.failed += 1;
+    lines.push(`FAIL pytest produced no report (exit ${py.status}) (${py.seconds} s)`);
+    return;
+  }
+  const failed = failures + errors;
+  const passed = tests - failed - skipped;
+  totals.passed += passed;
+  totals.skipped += skipped;
+  // Exit 5 is "no tests collected": a tier that tests nothing is a failure, as is any other non-zero exit.
+  totals.failed += failed + (!py.ok && failed === 0 ? 1 : 0);
+  const why = py.status === 5 ? ' — no tests collected' : !py.ok && failed === 0 ? ` — exit ${py.status}` : '';
+  lines.push(
+    `${py.ok ? 'ok  ' : 'FAIL'} pytest: ${passed} passed, ${failed} failed, ${skipped} skipped${why} (${py.seconds} s)`,
+  );
+}
+
+if (built) pythonTier();
+else {
+  totals.failed += 1;
+  lines.push('FAIL python tier not run: the build failed');
+}
 
 const pwJson = path.join(results, 'playwright.json');
 fs.rmSync(pwJson, { force: true });

@@ -6,6 +6,7 @@
  */
 import { stringify as toYaml } from 'yaml';
 import { findCatalogModel } from '../catalog/models';
+import { peftUnsupportedReason } from '../domain/peft-support';
 import type { Plan, Technique } from '../domain/plan';
 import { describeArchitecture, type Architecture } from '../estimate/architecture';
 import { estimatePlan, resolveModel, type TechniqueEstimate } from '../estimate/estimate';
@@ -172,6 +173,29 @@ function bf16Autocast(plan: Plan): boolean {
   return p === 'mixed' || (usesDeepSpeed(plan) && p === 'pure_bf16');
 }
 
+/**
+ * What train.py's `trainer.save_model(output)` leaves in the output folder: PeftModel.save_pretrained writes the
+ * adapter only, PreTrainedModel.save_pretrained the whole model; the tokenizer (processing_class) is saved beside
+ * either. A model over save_pretrained's max_shard_size default is written as model-0000N-of-0000M.safetensors
+ * shards plus model.safetensors.index.json instead of one model.safetensors.
+ */
+export function savedFiles(c: Pick<Ctx, 'technique'>): string[] {
+  return [
+    ...(c.technique.kind === 'full'
+      ? ['config.json', 'model.safetensors']
+      : ['adapter_config.json', 'adapter_model.safetensors']),
+    'tokenizer_config.json',
+  ];
+}
+
+/**
+ * The attention kernel train.py asks for. Gemma 2 soft-caps its attention logits, which SDPA cannot do:
+ * transformers (5.24, Gemma2ForCausalLM) refuses attn_implementation="sdpa" for it, so it gets "eager".
+ */
+function attention(c: Ctx): Plan['training']['attention'] {
+  return c.arch.spec.modelType === 'gemma2' ? 'eager' : c.plan.training.attention;
+}
+
 function hfScript(c: Ctx): string {
   const t = c.technique;
   const tr = c.plan.training;
@@ -187,9 +211,15 @@ function hfScript(c: Ctx): string {
     hashHeader(c),
     `"""Fine-tune ${c.hfId} with ${TECHNIQUE_LABELS[t.kind]} using transformers, TRL's SFTTrainer${peft.code ? ' and PEFT' : ''}.`,
     '',
-    'Data: a JSON Lines file with a "messages" (chat) or "text" field per line. Set DATA_FILE below.',
-    `Run: ${usesDeepSpeed(c.plan) || c.gpus > 1 ? 'accelerate launch --config_file accelerate_config.yaml train.py' : 'python train.py'}`,
+    'Data: a JSON Lines file with a "messages" (chat) or "text" field per line.',
+    `Run: ${usesDeepSpeed(c.plan) || c.gpus > 1 ? 'accelerate launch --config_file accelerate_config.yaml train.py' : 'python train.py'} [--model ID_OR_DIR] [--data FILE.jsonl] [--output DIR] [--max-steps N]`,
+    'Each option defaults to the environment variable MODEL_ID, DATA_FILE, OUTPUT_DIR or MAX_STEPS, then to the value below.',
+    `Saves to the output folder: ${savedFiles(c).join(', ')}.`,
     '"""',
+    '',
+    'import argparse',
+    ...(tr.lossKernel === 'chunked' ? ['import importlib.util'] : []),
+    'import os',
     '',
     'import torch',
     'from datasets import load_dataset',
@@ -197,13 +227,26 @@ function hfScript(c: Ctx): string {
     'from trl import SFTConfig, SFTTrainer',
     ...(peft.imports.length ? [`from peft import ${peft.imports.join(', ')}`] : []),
     '',
-    `MODEL_ID = ${pyStr(c.hfId)}`,
-    'DATA_FILE = "data/train.jsonl"  # TODO: your training data',
-    `OUTPUT_DIR = ${pyStr(`outputs/${c.slug}-${t.kind}`)}`,
+    `MODEL_ID = os.environ.get("MODEL_ID", ${pyStr(c.hfId)})`,
+    'DATA_FILE = os.environ.get("DATA_FILE", "data/train.jsonl")  # TODO: your training data',
+    `OUTPUT_DIR = os.environ.get("OUTPUT_DIR", ${pyStr(`outputs/${c.slug}-${t.kind}`)})`,
+    'MAX_STEPS = int(os.environ.get("MAX_STEPS", "-1"))  # -1: train for num_train_epochs',
+    '',
+    '',
+    'def parse_args() -> argparse.Namespace:',
+    '    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)',
+    '    parser.add_argument("--model", default=MODEL_ID, help="Hub id or local folder of the base model (env MODEL_ID)")',
+    '    parser.add_argument("--data", default=DATA_FILE, help="JSON Lines training data (env DATA_FILE)")',
+    '    parser.add_argument("--output", default=OUTPUT_DIR, help="folder for checkpoints and the result (env OUTPUT_DIR)")',
+    '    parser.add_argument("--max-steps", type=int, default=MAX_STEPS, help="stop after N optimizer steps (env MAX_STEPS)")',
+    "    # The `deepspeed` launcher appends --local_rank to the script's arguments.",
+    '    parser.add_argument("--local_rank", "--local-rank", type=int, default=-1, help=argparse.SUPPRESS)',
+    '    return parser.parse_args()',
     '',
     '',
     'def main() -> None:',
-    '    tokenizer = AutoTokenizer.from_pretrained(MODEL_ID)',
+    '    cli = parse_args()',
+    '    tokenizer = AutoTokenizer.from_pretrained(cli.model)',
     '    if tokenizer.pad_token is None:',
     '        tokenizer.pad_token = tokenizer.eos_token',
     ...(quant
@@ -214,15 +257,25 @@ function hfScript(c: Ctx): string {
           ]
       : []),
     '    model = AutoModelForCausalLM.from_pretrained(',
-    '        MODEL_ID,',
-    `        torch_dtype=${dtype},`,
-    `        attn_implementation=${pyStr(tr.attention)},`,
+    '        cli.model,',
+    `        dtype=${dtype},`,
+    `        attn_implementation=${pyStr(attention(c))},`,
     ...(quant ? ['        quantization_config=quantization_config,'] : []),
     '    )',
     ...(peft.code ? [`    peft_config = ${peft.code}`] : []),
     ...peft.notes.map((n) => `    # ${n}`),
+    ...(tr.lossKernel === 'chunked'
+      ? [
+          "    # Liger's fused linear cross-entropy is a Triton kernel: it needs a CUDA GPU. Elsewhere train with the",
+          '    # standard loss, which holds the full logits tensor (more activation memory than the plan estimated).',
+          '    use_liger = torch.cuda.is_available() and importlib.util.find_spec("liger_kernel") is not None',
+          '    if not use_liger:',
+          '        print("Chunked loss: liger-kernel needs a CUDA GPU and the liger-kernel package; using the standard loss.")',
+        ]
+      : []),
     '    args = SFTConfig(',
-    '        output_dir=OUTPUT_DIR,',
+    '        output_dir=cli.output,',
+    '        max_steps=cli.max_steps,',
     `        per_device_train_batch_size=${tr.microBatch},`,
     `        gradient_accumulation_steps=${tr.gradAccum},`,
     `        num_train_epochs=${tr.epochs},`,
@@ -231,17 +284,20 @@ function hfScript(c: Ctx): string {
     `        packing=${pyBool(tr.packing)},`,
     `        gradient_checkpointing=${pyBool(tr.gradientCheckpointing)},`,
     `        bf16=${pyBool(bf16Autocast(c.plan))},`,
+    ...(bf16Autocast(c.plan)
+      ? ['        use_cpu=not torch.cuda.is_available(),  # bf16 without a GPU: transformers asks for use_cpu']
+      : []),
     `        optim=${pyStr(OPTIM[tr.optimizer])},`,
     ...(tr.optimizer === 'sgd_momentum' ? ['        optim_args="momentum=0.9",'] : []),
     ...(tr.lossKernel === 'chunked'
-      ? ['        use_liger_kernel=True,  # fused linear cross-entropy (pip install liger-kernel)']
+      ? ['        use_liger_kernel=use_liger,  # fused linear cross-entropy (pip install liger-kernel)']
       : []),
     ...(usesDeepSpeed(c.plan) ? ['        deepspeed="ds_config.json",'] : []),
     '        logging_steps=10,',
     '        save_strategy="epoch",',
     '        report_to="none",',
     '    )',
-    '    dataset = load_dataset("json", data_files=DATA_FILE, split="train")',
+    '    dataset = load_dataset("json", data_files=cli.data, split="train")',
     '    trainer = SFTTrainer(',
     '        model=model,',
     '        args=args,',
@@ -250,7 +306,7 @@ function hfScript(c: Ctx): string {
     ...(peft.code ? ['        peft_config=peft_config,'] : []),
     '    )',
     '    trainer.train()',
-    '    trainer.save_model(OUTPUT_DIR)',
+    '    trainer.save_model(cli.output)',
     '',
     '',
     'if __name__ == "__main__":',
@@ -265,9 +321,11 @@ function requirements(c: Ctx): string {
   const rows = [
     hashHeader(c),
     'torch>=2.4',
-    'transformers>=4.46,<6',
-    'trl>=0.20,<1',
-    'datasets>=3.0,<5',
+    // transformers 4.56 added from_pretrained(dtype=...); TRL 1.x and datasets 5.x are the current majors
+    // (tests/python/requirements.txt pins the versions the Python tier trains with).
+    'transformers>=4.56,<6',
+    'trl>=0.20,<2',
+    'datasets>=3.0,<6',
     'accelerate>=1.0,<2',
     ...(t.kind !== 'full' ? ['peft>=0.15,<1'] : []),
     ...(t.kind === 'qlora' ||
@@ -621,10 +679,28 @@ function serviceJob(c: Ctx): ExportFile {
 }
 
 function readme(c: Ctx, format: ExportFormat, files: ExportFile[]): ExportFile {
+  const saves = files.some((f) => f.path === 'train.py')
+    ? `\n\n\`train.py\` saves to its output folder (\`--output\`, default \`outputs/${c.slug}-${c.technique.kind}\`): ${savedFiles(
+        c,
+      )
+        .map((f) => `\`${f}\``)
+        .join(', ')}, and a \`checkpoint-N\` folder per save.`
+    : '';
   return {
     path: 'README.md',
     mediaType: 'text/markdown',
-    content: `# ${c.plan.name} — ${TECHNIQUE_LABELS[c.technique.kind]} (${FORMAT_LABELS[format]})\n\n${headerLines(c).join('\n\n')}\n\nFiles:\n${files.map((f) => `- \`${f.path}\``).join('\n')}\n\nJSON files cannot carry comments: this README records the plan, technique and estimate they were made for.\n`,
+    content: `# ${c.plan.name} — ${TECHNIQUE_LABELS[c.technique.kind]} (${FORMAT_LABELS[format]})\n\n${headerLines(c).join('\n\n')}\n\nFiles:\n${files.map((f) => `- \`${f.path}\``).join('\n')}${saves}\n\nJSON files cannot carry comments: this README records the plan, technique and estimate they were made for.\n`,
+  };
+}
+
+/** Written instead of the training files when PEFT cannot apply the technique to this architecture. */
+function notSupported(c: Ctx, reason: string): ExportFile {
+  return {
+    path: 'train-NOT-SUPPORTED.md',
+    mediaType: 'text/markdown',
+    content: `${headerLines(c)
+      .map((l) => `> ${l}`)
+      .join('\n')}\n\n${reason}\n`,
   };
 }
 
@@ -656,6 +732,15 @@ export function exportFiles(plan: Plan, format: ExportFormat, index: number, ver
   if (format === 'json')
     return [{ path: `${slugify(plan.name)}.tuneplan.json`, content: planToJson(plan), mediaType: 'application/json' }];
   const c = buildContext(plan, index, version);
+  const unsupported = peftUnsupportedReason(
+    c.technique.kind,
+    c.arch.spec.modelType,
+    TECHNIQUE_LABELS[c.technique.kind],
+  );
+  if (unsupported && (format === 'hf' || format === 'deepspeed' || format === 'azureml')) {
+    const files = [notSupported(c, unsupported)];
+    return [...files, readme(c, format, files)];
+  }
   const script: ExportFile = { path: 'train.py', content: hfScript(c), mediaType: 'text/x-python' };
   const reqs: ExportFile = { path: 'requirements.txt', content: requirements(c), mediaType: 'text/plain' };
   let files: ExportFile[];

@@ -92,6 +92,85 @@ describe('training config exports', () => {
     expect(script(at('lora'))).toMatch(/deepspeed="ds_config\.json"/);
   });
 
+  it('requirements admit the library versions the Python tier trains with (TRL 1.x, datasets 5.x)', () => {
+    // tests/python/requirements.txt pins what tests/python runs the exported scripts with.
+    const pinned = new Map(
+      fs
+        .readFileSync(path.join(root, 'tests/python/requirements.txt'), 'utf8')
+        .split('\n')
+        .map((l) => /^([a-z-]+)==([\d.]+)/i.exec(l.trim()))
+        .filter((m) => m !== null)
+        .map((m) => [m[1]!.toLowerCase(), m[2]!.split('.').map(Number)] as const),
+    );
+    const cmp = (a: readonly number[], b: readonly number[]) => {
+      for (let i = 0; i < Math.max(a.length, b.length); i++)
+        if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+      return 0;
+    };
+    const plan = basePlan({ training: { optimizer: 'adamw_8bit' } });
+    const reqs = exportFiles(
+      plan,
+      'hf',
+      plan.techniques.findIndex((t) => t.kind === 'qlora'),
+      't',
+    )
+      .find((f) => f.path === 'requirements.txt')!
+      .content.split('\n')
+      .filter((l) => /^[a-z]/.test(l));
+    expect(reqs.map((r) => r.split(/[<>=]/)[0])).toEqual(
+      expect.arrayContaining(['transformers', 'trl', 'datasets', 'accelerate', 'peft', 'bitsandbytes']),
+    );
+    for (const req of reqs) {
+      const name = req.split(/[<>=]/)[0]!;
+      const version = pinned.get(name);
+      if (!version) continue;
+      for (const [, op, v] of req.matchAll(/(>=|<)([\d.]+)/g)) {
+        const c = cmp(version, v!.split('.').map(Number));
+        expect(op === '>=' ? c >= 0 : c < 0, `${req} excludes the pinned ${name} ${version.join('.')}`).toBe(true);
+      }
+    }
+  });
+
+  it('refuses techniques PEFT cannot apply to the architecture, naming it and the supported ones', () => {
+    const plan = basePlan(); // Phi-3-mini: model_type phi3
+    for (const kind of ['ln_tuning', 'adaption_prompt'] as const) {
+      for (const format of ['hf', 'deepspeed', 'azureml'] as const) {
+        const files = exportFiles(
+          plan,
+          format,
+          plan.techniques.findIndex((t) => t.kind === kind),
+          't',
+        );
+        expect(files.map((f) => f.path)).toEqual(['train-NOT-SUPPORTED.md', 'README.md']);
+        expect(files[0]!.content).toMatch(
+          /not supported by PEFT 0\.21\.2 on model_type "phi3": PEFT supports it on llama, mistral/,
+        );
+      }
+    }
+    const llama = basePlan({ model: { source: 'catalog', id: 'Llama-3.1-8B' } });
+    expect(
+      exportFiles(
+        llama,
+        'hf',
+        llama.techniques.findIndex((t) => t.kind === 'adaption_prompt'),
+        't',
+      )[0]!.path,
+    ).toBe('train.py');
+  });
+
+  it('scripts take the model, data, output folder and step limit from arguments or the environment', () => {
+    const plan = basePlan({ training: { lossKernel: 'chunked' } });
+    const script = exportFiles(plan, 'hf', 1, 't').find((f) => f.path === 'train.py')!.content;
+    expect(script).toMatch(/MODEL_ID = os\.environ\.get\("MODEL_ID", "microsoft\/Phi-3-mini-4k-instruct"\)/);
+    for (const flag of ['--model', '--data', '--output', '--max-steps'])
+      expect(script).toContain(`parser.add_argument("${flag}"`);
+    expect(script).toMatch(/from_pretrained\(\n\s+cli\.model,/);
+    expect(script).toContain('max_steps=cli.max_steps,');
+    // The chunked loss is a CUDA (Triton) kernel: the script says so and falls back to the standard loss.
+    expect(script).toContain('use_liger_kernel=use_liger,');
+    expect(script).toMatch(/torch\.cuda\.is_available\(\) and importlib\.util\.find_spec\("liger_kernel"\)/);
+  });
+
   it('DeepSpeed config matches the plan (stage, offload, batch arithmetic)', () => {
     const files = exportFiles(basePlan(), 'deepspeed', 1, 'test');
     const ds = JSON.parse(files.find((f) => f.path === 'ds_config.json')!.content) as {
@@ -199,6 +278,12 @@ describe('plan JSON', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('reads a plan file saved with a UTF-8 BOM (Windows Notepad; issue 11.8)', () => {
+    const text = fs.readFileSync(path.join(__dirname, '../fixtures/plans/phi3-mini-every-technique-a100.json'), 'utf8');
+    const read = parsePlanText(`\uFEFF${text}`);
+    expect(read.ok ? read.plan.name : read.message).toBe((JSON.parse(text) as { name: string }).name);
   });
 
   it('reads files without schemaVersion as version 1 and refuses future versions', () => {

@@ -2,9 +2,14 @@
 # Estimate: peak 18.0 GiB per GPU (PyTorch reserved; 18.5 GiB in nvidia-smi), 5,526 tok/s, 5 h 2 min on 4 × a100-80gb-pcie, $96.19.
 """Fine-tune microsoft/Phi-3-medium-4k-instruct with LoRA using transformers, TRL's SFTTrainer and PEFT.
 
-Data: a JSON Lines file with a "messages" (chat) or "text" field per line. Set DATA_FILE below.
-Run: accelerate launch --config_file accelerate_config.yaml train.py
+Data: a JSON Lines file with a "messages" (chat) or "text" field per line.
+Run: accelerate launch --config_file accelerate_config.yaml train.py [--model ID_OR_DIR] [--data FILE.jsonl] [--output DIR] [--max-steps N]
+Each option defaults to the environment variable MODEL_ID, DATA_FILE, OUTPUT_DIR or MAX_STEPS, then to the value below.
+Saves to the output folder: adapter_config.json, adapter_model.safetensors, tokenizer_config.json.
 """
+
+import argparse
+import os
 
 import torch
 from datasets import load_dataset
@@ -12,23 +17,37 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from trl import SFTConfig, SFTTrainer
 from peft import LoraConfig
 
-MODEL_ID = "microsoft/Phi-3-medium-4k-instruct"
-DATA_FILE = "data/train.jsonl"  # TODO: your training data
-OUTPUT_DIR = "outputs/phi-3-medium-lora-zero-3-on-4-gpus-lora"
+MODEL_ID = os.environ.get("MODEL_ID", "microsoft/Phi-3-medium-4k-instruct")
+DATA_FILE = os.environ.get("DATA_FILE", "data/train.jsonl")  # TODO: your training data
+OUTPUT_DIR = os.environ.get("OUTPUT_DIR", "outputs/phi-3-medium-lora-zero-3-on-4-gpus-lora")
+MAX_STEPS = int(os.environ.get("MAX_STEPS", "-1"))  # -1: train for num_train_epochs
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=MODEL_ID, help="Hub id or local folder of the base model (env MODEL_ID)")
+    parser.add_argument("--data", default=DATA_FILE, help="JSON Lines training data (env DATA_FILE)")
+    parser.add_argument("--output", default=OUTPUT_DIR, help="folder for checkpoints and the result (env OUTPUT_DIR)")
+    parser.add_argument("--max-steps", type=int, default=MAX_STEPS, help="stop after N optimizer steps (env MAX_STEPS)")
+    # The `deepspeed` launcher appends --local_rank to the script's arguments.
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=-1, help=argparse.SUPPRESS)
+    return parser.parse_args()
 
 
 def main() -> None:
-    tokenizer = AutoTokenizer.from_pretrained(MODEL_ID)
+    cli = parse_args()
+    tokenizer = AutoTokenizer.from_pretrained(cli.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(
-        MODEL_ID,
-        torch_dtype=torch.bfloat16,
+        cli.model,
+        dtype=torch.bfloat16,
         attn_implementation="sdpa",
     )
     peft_config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear", use_dora=False, bias="none", task_type="CAUSAL_LM")
     args = SFTConfig(
-        output_dir=OUTPUT_DIR,
+        output_dir=cli.output,
+        max_steps=cli.max_steps,
         per_device_train_batch_size=2,
         gradient_accumulation_steps=8,
         num_train_epochs=2,
@@ -37,13 +56,14 @@ def main() -> None:
         packing=False,
         gradient_checkpointing=True,
         bf16=True,
+        use_cpu=not torch.cuda.is_available(),  # bf16 without a GPU: transformers asks for use_cpu
         optim="adamw_torch",
         deepspeed="ds_config.json",
         logging_steps=10,
         save_strategy="epoch",
         report_to="none",
     )
-    dataset = load_dataset("json", data_files=DATA_FILE, split="train")
+    dataset = load_dataset("json", data_files=cli.data, split="train")
     trainer = SFTTrainer(
         model=model,
         args=args,
@@ -52,7 +72,7 @@ def main() -> None:
         peft_config=peft_config,
     )
     trainer.train()
-    trainer.save_model(OUTPUT_DIR)
+    trainer.save_model(cli.output)
 
 
 if __name__ == "__main__":
