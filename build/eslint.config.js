@@ -5,6 +5,7 @@ import jsxA11y from 'eslint-plugin-jsx-a11y';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -96,6 +97,29 @@ export default tseslint.config(
       },
     ]),
   },
+  // Features do not import each other (issue 13): what they share lives above features/ (state/, charts/,
+  // components/, hooks/), and the screen (App.tsx, screen/) composes one feature's panel inside another's.
+  // One block per feature, repeating the renderer layer rule because a later no-restricted-imports replaces it.
+  ...fs
+    .readdirSync(new URL('../renderer/features', import.meta.url), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d, _, all) => ({
+      files: [`renderer/features/${d.name}/**/*.{ts,tsx}`],
+      rules: layer([
+        {
+          group: [...nodeBuiltins, '**/db/**', '**/electron/**'],
+          message: 'the renderer talks to the backend only through renderer/api.',
+        },
+        {
+          // '../machine/x', '../../features/machine/x', '../../machine/x' from a subfolder, …
+          regex: `^(\\.\\./)+(features/)?(${all
+            .filter((o) => o.isDirectory() && o.name !== d.name)
+            .map((o) => o.name)
+            .join('|')})(/|$)`,
+          message: `renderer/features/${d.name} imports no other feature: move what both use above features/ (state/, charts/, components/) or compose the two in the screen (App.tsx).`,
+        },
+      ]),
+    })),
   {
     files: ['tests/**/*.{ts,tsx}'],
     rules: {

@@ -1,16 +1,9 @@
 /** Custom models imported from a config.json, kept for reuse across plans. */
+import type { StoredModel } from '../shared/contract';
 import type { ModelSpec } from '../shared/domain/model-spec';
 import { uniqueName } from '../shared/naming';
 import { AppFailure } from '../shared/result';
 import { assertDatabaseFileIntact, type Db } from './open';
-
-export interface StoredModel {
-  id: string;
-  name: string;
-  spec: ModelSpec;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export type ModelsRepo = ReturnType<typeof createModelsRepo>;
 

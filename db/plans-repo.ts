@@ -1,6 +1,6 @@
 /** Plans: validated plan JSON plus indexed columns for listing and search. */
 import { modelLabel, type Plan } from '../shared/domain/plan';
-import type { PlanSummary, SavedPlan } from '../shared/contract';
+import type { ListOptions, PlanSummary, SavedPlan } from '../shared/contract';
 import { AppFailure } from '../shared/result';
 import { assertDatabaseFileIntact, type Db } from './open';
 
@@ -13,12 +13,6 @@ interface PlanRow {
   revision: number;
   created_at: string;
   updated_at: string;
-}
-
-export interface ListOptions {
-  query: string;
-  sort: 'updated' | 'name';
-  limit: number;
 }
 
 export type PlansRepo = ReturnType<typeof createPlansRepo>;

@@ -1,14 +1,8 @@
 /** Machine profiles: named probe snapshots ("lab server") to plan for a remote training box. */
+import type { StoredProfile } from '../shared/contract';
 import type { MachineProbe } from '../shared/domain/machine';
 import { AppFailure } from '../shared/result';
 import { assertDatabaseFileIntact, type Db } from './open';
-
-export interface StoredProfile {
-  id: string;
-  name: string;
-  probe: MachineProbe;
-  createdAt: string;
-}
 
 export function createProfilesRepo(db: Db, parse: (json: unknown) => MachineProbe) {
   const list = db.prepare<[], { id: string; name: string; probe_json: string; created_at: string }>(

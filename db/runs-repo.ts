@@ -1,15 +1,8 @@
 /** Recorded run results, each linked to a plan and deleted with it (ON DELETE CASCADE). */
+import type { StoredRun } from '../shared/contract';
 import type { RunResult } from '../shared/domain/run-result';
 import { AppFailure } from '../shared/result';
 import { assertDatabaseFileIntact, type Db } from './open';
-
-export interface StoredRun {
-  id: string;
-  planId: string;
-  createdAt: string;
-  updatedAt: string;
-  result: RunResult;
-}
 
 export type RunsRepo = ReturnType<typeof createRunsRepo>;
 

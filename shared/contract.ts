@@ -1,6 +1,6 @@
 /**
  * The one contract: channel → input and output schemas. Every transport (Electron IPC, local HTTP,
- * the in-memory fake) validates against these, and types are inferred from them, never written twice.
+ * the in-process test API) validates against these, and types are inferred from them, never written twice.
  */
 import { z } from 'zod';
 import type { Channel } from './channels';
@@ -30,6 +30,10 @@ export const PlanSummarySchema = z.object({
 });
 export type PlanSummary = z.infer<typeof PlanSummarySchema>;
 
+/** Something the user must know about the data folder at start-up (electron/services/storage.ts). */
+export const StorageNoticeSchema = z.object({ level: z.enum(['warning', 'error']), message: z.string() });
+export type StorageNotice = z.infer<typeof StorageNoticeSchema>;
+
 export const AppInfoSchema = z.object({
   name: z.string(),
   version: z.string(),
@@ -39,7 +43,7 @@ export const AppInfoSchema = z.object({
   schemaVersion: z.number().int(),
   readOnly: z.boolean().default(false),
   /** Things the user must know at start-up (a database moved aside, a read-only folder). */
-  notices: z.array(z.object({ level: z.enum(['warning', 'error']), message: z.string() })).default([]),
+  notices: z.array(StorageNoticeSchema).default([]),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;
 
@@ -186,3 +190,5 @@ export type Contract = typeof contract;
 export type InputOf<C extends Channel> = z.input<Contract[C]['input']>;
 export type ParsedInputOf<C extends Channel> = z.output<Contract[C]['input']>;
 export type OutputOf<C extends Channel> = z.output<Contract[C]['output']>;
+/** How plans are listed (search text, order, limit), with the contract's defaults applied. */
+export type ListOptions = ParsedInputOf<'plans:list'>;

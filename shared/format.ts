@@ -1,8 +1,15 @@
 /** Human formatting shared by the CLI and the app: every number with its unit (GiB = 2^30 bytes). */
 export const GiB = 2 ** 30;
+/** 2^20 bytes: nvidia-smi and rocm-smi report memory in MiB. */
+export const MiB = 2 ** 20;
 
-export function gib(bytes: number, digits = 1): string {
-  return `${(bytes / GiB).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} GiB`;
+/**
+ * Bytes as GiB with `digits` decimals: "1,234.5 GiB". `grouping: false` leaves out the thousands separator
+ * ("1234.50 GiB"), as the estimate's worked formulas and reasons print it (shared/estimate/explain.ts).
+ */
+export function gib(bytes: number, digits = 1, { grouping = true }: { grouping?: boolean } = {}): string {
+  const value = bytes / GiB;
+  return `${grouping ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : value.toFixed(digits)} GiB`;
 }
 
 export function count(n: number): string {

@@ -27,7 +27,8 @@ function newestMtime(paths) {
 }
 const mtime = (p) => (fs.existsSync(p) ? fs.statSync(p).mtimeMs : 0);
 
-const nodeSources = ['shared', 'db', 'electron', 'package.json'];
+// startup-line.mjs is bundled into browser mode (electron/web/main.ts prints it).
+const nodeSources = ['shared', 'db', 'electron', 'build/scripts/startup-line.mjs', 'package.json'];
 const rendererSources = ['shared', 'renderer', 'build/vite.config.ts', 'package.json'];
 
 export async function buildNode() {

@@ -11,19 +11,23 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { buildStale } from './build.mjs';
 import { electronNativeBindingPath, buildElectronNative } from './build-native-electron.mjs';
 import { openWithLaunchCode } from './open-browser.mjs';
+import { STARTUP_LINE_PATTERN } from './startup-line.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const option = (name) => {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  return args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
-};
+// Not strict: other flags are ignored. `--port` without a value parses as `true`, which counts as absent.
+const { values: args } = parseArgs({
+  args: process.argv.slice(2),
+  options: { browser: { type: 'boolean' }, 'no-open': { type: 'boolean' }, port: { type: 'string' } },
+  strict: false,
+  allowPositionals: true,
+});
+const flag = (name) => args[name] === true;
+const option = (name) => (typeof args[name] === 'string' ? args[name] : undefined);
 
 /** Returns the Electron binary path, fetching it with the electron package's own installer if needed. */
 function electronBinary() {
@@ -82,13 +86,13 @@ async function tryDesktop() {
  * browser gets a one-time code that the page trades for the token (build/scripts/open-browser.mjs).
  */
 function openBrowser(url) {
-  if (process.env.CI || flag('--no-open')) return;
+  if (process.env.CI || flag('no-open')) return;
   void openWithLaunchCode(url);
 }
 
 function startBrowserMode(reason) {
   console.log(`Starting Tuneplan in browser mode: ${reason}.`);
-  const port = option('--port');
+  const port = option('port');
   const serverArgs = [path.join(root, 'build/out/web/main.mjs'), ...(port ? ['--port', port] : [])];
   const child = spawn(process.execPath, serverArgs, { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   let buffer = '';
@@ -96,7 +100,7 @@ function startBrowserMode(reason) {
     const text = chunk.toString();
     process.stdout.write(text);
     buffer += text;
-    const match = /Tuneplan running at (\S+)/.exec(buffer);
+    const match = STARTUP_LINE_PATTERN.exec(buffer);
     if (match) {
       openBrowser(match[1]);
       buffer = '';
@@ -110,7 +114,7 @@ function startBrowserMode(reason) {
 
 async function main() {
   await buildStale();
-  if (flag('--browser') || option('--port')) return startBrowserMode('asked for with --browser/--port');
+  if (flag('browser') || option('port')) return startBrowserMode('asked for with --browser/--port');
   const desktop = await tryDesktop();
   if (!desktop.binary) return startBrowserMode(`the desktop app cannot start here because ${desktop.reason}`);
   console.log('Starting the Tuneplan desktop app.');

@@ -1,6 +1,7 @@
 /**
  * `tuneplan` command line (no Electron needed):
- *   tuneplan estimate <plan.json> [--json] [--recommend]
+ *   tuneplan estimate <plan.json> [--json] [--recommend [--sort cost|time] [--budget USD] [--deadline HOURS]
+ *                     [--max-gpus N] [--owned-only] [--profile probe.json]...]
  *   tuneplan validate [--json]
  *   tuneplan runs parse FILE... [--json]
  *   tuneplan model <config.json> [--json] [--technique JSON]...
@@ -9,13 +10,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { estimatePlan, type EstimateReport } from '../../shared/estimate/estimate';
 import { count, duration, gib, percent, tokensPerSecond, usd } from '../../shared/format';
+import { leversFor, type Lever } from '../../shared/estimate/levers';
 import { recommend } from '../../shared/estimate/recommend';
+import { formatRecommendation, RecommendArgError, RECOMMEND_USAGE, recommendOptionsFrom } from './recommend-args';
 import { EstimateInputError } from '../../shared/estimate/techniques';
 import { issuesFromZod } from '../../shared/result';
 import { parsePlanText, planJsonSchema } from '../../shared/exporters/plan-json';
+import { upgradePlanDocument } from '../../shared/domain/plan-migrations';
 import { EXPORT_FORMATS, exportFiles, type ExportFormat } from '../../shared/exporters/training';
 import { stripBom } from '../../shared/text';
 import { APP_VERSION } from '../../shared/version';
@@ -27,6 +32,7 @@ import { describeModelConfig, formatModelReport, ModelFileError, parseTechniqueA
 
 const USAGE = `Usage:
   tuneplan estimate <plan.json> [--json] [--recommend]   estimate every technique in a plan
+${RECOMMEND_USAGE}
   tuneplan export <plan.json> --format FORMAT --out DIR [--technique N]
                                                           write training configs (FORMAT: ${EXPORT_FORMATS.join('|')})
   tuneplan probe [--json]                                 this machine's CPU, memory, disk and GPUs (import the JSON as a profile)
@@ -39,35 +45,85 @@ ${RUNS_USAGE}
 
 class UsageError extends Error {}
 
+/** `techniques[i].fit.levers[]`: what would make each technique fit (or run faster / cheaper when it fits). */
+type WithLevers = Omit<EstimateReport, 'techniques'> & {
+  techniques: Array<EstimateReport['techniques'][number] & { fit: { levers: Lever[] } }>;
+};
+function withLevers(report: EstimateReport, plan: unknown): WithLevers {
+  return {
+    ...report,
+    techniques: report.techniques.map((t) => ({
+      ...t,
+      fit: { ...t.fit, levers: leversFor(plan as never, t.index) },
+    })),
+  };
+}
+
 export function formatTable(report: EstimateReport): string {
   const rows: string[][] = [['', ...report.techniques.map((t) => t.label)]];
   const row = (label: string, f: (t: EstimateReport['techniques'][number]) => string) =>
     rows.push([label, ...report.techniques.map(f)]);
   row('trainable params', (t) => `${count(t.trainableParams)} (${percent(t.trainablePercent)})`);
-  row('peak / GPU (reserved)', (t) => gib(t.memory.reservedBytes));
-  row('peak / GPU (nvidia-smi)', (t) => gib(t.memory.nvidiaSmiBytes));
+  // A CPU-only machine (issue 14.7): memory is RAM, there is no nvidia-smi and no GPU-hours; the time is rough.
+  const cpu = report.device.kind === 'cpu';
+  if (cpu) row('peak memory (RAM)', (t) => gib(t.memory.reservedBytes));
+  else {
+    row('peak / GPU (reserved)', (t) => gib(t.memory.reservedBytes));
+    row('peak / GPU (nvidia-smi)', (t) => gib(t.memory.nvidiaSmiBytes));
+  }
   row('fits', (t) => (t.fits ? `yes, ${gib(t.fit.marginBytes)} spare` : `no, over by ${gib(-t.fit.marginBytes)}`));
   row('max micro-batch', (t) => (t.maxMicroBatch === 0 ? 'none fits' : String(t.maxMicroBatch)));
   row('tokens/s', (t) => tokensPerSecond(t.tokensPerSecond));
-  row('wall time', (t) => duration(t.wallSeconds));
-  row('GPU-hours', (t) => `${t.gpuHours.toFixed(1)} GPU-h`);
+  row('wall time', (t) => `${duration(t.wallSeconds)}${cpu ? ' (rough, CPU)' : ''}`);
+  if (!cpu) row('GPU-hours', (t) => `${t.gpuHours.toFixed(1)} GPU-h`);
   row('cost', (t) => usd(t.costUsd));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const header = `${report.plan.name}: ${report.model.name} (${report.model.totalParams.toLocaleString('en-US')} params) on ${report.plan.gpus} × ${report.plan.gpu}, ${report.plan.strategy}, micro-batch ${report.plan.microBatch}, sequence ${report.plan.seqLen}, ${report.plan.precision}, ${report.plan.optimizer}`;
   return [
-    header,
+    cpu ? header.replace(/ on \d+ × /, ' on ') : header,
     ...rows.map(
       (r, i) =>
         r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ') +
         (i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''),
     ),
+    ...report.warnings.map((w) => `warning (${w.code}${w.field ? `, ${w.field}` : ''}): ${w.message}`),
   ].join('\n');
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  return args[i]!.includes('=') ? args[i]!.split('=').slice(1).join('=') : args[i + 1];
+/**
+ * The options every command reads. Not strict: an unknown flag is ignored, as it always was. Valued options are
+ * `multiple` so that the first one given wins (and `model` reads every `--technique`); an option given without a
+ * value parses as `true`, which counts as absent.
+ */
+function parseOptions(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean' },
+      recommend: { type: 'boolean' },
+      format: { type: 'string', multiple: true },
+      out: { type: 'string', multiple: true },
+      technique: { type: 'string', multiple: true },
+      // estimate --recommend (issue 14.3): electron/cli/recommend-args.ts reads and checks them.
+      sort: { type: 'string', multiple: true },
+      budget: { type: 'string', multiple: true },
+      deadline: { type: 'string', multiple: true },
+      'max-gpus': { type: 'string', multiple: true },
+      'owned-only': { type: 'boolean' },
+      profile: { type: 'string', multiple: true },
+    },
+    strict: false,
+    allowPositionals: true,
+  });
+  const all = (name: 'format' | 'out' | 'technique') => {
+    const value = values[name];
+    return Array.isArray(value) ? value : value === undefined ? [] : [value];
+  };
+  const first = (name: 'format' | 'out' | 'technique') => {
+    const value = all(name)[0];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return { values, positionals, all, first };
 }
 
 function readText(file: string | undefined): string {
@@ -82,11 +138,16 @@ function readText(file: string | undefined): string {
 
 function readPlanFile(file: string | undefined): unknown {
   const text = readText(file);
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
+  // Older plan formats are brought to the current one (shared/domain/plan-migrations.ts); a document the chain
+  // refuses goes on unchanged, and the schema names the problem.
+  const upgraded = upgradePlanDocument(json);
+  return upgraded.ok ? upgraded.document : json;
 }
 
 export function formatProbe(p: Awaited<ReturnType<typeof probeMachine>>): string {
@@ -112,29 +173,33 @@ export function main(
   err: (s: string) => void = (s) => process.stderr.write(s + '\n'),
 ): number {
   const [command, ...rest] = argv;
-  const json = rest.includes('--json');
+  const { values, positionals: positional, all, first: option } = parseOptions(rest);
+  const json = values.json === true;
   const out_ = (files: string[]) =>
     out(
       json
         ? JSON.stringify({ files }, null, 2)
         : `Wrote ${files.length} file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}`,
     );
-  const valued = new Set(['--format', '--out', '--technique']);
-  const positional = rest.filter((a, i) => !a.startsWith('--') && !valued.has(rest[i - 1] ?? ''));
   try {
     if (command === 'estimate') {
       const plan = readPlanFile(positional[0]);
-      const report = estimatePlan(plan as never);
-      const withRecommendation = rest.includes('--recommend')
-        ? { ...report, recommendation: recommend(plan as never) }
-        : report;
-      out(json ? JSON.stringify(withRecommendation, null, 2) : formatTable(report));
+      const recommendOptions = recommendOptionsFrom(values); // flags and profiles checked before any estimate
+      // Levers re-estimate the plan tens of times per technique: only the JSON output carries them (issue 14.2).
+      const report = json ? withLevers(estimatePlan(plan as never), plan) : estimatePlan(plan as never);
+      const recommendation = recommendOptions ? recommend(plan as never, recommendOptions) : null;
+      const withRecommendation = recommendation ? { ...report, recommendation } : report;
+      out(
+        json
+          ? JSON.stringify(withRecommendation, null, 2)
+          : [formatTable(report), ...(recommendation ? ['', formatRecommendation(recommendation)] : [])].join('\n'),
+      );
       return 0;
     }
     if (command === 'export') {
       const file = positional[0];
-      const format = option(rest, '--format');
-      const out = option(rest, '--out');
+      const format = option('format');
+      const out = option('out');
       if (!format || !(EXPORT_FORMATS as readonly string[]).includes(format))
         throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
       if (!out) throw new UsageError('--out DIR is required: the folder to write the files into');
@@ -144,7 +209,7 @@ export function main(
         err(`The plan is invalid:\n${parsed.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
         return 2;
       }
-      const techniqueArg = option(rest, '--technique');
+      const techniqueArg = option('technique');
       const indices = techniqueArg === undefined ? parsed.plan.techniques.map((_, i) => i) : [Number(techniqueArg) - 1];
       if (indices.some((i) => !Number.isInteger(i) || i < 0 || i >= parsed.plan.techniques.length))
         throw new UsageError(`--technique must be 1 to ${parsed.plan.techniques.length}`);
@@ -171,7 +236,7 @@ export function main(
     }
     if (command === 'schema') {
       const text = `${JSON.stringify(planJsonSchema(), null, 2)}\n`;
-      const target = option(rest, '--out');
+      const target = option('out');
       if (target) writeFileAtomic(target, text);
       else out(text.trimEnd());
       return 0;
@@ -180,13 +245,7 @@ export function main(
       const file = positional[0];
       if (!file) throw new UsageError('model needs a config.json: tuneplan model <config.json> [--json]');
       // Every `--technique JSON` (or `--technique=JSON`) in order; without any, every kind's defaults.
-      const techniqueArgs = rest.flatMap((a, i) =>
-        a === '--technique'
-          ? [rest[i + 1] ?? '']
-          : a.startsWith('--technique=')
-            ? [a.slice('--technique='.length)]
-            : [],
-      );
+      const techniqueArgs = all('technique').map((a) => (typeof a === 'string' ? a : ''));
       const techniques = techniqueArgs.length ? techniqueArgs.map(parseTechniqueArg) : undefined;
       const report = describeModelConfig(readText(file), file, techniques);
       out(json ? JSON.stringify(report, null, 2) : formatModelReport(report));
@@ -215,7 +274,7 @@ export function main(
       err(error.message);
       return 2;
     }
-    if (error instanceof EstimateInputError || error instanceof UsageError) {
+    if (error instanceof EstimateInputError || error instanceof UsageError || error instanceof RecommendArgError) {
       err(error instanceof EstimateInputError ? `The plan is invalid:\n  ${error.message}` : error.message);
       return 2;
     }

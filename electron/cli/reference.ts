@@ -29,13 +29,18 @@ export interface ReferenceRecord {
   throughput_unit: string | null;
   trainable_params: number | null;
   sequence_length_note?: string | null;
+  other_settings?: string | null;
+  source_location?: string | null;
   source_url: string;
 }
 
-export type Counter = 'allocated' | 'reserved' | 'nvidia-smi';
+export type Counter = 'allocated' | 'active' | 'reserved' | 'nvidia-smi';
+export const COUNTERS: readonly Counter[] = ['allocated', 'active', 'reserved', 'nvidia-smi'];
 
 export function counterOf(metric: string | null): Counter {
   const m = (metric ?? '').toLowerCase();
+  // torch.cuda.memory_stats()['active_bytes.all.peak'] (torchtune's "Peak Memory Active").
+  if (m.includes('active_bytes') || m.includes('memory active')) return 'active';
   if (m.includes('max_memory_allocated') || m.includes('allocated()')) return 'allocated';
   if (m.includes('nvidia-smi') || m.includes('nvml')) return 'nvidia-smi';
   return 'reserved';
@@ -54,6 +59,41 @@ function findGpu(name: string | null): string | null {
   return name ? (matchGpuName(name)?.id ?? null) : null;
 }
 
+/** torchtune's Llama module names → transformers' (torchtune/models/convert_weights.py `_FROM_HF`). */
+const TORCHTUNE_MODULES: Record<string, string> = { output_proj: 'o_proj' };
+
+/** Training switches a record states (ablation rows with "+ …" add to the row before them; see validate.ts). */
+export interface RecordSwitches {
+  packing: boolean;
+  compile: boolean;
+  chunkedLoss: boolean;
+  optimizerInBackward: boolean;
+  activationOffload: boolean;
+}
+
+export function switchesOf(record: ReferenceRecord, inherited?: RecordSwitches): RecordSwitches {
+  const settings = (record.other_settings ?? '').toLowerCase();
+  const cumulative = inherited !== undefined && settings.trim().startsWith('+');
+  const base: RecordSwitches = cumulative
+    ? inherited
+    : { packing: false, compile: false, chunkedLoss: false, optimizerInBackward: false, activationOffload: false };
+  // Negations ("no optimizer_in_bwd, no 8-bit") are removed before matching.
+  const optimizer = (record.optimizer ?? '').toLowerCase().replace(/\bno [\w-]+/g, '');
+  return {
+    packing: base.packing || /\bpacked\b/.test(settings) || /^packed/i.test(record.sequence_length_note ?? ''),
+    compile: base.compile || /\bcompile\b(?!\s+off)/.test(settings),
+    chunkedLoss: base.chunkedLoss || /chunked (ce|cross-entropy)/.test(settings),
+    optimizerInBackward:
+      base.optimizerInBackward ||
+      /optimizer step fused into backward/.test(settings) ||
+      /optimizer_in_bwd|fused into backward/.test(optimizer),
+    activationOffload:
+      base.activationOffload ||
+      /activation offloading/.test(settings) ||
+      /activations to cpu/i.test(record.offload ?? ''),
+  };
+}
+
 function techniqueFrom(record: ReferenceRecord): TechniqueInput | null {
   const kind = (TECHNIQUE_KINDS as readonly string[]).includes(record.technique ?? '')
     ? (record.technique as TechniqueInput['kind'])
@@ -70,8 +110,10 @@ function techniqueFrom(record: ReferenceRecord): TechniqueInput | null {
   if (/all-linear/i.test(cfg)) t.targets = 'all-linear';
   else {
     const names = [...cfg.matchAll(/\b([a-z_]*(?:proj|query_key_value|dense|w[123]))\b/gi)]
-      .map((m) => m[1]!)
+      .map((m) => TORCHTUNE_MODULES[m[1]!] ?? m[1]!)
       .filter((n) => n !== 'prefix_projection');
+    // torchtune's `apply_lora_to_mlp: True` ("+ MLP"): w1, w2, w3 = gate_proj, down_proj, up_proj.
+    if (/\+\s*MLP\b/.test(cfg)) names.push('gate_proj', 'up_proj', 'down_proj');
     if (names.length > 0) {
       t.targets = 'custom';
       t.customModules = [...new Set(names)];
@@ -81,7 +123,10 @@ function techniqueFrom(record: ReferenceRecord): TechniqueInput | null {
 }
 
 /** The plan a record describes, or the reason it cannot be estimated. */
-export function planFromRecord(record: ReferenceRecord): { plan: PlanInput } | { skip: string } {
+export function planFromRecord(
+  record: ReferenceRecord,
+  inherited?: RecordSwitches,
+): { plan: PlanInput; switches: RecordSwitches } | { skip: string } {
   const model = findModel(record.model);
   if (!model) return { skip: `model ${record.model ?? '(none)'} is not in the catalog` };
   const gpu = findGpu(record.gpu_type);
@@ -95,7 +140,7 @@ export function planFromRecord(record: ReferenceRecord): { plan: PlanInput } | {
       : /mixed|amp/i.test(record.precision ?? '')
         ? 'mixed'
         : 'pure_bf16';
-  const opt = (record.optimizer ?? '').toLowerCase();
+  const opt = (record.optimizer ?? '').toLowerCase().replace(/\bno [\w-]+/g, '');
   const optimizer = /8-?bit/.test(opt)
     ? 'adamw_8bit'
     : opt.includes('adafactor')
@@ -106,24 +151,48 @@ export function planFromRecord(record: ReferenceRecord): { plan: PlanInput } | {
           ? 'sgd_momentum'
           : 'adamw';
   const meanTokens = Number(/mean\s*~?\s*(\d+)\s*tokens/i.exec(record.sequence_length_note ?? '')?.[1] ?? 0) || null;
+  // "truncated to max_seq_length 768 … peak is set by the longest batches": the longest example is that long.
+  const longest =
+    Number(/truncated to max_seq_length\s*(\d+)/i.exec(record.sequence_length_note ?? '')?.[1] ?? 0) || null;
+  // The record names torchtune's default LoRA/QLoRA config, whose optimizer is torch.optim.AdamW with `fused: True`
+  // (recipes/configs/llama3_2/3B_lora_single_device.yaml at 1814feb, lines 56–58): the README's override changes
+  // only `_component_`, so the fused step (no foreach temporaries) stays.
+  const fusedFromConfig =
+    optimizer === 'adamw' && /default config llama3_2\/3B_q?lora_single_device/i.test(record.peft_config ?? '');
   const strategy = strategyForZeroStage(record.zero_stage);
+  const switches = switchesOf(record, inherited);
+  const stack = /github\.com\/pytorch\/torchtune/.test(record.source_url) ? 'torchtune' : 'transformers';
   return {
+    switches,
     plan: {
       name: record.id,
       model: { source: 'catalog', id: model },
       techniques: [technique],
       training: {
         precision,
-        optimizer,
+        optimizer: fusedFromConfig ? ('adamw_torch_fused' as const) : optimizer,
         microBatch: record.micro_batch_size ?? 1,
         gradAccum: record.gradient_accumulation_steps ?? 1,
         seqLen: record.sequence_length ?? 2048,
         gradientCheckpointing: record.gradient_checkpointing ?? false,
+        stack,
+        packing: switches.packing,
+        compile: switches.compile,
+        lossKernel: switches.chunkedLoss ? 'chunked' : 'standard',
+        optimizerInBackward: switches.optimizerInBackward,
+        activationOffload: switches.activationOffload,
       },
       distribution: { gpusPerNode: record.num_gpus ?? 1, strategy },
       hardware: { gpu: { source: 'catalog', id: gpu } },
-      ...(meanTokens
-        ? { data: { mode: 'examples' as const, examples: 20_000, meanTokensPerExample: meanTokens } }
+      ...(meanTokens || longest
+        ? {
+            data: {
+              mode: 'examples' as const,
+              examples: 20_000,
+              ...(meanTokens ? { meanTokensPerExample: meanTokens } : {}),
+              ...(longest ? { maxTokensPerExample: longest } : {}),
+            },
+          }
         : {}),
     },
   };

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { duration, tokensPerSecond } from '../../shared/format';
 import { parseRunFiles, TrainerImportError, type ImportedRun } from '../../shared/import/trainer-state';
 
@@ -50,8 +51,14 @@ export function formatRun(run: ImportedRun, found: string[]): string {
 
 export function runRunsCommand(args: string[], out: (s: string) => void, err: (s: string) => void): number {
   const [sub, ...rest] = args;
-  const json = rest.includes('--json');
-  const files = rest.filter((a) => !a.startsWith('--'));
+  // Not strict: an unknown flag is ignored, as in the other commands (electron/cli/main.ts).
+  const { values, positionals: files } = parseArgs({
+    args: rest,
+    options: { json: { type: 'boolean' } },
+    strict: false,
+    allowPositionals: true,
+  });
+  const json = values.json === true;
   if (sub !== 'parse') {
     err(`Unknown runs command "${sub ?? ''}".\nUsage:\n${RUNS_USAGE}`);
     return 2;

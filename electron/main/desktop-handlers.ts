@@ -2,7 +2,7 @@
  * Desktop-only implementations of `desktop:savePdf` and `desktop:openJson`, with Electron's dialogs
  * and printToPDF injected so the logic is testable without Electron.
  */
-import type { Handlers } from '../services/create-handlers';
+import type { Handlers } from '../../shared/handlers';
 import { folderLabelOfFile } from '../../shared/naming';
 import { AppFailure } from '../../shared/result';
 import { stripBom } from '../../shared/text';

@@ -6,7 +6,7 @@
  */
 import { CHANNELS } from '../../shared/channels';
 import { fail, type Result } from '../../shared/result';
-import type { Dispatch } from '../services/create-handlers';
+import type { Dispatch } from '../../shared/handlers';
 import { isAppUrl } from './url-guards';
 
 export interface IpcEventLike {

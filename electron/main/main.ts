@@ -8,12 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
-import { APP_VERSION } from '../../shared/version';
-import { createDispatch, createHandlers } from '../services/create-handlers';
-import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
-import { openStorage } from '../services/storage';
+import { createDispatch } from '../services/create-handlers';
+import { startServices } from '../services/start-services';
 import { useNativeBinding } from '../../db/open';
-import { backupIfDue } from '../services/backups';
 import { registerIpc } from './ipc';
 import { writeFileAtomic } from '../services/atomic-write';
 import { desktopHandlers } from './desktop-handlers';
@@ -100,12 +97,7 @@ async function start(): Promise<void> {
   const dataDir = app.getPath('userData');
   // One opener for the whole app: every SQLite open (storage, backups, restores) loads this binding.
   useNativeBinding(nativeBinding());
-  const { db, databasePath, readOnly, notices } = openStorage(dataDir);
-  const handlers = createHandlers({
-    db,
-    appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'desktop', dataDir, databasePath, readOnly, notices },
-    probe: () => probeMachine(nodeProbeDeps(), [dataDir]),
-  });
+  const { db, handlers } = startServices({ dataDir, mode: 'desktop' });
   let main: BrowserWindow | undefined;
   const desktop = desktopHandlers({
     showSaveDialog: (o) => (main ? dialog.showSaveDialog(main, o) : dialog.showSaveDialog(o)),
@@ -120,10 +112,6 @@ async function start(): Promise<void> {
     basename: (p) => path.basename(p),
   });
   registerIpc(ipcMain, createDispatch({ ...handlers, ...desktop }));
-  if (!readOnly)
-    void backupIfDue(db, dataDir, new Date()).catch((e: unknown) =>
-      console.error(`Tuneplan: the daily backup failed: ${(e as Error).message}`),
-    );
   main = createWindow();
   buildMenu();
   app.on('second-instance', () => {

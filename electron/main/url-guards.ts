@@ -2,7 +2,7 @@
  * URL rules for the desktop window (no `electron` import, unit-tested in plain Node).
  * The app is served from `app://tuneplan/`; nothing else may load in the window.
  */
-import { containedPath } from '../services/contained-path';
+import { containedUrlPath } from '../services/contained-path';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'tuneplan';
@@ -27,13 +27,11 @@ export function resolveAppRequest(raw: string, root: string): string | null {
   if (!isAppUrl(raw)) return null;
   let pathname: string;
   try {
-    pathname = decodeURIComponent(new URL(raw).pathname);
+    pathname = new URL(raw).pathname;
   } catch {
     return null;
   }
-  if (pathname.includes('\0')) return null;
-  const relative = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
-  return containedPath(root, relative);
+  return containedUrlPath(root, pathname);
 }
 
 /** Links the user clicks may open in the system browser: http(s) only, never file:, javascript: etc. */

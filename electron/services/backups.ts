@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assertDatabaseFileIntact, migrate, openSqlite, schemaVersion, type Db } from '../../db/open';
 import { LATEST_SCHEMA_VERSION } from '../../db/migrations/index';
+import type { BackupInfo } from '../../shared/contract';
 import { AppFailure } from '../../shared/result';
 
 export const BACKUPS_DIR = 'backups';
@@ -24,15 +25,6 @@ const NAME = /^tuneplan-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)(-[a-z-]+)?\
 /** Temporary files: `.backup-<pid>-<hex>.sqlite` (a backup being written), `.restore-<pid>[-<hex>].sqlite` (a work copy). */
 const TEMPORARY = /^\.(?:backup|restore)-(\d+)[-.]/;
 const DATA_TABLES = ['plans', 'run_results', 'custom_models', 'machine_profiles'] as const;
-
-export interface BackupInfo {
-  file: string;
-  createdAt: string;
-  sizeBytes: number;
-  reason: string;
-  planCount: number;
-  runCount: number;
-}
 
 const stamp = (d: Date) => d.toISOString().replace(/[:.]/g, '-');
 const unstamp = (s: string) => s.replace(/T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z/, 'T$1:$2:$3.$4Z');

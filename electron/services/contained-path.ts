@@ -33,3 +33,19 @@ export function containedPath(root: string, relative: string): string | null {
   }
   return isInside(realRoot, real) ? real : null;
 }
+
+/**
+ * Maps a URL's path (percent-encoded, as in the request) to a file under `root` with containedPath: `/` is
+ * index.html; a path that does not decode or holds a NUL byte is refused (null).
+ */
+export function containedUrlPath(root: string, urlPath: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0')) return null;
+  const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
+  return containedPath(root, relative);
+}

@@ -4,8 +4,9 @@
  * Imports no `electron`: it runs in plain Node for browser mode and tests.
  */
 import { randomUUID } from 'node:crypto';
-import { isChannel, type Channel } from '../../shared/channels';
-import { contract, type AppInfo, type OutputOf, type ParsedInputOf } from '../../shared/contract';
+import { isChannel } from '../../shared/channels';
+import { contract, type AppInfo } from '../../shared/contract';
+import type { Dispatch, Handlers } from '../../shared/handlers';
 import { MachineProbeSchema, type MachineProbe } from '../../shared/domain/machine';
 import { ModelSpecSchema } from '../../shared/domain/model-spec';
 import { readStoredPlan } from '../../shared/domain/plan-migrations';
@@ -27,9 +28,6 @@ export interface HandlerDeps {
   /** Probes this machine; injected so tests can use fake tools. */
   probe?: () => Promise<MachineProbe>;
 }
-
-export type Handlers = { [C in Channel]: (input: ParsedInputOf<C>) => OutputOf<C> | Promise<OutputOf<C>> };
-export type Dispatch = (channel: string, input: unknown) => Promise<Result<unknown>>;
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();

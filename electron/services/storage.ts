@@ -9,12 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DATABASE_FILE, openDatabase, openSqlite, type Db } from '../../db/open';
+import type { StorageNotice } from '../../shared/contract';
 import { AppFailure } from '../../shared/result';
-
-export interface StorageNotice {
-  level: 'warning' | 'error';
-  message: string;
-}
 
 export interface OpenedStorage {
   db: Db;

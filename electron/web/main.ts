@@ -5,29 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP_VERSION } from '../../shared/version';
-import { createDispatch, createHandlers } from '../services/create-handlers';
-import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
+import { startupLine } from '../../build/scripts/startup-line.mjs';
+import { createDispatch } from '../services/create-handlers';
 import { resolveDataDir } from '../services/data-dir';
-import { openStorage } from '../services/storage';
-import { backupIfDue } from '../services/backups';
+import { startServices } from '../services/start-services';
 import { parseArgs } from './args';
 import { startWebServer } from './server';
 
 async function main(): Promise<void> {
   const { port, staticDir } = parseArgs(process.argv.slice(2));
   const dataDir = resolveDataDir();
-  const { db, databasePath, readOnly, notices } = openStorage(dataDir);
+  const { db, handlers, notices } = startServices({ dataDir, mode: 'browser' });
   for (const n of notices) console.error(`Tuneplan: ${n.message}`);
-  const handlers = createHandlers({
-    db,
-    appInfo: { name: 'Tuneplan', version: APP_VERSION, mode: 'browser', dataDir, databasePath, readOnly, notices },
-    probe: () => probeMachine(nodeProbeDeps(), [dataDir]),
-  });
-  if (!readOnly)
-    void backupIfDue(db, dataDir, new Date()).catch((e: unknown) =>
-      console.error(`Tuneplan: the daily backup failed: ${(e as Error).message}`),
-    );
   const token = randomBytes(32).toString('base64url');
   const here = path.dirname(fileURLToPath(import.meta.url));
   const server = await startWebServer({
@@ -37,7 +26,7 @@ async function main(): Promise<void> {
     staticDir: staticDir ?? path.resolve(here, '../renderer'),
     log: (m) => console.error(m),
   });
-  console.log(`Tuneplan running at ${server.url}/#token=${token}`);
+  console.log(startupLine(server.url, token));
   const stop = () => {
     void server.close().then(() => {
       db.close();

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { fail, ok, type ErrorCode, type Result } from '../../shared/result';
-import type { Dispatch } from '../services/create-handlers';
-import { containedPath } from '../services/contained-path';
+import type { Dispatch } from '../../shared/handlers';
+import { containedUrlPath } from '../services/contained-path';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
 import { createLaunchCodes, LAUNCH_CODE_TTL_MS, type LaunchCodes } from './launch-codes';
 
@@ -74,15 +74,7 @@ export function isAllowedOrigin(origin: string | undefined, port: number): boole
  * that points outside (the real path is returned for existing files: see containedPath).
  */
 export function resolveStaticPath(root: string, urlPath: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath.split('?')[0] ?? '/');
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0')) return null;
-  const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
-  return containedPath(root, relative);
+  return containedUrlPath(root, urlPath.split('?')[0] ?? '/');
 }
 
 const securityHeaders = {

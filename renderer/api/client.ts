@@ -1,7 +1,7 @@
 /**
  * The renderer's only way to the backend: one `invoke` typed by the shared contract. Three
  * implementations: Electron IPC (window.tuneplan, from the preload), local HTTP (browser mode)
- * and the in-memory fake (component tests).
+ * and, in component tests, the real services in-process (tests/helpers/test-api.ts).
  */
 import { methodName, type Channel } from '../../shared/channels';
 import type { InputOf, OutputOf } from '../../shared/contract';

@@ -23,7 +23,29 @@ export interface PlanMigrationStep {
 }
 
 /** The chain, oldest first. Version 1 is the first published format; files without schemaVersion are version 1. */
-export const PLAN_MIGRATIONS: ReadonlyArray<PlanMigrationStep> = [];
+export const PLAN_MIGRATIONS: ReadonlyArray<PlanMigrationStep> = [
+  {
+    from: 1,
+    describe:
+      'add training.stack (format 1 estimated transformers: "transformers"), training.compile, training.optimizerInBackward, training.activationOffload (format 1 had none: false) and data.maxTokensPerExample (format 1 sized memory at the full sequence length: null)',
+    up: (document) => {
+      // A section that is absent gets the values; one that is not an object is left for the schema to report.
+      const training = document.training ?? {};
+      const data = document.data ?? {};
+      return {
+        ...document,
+        training: isObject(training)
+          ? { stack: 'transformers', compile: false, optimizerInBackward: false, activationOffload: false, ...training }
+          : training,
+        data: isObject(data) ? { maxTokensPerExample: null, ...data } : data,
+      };
+    },
+  },
+];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 export type UpgradeResult =
   { ok: true; document: PlanDocument; fromVersion: number } | { ok: false; message: string; issues: Issue[] };

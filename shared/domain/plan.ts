@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ModelSpecSchema } from './model-spec';
 import { STRATEGY_TRAITS } from './strategies';
 
-export const PLAN_SCHEMA_VERSION = 1;
+export const PLAN_SCHEMA_VERSION = 2;
 
 const num = (min: number, max: number, what = '') =>
   z
@@ -84,6 +84,12 @@ export const OPTIMIZERS = [
   'adafactor',
   'sgd_momentum',
   'lion',
+  /**
+   * torch.optim.AdamW(fused=True): transformers' default `optim` on torch >= 2.8 ("adamw_torch_fused",
+   * transformers/training_args.py, TrainingArguments.default_optim). Same states as `adamw`; the step is one
+   * in-place kernel (torch/optim/adam.py `_fused_adam` → torch._fused_adamw_), so it has no state-sized temporaries.
+   */
+  'adamw_torch_fused',
 ] as const;
 
 export const TrainingSchema = z.object({
@@ -96,6 +102,17 @@ export const TrainingSchema = z.object({
   gradientCheckpointing: z.boolean().default(false),
   attention: z.enum(['sdpa', 'eager']).default('sdpa'),
   lossKernel: z.enum(['standard', 'chunked']).default('standard'),
+  /**
+   * The training library the run uses: its code decides which tensors exist (transformers keeps bf16 logits and a
+   * KV cache; torchtune upcasts logits to fp32 and expands GQA keys before attention). Plan format 2.
+   */
+  stack: z.enum(['transformers', 'torchtune']).default('transformers'),
+  /** torch.compile of the model (and loss): fused element-wise ops save fewer tensors for backward. Plan format 2. */
+  compile: z.boolean().default(false),
+  /** The optimizer step runs inside backward, one parameter at a time (torchtune optimizer_in_bwd). Plan format 2. */
+  optimizerInBackward: z.boolean().default(false),
+  /** Saved activations move to pinned host RAM during the forward (torchtune enable_activation_offloading). Plan format 2. */
+  activationOffload: z.boolean().default(false),
   epochs: num(0.01, 10_000).default(3),
   learningRate: num(0, 10).default(2e-4),
 });
@@ -105,6 +122,11 @@ export const DataSchema = z.object({
   mode: z.enum(['examples', 'tokens']).default('examples'),
   examples: int(1, 1e12).default(10_000),
   meanTokensPerExample: num(1, 10_000_000, ' tokens').default(512),
+  /**
+   * The longest example, in tokens. Unpacked batches are padded to their longest sequence, so the peak is a batch
+   * holding it; null = unknown (memory is sized at the full sequence length). Plan format 2.
+   */
+  maxTokensPerExample: num(1, 10_000_000, ' tokens').nullable().default(null),
   totalTokens: num(1, 1e15, ' tokens').default(5_000_000),
 });
 export type Data = z.infer<typeof DataSchema>;

@@ -14,6 +14,9 @@ import { memoryAt, memoryProfile, type MemoryParts, type MemoryProfile, type Pha
 import { SOURCES, type SourceId } from './sources';
 import { EstimateInputError, techniqueParams, TECHNIQUE_LABELS, type TechniqueParams } from './techniques';
 import { estimateTime, type TimeEstimate } from './time';
+import { upgradePlanDocument } from '../domain/plan-migrations';
+import { fitStateFor, memoryRange, peakSequence, wallRange, type FitState, type MemoryCounters } from './ranges';
+import { deviceKind, planWarnings, type DeviceKind, type PlanWarning } from './warnings';
 
 export type { Explanation };
 
@@ -26,12 +29,19 @@ export interface TechniqueEstimate {
   trainablePercent: number;
   memory: {
     allocatedBytes: number;
+    /** PyTorch's peak active bytes (= allocated in this model; see ranges.ts). */
+    activeBytes: number;
     reservedBytes: number;
     nvidiaSmiBytes: number;
     hostBytes: number;
     nvmeBytes: number;
     peakPhase: Phase;
     parts: MemoryParts;
+    /** The sequence length of the peak batch (the longest example when batches are padded). */
+    peakSeqLen: number;
+    /** Low and high ends of every counter above (issue 15 §8; the inputs they spread over: ranges.ts). */
+    low: MemoryCounters;
+    high: MemoryCounters;
   };
   checkpoint: { modelBytes: number; adapterBytes: number | null; resumableBytes: number };
   flopsPerToken: number;
@@ -42,11 +52,22 @@ export interface TechniqueEstimate {
   steps: number;
   trainingTokens: number;
   wallSeconds: number;
+  wallSecondsLow: number;
+  wallSecondsHigh: number;
+  /** Share of processed tokens that are padding (unpacked batches run to their longest example). */
+  paddingWastePercent: number;
   gpuHours: number;
   costUsd: number | null;
   cost: CostEstimate;
   fits: boolean;
-  fit: { capacityBytes: number; usableBytes: number; marginBytes: number; headroomPercent: number };
+  fit: {
+    capacityBytes: number;
+    usableBytes: number;
+    marginBytes: number;
+    headroomPercent: number;
+    /** fits (high end fits) / may-not-fit (expected fits, high does not) / does-not-fit (expected does not). */
+    state: FitState;
+  };
   maxMicroBatch: number;
   maxSeqLen: number;
   explain: Explanation[];
@@ -54,7 +75,9 @@ export interface TechniqueEstimate {
 }
 
 export interface EstimateReport {
-  tuneplanEstimateVersion: 1;
+  tuneplanEstimateVersion: 2;
+  /** What runs the training: a CPU-only machine's estimate is rough (issue 14.7). */
+  device: { kind: DeviceKind; rough: boolean };
   plan: {
     name: string;
     model: string;
@@ -76,6 +99,8 @@ export interface EstimateReport {
   };
   techniques: TechniqueEstimate[];
   sources: Array<{ id: string; title: string; url: string; date: string }>;
+  /** Warnings about the plan, each naming its field (shared/estimate/warnings.ts). */
+  warnings: PlanWarning[];
 }
 
 export function resolveModel(plan: Pick<Plan, 'model'>): ModelSpec {
@@ -135,13 +160,15 @@ export function estimateTechnique(
 ): TechniqueEstimate {
   const { params, profile, technique, index } = prepared;
   const t = plan.training;
-  const mem = memoryAt(profile, t.microBatch, t.seqLen, true);
+  const range = memoryRange(profile, plan);
+  const mem = range.expected;
+  const peakSeq = peakSequence(plan).expected;
   const time: TimeEstimate = estimateTime(arch, profile, gpu, plan.data, plan.hardware.mfu);
   const cost = estimateCost(plan.pricing, gpu, profile.gpus, time.wallSeconds, time.trainingTokens);
   const usable = usableBytes(gpu, plan.hardware.headroomPct);
   const fitsAt = (b: number, s: number) => memoryAt(profile, b, s).nvidiaSmiBytes <= usable;
   const fits = mem.nvidiaSmiBytes <= usable;
-  const maxMicroBatch = largestFitting(65_536, (b) => fitsAt(b, t.seqLen));
+  const maxMicroBatch = largestFitting(65_536, (b) => fitsAt(b, peakSeq));
   const maxSeqLen = largestFitting(Math.max(arch.spec.maxPositionEmbeddings, t.seqLen), (s) => fitsAt(t.microBatch, s));
   const modelBytes = params.totalParams * 2;
   const adapterBytes =
@@ -150,7 +177,8 @@ export function estimateTechnique(
       : Math.max(params.addedParams, params.trainableParams) * profile.bytes.trainableWeight;
   const resumableBytes = (adapterBytes ?? modelBytes) + params.trainableParams * profile.bytes.optimizerPerParam;
 
-  const explain = explainTechnique({ plan, arch, gpu, prepared, mem, time, cost, usableBytes: usable });
+  const explain = explainTechnique({ plan, arch, gpu, prepared, mem, time, cost, usableBytes: usable, range });
+  const wall = wallRange(time.wallSeconds, time.computeSeconds, time.stepSeconds);
 
   return {
     index,
@@ -163,10 +191,14 @@ export function estimateTechnique(
       allocatedBytes: mem.allocatedBytes,
       reservedBytes: mem.reservedBytes,
       nvidiaSmiBytes: mem.nvidiaSmiBytes,
-      hostBytes: profile.hostBytes,
+      activeBytes: mem.allocatedBytes,
+      hostBytes: profile.hostBytes + mem.offloadedActivationBytes,
       nvmeBytes: profile.nvmeBytes,
       peakPhase: mem.phase,
       parts: mem.parts,
+      peakSeqLen: mem.seqLen,
+      low: range.low,
+      high: range.high,
     },
     checkpoint: { modelBytes, adapterBytes, resumableBytes },
     flopsPerToken: time.flopsPerToken,
@@ -177,6 +209,12 @@ export function estimateTechnique(
     steps: time.steps,
     trainingTokens: time.trainingTokens,
     wallSeconds: time.wallSeconds,
+    wallSecondsLow: wall.low,
+    wallSecondsHigh: wall.high,
+    paddingWastePercent:
+      time.processedTokensPerSecond > 0
+        ? Math.max(0, 100 * (1 - time.tokensPerSecond / time.processedTokensPerSecond))
+        : 0,
     gpuHours: time.gpuHours,
     costUsd: cost.costUsd,
     cost,
@@ -186,6 +224,7 @@ export function estimateTechnique(
       usableBytes: usable,
       marginBytes: usable - mem.nvidiaSmiBytes,
       headroomPercent: plan.hardware.headroomPct,
+      state: fitStateFor(mem.nvidiaSmiBytes, range.high.nvidiaSmiBytes, usable),
     },
     maxMicroBatch,
     maxSeqLen,
@@ -196,7 +235,10 @@ export function estimateTechnique(
 
 /** Validates a plan (throws zod errors naming the field) and estimates every technique in it. */
 export function estimatePlan(input: PlanInput | Plan): EstimateReport {
-  const plan = PlanSchema.parse(input);
+  // A document of an older plan format is upgraded first (shared/domain/plan-migrations.ts); one the chain refuses
+  // is parsed as it is, so the schema names its problem.
+  const upgraded = upgradePlanDocument(input);
+  const plan = PlanSchema.parse(upgraded.ok ? upgraded.document : input);
   const spec = resolveModel(plan);
   const arch = describeArchitecture(spec);
   const gpu = resolveGpu(plan.hardware.gpu);
@@ -205,7 +247,9 @@ export function estimatePlan(input: PlanInput | Plan): EstimateReport {
   );
   const used = new Set<SourceId>(techniques.flatMap((t) => t.explain.flatMap((e) => e.sources)));
   return {
-    tuneplanEstimateVersion: 1,
+    // 2: issue 14 — warnings, device, adamw_torch_fused; recommendation keeps the global batch.
+    tuneplanEstimateVersion: 2,
+    device: { kind: deviceKind(plan.hardware.gpu), rough: deviceKind(plan.hardware.gpu) === 'cpu' },
     plan: {
       name: plan.name,
       model: spec.name,
@@ -227,5 +271,6 @@ export function estimatePlan(input: PlanInput | Plan): EstimateReport {
     },
     techniques,
     sources: [...used].map((id) => SOURCES[id]),
+    warnings: planWarnings(plan, spec, techniques),
   };
 }

@@ -13,12 +13,14 @@ import {
   ALLOCATOR_SLACK,
   CUDA_CONTEXT_BYTES,
   effectivePrecision,
-  GiB,
   PART_LABELS,
   type MemoryBreakdown,
   type PartKey,
 } from './memory';
+import { gib as formatGib } from '../format';
 import type { SourceId } from './sources';
+import { MEMORY_RANGE } from './memory';
+import { fitStateFor, TIME_RANGE, type MemoryCounters } from './ranges';
 import { describeAssumption, MFU_HALF_TOKENS, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
 
 export interface Explanation {
@@ -44,9 +46,11 @@ export interface ExplainContext {
   time: TimeEstimate;
   cost: CostEstimate;
   usableBytes: number;
+  /** Low and high ends of the memory counters (issue 15 §8); absent in callers that only need the expected figure. */
+  range?: { low: MemoryCounters; high: MemoryCounters };
 }
 
-const gib = (bytes: number) => `${(bytes / GiB).toFixed(2)} GiB`;
+const gib = (bytes: number) => formatGib(bytes, 2, { grouping: false });
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
 export function explainTechnique(c: ExplainContext): Explanation[] {
@@ -166,10 +170,12 @@ function explainFrozenWeights(c: ExplainContext): Explanation {
     profile.quantizedLinearBytesPerParam !== null
       ? `linear layers at ${(profile.quantizedLinearBytesPerParam * 8).toFixed(3)} bits, the rest at ${b.baseWeight} B = ${gib(c.mem.parts.frozenWeights)}`
       : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote(c, 'parameters', shardsOf(c).parameters)} = ${gib(c.mem.parts.frozenWeights)}`,
-    technique.kind === 'qlora' ? ['qlora'] : ['estimatorGuide'],
+    technique.kind === 'qlora' ? ['qlora', 'bnbDequant'] : ['estimatorGuide'],
     c.plan.distribution.offloadParams !== 'none'
       ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.'
-      : undefined,
+      : profile.dequantBytes > 0
+        ? `Includes one weight dequantized to the compute dtype while its matmul runs (largest linear layer, ${gib(profile.dequantBytes)}), in the forward and again in the backward.`
+        : undefined,
   );
 }
 
@@ -195,9 +201,11 @@ function explainGradients(c: ExplainContext): Explanation {
     'trainable parameters × bytes per gradient (when live at the peak)',
     `${n(params.trainableParams)} × ${profile.bytes.gradient} B${shardNote(c, 'gradients', shardsOf(c).gradients)} = ${gib(profile.gradients)}; live at the ${c.mem.phase} peak: ${gib(c.mem.parts.gradients)}`,
     ['zero', 'pytorchAdamW'],
-    profile.gradientsPersist
-      ? 'Gradients persist through the forward pass (gradient accumulation, DDP buckets or DeepSpeed partitions).'
-      : 'With one micro-batch per step, zero_grad(set_to_none=True) frees gradients before the forward pass.',
+    profile.optimizerInBackward
+      ? `Optimizer step in backward: each parameter steps as soon as its gradient is complete and the gradient is freed, so only the largest one (${gib(profile.gradients)}) is alive at a time.`
+      : profile.gradientsPersist
+        ? 'Gradients persist through the forward pass (gradient accumulation, DDP buckets or DeepSpeed partitions).'
+        : 'With one micro-batch per step, zero_grad(set_to_none=True) frees gradients before the forward pass.',
   );
 }
 
@@ -239,8 +247,25 @@ function explainActivations(c: ExplainContext): Explanation {
       ? 'tokens × (L × layer input + one layer recomputed)'
       : 'tokens × L × saved bytes per token per layer (+ KV cache at the forward end)',
     `${n(microBatchTokens(c))} tokens × ${c.prepared.profile.arch.spec.numLayers} layers × ${n(layerBytes)} B [${perToken}]${mem.kvCacheBytes ? ` + KV cache ${gib(mem.kvCacheBytes)}` : ''} = ${gib(mem.parts.activations)} at the ${mem.phase} peak`,
-    ['hfLlama', 'peftLora', 'korthikanti'],
-    'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
+    [
+      ...(c.plan.training.stack === 'torchtune' ? (['torchtuneModel'] as const) : (['hfLlama'] as const)),
+      'peftLora',
+      'korthikanti',
+      ...(c.plan.training.compile ? (['torchCompilePartitioner'] as const) : []),
+      ...(c.plan.training.activationOffload ? (['torchtuneActivationOffload'] as const) : []),
+    ],
+    [
+      'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
+      c.plan.training.compile
+        ? 'torch.compile: RMSNorm keeps its 16-bit input (the fp32 upcast is recomputed) and the MLP keeps gate and up (act(gate) is recomputed).'
+        : '',
+      mem.offloadedActivationBytes > 0
+        ? `Activation offloading: ${gib(mem.offloadedActivationBytes)} of saved tensors wait in pinned host RAM; about two layers' worth stays on the GPU.`
+        : '',
+      `Sized at the longest batch: ${n(mem.seqLen)} tokens per sequence${c.plan.training.packing ? ' (packed)' : c.plan.data.maxTokensPerExample === null && c.plan.data.mode === 'examples' ? ' (padded; longest example unknown, so the full sequence length; the low end uses the mean example)' : ' (padded to the longest example)'}.`,
+    ]
+      .filter(Boolean)
+      .join(' '),
   );
 }
 
@@ -253,7 +278,12 @@ function explainLogits(c: ExplainContext): Explanation {
       ? 'tokens × 12·h B (chunked cross-entropy)'
       : 'tokens × V × (10 B at the forward end | 12 B at the backward start)',
     `${n(microBatchTokens(c))} × ${n(c.prepared.profile.arch.spec.vocabSize)} = ${gib(c.mem.parts.logits)} at the ${c.mem.phase} peak`,
-    chunked ? ['liger'] : ['hfLoss'],
+    c.plan.training.stack === 'torchtune' ? ['torchtuneModel'] : chunked ? ['liger'] : ['hfLoss'],
+    c.plan.training.stack === 'torchtune'
+      ? chunked
+        ? 'torchtune chunked cross-entropy: every chunk of 16-bit logits exists, the fp32 upcast one chunk at a time.'
+        : 'torchtune upcasts the logits to fp32 in the model (the 16-bit logits are a temporary).'
+      : undefined,
   );
 }
 
@@ -261,9 +291,14 @@ function explainOptimizerTransients(c: ExplainContext): Explanation {
   return memoryPart(
     c,
     'optimizerTransients',
-    'one optimizer-state-sized temporary (foreach sqrt(v)); + fp32 gradient copy in mixed precision',
+    c.prepared.profile.optimizerInBackward
+      ? "one parameter's step temporaries (optimizer in backward: a step per parameter)"
+      : c.plan.training.optimizer === 'adamw_torch_fused'
+        ? 'none: fused AdamW updates in place (torch._fused_adamw_); + fp32 gradient copy in mixed precision'
+        : 'one optimizer-state-sized temporary (foreach sqrt(v)); + fp32 gradient copy in mixed precision',
     `${gib(c.prepared.profile.optimizerTransients)} (live only during the step)`,
-    ['pytorchAdamW'],
+    c.prepared.profile.optimizerInBackward ? ['pytorchAdamW', 'torchtuneOptimizerInBackward'] : ['pytorchAdamW'],
+    'Range: from none (a fused or for-loop step works in place) to this figure (foreach, PyTorch’s default on CUDA).',
   );
 }
 
@@ -298,7 +333,10 @@ function explainCudaContext(c: ExplainContext): Explanation {
   ]);
 }
 
-function explainPeak({ mem }: ExplainContext): Explanation {
+function explainPeak({ mem, range }: ExplainContext): Explanation {
+  const r = range
+    ? `; range: allocated ${gib(range.low.allocatedBytes)}–${gib(range.high.allocatedBytes)}, reserved ${gib(range.low.reservedBytes)}–${gib(range.high.reservedBytes)}, nvidia-smi ${gib(range.low.nvidiaSmiBytes)}–${gib(range.high.nvidiaSmiBytes)}`
+    : '';
   return {
     key: 'memory.peak',
     label: 'Peak memory per GPU',
@@ -306,8 +344,12 @@ function explainPeak({ mem }: ExplainContext): Explanation {
     unit: 'bytes',
     formula:
       'max(forward end, backward start, optimizer step) allocated, + allocator slack = reserved; + CUDA context = nvidia-smi',
-    substituted: `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)}, optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}`,
+    substituted: `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)}, optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}${r}`,
     sources: ['estimatorGuide', 'cudaMemory'],
+    note: 'PyTorch’s peak active bytes (torch.cuda.memory_stats active_bytes.all.peak) are predicted equal to allocated.',
+    assumptions: [
+      `Range inputs: allocator slack ${MEMORY_RANGE.low.allocatorSlack * 100}–${MEMORY_RANGE.high.allocatorSlack * 100} %, CUDA context ${gib(MEMORY_RANGE.low.cudaContextBytes)}–${gib(MEMORY_RANGE.high.cudaContextBytes)}, optimizer-step temporaries none–foreach, saved activations and logits ×${MEMORY_RANGE.low.activationFactor}–×${MEMORY_RANGE.high.activationFactor} (kernel and library versions; an engineering assumption), and for padded batches with an unknown longest example, mean-length to full-length batches.`,
+    ],
   };
 }
 
@@ -372,14 +414,18 @@ function explainThroughput({ time }: ExplainContext): Explanation {
 }
 
 function explainWallTime({ time }: ExplainContext): Explanation {
+  const share = time.stepSeconds > 0 ? (100 * time.communicationSeconds) / time.stepSeconds : 0;
   return {
     key: 'time.wall',
     label: 'Wall time',
     value: time.wallSeconds,
     unit: 'seconds',
     formula: 'steps × step time',
-    substituted: `${n(time.steps)} steps × ${time.stepSeconds.toFixed(3)} s`,
+    substituted: `${n(time.steps)} steps × ${time.stepSeconds.toFixed(3)} s; communication ${share.toFixed(1)} % of a step`,
     sources: ['transformerMath'],
+    assumptions: [
+      `Range: the compute time ±${TIME_RANGE.mfuSpread * 100} % for the MFU's uncertainty (an engineering assumption until recorded runs calibrate it).`,
+    ],
   };
 }
 
@@ -410,14 +456,16 @@ function explainCost({ cost, plan }: ExplainContext): Explanation {
   };
 }
 
-function explainFit({ mem, gpu, plan, usableBytes }: ExplainContext): Explanation {
+function explainFit({ mem, gpu, plan, usableBytes, range }: ExplainContext): Explanation {
+  const state = fitStateFor(mem.nvidiaSmiBytes, range?.high.nvidiaSmiBytes ?? mem.nvidiaSmiBytes, usableBytes);
   return {
     key: 'fit',
     label: 'Fits on the GPU',
     value: usableBytes - mem.nvidiaSmiBytes,
     unit: 'bytes',
-    formula: 'nvidia-smi peak ≤ GPU memory × (1 − headroom)',
-    substituted: `${gib(mem.nvidiaSmiBytes)} vs ${gib(gpu.memoryBytes)} × ${(1 - plan.hardware.headroomPct / 100).toFixed(2)} = ${gib(usableBytes)}`,
+    formula:
+      'nvidia-smi peak ≤ GPU memory × (1 − headroom): fits when the high end does, may not fit when only the expected figure does',
+    substituted: `${gib(mem.nvidiaSmiBytes)}${range ? ` (high ${gib(range.high.nvidiaSmiBytes)})` : ''} vs ${gib(gpu.memoryBytes)} × ${(1 - plan.hardware.headroomPct / 100).toFixed(2)} = ${gib(usableBytes)} → ${state === 'fits' ? 'fits' : state === 'may-not-fit' ? 'may not fit' : 'does not fit'}`,
     sources: ['catalogGpus'],
   };
 }

@@ -1,6 +1,7 @@
 /** The plan's GPU resolved to the numbers the estimator needs, from the catalog or the user's own entry. */
 import { findCatalogGpu, type CatalogGpu } from '../catalog/gpus';
 import type { GpuRef } from '../domain/plan';
+import { GiB } from '../format';
 import { EstimateInputError } from './techniques';
 
 export interface ResolvedGpu {
@@ -20,7 +21,7 @@ export function fromCatalog(gpu: CatalogGpu): ResolvedGpu | null {
   return {
     id: gpu.id,
     name: gpu.name,
-    memoryBytes: gpu.memoryGiB * 2 ** 30,
+    memoryBytes: gpu.memoryGiB * GiB,
     tflops16: gpu.tflops16,
     bandwidthGBs: gpu.bandwidthGBs,
     tier: gpu.tier,
@@ -34,7 +35,7 @@ export function resolveGpu(ref: GpuRef): ResolvedGpu {
     return {
       id: 'custom',
       name: ref.name,
-      memoryBytes: ref.memoryGiB * 2 ** 30,
+      memoryBytes: ref.memoryGiB * GiB,
       tflops16: ref.bf16Tflops,
       bandwidthGBs: ref.bandwidthGBs,
       tier: 'custom',

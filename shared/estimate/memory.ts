@@ -10,11 +10,10 @@
  * DeepSpeed's partitions); with one micro-batch per step they are freed by zero_grad(set_to_none).
  */
 import type { Distribution, Technique, Training } from '../domain/plan';
+import { GiB } from '../format';
 import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture, LinearModule } from './architecture';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
-
-export const GiB = 2 ** 30;
 
 /** Freed blocks stay cached and large blocks are rounded to 2 MiB: reserved ≈ allocated × (1 + this). */
 export const ALLOCATOR_SLACK = 0.05; // lower end of the 5–20 % in ESTIMATOR.md §6 (PyTorch caching allocator)
@@ -102,6 +101,13 @@ export interface MemoryProfile {
   extraTokens: number;
   extraKeys: number;
   quantizedLinearBytesPerParam: number | null;
+  /**
+   * Run-time weight buffer of a quantized base: one linear weight dequantized to the compute dtype, alive while its
+   * matmul runs in the forward and again in the backward (issue 15 §4).
+   */
+  dequantBytes: number;
+  /** The step runs inside backward, one parameter at a time: gradients never all exist together. */
+  optimizerInBackward: boolean;
   notes: string[];
 }
 
@@ -115,6 +121,10 @@ export interface MemoryBreakdown {
   /** Saved activations per token per layer, by tensor, for the explanation. */
   perTokenLayer: Array<{ tensor: string; bytes: number }>;
   kvCacheBytes: number;
+  /** Saved activations held in pinned host RAM by activation offloading (0 without it). */
+  offloadedActivationBytes: number;
+  /** The sequence length the peak was sized at (the longest batch). */
+  seqLen: number;
 }
 
 /**
@@ -133,13 +143,17 @@ export function bytesFor(technique: Technique, training: Training, distribution?
   const p = distribution ? effectivePrecision(training, distribution) : training.precision;
   const compute = p === 'fp32' ? 4 : 2;
   // PEFT keeps adapters in fp32 (autocast_adapter_dtype=True); full fine-tuning and LayerNorm tuning train base-dtype weights.
-  const trainableWeight = technique.kind === 'full' || technique.kind === 'ln_tuning' ? compute : 4;
+  // torchtune builds its adapters (LoRALinear lora_a / lora_b, torchtune/modules/peft/lora.py) under the recipe's
+  // default dtype (training.set_default_dtype), so they train in the compute dtype.
+  const trainableWeight =
+    technique.kind === 'full' || technique.kind === 'ln_tuning' || training.stack === 'torchtune' ? compute : 4;
   const master = technique.kind === 'full' && p === 'mixed' ? 4 : 0; // fp32 master copy (ZeRO K=12 includes it)
   // Optimizer states follow the parameter dtype unless mixed precision keeps them in fp32.
   const stateElement = p === 'mixed' || trainableWeight === 4 ? 4 : trainableWeight;
   const perState: Record<Training['optimizer'], number> = {
     adamw: 2 * stateElement,
     paged_adamw: 2 * stateElement,
+    adamw_torch_fused: 2 * stateElement, // the same exp_avg and exp_avg_sq as `adamw`
     adamw_8bit: 2, // both moments in 8 bits (bitsandbytes)
     paged_adamw_8bit: 2,
     adafactor: 0, // factored: computed per matrix in optimizerBytes()
@@ -236,7 +250,7 @@ export function memoryProfile(
       : T * b.optimizerPerParam;
   const optimizerStates = offloadOptimizer ? 0 : optimizerTotal / (shard.optimizer ? N : 1);
   const gradientsFull = T * b.gradient;
-  const gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? N : 1);
+  let gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? N : 1);
 
   // One step's temporaries: PyTorch's foreach AdamW builds a sqrt(v) list as big as a state; mixed precision
   // also casts the gradient partition to fp32 for the update. 8-bit optimizers update in place.
@@ -244,7 +258,10 @@ export function memoryProfile(
   if (!offloadOptimizer) {
     const local = T / (shard.optimizer ? N : 1);
     const eightBit = training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit';
-    transientElements = eightBit ? 0 : local;
+    // torch's fused AdamW updates params, exp_avg and exp_avg_sq in place in one kernel (torch/optim/adam.py
+    // `_fused_adam` calls torch._fused_adamw_ on the grouped lists; torch 2.13): no sqrt(v) list is built.
+    const fused = training.optimizer === 'adamw_torch_fused';
+    transientElements = eightBit || fused ? 0 : local;
     if (training.optimizer === 'adafactor')
       transientElements = Math.min(local, largestTrainableTensor(arch, params, technique.rank));
   }
@@ -269,7 +286,28 @@ export function memoryProfile(
       (shard.deepspeed ? Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient : 0);
   }
 
-  const gradientsPersist = training.gradAccum > 1 || shard.deepspeed || (replicated && N > 1);
+  let gradientsPersist = training.gradAccum > 1 || shard.deepspeed || (replicated && N > 1);
+  const optimizerInBackward = training.optimizerInBackward && !offloadOptimizer;
+  if (optimizerInBackward) {
+    // torchtune optimizer_in_bwd: one optimizer per parameter, stepped from a post-accumulate-grad hook that then
+    // sets the gradient to None (torchtune/training/memory.py `register_optim_in_bwd_hooks`, `optim_step`;
+    // recipes/full_finetune_single_device.py `_setup_optimizer`). Only one parameter's gradient and the
+    // temporaries of its own step exist at a time; the largest such tensor is what counts.
+    const largest = largestTrainableTensor(arch, params, technique.rank);
+    gradients = Math.min(gradients, largest * b.gradient);
+    optimizerTransients = Math.min(optimizerTransients, transientElements > 0 ? largest * b.stateElement : 0);
+    gradientsPersist = false;
+    notes.push(
+      'Optimizer step in backward: each gradient is freed after its own step, so the gradients never all exist at once.',
+    );
+  }
+
+  // A quantized base dequantizes each linear weight to the compute dtype for its matmul, in the forward and again
+  // in the backward: bitsandbytes MatMul4Bit.forward `F.dequantize_4bit(B, quant_state).to(A.dtype)`
+  // (bitsandbytes/autograd/_functions.py) and torchao's NF4 `linear_nf4` (`weight.to(input.dtype)`). One weight at
+  // a time: the largest linear layer's.
+  const dequantBytes =
+    technique.kind === 'qlora' ? Math.max(...arch.modules.map((mod) => mod.in * mod.out)) * b.activation : 0;
   const headTrainable = technique.kind === 'full' && !technique.freezeEmbeddings;
   const firstGradients = headTrainable
     ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? N : 1)
@@ -316,6 +354,8 @@ export function memoryProfile(
     extraTokens,
     extraKeys,
     quantizedLinearBytesPerParam,
+    dequantBytes,
+    optimizerInBackward,
     notes,
   };
 }
@@ -360,7 +400,12 @@ export function savedBytesPerTokenPerLayer(
 
   // Norms. HF RMSNorm upcasts to fp32 and pow() keeps that copy; LayerNorm keeps its input and fp32 mean/rstd.
   const normCount = m.normsPerLayer;
-  if (m.norm === 'rmsnorm') {
+  if (m.norm === 'rmsnorm' && training.compile) {
+    // Inductor fuses the norm and its min-cut partitioner recomputes the fp32 upcast in the backward
+    // (torch/_functorch/partitioners.py `min_cut_rematerialization_partition`): the 16-bit input and rstd stay.
+    add(() => `${normCount} RMSNorm inputs (compiled: upcast recomputed) + rsqrt`, normCount * (a * h + 4));
+    if (normTrainable) add(() => `${normCount} normalized outputs (weight gradient)`, normCount * a * h);
+  } else if (m.norm === 'rmsnorm') {
     add(() => `${normCount} RMSNorm inputs in fp32 (4·h each) + rsqrt`, normCount * (4 * h + 4));
     if (normTrainable) add(() => `${normCount} normalized outputs (weight gradient)`, normCount * a * h);
   } else {
@@ -369,7 +414,10 @@ export function savedBytesPerTokenPerLayer(
 
   // Attention. With a padding mask (micro-batch > 1, no packing) transformers repeats k and v to every query
   // head before SDPA, so the saved k and v are a·d wide; without one, SDPA handles GQA natively.
-  const repeatKv = microBatch > 1 && !training.packing && m.numKvHeads !== m.numHeads;
+  // torchtune always expands k and v to every query head before SDPA (torchtune/modules/attention.py, "expand the
+  // key and value tensors to have the same shape as the query tensor", 1814feb lines 284–290).
+  const repeatKv =
+    m.numKvHeads !== m.numHeads && (training.stack === 'torchtune' || (microBatch > 1 && !training.packing));
   const kvSaved = repeatKv ? qW : kvW;
   if (full) add('attention input (q/k/v weight gradients)', a * h);
   add(
@@ -386,7 +434,12 @@ export function savedBytesPerTokenPerLayer(
 
   // MLP: the activation keeps its input; the gate·up product keeps both factors. MoE: per active expert.
   const experts = m.moe ? m.moe.topK : 1;
-  add(() => `MLP gate, act(gate), up${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 3 * a * I);
+  if (training.compile) {
+    // Compiled: act(gate)·up is one fused kernel and act(gate) is recomputed in the backward (min-cut partitioner).
+    add(() => `MLP gate, up (compiled)${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 2 * a * I);
+  } else {
+    add(() => `MLP gate, act(gate), up${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 3 * a * I);
+  }
   if (full) {
     add('MLP inputs (gate/up and down weight gradients)', a * h * experts + experts * a * I);
     if (m.moe) add('router logits (fp32 softmax)', 8 * m.moe.numExperts);
@@ -440,7 +493,48 @@ export function savedBytesPerTokenPerLayer(
   return total;
 }
 
-export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: number, detail = false): MemoryBreakdown {
+/**
+ * The inputs of the memory model no source pins down for a given plan, each with the value the expected figure
+ * uses; `MEMORY_RANGE` holds the low and high ends that give every figure its range (issue 15 §8).
+ */
+export interface MemoryAssumptions {
+  /** reserved − allocated, as a share of allocated (caching allocator: 5–20 %, ESTIMATOR.md §6). */
+  allocatorSlack: number;
+  /** CUDA context and library workspaces seen by nvidia-smi (0.3–1.5 GiB, ESTIMATOR.md §6). */
+  cudaContextBytes: number;
+  /** Share of the optimizer-step temporaries that exist: 0 for an in-place (fused, for-loop) step, 1 for foreach. */
+  optimizerTransientFactor: number;
+  /** Saved activations and logits relative to the tensors counted here (kernel and library versions differ). */
+  activationFactor: number;
+}
+
+export const EXPECTED_MEMORY: MemoryAssumptions = {
+  allocatorSlack: ALLOCATOR_SLACK,
+  cudaContextBytes: CUDA_CONTEXT_BYTES,
+  optimizerTransientFactor: 1,
+  activationFactor: 1,
+};
+
+/**
+ * Low and high ends of each uncertain input. Allocator slack and context: the ranges of ESTIMATOR.md §6.
+ * Optimizer temporaries: PyTorch picks foreach on CUDA unless a fused or for-loop step is asked for
+ * (torch/optim/optimizer.py `_default_to_fused_or_foreach`), and a library may ask (torchtune configs set
+ * `fused: True`), so the low end has none. Activations ±10 %: an engineering assumption (no source pins it) for
+ * what differs between attention backends (flash vs memory-efficient log-sum-exp padding), RMSNorm and loss
+ * implementations across library versions; recorded runs narrow it.
+ */
+export const MEMORY_RANGE: Record<'low' | 'high', MemoryAssumptions> = {
+  low: { allocatorSlack: 0.02, cudaContextBytes: 0.3 * GiB, optimizerTransientFactor: 0, activationFactor: 0.9 },
+  high: { allocatorSlack: 0.2, cudaContextBytes: 1.5 * GiB, optimizerTransientFactor: 1, activationFactor: 1.1 },
+};
+
+export function memoryAt(
+  profile: MemoryProfile,
+  microBatch: number,
+  seqLen: number,
+  detail = false,
+  assume: MemoryAssumptions = EXPECTED_MEMORY,
+): MemoryBreakdown {
   const { arch, training } = profile;
   const m = arch.spec;
   const a = profile.bytes.activation;
@@ -462,32 +556,79 @@ export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: num
   } else {
     activations = tokens * L * layerBytesPerToken;
   }
-  activations += tokens * 4 * m.hiddenSize; // final norm's fp32 input
+  activations += tokens * (training.compile ? a : 4) * m.hiddenSize; // final norm's input (fp32 upcast unless compiled)
 
-  // use_cache defaults to True without gradient checkpointing: the returned cache keeps k and v of every layer alive.
-  const kvCacheBytes = training.gradientCheckpointing ? 0 : tokens * L * 2 * arch.kvWidth * a * keysPerQuery;
+  // Activation offloading (torchtune/training/_activation_offloading.py `OffloadActivations`): every saved tensor
+  // of at least min_offload_size = 1024 bytes moves to pinned host RAM in the forward and comes back in the
+  // backward, except the output head's (get_act_offloading_ctx_manager wraps it in NoOpManager). With streams
+  // (use_streams=True) a tensor stays on the GPU until its copy finishes and the next layer's is prefetched in the
+  // backward: about two layers' worth stays (the one in flight and the one being brought back).
+  let offloadedActivationBytes = 0;
+  if (training.activationOffload) {
+    const perLayer = training.gradientCheckpointing ? a * m.hiddenSize : layerBytesPerToken;
+    const kept = Math.min(L, 2) * perLayer * tokens;
+    offloadedActivationBytes = Math.max(0, tokens * L * perLayer - kept);
+    activations -= offloadedActivationBytes;
+  }
+  activations *= assume.activationFactor;
+
+  // transformers: use_cache defaults to True without gradient checkpointing, and the returned cache keeps k and v of
+  // every layer alive. torchtune builds no cache in training (kv_cache is None unless setup_caches is called).
+  const kvCacheBytes =
+    training.gradientCheckpointing || training.stack === 'torchtune'
+      ? 0
+      : tokens * L * 2 * arch.kvWidth * a * keysPerQuery * assume.activationFactor;
 
   // Logits: bf16 logits, their fp32 upcast and fp32 log-probabilities (10 B) at the forward end; the saved
   // log-probabilities, their gradient and the logits' fp32 gradient (12 B) at the backward start.
   const V = m.vocabSize;
   let logitsForward: number;
   let logitsBackward: number;
-  if (training.lossKernel === 'chunked') {
+  const torchtune = training.stack === 'torchtune';
+  if (training.lossKernel === 'chunked' && torchtune) {
+    // torchtune CEWithChunkedOutputLoss (torchtune/modules/loss/ce_chunked_output_loss.py, num_output_chunks=8): the
+    // head still writes every chunk of 16-bit logits (TransformerDecoder.chunked_output); only the fp32 upcast and
+    // log-probabilities exist one chunk at a time (compiled: the upcast is fused). Backward: autograd runs ready nodes
+    // highest sequence number first (torch/csrc/autograd/engine.cpp, ReadyQueue ordering), so the eight loss nodes,
+    // created after every head chunk, run before any head backward; each frees its saved chunk as it finishes, and
+    // one chunk's fp32 gradient and its 16-bit cast exist at a time next to the 16-bit logits or their gradients.
+    const chunk = (training.compile ? 4 : 8) / 8;
+    logitsForward = tokens * V * (a + chunk);
+    logitsBackward = tokens * V * (a + (4 + a) / 8);
+  } else if (training.lossKernel === 'chunked') {
     // Fused/chunked cross-entropy: only chunks of logits exist; about an fp32 hidden-sized buffer per token for each pass.
     logitsForward = tokens * 3 * 4 * m.hiddenSize;
     logitsBackward = logitsForward;
+  } else if (torchtune) {
+    // torchtune casts the head's output to fp32 (`self.output(h).float()`, torchtune/modules/transformer.py 652): the
+    // 16-bit logits are a temporary. Forward end: fp32 logits + log-probabilities (8 B); compiled, cross-entropy is
+    // one kernel that keeps only the fp32 logits (4 B). Backward start: saved tensors + fp32 gradient + 16-bit gradient.
+    logitsForward = tokens * V * (training.compile ? 4 : 8);
+    logitsBackward = logitsForward + tokens * V * (4 + a);
   } else {
-    logitsForward = tokens * V * (a + (a === 4 ? 0 : 4) + 4);
-    logitsBackward = tokens * V * 12;
+    logitsForward = tokens * V * (a + (a === 4 ? 0 : 4) + (training.compile ? 0 : 4));
+    logitsBackward = tokens * V * (training.compile ? 10 : 12);
   }
+  logitsForward *= assume.activationFactor;
+  logitsBackward *= assume.activationFactor;
 
   const states = profile.frozenWeights + profile.trainableWeights + profile.optimizerStates + profile.communication;
   const persistentGrads = profile.gradientsPersist ? profile.gradients : 0;
+  const transients = profile.optimizerTransients * assume.optimizerTransientFactor;
+  // Optimizer in backward: each parameter steps once its gradient is complete, after the backward start, when the
+  // head's gradient (the tied embedding's, whose hook fires last) is alive; that moment takes the optimizer slot.
+  const stepGradients = profile.optimizerInBackward
+    ? Math.max(profile.firstGradients, profile.gradients)
+    : profile.gradients;
   const phases: Record<Phase, number> = {
-    forward: states + persistentGrads + activations + kvCacheBytes + logitsForward,
+    forward: states + persistentGrads + activations + kvCacheBytes + logitsForward + profile.dequantBytes,
     backward:
-      states + (profile.gradientsPersist ? profile.gradients : profile.firstGradients) + activations + logitsBackward,
-    optimizer: states + profile.gradients + profile.optimizerTransients,
+      states +
+      (profile.gradientsPersist ? profile.gradients : profile.firstGradients) +
+      activations +
+      logitsBackward +
+      profile.dequantBytes,
+    optimizer: states + stepGradients + transients,
   };
   const phase: Phase =
     phases.backward >= phases.forward && phases.backward >= phases.optimizer
@@ -496,14 +637,14 @@ export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: num
         ? 'forward'
         : 'optimizer';
   const allocatedBytes = phases[phase];
-  const allocatorSlack = allocatedBytes * ALLOCATOR_SLACK;
+  const allocatorSlack = allocatedBytes * assume.allocatorSlack;
   const reservedBytes = allocatedBytes + allocatorSlack;
   const parts: MemoryParts = {
-    frozenWeights: profile.frozenWeights,
+    frozenWeights: profile.frozenWeights + (phase === 'optimizer' ? 0 : profile.dequantBytes),
     trainableWeights: profile.trainableWeights,
     gradients:
       phase === 'optimizer'
-        ? profile.gradients
+        ? stepGradients
         : phase === 'backward'
           ? profile.gradientsPersist
             ? profile.gradients
@@ -512,19 +653,21 @@ export function memoryAt(profile: MemoryProfile, microBatch: number, seqLen: num
     optimizerStates: profile.optimizerStates,
     activations: phase === 'optimizer' ? 0 : activations + (phase === 'forward' ? kvCacheBytes : 0),
     logits: phase === 'forward' ? logitsForward : phase === 'backward' ? logitsBackward : 0,
-    optimizerTransients: phase === 'optimizer' ? profile.optimizerTransients : 0,
+    optimizerTransients: phase === 'optimizer' ? transients : 0,
     communication: profile.communication,
     allocatorSlack,
-    cudaContext: CUDA_CONTEXT_BYTES,
+    cudaContext: assume.cudaContextBytes,
   };
   return {
     parts,
     phase,
     allocatedBytes,
     reservedBytes,
-    nvidiaSmiBytes: nvidiaSmiFromAllocated(allocatedBytes),
+    nvidiaSmiBytes: reservedBytes + assume.cudaContextBytes,
     phases,
     perTokenLayer,
     kvCacheBytes,
+    offloadedActivationBytes,
+    seqLen: s,
   };
 }

@@ -181,6 +181,42 @@ export const SOURCES = {
     'https://github.com/MicrosoftDocs/azure-ai-docs/blob/main/articles/ai-foundry/openai/how-to/fine-tuning-cost-management.md',
     '2025-11-26',
   ),
+  torchtuneActivationOffload: s(
+    'torchtuneActivationOffload',
+    'torchtune OffloadActivations: saved tensors ≥ 1024 bytes to pinned host RAM, output head kept (torchtune/training/_activation_offloading.py)',
+    'https://github.com/pytorch/torchtune/blob/1814feb/torchtune/training/_activation_offloading.py',
+    '2024-11',
+  ),
+  torchtuneOptimizerInBackward: s(
+    'torchtuneOptimizerInBackward',
+    'torchtune optimizer_in_bwd: one optimizer per parameter stepped from a post-accumulate-grad hook (torchtune/training/memory.py)',
+    'https://github.com/pytorch/torchtune/blob/1814feb/torchtune/training/memory.py',
+    '2024-11',
+  ),
+  torchtuneModel: s(
+    'torchtuneModel',
+    'torchtune TransformerDecoder (fp32 logits, `self.output(h).float()`), MultiHeadAttention (k, v expanded to all heads), CEWithChunkedOutputLoss (8 chunks)',
+    'https://github.com/pytorch/torchtune/blob/1814feb/torchtune/modules/transformer.py',
+    '2024-11',
+  ),
+  torchCompilePartitioner: s(
+    'torchCompilePartitioner',
+    'PyTorch AOTAutograd min-cut rematerialization partitioner: fused element-wise ops are recomputed in backward (torch/_functorch/partitioners.py)',
+    'https://github.com/pytorch/pytorch/blob/main/torch/_functorch/partitioners.py',
+    '2024',
+  ),
+  bnbDequant: s(
+    'bnbDequant',
+    'bitsandbytes MatMul4Bit: each 4-bit weight dequantized to the compute dtype for its matmul, forward and backward (bitsandbytes/autograd/_functions.py)',
+    'https://github.com/bitsandbytes-foundation/bitsandbytes/blob/main/bitsandbytes/autograd/_functions.py',
+    '2024',
+  ),
+  torchtuneAblation: s(
+    'torchtuneAblation',
+    'torchtune README, Optimization flags ablation (Llama 3.2 3B, A100, batch 2, 4,096 tokens; peak active bytes)',
+    'https://github.com/pytorch/torchtune/blob/bd2a0fc7c31430972728494fa01aaeeb0ebf1ba1/README.md',
+    '2024-11-18',
+  ),
 } as const satisfies Record<string, Source>;
 
 export type SourceId = keyof typeof SOURCES;

@@ -78,6 +78,7 @@ const OPTIM: Record<Plan['training']['optimizer'], string> = {
   adafactor: 'adafactor',
   sgd_momentum: 'sgd',
   lion: 'lion_32bit',
+  adamw_torch_fused: 'adamw_torch_fused',
 };
 
 function targetModules(c: Ctx): string[] {

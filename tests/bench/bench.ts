@@ -10,6 +10,7 @@ import { openDatabase } from '../../db/open';
 import { createHandlers } from '../../electron/services/create-handlers';
 import { PlanSchema } from '../../shared/domain/plan';
 import { estimatePlan } from '../../shared/estimate/estimate';
+import { leversFor } from '../../shared/estimate/levers';
 import { recommend } from '../../shared/estimate/recommend';
 import { RunResultSchema } from '../../shared/domain/run-result';
 import { nodeProbeDeps, probeMachine } from '../../electron/services/probes/probe';
@@ -168,6 +169,18 @@ function estimatorBenches(): void {
     techniques: [{ kind: 'lora' }],
   });
   record('estimate one technique (full report, explained)', timeMs(() => estimatePlan(one), 200) * 1000, 'µs', 2000);
+  // Levers (issue 14.2) for a technique that does not fit: Phi-3-mini DoRA on one A100 80GB, no checkpointing.
+  const over = {
+    ...one,
+    techniques: [{ kind: 'dora' as const }],
+    training: { ...one.training, gradientCheckpointing: false },
+  };
+  record(
+    'levers for one technique (what would make it fit)',
+    timeMs(() => leversFor(over, 0), 30),
+    'ms',
+    20,
+  );
   const every = PlanSchema.parse({
     ...one,
     techniques: [
@@ -186,9 +199,10 @@ function estimatorBenches(): void {
       'adaption_prompt',
     ].map((kind) => ({ kind })),
   });
-  // Every catalog GPU × 1–8 GPUs × every technique × micro-batch 1–64.
+  // The plan's GPU and every catalog GPU × the GPU counts 1–8 that divide the global batch × every technique ×
+  // every split of the per-GPU batch into micro-batch (≤ 64) × accumulation (issue 14 item 3).
   record(
-    'recommendation sweep (GPUs × 1–8 × 13 techniques × micro-batch 1–64)',
+    'recommendation sweep (GPUs × 1–8 × 13 techniques × splits of the global batch)',
     timeMs(() => recommend(every), 5),
     'ms',
     100,

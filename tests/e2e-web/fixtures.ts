@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STARTUP_LINE_PATTERN } from '../../build/scripts/startup-line.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_ENTRY = path.join(root, 'build/out/web/main.mjs');
@@ -35,7 +36,7 @@ export function startServer(
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /Tuneplan running at (\S+)/.exec(out);
+      const m = STARTUP_LINE_PATTERN.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
         resolve({ child, url: m[1] });

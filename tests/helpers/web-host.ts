@@ -2,7 +2,7 @@ import { openDatabase } from '../../db/open';
 import { createDispatch, createHandlers } from '../../electron/services/create-handlers';
 import { startWebServer } from '../../electron/web/server';
 import { createHttpApi, type TuneplanApi } from '../../renderer/api/client';
-import { FAKE_PROBE } from '../../renderer/api/fake-api';
+import { FAKE_PROBE } from './fake-probe';
 
 /** A real web host over an in-memory SQLite database, on a free loopback port. */
 export async function startTestHost(

@@ -94,7 +94,8 @@ def peft_config(technique: dict[str, Any], target_modules: list[str], hidden_siz
             r=technique["rank"], vera_dropout=technique["dropout"], target_modules=target_modules, task_type="CAUSAL_LM"
         )
     if kind == "ia3":
-        ff = [n for n in target_modules if n in ("down_proj", "w2")]
+        # `feedforwardModules` from `tuneplan model` (the down projection under each family's name).
+        ff = technique.get("feedforwardModules") or [n for n in target_modules if n in ("down_proj", "w2")]
         return peft.IA3Config(target_modules=target_modules, feedforward_modules=ff, task_type="CAUSAL_LM")
     if kind == "prompt_tuning":
         return peft.PromptTuningConfig(num_virtual_tokens=technique["virtualTokens"], task_type="CAUSAL_LM")

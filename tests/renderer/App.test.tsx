@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/App';
-import { createFakeApi } from '../../renderer/api/fake-api';
+import { createTestApi } from '../helpers/test-api';
 import { PlanSchema } from '../../shared/domain/plan';
 import { samplePlan } from '../helpers/plans';
 
@@ -10,7 +10,7 @@ afterEach(cleanup);
 
 describe('App with the in-memory API', () => {
   it('creates a plan and lists it', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Support bot' } });
     fireEvent.change(screen.getByLabelText('Notes'), { target: { value: 'MetaMath style data' } });
@@ -21,7 +21,7 @@ describe('App with the in-memory API', () => {
   });
 
   it('shows the field and the fix when the name is empty, and saves nothing', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: '  ' } });
     expect(await screen.findByText('give the plan a name')).toBeTruthy();
@@ -32,7 +32,7 @@ describe('App with the in-memory API', () => {
   });
 
   it('opens, edits and deletes a plan after confirmation', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     await api.invoke('plans:save', { plan: samplePlan({ name: 'Old name' }) });
     render(<App api={api} />);
     fireEvent.click(await screen.findByRole('button', { name: /Old name/ }));
@@ -47,7 +47,7 @@ describe('App with the in-memory API', () => {
   });
 
   it('explains a conflict and offers to reload or save a copy', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     const created = await api.invoke('plans:save', { plan: samplePlan({ name: 'Shared' }) });
     if (!created.ok) throw new Error('setup');
     render(<App api={api} />);

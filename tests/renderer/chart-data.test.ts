@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PlanSchema } from '../../shared/domain/plan';
 import { estimatePlan } from '../../shared/estimate/estimate';
 import { PART_KEYS } from '../../shared/estimate/memory';
-import { bestIndex, memoryRows, paramsRows, sweepRows, timeCostRows } from '../../renderer/features/results/chart-data';
+import { bestIndex, memoryRows, paramsRows, sweepRows, timeCostRows } from '../../renderer/charts/chart-data';
 import { chooseTechniques, claims } from '../../renderer/features/scenario/scenarios';
 
 const plan = PlanSchema.parse({

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 import { PLAN_SCHEMA_VERSION } from '../../shared/domain/plan';
-import { DRAFT_KEY, readStoredDraft } from '../../renderer/features/plans/use-plans';
+import { DRAFT_KEY, readStoredDraft } from '../../renderer/state/draft-store';
 
 afterEach(() => localStorage.clear());
 

@@ -2,8 +2,8 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/App';
-import { createFakeApi } from '../../renderer/api/fake-api';
-import { DRAFT_KEY } from '../../renderer/features/plans/use-plans';
+import { createTestApi } from '../helpers/test-api';
+import { DRAFT_KEY } from '../../renderer/state/draft-store';
 import { samplePlan } from '../helpers/plans';
 
 afterEach(cleanup);
@@ -11,7 +11,7 @@ beforeEach(() => localStorage.clear());
 
 describe('plan editor', () => {
   it('validates as you type: the message names the problem under the field', async () => {
-    render(<App api={createFakeApi()} />);
+    render(<App api={createTestApi()} />);
     const batch = screen.getByLabelText('Micro-batch per GPU');
     fireEvent.change(batch, { target: { value: '0' } });
     expect(await screen.findByText('must be at least 1')).toBeTruthy();
@@ -21,7 +21,7 @@ describe('plan editor', () => {
   });
 
   it('shows one comparison column per technique and updates when a technique is added', async () => {
-    render(<App api={createFakeApi()} />);
+    render(<App api={createTestApi()} />);
     const table = await screen.findByRole('table', { name: 'Technique comparison' });
     const headers = () =>
       within(table)
@@ -33,7 +33,7 @@ describe('plan editor', () => {
   });
 
   it('explains a figure when it is clicked', async () => {
-    render(<App api={createFakeApi()} />);
+    render(<App api={createTestApi()} />);
     const table = await screen.findByRole('table', { name: 'Technique comparison' });
     const row = within(table)
       .getAllByRole('row')
@@ -44,7 +44,7 @@ describe('plan editor', () => {
   });
 
   it('deletes with an undo toast that restores the plan', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     await api.invoke('plans:save', { plan: samplePlan({ name: 'Keep me' }) });
     render(<App api={api} />);
     fireEvent.click(await screen.findByRole('button', { name: /Keep me/ }));
@@ -57,7 +57,7 @@ describe('plan editor', () => {
   });
 
   it('an invalid import changes nothing and names the field', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     const input = screen.getByLabelText('Import plan JSON file');
     const file = new File(
@@ -71,17 +71,17 @@ describe('plan editor', () => {
   });
 
   it('keeps unsaved work in local storage and offers it back after a restart', async () => {
-    const first = render(<App api={createFakeApi()} />);
+    const first = render(<App api={createTestApi()} />);
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Half-written plan' } });
     await waitFor(() => expect(localStorage.getItem(DRAFT_KEY)).toContain('Half-written plan'));
     first.unmount();
-    render(<App api={createFakeApi()} />);
+    render(<App api={createTestApi()} />);
     fireEvent.click(await screen.findByRole('button', { name: 'Restore them' }));
     await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Half-written plan'));
   });
 
   it('imports a config.json, estimates it, and keeps the model for other plans', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     const config = {
       model_type: 'qwen2',
@@ -105,7 +105,7 @@ describe('plan editor', () => {
   });
 
   it('a config.json with missing fields is refused with their names', async () => {
-    render(<App api={createFakeApi()} />);
+    render(<App api={createTestApi()} />);
     const file = new File([JSON.stringify({ model_type: 'mamba', hidden_size: 768 })], 'config.json', {
       type: 'application/json',
     });
@@ -116,7 +116,7 @@ describe('plan editor', () => {
   });
 
   it('the scenario guide preselects techniques and backs its claims with numbers', async () => {
-    render(<App api={createFakeApi()} />);
+    render(<App api={createTestApi()} />);
     fireEvent.click(screen.getByLabelText('Fewer trainable parameters'));
     fireEvent.click(screen.getByRole('button', { name: 'Choose techniques for this' }));
     const table = await screen.findByRole('table', { name: 'Technique comparison' });

@@ -10,7 +10,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/App';
 import type { TuneplanApi } from '../../renderer/api/client';
-import { createFakeApi } from '../../renderer/api/fake-api';
+import { createTestApi } from '../helpers/test-api';
 import { planToJson } from '../../shared/exporters/plan-json';
 import { PlanSchema } from '../../shared/domain/plan';
 import { ok } from '../../shared/result';
@@ -34,7 +34,7 @@ const qwen7bDeeper = JSON.stringify({ ...(JSON.parse(qwen7b) as object), num_hid
 
 describe('importing config.json files', () => {
   it('two different files, both called config.json, are both kept (the second used to overwrite the first)', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     importFile(asConfigJson(configText('qwen2.5-3b-config.json')));
     expect(await screen.findByText(/Qwen2ForCausalLM 3\.1B: 3,085,938,688 parameters/)).toBeTruthy();
@@ -49,7 +49,7 @@ describe('importing config.json files', () => {
   });
 
   it('a name in use asks first; "Keep both" is the default and saves the newcomer as " (2)"', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     importFile(asConfigJson(qwen7b));
     expect(await screen.findByText(/Qwen\/Qwen2\.5-7B-Instruct: 7,615,616,512 parameters/)).toBeTruthy();
@@ -72,7 +72,7 @@ describe('importing config.json files', () => {
   });
 
   it('"Replace" overwrites only the model it names', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     importFile(asConfigJson(qwen7b));
     await screen.findByText(/Qwen\/Qwen2\.5-7B-Instruct: 7,615,616,512 parameters/);
@@ -84,7 +84,7 @@ describe('importing config.json files', () => {
   });
 
   it('"Cancel" keeps everything as it was', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     importFile(asConfigJson(qwen7b));
     await screen.findByText(/Qwen\/Qwen2\.5-7B-Instruct: 7,615,616,512 parameters/);
@@ -96,7 +96,7 @@ describe('importing config.json files', () => {
   });
 
   it('the same file again asks nothing and stores no copy', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     render(<App api={api} />);
     importFile(asConfigJson(qwen7b));
     await screen.findByText(/Qwen\/Qwen2\.5-7B-Instruct: 7,615,616,512 parameters/);
@@ -107,7 +107,7 @@ describe('importing config.json files', () => {
   });
 
   it('desktop: names the model after the folder it came from, and reads a BOM', async () => {
-    const fake = createFakeApi();
+    const fake = createTestApi();
     const api: TuneplanApi = {
       transport: 'ipc',
       invoke: ((channel: string, input: unknown) =>
@@ -126,7 +126,7 @@ describe('importing config.json files', () => {
 
 describe('importing plan JSON', () => {
   it('a plan whose name exists is imported as " (2)", then " (3)"', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     const text = planToJson(PlanSchema.parse(samplePlan({ name: 'Support bot' })));
     render(<App api={api} />);
     const input = screen.getByLabelText('Import plan JSON file');

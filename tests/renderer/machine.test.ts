@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FAKE_PROBE } from '../../renderer/api/fake-api';
-import { validateDraft, newDraft } from '../../renderer/features/editor/draft';
+import { FAKE_PROBE } from '../helpers/fake-probe';
+import { validateDraft, newDraft } from '../../renderer/state/draft';
 import { detectionNotes, machineHardware, machineSummary } from '../../renderer/features/machine/machine-hardware';
 
 describe('this machine as hardware', () => {

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/App';
-import { createFakeApi } from '../../renderer/api/fake-api';
-import { lossChartData } from '../../renderer/features/runs/loss-chart-data';
+import { createTestApi } from '../helpers/test-api';
+import { lossChartData } from '../../renderer/charts/loss-chart-data';
 import { samplePlan } from '../helpers/plans';
 
 afterEach(cleanup);
@@ -17,7 +17,7 @@ const realFile = (rel: string) => new File([fs.readFileSync(path.join(runs, rel)
 const value = (label: string) => screen.getByLabelText<HTMLInputElement>(label).value;
 
 async function openRuns() {
-  const api = createFakeApi();
+  const api = createTestApi();
   await api.invoke('plans:save', { plan: samplePlan({ name: 'Runs plan' }) });
   render(<App api={api} />);
   fireEvent.click(await screen.findByRole('button', { name: /Runs plan/ }));

@@ -8,9 +8,9 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/App';
 import type { TuneplanApi } from '../../renderer/api/client';
-import { createFakeApi } from '../../renderer/api/fake-api';
+import { createTestApi } from '../helpers/test-api';
 import { BackupsPanel } from '../../renderer/features/plans/BackupsPanel';
-import { DRAFT_KEY } from '../../renderer/features/plans/use-plans';
+import { DRAFT_KEY } from '../../renderer/state/draft-store';
 import { fail, ok } from '../../shared/result';
 import { samplePlan } from '../helpers/plans';
 
@@ -22,7 +22,7 @@ const REFUSAL =
   'The database file /data/tuneplan.sqlite was deleted while Tuneplan was running (was its data folder removed?), so this change was not saved.';
 
 /** The fake backend, except that every save is refused the way the real one refuses it once the file is gone. */
-function refusingSaves(api: ReturnType<typeof createFakeApi>, refusing: { on: boolean }): TuneplanApi {
+function refusingSaves(api: ReturnType<typeof createTestApi>, refusing: { on: boolean }): TuneplanApi {
   return {
     transport: 'fake',
     invoke: (channel, input) =>
@@ -35,7 +35,7 @@ const storedDraft = () => localStorage.getItem(DRAFT_KEY) ?? '';
 describe('a save refused with STORAGE', () => {
   it('keeps a new plan in the editor and in the draft store, says why, and offers it back after a restart', async () => {
     const refusing = { on: true };
-    const first = render(<App api={refusingSaves(createFakeApi(), refusing)} />);
+    const first = render(<App api={refusingSaves(createTestApi(), refusing)} />);
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Not yet saved' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect((await screen.findByRole('alert')).textContent).toContain('was deleted while Tuneplan was running');
@@ -44,13 +44,13 @@ describe('a save refused with STORAGE', () => {
     await waitFor(() => expect(storedDraft()).toContain('Not yet saved'));
     first.unmount();
     // After the restart the user is told about, the draft comes back.
-    render(<App api={createFakeApi()} />);
+    render(<App api={createTestApi()} />);
     fireEvent.click(await screen.findByRole('button', { name: 'Restore them' }));
     await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Not yet saved'));
   });
 
   it('keeps the edits to an opened plan in the editor and in the draft store', async () => {
-    const api = createFakeApi();
+    const api = createTestApi();
     await api.invoke('plans:save', { plan: samplePlan({ name: 'Saved before' }) });
     const refusing = { on: false };
     render(<App api={refusingSaves(api, refusing)} />);

@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { main } from '../../electron/cli/main';
 import { writeFileAtomic } from '../../electron/services/atomic-write';
-import { OPTIMIZERS, PlanSchema, PRECISIONS, STRATEGIES, TECHNIQUE_KINDS, type Plan } from '../../shared/domain/plan';
+import {
+  OPTIMIZERS,
+  PLAN_SCHEMA_VERSION,
+  PlanSchema,
+  PRECISIONS,
+  STRATEGIES,
+  TECHNIQUE_KINDS,
+  type Plan,
+} from '../../shared/domain/plan';
 import { MAX_PLAN_DEPTH, parsePlanText, planJsonSchema, planToJson } from '../../shared/exporters/plan-json';
 import { DEEPSPEED_TOP_KEYS, DEEPSPEED_ZERO_KEYS, EXPORT_FORMATS, exportFiles } from '../../shared/exporters/training';
 
@@ -223,9 +231,12 @@ describe('training config exports', () => {
   });
 
   it('canonical exports stay as reviewed (snapshots)', async () => {
-    const plan = PlanSchema.parse(
-      JSON.parse(fs.readFileSync(path.join(root, 'tests/fixtures/plans/phi3-medium-lora-zero3-4gpu.json'), 'utf8')),
+    // A version-1 file: read through the plan migration chain, as the app and the CLI read it.
+    const read = parsePlanText(
+      fs.readFileSync(path.join(root, 'tests/fixtures/plans/phi3-medium-lora-zero3-4gpu.json'), 'utf8'),
     );
+    if (!read.ok) throw new Error(read.message);
+    const plan = read.plan;
     for (const format of ['hf', 'deepspeed'] as const) {
       const files = exportFiles(plan, format, 0, 'snapshot');
       for (const f of files) await expect(f.content).toMatchFileSnapshot(`./__snapshots__/exports/${format}/${f.path}`);
@@ -289,8 +300,8 @@ describe('plan JSON', () => {
   it('reads files without schemaVersion as version 1 and refuses future versions', () => {
     const v1 = { name: 'old', model: { source: 'catalog', id: 'Phi-4' } };
     expect(parsePlanText(JSON.stringify(v1)).ok).toBe(true);
-    const future = parsePlanText(JSON.stringify({ ...v1, schemaVersion: 2 }));
-    expect(!future.ok && future.message).toMatch(/newer Tuneplan \(format 2/);
+    const future = parsePlanText(JSON.stringify({ ...v1, schemaVersion: PLAN_SCHEMA_VERSION + 1 }));
+    expect(!future.ok && future.message).toMatch(new RegExp(`newer Tuneplan \\(format ${PLAN_SCHEMA_VERSION + 1}`));
   });
 
   it('rejects malformed, mistyped, out-of-range, oversized and deeply nested files, naming each path', () => {

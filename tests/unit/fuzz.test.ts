@@ -8,7 +8,7 @@ import {
   parseRocmSmi,
   physicalCoresFromCpuinfo,
 } from '../../electron/services/probes/parsers';
-import { FAKE_PROBE } from '../../renderer/api/fake-api';
+import { FAKE_PROBE } from '../helpers/fake-probe';
 import { ConfigImportError, parseHfConfig } from '../../shared/catalog/hf-config';
 import { CHANNELS } from '../../shared/channels';
 import { PlanSchema } from '../../shared/domain/plan';

@@ -3,8 +3,7 @@
  * returns either data or a reason; garbage never throws.
  */
 import type { GpuInfo } from '../../../shared/domain/machine';
-
-const MiB = 2 ** 20;
+import { MiB } from '../../../shared/format';
 
 /** The fields the probe asks nvidia-smi for, in column order. */
 export const NVIDIA_SMI_FIELDS = ['name', 'memory.total', 'memory.used', 'driver_version', 'compute_cap'] as const;

@@ -1,14 +1,12 @@
 import { CATALOG_GPUS } from '../../../shared/catalog/gpus';
 import { VM_PRICES } from '../../../shared/catalog/prices';
+import type { ReactNode } from 'react';
 import { Advanced, NumberField, SelectField, Section, TextField } from '../../components/fields';
-import type { MachineProbe } from '../../../shared/domain/machine';
-import type { TuneplanApi } from '../../api/client';
-import { MachinePanel } from '../machine/MachinePanel';
-import { setIn, type Draft } from './draft';
+import { setIn, type Draft } from '../../state/draft';
 
 type Props = {
-  api: TuneplanApi;
-  probe: MachineProbe | null;
+  /** "This machine" and saved profiles (features/machine), composed by the screen: features do not import each other. */
+  machine: ReactNode;
   draft: Draft;
   errors: Record<string, string>;
   onChange: (d: Draft) => void;
@@ -16,7 +14,7 @@ type Props = {
 };
 const usable = CATALOG_GPUS.filter((g) => g.tflops16 !== null);
 
-export function HardwareSection({ api, probe, draft, errors, onChange, defaultMfu }: Props) {
+export function HardwareSection({ machine, draft, errors, onChange, defaultMfu }: Props) {
   const h = draft.hardware;
   const p = draft.pricing;
   const g = draft.goals;
@@ -32,7 +30,7 @@ export function HardwareSection({ api, probe, draft, errors, onChange, defaultMf
       title="Hardware & price"
       summary={`${gpuLabel} · ${p.mode === 'service' ? 'hosted fine-tuning' : p.vmSku ? p.vmSku : p.usdPerGpuHour !== null ? `$${p.usdPerGpuHour}/GPU-h` : 'catalog price'}`}
     >
-      <MachinePanel api={api} probe={probe} draft={draft} onChange={onChange} />
+      {machine}
       <div className="grid">
         <SelectField
           label="GPU"

@@ -9,7 +9,7 @@ import { Section } from '../../components/fields';
 import { compactParams } from '../../format';
 import type { TuneplanApi } from '../../api/client';
 import { useQuery } from '../../api/use-query';
-import type { Draft } from './draft';
+import type { Draft } from '../../state/draft';
 
 /** The file a config.json import reads; `folder` only where the app knows it (desktop dialog). */
 interface ConfigFile {

@@ -1,8 +1,8 @@
 import { LORA_TARGETS, TECHNIQUE_KINDS, TechniqueSchema, type Technique } from '../../../shared/domain/plan';
 import { LORA_FAMILY, PROMPT_FAMILY, TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
 import { CheckField, NumberField, SelectField, Section, TextField } from '../../components/fields';
-import { TECHNIQUE_COLORS } from '../results/colors';
-import type { Draft } from './draft';
+import { TECHNIQUE_COLORS } from '../../charts/colors';
+import type { Draft } from '../../state/draft';
 
 const TARGET_LABELS: Record<(typeof LORA_TARGETS)[number], string> = {
   'all-linear': 'all-linear (every linear layer)',

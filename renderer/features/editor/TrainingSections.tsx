@@ -2,7 +2,7 @@ import { OPTIMIZERS, PRECISIONS, STRATEGIES } from '../../../shared/domain/plan'
 import { STRATEGY_TRAITS } from '../../../shared/domain/strategies';
 import { Advanced, CheckField, NumberField, SelectField, Section } from '../../components/fields';
 import { count } from '../../format';
-import { setIn, type Draft } from './draft';
+import { setIn, type Draft } from '../../state/draft';
 
 type Props = { draft: Draft; errors: Record<string, string>; onChange: (d: Draft) => void };
 const num = (v: number | null) => v ?? Number.NaN;
@@ -15,6 +15,7 @@ const PRECISION_LABELS: Record<(typeof PRECISIONS)[number], string> = {
 };
 const OPTIMIZER_LABELS: Record<(typeof OPTIMIZERS)[number], string> = {
   adamw: 'AdamW',
+  adamw_torch_fused: 'AdamW (fused, transformers default)',
   adamw_8bit: '8-bit AdamW (bitsandbytes)',
   paged_adamw: 'paged AdamW',
   paged_adamw_8bit: 'paged 8-bit AdamW',

@@ -4,7 +4,7 @@ import { issuesFromZod } from '../../../shared/result';
 import { parseJsonText } from '../../../shared/text';
 import type { TuneplanApi } from '../../api/client';
 import { useQuery } from '../../api/use-query';
-import type { Draft } from '../editor/draft';
+import type { Draft } from '../../state/draft';
 import { detectionNotes, machineHardware, machineSummary } from './machine-hardware';
 
 /** "This machine" and saved machine profiles as hardware choices. */

@@ -2,85 +2,42 @@
  * State and actions of the plans library and the open plan, over the contract API: list with
  * search and sort, open, save (with the revision rule), duplicate, delete with undo, import and
  * export, an unsaved-change flag, and a local draft that survives an accidental close.
+ * The state transitions are plansReducer (plans-reducer.ts); the list is a useQuery.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useReducer } from 'react';
 import type { PlanSummary, SavedPlan } from '../../../shared/contract';
-import type { Plan, PlanInput } from '../../../shared/domain/plan';
-import { upgradePlanDocument } from '../../../shared/domain/plan-migrations';
+import type { Plan } from '../../../shared/domain/plan';
 import { parsePlanText } from '../../../shared/exporters/plan-json';
 import { uniqueName } from '../../../shared/naming';
 import type { AppError } from '../../../shared/result';
 import type { TuneplanApi } from '../../api/client';
-import { newDraft, toDraft, validateDraft, type Draft } from '../editor/draft';
+import { useQuery } from '../../api/use-query';
+import { validateDraft, type Draft } from '../../state/draft';
+import { clearStoredDraft, readStoredDraft, writeStoredDraft } from '../../state/draft-store';
+import { initialPlansState, plansReducer, type PlanSort } from './plans-reducer';
 
-export const DRAFT_KEY = 'tuneplan.draft.v1';
-
-interface StoredDraft {
-  id: string | null;
-  revision: number | null;
-  draft: Draft;
-  at: string;
-}
-
-/**
- * The stored draft, brought to the current plan format through the same migration chain as files and
- * stored plans. A draft from a newer Tuneplan (or not a plan at all) is not offered: it stays in storage
- * untouched rather than being read with fields dropped.
- */
-export function readStoredDraft(): StoredDraft | null {
-  try {
-    const raw = localStorage.getItem(DRAFT_KEY);
-    if (!raw) return null;
-    const stored = JSON.parse(raw) as StoredDraft;
-    const upgraded = upgradePlanDocument(stored.draft);
-    if (!upgraded.ok) return null;
-    return { ...stored, draft: toDraft(upgraded.document as PlanInput) };
-  } catch {
-    return null;
-  }
-}
+const NO_PLANS: PlanSummary[] = [];
 
 export function usePlans(api: TuneplanApi) {
-  const [plans, setPlans] = useState<PlanSummary[]>([]);
-  const [query, setQuery] = useState('');
-  const [sort, setSort] = useState<'updated' | 'name'>('updated');
-  const [selected, setSelected] = useState<SavedPlan | null>(null);
-  const [draft, setDraftState] = useState<Draft>(newDraft);
-  const [dirty, setDirty] = useState(false);
-  const [error, setError] = useState<AppError | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [undo, setUndo] = useState<{ label: string; plan: Plan } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [recoverable, setRecoverable] = useState<StoredDraft | null>(() => readStoredDraft());
-  const [listVersion, setListVersion] = useState(0);
-  const refresh = () => setListVersion((v) => v + 1);
+  const [state, dispatch] = useReducer(plansReducer, null, () => initialPlansState(readStoredDraft()));
+  const { query, sort, selected, draft, dirty, undo, recoverable } = state;
+  const list = useQuery(api, 'plans:list', { query, sort });
+  const refresh = list.reload;
 
+  // A failed list load shows in the error banner, like any other failed call.
   useEffect(() => {
-    let live = true;
-    void api.invoke('plans:list', { query, sort }).then((result) => {
-      if (!live) return;
-      if (result.ok) setPlans(result.data);
-      else setError(result.error);
-    });
-    return () => {
-      live = false;
-    };
-  }, [api, query, sort, listVersion]);
+    if (list.error) dispatch({ type: 'error', error: list.error });
+  }, [list.error]);
 
   // Keep unsaved work in local storage so a crash or an accidental close loses nothing.
   useEffect(() => {
     if (!dirty) return;
-    const stored: StoredDraft = {
+    writeStoredDraft({
       id: selected?.id ?? null,
       revision: selected?.revision ?? null,
       draft,
       at: new Date().toISOString(),
-    };
-    try {
-      localStorage.setItem(DRAFT_KEY, JSON.stringify(stored));
-    } catch {
-      // Storage full or disabled: the in-memory draft is still there.
-    }
+    });
   }, [dirty, draft, selected]);
 
   useEffect(() => {
@@ -91,29 +48,16 @@ export function usePlans(api: TuneplanApi) {
     return () => window.removeEventListener('beforeunload', guard);
   }, [dirty]);
 
-  const clearStored = () => {
-    try {
-      localStorage.removeItem(DRAFT_KEY);
-    } catch {
-      // ignore
-    }
-  };
-
   const confirmDiscard = () => !dirty || window.confirm('You have unsaved changes. Discard them?');
 
-  // Stable identity so memoized editor sections skip renders their slice did not change.
-  const setDraft = useCallback((next: Draft) => {
-    setDraftState(next);
-    setDirty(true);
-  }, []);
+  // Stable identities so memoized editor sections skip renders their slice did not change.
+  const setDraft = useCallback((next: Draft) => dispatch({ type: 'edit', draft: next }), []);
+  const setQuery = useCallback((next: string) => dispatch({ type: 'query', query: next }), []);
+  const setSort = useCallback((next: PlanSort) => dispatch({ type: 'sort', sort: next }), []);
+  const setError = useCallback((error: AppError | null) => dispatch({ type: 'error', error }), []);
+  const setNotice = useCallback((notice: string | null) => dispatch({ type: 'notice', notice }), []);
 
-  const show = (saved: SavedPlan, message: string | null = null) => {
-    setSelected(saved);
-    setDraftState(toDraft(saved.plan));
-    setDirty(false);
-    setError(null);
-    setNotice(message);
-  };
+  const show = (saved: SavedPlan, notice: string | null = null) => dispatch({ type: 'show', saved, notice });
 
   const open = async (id: string) => {
     if (!confirmDiscard()) return;
@@ -122,18 +66,14 @@ export function usePlans(api: TuneplanApi) {
       setError(result.error);
       return;
     }
-    clearStored();
+    clearStoredDraft();
     show(result.data);
   };
 
   const startNew = () => {
     if (!confirmDiscard()) return;
-    clearStored();
-    setSelected(null);
-    setDraftState(newDraft());
-    setDirty(true);
-    setError(null);
-    setNotice(null);
+    clearStoredDraft();
+    dispatch({ type: 'new' });
   };
 
   const create = async (plan: Plan, message: string) => {
@@ -142,7 +82,7 @@ export function usePlans(api: TuneplanApi) {
       setError(result.error);
       return null;
     }
-    clearStored();
+    clearStoredDraft();
     show(result.data, message);
     refresh();
     return result.data;
@@ -158,22 +98,22 @@ export function usePlans(api: TuneplanApi) {
       });
       return;
     }
-    setBusy(true);
+    dispatch({ type: 'busy', busy: true });
     if (asCopy || !selected) {
       await create(
         asCopy ? { ...plan, name: `${plan.name} (copy)` } : plan,
         `Saved “${asCopy ? `${plan.name} (copy)` : plan.name}”.`,
       );
-      setBusy(false);
+      dispatch({ type: 'busy', busy: false });
       return;
     }
     const result = await api.invoke('plans:save', { id: selected.id, revision: selected.revision, plan });
-    setBusy(false);
+    dispatch({ type: 'busy', busy: false });
     if (!result.ok) {
       setError(result.error);
       return;
     }
-    clearStored();
+    clearStoredDraft();
     show(result.data, `Saved “${result.data.plan.name}”.`);
     refresh();
   };
@@ -191,20 +131,15 @@ export function usePlans(api: TuneplanApi) {
       setError(result.error);
       return;
     }
-    setUndo({ label: selected.plan.name, plan: selected.plan });
-    setNotice(null);
-    setSelected(null);
-    setDraftState(newDraft());
-    setDirty(false);
-    setError(null);
-    clearStored();
+    dispatch({ type: 'deleted', label: selected.plan.name, plan: selected.plan });
+    clearStoredDraft();
     refresh();
   };
 
   const undoDelete = async () => {
     if (!undo) return;
     const restored = undo;
-    setUndo(null);
+    dispatch({ type: 'dismissUndo' });
     await create(restored.plan, `Restored “${restored.label}”.`);
   };
 
@@ -235,22 +170,21 @@ export function usePlans(api: TuneplanApi) {
 
   const restoreDraft = () => {
     if (!recoverable) return;
-    setDraftState(toDraft(recoverable.draft));
-    setDirty(true);
-    setRecoverable(null);
+    dispatch({ type: 'restoreDraft' });
     if (recoverable.id) {
-      void api.invoke('plans:get', { id: recoverable.id }).then((r) => r.ok && setSelected(r.data));
+      void api
+        .invoke('plans:get', { id: recoverable.id })
+        .then((r) => r.ok && dispatch({ type: 'selected', saved: r.data }));
     }
-    setNotice('Restored your unsaved changes.');
   };
 
   const discardDraft = () => {
-    clearStored();
-    setRecoverable(null);
+    clearStoredDraft();
+    dispatch({ type: 'discardDraft' });
   };
 
   return {
-    state: { plans, query, sort, selected, draft, dirty, error, notice, busy, undo, recoverable },
+    state: { ...state, plans: list.data ?? NO_PLANS },
     actions: {
       refresh,
       setQuery,
@@ -266,9 +200,12 @@ export function usePlans(api: TuneplanApi) {
       importText,
       restoreDraft,
       discardDraft,
-      dismissUndo: () => setUndo(null),
+      dismissUndo: () => dispatch({ type: 'dismissUndo' }),
       setError,
       setNotice,
     },
   };
 }
+
+/** What usePlans gives the screen: the state to show and the actions its controls call. */
+export type Plans = ReturnType<typeof usePlans>;

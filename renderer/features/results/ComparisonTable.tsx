@@ -1,7 +1,7 @@
 import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
 import { duration, gib, percent, tokensPerSecond, usd, count } from '../../format';
-import { bestIndex } from './chart-data';
-import { TECHNIQUE_COLORS } from './colors';
+import { bestIndex } from '../../charts/chart-data';
+import { TECHNIQUE_COLORS } from '../../charts/colors';
 
 interface Row {
   label: string;

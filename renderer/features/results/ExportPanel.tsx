@@ -10,7 +10,7 @@ import {
   type ExportFormat,
 } from '../../../shared/exporters/training';
 import { APP_VERSION as VERSION } from '../../../shared/version';
-import { downloadBlob } from './chart-export';
+import { downloadBlob } from '../../download';
 
 /** Ready-to-run training configs for one technique and platform, previewed and downloaded file by file. */
 export function ExportPanel({ plan }: { plan: Plan }) {

@@ -1,14 +1,12 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useState, type ReactNode } from 'react';
 import type { Plan } from '../../../shared/domain/plan';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import type { RecommendedOption } from '../../../shared/estimate/recommend';
-import { ChartsPanel } from './Charts';
+import { ChartsPanel } from '../../charts/Charts';
 import { ComparisonTable } from './ComparisonTable';
 import { ExplainPanel } from './ExplainPanel';
 import { ExportPanel } from './ExportPanel';
 import { RecommendPanel } from './RecommendPanel';
-import { RunsPanel } from '../runs/RunsPanel';
-import type { TuneplanApi } from '../../api/client';
 
 // Memoized: while the user types, the urgent render (with the previous estimate) skips the table and
 // the charts; only the deferred render with the new estimate redraws them.
@@ -18,16 +16,15 @@ const MemoChartsPanel = memo(ChartsPanel);
 type Tab = 'compare' | 'explain' | 'recommend' | 'runs' | 'export';
 
 export function ResultsPanel({
-  api,
-  savedPlanId,
+  runs,
   plan,
   report,
   stale,
   error,
   onApply,
 }: {
-  api: TuneplanApi;
-  savedPlanId: string | null;
+  /** The Runs tab's content (features/runs), composed by the screen: features do not import each other. */
+  runs: (plan: Plan, report: EstimateReport) => ReactNode;
   plan: Plan | null;
   report: EstimateReport | null;
   stale: boolean;
@@ -98,7 +95,7 @@ export function ResultsPanel({
           ) : tab === 'recommend' ? (
             <RecommendPanel plan={plan} onApply={onApply} />
           ) : tab === 'runs' ? (
-            <RunsPanel api={api} planId={savedPlanId} plan={plan} report={report} />
+            runs(plan, report)
           ) : (
             <ExportPanel plan={plan} />
           )}

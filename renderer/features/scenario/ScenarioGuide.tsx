@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { TechniqueSchema } from '../../../shared/domain/plan';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import { Section } from '../../components/fields';
-import type { Draft } from '../editor/draft';
+import type { Draft } from '../../state/draft';
 import {
   chooseTechniques,
   claims,

@@ -86,3 +86,45 @@ describe('plan document migration chain', () => {
     expect(list.ok && (list.data as unknown[]).length).toBe(1);
   });
 });
+
+describe('plan format 1 → 2 (issue 15: training switches and the longest example)', () => {
+  const step = PLAN_MIGRATIONS.find((s) => s.from === 1)!;
+
+  it('gives a format-1 file the values that keep its meaning: switches off, longest example unknown', () => {
+    const v1 = { name: 'old', model: { source: 'catalog', id: 'llama-3.2-3b' }, training: { microBatch: 2 } };
+    const read = readPlanDocument(v1);
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(read.fromVersion).toBe(1);
+    expect(read.plan.schemaVersion).toBe(2);
+    expect(read.plan.training).toMatchObject({
+      microBatch: 2,
+      stack: 'transformers',
+      compile: false,
+      optimizerInBackward: false,
+      activationOffload: false,
+    });
+    expect(read.plan.data.maxTokensPerExample).toBeNull();
+  });
+
+  it('writes the values into the document itself (not only through schema defaults) and keeps present ones', () => {
+    expect(step.up({ name: 'x' })).toEqual({
+      name: 'x',
+      training: { stack: 'transformers', compile: false, optimizerInBackward: false, activationOffload: false },
+      data: { maxTokensPerExample: null },
+    });
+    const kept = step.up({ name: 'x', training: { compile: true }, data: { examples: 5 } });
+    expect(kept.training).toEqual({
+      stack: 'transformers',
+      compile: true,
+      optimizerInBackward: false,
+      activationOffload: false,
+    });
+    expect(kept.data).toEqual({ examples: 5, maxTokensPerExample: null });
+  });
+
+  it('leaves a malformed section for the schema to name', () => {
+    const read = readPlanDocument({ name: 'x', model: { source: 'catalog', id: 'a' }, training: 'fast' });
+    expect(!read.ok && read.message).toMatch(/training/);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { registerIpc, type IpcEventLike } from '../../../electron/main/ipc';
-import type { Dispatch } from '../../../electron/services/create-handlers';
+import type { Dispatch } from '../../../shared/handlers';
 import { CHANNELS } from '../../../shared/channels';
 import { ok } from '../../../shared/result';
 

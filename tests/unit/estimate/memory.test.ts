@@ -9,7 +9,8 @@ import {
 } from '../../../shared/domain/plan';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { estimatePlan } from '../../../shared/estimate/estimate';
-import { GiB, memoryAt, memoryProfile } from '../../../shared/estimate/memory';
+import { memoryAt, memoryProfile } from '../../../shared/estimate/memory';
+import { GiB } from '../../../shared/format';
 import { techniqueParams } from '../../../shared/estimate/techniques';
 
 const base: PlanInput = {

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../../db/migrations';
 import { openDatabase } from '../../../db/open';
-import {
-  createDispatch,
-  createHandlers,
-  errorToResult,
-  type Handlers,
-} from '../../../electron/services/create-handlers';
+import { createDispatch, createHandlers, errorToResult } from '../../../electron/services/create-handlers';
+import type { Handlers } from '../../../shared/handlers';
 import { AppFailure } from '../../../shared/result';
 import { samplePlan } from '../../helpers/plans';
 

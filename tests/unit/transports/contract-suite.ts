@@ -1,6 +1,6 @@
 /**
  * One contract suite, run against every transport (the HTTP server over a real SQLite file, and
- * the in-memory fake) so they cannot drift apart.
+ * the in-process dispatch the component tests use, tests/helpers/test-api.ts) so they cannot drift apart.
  */
 import { describe, expect, it } from 'vitest';
 import type { TuneplanApi } from '../../../renderer/api/client';

@@ -13,7 +13,7 @@ import { startWebServer, statusFor, MAX_BODY_BYTES, type RunningServer } from '.
 import { ERROR_CODES } from '../../../shared/result';
 import { createLaunchCodes, LAUNCH_CODE_TTL_MS } from '../../../electron/web/launch-codes';
 import { browserCommand, openWithLaunchCode } from '../../../build/scripts/open-browser.mjs';
-import { FAKE_PROBE } from '../../../renderer/api/fake-api';
+import { FAKE_PROBE } from '../../helpers/fake-probe';
 import { resolveApi } from '../../../renderer/api/client';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { samplePlan } from '../../helpers/plans';

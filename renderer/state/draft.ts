@@ -1,6 +1,10 @@
-/** The editor's draft: always plan-shaped (defaults filled), values possibly invalid while typing. */
-import { PlanSchema, type Plan, type PlanInput } from '../../../shared/domain/plan';
-import { issuesFromZod } from '../../../shared/result';
+/**
+ * The editor's draft: always plan-shaped (defaults filled), values possibly invalid while typing.
+ * Shared by the features that read or change it (editor, plans, machine, scenario), hence above features/.
+ */
+import { PlanSchema, type Plan, type PlanInput } from '../../shared/domain/plan';
+import type { RecommendedOption } from '../../shared/estimate/recommend';
+import { issuesFromZod } from '../../shared/result';
 
 export type Draft = Plan;
 
@@ -48,4 +52,17 @@ export function validateDraft(draft: Draft): Validation {
   const errors: Record<string, string> = {};
   for (const issue of issuesFromZod(parsed.error)) errors[issue.path] ??= issue.message;
   return { plan: null, errors };
+}
+
+/** The draft with a recommended option applied: its technique first, its batch, GPUs and GPU type. */
+export function applyRecommendation(d: Draft, o: RecommendedOption): Draft {
+  const chosen = d.techniques[o.techniqueIndex];
+  return {
+    ...d,
+    techniques: chosen ? [chosen, ...d.techniques.filter((_, i) => i !== o.techniqueIndex)] : d.techniques,
+    training: { ...d.training, microBatch: o.microBatch, gradAccum: o.gradAccum },
+    distribution: { ...d.distribution, gpusPerNode: o.gpus, nodes: 1 },
+    hardware: { ...d.hardware, gpu: { source: 'catalog', id: o.gpuId } },
+    pricing: { ...d.pricing, vmSku: null, usdPerGpuHour: null },
+  };
 }

@@ -12,10 +12,10 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { Plan } from '../../../shared/domain/plan';
-import type { EstimateReport } from '../../../shared/estimate/estimate';
-import { PART_KEYS, PART_LABELS } from '../../../shared/estimate/memory';
-import { GiB } from '../../format';
+import type { Plan } from '../../shared/domain/plan';
+import type { EstimateReport } from '../../shared/estimate/estimate';
+import { PART_KEYS, PART_LABELS } from '../../shared/estimate/memory';
+import { GiB } from '../format';
 import { memoryRows, paramsRows, sweepRows, timeCostRows, type TimeCostRow } from './chart-data';
 import { savePng, saveSvg } from './chart-export';
 import { PART_COLORS, TECHNIQUE_COLORS } from './colors';

@@ -2,11 +2,11 @@
  * Pure mappings from estimator output to chart rows. The charts and their data-table alternatives
  * render the same rows, so what a bar shows is what the table says.
  */
-import type { Plan } from '../../../shared/domain/plan';
-import { describeArchitecture } from '../../../shared/estimate/architecture';
-import { prepareTechnique, resolveModel, type EstimateReport } from '../../../shared/estimate/estimate';
-import { memoryAt, PART_KEYS, type PartKey } from '../../../shared/estimate/memory';
-import { GiB } from '../../format';
+import type { Plan } from '../../shared/domain/plan';
+import { describeArchitecture } from '../../shared/estimate/architecture';
+import { prepareTechnique, resolveModel, type EstimateReport } from '../../shared/estimate/estimate';
+import { memoryAt, PART_KEYS, type PartKey } from '../../shared/estimate/memory';
+import { GiB } from '../format';
 
 export type MemoryRow = { technique: string; key: string; totalGiB: number } & Record<PartKey, number>;
 

@@ -3,8 +3,8 @@
  * safe palettes (Okabe–Ito first, then Paul Tol's muted scheme). Nothing relies on colour alone:
  * charts have legends, labels and a data table.
  */
-import type { TechniqueKind } from '../../../shared/domain/plan';
-import type { PartKey } from '../../../shared/estimate/memory';
+import type { TechniqueKind } from '../../shared/domain/plan';
+import type { PartKey } from '../../shared/estimate/memory';
 
 export const TECHNIQUE_COLORS: Record<TechniqueKind, string> = {
   full: '#0072B2',

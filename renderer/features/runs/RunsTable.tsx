@@ -1,0 +1,121 @@
+import type { StoredRun } from '../../../shared/contract';
+import type { RunComparison } from '../../../shared/estimate/calibration';
+import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
+import { duration, gib, tokensPerSecond } from '../../format';
+
+const pct = (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} %`);
+
+/** Recorded runs against this plan's estimate: one row per run, `comparisons[i]` belonging to `runs[i]`. */
+export function RunsTable({
+  runs,
+  comparisons,
+  onEdit,
+  onShowLoss,
+  onDelete,
+}: {
+  runs: StoredRun[];
+  comparisons: RunComparison[];
+  onEdit: (run: StoredRun) => void;
+  onShowLoss: (run: StoredRun) => void;
+  onDelete: (run: StoredRun) => void;
+}) {
+  if (runs.length === 0) return <p className="empty">No runs recorded yet.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="comparison runs-table" aria-label="Recorded runs">
+        <thead>
+          <tr>
+            {[
+              'Technique',
+              'GPU',
+              'Peak measured',
+              'Predicted',
+              'Error',
+              'Wall measured',
+              'Predicted',
+              'tok/s measured',
+              'Predicted',
+              'Final loss',
+              'Mean loss',
+              'samples/s',
+              'Warnings',
+              '',
+            ].map((h, i) => (
+              <th key={i} scope="col">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((run, i) => {
+            const c = comparisons[i]!;
+            return (
+              <tr key={run.id}>
+                <th scope="row">{TECHNIQUE_LABELS[run.result.technique]}</th>
+                <td>
+                  {run.result.gpuCount} × {run.result.gpuName}
+                </td>
+                <td className="num">
+                  {c.measuredMemoryBytes === null ? '—' : `${gib(c.measuredMemoryBytes)} (${run.result.memoryCounter})`}
+                </td>
+                <td className="num">{c.predictedMemoryBytes === null ? '—' : gib(c.predictedMemoryBytes)}</td>
+                <td className="num" data-testid="memory-error">
+                  {pct(c.memoryErrorPercent)}
+                </td>
+                <td className="num">{c.measuredWallSeconds === null ? '—' : duration(c.measuredWallSeconds)}</td>
+                <td className="num">{c.predictedWallSeconds === null ? '—' : duration(c.predictedWallSeconds)}</td>
+                <td className="num">
+                  {c.measuredTokensPerSecond === null ? '—' : tokensPerSecond(c.measuredTokensPerSecond)}
+                </td>
+                <td className="num">
+                  {c.predictedTokensPerSecond === null ? '—' : tokensPerSecond(c.predictedTokensPerSecond)}
+                </td>
+                <td className="num">{run.result.finalLoss ?? '—'}</td>
+                <td className="num">{run.result.meanLoss ?? '—'}</td>
+                <td className="num">{run.result.samplesPerSecond ?? '—'}</td>
+                <td>
+                  {run.result.warnings.length === 0 ? (
+                    '—'
+                  ) : (
+                    <details>
+                      <summary>
+                        {run.result.warnings.length} warning{run.result.warnings.length === 1 ? '' : 's'}
+                      </summary>
+                      <ul>
+                        {run.result.warnings.map((w, j) => (
+                          <li key={j}>{w}</li>
+                        ))}
+                      </ul>
+                    </details>
+                  )}
+                </td>
+                <td>
+                  <button type="button" className="link" onClick={() => onEdit(run)}>
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => onShowLoss(run)}
+                    disabled={run.result.lossCurve.length === 0}
+                  >
+                    Loss
+                  </button>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => onDelete(run)}
+                    aria-label={`Delete run ${i + 1}`}
+                  >
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+import { useRef, useState } from 'react';
+import type { TuneplanApi } from '../api/client';
+import type { Plans } from '../features/plans/use-plans';
+
+/** The open plan's buttons: save, duplicate, export, import, print / PDF and delete (with a confirmation). */
+export function PlanActions({
+  api,
+  state,
+  actions,
+  onExportJson,
+}: {
+  api: TuneplanApi;
+  state: Plans['state'];
+  actions: Plans['actions'];
+  onExportJson: () => void;
+}) {
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const importRef = useRef<HTMLInputElement>(null);
+  return (
+    <div className="actions">
+      <button
+        type="button"
+        className="primary"
+        onClick={() => void actions.save()}
+        disabled={state.busy}
+        title="Save (Ctrl+S)"
+      >
+        Save
+      </button>
+      <button type="button" onClick={() => void actions.duplicate()} disabled={!state.selected}>
+        Duplicate
+      </button>
+      <button type="button" onClick={onExportJson} title="Export JSON (Ctrl+E)">
+        Export JSON
+      </button>
+      <button
+        type="button"
+        onClick={() => {
+          // Desktop: the native open dialog; browser: the file picker.
+          if (api.transport !== 'ipc') return importRef.current?.click();
+          void api.invoke('desktop:openJson', { title: 'Import a Tuneplan plan' }).then((r) => {
+            if (r.ok) void actions.importText(r.data.text);
+            else if (r.error.code !== 'CANCELLED') actions.setError(r.error);
+          });
+        }}
+      >
+        Import JSON…
+      </button>
+      <input
+        ref={importRef}
+        type="file"
+        accept=".json,application/json"
+        className="visually-hidden"
+        aria-label="Import plan JSON file"
+        tabIndex={-1}
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          e.target.value = '';
+          if (f) void f.text().then(actions.importText);
+        }}
+      />
+      <button
+        type="button"
+        onClick={() => {
+          if (api.transport !== 'ipc') return window.print();
+          void api
+            .invoke('desktop:savePdf', { suggestedName: `${state.draft.name || 'tuneplan'} report.pdf` })
+            .then((r) => {
+              if (r.ok) actions.setNotice(`Saved the report to ${r.data.path}.`);
+              else if (r.error.code !== 'CANCELLED') actions.setError(r.error);
+            });
+        }}
+      >
+        {api.transport === 'ipc' ? 'Save report as PDF…' : 'Print report'}
+      </button>
+      {state.selected ? (
+        confirmingDelete ? (
+          <span className="confirm" role="group" aria-label="Confirm delete">
+            <span>Delete this plan?</span>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setConfirmingDelete(false);
+                void actions.remove();
+              }}
+            >
+              Yes, delete
+            </button>
+            <button type="button" onClick={() => setConfirmingDelete(false)}>
+              Cancel
+            </button>
+          </span>
+        ) : (
+          <button type="button" onClick={() => setConfirmingDelete(true)}>
+            Delete…
+          </button>
+        )
+      ) : null}
+    </div>
+  );
+}

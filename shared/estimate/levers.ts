@@ -1,0 +1,384 @@
+/**
+ * "What would make it fit" (issue 14.2): for one technique, the single changes to the plan that lower its peak
+ * (or, when it already fits, make it faster or cheaper), each with ONE concrete value and the figures the
+ * estimator gives for the changed plan. No rule of thumb: every candidate is re-estimated with the same code
+ * `estimatePlan` runs (`estimateTechnique` on the patched plan), and its fit is read through `fitState`.
+ *
+ * A lever's value: the smallest change of its kind that makes the technique fit; when none does, its largest
+ * useful step (the candidate with the lowest peak, kept only if it lowers the peak at all). For a technique that
+ * fits: the value that is fastest (or cheapest) while still fitting, kept only if it is faster (or cheaper).
+ * "More GPUs" and the micro-batch levers keep the global batch (GPUs × micro-batch × accumulation) exactly.
+ *
+ * Each lever carries `patch`, an RFC 7386 merge patch on the plan file as it stands (technique changes carry the
+ * whole `techniques` array): `estimatePlan(applyMergePatch(file, patch)).techniques[i]` gives exactly its figures.
+ * Levers cost tens of re-estimates: the app computes them after the table renders, never while typing.
+ */
+import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain/plan';
+import { STRATEGY_TRAITS, type Strategy } from '../domain/strategies';
+import { gib } from '../format';
+import { applyMergePatch } from '../merge-patch';
+import { isFitting } from './advice';
+import { describeArchitecture, type Architecture } from './architecture';
+import { estimateTechnique, prepareTechnique, resolveModel, type TechniqueEstimate } from './estimate';
+import { resolveGpu, type ResolvedGpu } from './hardware';
+import { LORA_FAMILY } from './techniques';
+
+export type LeverId =
+  | 'gradient-checkpointing'
+  | 'smaller-micro-batch'
+  | 'chunked-loss'
+  | 'optimizer-8bit'
+  | 'qlora'
+  | 'lower-rank'
+  | 'fewer-targets'
+  | 'sharding'
+  | 'cpu-offload'
+  | 'shorter-sequence'
+  | 'more-gpus'
+  // For a technique that fits: faster or cheaper.
+  | 'no-gradient-checkpointing'
+  | 'larger-micro-batch'
+  | 'no-offload'
+  | 'lora-instead-of-qlora'
+  | 'fewer-gpus';
+
+/** The CLI's `techniques[i].fit.levers[]` entry; keys in this order. */
+export interface Lever {
+  id: LeverId;
+  label: string;
+  patch: Record<string, unknown>;
+  reservedBytesAfter: number;
+  nvidiaSmiBytesAfter: number;
+  fitsAfter: boolean;
+  wallSecondsAfter: number;
+}
+
+interface Candidate {
+  label: string;
+  patch: Record<string, unknown>;
+}
+
+interface Evaluated extends Candidate {
+  estimate: TechniqueEstimate;
+}
+
+interface Ctx {
+  plan: Plan;
+  index: number;
+  technique: Technique;
+  arch: Architecture;
+  gpu: ResolvedGpu;
+  base: TechniqueEstimate;
+  gpus: number;
+  globalBatch: number;
+}
+
+function evaluate(ctx: Ctx, c: Candidate): Evaluated | null {
+  // Merging into the parsed plan gives the plan `PlanSchema.parse(applyMergePatch(file, patch))` gives: patches
+  // carry only complete values the schema accepts (the candidates are built within its bounds and its
+  // strategy/offload rules; the property test re-parses every patched file), and zod fills defaults per field.
+  // Not re-parsing here saves a schema pass per candidate (issue 14: levers < 20 ms).
+  const plan = applyMergePatch(ctx.plan, c.patch) as Plan;
+  const technique = plan.techniques[ctx.index];
+  if (!technique) return null;
+  try {
+    const estimate = estimateTechnique(plan, ctx.arch, ctx.gpu, prepareTechnique(plan, ctx.arch, technique, ctx.index));
+    return { ...c, estimate };
+  } catch {
+    return null; // a change the estimator refuses (named by its own error elsewhere) is no lever
+  }
+}
+
+const techniquePatch = (ctx: Ctx, change: Partial<Technique>) => ({
+  techniques: ctx.plan.techniques.map((t, j) => (j === ctx.index ? { ...t, ...change } : t)),
+});
+
+const divisors = (n: number): number[] => {
+  const out: number[] = [];
+  for (let d = 1; d * d <= n; d++)
+    if (n % d === 0) {
+      out.push(d);
+      if (d * d !== n) out.push(n / d);
+    }
+  return out.sort((a, b) => a - b);
+};
+
+const shardCount = (s: Strategy) => Object.values(STRATEGY_TRAITS[s].shards).filter(Boolean).length;
+
+/**
+ * Picks one value of a kind. Candidates come smallest change first. Not fitting: the first that fits, else the
+ * lowest peak if it is lower than now. Fitting: the fastest (or cheapest) that fits, if it beats the plan as is.
+ */
+function pick(ctx: Ctx, evaluated: Evaluated[], goal: 'fit' | 'faster' | 'cheaper'): Evaluated | null {
+  if (goal === 'fit') {
+    const fitting = evaluated.find((e) => isFitting(e.estimate));
+    if (fitting) return fitting;
+    const lowest = evaluated.reduce<Evaluated | null>(
+      (best, e) => (best === null || e.estimate.memory.nvidiaSmiBytes < best.estimate.memory.nvidiaSmiBytes ? e : best),
+      null,
+    );
+    return lowest && lowest.estimate.memory.nvidiaSmiBytes < ctx.base.memory.nvidiaSmiBytes ? lowest : null;
+  }
+  const fitting = evaluated.filter((e) => isFitting(e.estimate));
+  const score = (t: TechniqueEstimate) => (goal === 'faster' ? t.wallSeconds : (t.costUsd ?? t.gpuHours));
+  const best = fitting.reduce<Evaluated | null>(
+    (b, e) => (b === null || score(e.estimate) < score(b.estimate) ? e : b),
+    null,
+  );
+  // A relative margin keeps float noise from passing as an improvement.
+  return best && score(best.estimate) < score(ctx.base) * (1 - 1e-9) ? best : null;
+}
+
+/** Global batch kept: candidate (GPUs, micro-batch, accumulation) with GPUs × micro-batch × accumulation = G. */
+function batchPatch(ctx: Ctx, gpus: number, microBatch: number) {
+  const gradAccum = ctx.globalBatch / (gpus * microBatch);
+  const nodes = ctx.plan.distribution.nodes;
+  return {
+    ...(gpus !== ctx.gpus ? { distribution: { gpusPerNode: gpus / nodes } } : {}),
+    training: { microBatch, gradAccum },
+  };
+}
+
+function memoryLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
+  const { plan, technique: t } = ctx;
+  const tr = plan.training;
+  const d = plan.distribution;
+  const out: Array<[LeverId, Candidate[]]> = [];
+  if (!tr.gradientCheckpointing)
+    out.push([
+      'gradient-checkpointing',
+      [{ label: 'Gradient checkpointing on', patch: { training: { gradientCheckpointing: true } } }],
+    ]);
+  const perGpu = tr.microBatch * tr.gradAccum;
+  out.push([
+    'smaller-micro-batch',
+    divisors(perGpu)
+      .filter((m) => m < tr.microBatch)
+      .reverse()
+      .map((m) => ({
+        label: `Micro-batch ${m} × accumulation ${perGpu / m} (global batch ${ctx.globalBatch} kept)`,
+        patch: batchPatch(ctx, ctx.gpus, m),
+      })),
+  ]);
+  if (tr.lossKernel !== 'chunked')
+    out.push([
+      'chunked-loss',
+      [{ label: 'Chunked (fused) cross-entropy loss', patch: { training: { lossKernel: 'chunked' } } }],
+    ]);
+  const eightBit: Partial<Record<Plan['training']['optimizer'], Plan['training']['optimizer']>> = {
+    adamw: 'adamw_8bit',
+    adamw_torch_fused: 'adamw_8bit',
+    paged_adamw: 'paged_adamw_8bit',
+  };
+  const to8 = eightBit[tr.optimizer];
+  if (to8 && ctx.base.trainableParams > 0)
+    out.push([
+      'optimizer-8bit',
+      [
+        {
+          label: `${to8 === 'paged_adamw_8bit' ? 'Paged 8-bit' : '8-bit'} AdamW (bitsandbytes)`,
+          patch: { training: { optimizer: to8 } },
+        },
+      ],
+    ]);
+  if (t.kind === 'lora')
+    out.push([
+      'qlora',
+      [
+        {
+          label: 'QLoRA (4-bit NF4 base weights) instead of LoRA',
+          patch: techniquePatch(ctx, { kind: 'qlora', quantType: 'nf4' }),
+        },
+      ],
+    ]);
+  if (LORA_FAMILY.includes(t.kind)) {
+    const ranks: number[] = [];
+    for (let r = Math.floor(t.rank / 2); r >= 1; r = Math.floor(r / 2)) ranks.push(r);
+    out.push([
+      'lower-rank',
+      ranks.map((r) => ({ label: `Rank ${r} (now ${t.rank})`, patch: techniquePatch(ctx, { rank: r }) })),
+    ]);
+    const presets = (['all-linear', 'mlp', 'attention', 'qv'] as const).filter((p) => p !== t.targets);
+    out.push([
+      'fewer-targets',
+      presets.map((p) => ({ label: `Target modules: ${p}`, patch: techniquePatch(ctx, { targets: p }) })),
+    ]);
+  }
+  if (ctx.gpus > 1) {
+    const order: Strategy[] = ['zero1', 'zero2', 'fsdp_grad_op', 'zero3', 'fsdp_full'];
+    out.push([
+      'sharding',
+      order
+        .filter((s) => shardCount(s) > shardCount(d.strategy))
+        .filter(
+          (s) =>
+            (d.offloadOptimizer === 'none' || STRATEGY_TRAITS[s].optimizerOffload.includes(d.offloadOptimizer)) &&
+            (d.offloadParams === 'none' || STRATEGY_TRAITS[s].paramOffload.includes(d.offloadParams)),
+        )
+        .map((s) => ({ label: STRATEGY_TRAITS[s].label, patch: { distribution: { strategy: s } } })),
+    ]);
+  }
+  const offload: Candidate[] = [];
+  if (d.offloadOptimizer === 'none' && ctx.base.trainableParams > 0) {
+    const s: Strategy = STRATEGY_TRAITS[d.strategy].optimizerOffload.includes('cpu') ? d.strategy : 'zero2';
+    offload.push({
+      label: `Optimizer states offloaded to CPU RAM${s !== d.strategy ? ` (${STRATEGY_TRAITS[s].label})` : ''}`,
+      patch: { distribution: { ...(s !== d.strategy ? { strategy: s } : {}), offloadOptimizer: 'cpu' } },
+    });
+  }
+  if (d.offloadParams === 'none') {
+    const s: Strategy = STRATEGY_TRAITS[d.strategy].paramOffload.includes('cpu') ? d.strategy : 'zero3';
+    offload.push({
+      label: `Optimizer states and parameters offloaded to CPU RAM${s !== d.strategy ? ` (${STRATEGY_TRAITS[s].label})` : ''}`,
+      patch: {
+        distribution: { ...(s !== d.strategy ? { strategy: s } : {}), offloadOptimizer: 'cpu', offloadParams: 'cpu' },
+      },
+    });
+  }
+  out.push(['cpu-offload', offload]);
+  // Shorter sequence: the longest that fits at this micro-batch (the estimate's own search), in steps of 64 tokens
+  // where the sequence is that long; when none fits, 128 tokens as the largest useful step.
+  const maxSeq = ctx.base.maxSeqLen;
+  const seq =
+    maxSeq >= tr.seqLen
+      ? null
+      : maxSeq >= 64
+        ? Math.floor(maxSeq / 64) * 64
+        : maxSeq > 0
+          ? maxSeq
+          : Math.min(128, Math.floor(tr.seqLen / 2));
+  if (seq !== null && seq >= 1 && seq < tr.seqLen)
+    out.push([
+      'shorter-sequence',
+      [
+        {
+          label: `Sequence length ${seq.toLocaleString('en-US')} tokens (now ${tr.seqLen.toLocaleString('en-US')})`,
+          patch: { training: { seqLen: seq } },
+        },
+      ],
+    ]);
+  out.push(['more-gpus', gpuCandidates(ctx, (n) => n > ctx.gpus)]);
+  return out;
+}
+
+/** GPU counts (a multiple of the node count, within the plan's goal) that keep the global batch exactly. */
+function gpuCandidates(ctx: Ctx, keep: (n: number) => boolean): Candidate[] {
+  const nodes = ctx.plan.distribution.nodes;
+  const tr = ctx.plan.training;
+  return divisors(ctx.globalBatch)
+    .filter((n) => keep(n) && n % nodes === 0 && n <= ctx.plan.goals.maxGpus && n / nodes <= 1024)
+    .map((n) => {
+      const perGpu = ctx.globalBatch / n;
+      // The plan's micro-batch where it divides the per-GPU batch, else the largest that does below it.
+      const m = Math.max(...divisors(perGpu).filter((x) => x <= tr.microBatch));
+      return {
+        label: `${n} GPUs: micro-batch ${m} × accumulation ${perGpu / m} (global batch ${ctx.globalBatch} kept)`,
+        patch: batchPatch(ctx, n, m),
+      };
+    });
+}
+
+function speedLevers(ctx: Ctx): Array<[LeverId, Candidate[], 'faster' | 'cheaper']> {
+  const { plan, technique: t } = ctx;
+  const tr = plan.training;
+  const d = plan.distribution;
+  const out: Array<[LeverId, Candidate[], 'faster' | 'cheaper']> = [];
+  if (tr.gradientCheckpointing)
+    out.push([
+      'no-gradient-checkpointing',
+      [
+        {
+          label: 'Gradient checkpointing off (no recomputation)',
+          patch: { training: { gradientCheckpointing: false } },
+        },
+      ],
+      'faster',
+    ]);
+  const perGpu = tr.microBatch * tr.gradAccum;
+  out.push([
+    'larger-micro-batch',
+    divisors(perGpu)
+      .filter((m) => m > tr.microBatch)
+      .map((m) => ({
+        label: `Micro-batch ${m} × accumulation ${perGpu / m} (global batch ${ctx.globalBatch} kept)`,
+        patch: batchPatch(ctx, ctx.gpus, m),
+      })),
+    'faster',
+  ]);
+  if (d.offloadOptimizer !== 'none' || d.offloadParams !== 'none')
+    out.push([
+      'no-offload',
+      [{ label: 'No CPU/NVMe offload', patch: { distribution: { offloadOptimizer: 'none', offloadParams: 'none' } } }],
+      'faster',
+    ]);
+  if (t.kind === 'qlora')
+    out.push([
+      'lora-instead-of-qlora',
+      [{ label: 'LoRA (16-bit base weights) instead of QLoRA', patch: techniquePatch(ctx, { kind: 'lora' }) }],
+      'faster',
+    ]);
+  out.push(['more-gpus', gpuCandidates(ctx, (n) => n > ctx.gpus), 'faster']);
+  out.push(['fewer-gpus', gpuCandidates(ctx, (n) => n < ctx.gpus).reverse(), 'cheaper']);
+  return out;
+}
+
+const toLever = (id: LeverId, e: Evaluated): Lever => ({
+  id,
+  label: e.label,
+  patch: e.patch,
+  reservedBytesAfter: e.estimate.memory.reservedBytes,
+  nvidiaSmiBytesAfter: e.estimate.memory.nvidiaSmiBytes,
+  fitsAfter: isFitting(e.estimate),
+  wallSecondsAfter: e.estimate.wallSeconds,
+});
+
+/**
+ * The levers for one technique of a plan (a plan file as it stands, or a parsed plan). Order: levers after which
+ * the technique fits, by wall time after; then the others by bytes saved, most first.
+ */
+export function leversFor(input: PlanInput | Plan, techniqueIndex: number): Lever[] {
+  const plan = PlanSchema.parse(input);
+  const technique = plan.techniques[techniqueIndex];
+  if (!technique) throw new RangeError(`techniqueIndex must be 0 to ${plan.techniques.length - 1}`);
+  const arch = describeArchitecture(resolveModel(plan));
+  const gpu = resolveGpu(plan.hardware.gpu);
+  const base = estimateTechnique(plan, arch, gpu, prepareTechnique(plan, arch, technique, techniqueIndex));
+  const gpus = plan.distribution.gpusPerNode * plan.distribution.nodes;
+  const ctx: Ctx = {
+    plan,
+    index: techniqueIndex,
+    technique,
+    arch,
+    gpu,
+    base,
+    gpus,
+    globalBatch: gpus * plan.training.microBatch * plan.training.gradAccum,
+  };
+  const levers: Lever[] = [];
+  const evalAll = (cs: Candidate[]) => cs.map((c) => evaluate(ctx, c)).filter((e): e is Evaluated => e !== null);
+  if (!isFitting(base)) {
+    for (const [id, candidates] of memoryLevers(ctx)) {
+      const chosen = pick(ctx, evalAll(candidates), 'fit');
+      if (chosen) levers.push(toLever(id, chosen));
+    }
+  } else {
+    for (const [id, candidates, goal] of speedLevers(ctx)) {
+      const chosen = pick(ctx, evalAll(candidates), goal);
+      if (chosen) levers.push(toLever(id, chosen));
+    }
+  }
+  return levers.sort((a, b) =>
+    a.fitsAfter !== b.fitsAfter
+      ? a.fitsAfter
+        ? -1
+        : 1
+      : a.fitsAfter
+        ? a.wallSecondsAfter - b.wallSecondsAfter
+        : a.nvidiaSmiBytesAfter - b.nvidiaSmiBytesAfter,
+  );
+}
+
+/** One line for a lever, for the CLI table and the UI's tooltip. */
+export function describeLever(l: Lever, techniqueLabel: string): string {
+  return `${techniqueLabel}: ${l.label} → peak ${gib(l.nvidiaSmiBytesAfter)} (nvidia-smi), ${l.fitsAfter ? 'fits' : 'still over'}`;
+}

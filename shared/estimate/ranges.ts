@@ -1,0 +1,89 @@
+/**
+ * Ranges (issue 15 §8): every memory and time figure as low / expected / high, from the spread of the inputs the
+ * model cannot pin down for a given plan — each named here and in the explanation:
+ *  - memory: allocator slack, CUDA context, whether the optimizer step builds temporaries, the saved-tensor set
+ *    (memory.ts `MEMORY_RANGE`), and — for unpacked batches whose longest example is unknown — the longest batch;
+ *  - time: the model FLOPs utilisation (`TIME_RANGE`).
+ * Fit has three states: fits (the high end fits), may not fit (expected fits, high does not), does not fit.
+ */
+import type { Plan } from '../domain/plan';
+import { EXPECTED_MEMORY, memoryAt, MEMORY_RANGE, type MemoryBreakdown, type MemoryProfile } from './memory';
+
+export type FitState = 'fits' | 'may-not-fit' | 'does-not-fit';
+
+/** The counters a memory figure is reported in; `active` is PyTorch's peak active bytes. */
+export interface MemoryCounters {
+  allocatedBytes: number;
+  /**
+   * torch.cuda.memory_stats()['active_bytes.all.peak']: blocks in use, counted at their allocated size. It equals
+   * allocated except for blocks a side stream still holds after they were freed (record_stream), which the
+   * estimate does not model (c10/cuda/CUDACachingAllocator.cpp: `active` vs `allocated` stats).
+   */
+  activeBytes: number;
+  reservedBytes: number;
+  nvidiaSmiBytes: number;
+  hostBytes: number;
+  nvmeBytes: number;
+}
+
+/**
+ * The sequence length the peak is sized at. Packed batches (and token budgets) are full length. Unpacked batches are
+ * padded to their longest example, so the peak batch holds the longest example the data has
+ * (`data.maxTokensPerExample`); when that is unknown the expected figure keeps format 1's full length and the low end
+ * takes the mean example (no batch is shorter than the mean example on average).
+ */
+export function peakSequence(plan: Pick<Plan, 'training' | 'data'>): { expected: number; low: number; known: boolean } {
+  const t = plan.training;
+  const d = plan.data;
+  if (t.packing || d.mode === 'tokens') return { expected: t.seqLen, low: t.seqLen, known: true };
+  if (d.maxTokensPerExample !== null) {
+    const longest = Math.min(t.seqLen, Math.ceil(d.maxTokensPerExample));
+    return { expected: longest, low: longest, known: true };
+  }
+  return { expected: t.seqLen, low: Math.min(t.seqLen, Math.ceil(d.meanTokensPerExample)), known: false };
+}
+
+export function counters(mem: MemoryBreakdown, profile: MemoryProfile): MemoryCounters {
+  return {
+    allocatedBytes: mem.allocatedBytes,
+    activeBytes: mem.allocatedBytes,
+    reservedBytes: mem.reservedBytes,
+    nvidiaSmiBytes: mem.nvidiaSmiBytes,
+    hostBytes: profile.hostBytes + mem.offloadedActivationBytes,
+    nvmeBytes: profile.nvmeBytes,
+  };
+}
+
+export function memoryRange(
+  profile: MemoryProfile,
+  plan: Pick<Plan, 'training' | 'data'>,
+): { expected: MemoryBreakdown; low: MemoryCounters; high: MemoryCounters } {
+  const seq = peakSequence(plan);
+  const b = plan.training.microBatch;
+  const expected = memoryAt(profile, b, seq.expected, true, EXPECTED_MEMORY);
+  const low = memoryAt(profile, b, seq.low, false, MEMORY_RANGE.low);
+  const high = memoryAt(profile, b, seq.expected, false, MEMORY_RANGE.high);
+  return { expected, low: counters(low, profile), high: counters(high, profile) };
+}
+
+/**
+ * Time: the default MFU is a model (time.ts) that no published source pins for a given stack; its spread is an
+ * engineering assumption, ±15 % of the compute time, until recorded runs calibrate it (calibration.ts).
+ */
+export const TIME_RANGE = { mfuSpread: 0.15 } as const;
+
+export function wallRange(
+  wallSeconds: number,
+  computeSeconds: number,
+  stepSeconds: number,
+): { low: number; high: number } {
+  const computeShare = stepSeconds > 0 ? computeSeconds / stepSeconds : 1;
+  const spread = TIME_RANGE.mfuSpread * computeShare;
+  return { low: wallSeconds * (1 - spread), high: wallSeconds * (1 + spread) };
+}
+
+/** Three-state fit from the expected and high nvidia-smi peaks against the usable memory. */
+export function fitStateFor(expectedBytes: number, highBytes: number, usableBytes: number): FitState {
+  if (expectedBytes > usableBytes) return 'does-not-fit';
+  return highBytes > usableBytes ? 'may-not-fit' : 'fits';
+}

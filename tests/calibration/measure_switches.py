@@ -1,0 +1,131 @@
+"""GPU measurement script for issue 15: peak memory of the training switches, recorded in the reference format.
+
+Run on a CUDA machine (one GPU for the single-device cases, 2+ for ZeRO/FSDP through torchrun):
+    python tests/calibration/measure_switches.py --model <local config dir> --out tests/fixtures/measured/switches.json
+Every case builds a model from a local config (never downloads), trains `--steps` steps on random tokens, and
+records torch.cuda.memory_stats() peaks — allocated, active, reserved — plus nvidia-smi's used memory, as records
+with the fields of tests/fixtures/reference-measurements.json so `tuneplan validate` reads them
+(tests/fixtures/measured/*.json).
+
+`--dry-run` runs the plumbing on CPU: the case list, the plan of each case, the record format, without CUDA.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Case:
+    id: str
+    technique: str = "full"
+    gpus: int = 1
+    zero_stage: int | None = None
+    fsdp: str | None = None
+    compile: bool = False
+    activation_offload: bool = False
+    gradient_checkpointing: bool = True
+    micro_batch: int = 2
+    seq_len: int = 2048
+    extra: dict = field(default_factory=dict)
+
+
+CASES = [
+    Case("full-bf16"),
+    Case("full-compile", compile=True),
+    Case("full-act-offload", activation_offload=True),
+    Case("qlora-nf4", technique="qlora"),
+    Case("lora-zero2-2gpu", technique="lora", gpus=2, zero_stage=2),
+    Case("full-zero3-2gpu", gpus=2, zero_stage=3),
+    Case("full-fsdp-2gpu", gpus=2, fsdp="full_shard"),
+]
+
+
+def record(case: Case, model: str, gpu: str, peaks: dict[str, float]) -> dict:
+    """One record in the reference format (counter: peak active bytes; the others in other_values)."""
+    gib = 2**30
+    return {
+        "id": f"calibration-{case.id}",
+        "category": "peak_memory",
+        "value_kind": "measured",
+        "model": model,
+        "technique": case.technique,
+        "peft_config": "r=16, all-linear" if case.technique != "full" else None,
+        "precision": "pure bf16",
+        "optimizer": "AdamW",
+        "micro_batch_size": case.micro_batch,
+        "gradient_accumulation_steps": 1,
+        "sequence_length": case.seq_len,
+        "sequence_length_note": f"packed to {case.seq_len} tokens",
+        "gradient_checkpointing": case.gradient_checkpointing,
+        "num_gpus": case.gpus,
+        "gpu_type": gpu,
+        "zero_stage": case.zero_stage,
+        "offload": "activations to CPU" if case.activation_offload else "none",
+        "other_settings": "+".join(
+            s for s, on in (("packed", True), ("compile", case.compile), ("activation offloading", case.activation_offload)) if on
+        ),
+        "peak_gpu_mem_gib_normalized": peaks["active"] / gib,
+        "memory_metric": "torch.cuda memory_stats active_bytes.all.peak",
+        "other_values": {k: v / gib for k, v in peaks.items()},
+        "source_url": "tests/calibration/measure_switches.py",
+    }
+
+
+def measure(case: Case, config_dir: str, steps: int) -> dict[str, float]:  # pragma: no cover - needs CUDA
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    torch.cuda.reset_peak_memory_stats()
+    config = AutoConfig.from_pretrained(config_dir)
+    model = AutoModelForCausalLM.from_config(config, torch_dtype=torch.bfloat16).cuda()
+    if case.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+    if case.compile:
+        model = torch.compile(model)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    ids = torch.randint(0, config.vocab_size, (case.micro_batch, case.seq_len), device="cuda")
+    for _ in range(steps):
+        loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    stats = torch.cuda.memory_stats()
+    return {
+        "allocated": stats["allocated_bytes.all.peak"],
+        "active": stats["active_bytes.all.peak"],
+        "reserved": stats["reserved_bytes.all.peak"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="(dry run)")
+    p.add_argument("--gpu", default="(dry run)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--only", default=None, help="comma-separated case ids")
+    p.add_argument("--dry-run", action="store_true")
+    a = p.parse_args(argv)
+    cases = [c for c in CASES if a.only is None or c.id in a.only.split(",")]
+    records = []
+    for case in cases:
+        if a.dry_run:
+            peaks = {"allocated": 0.0, "active": 0.0, "reserved": 0.0}
+        elif case.gpus > 1 or case.technique == "qlora" or case.activation_offload:
+            print(f"skip {case.id}: launch it with the stack that runs it (torchrun/accelerate, bitsandbytes, torchtune)")
+            continue
+        else:  # pragma: no cover - needs CUDA
+            peaks = measure(case, a.model, a.steps)
+        records.append(record(case, a.model, a.gpu, peaks))
+    Path(a.out).write_text(json.dumps({"about": "tests/calibration/measure_switches.py", "records": records}, indent=1))
+    print(f"wrote {len(records)} records to {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
