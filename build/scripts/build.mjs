@@ -44,7 +44,12 @@ export async function buildNode() {
   await esbuild({
     ...common,
     format: 'esm',
-    entryPoints: { 'web/main': 'electron/web/main.ts', cli: 'electron/cli/main.ts' },
+    entryPoints: {
+      'web/main': 'electron/web/main.ts',
+      cli: 'electron/cli/main.ts',
+      // The desktop app reads data files in a worker thread (electron/services/data/run-in-worker.ts).
+      'data-worker': 'electron/services/data/worker.ts',
+    },
     outdir: out,
     outExtension: { '.js': '.mjs' },
     absWorkingDir: root,

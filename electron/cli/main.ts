@@ -28,6 +28,7 @@ import { writeFileAtomic } from '../services/atomic-write';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { runValidate } from './validate';
 import { RUNS_USAGE, runRunsCommand } from './runs';
+import { DATA_USAGE, runDataCommand, terminalProgress } from './data';
 import { describeModelConfig, formatModelReport, ModelFileError, parseTechniqueArg } from './model';
 
 const USAGE = `Usage:
@@ -39,6 +40,7 @@ ${RECOMMEND_USAGE}
   tuneplan schema [--out FILE]                            print (or write) the plan file's JSON Schema
   tuneplan validate [--json]                              compare the estimator with published measurements
 ${RUNS_USAGE}
+${DATA_USAGE}
   tuneplan model <config.json> [--json] [--technique JSON]...
                                                           what Tuneplan reads from a Hugging Face config.json and its
                                                           parameter counts (every technique's defaults unless given)`;
@@ -252,6 +254,11 @@ export function main(
       return 0;
     }
     if (command === 'runs') return runRunsCommand(rest, out, err);
+    if (command === 'data') {
+      // Reading and tokenizing is asynchronous (streamed): the exit code is set when it finishes.
+      void runDataCommand(rest, out, err, terminalProgress(err)).then((code) => (process.exitCode = code));
+      return 0;
+    }
     if (command === 'validate') {
       const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
       return runValidate(root, json, out);

@@ -15,6 +15,7 @@ import { recommend } from '../../shared/estimate/recommend';
 import { RunResultSchema } from '../../shared/domain/run-result';
 import { nodeProbeDeps, probeMachine } from '../../electron/services/probes/probe';
 import { median, record, report, timeMs } from './harness';
+import { dataBenches, dataChild } from './data-bench';
 
 const root = process.cwd();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneplan-bench-'));
@@ -331,6 +332,12 @@ async function rendererBenches(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // `bench.mjs --data-child CASE FILE`: one data case in its own process, so its peak RSS is its own.
+  const child = process.argv.indexOf('--data-child');
+  if (child >= 0) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    return dataChild(process.argv[child + 1]!, process.argv[child + 2]!);
+  }
   storageBenches();
   estimatorBenches();
   await probeAndRunsBenches();
@@ -342,6 +349,7 @@ async function main(): Promise<void> {
     record('browser mode: cold start to first API answer', runs[2]!, 'ms', 1000);
     await rendererBenches();
   }
+  if (!process.argv.includes('--skip-data')) dataBenches(process.argv[1]!, tmp);
   report(path.join(root, 'tests/bench/results.json'));
   fs.rmSync(tmp, { recursive: true, force: true });
 }
