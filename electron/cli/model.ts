@@ -4,11 +4,11 @@
  * active (MoE: top-k experts) and trainable per technique. The Python tier
  * (tests/python/test_param_counts.py) compares these numbers with the real transformers classes.
  */
-import { ConfigImportError, KNOWN_MODEL_TYPES, parseHfConfig } from '../../shared/catalog/hf-config';
+import { ConfigImportError, readHfConfig } from '../../shared/catalog/hf-config';
 import type { ModelSpec } from '../../shared/domain/model-spec';
 import { TECHNIQUE_KINDS, TechniqueSchema, type Technique, type TechniqueKind } from '../../shared/domain/plan';
 import { describeArchitecture } from '../../shared/estimate/architecture';
-import { EstimateInputError, techniqueParams } from '../../shared/estimate/techniques';
+import { EstimateInputError, ia3TargetNames, resolveTargets, techniqueParams } from '../../shared/estimate/techniques';
 import { count } from '../../shared/format';
 import { issuesFromZod } from '../../shared/result';
 import { parseJsonText } from '../../shared/text';
@@ -25,38 +25,35 @@ export interface ModelTechniqueCount {
   totalParams: number;
   /** The module names the technique adapts (what Tuneplan's exports pass to PEFT as target_modules). */
   targetModules: string[];
+  /** IA3's feedforward_modules (scaled on their input). */
+  feedforwardModules?: string[];
   notes: string[];
 }
 
 export type ModelReport = ModelSpec & {
   totalParams: number;
   activeParams: number;
+  /** Routed and shared experts, dense layers and the active count per token; null for a dense model. */
+  experts: {
+    routed: number;
+    perToken: number;
+    /** Shared-expert MLP width (0: none). */
+    shared: number;
+    expertIntermediateSize: number;
+    denseLayers: number;
+    moeLayers: number;
+  } | null;
+  /** Vision tower: always null today, because vision-language configs are refused rather than read without it. */
+  vision: null;
+  /** DeepSeek-V3 multi-token-prediction parameters in the checkpoint, not in totalParams (0 for other models). */
+  mtpParams: number;
+  /** Unknown model_type read as a Llama-style decoder: the keys used; null when the family is known. */
+  approximatedFrom: string[] | null;
   warnings: string[];
   /** Trainable parameters per technique kind (the last technique of a kind wins when several are given). */
   trainable: Partial<Record<TechniqueKind, number>>;
   techniques: ModelTechniqueCount[];
 };
-
-const isPosInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
-
-/** Fields Tuneplan filled in itself, because the file leaves them out — said so rather than assumed silently. */
-function readWarnings(raw: Record<string, unknown>, spec: ModelSpec): string[] {
-  const warnings: string[] = [];
-  const modelType = typeof raw.model_type === 'string' ? raw.model_type : '';
-  if (!(KNOWN_MODEL_TYPES as readonly string[]).includes(modelType))
-    warnings.push(
-      `${modelType ? `model_type "${modelType}"` : 'No model_type'}: read as a generic Llama-style decoder (separate q/k/v/o, gated MLP, RMSNorm); check the counts against the model's own modelling code.`,
-    );
-  if (!isPosInt(raw.num_key_value_heads))
-    warnings.push(
-      `num_key_value_heads is absent: assumed ${spec.numHeads} (num_attention_heads, no grouped-query attention).`,
-    );
-  if (!isPosInt(raw.max_position_embeddings))
-    warnings.push(`max_position_embeddings is absent: assumed ${spec.maxPositionEmbeddings}.`);
-  if (typeof raw.tie_word_embeddings !== 'boolean')
-    warnings.push(`tie_word_embeddings is absent: assumed ${spec.tieWordEmbeddings} (the ${spec.modelType} default).`);
-  return warnings;
-}
 
 export function parseTechniqueArg(text: string, index: number): Technique {
   let raw: unknown;
@@ -75,6 +72,13 @@ export function parseTechniqueArg(text: string, index: number): Technique {
   return parsed.data;
 }
 
+/** The names Tuneplan's export passes to PEFT (IA3: target_modules; LoRA family: the resolved list). */
+function targetNames(arch: ReturnType<typeof describeArchitecture>, t: Technique, i: number): string[] {
+  if (t.kind === 'ia3') return ia3TargetNames(arch).targetModules;
+  if (['lora', 'qlora', 'dora', 'vera', 'loha', 'lora_fa'].includes(t.kind)) return resolveTargets(arch, t, i).names;
+  return [];
+}
+
 /** Reads config.json text; `techniques` defaults to every kind with its default settings. */
 export function describeModelConfig(text: string, file: string, techniques?: Technique[]): ModelReport {
   let raw: unknown;
@@ -83,13 +87,14 @@ export function describeModelConfig(text: string, file: string, techniques?: Tec
   } catch (error) {
     throw new ModelFileError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  let spec: ModelSpec;
+  let reading: ReturnType<typeof readHfConfig>;
   try {
-    spec = parseHfConfig(raw);
+    reading = readHfConfig(raw);
   } catch (error) {
     if (error instanceof ConfigImportError) throw new ModelFileError(`Cannot read ${file}: ${error.message}`);
     throw error;
   }
+  const spec: ModelSpec = reading.spec;
   const arch = describeArchitecture(spec);
   const list = techniques ?? TECHNIQUE_KINDS.map((kind) => TechniqueSchema.parse({ kind }));
   const counts: ModelTechniqueCount[] = list.map((t, i) => {
@@ -100,7 +105,8 @@ export function describeModelConfig(text: string, file: string, techniques?: Tec
         trainableParams: p.trainableParams,
         addedParams: p.addedParams,
         totalParams: p.totalParams,
-        targetModules: [...new Set(p.adapted.map((a) => a.module.name))],
+        targetModules: targetNames(arch, t, i),
+        ...(t.kind === 'ia3' ? { feedforwardModules: ia3TargetNames(arch).feedforwardModules } : {}),
         notes: p.notes,
       };
     } catch (error) {
@@ -112,18 +118,38 @@ export function describeModelConfig(text: string, file: string, techniques?: Tec
     ...spec,
     totalParams: arch.totalParams,
     activeParams: arch.activeParams,
-    warnings: readWarnings(raw as Record<string, unknown>, spec),
+    experts: spec.moe
+      ? {
+          routed: spec.moe.numExperts,
+          perToken: spec.moe.topK,
+          shared: spec.moe.sharedIntermediateSize,
+          expertIntermediateSize: spec.moe.expertIntermediateSize ?? spec.intermediateSize,
+          denseLayers: spec.moe.denseLayers,
+          moeLayers: spec.numLayers - spec.moe.denseLayers,
+        }
+      : null,
+    vision: null,
+    mtpParams: arch.mtpParams,
+    approximatedFrom: reading.approximatedFrom,
+    warnings: reading.warnings,
     trainable: Object.fromEntries(counts.map((c) => [c.technique.kind, c.trainableParams])),
     techniques: counts,
   };
 }
 
 export function formatModelReport(r: ModelReport): string {
-  const moe = r.moe ? `, ${r.moe.numExperts} experts (top ${r.moe.topK})` : '';
+  const moe = r.experts
+    ? `, ${r.experts.routed} experts (top ${r.experts.perToken}${r.experts.shared ? `, shared width ${r.experts.shared}` : ''}${r.experts.denseLayers ? `, ${r.experts.denseLayers} dense layers` : ''})`
+    : '';
   const lines = [
     `${r.name} (${r.modelType}): ${r.numLayers} layers, hidden ${r.hiddenSize}, intermediate ${r.intermediateSize}, ${r.numHeads} heads (${r.numKvHeads} kv) × ${r.headDim}, vocab ${r.vocabSize}${moe}`,
     `total params  ${count(r.totalParams)} (${r.totalParams.toLocaleString('en-US')})`,
     `active params ${count(r.activeParams)} (${r.activeParams.toLocaleString('en-US')})`,
+    ...(r.mtpParams
+      ? [
+          `MTP params   ${count(r.mtpParams)} (${r.mtpParams.toLocaleString('en-US')}, in the checkpoint, not counted above)`,
+        ]
+      : []),
     'trainable:',
     ...r.techniques.map((t) => `  ${t.technique.kind.padEnd(16)} ${t.trainableParams.toLocaleString('en-US')}`),
     ...r.warnings.map((w) => `warning: ${w}`),

@@ -1,7 +1,15 @@
 /**
- * A Hugging Face `config.json` → ModelSpec. Known model types: llama, mistral, mixtral, phi3,
- * phi3small, phimoe, qwen2, gemma2; any other decoder with the standard fields is read as a generic
- * Llama-style model. Missing fields are named in the error.
+ * A Hugging Face `config.json` → ModelSpec, exact to the parameter for every family in KNOWN_MODEL_TYPES
+ * (each checked against the real transformers class, or the Hub modelling file for chatglm / phi3small /
+ * Falcon's RW layout, in tests/python/test_param_counts.py).
+ *
+ * Never silently wrong (issue 16): a config with experts, latent attention, a vision tower or an encoder
+ * that Tuneplan cannot lay out is refused with the model type, what is missing and the equivalent keys the
+ * file has. An unknown model_type is read as a generic Llama-style decoder only when every shape maps
+ * from the standard keys; the reading then says "approximated" and names the keys it used.
+ *
+ * Defaults for keys a file leaves out are the transformers config class defaults (5.x), so a minimal
+ * save_pretrained file reads the way the library builds it.
  */
 import { ModelSpecSchema, type ModelSpec } from '../domain/model-spec';
 import { describeArchitecture } from '../estimate/architecture';
@@ -17,7 +25,70 @@ export const KNOWN_MODEL_TYPES = [
   'phimoe',
   'qwen2',
   'gemma2',
+  'gemma',
+  'gemma3_text',
+  'qwen3',
+  'qwen3_moe',
+  'qwen2_moe',
+  'deepseek_v2',
+  'deepseek_v3',
+  'olmo2',
+  'cohere',
+  'starcoder2',
+  'phi',
+  'gpt2',
+  'gpt_neox',
+  'gptj',
+  'falcon',
+  'bloom',
+  'opt',
+  'chatglm',
 ] as const;
+
+/** model_type spellings of families Tuneplan reads under another name. */
+const ALIASES: Record<string, (typeof KNOWN_MODEL_TYPES)[number]> = {
+  // Falcon's original Hub layout (tiiuae/falcon-7b, -40b before the transformers port; modelling_RW.py).
+  RefinedWebModel: 'falcon',
+  RefinedWeb: 'falcon',
+  glm4_chatglm: 'chatglm',
+};
+
+/** Encoder-only and encoder-decoder families: Tuneplan plans causal-LM fine-tuning only (see exportSupport). */
+const ENCODER_TYPES = [
+  'bert',
+  'roberta',
+  'xlm-roberta',
+  'deberta',
+  'deberta-v2',
+  'distilbert',
+  'electra',
+  'albert',
+  'modernbert',
+];
+const SEQ2SEQ_TYPES = ['t5', 'mt5', 'umt5', 'bart', 'mbart', 'pegasus', 'marian', 'led', 'longt5', 'flan-t5'];
+/** Keys that mean a vision tower or image pipeline (llava, qwen2_vl, mllama, idefics3, gemma3, phi3_v, phi4mm). */
+const VISION_KEYS = [
+  'vision_config',
+  'vision_tower',
+  'mm_vision_tower',
+  'visual',
+  'img_processor',
+  'embd_layer',
+  'vision_lora',
+  'image_token_index',
+  'image_token_id',
+];
+/** Keys that mean experts or latent attention in a family Tuneplan has no layout for. */
+const MOE_KEYS = [
+  'num_local_experts',
+  'num_experts',
+  'n_routed_experts',
+  'moe_num_experts',
+  'num_experts_per_tok',
+  'moe_intermediate_size',
+  'n_shared_experts',
+];
+const MLA_KEYS = ['kv_lora_rank', 'q_lora_rank', 'qk_rope_head_dim'];
 
 export class ConfigImportError extends Error {
   constructor(
@@ -32,6 +103,17 @@ export class ConfigImportError extends Error {
 type Json = Record<string, unknown>;
 
 const isPosInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+const isNonNegInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+export interface ConfigReading {
+  spec: ModelSpec;
+  /** The file's own model_type (before aliases such as RefinedWebModel → falcon). */
+  rawModelType: string;
+  /** Values the file leaves out that Tuneplan filled in, approximations, and layout notes. */
+  warnings: string[];
+  /** Unknown model_type read as a Llama-style decoder: the keys it was read from; null when the family is known. */
+  approximatedFrom: string[] | null;
+}
 
 /**
  * A config.json's text → ModelSpec. A UTF-8 BOM (Windows editors write one) is not an error;
@@ -54,79 +136,604 @@ export function readHfConfigText(text: string, hints: ConfigNameHints = {}): Mod
  * names it from the config's content (shared/naming.ts).
  */
 export function parseHfConfig(raw: unknown, name?: string | ConfigNameHints): ModelSpec {
+  return readHfConfig(raw, name).spec;
+}
+
+/** Present keys of `keys` with their values, for messages ("n_embd = 768"). */
+function present(c: Json, keys: readonly string[]): string[] {
+  return keys.filter((k) => c[k] !== undefined && c[k] !== null).map((k) => `${k} = ${JSON.stringify(c[k])}`);
+}
+
+function refuseUnsupportedShapes(c: Json, modelType: string): void {
+  const label = modelType ? `model_type "${modelType}"` : 'This config.json (no model_type)';
+  const vision = present(c, VISION_KEYS);
+  if (vision.length > 0) {
+    const keys = vision.map((v) => v.split(' = ')[0]).join(', ');
+    throw new ConfigImportError(
+      `${label} is a vision-language model (${keys}): Tuneplan does not count vision towers yet, and reading only its language model would silently leave the vision tower out of memory and time. To plan text-only fine-tuning of the language model, save its text_config as its own config.json (with the text model's model_type) and import that.`,
+    );
+  }
+  if (ENCODER_TYPES.includes(modelType) || SEQ2SEQ_TYPES.includes(modelType) || c.is_encoder_decoder === true) {
+    const kind =
+      SEQ2SEQ_TYPES.includes(modelType) || c.is_encoder_decoder === true ? 'an encoder-decoder' : 'an encoder-only';
+    throw new ConfigImportError(
+      `${label} is ${kind} model: Tuneplan plans decoder-only (causal language model) fine-tuning and does not yet estimate ${kind === 'an encoder-only' ? 'classification' : 'sequence-to-sequence'} training (encoder, decoder and cross-attention memory). Pick a decoder model, or estimate this one by hand.`,
+    );
+  }
+}
+
+export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): ConfigReading {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigImportError('config.json must be a JSON object.');
   const c = raw as Json;
-  const modelType = typeof c.model_type === 'string' ? c.model_type : '';
+  const rawModelType = typeof c.model_type === 'string' ? c.model_type : '';
+  refuseUnsupportedShapes(c, rawModelType);
+  const aliased = ALIASES[rawModelType];
+  const modelType = aliased ?? rawModelType;
   const known = (KNOWN_MODEL_TYPES as readonly string[]).includes(modelType);
-  const intermediateKey = modelType === 'phi3small' ? 'ff_intermediate_size' : 'intermediate_size';
-  const required = ['hidden_size', intermediateKey, 'num_hidden_layers', 'num_attention_heads', 'vocab_size'];
-  const missing = required.filter((k) => !isPosInt(c[k]));
-  if (modelType === 'mixtral' || modelType === 'phimoe') {
-    for (const k of ['num_local_experts', 'num_experts_per_tok']) if (!isPosInt(c[k])) missing.push(k);
-  }
-  if (missing.length > 0) {
-    const lead = known
-      ? `This ${modelType} config.json`
-      : modelType
-        ? `model_type "${modelType}" is not one Tuneplan knows (${KNOWN_MODEL_TYPES.join(', ')}), and to read it as a generic decoder the config.json`
-        : 'The config.json has no model_type, and to read it as a generic decoder it';
-    throw new ConfigImportError(`${lead} is missing ${missing.join(', ')} (each a positive whole number).`, missing);
-  }
-  const h = c.hidden_size as number;
-  const heads = c.num_attention_heads as number;
-  const kvHeads = isPosInt(c.num_key_value_heads) ? c.num_key_value_heads : heads;
-  const headDim = isPosInt(c.head_dim) ? c.head_dim : h / heads;
-  if (!Number.isInteger(headDim))
-    throw new ConfigImportError(
-      `hidden_size (${h}) is not divisible by num_attention_heads (${heads}) and head_dim is not given.`,
-      ['head_dim'],
+  const warnings: string[] = [];
+  if (aliased)
+    warnings.push(
+      `model_type "${rawModelType}" is ${aliased}'s original Hub layout; read with the same shapes as transformers' ${aliased} class.`,
     );
-  const tieDefault = modelType === 'gemma2' || modelType === 'phi3small';
-  const bias: ModelSpec['linearBias'] =
-    modelType === 'qwen2'
-      ? 'qkv'
-      : modelType === 'phi3small'
-        ? 'all'
-        : c.attention_bias === true
-          ? c.mlp_bias === true
-            ? 'all'
-            : 'attention'
-          : c.mlp_bias === true
-            ? 'all'
-            : 'none';
-  const layerNorm = modelType === 'phi3small' || modelType === 'phimoe';
-  const spec = {
-    // Named below, once the size is known (the last-resort name carries it).
-    name: typeof name === 'string' ? name : 'unnamed',
-    modelType: known ? modelType : 'generic',
-    hiddenSize: h,
-    intermediateSize: c[intermediateKey] as number,
-    numLayers: c.num_hidden_layers as number,
-    numHeads: heads,
-    numKvHeads: kvHeads,
-    headDim,
-    vocabSize: c.vocab_size as number,
-    maxPositionEmbeddings: isPosInt(c.max_position_embeddings) ? c.max_position_embeddings : 4096,
-    tieWordEmbeddings: typeof c.tie_word_embeddings === 'boolean' ? c.tie_word_embeddings : tieDefault,
-    linearBias: bias,
-    lmHeadBias: c.lm_head_bias === true,
-    norm: layerNorm ? 'layernorm' : 'rmsnorm',
-    normsPerLayer: modelType === 'gemma2' ? 4 : 2,
-    fusedQkv: modelType === 'phi3' || modelType === 'phi3small',
-    fusedGateUp: modelType === 'phi3' || modelType === 'phi3small',
-    moe:
-      isPosInt(c.num_local_experts) && isPosInt(c.num_experts_per_tok)
-        ? { numExperts: c.num_local_experts, topK: c.num_experts_per_tok }
-        : null,
-  };
-  const parsed = ModelSpecSchema.safeParse(spec);
+  const spec = known
+    ? readKnown(c, modelType as (typeof KNOWN_MODEL_TYPES)[number], rawModelType, warnings)
+    : readGeneric(c, modelType, warnings);
+  const parsed = ModelSpecSchema.safeParse({ ...spec, name: typeof name === 'string' ? name : 'unnamed' });
   if (!parsed.success) {
     throw new ConfigImportError(
       `The config.json describes an impossible model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
     );
   }
-  if (typeof name === 'string') return parsed.data;
+  const approximatedFrom = known ? null : GENERIC_KEYS.filter((k) => c[k] !== undefined);
+  const result = (s: ModelSpec): ConfigReading => ({ spec: s, rawModelType, warnings, approximatedFrom });
+  if (typeof name === 'string') return result(parsed.data);
   const totalParams = describeArchitecture(parsed.data).totalParams;
-  return { ...parsed.data, name: modelNameFromConfig(c, { ...name, totalParams }) };
+  return result({ ...parsed.data, name: modelNameFromConfig(c, { ...name, totalParams }) });
+}
+
+const GENERIC_KEYS = [
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'head_dim',
+  'vocab_size',
+  'max_position_embeddings',
+  'tie_word_embeddings',
+  'attention_bias',
+  'mlp_bias',
+];
+
+/** Keys of other layouts, named in refusals so the user sees what the file has instead. */
+const EQUIVALENTS: Record<string, string[]> = {
+  hidden_size: ['n_embd', 'n_embed', 'd_model', 'dim', 'model_dim', 'emb_size'],
+  intermediate_size: ['n_inner', 'ffn_hidden_size', 'ffn_dim', 'd_ff', 'ffn_dim_multiplier', 'multiple_of'],
+  num_hidden_layers: ['n_layer', 'n_layers', 'num_layers', 'encoder_layers', 'decoder_layers'],
+  num_attention_heads: ['n_head', 'n_heads', 'num_heads', 'encoder_attention_heads'],
+  vocab_size: ['padded_vocab_size', 'n_vocab'],
+};
+
+type Shape = Omit<ModelSpec, 'name' | 'hfId'>;
+
+function readGeneric(c: Json, modelType: string, warnings: string[]): Shape {
+  const required = ['hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'vocab_size'];
+  const missing = required.filter((k) => !isPosInt(c[k]));
+  const label = modelType
+    ? `model_type "${modelType}" is not one Tuneplan knows (${KNOWN_MODEL_TYPES.join(', ')})`
+    : 'The config.json has no model_type';
+  if (missing.length > 0) {
+    const equivalents = missing.flatMap((k) => present(c, EQUIVALENTS[k] ?? []));
+    throw new ConfigImportError(
+      `${label}, and to read it as a generic decoder it is missing ${missing.join(', ')} (each a positive whole number)${equivalents.length ? `; the file has ${equivalents.join(', ')}, but Tuneplan cannot tell how this family lays those out` : ''}.`,
+      missing,
+    );
+  }
+  const unmapped = [...present(c, MOE_KEYS), ...present(c, MLA_KEYS)];
+  if (unmapped.length > 0)
+    throw new ConfigImportError(
+      `${label}, and it has ${unmapped.join(', ')}: experts or latent attention whose layout Tuneplan does not know. Reading it as a dense Llama-style decoder would undercount it, so it is refused.`,
+      [],
+    );
+  warnings.push(
+    `Approximated: ${modelType ? `model_type "${modelType}"` : 'a config without model_type'} read as a generic Llama-style decoder (separate q/k/v/o, gated MLP, RMSNorm) from ${GENERIC_KEYS.filter((k) => c[k] !== undefined).join(', ')}; check the counts against the model's own modelling code.`,
+  );
+  return llamaLike(c, 'generic', warnings);
+}
+
+/** The fields every Llama-shaped family shares. */
+function llamaLike(
+  c: Json,
+  modelType: ModelSpec['modelType'],
+  warnings: string[],
+  d: { headDim?: number; tie?: boolean; maxPos?: number; intermediateKey?: string } = {},
+): Shape {
+  const missing = [
+    'hidden_size',
+    d.intermediateKey ?? 'intermediate_size',
+    'num_hidden_layers',
+    'num_attention_heads',
+    'vocab_size',
+  ].filter((k) => !isPosInt(c[k]));
+  if (missing.length > 0)
+    throw new ConfigImportError(
+      `This ${modelType} config.json is missing ${missing.join(', ')} (each a positive whole number).`,
+      missing,
+    );
+  const h = c.hidden_size as number;
+  const heads = c.num_attention_heads as number;
+  const kvHeads = isPosInt(c.num_key_value_heads) ? c.num_key_value_heads : heads;
+  if (!isPosInt(c.num_key_value_heads) && !('num_key_value_heads' in c && c.num_key_value_heads === undefined))
+    warnings.push(`num_key_value_heads is absent: assumed ${heads} (num_attention_heads, no grouped-query attention).`);
+  const headDim = isPosInt(c.head_dim) ? c.head_dim : (d.headDim ?? h / heads);
+  if (!Number.isInteger(headDim))
+    throw new ConfigImportError(
+      `hidden_size (${h}) is not divisible by num_attention_heads (${heads}) and head_dim is not given.`,
+      ['head_dim'],
+    );
+  if (!isPosInt(c.head_dim) && d.headDim !== undefined)
+    warnings.push(`head_dim is absent: assumed ${d.headDim} (the transformers ${modelType} default).`);
+  return {
+    modelType,
+    hiddenSize: h,
+    intermediateSize: c[d.intermediateKey ?? 'intermediate_size'] as number,
+    numLayers: c.num_hidden_layers as number,
+    numHeads: heads,
+    numKvHeads: kvHeads,
+    headDim,
+    vocabSize: c.vocab_size as number,
+    maxPositionEmbeddings: maxPositions(c, ['max_position_embeddings'], d.maxPos ?? 4096, warnings),
+    tieWordEmbeddings: tie(c, d.tie ?? false, modelType, warnings),
+    linearBias:
+      c.attention_bias === true ? (c.mlp_bias === true ? 'all' : 'attention') : c.mlp_bias === true ? 'mlp' : 'none',
+    lmHeadBias: c.lm_head_bias === true,
+    norm: 'rmsnorm',
+    normsPerLayer: 2,
+    fusedQkv: false,
+    fusedGateUp: false,
+    moe: null,
+    mlp: 'gated',
+    qkNorm: 'none',
+    learnedPositions: 0,
+    embeddingNorm: false,
+    mla: null,
+    mtpLayers: 0,
+    ...slidingWindow(c, c.num_hidden_layers as number, modelType),
+  };
+}
+
+function tie(c: Json, dflt: boolean, modelType: string, warnings: string[]): boolean {
+  if (typeof c.tie_word_embeddings === 'boolean') return c.tie_word_embeddings;
+  warnings.push(`tie_word_embeddings is absent: assumed ${dflt} (the transformers ${modelType} default).`);
+  return dflt;
+}
+
+/**
+ * The context the model supports: max_position_embeddings (or the family's key), raised by a rope scaling
+ * that stretches it (`rope_scaling` in transformers 4 files with `type` or `rope_type`; `rope_parameters`
+ * in transformers 5): linear / dynamic / yarn with `factor` over `original_max_position_embeddings`
+ * (Qwen2.5 model cards: YaRN factor 4 over 32,768 → 131,072).
+ */
+function maxPositions(c: Json, keys: string[], dflt: number, warnings: string[]): number {
+  const key = keys.find((k) => isPosInt(c[k]));
+  let n = key ? (c[key] as number) : dflt;
+  if (!key) warnings.push(`${keys[0]} is absent: assumed ${dflt} positions.`);
+  const rope = (c.rope_scaling ?? c.rope_parameters) as Json | null | undefined;
+  if (rope && typeof rope === 'object') {
+    const kind = rope.rope_type ?? rope.type;
+    const factor = rope.factor;
+    if ((kind === 'yarn' || kind === 'linear' || kind === 'dynamic') && typeof factor === 'number' && factor > 1) {
+      const original = isPosInt(rope.original_max_position_embeddings) ? rope.original_max_position_embeddings : n;
+      const stretched = Math.round(original * factor);
+      if (stretched > n) {
+        warnings.push(
+          `Context ${stretched.toLocaleString('en-US')} tokens: rope scaling "${String(kind)}" × ${factor} over ${original.toLocaleString('en-US')} (${key ?? 'default'} says ${n.toLocaleString('en-US')}).`,
+        );
+        n = stretched;
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Sliding-window layers, for attention memory and FLOPs (parameters are unaffected): `layer_types`
+ * (transformers ≥ 4.53 save_pretrained lists one per layer), else the family rule — Gemma 2 every other
+ * layer from the first, Gemma 3 all but every `sliding_window_pattern`-th, Mistral every layer,
+ * Qwen2 / Qwen3 only with `use_sliding_window` (layers from `max_window_layers` on).
+ */
+function slidingWindow(
+  c: Json,
+  L: number,
+  modelType: string,
+): Pick<ModelSpec, 'slidingWindow' | 'slidingWindowLayers'> {
+  const w = isPosInt(c.sliding_window) ? c.sliding_window : null;
+  if (w === null) return { slidingWindow: null, slidingWindowLayers: 0 };
+  if (Array.isArray(c.layer_types)) {
+    const n = c.layer_types.slice(0, L).filter((t) => t === 'sliding_attention').length;
+    return { slidingWindow: n > 0 ? w : null, slidingWindowLayers: n };
+  }
+  if (modelType === 'gemma2') return { slidingWindow: w, slidingWindowLayers: Math.ceil(L / 2) };
+  if (modelType === 'gemma3_text') {
+    const p = isPosInt(c.sliding_window_pattern) ? c.sliding_window_pattern : 6;
+    return { slidingWindow: w, slidingWindowLayers: L - Math.floor(L / p) };
+  }
+  if (modelType === 'qwen2' || modelType === 'qwen3' || modelType === 'qwen2_moe' || modelType === 'qwen3_moe') {
+    if (c.use_sliding_window !== true) return { slidingWindow: null, slidingWindowLayers: 0 };
+    const from = isNonNegInt(c.max_window_layers) ? Math.min(c.max_window_layers, L) : 0;
+    return { slidingWindow: w, slidingWindowLayers: L - from };
+  }
+  if (modelType === 'mistral' || modelType === 'mixtral' || modelType === 'starcoder2' || modelType === 'phi3')
+    return { slidingWindow: w, slidingWindowLayers: L };
+  return { slidingWindow: null, slidingWindowLayers: 0 };
+}
+
+/** Number of dense-MLP layers in a MoE model (Qwen MoE: mlp_only_layers and decoder_sparse_step; DeepSeek: first_k_dense_replace). */
+function denseLayerCount(c: Json, L: number, modelType: string): number {
+  if (modelType === 'deepseek_v2' || modelType === 'deepseek_v3') {
+    const k = isNonNegInt(c.first_k_dense_replace) ? c.first_k_dense_replace : modelType === 'deepseek_v3' ? 3 : 0;
+    if (isPosInt(c.moe_layer_freq) && c.moe_layer_freq !== 1)
+      throw new ConfigImportError(
+        `moe_layer_freq = ${c.moe_layer_freq}: transformers' ${modelType} puts experts in every layer from first_k_dense_replace on and ignores it; Tuneplan cannot tell which layout this checkpoint's code uses.`,
+        ['moe_layer_freq'],
+      );
+    return Math.min(k, L);
+  }
+  // transformers models/qwen2_moe/modeling_qwen2_moe.py Qwen2MoeDecoderLayer.
+  const only = Array.isArray(c.mlp_only_layers) ? new Set(c.mlp_only_layers as unknown[]) : new Set();
+  const step = isPosInt(c.decoder_sparse_step) ? c.decoder_sparse_step : 1;
+  let dense = 0;
+  for (let i = 0; i < L; i++) if (only.has(i) || (i + 1) % step !== 0) dense++;
+  return dense;
+}
+
+function need(c: Json, modelType: string, keys: string[]): void {
+  const missing = keys.filter((k) => !isPosInt(c[k]));
+  if (missing.length > 0)
+    throw new ConfigImportError(
+      `This ${modelType} config.json is missing ${missing.join(', ')} (each a positive whole number).`,
+      missing,
+    );
+}
+
+function readKnown(
+  c0: Json,
+  modelType: (typeof KNOWN_MODEL_TYPES)[number],
+  rawModelType: string,
+  warnings: string[],
+): Shape {
+  let c = c0;
+  switch (modelType) {
+    case 'llama':
+    case 'mistral':
+      return llamaLike(c, modelType, warnings);
+    case 'qwen2':
+      return { ...llamaLike(c, modelType, warnings), linearBias: 'qkv' };
+    case 'gemma2':
+      return { ...llamaLike(c, modelType, warnings, { tie: true }), normsPerLayer: 4 };
+    case 'gemma':
+      return llamaLike(c, modelType, warnings, { tie: true, headDim: 256, maxPos: 8192 });
+    case 'gemma3_text':
+      // models/gemma3 Gemma3DecoderLayer: input, post_attention, pre_feedforward, post_feedforward norms; q/k norms of head_dim.
+      return {
+        ...llamaLike(c, modelType, warnings, { tie: true, headDim: 256, maxPos: 131072 }),
+        normsPerLayer: 4,
+        qkNorm: 'head',
+      };
+    case 'qwen3':
+      return { ...llamaLike(c, modelType, warnings, { headDim: 128, maxPos: 32768 }), qkNorm: 'head' };
+    case 'olmo2':
+      // models/olmo2 Olmo2Attention: q_norm over heads·head_dim, k_norm over kv_heads·head_dim; post-attention and post-feedforward norms.
+      return { ...llamaLike(c, modelType, warnings, { maxPos: 2048 }), qkNorm: 'full' };
+    case 'cohere':
+      // models/cohere: one CohereLayerNorm (weight, no bias) per layer, parallel attention and MLP; optional q/k norms of (heads, head_dim).
+      return {
+        ...llamaLike(c, modelType, warnings, { tie: true, maxPos: 8192 }),
+        norm: 'layernorm-nobias',
+        normsPerLayer: 1,
+        qkNorm: c.use_qk_norm === true ? 'full' : 'none',
+      };
+    case 'phi3': {
+      const s = llamaLike(c, modelType, warnings);
+      return { ...s, fusedQkv: true, fusedGateUp: true };
+    }
+    case 'phi3small': {
+      // Hub microsoft/Phi-3-small-8k-instruct modeling_phi3_small.py: LayerNorm, biases everywhere, tied head.
+      const s = llamaLike(c, modelType, warnings, { tie: true, intermediateKey: 'ff_intermediate_size' });
+      return { ...s, linearBias: 'all', norm: 'layernorm', fusedQkv: true, fusedGateUp: true };
+    }
+    case 'mixtral':
+    case 'phimoe': {
+      need(c, modelType, ['num_local_experts', 'num_experts_per_tok']);
+      const s = llamaLike(c, modelType, warnings);
+      return {
+        ...s,
+        norm: modelType === 'phimoe' ? 'layernorm' : 'rmsnorm',
+        moe: moe(c.num_local_experts as number, c.num_experts_per_tok as number),
+      };
+    }
+    case 'qwen3_moe':
+    case 'qwen2_moe': {
+      // transformers 5 saves Qwen3-MoE's expert count as num_local_experts (Hub files: num_experts).
+      c = mapped(c, { num_experts: ['num_local_experts'] });
+      need(c, modelType, ['num_experts', 'num_experts_per_tok', 'moe_intermediate_size']);
+      const s = llamaLike(c, modelType, warnings, modelType === 'qwen3_moe' ? { maxPos: 32768 } : { maxPos: 32768 });
+      const L = s.numLayers;
+      const shared = modelType === 'qwen2_moe';
+      if (shared) need(c, modelType, ['shared_expert_intermediate_size']);
+      return {
+        ...s,
+        linearBias: shared ? 'qkv' : s.linearBias,
+        qkNorm: shared ? 'none' : 'head',
+        headDim: shared ? s.headDim : isPosInt(c.head_dim) ? c.head_dim : s.headDim,
+        moe: {
+          ...moe(c.num_experts as number, c.num_experts_per_tok as number),
+          expertIntermediateSize: c.moe_intermediate_size as number,
+          sharedIntermediateSize: shared ? (c.shared_expert_intermediate_size as number) : 0,
+          sharedExpertGate: shared,
+          denseLayers: denseLayerCount(c, L, modelType),
+        },
+      };
+    }
+    case 'deepseek_v2':
+    case 'deepseek_v3': {
+      need(c, modelType, [
+        'n_routed_experts',
+        'num_experts_per_tok',
+        'moe_intermediate_size',
+        'kv_lora_rank',
+        'qk_nope_head_dim',
+        'qk_rope_head_dim',
+        'v_head_dim',
+      ]);
+      const s = llamaLike(c, modelType, warnings, { maxPos: modelType === 'deepseek_v3' ? 4096 : 2048 });
+      const nShared = isNonNegInt(c.n_shared_experts) ? c.n_shared_experts : modelType === 'deepseek_v3' ? 1 : 2;
+      const I = c.moe_intermediate_size as number;
+      const mtp =
+        modelType === 'deepseek_v3' && isNonNegInt(c.num_nextn_predict_layers) ? c.num_nextn_predict_layers : 0;
+      if (mtp > 0)
+        warnings.push(
+          `num_nextn_predict_layers = ${mtp}: the checkpoint's multi-token-prediction layer is counted apart (mtpParams); transformers' ${modelType} class does not build it and fine-tuning leaves it out.`,
+        );
+      return {
+        ...s,
+        numKvHeads: s.numHeads, // MLA expands keys and values to every head (kv_b_proj)
+        headDim: (c.qk_nope_head_dim as number) + (c.qk_rope_head_dim as number),
+        linearBias: c.attention_bias === true ? 'attention' : 'none',
+        mla: {
+          qLoraRank: isPosInt(c.q_lora_rank) ? c.q_lora_rank : null,
+          kvLoraRank: c.kv_lora_rank as number,
+          qkNopeHeadDim: c.qk_nope_head_dim as number,
+          qkRopeHeadDim: c.qk_rope_head_dim as number,
+          vHeadDim: c.v_head_dim as number,
+        },
+        moe: {
+          ...moe(c.n_routed_experts as number, c.num_experts_per_tok as number),
+          expertIntermediateSize: I,
+          sharedIntermediateSize: nShared * I,
+          sharedExpertGate: false,
+          denseLayers: denseLayerCount(c, s.numLayers, modelType),
+        },
+        mtpLayers: mtp,
+      };
+    }
+    case 'starcoder2':
+      // models/starcoder2: LayerNorm with bias, `use_bias` on every linear, plain MLP c_fc → c_proj.
+      return {
+        ...llamaLike(c, modelType, warnings, { tie: true }),
+        linearBias: c.use_bias === false ? 'none' : 'all',
+        norm: 'layernorm',
+        mlp: 'plain',
+      };
+    case 'phi':
+      // models/phi: one LayerNorm per layer (parallel attention and MLP), biases everywhere, lm_head with bias.
+      return {
+        ...llamaLike(c, modelType, warnings, { maxPos: 2048 }),
+        linearBias: 'all',
+        lmHeadBias: true,
+        norm: 'layernorm',
+        normsPerLayer: 1,
+        mlp: 'plain',
+        qkNorm: c.qk_layernorm === true ? 'head' : 'none',
+      };
+    case 'gpt_neox':
+      // models/gpt_neox: fused query_key_value, dense; dense_h_to_4h / dense_4h_to_h (always biased); untied embed_out.
+      return {
+        ...llamaLike({ ...c, num_key_value_heads: undefined }, modelType, warnings, { maxPos: 2048 }),
+        linearBias: c.attention_bias === false ? 'mlp' : 'all',
+        norm: 'layernorm',
+        mlp: 'plain',
+      };
+    case 'gpt2':
+    case 'gptj':
+      return readGpt(c, modelType, warnings);
+    case 'falcon':
+      return readFalcon(c, rawModelType, warnings);
+    case 'bloom':
+      return readBloom(c, warnings);
+    case 'opt':
+      return readOpt(c, warnings);
+    case 'chatglm':
+      return readChatglm(c, warnings);
+  }
+}
+
+const moe = (numExperts: number, topK: number): NonNullable<ModelSpec['moe']> => ({
+  numExperts,
+  topK,
+  sharedIntermediateSize: 0,
+  sharedExpertGate: false,
+  denseLayers: 0,
+});
+
+/** Map a family's own keys onto the standard ones, then read it as a Llama-like base. */
+function mapped(c: Json, map: Record<string, string[]>): Json {
+  const out: Json = { ...c };
+  for (const [std, alts] of Object.entries(map)) {
+    if (out[std] !== undefined) continue;
+    const k = alts.find((a) => c[a] !== undefined && c[a] !== null);
+    if (k) out[std] = c[k];
+  }
+  return out;
+}
+
+function readGpt(c0: Json, modelType: 'gpt2' | 'gptj', warnings: string[]): Shape {
+  // models/gpt2 and models/gptj configuration attribute_map: n_embd, n_layer, n_head, n_positions; n_inner null → 4h.
+  const c = mapped(c0, {
+    hidden_size: ['n_embd'],
+    num_hidden_layers: ['n_layer'],
+    num_attention_heads: ['n_head'],
+    max_position_embeddings: ['n_positions'],
+  });
+  if (isPosInt(c.hidden_size) && !isPosInt(c.n_inner)) c.intermediate_size = 4 * c.hidden_size;
+  else c.intermediate_size = c.n_inner;
+  if (c0.add_cross_attention === true)
+    throw new ConfigImportError(
+      'add_cross_attention = true: this GPT-2 is the decoder of an encoder-decoder model, which Tuneplan does not plan.',
+    );
+  delete c.num_key_value_heads;
+  const s = llamaLike(c, modelType, [], { tie: modelType === 'gpt2', maxPos: modelType === 'gpt2' ? 1024 : 2048 });
+  warnings.push(
+    ...(typeof c.tie_word_embeddings === 'boolean'
+      ? []
+      : [`tie_word_embeddings is absent: assumed ${s.tieWordEmbeddings} (the transformers ${modelType} default).`]),
+  );
+  return modelType === 'gpt2'
+    ? { ...s, linearBias: 'all', norm: 'layernorm', mlp: 'plain', learnedPositions: s.maxPositionEmbeddings }
+    : // GPT-J: parallel attention and MLP under one ln_1; attention without biases; lm_head with a bias.
+      { ...s, linearBias: 'mlp', lmHeadBias: true, norm: 'layernorm', normsPerLayer: 1, mlp: 'plain' };
+}
+
+function readFalcon(c0: Json, rawModelType: string, warnings: string[]): Shape {
+  // transformers models/falcon FalconConfig / FalconDecoderLayer; the RW layout's keys (n_head, n_head_kv,
+  // n_layer) as in tiiuae's modelling_RW.py: RefinedWebModel = multi-query, parallel (falcon-7b);
+  // RefinedWeb = grouped kv heads with ln_attn / ln_mlp (falcon-40b), transformers' new_decoder_architecture.
+  const c = mapped(c0, {
+    num_hidden_layers: ['n_layer'],
+    num_attention_heads: ['n_head'],
+    num_kv_heads: ['n_head_kv'],
+  });
+  const rw = rawModelType === 'RefinedWeb' || rawModelType === 'RefinedWebModel';
+  const newArch = rw ? rawModelType === 'RefinedWeb' : c.new_decoder_architecture === true;
+  const multiQuery = rw ? rawModelType === 'RefinedWebModel' && c.multi_query !== false : c.multi_query !== false;
+  const parallel = c.parallel_attn !== false;
+  if (!parallel)
+    throw new ConfigImportError(
+      'parallel_attn = false: no released Falcon uses the serial layout, and Tuneplan does not lay it out (set parallel_attn to true if this is a mistake).',
+      ['parallel_attn'],
+    );
+  need(c, 'falcon', ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'vocab_size']);
+  const h = c.hidden_size as number;
+  const heads = c.num_attention_heads as number;
+  const kvConfigured = isPosInt(c.num_kv_heads) ? c.num_kv_heads : heads;
+  const kv = newArch || !multiQuery ? kvConfigured : 1;
+  const ffn = isPosInt(c.ffn_hidden_size) ? c.ffn_hidden_size : 4 * h;
+  const lnPar = isPosInt(c.num_ln_in_parallel_attn) ? c.num_ln_in_parallel_attn : newArch ? 2 : 1;
+  const norms = !parallel ? 2 : newArch && lnPar === 2 ? 2 : 1;
+  const base = llamaLike({ ...c, num_key_value_heads: kv, intermediate_size: ffn }, 'falcon', [], {
+    tie: true,
+    maxPos: 2048,
+  });
+  if (typeof c.tie_word_embeddings !== 'boolean')
+    warnings.push('tie_word_embeddings is absent: assumed true (the transformers falcon default).');
+  return {
+    ...base,
+    linearBias: c.bias === true ? 'all' : 'none',
+    norm: 'layernorm',
+    normsPerLayer: norms,
+    mlp: 'plain',
+  };
+}
+
+function readBloom(c0: Json, warnings: string[]): Shape {
+  // models/bloom: n_layer, n_head (attribute_map), n_embed (older files); ALiBi (no position parameters),
+  // word_embeddings_layernorm, biases everywhere, MLP 4h, tied head.
+  const c = mapped(c0, { hidden_size: ['n_embed'], num_hidden_layers: ['n_layer'], num_attention_heads: ['n_head'] });
+  need(c, 'bloom', ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'vocab_size']);
+  const s = llamaLike(
+    { ...c, intermediate_size: 4 * (c.hidden_size as number), num_key_value_heads: undefined },
+    'bloom',
+    [],
+    {
+      tie: true,
+      maxPos: 2048,
+    },
+  );
+  warnings.push(
+    `BLOOM uses ALiBi and has no max_position_embeddings; context ${isPosInt(c.seq_length) ? `${c.seq_length} (seq_length)` : '2048 assumed (its training length)'}.`,
+  );
+  return {
+    ...s,
+    maxPositionEmbeddings: isPosInt(c.seq_length) ? c.seq_length : 2048,
+    linearBias: 'all',
+    norm: 'layernorm',
+    mlp: 'plain',
+    embeddingNorm: true,
+  };
+}
+
+function readOpt(c: Json, warnings: string[]): Shape {
+  // models/opt: q/k/v/out_proj and fc1/fc2 with `enable_bias`, LayerNorms, learned positions with an offset of 2.
+  need(c, 'opt', ['hidden_size', 'ffn_dim', 'num_hidden_layers', 'num_attention_heads', 'vocab_size']);
+  const h = c.hidden_size as number;
+  if (isPosInt(c.word_embed_proj_dim) && c.word_embed_proj_dim !== h)
+    throw new ConfigImportError(
+      `word_embed_proj_dim (${c.word_embed_proj_dim}) differs from hidden_size (${h}): this OPT (opt-350m's layout) projects its embeddings in and out, which Tuneplan does not count.`,
+      ['word_embed_proj_dim'],
+    );
+  if (c.do_layer_norm_before === false || c.layer_norm_elementwise_affine === false)
+    throw new ConfigImportError(
+      'do_layer_norm_before = false or layer_norm_elementwise_affine = false: this OPT layout (opt-350m, post-norm) is not one Tuneplan counts.',
+      ['do_layer_norm_before'],
+    );
+  const s = llamaLike({ ...c, intermediate_size: c.ffn_dim, num_key_value_heads: undefined }, 'opt', warnings, {
+    tie: true,
+    maxPos: 2048,
+  });
+  return {
+    ...s,
+    linearBias: c.enable_bias === false ? 'none' : 'all',
+    norm: 'layernorm',
+    mlp: 'plain',
+    learnedPositions: s.maxPositionEmbeddings + 2,
+  };
+}
+
+function readChatglm(c: Json, warnings: string[]): Shape {
+  // Hub THUDM/chatglm3-6b and THUDM/glm-4-9b-chat modeling_chatglm.py (ChatGLMConfig): num_layers,
+  // kv_channels, multi_query_group_num, ffn_hidden_size (SwiGLU, dense_h_to_4h h → 2·ffn),
+  // padded_vocab_size, add_qkv_bias, add_bias_linear, rmsnorm, post_layer_norm; untied output_layer.
+  need(c, 'chatglm', ['hidden_size', 'num_layers', 'num_attention_heads', 'ffn_hidden_size', 'padded_vocab_size']);
+  if (c.post_layer_norm === false)
+    throw new ConfigImportError(
+      'post_layer_norm = false: a ChatGLM without its final norm is not one Tuneplan counts.',
+      ['post_layer_norm'],
+    );
+  const heads = c.num_attention_heads as number;
+  const h = c.hidden_size as number;
+  const headDim = isPosInt(c.kv_channels) ? c.kv_channels : h / heads;
+  const kv = c.multi_query_attention === true && isPosInt(c.multi_query_group_num) ? c.multi_query_group_num : heads;
+  const s = llamaLike(
+    {
+      ...c,
+      num_hidden_layers: c.num_layers,
+      intermediate_size: c.ffn_hidden_size,
+      vocab_size: c.padded_vocab_size,
+      head_dim: headDim,
+      num_key_value_heads: kv,
+      max_position_embeddings: c.seq_length,
+      tie_word_embeddings: c.tie_word_embeddings === true,
+    },
+    'chatglm',
+    warnings,
+    { maxPos: 2048 },
+  );
+  const linear = c.add_bias_linear === true;
+  const qkv = c.add_qkv_bias === true || linear;
+  return {
+    ...s,
+    linearBias: linear ? 'all' : qkv ? 'qkv' : 'none',
+    norm: c.rmsnorm === false ? 'layernorm' : 'rmsnorm',
+  };
 }

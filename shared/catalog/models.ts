@@ -3,7 +3,8 @@
  * project's reference catalog; each entry cites the config.json it was read from and when).
  */
 import raw from './data/models.json';
-import type { ModelSpec } from '../domain/model-spec';
+import { ModelSpecSchema, type ModelSpec } from '../domain/model-spec';
+import { parseHfConfig } from './hf-config';
 
 interface RawModel {
   name: string;
@@ -29,6 +30,8 @@ interface RawModel {
   params: { computed_total: number; computed_active?: number; published: string };
   source: { url: string; verified_via?: string[] };
   verified: boolean;
+  /** The config.json keys as published (issue 16 entries); when present the spec is read from it by parseHfConfig. */
+  config?: Record<string, unknown>;
 }
 
 export interface CatalogModel {
@@ -49,11 +52,13 @@ function linearBias(m: RawModel): ModelSpec['linearBias'] {
 }
 
 function toSpec(m: RawModel): ModelSpec {
+  // Entries added for issue 16 carry the model's config.json keys verbatim and are read like an import.
+  if (m.config) return { ...parseHfConfig(m.config, m.name), hfId: m.hf_id };
   const modelType =
     (['llama', 'mistral', 'mixtral', 'phi3', 'phi3small', 'phimoe', 'qwen2', 'gemma2'] as const).find(
       (t) => t === m.model_type,
     ) ?? 'generic';
-  return {
+  return ModelSpecSchema.parse({
     name: m.name,
     hfId: m.hf_id,
     modelType,
@@ -73,7 +78,7 @@ function toSpec(m: RawModel): ModelSpec {
     fusedQkv: m.fused_qkv,
     fusedGateUp: m.fused_gate_up,
     moe: m.moe ? { numExperts: m.moe.num_local_experts, topK: m.moe.num_experts_per_tok } : null,
-  };
+  });
 }
 
 const models = (raw as unknown as { models: RawModel[]; compiled: string }).models;

@@ -1,13 +1,34 @@
 /**
  * A model's linear layers and exact parameter count, from its architecture (ESTIMATOR.md §1).
- * Embedding V·h; output head V·h unless tied (+V with a bias); per layer the attention and gated-MLP
- * projections (Phi-3 fuses qkv and gate_up), biases where the architecture has them, norms; MoE:
- * E experts of 3·h·I plus a router h·E.
+ * Embedding V·h (+ learned positions, + BLOOM's embedding LayerNorm); output head V·h unless tied (+V with
+ * a bias); per layer the attention and MLP projections with the module names of the family's transformers
+ * class (or Hub modelling file for chatglm / phi3small), biases where the architecture has them, norms;
+ * MoE: E experts plus a router h·E, shared experts, and dense layers where the config puts them.
+ *
+ * Each family's layout is checked against the real class on the meta device in
+ * tests/python/test_param_counts.py; the sources are named beside each branch below.
  */
 import type { ModelSpec } from '../domain/model-spec';
 
+export type ModuleRole =
+  | 'q'
+  | 'k'
+  | 'v'
+  | 'qkv'
+  | 'o'
+  | 'q_a'
+  | 'q_b'
+  | 'kv_a'
+  | 'kv_b'
+  | 'gate'
+  | 'up'
+  | 'gate_up'
+  | 'down'
+  | 'router'
+  | 'shared_gate';
+
 export interface LinearModule {
-  /** The name PEFT matches (suffix of the module path). */
+  /** The name PEFT matches (suffix of the module path). MoE experts keep transformers 4's names (w1/w2/w3, gate_proj/…), which PEFT maps onto the fused parameters. */
   name: string;
   in: number;
   out: number;
@@ -16,116 +37,389 @@ export interface LinearModule {
   /** How many of this module each layer has (MoE experts), and how many each token passes through. */
   count: number;
   activeCount: number;
+  /** What the module computes; presets, fused-q/k/v handling and IA3 read this rather than the name. */
+  role: ModuleRole;
+  /**
+   * How transformers 5 stores it: `linear` an nn.Linear / Conv1D that PEFT wraps by name; `experts` one
+   * slice of the fused 3-D expert parameters (`experts.gate_up_proj` [E, 2I, h], `experts.down_proj`
+   * [E, h, I]); `router` the 2-D weight of a custom top-k router module (not an nn.Linear).
+   */
+  storage: 'linear' | 'experts' | 'router';
+  /** `shared`: the always-on shared expert of a MoE layer; `dense`: the MLP of a dense layer in a MoE model. */
+  scope?: 'shared' | 'dense';
+}
+
+/** Layers with the same modules: one group for a dense model; DeepSeek / Qwen MoE: dense layers, then MoE layers. */
+export interface LayerGroup {
+  kind: 'dense' | 'moe';
+  layers: number;
+  modules: LinearModule[];
+  params: number;
+  activeParams: number;
+  normParams: number;
 }
 
 export interface Architecture {
   spec: ModelSpec;
+  /** The modules of the most common layer (the MoE layers of a MoE model); layerGroups has every kind. */
   modules: LinearModule[];
-  /** Per-layer parameters, including biases and norms. */
+  layerGroups: LayerGroup[];
+  /** Per-layer parameters of the largest layer, including biases and norms. */
   layerParams: number;
   layerActiveParams: number;
   embeddingParams: number;
+  /** Learned absolute positions and BLOOM's embedding LayerNorm (0 for rotary models). */
+  positionParams: number;
   lmHeadParams: number;
   finalNormParams: number;
+  /** Norm parameters of the most common layer (q/k norms and MLA's latent norms included). */
   normParamsPerLayer: number;
   totalParams: number;
   activeParams: number;
+  /** DeepSeek-V3 multi-token-prediction layers: in the released checkpoint, not in transformers' class nor in totalParams. */
+  mtpParams: number;
   /** Parameters that are matrix multiplies per token (everything but the embedding lookup and norms), active experts only. */
   matmulParamsPerToken: number;
+  /** Query width for attention-score FLOPs (MLA: heads × (nope + rope) head dims). */
   qWidth: number;
+  /** Per-token key/value width for the KV cache (MLA as transformers caches it: the mean of the expanded k and v widths). */
   kvWidth: number;
 }
 
-export function linearModules(m: ModelSpec): LinearModule[] {
+type Lin = Omit<LinearModule, 'count' | 'activeCount'> & Partial<Pick<LinearModule, 'count' | 'activeCount'>>;
+const mk = (m: Lin): LinearModule => ({ count: 1, activeCount: m.count ?? 1, ...m });
+
+export function normSize(m: ModelSpec, width = m.hiddenSize): number {
+  return m.norm === 'layernorm' ? 2 * width : width; // LayerNorm has weight and bias; RMSNorm / Cohere's LayerNorm weight only
+}
+
+/** Attention module names of each family's transformers class (Hub file for chatglm, phi3small). */
+function attentionModules(m: ModelSpec): LinearModule[] {
   const h = m.hiddenSize;
-  const qWidth = m.numHeads * m.headDim;
-  const kvWidth = m.numKvHeads * m.headDim;
-  const I = m.intermediateSize;
-  const attnBias = (which: 'qkv' | 'o') =>
-    m.linearBias === 'all' || m.linearBias === 'attention' || (which === 'qkv' && m.linearBias === 'qkv');
-  const mlpBias = m.linearBias === 'all';
-  const lin = (
-    name: string,
-    inF: number,
-    outF: number,
-    bias: boolean,
-    part: LinearModule['part'],
-    count = 1,
-    activeCount = count,
-  ): LinearModule => ({ name, in: inF, out: outF, bias, part, count, activeCount });
-
-  const attention: LinearModule[] =
-    m.modelType === 'phi3small'
-      ? [
-          lin('query_key_value', h, qWidth + 2 * kvWidth, attnBias('qkv'), 'attention'),
-          lin('dense', qWidth, h, attnBias('o'), 'attention'),
-        ]
-      : m.fusedQkv
-        ? [
-            lin('qkv_proj', h, qWidth + 2 * kvWidth, attnBias('qkv'), 'attention'),
-            lin('o_proj', qWidth, h, attnBias('o'), 'attention'),
-          ]
+  const qW = m.numHeads * m.headDim;
+  const kvW = m.numKvHeads * m.headDim;
+  const qkvBias = m.linearBias === 'all' || m.linearBias === 'attention' || m.linearBias === 'qkv';
+  const oBias = m.linearBias === 'all' || m.linearBias === 'attention';
+  const part = 'attention' as const;
+  const storage = 'linear' as const;
+  if (m.mla) {
+    // transformers models/deepseek_v3/modeling_deepseek_v3.py DeepseekV3Attention: attention_bias on
+    // q_a_proj, kv_a_proj_with_mqa and o_proj only.
+    const { qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim } = m.mla;
+    const qHead = m.numHeads * (qkNopeHeadDim + qkRopeHeadDim);
+    const b = m.linearBias === 'attention' || m.linearBias === 'all';
+    const q =
+      qLoraRank === null
+        ? [mk({ name: 'q_proj', in: h, out: qHead, bias: false, part, role: 'q', storage })]
         : [
-            lin('q_proj', h, qWidth, attnBias('qkv'), 'attention'),
-            lin('k_proj', h, kvWidth, attnBias('qkv'), 'attention'),
-            lin('v_proj', h, kvWidth, attnBias('qkv'), 'attention'),
-            lin('o_proj', qWidth, h, attnBias('o'), 'attention'),
+            mk({ name: 'q_a_proj', in: h, out: qLoraRank, bias: b, part, role: 'q_a', storage }),
+            mk({ name: 'q_b_proj', in: qLoraRank, out: qHead, bias: false, part, role: 'q_b', storage }),
           ];
-
-  let mlp: LinearModule[];
-  if (m.moe) {
-    const { numExperts: E, topK } = m.moe;
-    // Mixtral / PhiMoE experts: w1 (gate), w3 (up), w2 (down); router `gate` h → E without bias.
-    mlp = [
-      lin('w1', h, I, false, 'mlp', E, topK),
-      lin('w3', h, I, false, 'mlp', E, topK),
-      lin('w2', I, h, false, 'mlp', E, topK),
-      lin('gate', h, E, false, 'router'),
-    ];
-  } else if (m.modelType === 'phi3small') {
-    mlp = [lin('up_proj', h, 2 * I, mlpBias, 'mlp'), lin('down_proj', I, h, mlpBias, 'mlp')];
-  } else if (m.fusedGateUp) {
-    mlp = [lin('gate_up_proj', h, 2 * I, mlpBias, 'mlp'), lin('down_proj', I, h, mlpBias, 'mlp')];
-  } else {
-    mlp = [
-      lin('gate_proj', h, I, mlpBias, 'mlp'),
-      lin('up_proj', h, I, mlpBias, 'mlp'),
-      lin('down_proj', I, h, mlpBias, 'mlp'),
+    return [
+      ...q,
+      mk({ name: 'kv_a_proj_with_mqa', in: h, out: kvLoraRank + qkRopeHeadDim, bias: b, part, role: 'kv_a', storage }),
+      mk({
+        name: 'kv_b_proj',
+        in: kvLoraRank,
+        out: m.numHeads * (qkNopeHeadDim + vHeadDim),
+        bias: false,
+        part,
+        role: 'kv_b',
+        storage,
+      }),
+      mk({ name: 'o_proj', in: m.numHeads * vHeadDim, out: h, bias: b, part, role: 'o', storage }),
     ];
   }
-  return [...attention, ...mlp];
+  const fused = (qkvName: string, oName: string) => [
+    mk({ name: qkvName, in: h, out: qW + 2 * kvW, bias: qkvBias, part, role: 'qkv', storage }),
+    mk({ name: oName, in: qW, out: h, bias: oBias, part, role: 'o', storage }),
+  ];
+  const split = (oName: string) => [
+    mk({ name: 'q_proj', in: h, out: qW, bias: qkvBias, part, role: 'q', storage }),
+    mk({ name: 'k_proj', in: h, out: kvW, bias: qkvBias, part, role: 'k', storage }),
+    mk({ name: 'v_proj', in: h, out: kvW, bias: qkvBias, part, role: 'v', storage }),
+    mk({ name: oName, in: qW, out: h, bias: oBias, part, role: 'o', storage }),
+  ];
+  switch (m.modelType) {
+    case 'phi3small':
+      return fused('query_key_value', 'dense');
+    case 'phi3':
+      return fused('qkv_proj', 'o_proj');
+    case 'gpt2': // models/gpt2 GPT2Attention: Conv1D c_attn (h → 3h), c_proj
+      return fused('c_attn', 'c_proj');
+    case 'gpt_neox': // models/gpt_neox GPTNeoXAttention
+    case 'falcon': // models/falcon FalconAttention (h → (heads + 2·kv)·d)
+    case 'bloom': // models/bloom BloomAttention
+    case 'chatglm': // THUDM modeling_chatglm.py SelfAttention
+      return fused('query_key_value', 'dense');
+    case 'gptj': // models/gptj GPTJAttention
+    case 'opt': // models/opt OPTAttention
+      return split('out_proj');
+    case 'phi': // models/phi PhiAttention
+      return split('dense');
+    default:
+      return m.fusedQkv ? fused('qkv_proj', 'o_proj') : split('o_proj');
+  }
+}
+
+/** A dense MLP of width I with the family's module names. */
+function mlpModules(m: ModelSpec, I: number, scope?: 'shared' | 'dense'): LinearModule[] {
+  const h = m.hiddenSize;
+  const bias = m.linearBias === 'all' || m.linearBias === 'mlp';
+  const part = 'mlp' as const;
+  const storage = 'linear' as const;
+  const s = scope ? { scope } : {};
+  const plain = (up: string, down: string) => [
+    mk({ name: up, in: h, out: I, bias, part, role: 'up', storage, ...s }),
+    mk({ name: down, in: I, out: h, bias, part, role: 'down', storage, ...s }),
+  ];
+  switch (m.modelType) {
+    case 'phi3small': // Hub modeling_phi3_small.py: up_proj h → 2I (gegelu), down_proj
+      return [
+        mk({ name: 'up_proj', in: h, out: 2 * I, bias, part, role: 'gate_up', storage, ...s }),
+        mk({ name: 'down_proj', in: I, out: h, bias, part, role: 'down', storage, ...s }),
+      ];
+    case 'chatglm': // THUDM modeling_chatglm.py MLP: dense_h_to_4h h → 2·ffn (swiglu), dense_4h_to_h
+      return [
+        mk({ name: 'dense_h_to_4h', in: h, out: 2 * I, bias, part, role: 'gate_up', storage, ...s }),
+        mk({ name: 'dense_4h_to_h', in: I, out: h, bias, part, role: 'down', storage, ...s }),
+      ];
+    case 'gpt2':
+      return plain('c_fc', 'c_proj');
+    case 'starcoder2':
+      return plain('c_fc', 'c_proj');
+    case 'gpt_neox':
+    case 'falcon':
+    case 'bloom':
+      return plain('dense_h_to_4h', 'dense_4h_to_h');
+    case 'gptj':
+      return plain('fc_in', 'fc_out');
+    case 'opt':
+    case 'phi':
+      return plain('fc1', 'fc2');
+    default:
+      if (m.mlp === 'plain') return plain('up_proj', 'down_proj');
+      if (m.fusedGateUp)
+        return [
+          mk({ name: 'gate_up_proj', in: h, out: 2 * I, bias, part, role: 'gate_up', storage, ...s }),
+          mk({ name: 'down_proj', in: I, out: h, bias, part, role: 'down', storage, ...s }),
+        ];
+      return [
+        mk({ name: 'gate_proj', in: h, out: I, bias, part, role: 'gate', storage, ...s }),
+        mk({ name: 'up_proj', in: h, out: I, bias, part, role: 'up', storage, ...s }),
+        mk({ name: 'down_proj', in: I, out: h, bias, part, role: 'down', storage, ...s }),
+      ];
+  }
+}
+
+/**
+ * A MoE layer's MLP. transformers 5 stores the routed experts fused (MixtralExperts / Qwen2MoeExperts /
+ * DeepseekV3Experts: gate_up_proj [E, 2I, h], down_proj [E, h, I], no biases) and the router as a custom
+ * module with a 2-D weight [E, h]; the names here are transformers 4's, which PEFT 0.21.2 maps onto them
+ * (peft/utils/transformers_weight_conversion.py _MOE_TARGET_MODULE_MAPPING).
+ */
+function moeModules(m: ModelSpec): LinearModule[] {
+  const moe = m.moe!;
+  const h = m.hiddenSize;
+  const E = moe.numExperts;
+  const k = moe.topK;
+  const I = moe.expertIntermediateSize ?? m.intermediateSize;
+  const mixtralNames = m.modelType === 'mixtral' || m.modelType === 'phimoe';
+  const [g, u, d] = mixtralNames ? ['w1', 'w3', 'w2'] : ['gate_proj', 'up_proj', 'down_proj'];
+  const ex = (name: string, inF: number, outF: number, role: ModuleRole) =>
+    mk({ name, in: inF, out: outF, bias: false, part: 'mlp', role, storage: 'experts', count: E, activeCount: k });
+  const out: LinearModule[] = [
+    ex(g, h, I, 'gate'),
+    ex(u, h, I, 'up'),
+    ex(d, I, h, 'down'),
+    // PhiMoE keeps its router an nn.Linear named `router` (models/phimoe PhimoeSparseMoeBlock); the others a custom `gate`.
+    m.modelType === 'phimoe'
+      ? mk({ name: 'router', in: h, out: E, bias: false, part: 'router', role: 'router', storage: 'linear' })
+      : mk({ name: 'gate', in: h, out: E, bias: false, part: 'router', role: 'router', storage: 'router' }),
+  ];
+  if (moe.sharedIntermediateSize > 0) out.push(...mlpModules(m, moe.sharedIntermediateSize, 'shared'));
+  if (moe.sharedExpertGate)
+    out.push(
+      mk({
+        name: 'shared_expert_gate',
+        in: h,
+        out: 1,
+        bias: false,
+        part: 'router',
+        role: 'shared_gate',
+        storage: 'linear',
+      }),
+    );
+  return out;
+}
+
+/** The modules of one layer: `moe` picks the expert MLP in a MoE model, the dense MLP otherwise. */
+export function layerModules(m: ModelSpec, moe = m.moe !== null): LinearModule[] {
+  return [
+    ...attentionModules(m),
+    ...(moe && m.moe ? moeModules(m) : mlpModules(m, m.intermediateSize, m.moe ? 'dense' : undefined)),
+  ];
+}
+
+/** The modules of the most common layer (kept for callers written before layer groups). */
+export function linearModules(m: ModelSpec): LinearModule[] {
+  return layerModules(m, m.moe !== null && m.moe.denseLayers < m.numLayers - m.moe.denseLayers);
 }
 
 export function moduleParams(mod: LinearModule, active = false): number {
   return (mod.in * mod.out + (mod.bias ? mod.out : 0)) * (active ? mod.activeCount : mod.count);
 }
 
-export function describeArchitecture(m: ModelSpec): Architecture {
-  const modules = linearModules(m);
+/** Norm parameters in one layer: the per-layer norms, q/k norms, and MLA's latent norms. */
+export function layerNormParams(m: ModelSpec): number {
+  let n = m.normsPerLayer * normSize(m);
+  if (m.qkNorm === 'head') n += 2 * normSize(m, m.headDim);
+  if (m.qkNorm === 'full') n += normSize(m, m.numHeads * m.headDim) + normSize(m, m.numKvHeads * m.headDim);
+  if (m.mla) n += (m.mla.qLoraRank === null ? 0 : normSize(m, m.mla.qLoraRank)) + normSize(m, m.mla.kvLoraRank);
+  return n;
+}
+
+/**
+ * Norm module names per layer and of the final norm, as each family's class names them (PEFT's LN tuning
+ * matches these by name). q/k and MLA latent norms are listed apart: no PEFT default targets them.
+ */
+export function normLayout(m: ModelSpec): {
+  perLayer: { name: string; size: number }[];
+  attentionNorms: { name: string; size: number }[];
+  final: { name: string; size: number };
+} {
+  const n = normSize(m);
+  const per = (...names: string[]) => names.map((name) => ({ name, size: n }));
+  const finalName: Record<string, string> = {
+    phi: 'final_layernorm',
+    phi3small: 'final_layernorm',
+    chatglm: 'final_layernorm',
+    gpt2: 'ln_f',
+    gptj: 'ln_f',
+    falcon: 'ln_f',
+    bloom: 'ln_f',
+    gpt_neox: 'final_layer_norm',
+    opt: 'final_layer_norm',
+  };
+  let perLayer: { name: string; size: number }[];
+  switch (m.modelType) {
+    case 'gemma2':
+    case 'gemma3_text':
+      perLayer = per(
+        'input_layernorm',
+        'post_attention_layernorm',
+        'pre_feedforward_layernorm',
+        'post_feedforward_layernorm',
+      );
+      break;
+    case 'olmo2':
+      perLayer = per('post_attention_layernorm', 'post_feedforward_layernorm');
+      break;
+    case 'gpt2':
+      perLayer = per('ln_1', 'ln_2');
+      break;
+    case 'gptj':
+      perLayer = per('ln_1');
+      break;
+    case 'opt':
+      perLayer = per('self_attn_layer_norm', 'final_layer_norm');
+      break;
+    case 'falcon':
+      perLayer = m.normsPerLayer === 1 ? per('input_layernorm') : per('ln_attn', 'ln_mlp'); // refined below for the serial layout
+      break;
+    default:
+      perLayer = m.normsPerLayer === 1 ? per('input_layernorm') : per('input_layernorm', 'post_attention_layernorm');
+  }
+  const attentionNorms: { name: string; size: number }[] = [];
+  const qk = m.modelType === 'phi' ? ['q_layernorm', 'k_layernorm'] : ['q_norm', 'k_norm'];
+  if (m.qkNorm === 'head') attentionNorms.push(...qk.map((name) => ({ name, size: normSize(m, m.headDim) })));
+  if (m.qkNorm === 'full')
+    attentionNorms.push(
+      { name: qk[0]!, size: normSize(m, m.numHeads * m.headDim) },
+      { name: qk[1]!, size: normSize(m, m.numKvHeads * m.headDim) },
+    );
+  if (m.mla) {
+    if (m.mla.qLoraRank !== null) attentionNorms.push({ name: 'q_a_layernorm', size: normSize(m, m.mla.qLoraRank) });
+    attentionNorms.push({ name: 'kv_a_layernorm', size: normSize(m, m.mla.kvLoraRank) });
+  }
+  return { perLayer, attentionNorms, final: { name: finalName[m.modelType] ?? 'norm', size: n } };
+}
+
+/** Fills the issue-16 fields that specs built before them (saved plans, hand-written test specs) leave out. */
+export function withShapeDefaults(spec: ModelSpec): ModelSpec {
+  return {
+    ...spec,
+    mlp: spec.mlp ?? 'gated',
+    qkNorm: spec.qkNorm ?? 'none',
+    learnedPositions: spec.learnedPositions ?? 0,
+    embeddingNorm: spec.embeddingNorm ?? false,
+    mla: spec.mla ?? null,
+    mtpLayers: spec.mtpLayers ?? 0,
+    slidingWindow: spec.slidingWindow ?? null,
+    slidingWindowLayers: spec.slidingWindowLayers ?? 0,
+    moe: spec.moe
+      ? {
+          ...spec.moe,
+          sharedIntermediateSize: spec.moe.sharedIntermediateSize ?? 0,
+          sharedExpertGate: spec.moe.sharedExpertGate ?? false,
+          denseLayers: spec.moe.denseLayers ?? 0,
+        }
+      : null,
+  };
+}
+
+export function describeArchitecture(spec: ModelSpec): Architecture {
+  const m = withShapeDefaults(spec);
   const h = m.hiddenSize;
-  const normSize = m.norm === 'layernorm' ? 2 * h : h; // LayerNorm has weight and bias
-  const normParamsPerLayer = m.normsPerLayer * normSize;
-  const linear = modules.reduce((sum, mod) => sum + moduleParams(mod), 0);
-  const linearActive = modules.reduce((sum, mod) => sum + moduleParams(mod, true), 0);
-  const layerParams = linear + normParamsPerLayer;
-  const layerActiveParams = linearActive + normParamsPerLayer;
+  const norms = layerNormParams(m);
+  const group = (kind: LayerGroup['kind'], layers: number, modules: LinearModule[]): LayerGroup => ({
+    kind,
+    layers,
+    modules,
+    normParams: norms,
+    params: modules.reduce((s, mod) => s + moduleParams(mod), 0) + norms,
+    activeParams: modules.reduce((s, mod) => s + moduleParams(mod, true), 0) + norms,
+  });
+  const layerGroups: LayerGroup[] = m.moe
+    ? [
+        group('dense', Math.min(m.moe.denseLayers, m.numLayers), layerModules(m, false)),
+        group('moe', Math.max(0, m.numLayers - m.moe.denseLayers), layerModules(m, true)),
+      ].filter((g) => g.layers > 0)
+    : [group('dense', m.numLayers, layerModules(m, false))];
+  const main = layerGroups.reduce((a, b) => (b.layers > a.layers ? b : a));
   const embeddingParams = m.vocabSize * h;
+  const positionParams = m.learnedPositions * h + (m.embeddingNorm ? normSize(m) : 0);
   const lmHeadParams = m.tieWordEmbeddings ? 0 : m.vocabSize * h + (m.lmHeadBias ? m.vocabSize : 0);
-  const finalNormParams = normSize;
-  const outside = embeddingParams + lmHeadParams + finalNormParams;
+  const finalNormParams = normSize(m);
+  const outside = embeddingParams + positionParams + lmHeadParams + finalNormParams;
+  const sum = (f: (g: LayerGroup) => number) => layerGroups.reduce((s, g) => s + g.layers * f(g), 0);
+  const linearActive = (g: LayerGroup) => g.activeParams - g.normParams;
+  const moeGroup = layerGroups.find((g) => g.kind === 'moe');
+  // DeepSeek-V3 multi-token prediction (deepseek-ai/DeepSeek-V3 README_WEIGHTS.md: "11.5B unique parameters
+  // (excluding the shared 0.9B Embedding and 0.9B output Head)"): per depth enorm, hnorm and shared_head.norm
+  // (h each), eh_proj Linear(2h → h, no bias) and one MoE decoder layer; embedding and head are shared.
+  // transformers' class does not build it, so it stays out of totalParams.
+  const mtpParams = m.mtpLayers * (3 * h + 2 * h * h + (moeGroup ?? main).params);
+  const qWidth = m.mla ? m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim) : m.numHeads * m.headDim;
+  const kvWidth = m.mla
+    ? (m.numHeads * (m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim + m.mla.vHeadDim)) / 2
+    : m.numKvHeads * m.headDim;
   return {
     spec: m,
-    modules,
-    layerParams,
-    layerActiveParams,
+    modules: main.modules,
+    layerGroups,
+    layerParams: Math.max(...layerGroups.map((g) => g.params)),
+    layerActiveParams: main.activeParams,
     embeddingParams,
+    positionParams,
     lmHeadParams,
     finalNormParams,
-    normParamsPerLayer,
-    totalParams: m.numLayers * layerParams + outside,
-    activeParams: m.numLayers * layerActiveParams + outside,
-    matmulParamsPerToken: m.numLayers * linearActive + m.vocabSize * h,
-    qWidth: m.numHeads * m.headDim,
-    kvWidth: m.numKvHeads * m.headDim,
+    normParamsPerLayer: main.normParams,
+    totalParams: sum((g) => g.params) + outside,
+    activeParams: sum((g) => g.activeParams) + outside,
+    mtpParams,
+    matmulParamsPerToken: sum(linearActive) + m.vocabSize * h,
+    qWidth,
+    kvWidth,
   };
 }

@@ -230,7 +230,8 @@ export function memoryProfile(
     // LoRA-FA's frozen A matrices are stored in fp32 but take no gradient or optimizer state.
     frozenBytes += (params.addedParams - params.trainableParams) * 4;
   }
-  if (technique.kind === 'vera') {
+  if (technique.kind === 'vera' && params.adapted.length > 0) {
+    // (No adapted module — PEFT refuses such a plan, and the estimate says so — means no shared projections.)
     // Shared frozen projections A (r × max in) and B (max out × r), fp32, stored once.
     const maxIn = Math.max(...params.adapted.map((a) => a.module.in));
     const maxOut = Math.max(...params.adapted.map((a) => a.module.out));

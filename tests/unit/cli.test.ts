@@ -296,7 +296,7 @@ describe('tuneplan model (issue 12 item 4)', () => {
       );
       const json = JSON.parse(run(['model', file, '--json']).out) as { modelType: string; warnings: string[] };
       expect(json.modelType).toBe('generic');
-      expect(json.warnings.join('\n')).toMatch(/model_type "starcoder9": read as a generic/);
+      expect(json.warnings.join('\n')).toMatch(/Approximated: model_type "starcoder9" read as a generic/);
       expect(json.warnings.join('\n')).toMatch(/num_key_value_heads is absent: assumed 4/);
       const text = run(['model', file]);
       expect(text.code).toBe(0);

@@ -27,7 +27,7 @@ import peft  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from real_counts import active_params, make_config, meta_model, total_params, trainable_params  # noqa: E402
-from tuneplan_cli import REPO  # noqa: E402
+from tuneplan_cli import REPO, model_report  # noqa: E402
 
 KINDS = [
     "full",
@@ -46,17 +46,21 @@ KINDS = [
 ]
 # TechniqueSchema defaults (shared/domain/plan.ts).
 DEFAULTS = {"rank": 16, "alpha": 32, "dropout": 0.05, "targets": "all-linear", "virtualTokens": 20}
-# The module names Tuneplan resolves for `all-linear` and IA3 (shared/estimate/architecture.ts, techniques.ts).
-LINEAR = {
-    "phi3": ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"],
-    "mixtral": ["q_proj", "k_proj", "v_proj", "o_proj", "w1", "w3", "w2", "gate"],
-    "phimoe": ["q_proj", "k_proj", "v_proj", "o_proj", "w1", "w3", "w2", "gate"],
-}
-DENSE = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-IA3 = {"phi3": ["qkv_proj", "down_proj"], "mixtral": ["k_proj", "v_proj", "w2"], "phimoe": ["k_proj", "v_proj", "w2"]}
+# The module names come from `tuneplan model --json` (what Tuneplan's export passes to PEFT), so a change in
+# Tuneplan's target resolution shows up here as a changed count.
 # PEFT has default LN-tuning targets only for some model types; Tuneplan tells the user to pass these.
 LN_DEFAULT_TYPES = {"llama", "mistral", "gemma2", "qwen2"}
 LN_TARGETS = ["input_layernorm", "post_attention_layernorm", "norm"]
+
+
+NEW_FAMILIES = {
+    "qwen3": {**{"model_type": "qwen3", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3}, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 24, "vocab_size": 1000},
+    "qwen3_moe": {"model_type": "qwen3_moe", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 24, "vocab_size": 1000, "num_experts": 6, "num_experts_per_tok": 2, "moe_intermediate_size": 40, "mlp_only_layers": [0]},
+    "gemma3_text": {"model_type": "gemma3_text", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 24, "vocab_size": 1000, "sliding_window": 16},
+    "deepseek_v3": {"model_type": "deepseek_v3", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 4, "vocab_size": 1000, "n_routed_experts": 6, "n_shared_experts": 1, "num_experts_per_tok": 2, "moe_intermediate_size": 40, "first_k_dense_replace": 1, "q_lora_rank": 24, "kv_lora_rank": 16, "qk_nope_head_dim": 8, "qk_rope_head_dim": 4, "v_head_dim": 12, "n_group": 1, "topk_group": 1},
+    "gpt2": {"model_type": "gpt2", "n_embd": 64, "n_layer": 3, "n_head": 4, "n_positions": 128, "vocab_size": 1000},
+    "falcon": {"model_type": "falcon", "hidden_size": 64, "num_hidden_layers": 3, "num_attention_heads": 8, "num_kv_heads": 2, "new_decoder_architecture": True, "ffn_hidden_size": 96, "vocab_size": 1000},
+}
 
 
 def small(model_type: str) -> dict:
@@ -107,6 +111,8 @@ def from_catalog(name: str) -> dict:
 
 FILES = {
     **{f"{f}-tiny": small(f) for f in ["llama", "mistral", "mixtral", "phi3", "phimoe", "qwen2", "gemma2"]},
+    # Issue 16 families (the same shapes as tests/python/test_param_counts.py NEW_FAMILIES).
+    **{f"{k}-tiny": {**v, "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2} for k, v in NEW_FAMILIES.items()},
     "llama-Llama-3.2-1B": from_catalog("Llama-3.2-1B"),
     "mistral-Mistral-7B-v0.3": from_catalog("Mistral-7B-v0.3"),
     "mixtral-Mixtral-8x7B": json.loads((REPO / "tests/fixtures/configs/mixtral-8x7b-config.json").read_text()),
@@ -117,14 +123,15 @@ FILES = {
 }
 
 
-def technique_counts(cfg) -> dict:
+def technique_counts(cfg, config_path: Path) -> dict:
     out = {}
-    mt = cfg.model_type
-    for kind in KINDS:
-        t = {"kind": kind, **DEFAULTS}
-        targets = IA3.get(mt, ["k_proj", "v_proj", "down_proj"]) if kind == "ia3" else LINEAR.get(mt, DENSE)
-        if kind == "ln_tuning" and mt not in LN_DEFAULT_TYPES:
-            t["lnTargets"] = LN_TARGETS
+    report = model_report(config_path, [{"kind": kind} for kind in KINDS])
+    for kind, counted in zip(KINDS, report["techniques"]):
+        t = {"kind": kind, **DEFAULTS, "feedforwardModules": counted.get("feedforwardModules")}
+        targets = counted["targetModules"]
+        ln_note = next((n for n in counted["notes"] if "no default LN-tuning targets" in n), None)
+        if kind == "ln_tuning" and ln_note:
+            t["lnTargets"] = json.loads(ln_note.split("target_modules=")[1].split("]")[0] + "]")
         try:
             out[kind] = trainable_params(cfg, t, targets)
         except Exception as error:  # noqa: BLE001 - recorded: what PEFT says is the finding
@@ -146,7 +153,7 @@ def main() -> None:
         model = meta_model(cfg)
         entry = {"modelType": cfg.model_type, "totalParams": total_params(model), "activeParams": active_params(model, cfg)}
         if name.endswith("-tiny"):
-            entry["techniques"] = technique_counts(cfg)
+            entry["techniques"] = technique_counts(cfg, folder / f"{name}.json")
         counts[f"{name}.json"] = entry
         print(name, entry["totalParams"], entry["activeParams"], flush=True)
     (folder / "counts.json").write_text(json.dumps(counts, indent=2, sort_keys=True) + "\n")

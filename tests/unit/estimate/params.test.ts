@@ -28,6 +28,14 @@ const generic = (over: Partial<ModelSpec>): ModelSpec => ({
   fusedQkv: false,
   fusedGateUp: false,
   moe: null,
+  mlp: 'gated',
+  qkNorm: 'none',
+  learnedPositions: 0,
+  embeddingNorm: false,
+  mla: null,
+  mtpLayers: 0,
+  slidingWindow: null,
+  slidingWindowLayers: 0,
   ...over,
 });
 
@@ -185,7 +193,7 @@ describe('LayerNorm tuning and LLaMA-Adapter follow what PEFT builds', () => {
   it('LLaMA-Adapter on a model type PEFT does not support says so', () => {
     expect(trainable(spec('Llama-3.2-3B'), { kind: 'adaption_prompt' }).notes).toEqual([]);
     expect(trainable(spec('gemma-2-2b'), { kind: 'adaption_prompt' }).notes.join(' ')).toMatch(
-      /only llama and mistral.*gemma2/,
+      /only llama, mistral and gpt2.*gemma2/,
     );
   });
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHfConfig } from '../../../shared/catalog/hf-config';
-import { TechniqueSchema, type TechniqueKind } from '../../../shared/domain/plan';
+import { TechniqueSchema } from '../../../shared/domain/plan';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { techniqueParams } from '../../../shared/estimate/techniques';
 import { parseJsonText } from '../../../shared/text';
@@ -24,14 +24,6 @@ interface Recorded {
   techniques?: Record<string, { trainable: number; all: number } | { error: string }>;
 }
 
-/**
- * transformers 5 keeps MoE experts as fused 3D parameters (MixtralExperts/PhimoeExperts gate_up_proj,
- * down_proj); Tuneplan counts transformers 4's per-expert w1/w2/w3 Linear modules, so the techniques
- * whose defaults target experts or the router differ (PEFT refuses Mixtral's with lora_dropout ≠ 0 and
- * leaves PhiMoE's experts alone). Issue 12 item 4; listed so that a change on either side shows here.
- */
-const MOE_EXPERT_TECHNIQUES: readonly TechniqueKind[] = ['lora', 'qlora', 'dora', 'loha', 'lora_fa', 'vera', 'ia3'];
-
 describe.each(folders)('config.json files saved by %s', (folder) => {
   const dir = path.join(saved, folder);
   const counts = parseJsonText(fs.readFileSync(path.join(dir, 'counts.json'), 'utf8')) as Record<string, Recorded>;
@@ -41,7 +33,10 @@ describe.each(folders)('config.json files saved by %s', (folder) => {
     expect(files.sort()).toEqual(Object.keys(counts).sort());
     expect(fs.readFileSync(path.join(dir, 'VERSIONS'), 'utf8')).toMatch(/transformers \d+\.\d+/);
     expect(new Set(Object.values(counts).map((c) => c.modelType))).toEqual(
-      new Set(['llama', 'mistral', 'mixtral', 'phi3', 'phimoe', 'qwen2', 'gemma2']),
+      new Set([
+        ...['llama', 'mistral', 'mixtral', 'phi3', 'phimoe', 'qwen2', 'gemma2'],
+        ...['qwen3', 'qwen3_moe', 'gemma3_text', 'deepseek_v3', 'gpt2', 'falcon'],
+      ]),
     );
   });
 
@@ -61,15 +56,18 @@ describe.each(folders)('config.json files saved by %s', (folder) => {
     for (const [kind, real] of Object.entries(counts[file]!.techniques!)) {
       const p = techniqueParams(arch, TechniqueSchema.parse({ kind }));
       const label = `${file} ${kind}`;
-      if (spec.moe && (MOE_EXPERT_TECHNIQUES as readonly string[]).includes(kind)) {
-        if ('trainable' in real) expect(p.trainableParams, label).not.toBe(real.trainable);
+      if ('error' in real && p.peftRefuses) {
+        // transformers 5 fuses MoE experts into 3-D parameters; PEFT's LoRA wraps them only without dropout
+        // (lora.ParamWrapper) and refuses a router that is not an nn.Linear for other methods. Tuneplan says so.
+        expect(real.error.split(':')[0], label).toBe(p.peftRefuses.split(':')[0]);
+        expect(p.notes.join(' '), label).toContain('PEFT refuses');
         continue;
       }
       if ('error' in real) {
         // The only refusal outside MoE experts: LLaMA-Adapter on model types PEFT has no recipe for.
         expect(kind, label).toBe('adaption_prompt');
         expect(real.error).toMatch(/Unsupported model type for adaption prompt/);
-        expect(p.notes.join(' '), label).toMatch(/only llama and mistral/);
+        expect(p.notes.join(' '), label).toMatch(/only llama, mistral and gpt2/);
         continue;
       }
       expect([p.trainableParams, p.totalParams], label).toEqual([real.trainable, real.all]);
