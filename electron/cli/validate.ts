@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { memTrackerLines, readMemTracker } from './mem-tracker';
 import { estimatePlan } from '../../shared/estimate/estimate';
 import { GiB } from '../../shared/format';
 import { median } from '../../shared/stats';
@@ -156,6 +157,7 @@ export function runValidate(root: string, json: boolean, out: (s: string) => voi
         {
           published: { ...result, ...s, breakdown: breakdown(result.rows) },
           ...(own ? { measured: { ...own, ...summarize(own.rows) } } : {}),
+          memTracker: readMemTracker(root),
         },
         null,
         2,
@@ -169,6 +171,8 @@ export function runValidate(root: string, json: boolean, out: (s: string) => voi
     out(`measured: ${summaryLine(o)}`);
     out('');
   }
+  for (const line of memTrackerLines(readMemTracker(root))) out(line);
+  out('');
   table('Published measurements (tests/fixtures/reference-measurements.json), peak memory per GPU:', result.rows, out);
   for (const k of result.skipped) out(`skipped ${k.id}: ${k.reason}`);
   for (const b of breakdown(result.rows)) out(`  ${b.by} ${b.key}: ${summaryLine(b)}`);

@@ -25,6 +25,7 @@ weight and optimizer-state parts, which have no kernel or phase dependence, must
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -138,6 +139,23 @@ def test_allocated_parts_against_memtracker(tmp_path) -> None:
         diff = f"{(predicted - real) / real * 100:+.1f}%" if real else "n/a"
         lines.append(f"{name:38} {predicted:>12,} {real:>12,} {diff:>8}")
     print("\n" + "\n".join(lines))
+    # `npm run validate` prints this comparison (electron/cli/mem-tracker.ts reads the file).
+    import transformers
+
+    out = Path(__file__).resolve().parents[2] / "build" / "out" / "test-results" / "mem-tracker.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "about": f"tiny Llama, full fine-tuning, pure bf16, AdamW, micro-batch {BATCH} x {SEQ} tokens, "
+                "FakeTensorMode on the CPU",
+                "torch": torch.__version__,
+                "transformers": transformers.__version__,
+                "rows": [{"part": n, "tuneplanBytes": int(p), "memTrackerBytes": int(r)} for n, p, r in rows],
+            },
+            indent=2,
+        )
+    )
 
     assert measured["Parameter"] > 0 and measured["Total"] > 0, "MemTracker tracked nothing"
     weights, optimizer = rows[0], rows[2]
