@@ -6,11 +6,8 @@ import raw from './data/models.json';
 import { ModelSpecSchema, type ModelSpec } from '../domain/model-spec';
 import { parseHfConfig } from './hf-config';
 
-interface RawModel {
-  name: string;
-  hf_id: string;
-  family: string;
-  model_type: string;
+/** Flat shape fields of the original catalog entries; issue 16 entries carry `config` instead. */
+interface RawShape {
   hidden_size: number;
   intermediate_size: number;
   num_hidden_layers: number;
@@ -27,12 +24,26 @@ interface RawModel {
   fused_gate_up: boolean;
   lora_target_modules: string[];
   moe: { num_local_experts: number; num_experts_per_tok: number } | null;
-  params: { computed_total: number; computed_active?: number; published: string };
-  source: { url: string; verified_via?: string[] };
-  verified: boolean;
-  /** The config.json keys as published (issue 16 entries); when present the spec is read from it by parseHfConfig. */
-  config?: Record<string, unknown>;
 }
+
+type RawModel = {
+  name: string;
+  hf_id: string;
+  family: string;
+  model_type: string;
+  params: { computed_total: number; computed_active?: number; published: string };
+  source: { url: string; verified_via?: string[]; date_added?: string; config_partial?: boolean };
+  verified: boolean;
+} & (
+  | (RawShape & { config?: undefined })
+  | {
+      /**
+       * Issue 16 entries: the model's config.json keys verbatim (`source.config_partial`: only the keys that set
+       * the shapes); the spec is read from it by parseHfConfig, like an import, and counted by describeArchitecture.
+       */
+      config: Record<string, unknown>;
+    }
+);
 
 export interface CatalogModel {
   id: string;
@@ -40,11 +51,14 @@ export interface CatalogModel {
   family: string;
   /** The count the catalog's compiler computed from the config, for cross-checking ours. */
   publishedParams: string;
+  /** The catalog's own count (issue 16 entries: the real transformers class's count, tests/python/test_param_counts.py). */
   catalogComputedTotal: number;
-  source: { url: string; verifiedVia: string[]; compiled: string };
+  /** The config.json keys the entry was read from (issue 16 entries), for the Python tier and the CLI. */
+  config: Record<string, unknown> | null;
+  source: { url: string; verifiedVia: string[]; compiled: string; dateAdded?: string; configPartial?: boolean };
 }
 
-function linearBias(m: RawModel): ModelSpec['linearBias'] {
+function linearBias(m: RawShape & { model_type: string }): ModelSpec['linearBias'] {
   if (m.model_type === 'qwen2') return 'qkv'; // Qwen2: q/k/v have bias, o and MLP do not
   if (m.model_type === 'phi3small') return 'all'; // every nn.Linear keeps its default bias
   if (m.attention_bias) return 'attention'; // PhiMoE: q, k, v, o
@@ -54,6 +68,10 @@ function linearBias(m: RawModel): ModelSpec['linearBias'] {
 function toSpec(m: RawModel): ModelSpec {
   // Entries added for issue 16 carry the model's config.json keys verbatim and are read like an import.
   if (m.config) return { ...parseHfConfig(m.config, m.name), hfId: m.hf_id };
+  return shapeSpec(m);
+}
+
+function shapeSpec(m: RawModel & RawShape): ModelSpec {
   const modelType =
     (['llama', 'mistral', 'mixtral', 'phi3', 'phi3small', 'phimoe', 'qwen2', 'gemma2'] as const).find(
       (t) => t === m.model_type,
@@ -90,7 +108,14 @@ export const CATALOG_MODELS: readonly CatalogModel[] = models.map((m) => ({
   family: m.family,
   publishedParams: m.params.published,
   catalogComputedTotal: m.params.computed_total,
-  source: { url: m.source.url, verifiedVia: m.source.verified_via ?? [], compiled },
+  config: m.config ?? null,
+  source: {
+    url: m.source.url,
+    verifiedVia: m.source.verified_via ?? [],
+    compiled,
+    ...(m.source.date_added ? { dateAdded: m.source.date_added } : {}),
+    ...(m.source.config_partial ? { configPartial: true } : {}),
+  },
 }));
 
 export function findCatalogModel(id: string): CatalogModel | undefined {

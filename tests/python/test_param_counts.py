@@ -95,6 +95,11 @@ def small(model_type: str, **over: Any) -> dict[str, Any]:
 
 def from_catalog(m: dict[str, Any]) -> dict[str, Any]:
     """A catalog entry (HF field names already) as a transformers config dict."""
+    if "config" in m:
+        # Issue 16 entries keep the model's config.json keys verbatim: build the real class from exactly those.
+        c = {k: v for k, v in m["config"].items() if k not in ("auto_map", "quantization_config")}
+        c.update(pad_token_id=0, bos_token_id=1, eos_token_id=2)
+        return c
     keys = [
         "hidden_size",
         "intermediate_size",

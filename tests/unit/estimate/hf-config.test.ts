@@ -29,7 +29,8 @@ describe('config.json import', () => {
   });
 
   it('reproduces every catalog model from a config.json written in Hugging Face field names', () => {
-    for (const m of CATALOG_MODELS.filter((x) => x.spec.modelType !== 'phi3small')) {
+    // Issue 16 entries are read from their own config.json keys (m.config), checked in tests/unit/catalog.
+    for (const m of CATALOG_MODELS.filter((x) => x.spec.modelType !== 'phi3small' && x.config === null)) {
       const s = m.spec;
       const config = {
         model_type: s.modelType,
