@@ -55,12 +55,17 @@ export function assertDatabaseFileIntact(db: Db): void {
   if (!now)
     throw new AppFailure(
       'STORAGE',
-      `The database file ${opened.file} was deleted while Tuneplan was running (was its data folder removed?), so this change was not saved: it would have gone into the deleted file and been lost at the next start. Your unsaved plan stays in the editor; copy anything you need, then restart Tuneplan (it creates a new database, or restore the data folder from your own copy first).`,
+      `The database file ${opened.file} was deleted while Tuneplan was running (was its data folder removed?), ` +
+        'so this change was not saved: it would have gone into the deleted file and been lost at the next start. ' +
+        'Your unsaved plan stays in the editor; copy anything you need, then restart Tuneplan ' +
+        '(it creates a new database, or restore the data folder from your own copy first).',
     );
   if (now.dev !== opened.dev || now.ino !== opened.ino)
     throw new AppFailure(
       'STORAGE',
-      `The database file ${opened.file} was replaced by another file while Tuneplan was running, so this change was not saved: it would have gone into the old file, which is no longer there. Your unsaved plan stays in the editor; restart Tuneplan to open the new file, then save again.`,
+      `The database file ${opened.file} was replaced by another file while Tuneplan was running, ` +
+        'so this change was not saved: it would have gone into the old file, which is no longer there. ' +
+        'Your unsaved plan stays in the editor; restart Tuneplan to open the new file, then save again.',
     );
 }
 
@@ -98,7 +103,8 @@ export function openDatabase(options: OpenOptions): Db {
     if (/not a database|malformed|file is encrypted/i.test(message)) {
       throw new AppFailure(
         'STORAGE',
-        `The file at ${file} is not a readable Tuneplan database (${message}). Move it aside and restart to create a fresh one.`,
+        `The file at ${file} is not a readable Tuneplan database (${message}). ` +
+          'Move it aside and restart to create a fresh one.',
       );
     }
     throw new AppFailure('STORAGE', `Cannot prepare the database at ${file}: ${message}`);
@@ -116,7 +122,8 @@ function assertNotNewer(db: Db, migrations: readonly Migration[]): void {
   if (current > LATEST_SCHEMA_VERSION || current > latest) {
     throw new AppFailure(
       'STORAGE',
-      `This database was written by a newer version of Tuneplan (schema ${current}; this version knows up to ${latest}). ` +
+      'This database was written by a newer version of Tuneplan ' +
+        `(schema ${current}; this version knows up to ${latest}). ` +
         'Update Tuneplan to open it; nothing was changed.',
     );
   }

@@ -24,7 +24,8 @@ export function createPlansRepo(db: Db, parsePlan: (json: unknown) => Plan) {
     `SELECT ${listColumns} FROM plans WHERE (? = '' OR name LIKE ? ESCAPE '\\') ORDER BY updated_at DESC, id LIMIT ?`,
   );
   const listByName = db.prepare<[string, string, number], Omit<PlanRow, 'plan_json'>>(
-    `SELECT ${listColumns} FROM plans WHERE (? = '' OR name LIKE ? ESCAPE '\\') ORDER BY name COLLATE NOCASE, id LIMIT ?`,
+    `SELECT ${listColumns} FROM plans WHERE (? = '' OR name LIKE ? ESCAPE '\\') ` +
+      'ORDER BY name COLLATE NOCASE, id LIMIT ?',
   );
   const getOne = db.prepare<[string], PlanRow>('SELECT * FROM plans WHERE id = ?');
   const insert = db.prepare(
@@ -92,7 +93,8 @@ export function createPlansRepo(db: Db, parsePlan: (json: unknown) => Plan) {
             );
           throw new AppFailure(
             'CONFLICT',
-            `This plan was changed elsewhere since you opened it (you have revision ${revision}, the saved one is ${current.revision}). Reload it or save as a copy.`,
+            `This plan was changed elsewhere since you opened it (you have revision ${revision}, ` +
+              `the saved one is ${current.revision}). Reload it or save as a copy.`,
             { currentRevision: current.revision },
           );
         }

@@ -9,7 +9,8 @@ export function createProfilesRepo(db: Db, parse: (json: unknown) => MachineProb
     'SELECT id, name, probe_json, created_at FROM machine_profiles ORDER BY name COLLATE NOCASE, id',
   );
   const insert = db.prepare(
-    'INSERT INTO machine_profiles (id, name, probe_json, created_at, updated_at) VALUES (@id, @name, @json, @now, @now)',
+    'INSERT INTO machine_profiles (id, name, probe_json, created_at, updated_at) ' +
+      'VALUES (@id, @name, @json, @now, @now)',
   );
   const remove = db.prepare<[string]>('DELETE FROM machine_profiles WHERE id = ?');
   return {

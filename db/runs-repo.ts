@@ -20,10 +20,12 @@ export function createRunsRepo(db: Db, parse: (json: unknown) => RunResult) {
      VALUES (@id, @planId, @technique, @json, @now, @now)`,
   );
   const update = db.prepare(
-    'UPDATE run_results SET technique = @technique, result_json = @json, updated_at = @now WHERE id = @id AND plan_id = @planId',
+    'UPDATE run_results SET technique = @technique, result_json = @json, updated_at = @now ' +
+      'WHERE id = @id AND plan_id = @planId',
   );
   const byPlan = db.prepare<[string], Row>(
-    'SELECT id, plan_id, created_at, updated_at, result_json FROM run_results WHERE plan_id = ? ORDER BY created_at, id',
+    'SELECT id, plan_id, created_at, updated_at, result_json FROM run_results ' +
+      'WHERE plan_id = ? ORDER BY created_at, id',
   );
   const one = db.prepare<[string], Row>(
     'SELECT id, plan_id, created_at, updated_at, result_json FROM run_results WHERE id = ?',

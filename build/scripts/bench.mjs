@@ -20,7 +20,9 @@ await build({
   logLevel: 'warning',
   define: { __TUNEPLAN_VERSION__: '"bench"' },
   banner: {
-    js: "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);",
+    js:
+      "import { createRequire as __tpCreateRequire } from 'node:module'; " +
+      'const require = __tpCreateRequire(import.meta.url);',
   },
 });
 const r = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

@@ -55,7 +55,9 @@ export async function buildNode() {
     absWorkingDir: root,
     // ESM bundles of CommonJS dependencies need a require().
     banner: {
-      js: "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);",
+      js:
+        "import { createRequire as __tpCreateRequire } from 'node:module'; " +
+        'const require = __tpCreateRequire(import.meta.url);',
     },
   });
   await esbuild({

@@ -57,7 +57,9 @@ function electronBinary() {
   binary = tryResolve();
   if (binary) return { binary };
   return {
-    reason: `the Electron binary could not be downloaded (installer exit ${result.status ?? result.signal ?? 'unknown'}; offline or blocked)`,
+    reason:
+      'the Electron binary could not be downloaded ' +
+      `(installer exit ${result.status ?? result.signal ?? 'unknown'}; offline or blocked)`,
   };
 }
 

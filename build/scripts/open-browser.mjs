@@ -30,7 +30,12 @@ function spawnDetached(command, args) {
  * `printedUrl` is the address from the start-up line (`http://127.0.0.1:PORT/#token=TOKEN`).
  * Returns the URL that was opened, or null when no code could be had (then nothing is opened).
  * @param {string} printedUrl
- * @param {{ open?: (command: string, args: string[]) => unknown, fetchImpl?: typeof fetch, log?: (message: string) => void, platform?: NodeJS.Platform }} [deps]
+ * @param {{
+ *   open?: (command: string, args: string[]) => unknown,
+ *   fetchImpl?: typeof fetch,
+ *   log?: (message: string) => void,
+ *   platform?: NodeJS.Platform
+ * }} [deps]
  * @returns {Promise<string | null>}
  */
 export async function openWithLaunchCode(printedUrl, deps = {}) {
@@ -55,7 +60,8 @@ export async function openWithLaunchCode(printedUrl, deps = {}) {
     code = body.data.code;
   } catch (error) {
     log(
-      `Tuneplan: could not open the browser safely (${error?.message ?? error}); open the address printed above yourself.`,
+      `Tuneplan: could not open the browser safely (${error?.message ?? error}); ` +
+        'open the address printed above yourself.',
     );
     return null;
   }

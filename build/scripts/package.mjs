@@ -20,7 +20,8 @@ if (!fs.existsSync(electronNativeBindingPath(version))) {
   const built = buildElectronNative(version);
   if (!built.ok) {
     console.error(
-      `Cannot package: better-sqlite3 could not be built for Electron ${version} (${built.reason}). Packaging needs network access for Electron's headers.`,
+      `Cannot package: better-sqlite3 could not be built for Electron ${version} (${built.reason}). ` +
+        "Packaging needs network access for Electron's headers.",
     );
     process.exit(1);
   }

@@ -126,7 +126,8 @@ function ensure(log = (m) => console.log(m)) {
     (late.length === 0 || pip(`${late.join(' ')} (--no-build-isolation)`, ['--no-build-isolation', ...late]));
   if (!ok) {
     log(
-      `python-env: install failed after ${since(started)}; the venv at ${dir} is left unstamped and is retried next run.`,
+      `python-env: install failed after ${since(started)}; ` +
+        `the venv at ${dir} is left unstamped and is retried next run.`,
     );
     return 1;
   }

@@ -60,7 +60,8 @@ if (v) {
   totals.failed += v.numFailedTests + (v.numTotalTestSuites && !vitest.ok && v.numFailedTests === 0 ? 1 : 0);
   totals.skipped += v.numPendingTests + v.numTodoTests;
   lines.push(
-    `${vitest.ok ? 'ok  ' : 'FAIL'} vitest: ${v.numPassedTests} passed, ${v.numFailedTests} failed, ${v.numPendingTests} skipped (${vitest.seconds} s)`,
+    `${vitest.ok ? 'ok  ' : 'FAIL'} vitest: ${v.numPassedTests} passed, ${v.numFailedTests} failed, ` +
+      `${v.numPendingTests} skipped (${vitest.seconds} s)`,
   );
 } else {
   totals.failed += 1;
@@ -149,7 +150,8 @@ if (built) {
     totals.failed += p.stats.unexpected + (!pw.ok && p.stats.unexpected === 0 ? 1 : 0);
     totals.skipped += p.stats.skipped;
     lines.push(
-      `${pw.ok ? 'ok  ' : 'FAIL'} playwright: ${passed} passed, ${p.stats.unexpected} failed, ${p.stats.skipped} skipped (${pw.seconds} s)`,
+      `${pw.ok ? 'ok  ' : 'FAIL'} playwright: ${passed} passed, ${p.stats.unexpected} failed, ` +
+        `${p.stats.skipped} skipped (${pw.seconds} s)`,
     );
   } else {
     totals.failed += 1;

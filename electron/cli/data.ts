@@ -13,8 +13,9 @@ import { count } from '../../shared/format';
 import { issuesFromZod } from '../../shared/result';
 import { dataSource, loadTokenizerFiles } from '../services/data/file-source';
 
-export const DATA_USAGE = `  tuneplan data FILE [--tokenizer DIR] [--json] [--full] [--seq-len N] [--micro-batch N] [--drop]
-                [--sample N] [--budget TOKENS] [--text F | --messages F | --prompt F --completion F]
+export const DATA_USAGE =
+  '  tuneplan data FILE [--tokenizer DIR] [--json] [--full] [--seq-len N] [--micro-batch N] [--drop]\n' +
+  `                [--sample N] [--budget TOKENS] [--text F | --messages F | --prompt F --completion F]
                                                           token lengths, padding and packing of a data file
                                                           (.jsonl .json .csv .parquet .arrow or a save_to_disk folder)`;
 
@@ -28,12 +29,17 @@ export function formatDataStats(s: DataStats, budget?: number): string {
   const bar = (n: number, max: number) => '█'.repeat(Math.round((n / Math.max(1, max)) * 40));
   const maxCount = Math.max(...l.histogram.counts);
   const lines = [
-    `${s.source.format} file, ${s.source.shape} shape: ${count(s.examples)} examples of ${count(s.source.records)} records` +
+    `${s.source.format} file, ${s.source.shape} shape: ` +
+      `${count(s.examples)} examples of ${count(s.source.records)} records` +
       (s.lengths.sequencesPerExample === 2 ? ' (preference: 2 sequences each)' : ''),
-    `tokenizer: ${s.tokenizer.kind === 'tokenizer' ? `${s.tokenizer.name}${s.tokenizer.chatTemplate ? ', with its chat template' : ''}` : 'none (estimated from bytes)'}`,
+    'tokenizer: ' +
+      (s.tokenizer.kind === 'tokenizer'
+        ? `${s.tokenizer.name}${s.tokenizer.chatTemplate ? ', with its chat template' : ''}`
+        : 'none (estimated from bytes)'),
     s.pass.note,
     '',
-    `tokens per example   p50 ${span(l.p50, l.p50Range)}   p95 ${span(l.p95, l.p95Range)}   max ${span(l.max, l.maxRange)}   mean ${l.mean.toFixed(1)}`,
+    `tokens per example   p50 ${span(l.p50, l.p50Range)}   p95 ${span(l.p95, l.p95Range)}   ` +
+      `max ${span(l.max, l.maxRange)}   mean ${l.mean.toFixed(1)}`,
     `tokens in the file   ${span(s.totalTokens, s.totalTokensRange)}`,
     '',
     ...l.histogram.counts
@@ -41,20 +47,28 @@ export function formatDataStats(s: DataStats, budget?: number): string {
       .filter(({ c }) => c > 0)
       .map(
         ({ c, i }) =>
-          `${String(l.histogram.edges[i]).padStart(8)}–${String(l.histogram.edges[i + 1]).padEnd(8)} ${String(c).padStart(8)} ${bar(c, maxCount)}${l.histogram.edges[i]! <= b.seqLen && b.seqLen < l.histogram.edges[i + 1]! ? '  ← sequence length' : ''}`,
+          `${String(l.histogram.edges[i]).padStart(8)}–${String(l.histogram.edges[i + 1]).padEnd(8)} ` +
+          `${String(c).padStart(8)} ${bar(c, maxCount)}` +
+          (l.histogram.edges[i]! <= b.seqLen && b.seqLen < l.histogram.edges[i + 1]! ? '  ← sequence length' : ''),
       ),
     '',
-    `sequence length ${b.seqLen}: ${count(b.overSeqLen)} examples longer (${b.overflow === 'drop' ? 'dropped' : 'truncated'}, ${count(b.overSeqLenTokens)} tokens lost)`,
+    `sequence length ${b.seqLen}: ${count(b.overSeqLen)} examples longer ` +
+      `(${b.overflow === 'drop' ? 'dropped' : 'truncated'}, ${count(b.overSeqLenTokens)} tokens lost)`,
     `tokens per epoch     ${span(b.tokensPerEpoch, b.tokensPerEpochRange)}`,
-    `micro-batch ${b.microBatch}: padding ${pct(b.paddingRandom)} random, ${pct(b.paddingGrouped)} length-grouped, ${pct(b.paddingPacked)} packed (${count(b.packedSequences)} packed sequences)`,
-    `worst batch          ${count(b.peakBatchTokensPadded)} tokens padded (micro-batch × longest), ${count(b.peakBatchTokensUnpadded)} without padding; expected ${count(b.expectedBatchTokensRandom)}`,
+    `micro-batch ${b.microBatch}: padding ${pct(b.paddingRandom)} random, ${pct(b.paddingGrouped)} length-grouped, ` +
+      `${pct(b.paddingPacked)} packed (${count(b.packedSequences)} packed sequences)`,
+    `worst batch          ${count(b.peakBatchTokensPadded)} tokens padded (micro-batch × longest), ` +
+      `${count(b.peakBatchTokensUnpadded)} without padding; expected ${count(b.expectedBatchTokensRandom)}`,
   ];
   if (budget !== undefined) {
     const r = budgetRisk(l, s.examples, { ...b, sequencesPerExample: l.sequencesPerExample }, budget);
     lines.push(
       r.examplesOver === 0
         ? `budget ${count(budget)} tokens per micro-batch: no padded batch exceeds it`
-        : `budget ${count(budget)} tokens per micro-batch: ${count(r.examplesOver)} examples are longer than ${count(r.longestThatFits)} tokens, so every epoch has a step over it; the first comes around step ${count(r.expectedFirstStep ?? 0)} (within 100 steps: ${pct(r.probabilityWithinSteps(100))})`,
+        : `budget ${count(budget)} tokens per micro-batch: ${count(r.examplesOver)} examples are longer than ` +
+            `${count(r.longestThatFits)} tokens, so every epoch has a step over it; ` +
+            `the first comes around step ${count(r.expectedFirstStep ?? 0)} ` +
+            `(within 100 steps: ${pct(r.probabilityWithinSteps(100))})`,
     );
   }
   if (s.warnings.length) lines.push('', ...s.warnings.map((w) => `warning: ${w}`));

@@ -139,15 +139,21 @@ export function describeModelConfig(text: string, file: string, techniques?: Tec
 
 export function formatModelReport(r: ModelReport): string {
   const moe = r.experts
-    ? `, ${r.experts.routed} experts (top ${r.experts.perToken}${r.experts.shared ? `, shared width ${r.experts.shared}` : ''}${r.experts.denseLayers ? `, ${r.experts.denseLayers} dense layers` : ''})`
+    ? `, ${r.experts.routed} experts (top ${r.experts.perToken}` +
+      (r.experts.shared ? `, shared width ${r.experts.shared}` : '') +
+      (r.experts.denseLayers ? `, ${r.experts.denseLayers} dense layers` : '') +
+      ')'
     : '';
   const lines = [
-    `${r.name} (${r.modelType}): ${r.numLayers} layers, hidden ${r.hiddenSize}, intermediate ${r.intermediateSize}, ${r.numHeads} heads (${r.numKvHeads} kv) × ${r.headDim}, vocab ${r.vocabSize}${moe}`,
+    `${r.name} (${r.modelType}): ${r.numLayers} layers, hidden ${r.hiddenSize}, ` +
+      `intermediate ${r.intermediateSize}, ${r.numHeads} heads (${r.numKvHeads} kv) × ${r.headDim}, ` +
+      `vocab ${r.vocabSize}${moe}`,
     `total params  ${count(r.totalParams)} (${r.totalParams.toLocaleString('en-US')})`,
     `active params ${count(r.activeParams)} (${r.activeParams.toLocaleString('en-US')})`,
     ...(r.mtpParams
       ? [
-          `MTP params   ${count(r.mtpParams)} (${r.mtpParams.toLocaleString('en-US')}, in the checkpoint, not counted above)`,
+          `MTP params   ${count(r.mtpParams)} ` +
+            `(${r.mtpParams.toLocaleString('en-US')}, in the checkpoint, not counted above)`,
         ]
       : []),
     'trainable:',

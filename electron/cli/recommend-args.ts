@@ -17,8 +17,9 @@ import {
 import { issuesFromZod } from '../../shared/result';
 import { stripBom } from '../../shared/text';
 
-export const RECOMMEND_USAGE = `  tuneplan estimate <plan.json> --recommend [--sort cost|time] [--budget USD] [--deadline HOURS]
-                   [--max-gpus N] [--owned-only] [--profile probe.json]...
+export const RECOMMEND_USAGE =
+  '  tuneplan estimate <plan.json> --recommend [--sort cost|time] [--budget USD] [--deadline HOURS]\n' +
+  `                   [--max-gpus N] [--owned-only] [--profile probe.json]...
                                                           rank hardware × GPU count × technique at the plan's global
                                                           batch; owned hardware = the plan's GPU and each --profile
                                                           (what \`tuneplan probe --json\` writes)`;
@@ -69,11 +70,11 @@ export function readProfile(file: string): OwnedHardware {
   const parsed = MachineProbeSchema.safeParse(stored ? stored.probe : json);
   if (!parsed.success)
     throw new RecommendArgError(
-      `--profile ${file} is not a machine probe (write one with \`tuneplan probe --json > ${path.basename(file)}\`):\n${issuesFromZod(
-        parsed.error,
-      )
-        .map((i) => `  ${stored ? 'probe.' : ''}${i.path}: ${i.message}`)
-        .join('\n')}`,
+      `--profile ${file} is not a machine probe ` +
+        `(write one with \`tuneplan probe --json > ${path.basename(file)}\`):\n` +
+        issuesFromZod(parsed.error)
+          .map((i) => `  ${stored ? 'probe.' : ''}${i.path}: ${i.message}`)
+          .join('\n'),
     );
   const name = typeof stored?.name === 'string' && stored.name ? stored.name : path.basename(file);
   return ownedFromProbe(parsed.data, { id: `profile:${path.basename(file)}`, origin: 'profile', name });
@@ -127,19 +128,25 @@ export function formatRecommendation(rec: Recommendation, top = 10): string {
     rec.filters.ownedOnly ? 'your hardware only' : null,
   ].filter(Boolean);
   const lines = [
-    `Recommendation: global batch ${rec.globalBatch} kept, sorted by ${rec.sortedBy}, ${filters.join(', ')}; ${rec.ranked.length} ranked of ${rec.fitting} that fit (${rec.considered.toLocaleString('en-US')} splits tried).`,
+    `Recommendation: global batch ${rec.globalBatch} kept, sorted by ${rec.sortedBy}, ${filters.join(', ')}; ` +
+      `${rec.ranked.length} ranked of ${rec.fitting} that fit ` +
+      `(${rec.considered.toLocaleString('en-US')} splits tried).`,
     ...rec.ranked
       .slice(0, top)
       .map(
         (o, i) =>
-          `  ${i + 1}. ${o.technique} on ${o.gpus} × ${o.gpuName}${o.owned ? ' (your hardware)' : ''}, micro-batch ${o.microBatch} × accumulation ${o.gradAccum}: ${duration(o.wallSeconds)}, ${o.costUsd === null ? (o.owned ? 'no price entered' : 'no price known') : usd(o.costUsd)}, ${gib(o.nvidiaSmiBytes)} per GPU${o.fitState === 'may-not-fit' ? ' (may not fit)' : ''}`,
+          `  ${i + 1}. ${o.technique} on ${o.gpus} × ${o.gpuName}${o.owned ? ' (your hardware)' : ''}, ` +
+          `micro-batch ${o.microBatch} × accumulation ${o.gradAccum}: ${duration(o.wallSeconds)}, ` +
+          `${o.costUsd === null ? (o.owned ? 'no price entered' : 'no price known') : usd(o.costUsd)}, ` +
+          `${gib(o.nvidiaSmiBytes)} per GPU${o.fitState === 'may-not-fit' ? ' (may not fit)' : ''}`,
       ),
     ...(rec.ranked.length > top ? [`  … ${rec.ranked.length - top} more in --json`] : []),
     ...(rec.ranked.length === 0 ? ['  Nothing fits within these limits; see "rejected" in --json for why.'] : []),
     ...rec.needsFigures.map((n) => `Needs your figures: ${n.label}. ${n.note} ${n.howToEnter}`),
     ...(rec.skippedGpuCounts.length
       ? [
-          `Skipped GPU counts ${rec.skippedGpuCounts.map((s) => s.gpus).join(', ')}: the global batch of ${rec.globalBatch} is not a multiple of them.`,
+          `Skipped GPU counts ${rec.skippedGpuCounts.map((s) => s.gpus).join(', ')}: ` +
+            `the global batch of ${rec.globalBatch} is not a multiple of them.`,
         ]
       : []),
   ];

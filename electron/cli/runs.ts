@@ -9,8 +9,9 @@ import { parseArgs } from 'node:util';
 import { duration, tokensPerSecond } from '../../shared/format';
 import { parseRunFiles, TrainerImportError, type ImportedRun } from '../../shared/import/trainer-state';
 
-export const RUNS_USAGE = `  tuneplan runs parse FILE... [--json]                    what Tuneplan would import from trainer_state.json /
-                                                          train_results.json / all_results.json / trainer_log.jsonl`;
+export const RUNS_USAGE =
+  '  tuneplan runs parse FILE... [--json]                    what Tuneplan would import from trainer_state.json /\n' +
+  `                                                          train_results.json / all_results.json / trainer_log.jsonl`;
 
 /** The run as the issue's JSON shape: every field present, null / [] where the files do not say. */
 export function runJson(run: ImportedRun) {

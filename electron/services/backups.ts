@@ -22,7 +22,10 @@ export const BACKUPS_DIR = 'backups';
 export const KEEP_BACKUPS = 7;
 export const BACKUP_INTERVAL_MS = 24 * 60 * 60 * 1000;
 const NAME = /^tuneplan-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)(-[a-z-]+)?\.sqlite$/;
-/** Temporary files: `.backup-<pid>-<hex>.sqlite` (a backup being written), `.restore-<pid>[-<hex>].sqlite` (a work copy). */
+/**
+ * Temporary files: `.backup-<pid>-<hex>.sqlite` (a backup being written),
+ * `.restore-<pid>[-<hex>].sqlite` (a work copy).
+ */
 const TEMPORARY = /^\.(?:backup|restore)-(\d+)[-.]/;
 const DATA_TABLES = ['plans', 'run_results', 'custom_models', 'machine_profiles'] as const;
 
@@ -152,7 +155,8 @@ export async function makeBackup(db: Db, dataDir: string, now: Date, reason = ''
     if (checked.planCount !== livePlans)
       throw new AppFailure(
         'STORAGE',
-        `The backup ${file} failed its check (it holds ${checked.planCount} plans, the database ${livePlans}); it was not kept.`,
+        `The backup ${file} failed its check ` +
+          `(it holds ${checked.planCount} plans, the database ${livePlans}); it was not kept.`,
       );
     const final = path.join(dir, file);
     fs.renameSync(temp, final);
@@ -231,7 +235,8 @@ export async function restoreBackup(
     const checked = checkBackupFile(source);
     throw new AppFailure(
       'STORAGE',
-      `The backup ${file} failed its check (${typeof checked === 'string' ? checked : 'unreadable'}), so it was not restored and nothing was changed; choose another backup.`,
+      `The backup ${file} failed its check (${typeof checked === 'string' ? checked : 'unreadable'}), ` +
+        'so it was not restored and nothing was changed; choose another backup.',
     );
   }
   assertDatabaseFileIntact(db);

@@ -115,7 +115,8 @@ export function errorToResult(error: unknown, log: (message: string) => void): R
   if (code === 'SQLITE_READONLY' || code === 'SQLITE_READONLY_DBMOVED') {
     return fail(
       'READ_ONLY',
-      'The data folder is read-only, so nothing was saved. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.',
+      'The data folder is read-only, so nothing was saved. ' +
+        'Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.',
     );
   }
   if (code === 'SQLITE_FULL')

@@ -69,7 +69,8 @@ export function openStorage(
     if (!writable) {
       throw new AppFailure(
         'STORAGE',
-        `The database at ${databasePath} cannot be read (${problem}) and its folder is read-only, so it cannot be moved aside. Copy it somewhere safe, make the folder writable, and start Tuneplan again.`,
+        `The database at ${databasePath} cannot be read (${problem}) and its folder is read-only, ` +
+          'so it cannot be moved aside. Copy it somewhere safe, make the folder writable, and start Tuneplan again.',
       );
     }
     const aside = path.join(dataDir, `tuneplan.corrupt-${stamp(now())}.sqlite`);
@@ -78,7 +79,10 @@ export function openStorage(
       if (fs.existsSync(databasePath + suffix)) fs.renameSync(databasePath + suffix, aside + suffix);
     notices.push({
       level: 'warning',
-      message: `Tuneplan could not read its database (${problem}). It was moved aside to ${aside} — nothing was deleted — and a new, empty database was created. To recover, open the old file with the sqlite3 tool (".recover") or send it to support.`,
+      message:
+        `Tuneplan could not read its database (${problem}). It was moved aside to ${aside} ` +
+        '— nothing was deleted — and a new, empty database was created. ' +
+        'To recover, open the old file with the sqlite3 tool (".recover") or send it to support.',
     });
   }
 
@@ -86,12 +90,15 @@ export function openStorage(
     if (!fs.existsSync(databasePath))
       throw new AppFailure(
         'READ_ONLY',
-        `The data folder ${dataDir} is read-only and holds no database yet. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.`,
+        `The data folder ${dataDir} is read-only and holds no database yet. ` +
+          'Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.',
       );
     const db = openSqlite(databasePath, { readonly: true, fileMustExist: true });
     notices.push({
       level: 'warning',
-      message: `The data folder ${dataDir} is read-only: your plans can be read, but nothing can be saved. Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.`,
+      message:
+        `The data folder ${dataDir} is read-only: your plans can be read, but nothing can be saved. ` +
+        'Make it writable or set TUNEPLAN_DATA_DIR to a writable folder.',
     });
     return { db, databasePath, readOnly: true, notices };
   }

@@ -62,7 +62,8 @@ export async function detectFormat(source: ByteSource): Promise<DataFormat> {
   if (first === '[') return 'json';
   if (first === '{') return 'jsonl';
   throw new Error(
-    `cannot tell the format of "${source.name}": name it .jsonl, .json, .csv, .parquet or .arrow (datasets.save_to_disk's data-*.arrow)`,
+    `cannot tell the format of "${source.name}": ` +
+      "name it .jsonl, .json, .csv, .parquet or .arrow (datasets.save_to_disk's data-*.arrow)",
   );
 }
 
@@ -228,7 +229,9 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
         counted++;
       }
       sampled = n;
-      note = `every one of the ${n.toLocaleString('en-US')} examples counted with the tokenizer (the file holds fewer than the ${options.sampleSize.toLocaleString('en-US')}-example sample)`;
+      note =
+        `every one of the ${n.toLocaleString('en-US')} examples counted with the tokenizer ` +
+        `(the file holds fewer than the ${options.sampleSize.toLocaleString('en-US')}-example sample)`;
       const t = lengths.view().reduce((a, v) => a + v, 0);
       totalRange = [t, t];
     } else {
@@ -295,7 +298,12 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
       const sd = Math.sqrt(((n * n * (1 - wanted / n)) / wanted) * se2);
       totalRange = [Math.max(0, total - 3 * sd), total + 3 * sd];
       exact = false;
-      note = `quick pass: ${wanted.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} examples (evenly spaced) counted with the tokenizer; the rest extrapolated from their size (${intercept.toFixed(1)} + ${slope.toFixed(3)} tokens per character, fitted on the sample). Ranges: the fit's 5th–95th percentile error per example, ±3 standard errors for the total. Run the full pass for exact figures.`;
+      note =
+        `quick pass: ${wanted.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} examples (evenly spaced) ` +
+        'counted with the tokenizer; the rest extrapolated from their size ' +
+        `(${intercept.toFixed(1)} + ${slope.toFixed(3)} tokens per character, fitted on the sample). ` +
+        "Ranges: the fit's 5th–95th percentile error per example, ±3 standard errors for the total. " +
+        'Run the full pass for exact figures.';
     }
   } else {
     phase = 'count';
@@ -310,7 +318,10 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
       const [fLo, fHi] = counter.rangeFactor;
       lo = lengths.view().map((v) => Math.round(v * fLo));
       hi = lengths.view().map((v) => Math.round(v * fHi));
-      note = `no tokenizer: tokens estimated from UTF-8 bytes at ${counter.info.bytesPerToken} bytes per token (range ${counter.info.bytesPerTokenRange[1]}–${counter.info.bytesPerTokenRange[0]}). Pick the model's tokenizer for exact counts.`;
+      note =
+        `no tokenizer: tokens estimated from UTF-8 bytes at ${counter.info.bytesPerToken} bytes per token ` +
+        `(range ${counter.info.bytesPerTokenRange[1]}–${counter.info.bytesPerTokenRange[0]}). ` +
+        "Pick the model's tokenizer for exact counts.";
     } else {
       note = `full pass: all ${counted.toLocaleString('en-US')} examples counted with the tokenizer`;
     }
@@ -329,7 +340,8 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
     );
   if (skippedCount > 0)
     warnings.push(
-      `${skippedCount.toLocaleString('en-US')} record(s) without the shape's fields left out (first at line ${skipped[0]?.line})`,
+      `${skippedCount.toLocaleString('en-US')} record(s) without the shape's fields left out ` +
+        `(first at line ${skipped[0]?.line})`,
     );
 
   const sorted = lengths.view().slice().sort();
@@ -352,7 +364,8 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
   }
   if (batching.overSeqLen > 0)
     warnings.push(
-      `${batching.overSeqLen.toLocaleString('en-US')} example(s) are longer than the sequence length ${options.seqLen} and will be ${options.overflow === 'drop' ? 'dropped' : 'truncated'}`,
+      `${batching.overSeqLen.toLocaleString('en-US')} example(s) are longer than the sequence length ` +
+        `${options.seqLen} and will be ${options.overflow === 'drop' ? 'dropped' : 'truncated'}`,
     );
   const stats: DataStats = {
     version: 1,

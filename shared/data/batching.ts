@@ -60,7 +60,10 @@ export function expectedMaxOf(sortedAsc: Float64Array, b: number): number {
   return e;
 }
 
-/** Best-fit decreasing into bins of `capacity`: the number of bins. A segment tree over remaining capacity finds the best fit in O(log C). */
+/**
+ * Best-fit decreasing into bins of `capacity`: the number of bins. A segment tree over remaining capacity finds the
+ * best fit in O(log C).
+ */
 export function bestFitDecreasingBins(lengths: Float64Array, capacity: number): number {
   const sorted = lengths.slice().sort().reverse();
   const size = 1 << Math.ceil(Math.log2(capacity + 1));

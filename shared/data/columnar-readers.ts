@@ -45,7 +45,8 @@ export async function* readParquet(source: ByteSource): AsyncGenerator<RawItem> 
       // hyparquet decodes snappy and uncompressed pages itself; other codecs need hyparquet-compressors.
       throw new Error(
         /compression|codec|unsupported/i.test(message)
-          ? `cannot read this Parquet file (${message}); write it with snappy or no compression (pandas/pyarrow default: snappy)`
+          ? `cannot read this Parquet file (${message}); ` +
+              'write it with snappy or no compression (pandas/pyarrow default: snappy)'
           : `cannot read rows ${start + 1}–${end} of this Parquet file: ${message}`,
       );
     }

@@ -229,9 +229,11 @@ export function mappedRule(mapping: FieldMapping): ShapeRule {
 export class UnknownShapeError extends Error {
   constructor(readonly fields: string[]) {
     super(
-      `The records' shape is not recognised. Fields found: ${fields.length ? fields.map((f) => `"${f}"`).join(', ') : 'none (not JSON objects)'}. ` +
-        'Expected one of: text; messages; prompt + completion; instruction + output (Alpaca); conversations (ShareGPT); ' +
-        'prompt + chosen + rejected. Map your fields: --text FIELD, --messages FIELD, or --prompt FIELD --completion FIELD ' +
+      "The records' shape is not recognised. Fields found: " +
+        (fields.length ? fields.map((f) => `"${f}"`).join(', ') : 'none (not JSON objects)') +
+        '. Expected one of: text; messages; prompt + completion; instruction + output (Alpaca); ' +
+        'conversations (ShareGPT); prompt + chosen + rejected. ' +
+        'Map your fields: --text FIELD, --messages FIELD, or --prompt FIELD --completion FIELD ' +
         '(in the app: the field mapping under the file).',
     );
   }

@@ -84,7 +84,8 @@ export function tokenizerCounter(files: TokenizerFiles): TokenCounter {
   const render = (messages: ChatMessage[]): string => {
     if (!template)
       throw new TokenizerLoadError(
-        'this tokenizer has no chat template (tokenizer_config.json "chat_template" or chat_template.jinja), and the data is conversations: pick the instruct model\'s tokenizer',
+        'this tokenizer has no chat template (tokenizer_config.json "chat_template" or chat_template.jinja), ' +
+          "and the data is conversations: pick the instruct model's tokenizer",
       );
     return template.render({
       ...special,
@@ -109,7 +110,10 @@ export function tokenizerCounter(files: TokenizerFiles): TokenCounter {
   };
 }
 
-/** Tokens per message a chat template adds around the content (Llama 3: <|start_header_id|>role<|end_header_id|>\n\n…<|eot_id|>). */
+/**
+ * Tokens per message a chat template adds around the content
+ * (Llama 3: <|start_header_id|>role<|end_header_id|>\n\n…<|eot_id|>).
+ */
 const TEMPLATE_TOKENS_PER_MESSAGE = 5;
 const BYTES_PER_TOKEN = 4;
 const BYTES_PER_TOKEN_RANGE: [number, number] = [2.5, 4.5];

@@ -5,10 +5,16 @@
  */
 import type { EstimateReport, TechniqueEstimate } from './estimate';
 
-/** Three states (issue 15 §8, shared/estimate/ranges.ts): fits / may not fit (expected fits, high end does not) / does not fit. */
+/**
+ * Three states (issue 15 §8, shared/estimate/ranges.ts): fits / may not fit (expected fits, high end does not) /
+ * does not fit.
+ */
 export type FitState = 'fits' | 'may-not-fit' | 'does-not-fit';
 
-/** The fit of one technique, as the estimate states it (`fit.state`; `fits` alone: the expected nvidia-smi peak fits). */
+/**
+ * The fit of one technique, as the estimate states it (`fit.state`; `fits` alone: the expected nvidia-smi peak
+ * fits).
+ */
 export function fitState(t: Pick<TechniqueEstimate, 'fits'> & { fit?: { state?: FitState } }): FitState {
   return t.fit?.state ?? (t.fits ? 'fits' : 'does-not-fit');
 }

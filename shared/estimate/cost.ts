@@ -46,7 +46,9 @@ export function estimateCost(
       const vms = Math.ceil(gpus / sku.gpuCount);
       platformUsd = hours * vms * sku.usdPerHour;
       usdPerGpuHour = sku.usdPerHour / sku.gpuCount;
-      priceSource = `${sku.provider} ${sku.sku} (${sku.region}) $${sku.usdPerHour}/h for ${sku.gpuCount} GPU(s), ${sku.priceType}, ${sku.date}`;
+      priceSource =
+        `${sku.provider} ${sku.sku} (${sku.region}) $${sku.usdPerHour}/h for ${sku.gpuCount} GPU(s), ` +
+        `${sku.priceType}, ${sku.date}`;
       formula = 'hours × VMs × USD per VM-hour';
       substituted = `${hours.toFixed(3)} h × ${vms} × $${sku.usdPerHour} = ${usd(platformUsd)}`;
       if (!sku.dated) flags.push(`The price of ${sku.sku} comes from an undated snapshot.`);
@@ -58,7 +60,9 @@ export function estimateCost(
     const best = gpu.id === 'custom' ? null : cheapestPerGpuHour(gpu.id);
     if (best) {
       usdPerGpuHour = best.usdPerGpuHour;
-      priceSource = `catalog: ${best.price.provider} ${best.price.sku} (${best.price.region}), $${best.usdPerGpuHour.toFixed(3)} per GPU-hour, ${best.price.date}`;
+      priceSource =
+        `catalog: ${best.price.provider} ${best.price.sku} (${best.price.region}), ` +
+        `$${best.usdPerGpuHour.toFixed(3)} per GPU-hour, ${best.price.date}`;
     } else {
       flags.push(`No price known for ${gpu.name}: enter a price per GPU-hour to see the cost.`);
     }
@@ -72,7 +76,8 @@ export function estimateCost(
   if (pricing.mode === 'service') {
     if (pricing.serviceUsdPer1kTokens === null)
       flags.push(
-        'Hosted fine-tuning price per 1K training tokens is unknown (not published in the catalog): enter it from the provider’s price page.',
+        'Hosted fine-tuning price per 1K training tokens is unknown (not published in the catalog): ' +
+          'enter it from the provider’s price page.',
       );
     if (pricing.serviceHostingHours > 0 && pricing.serviceHostingUsdPerHour === null)
       flags.push('Hosting price per hour is unknown: enter it to include hosting.');
@@ -81,7 +86,9 @@ export function estimateCost(
         pricing.serviceHostingHours > 0 ? (pricing.serviceHostingUsdPerHour ?? 0) * pricing.serviceHostingHours : 0;
       serviceUsd = (trainingTokens / 1000) * pricing.serviceUsdPer1kTokens + hosting;
       formula = 'training tokens × epochs / 1000 × USD per 1K tokens + hosting hours × USD per hour';
-      substituted = `${Math.round(trainingTokens).toLocaleString('en-US')} / 1000 × $${pricing.serviceUsdPer1kTokens} + ${pricing.serviceHostingHours} h × $${pricing.serviceHostingUsdPerHour ?? 0} = ${usd(serviceUsd)}`;
+      substituted =
+        `${Math.round(trainingTokens).toLocaleString('en-US')} / 1000 × $${pricing.serviceUsdPer1kTokens} + ` +
+        `${pricing.serviceHostingHours} h × $${pricing.serviceHostingUsdPerHour ?? 0} = ${usd(serviceUsd)}`;
       priceSource = 'your hosted fine-tuning prices';
     }
   }

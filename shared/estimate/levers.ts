@@ -229,7 +229,9 @@ function memoryLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
   if (d.offloadParams === 'none') {
     const s: Strategy = STRATEGY_TRAITS[d.strategy].paramOffload.includes('cpu') ? d.strategy : 'zero3';
     offload.push({
-      label: `Optimizer states and parameters offloaded to CPU RAM${s !== d.strategy ? ` (${STRATEGY_TRAITS[s].label})` : ''}`,
+      label:
+        'Optimizer states and parameters offloaded to CPU RAM' +
+        (s !== d.strategy ? ` (${STRATEGY_TRAITS[s].label})` : ''),
       patch: {
         distribution: { ...(s !== d.strategy ? { strategy: s } : {}), offloadOptimizer: 'cpu', offloadParams: 'cpu' },
       },
@@ -380,5 +382,8 @@ export function leversFor(input: PlanInput | Plan, techniqueIndex: number): Leve
 
 /** One line for a lever, for the CLI table and the UI's tooltip. */
 export function describeLever(l: Lever, techniqueLabel: string): string {
-  return `${techniqueLabel}: ${l.label} → peak ${gib(l.nvidiaSmiBytesAfter)} (nvidia-smi), ${l.fitsAfter ? 'fits' : 'still over'}`;
+  return (
+    `${techniqueLabel}: ${l.label} → peak ${gib(l.nvidiaSmiBytesAfter)} (nvidia-smi), ` +
+    `${l.fitsAfter ? 'fits' : 'still over'}`
+  );
 }

@@ -30,9 +30,12 @@ export type HardwareKind = DeviceKind | 'apple-unified';
 
 export const FIT_RULES: Record<HardwareKind, string> = {
   gpu: 'fits = the expected nvidia-smi peak (reserved + CUDA context) ≤ the GPU memory less the headroom',
-  cpu: 'fits = the expected peak (reserved + 0.5 GiB runtime context, as on a GPU) ≤ the system RAM less the headroom; the OS and other programs share that RAM',
+  cpu:
+    'fits = the expected peak (reserved + 0.5 GiB runtime context, as on a GPU) ≤ the system RAM less the headroom; ' +
+    'the OS and other programs share that RAM',
   'apple-unified':
-    'fits = the expected peak (reserved + 0.5 GiB runtime context, as on a GPU) ≤ the unified memory less the headroom; macOS and other apps share it, and past it the Mac swaps',
+    'fits = the expected peak (reserved + 0.5 GiB runtime context, as on a GPU) ≤ the unified memory less ' +
+    'the headroom; macOS and other apps share it, and past it the Mac swaps',
 };
 
 export const FIGURE_FIELDS = ['memoryGiB', 'bf16Tflops', 'bandwidthGBs'] as const;
@@ -76,7 +79,11 @@ export function resolveOwned(owned: OwnedHardware): ResolvedGpu | null {
 /** How to enter missing figures, named by field, for "needs your figures". */
 export function howToEnterFigures(owned: Pick<OwnedHardware, 'missing' | 'label'>): string {
   const fields = owned.missing.map((f) => FIGURE_LABELS[f]).join(', ');
-  return `Enter ${fields} for ${owned.label} as a custom GPU (hardware.gpu = { "source": "custom", "name", "memoryGiB", "bf16Tflops", "bandwidthGBs" } in the plan file, or "Enter figures" in the app); it is not ranked until then.`;
+  return (
+    `Enter ${fields} for ${owned.label} as a custom GPU ` +
+    '(hardware.gpu = { "source": "custom", "name", "memoryGiB", "bf16Tflops", "bandwidthGBs" } in the plan file, ' +
+    'or "Enter figures" in the app); it is not ranked until then.'
+  );
 }
 
 /**
@@ -177,7 +184,9 @@ export function ownedFromProbe(
       known: { memoryGiB: ramGiB },
       missing: ['bf16Tflops', 'bandwidthGBs'],
       price: null,
-      note: `No GPU detected (${Object.values(probe.detection).join('; ')}): a CPU's training throughput is not probed.`,
+      note:
+        `No GPU detected (${Object.values(probe.detection).join('; ')}): ` +
+        "a CPU's training throughput is not probed.",
     };
   }
   const counts = new Map<string, number>();
@@ -195,7 +204,10 @@ export function ownedFromProbe(
       gpuRef: { source: 'catalog', id: match.id },
       known: {},
       missing: [],
-      note: `Using the catalog's ${match.name}${probedGiB === undefined ? ` and its ${match.memoryGiB} GiB (the probe could not read the memory)` : ''}.`,
+      note:
+        `Using the catalog's ${match.name}` +
+        (probedGiB === undefined ? ` and its ${match.memoryGiB} GiB (the probe could not read the memory)` : '') +
+        '.',
     };
   const known: OwnedHardware['known'] = {
     ...(probedGiB !== undefined
@@ -212,7 +224,8 @@ export function ownedFromProbe(
     missing,
     note:
       probedGiB === undefined && known.memoryGiB === undefined
-        ? `${name} is not in the catalog and its memory is unknown: the driver did not report it (unified-memory parts share the system's ${ramGiB.toFixed(0)} GiB of RAM).`
+        ? `${name} is not in the catalog and its memory is unknown: the driver did not report it ` +
+          `(unified-memory parts share the system's ${ramGiB.toFixed(0)} GiB of RAM).`
         : match
           ? `${match.name} has no published dense 16-bit TFLOPS in the catalog.`
           : `${name} is not in the catalog.`,

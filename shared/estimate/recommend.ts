@@ -291,7 +291,11 @@ export function recommend(input: PlanInput | Plan, options: RecommendOptions = {
           rejected.push({
             ...base,
             kind: 'memory',
-            reason: `needs ${gib(least.nvidiaSmiBytes, 1, { grouping: false })} per GPU at its smallest split (micro-batch ${least.microBatch} × accumulation ${least.gradAccum}); ${hw.gpu.name} offers ${gib(usable, 1, { grouping: false })} after ${plan.hardware.headroomPct} % headroom`,
+            reason:
+              `needs ${gib(least.nvidiaSmiBytes, 1, { grouping: false })} per GPU at its smallest split ` +
+              `(micro-batch ${least.microBatch} × accumulation ${least.gradAccum}); ` +
+              `${hw.gpu.name} offers ${gib(usable, 1, { grouping: false })} ` +
+              `after ${plan.hardware.headroomPct} % headroom`,
             wallSeconds: null,
             costUsd: null,
           });

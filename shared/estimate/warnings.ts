@@ -79,7 +79,12 @@ export function planWarnings(
   if (plan.training.seqLen > limit)
     warnings.push({
       code: 'seq-exceeds-context',
-      message: `Sequence length ${plan.training.seqLen.toLocaleString('en-US')} is above ${spec.name}'s context of ${limit.toLocaleString('en-US')} tokens (max_position_embeddings${limit !== spec.maxPositionEmbeddings ? ' with RoPE scaling' : ''}): positions past it were never trained. Lower the sequence length to ${limit.toLocaleString('en-US')} or pick a long-context variant.`,
+      message:
+        `Sequence length ${plan.training.seqLen.toLocaleString('en-US')} is above ${spec.name}'s context of ` +
+        `${limit.toLocaleString('en-US')} tokens ` +
+        `(max_position_embeddings${limit !== spec.maxPositionEmbeddings ? ' with RoPE scaling' : ''}): ` +
+        'positions past it were never trained. ' +
+        `Lower the sequence length to ${limit.toLocaleString('en-US')} or pick a long-context variant.`,
       field: 'training.seqLen',
     });
   if (plan.pricing.mode === 'service') {
@@ -88,7 +93,10 @@ export function planWarnings(
     if (!offered)
       warnings.push({
         code: 'service-model-unavailable',
-        message: `No hosted fine-tuning service in the price catalog offers ${key} (it lists ${[...new Set(SERVICE_PRICES.map((p) => p.model))].join(', ')}). Price it as your own GPUs or a cloud VM (pricing mode "platform").`,
+        message:
+          `No hosted fine-tuning service in the price catalog offers ${key} ` +
+          `(it lists ${[...new Set(SERVICE_PRICES.map((p) => p.model))].join(', ')}). ` +
+          'Price it as your own GPUs or a cloud VM (pricing mode "platform").',
         field: 'pricing.mode',
       });
   }
@@ -96,7 +104,8 @@ export function planWarnings(
     warnings.push({
       code: 'cpu-estimate',
       message:
-        'CPU estimate, rough: this machine has no GPU, so memory is system RAM and the time assumes the entered cores × FLOPS per core; real CPU training is often slower still. Treat the time as an order of magnitude.',
+        'CPU estimate, rough: this machine has no GPU, so memory is system RAM and the time assumes the entered ' +
+        'cores × FLOPS per core; real CPU training is often slower still. Treat the time as an order of magnitude.',
       field: 'hardware.gpu',
     });
   for (const t of techniques) {
@@ -104,7 +113,10 @@ export function planWarnings(
     if (isFitting(t) && spare < LOW_HEADROOM_FRACTION * t.fit.capacityBytes)
       warnings.push({
         code: 'low-headroom',
-        message: `${t.label} fits with only ${gib(spare)} spare of ${gib(t.fit.capacityBytes)} (under ${LOW_HEADROOM_FRACTION * 100} %): fragmentation or a longer batch can still run out of memory. Keep at least ${LOW_HEADROOM_FRACTION * 100} % free (headroom) or use a lever that lowers the peak.`,
+        message:
+          `${t.label} fits with only ${gib(spare)} spare of ${gib(t.fit.capacityBytes)} ` +
+          `(under ${LOW_HEADROOM_FRACTION * 100} %): fragmentation or a longer batch can still run out of memory. ` +
+          `Keep at least ${LOW_HEADROOM_FRACTION * 100} % free (headroom) or use a lever that lowers the peak.`,
         field: 'hardware.headroomPct',
         technique: t.index,
       });

@@ -14,7 +14,8 @@
  *   vram_allocated / vram_reserved (GiB, only with RECORD_VRAM=1)
  * Lines from tests/fixtures/runs/transformers-5.24.0_trl-1.16.0/llama-factory/trainer_log.jsonl:
  *   {"current_steps": 2, "total_steps": 6, "loss": 3.5298657417297363, "lr": 4.166666666666667e-05, "epoch": 0.5,
- *    "percentage": 33.33, "elapsed_time": "0:00:00", "remaining_time": "0:00:01", "throughput": 201.19, "total_tokens": 158}
+ *    "percentage": 33.33, "elapsed_time": "0:00:00", "remaining_time": "0:00:01", "throughput": 201.19,
+ *    "total_tokens": 158}
  *   {"current_steps": 2, "total_steps": 6, "eval_loss": 3.5381903648376465, "epoch": 0.5, …}
  * The file is appended to, so a second run in the same folder (without overwrite_output_dir) or a resume from a
  * checkpoint continues it with current_steps going back; the later lines win.
@@ -82,14 +83,19 @@ export function parseLlamaFactoryLog(name: string, text: string): LlamaFactoryLo
       }
       throw new TrainerImportError(
         records.length === 0
-          ? `${name} is not LLaMA-Factory's trainer_log.jsonl: line ${i + 1} is not JSON (it starts with "${line.trim().slice(0, 60)}"). ${ACCEPTED_FILES}`
-          : `${name} line ${i + 1} is not valid JSON ("${line.trim().slice(0, 60)}"); each line of trainer_log.jsonl is one JSON object.`,
+          ? `${name} is not LLaMA-Factory's trainer_log.jsonl: line ${i + 1} is not JSON ` +
+              `(it starts with "${line.trim().slice(0, 60)}"). ${ACCEPTED_FILES}`
+          : `${name} line ${i + 1} is not valid JSON ("${line.trim().slice(0, 60)}"); ` +
+              'each line of trainer_log.jsonl is one JSON object.',
       );
     }
     if (!value || typeof value !== 'object' || Array.isArray(value) || !('current_steps' in value)) {
       const keys = value && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value).slice(0, 5) : [];
       throw new TrainerImportError(
-        `${name} line ${i + 1} is ${keys.length ? `a JSON object with keys ${keys.join(', ')}` : 'not a JSON object'}, not a LLaMA-Factory trainer_log.jsonl record (each has current_steps, total_steps, loss or eval_loss, elapsed_time). ${ACCEPTED_FILES}`,
+        `${name} line ${i + 1} is ` +
+          (keys.length ? `a JSON object with keys ${keys.join(', ')}` : 'not a JSON object') +
+          ', not a LLaMA-Factory trainer_log.jsonl record ' +
+          `(each has current_steps, total_steps, loss or eval_loss, elapsed_time). ${ACCEPTED_FILES}`,
       );
     }
     records.push(value);
@@ -97,7 +103,8 @@ export function parseLlamaFactoryLog(name: string, text: string): LlamaFactoryLo
   if (records.length === 0) throw new TrainerImportError(`${name} is empty. ${ACCEPTED_FILES}`);
   if (nonFinite)
     warnings.push(
-      `${name}: ${nonFinite} value${nonFinite === 1 ? '' : 's'} written as NaN or Infinity (Python's json writes them when a run diverges) ${nonFinite === 1 ? 'was' : 'were'} read as missing.`,
+      `${name}: ${nonFinite} value${nonFinite === 1 ? '' : 's'} written as NaN or Infinity ` +
+        `(Python's json writes them when a run diverges) ${nonFinite === 1 ? 'was' : 'were'} read as missing.`,
     );
 
   let lossCurve: LossPoint[] = [];
@@ -124,11 +131,13 @@ export function parseLlamaFactoryLog(name: string, text: string): LlamaFactoryLo
   }
   if (restarts)
     warnings.push(
-      `${name} holds more than one run or a resumed run (current_steps goes back ${restarts} time${restarts === 1 ? '' : 's'}); the later lines were kept.`,
+      `${name} holds more than one run or a resumed run ` +
+        `(current_steps goes back ${restarts} time${restarts === 1 ? '' : 's'}); the later lines were kept.`,
     );
   if (!lastLoss && evalCurve.length === 0)
     throw new TrainerImportError(
-      `${name} has no loss or eval_loss lines: it looks like the progress log of an evaluation or prediction run, not of training.`,
+      `${name} has no loss or eval_loss lines: ` +
+        'it looks like the progress log of an evaluation or prediction run, not of training.',
     );
 
   const last = records.at(-1)!;
@@ -136,7 +145,8 @@ export function parseLlamaFactoryLog(name: string, text: string): LlamaFactoryLo
   const total = num(last.total_steps);
   if (steps !== null && total !== null && total > 0 && steps < total)
     warnings.push(
-      `${name} ends at step ${steps} of ${total}: the run was still going, stopped early or was interrupted; wall time and throughput are up to that step.`,
+      `${name} ends at step ${steps} of ${total}: the run was still going, stopped early or was interrupted; ` +
+        'wall time and throughput are up to that step.',
     );
   const elapsed = typeof last.elapsed_time === 'string' ? parseTimedelta(last.elapsed_time) : null;
   if (elapsed === null)
@@ -146,7 +156,8 @@ export function parseLlamaFactoryLog(name: string, text: string): LlamaFactoryLo
     finalLoss = lastLoss.loss;
     if (finalLoss === null)
       warnings.push(
-        `${name}: the last logged training loss (step ${lastLoss.step}) is not a finite number, so the final loss is left empty; the run diverged.`,
+        `${name}: the last logged training loss (step ${lastLoss.step}) is not a finite number, ` +
+          'so the final loss is left empty; the run diverged.',
       );
   }
   const epochs =

@@ -41,7 +41,8 @@ export const MAX_CURVE_POINTS = 10_000;
 export const MAX_ABS_LOSS = 1e6;
 
 export const ACCEPTED_FILES =
-  'Tuneplan imports trainer_state.json, train_results.json, all_results.json and eval_results.json (Hugging Face Trainer, TRL) and trainer_log.jsonl (LLaMA-Factory).';
+  'Tuneplan imports trainer_state.json, train_results.json, all_results.json and eval_results.json ' +
+  '(Hugging Face Trainer, TRL) and trainer_log.jsonl (LLaMA-Factory).';
 
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
@@ -63,12 +64,14 @@ export function finishCurve(name: string, what: string, points: LossPoint[], war
   const inRange = points.filter((p) => Math.abs(p.loss) <= MAX_ABS_LOSS && p.step >= 0);
   if (inRange.length < points.length)
     warnings.push(
-      `${name}: ${points.length - inRange.length} ${what} point(s) above ${MAX_ABS_LOSS.toExponential()} in size were left out of the curve (the run diverged).`,
+      `${name}: ${points.length - inRange.length} ${what} point(s) above ${MAX_ABS_LOSS.toExponential()} in size ` +
+        'were left out of the curve (the run diverged).',
     );
   const kept = downsampleEvenly(inRange);
   if (kept.length < inRange.length)
     warnings.push(
-      `${name}: the ${what} curve has ${inRange.length.toLocaleString('en-US')} points; ${MAX_CURVE_POINTS.toLocaleString('en-US')} evenly spaced ones were kept (first and last included).`,
+      `${name}: the ${what} curve has ${inRange.length.toLocaleString('en-US')} points; ` +
+        `${MAX_CURVE_POINTS.toLocaleString('en-US')} evenly spaced ones were kept (first and last included).`,
     );
   return kept;
 }

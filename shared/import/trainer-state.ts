@@ -74,7 +74,10 @@ const tokens = (v: unknown) => {
 };
 
 function nonFiniteWarning(name: string, count: number): string {
-  return `${name}: ${count} value${count === 1 ? '' : 's'} written as NaN or Infinity (Python's json writes them when a run diverges) ${count === 1 ? 'was' : 'were'} read as missing.`;
+  return (
+    `${name}: ${count} value${count === 1 ? '' : 's'} written as NaN or Infinity ` +
+    `(Python's json writes them when a run diverges) ${count === 1 ? 'was' : 'were'} read as missing.`
+  );
 }
 
 function stateFromJson(name: string, o: Obj, nonFinite: number): StatePiece {
@@ -95,7 +98,8 @@ function stateFromJson(name: string, o: Obj, nonFinite: number): StatePiece {
     finalLoss = num(lastTrain.loss);
     if (finalLoss === null)
       warnings.push(
-        `${name}: the last logged training loss (step ${step(lastTrain)}) is not a finite number, so the final loss is left empty; the run diverged.`,
+        `${name}: the last logged training loss (step ${step(lastTrain)}) is not a finite number, ` +
+          'so the final loss is left empty; the run diverged.',
       );
   }
   // The run summary: Trainer logs it once at the end, with train_loss (the mean) and train_runtime.
@@ -123,8 +127,11 @@ function stateFromJson(name: string, o: Obj, nonFinite: number): StatePiece {
   if (globalStep !== null && maxSteps !== null && maxSteps > 0 && globalStep < maxSteps)
     warnings.push(
       summary
-        ? `${name}: the run stopped at step ${globalStep} of ${maxSteps} (max_steps), earlier than planned (early stopping or an interrupt).`
-        : `${name}: a mid-run checkpoint at step ${globalStep} of ${maxSteps} (max_steps), not the finished run; its wall time and throughput are up to that step. Import the trainer_state.json of the output folder for the whole run.`,
+        ? `${name}: the run stopped at step ${globalStep} of ${maxSteps} (max_steps), ` +
+            'earlier than planned (early stopping or an interrupt).'
+        : `${name}: a mid-run checkpoint at step ${globalStep} of ${maxSteps} (max_steps), not the finished run; ` +
+            'its wall time and throughput are up to that step. ' +
+            'Import the trainer_state.json of the output folder for the whole run.',
     );
   return {
     kind: 'state',
@@ -203,7 +210,8 @@ function parseOne(name: string, rawText: string): Piece {
   if (isObj(o) && ['train_runtime', 'train_loss', 'eval_loss', 'eval_runtime'].some((k) => has(o, k)))
     return resultsFromJson(name, o, parsed.nonFinite);
   throw new TrainerImportError(
-    `${name} looks like ${describeJson(o)}, not a run log: it has neither log_history (trainer_state.json) nor train_runtime / train_loss (train_results.json, all_results.json). ${ACCEPTED_FILES}`,
+    `${name} looks like ${describeJson(o)}, not a run log: it has neither log_history (trainer_state.json) ` +
+      `nor train_runtime / train_loss (train_results.json, all_results.json). ${ACCEPTED_FILES}`,
   );
 }
 
@@ -227,18 +235,22 @@ export function parseRunFiles(files: ReadonlyArray<{ name: string; text: string 
   if (states.length === 0 && logs.length === 0 && !results.some((r) => r.hasTrainTotals))
     throw new TrainerImportError(
       results.length
-        ? `${results.map((r) => r.name).join(' and ')} hold only evaluation results. Choose a trainer_state.json (and optionally train_results.json or all_results.json) or a trainer_log.jsonl. ${ACCEPTED_FILES}`
-        : `Choose a trainer_state.json (and optionally train_results.json or all_results.json), or LLaMA-Factory's trainer_log.jsonl. ${ACCEPTED_FILES}`,
+        ? `${results.map((r) => r.name).join(' and ')} hold only evaluation results. ` +
+            'Choose a trainer_state.json (and optionally train_results.json or all_results.json) ' +
+            `or a trainer_log.jsonl. ${ACCEPTED_FILES}`
+        : 'Choose a trainer_state.json (and optionally train_results.json or all_results.json), ' +
+            `or LLaMA-Factory's trainer_log.jsonl. ${ACCEPTED_FILES}`,
     );
   // Several states (a checkpoint and the output folder): the one furthest along is the run.
   const byStep = [...states].sort((a, b) => (b.values.steps ?? -1) - (a.values.steps ?? -1));
   const state = byStep[0];
   if (byStep.length > 1)
     warnings.push(
-      `Several trainer_state.json files were chosen; ${state!.name} (step ${state!.values.steps ?? '?'}) was read and ${byStep
-        .slice(1)
-        .map((s) => s.name)
-        .join(', ')} ignored.`,
+      `Several trainer_state.json files were chosen; ${state!.name} (step ${state!.values.steps ?? '?'}) ` +
+        `was read and ${byStep
+          .slice(1)
+          .map((s) => s.name)
+          .join(', ')} ignored.`,
     );
   const log = logs[0];
   if (logs.length > 1) warnings.push(`Several trainer_log.jsonl files were chosen; only ${log!.name} was read.`);

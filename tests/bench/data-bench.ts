@@ -18,10 +18,11 @@ const WORDS = (
   'you were her all she there would their we him been has when who will more no if out so said what up its about ' +
   'into than them can only other new some could time these two may then do first any my now such like our over man ' +
   'me even most made after also did many before must through back years where much your way well down should because ' +
-  'each just those people how too little state good very make world still own see men work long get here between both ' +
-  'life being under never day same another know while last might us great old year off come since against go came right ' +
-  'used take three gradient optimizer tokenizer memory GPU training dataset checkpoint learning rate batch sequence ' +
-  'attention transformer layer embedding precision bfloat16 quantization adapter LoRA throughput latency'
+  'each just those people how too little state good very make world still own see men work long get here ' +
+  'between both life being under never day same another know while last might us great old year off come since ' +
+  'against go came right used take three gradient optimizer tokenizer memory GPU training dataset checkpoint ' +
+  'learning rate batch sequence attention transformer layer embedding precision bfloat16 quantization adapter ' +
+  'LoRA throughput latency'
 ).split(' ');
 
 function rand(seed: number) {

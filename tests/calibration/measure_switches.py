@@ -67,7 +67,13 @@ def record(case: Case, model: str, gpu: str, peaks: dict[str, float]) -> dict:
         "zero_stage": case.zero_stage,
         "offload": "activations to CPU" if case.activation_offload else "none",
         "other_settings": "+".join(
-            s for s, on in (("packed", True), ("compile", case.compile), ("activation offloading", case.activation_offload)) if on
+            s
+            for s, on in (
+                ("packed", True),
+                ("compile", case.compile),
+                ("activation offloading", case.activation_offload),
+            )
+            if on
         ),
         "peak_gpu_mem_gib_normalized": peaks["active"] / gib,
         "memory_metric": "torch.cuda memory_stats active_bytes.all.peak",
@@ -117,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         if a.dry_run:
             peaks = {"allocated": 0.0, "active": 0.0, "reserved": 0.0}
         elif case.gpus > 1 or case.technique == "qlora" or case.activation_offload:
-            print(f"skip {case.id}: launch it with the stack that runs it (torchrun/accelerate, bitsandbytes, torchtune)")
+            print(
+                f"skip {case.id}: launch it with the stack that runs it "
+                "(torchrun/accelerate, bitsandbytes, torchtune)"
+            )
             continue
         else:  # pragma: no cover - needs CUDA
             peaks = measure(case, a.model, a.steps)

@@ -65,12 +65,14 @@ export function parseNvidiaSmi(text: string): { gpus: GpuInfo[] } | { reason: st
 /*
  * rocm-smi --showproductname --showmeminfo vram --json   (one line, json.dumps of rocm_smi.py's JSON_DATA)
  *   ROCm <= 6.1.0:
- *   {"card0": {"Card series": "AMD Instinct MI300X OAM", "Card model": "0x74a1", "Card vendor": "Advanced Micro Devices, Inc. [AMD/ATI]",
- *              "Card SKU": "M3000100", "VRAM Total Memory (B)": "205822885888", "VRAM Total Used Memory (B)": "283115520"}}
+ *   {"card0": {"Card series": "AMD Instinct MI300X OAM", "Card model": "0x74a1",
+ *              "Card vendor": "Advanced Micro Devices, Inc. [AMD/ATI]", "Card SKU": "M3000100",
+ *              "VRAM Total Memory (B)": "205822885888", "VRAM Total Used Memory (B)": "283115520"}}
  *   ROCm >= 6.1.1 (showProduct() rewritten: capitalised keys, "Card Model" is the PCI device id, "N/A" when unread):
  *   {"card0": {"VRAM Total Memory (B)": "68702699520", "VRAM Total Used Memory (B)": "10960896",
  *              "Card Series": "AMD INSTINCT MI200 (MCM) OAM LC MBA HPE C2", "Card Model": "0x7408",
- *              "Card Vendor": "Advanced Micro Devices, Inc. [AMD/ATI]", "Card SKU": "D65201", "GFX Version": "gfx9010", ...}}
+ *              "Card Vendor": "Advanced Micro Devices, Inc. [AMD/ATI]", "Card SKU": "D65201",
+ *              "GFX Version": "gfx9010", ...}}
  * The SKU is a board code taken from the VBIOS version, never a name.
  */
 export function parseRocmSmi(text: string): { gpus: GpuInfo[] } | { reason: string } {

@@ -112,7 +112,9 @@ function detected(
     `detected: ${n} GPU${n === 1 ? '' : 's'}`,
     ...(unknownMemory.length
       ? [
-          `memory unknown for ${unknownMemory.join(', ')} (the tool printed no figure, as nvidia-smi does for unified-memory parts such as the GB10): enter the memory yourself`,
+          `memory unknown for ${unknownMemory.join(', ')} ` +
+            '(the tool printed no figure, as nvidia-smi does for unified-memory parts such as the GB10): ' +
+            'enter the memory yourself',
         ]
       : []),
     ...notes,
@@ -136,7 +138,8 @@ async function detectNvidia(deps: ProbeDeps): Promise<{ gpus: GpuInfo[]; status:
     return detected(first, parseNvidiaSmi);
   const retry = await deps.run('nvidia-smi', nvidiaSmiArgs(false));
   return detected(retry, parseNvidiaSmi, [
-    'compute capability unknown: this driver refuses the compute_cap field (drivers 470 and older), so it was asked again without it',
+    'compute capability unknown: this driver refuses the compute_cap field (drivers 470 and older), ' +
+      'so it was asked again without it',
   ]);
 }
 

@@ -28,7 +28,10 @@ CHAT = [
     ],
     [
         {"role": "user", "content": "Write a haiku about GPUs running out of memory."},
-        {"role": "assistant", "content": "Tensors overflow —\nCUDA cries at step one-twenty,\nbatch size, cut in half."},
+        {
+            "role": "assistant",
+            "content": "Tensors overflow —\nCUDA cries at step one-twenty,\nbatch size, cut in half.",
+        },
     ],
     [
         {"role": "user", "content": "Explain LoRA in one paragraph."},

@@ -54,12 +54,70 @@ LN_TARGETS = ["input_layernorm", "post_attention_layernorm", "norm"]
 
 
 NEW_FAMILIES = {
-    "qwen3": {**{"model_type": "qwen3", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3}, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 24, "vocab_size": 1000},
-    "qwen3_moe": {"model_type": "qwen3_moe", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 24, "vocab_size": 1000, "num_experts": 6, "num_experts_per_tok": 2, "moe_intermediate_size": 40, "mlp_only_layers": [0]},
-    "gemma3_text": {"model_type": "gemma3_text", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 24, "vocab_size": 1000, "sliding_window": 16},
-    "deepseek_v3": {"model_type": "deepseek_v3", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 4, "vocab_size": 1000, "n_routed_experts": 6, "n_shared_experts": 1, "num_experts_per_tok": 2, "moe_intermediate_size": 40, "first_k_dense_replace": 1, "q_lora_rank": 24, "kv_lora_rank": 16, "qk_nope_head_dim": 8, "qk_rope_head_dim": 4, "v_head_dim": 12, "n_group": 1, "topk_group": 1},
+    "qwen3": {
+        **{"model_type": "qwen3", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3},
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 24,
+        "vocab_size": 1000,
+    },
+    "qwen3_moe": {
+        "model_type": "qwen3_moe",
+        "hidden_size": 64,
+        "intermediate_size": 96,
+        "num_hidden_layers": 3,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 24,
+        "vocab_size": 1000,
+        "num_experts": 6,
+        "num_experts_per_tok": 2,
+        "moe_intermediate_size": 40,
+        "mlp_only_layers": [0],
+    },
+    "gemma3_text": {
+        "model_type": "gemma3_text",
+        "hidden_size": 64,
+        "intermediate_size": 96,
+        "num_hidden_layers": 3,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 24,
+        "vocab_size": 1000,
+        "sliding_window": 16,
+    },
+    "deepseek_v3": {
+        "model_type": "deepseek_v3",
+        "hidden_size": 64,
+        "intermediate_size": 96,
+        "num_hidden_layers": 3,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 4,
+        "vocab_size": 1000,
+        "n_routed_experts": 6,
+        "n_shared_experts": 1,
+        "num_experts_per_tok": 2,
+        "moe_intermediate_size": 40,
+        "first_k_dense_replace": 1,
+        "q_lora_rank": 24,
+        "kv_lora_rank": 16,
+        "qk_nope_head_dim": 8,
+        "qk_rope_head_dim": 4,
+        "v_head_dim": 12,
+        "n_group": 1,
+        "topk_group": 1,
+    },
     "gpt2": {"model_type": "gpt2", "n_embd": 64, "n_layer": 3, "n_head": 4, "n_positions": 128, "vocab_size": 1000},
-    "falcon": {"model_type": "falcon", "hidden_size": 64, "num_hidden_layers": 3, "num_attention_heads": 8, "num_kv_heads": 2, "new_decoder_architecture": True, "ffn_hidden_size": 96, "vocab_size": 1000},
+    "falcon": {
+        "model_type": "falcon",
+        "hidden_size": 64,
+        "num_hidden_layers": 3,
+        "num_attention_heads": 8,
+        "num_kv_heads": 2,
+        "new_decoder_architecture": True,
+        "ffn_hidden_size": 96,
+        "vocab_size": 1000,
+    },
 }
 
 
@@ -151,7 +209,11 @@ def main() -> None:
         (folder / f"{name}.json").write_text(text)
         cfg = make_config(json.loads(text))  # count what the file says, not what we asked for
         model = meta_model(cfg)
-        entry = {"modelType": cfg.model_type, "totalParams": total_params(model), "activeParams": active_params(model, cfg)}
+        entry = {
+            "modelType": cfg.model_type,
+            "totalParams": total_params(model),
+            "activeParams": active_params(model, cfg),
+        }
         if name.endswith("-tiny"):
             entry["techniques"] = technique_counts(cfg, folder / f"{name}.json")
         counts[f"{name}.json"] = entry

@@ -1,4 +1,7 @@
-/** Streamed readers and the analysis around them: malformed lines, BOM, CRLF, empty files, shapes, cancel, quick pass. */
+/**
+ * Streamed readers and the analysis around them: malformed lines, BOM, CRLF, empty files, shapes, cancel,
+ * quick pass.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

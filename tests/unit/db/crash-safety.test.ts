@@ -113,7 +113,7 @@ describe('crash safety', () => {
     cleanup();
   }, 120_000);
 
-  it('kills during backups and restores lose nothing acknowledged, and every backup the list offers restores', async () => {
+  it('kills during backups and restores lose nothing acknowledged; every listed backup restores', async () => {
     const { dir, cleanup } = makeTempDir('tuneplan-crash-backup-');
     const dbFile = path.join(dir, 'tuneplan.sqlite');
     const backupsDir = path.join(dir, BACKUPS_DIR);

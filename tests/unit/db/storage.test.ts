@@ -84,7 +84,7 @@ describe('opening the data folder', () => {
     check.close();
   });
 
-  it('refuses saves with STORAGE once the data folder was deleted while the app runs, instead of acknowledging them', async () => {
+  it('refuses saves with STORAGE, never acknowledging them, once the data folder is deleted mid-run', async () => {
     const dir = tempDir();
     const opened = openStorage(dir);
     cleanups.unshift(() => opened.db.close());

@@ -61,7 +61,7 @@ function deadPid(): number {
 }
 
 describe('backups that a crash left behind', () => {
-  it('an empty "daily" backup (a crash during the start-up backup) is neither listed nor restored; no plan is lost', async () => {
+  it('an empty "daily" backup (from a crash at start-up) is neither listed nor restored; no plan is lost', async () => {
     const { backupsDir, dispatch } = setup();
     await savePlan(dispatch, 'A');
     // What the old start-up backup left when killed before it wrote a page: an empty file under the final name.
@@ -76,7 +76,7 @@ describe('backups that a crash left behind', () => {
     expect(await names(dispatch)).toEqual(['A']);
   });
 
-  it('a truncated backup (a crash mid-copy) is not listed, and a broken newest daily does not stop the next one', async () => {
+  it('a truncated backup (a crash mid-copy) is not listed; a broken newest daily does not stop the next', async () => {
     const { dir, db, backupsDir, dispatch } = setup();
     for (let i = 0; i < 30; i++) await savePlan(dispatch, `plan ${i}`);
     const good = await makeBackup(db, dir, day(0));

@@ -179,7 +179,8 @@ describe('probeMachine', () => {
   it.skipIf(process.platform === 'win32')("shows the driver's own failure message (real execFile)", async () => {
     // Printed on stdout when the kernel module is not loaded (GoogleCloudPlatform/compute-gpu-installation#18).
     const msg =
-      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.";
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. " +
+      'Make sure that the latest NVIDIA driver is installed and running.';
     const r = await withFakeNvidiaSmi(`echo ${JSON.stringify(msg)}; echo; exit 9`, () =>
       runCommand('nvidia-smi', ['--query-gpu=name']),
     );
