@@ -28,6 +28,7 @@ import { writeFileAtomic } from '../services/atomic-write';
 import { nodeProbeDeps, probeMachine } from '../services/probes/probe';
 import { runValidate } from './validate';
 import { RUNS_USAGE, runRunsCommand } from './runs';
+import { IMPORT_USAGE, runImportCommand } from './import';
 import { DATA_USAGE, runDataCommand, terminalProgress } from './data';
 import { describeModelConfig, formatModelReport, ModelFileError, parseTechniqueArg } from './model';
 
@@ -40,6 +41,7 @@ ${RECOMMEND_USAGE}
   tuneplan schema [--out FILE]                            print (or write) the plan file's JSON Schema
   tuneplan validate [--json]                              compare the estimator with published measurements
 ${RUNS_USAGE}
+${IMPORT_USAGE}
 ${DATA_USAGE}
   tuneplan model <config.json> [--json] [--technique JSON]...
                                                           what Tuneplan reads from a Hugging Face config.json and its
@@ -254,6 +256,7 @@ export function main(
       return 0;
     }
     if (command === 'runs') return runRunsCommand(rest, out, err);
+    if (command === 'import') return runImportCommand(rest, out, err);
     if (command === 'data') {
       // Reading and tokenizing is asynchronous (streamed): the exit code is set when it finishes.
       void runDataCommand(rest, out, err, terminalProgress(err)).then((code) => (process.exitCode = code));

@@ -11,7 +11,19 @@
  */
 import type { Plan } from './plan';
 
-export const EXPORT_TARGETS = ['json', 'hf', 'deepspeed', 'azureml', 'kaito', 'olive', 'service'] as const;
+/** Every export target, in the order the UI and the CLI list them (shared/exporters/training.ts EXPORT_FORMATS). */
+export const EXPORT_TARGETS = [
+  'json',
+  'hf',
+  'deepspeed',
+  'azureml',
+  'kaito',
+  'olive',
+  'service',
+  'llama-factory',
+  'axolotl',
+  'torchtune',
+] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
 
 export const PLAN_SWITCHES = [
@@ -72,6 +84,32 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: false,
     chunkedLoss: false,
     torchtuneStack: false,
+  },
+  // LLaMA-Factory's arguments extend transformers' Seq2SeqTrainingArguments (torch_compile) and add
+  // enable_liger_kernel (src/llamafactory/hparams/model_args.py); no optimizer step in backward, no activation
+  // offloading of torchtune's kind (use_unsloth_gc offloads checkpoints, a different mechanism).
+  'llama-factory': {
+    compile: true,
+    optimizerInBackward: false,
+    activationOffload: false,
+    chunkedLoss: true,
+    torchtuneStack: false,
+  },
+  // axolotl: torch_compile, activation_offloading and the Liger plugin (src/axolotl/utils/schemas/config.py).
+  axolotl: {
+    compile: true,
+    optimizerInBackward: false,
+    activationOffload: true,
+    chunkedLoss: true,
+    torchtuneStack: false,
+  },
+  // torchtune recipes: compile, optimizer_in_bwd, enable_activation_offloading, CEWithChunkedOutputLoss.
+  torchtune: {
+    compile: true,
+    optimizerInBackward: true,
+    activationOffload: true,
+    chunkedLoss: true,
+    torchtuneStack: true,
   },
 };
 

@@ -4,9 +4,10 @@
  * and the UI.
  *
  * Source: PEFT 0.21.2 (the version tests/python/requirements.txt pins and the Python tier runs).
- * - LN tuning: `LNTuningConfig()` with no target_modules looks the model type up in
+ * - LN tuning is not limited: `LNTuningConfig()` with no target_modules looks the model type up in
  *   peft/utils/constants.py TRANSFORMERS_MODELS_TO_LNTUNING_TARGET_MODULES_MAPPING and raises
- *   "Please specify `target_modules` in `peft_config`" when it is missing.
+ *   "Please specify `target_modules` in `peft_config`" when it is missing, so the exporter names the norms
+ *   (shared/estimate/techniques.ts lnTuningTargets) for every other model type.
  * - Adaption prompt (LLaMA-Adapter): peft/tuners/adaption_prompt/config.py TRANSFORMERS_MODEL_CONFIG; its
  *   prepare_config raises "Unsupported model type for adaption prompt" for any other type (gpt2 is there too,
  *   not a Tuneplan model type).
@@ -20,7 +21,6 @@ export const PEFT_VERSION_CHECKED = '0.21.2';
 
 /** Model types PEFT supports the technique on; techniques absent here work on every type Tuneplan knows. */
 export const PEFT_MODEL_TYPES: Partial<Record<TechniqueKind, readonly ModelSpec['modelType'][]>> = {
-  ln_tuning: ['llama', 'mistral', 'gemma2', 'qwen2'],
   adaption_prompt: ['llama', 'mistral'],
 };
 

@@ -14,6 +14,7 @@ import {
   CUDA_CONTEXT_BYTES,
   effectivePrecision,
   PART_LABELS,
+  type BackwardMoment,
   type MemoryBreakdown,
   type PartKey,
 } from './memory';
@@ -232,6 +233,18 @@ function explainOptimizerStates(c: ExplainContext): Explanation {
   );
 }
 
+/** The moments of the backward pass (memory.ts `BackwardMoment`), for the explanations. */
+const BACKWARD_MOMENT_LABELS: Record<BackwardMoment, string> = {
+  loss: 'at the loss backward',
+  head: 'at the output head’s backward',
+  recompute: 'at the first recomputed layer',
+  end: 'at the last layer’s backward, every gradient made',
+};
+
+/** "backward peak (at the loss backward)", or just "forward peak". */
+const peakMoment = (mem: MemoryBreakdown) =>
+  mem.phase === 'backward' ? `backward peak (${BACKWARD_MOMENT_LABELS[mem.backwardMoment]})` : `${mem.phase} peak`;
+
 /** Tokens in one micro-batch, including virtual tokens (prompt/prefix tuning). */
 const microBatchTokens = ({ plan, prepared }: ExplainContext) =>
   plan.training.microBatch * (plan.training.seqLen + prepared.profile.extraTokens);
@@ -244,9 +257,9 @@ function explainActivations(c: ExplainContext): Explanation {
     c,
     'activations',
     c.plan.training.gradientCheckpointing
-      ? 'tokens × (L × layer input + one layer recomputed)'
+      ? 'tokens × L × layer input through the forward; one layer recomputed at a time in the backward, after the loss'
       : 'tokens × L × saved bytes per token per layer (+ KV cache at the forward end)',
-    `${n(microBatchTokens(c))} tokens × ${c.prepared.profile.arch.spec.numLayers} layers × ${n(layerBytes)} B [${perToken}]${mem.kvCacheBytes ? ` + KV cache ${gib(mem.kvCacheBytes)}` : ''} = ${gib(mem.parts.activations)} at the ${mem.phase} peak`,
+    `${n(microBatchTokens(c))} tokens × ${c.prepared.profile.arch.spec.numLayers} layers × ${n(layerBytes)} B [${perToken}]${mem.kvCacheBytes ? ` + KV cache ${gib(mem.kvCacheBytes)}` : ''} = ${gib(mem.parts.activations)} at the ${peakMoment(mem)}`,
     [
       ...(c.plan.training.stack === 'torchtune' ? (['torchtuneModel'] as const) : (['hfLlama'] as const)),
       'peftLora',
@@ -276,12 +289,14 @@ function explainLogits(c: ExplainContext): Explanation {
     'logits',
     chunked
       ? 'tokens × 12·h B (chunked cross-entropy)'
-      : 'tokens × V × (10 B at the forward end | 12 B at the backward start)',
-    `${n(microBatchTokens(c))} × ${n(c.prepared.profile.arch.spec.vocabSize)} = ${gib(c.mem.parts.logits)} at the ${c.mem.phase} peak`,
+      : 'tokens × V × (10 B at the forward end | 12 B at the loss backward)',
+    `${n(microBatchTokens(c))} × ${n(c.prepared.profile.arch.spec.vocabSize)} = ${gib(c.mem.parts.logits)} at the ${peakMoment(c.mem)}`,
     c.plan.training.stack === 'torchtune' ? ['torchtuneModel'] : chunked ? ['liger'] : ['hfLoss'],
     c.plan.training.stack === 'torchtune'
       ? chunked
-        ? 'torchtune chunked cross-entropy: every chunk of 16-bit logits exists, the fp32 upcast one chunk at a time.'
+        ? c.plan.training.compile
+          ? 'torchtune chunked cross-entropy, compiled: every 16-bit chunk is kept for the backward, the upcast is fused away, and the backward writes one chunk’s 16-bit gradient at a time (nine chunks at most); with a trainable head, its V·h gradient accumulates chunk by chunk.'
+          : 'torchtune chunked cross-entropy, eager: each chunk’s log_softmax keeps its fp32 output for the backward, so chunking saves only the upcast copy; compile the loss to keep just the 16-bit chunks.'
         : 'torchtune upcasts the logits to fp32 in the model (the 16-bit logits are a temporary).'
       : undefined,
   );
@@ -343,8 +358,8 @@ function explainPeak({ mem, range }: ExplainContext): Explanation {
     value: mem.reservedBytes,
     unit: 'bytes',
     formula:
-      'max(forward end, backward start, optimizer step) allocated, + allocator slack = reserved; + CUDA context = nvidia-smi',
-    substituted: `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)}, optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}${r}`,
+      'max(forward end, backward (loss, head, first recomputed layer, last layer), optimizer step) allocated, + allocator slack = reserved; + CUDA context = nvidia-smi',
+    substituted: `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)} (${BACKWARD_MOMENT_LABELS[mem.backwardMoment]}), optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}${r}`,
     sources: ['estimatorGuide', 'cudaMemory'],
     note: 'PyTorch’s peak active bytes (torch.cuda.memory_stats active_bytes.all.peak) are predicted equal to allocated.',
     assumptions: [

@@ -1,10 +1,13 @@
 /**
  * Peak GPU memory per GPU, in bytes, broken into its parts (ESTIMATOR.md §3–6).
  *
- * The peak is the largest of three moments of a training step:
+ * The peak is the largest of the moments of a training step:
  *  - forward end: weights, optimizer states, every saved activation, the KV cache the model returns,
  *    and the logits being turned into a loss;
- *  - backward start: the same activations, the loss gradient over the vocabulary, the first gradients;
+ *  - backward, at its largest moment (`BackwardMoment`): the loss's backward (the stored activations, the loss
+ *    gradient over the vocabulary, the first gradients); the output head's backward (torchtune's chunked output);
+ *    the first layer recomputed under checkpointing (after the logits are freed); the last layer's backward (every
+ *    gradient made, one layer's tensors left);
  *  - optimizer step: weights, gradients, optimizer states and the step's temporaries.
  * Gradients live through the forward only when they persist (gradient accumulation, DDP buckets,
  * DeepSpeed's partitions); with one micro-batch per step they are freed by zero_grad(set_to_none).
@@ -63,6 +66,15 @@ export const PART_LABELS: Record<PartKey, string> = {
 };
 
 export type Phase = 'forward' | 'backward' | 'optimizer';
+/**
+ * Which moment of the backward pass holds its peak: the loss's backward (logits and their gradients), the output
+ * head's backward (torchtune's chunked output), the first layer recomputed under checkpointing, or the last layer's
+ * backward (every gradient made).
+ */
+export type BackwardMoment = 'loss' | 'head' | 'recompute' | 'end';
+
+/** torchtune CEWithChunkedOutputLoss's default num_output_chunks (torchtune/modules/loss/ce_chunked_output_loss.py). */
+export const TORCHTUNE_OUTPUT_CHUNKS = 8;
 
 export interface Bytes {
   /** Bytes per element of each class of tensor. */
@@ -118,6 +130,8 @@ export interface MemoryBreakdown {
   reservedBytes: number;
   nvidiaSmiBytes: number;
   phases: Record<Phase, number>;
+  /** The moment of the backward pass its figure is taken at (the peak when `phase` is backward). */
+  backwardMoment: BackwardMoment;
   /** Saved activations per token per layer, by tensor, for the explanation. */
   perTokenLayer: Array<{ tensor: string; bytes: number }>;
   kvCacheBytes: number;
@@ -550,14 +564,11 @@ export function memoryAt(
     keysPerQuery,
     detail ? perTokenLayer : undefined,
   );
-  let activations: number;
-  if (training.gradientCheckpointing) {
-    // Per-layer checkpointing keeps each layer's input, plus one layer's activations while it is recomputed.
-    activations = tokens * (L * a * m.hiddenSize + layerBytesPerToken);
-  } else {
-    activations = tokens * L * layerBytesPerToken;
-  }
-  activations += tokens * (training.compile ? a : 4) * m.hiddenSize; // final norm's input (fp32 upcast unless compiled)
+  // The saved tensors alive through the forward. Per-layer checkpointing keeps only each layer's input; the layer's
+  // own tensors come back one layer at a time in the backward (the recompute moments below).
+  const checkpointInputPerToken = a * m.hiddenSize;
+  const storedPerLayer = training.gradientCheckpointing ? checkpointInputPerToken : layerBytesPerToken;
+  let stored = tokens * L * storedPerLayer;
 
   // Activation offloading (torchtune/training/_activation_offloading.py `OffloadActivations`): every saved tensor
   // of at least min_offload_size = 1024 bytes moves to pinned host RAM in the forward and comes back in the
@@ -566,12 +577,22 @@ export function memoryAt(
   // backward: about two layers' worth stays (the one in flight and the one being brought back).
   let offloadedActivationBytes = 0;
   if (training.activationOffload) {
-    const perLayer = training.gradientCheckpointing ? a * m.hiddenSize : layerBytesPerToken;
-    const kept = Math.min(L, 2) * perLayer * tokens;
-    offloadedActivationBytes = Math.max(0, tokens * L * perLayer - kept);
-    activations -= offloadedActivationBytes;
+    const kept = Math.min(L, 2) * storedPerLayer * tokens;
+    offloadedActivationBytes = Math.max(0, tokens * L * storedPerLayer - kept);
+    stored -= offloadedActivationBytes;
   }
-  activations *= assume.activationFactor;
+  // The final norm's input: HF RMSNorm and torchtune's RMSNorm keep the fp32 upcast; torch.compile fuses it away only
+  // where it compiles the norm (torchtune compiles the decoder layers alone: torchtune/training/_compile.py
+  // `compile_model`, so its final norm stays eager).
+  const finalNormPerToken = (training.compile && training.stack !== 'torchtune' ? a : 4) * m.hiddenSize;
+  stored += tokens * finalNormPerToken;
+  stored *= assume.activationFactor;
+  // One layer's saved tensors, alive while that layer's backward runs (recomputed first under checkpointing, with the
+  // layer's input brought back).
+  const oneLayer =
+    tokens *
+    (layerBytesPerToken + (training.gradientCheckpointing ? checkpointInputPerToken : 0)) *
+    assume.activationFactor;
 
   // transformers: use_cache defaults to True without gradient checkpointing, and the returned cache keeps k and v of
   // every layer alive. torchtune builds no cache in training (kv_cache is None unless setup_caches is called).
@@ -580,38 +601,58 @@ export function memoryAt(
       ? 0
       : tokens * L * 2 * arch.kvWidth * a * keysPerQuery * assume.activationFactor;
 
-  // Logits: bf16 logits, their fp32 upcast and fp32 log-probabilities (10 B) at the forward end; the saved
-  // log-probabilities, their gradient and the logits' fp32 gradient (12 B) at the backward start.
+  // Logits, by moment: the forward end (`logitsForward`), the loss's backward (`logitsBackward`) and — torchtune's
+  // chunked output with a trainable head — the head's backward (`logitsHead`, with the head's weight gradient).
   const V = m.vocabSize;
+  const torchtune = training.stack === 'torchtune';
+  const headGradient = profile.firstGradients;
   let logitsForward: number;
   let logitsBackward: number;
-  const torchtune = training.stack === 'torchtune';
+  let logitsHead = 0;
   if (training.lossKernel === 'chunked' && torchtune) {
-    // torchtune CEWithChunkedOutputLoss (torchtune/modules/loss/ce_chunked_output_loss.py, num_output_chunks=8): the
-    // head still writes every chunk of 16-bit logits (TransformerDecoder.chunked_output); only the fp32 upcast and
-    // log-probabilities exist one chunk at a time (compiled: the upcast is fused). Backward: autograd runs ready nodes
-    // highest sequence number first (torch/csrc/autograd/engine.cpp, ReadyQueue ordering), so the eight loss nodes,
-    // created after every head chunk, run before any head backward; each frees its saved chunk as it finishes, and
-    // one chunk's fp32 gradient and its 16-bit cast exist at a time next to the 16-bit logits or their gradients.
-    const chunk = (training.compile ? 4 : 8) / 8;
-    logitsForward = tokens * V * (a + chunk);
-    logitsBackward = tokens * V * (a + (4 + a) / 8);
+    // torchtune CEWithChunkedOutputLoss (torchtune/modules/loss/ce_chunked_output_loss.py, num_output_chunks = 8): the
+    // head writes every chunk of 16-bit logits (TransformerDecoder.chunked_output), and each chunk's loss keeps its
+    // chunk for the backward. Compiled (the recipe compiles `compute_cross_entropy`, training/_compile.py
+    // `compile_loss`), the upcast and log-softmax are one fused kernel that saves only the 16-bit input; in the backward
+    // one kernel writes the chunk's 16-bit gradient while the saved chunks are still there (nine chunks at most). Eager,
+    // each chunk's log_softmax saves its fp32 output for the backward, so all of them exist at the forward end (the
+    // recipe's `del logits` frees the 16-bit chunks only once the loss is built); the backward adds one chunk's fp32
+    // nll and log-softmax gradients and its 16-bit cast. Autograd runs ready nodes highest sequence number first
+    // (torch/csrc/autograd/engine.cpp, ReadyQueue ordering), so every loss node runs before the head's backward.
+    const chunks = TORCHTUNE_OUTPUT_CHUNKS;
+    if (training.compile) {
+      logitsForward = tokens * V * a;
+      logitsBackward = tokens * V * a * (1 + 1 / chunks);
+    } else {
+      logitsForward = tokens * V * (a + 4 + 4 / chunks);
+      logitsBackward = tokens * V * (4 + (4 + 4 + a) / chunks);
+    }
+    if (headGradient > 0) {
+      // The head's backward, one chunk at a time: each chunk's weight gradient (V·h) is made while the gradient
+      // accumulated from the chunks before it is held (torch/csrc/autograd/input_buffer.cpp `accumulate`), next to the
+      // 16-bit logit gradients not yet consumed: all C of them with the first chunk's, C − 1 with the second's.
+      const chunk = (tokens * V * a) / chunks;
+      logitsHead = Math.max(chunks * chunk + headGradient, (chunks - 1) * chunk + 2 * headGradient) - headGradient;
+    }
   } else if (training.lossKernel === 'chunked') {
     // Fused/chunked cross-entropy: only chunks of logits exist; about an fp32 hidden-sized buffer per token for each pass.
     logitsForward = tokens * 3 * 4 * m.hiddenSize;
     logitsBackward = logitsForward;
   } else if (torchtune) {
     // torchtune casts the head's output to fp32 (`self.output(h).float()`, torchtune/modules/transformer.py 652): the
-    // 16-bit logits are a temporary. Forward end: fp32 logits + log-probabilities (8 B); compiled, cross-entropy is
-    // one kernel that keeps only the fp32 logits (4 B). Backward start: saved tensors + fp32 gradient + 16-bit gradient.
+    // 16-bit logits are a temporary. Forward end: fp32 logits + log-probabilities (8 B); compiled, cross-entropy is one
+    // kernel that keeps only its fp32 input (4 B). Backward: the recipe's `del logits` leaves the loss's saved tensors;
+    // eager, nll_loss's fp32 gradient and log_softmax's fp32 gradient exist next to the saved log-probabilities (12 B);
+    // compiled, one fp32 gradient next to the saved fp32 logits (8 B). The 16-bit cast comes after those are freed.
     logitsForward = tokens * V * (training.compile ? 4 : 8);
-    logitsBackward = logitsForward + tokens * V * (4 + a);
+    logitsBackward = tokens * V * (training.compile ? 8 : 12);
   } else {
     logitsForward = tokens * V * (a + (a === 4 ? 0 : 4) + (training.compile ? 0 : 4));
     logitsBackward = tokens * V * (training.compile ? 10 : 12);
   }
   logitsForward *= assume.activationFactor;
   logitsBackward *= assume.activationFactor;
+  logitsHead *= assume.activationFactor;
 
   const states = profile.frozenWeights + profile.trainableWeights + profile.optimizerStates + profile.communication;
   const persistentGrads = profile.gradientsPersist ? profile.gradients : 0;
@@ -621,14 +662,40 @@ export function memoryAt(
   const stepGradients = profile.optimizerInBackward
     ? Math.max(profile.firstGradients, profile.gradients)
     : profile.gradients;
+  const earlyGradients = profile.gradientsPersist ? profile.gradients : profile.firstGradients;
+  // A tied embedding's gradient is summed from the head's and the embedding's at the very end of the backward: one
+  // more V·h gradient exists while the two are added (input_buffer.cpp `accumulate`).
+  const tiedExtra = arch.lmHeadParams === 0 ? profile.firstGradients : 0;
+
+  // The backward's moments: the loss's backward (logits), the head's backward (torchtune chunked output), the first
+  // recomputed layer under checkpointing (every checkpointed input still stored, the logits already freed), and the
+  // last layer's backward (every gradient made, one layer's tensors left).
+  // Plain comparisons rather than an array: this runs in every sweep's inner loop.
+  let backwardMoment: { name: BackwardMoment; activations: number; logits: number; gradients: number } = {
+    name: 'loss',
+    activations: stored,
+    logits: logitsBackward,
+    gradients: earlyGradients,
+  };
+  let backwardBytes = stored + logitsBackward + earlyGradients;
+  if (logitsHead > logitsBackward) {
+    backwardMoment = { name: 'head', activations: stored, logits: logitsHead, gradients: earlyGradients };
+    backwardBytes = stored + logitsHead + earlyGradients;
+  }
+  if (training.gradientCheckpointing && oneLayer > backwardMoment.logits) {
+    backwardMoment = { name: 'recompute', activations: stored + oneLayer, logits: 0, gradients: earlyGradients };
+    backwardBytes = stored + oneLayer + earlyGradients;
+  }
+  const endGradients = profile.optimizerInBackward ? stepGradients : profile.gradients;
+  const endActivations = Math.max(oneLayer, tiedExtra);
+  if (endActivations + endGradients > backwardBytes) {
+    backwardMoment = { name: 'end', activations: endActivations, logits: 0, gradients: endGradients };
+    backwardBytes = endActivations + endGradients;
+  }
+
   const phases: Record<Phase, number> = {
-    forward: states + persistentGrads + activations + kvCacheBytes + logitsForward + profile.dequantBytes,
-    backward:
-      states +
-      (profile.gradientsPersist ? profile.gradients : profile.firstGradients) +
-      activations +
-      logitsBackward +
-      profile.dequantBytes,
+    forward: states + persistentGrads + stored + kvCacheBytes + logitsForward + profile.dequantBytes,
+    backward: states + backwardBytes + profile.dequantBytes,
     optimizer: states + stepGradients + transients,
   };
   const phase: Phase =
@@ -644,16 +711,10 @@ export function memoryAt(
     frozenWeights: profile.frozenWeights + (phase === 'optimizer' ? 0 : profile.dequantBytes),
     trainableWeights: profile.trainableWeights,
     gradients:
-      phase === 'optimizer'
-        ? stepGradients
-        : phase === 'backward'
-          ? profile.gradientsPersist
-            ? profile.gradients
-            : profile.firstGradients
-          : persistentGrads,
+      phase === 'optimizer' ? stepGradients : phase === 'backward' ? backwardMoment.gradients : persistentGrads,
     optimizerStates: profile.optimizerStates,
-    activations: phase === 'optimizer' ? 0 : activations + (phase === 'forward' ? kvCacheBytes : 0),
-    logits: phase === 'forward' ? logitsForward : phase === 'backward' ? logitsBackward : 0,
+    activations: phase === 'optimizer' ? 0 : phase === 'forward' ? stored + kvCacheBytes : backwardMoment.activations,
+    logits: phase === 'forward' ? logitsForward : phase === 'backward' ? backwardMoment.logits : 0,
     optimizerTransients: phase === 'optimizer' ? transients : 0,
     communication: profile.communication,
     allocatorSlack,
@@ -666,6 +727,7 @@ export function memoryAt(
     reservedBytes,
     nvidiaSmiBytes: reservedBytes + assume.cudaContextBytes,
     phases,
+    backwardMoment: backwardMoment.name,
     perTokenLayer,
     kvCacheBytes,
     offloadedActivationBytes,

@@ -80,7 +80,9 @@ test('plan from the scenario guide, compared, charted, saved, reloaded, exported
 
   // Explain and recommend.
   await memoryCells.nth(1).getByRole('button').click();
-  await expect(page.getByText(/max\(forward end, backward start, optimizer step\)/)).toBeVisible();
+  await expect(
+    page.getByText(/max\(forward end, backward \(loss, head, first recomputed layer, last layer\), optimizer step\)/),
+  ).toBeVisible();
   await page.screenshot({ path: path.join(shots, 'explain.png') });
   await page.getByRole('tab', { name: 'Recommend' }).click();
   await page.getByRole('button', { name: 'Find the cheapest and fastest' }).click();

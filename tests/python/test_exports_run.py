@@ -35,8 +35,8 @@ TECHNIQUES = [
 # Small enough for the tiny model (hidden 32): rank 4, 4 virtual tokens.
 TECHNIQUE_ARGS = {"rank": 4, "alpha": 8, "virtualTokens": 4}
 # shared/domain/peft-support.ts PEFT_MODEL_TYPES: the exporter refuses these pairs (checked against PEFT below).
-PEFT_ONLY_ON = {"ln_tuning": {"llama", "mistral", "gemma2", "qwen2"}, "adaption_prompt": {"llama", "mistral"}}
-
+# LN tuning is not here: where PEFT has no default targets the export names the norms (lnTuningTargets).
+PEFT_ONLY_ON = {"adaption_prompt": {"llama", "mistral"}}
 
 def supported(technique: str, family: str) -> bool:
     return family in PEFT_ONLY_ON.get(technique, set(FAMILIES))
@@ -58,17 +58,12 @@ def matrix() -> list[tuple[str, str, str, str]]:
     return cases
 
 
-# Export defects this tier found that belong to the configs issue (issue 12 hands them on). strict=True: the day one
-# is fixed the test fails as XPASS, and the mark must go.
-KNOWN_DEFECTS = {
-    ("lora", "mixtral"): "PEFT 0.21 wraps transformers 5's fused expert parameters for all-linear "
-    "(lora.ParamWrapper), which raises 'does not work with lora_dropout != 0'",
-    ("lora", "phimoe"): "all-linear also wraps PhiMoE's router, whose forward returns a tuple: "
-    "peft/tuners/lora/layer.py raises 'tuple' object has no attribute 'dtype'",
-    ("adaption_prompt", "llama"): "TRL 1.16's SFTTrainer asks for fused_lm_head outputs (log_probs) that "
-    "PEFT's AdaptionPromptModel does not return",
-    ("adaption_prompt", "mistral"): "as adaption_prompt on llama",
-}
+# Export defects this tier found, each fixed at its cause in shared/exporters/training.ts (issue 18) — the strict
+# xfail marks they carried are gone: Mixtral's fused experts get lora_dropout=0 (PEFT's lora.ParamWrapper refuses
+# dropout), PhiMoE gets its nn.Linear names instead of "all-linear" (which wrapped the tuple-returning router), and
+# adaption prompt trains with the model's own loss (TRL 1.16's fused LM head asks for outputs PEFT's
+# AdaptionPromptModel does not return). A defect found later goes here with a strict xfail until fixed.
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def case_param(case: tuple[str, str, str, str]):
@@ -135,18 +130,14 @@ def test_environment_variables_set_the_defaults(tiny_model, dataset, tmp_path, m
 @pytest.mark.parametrize("technique", sorted(PEFT_ONLY_ON))
 def test_refusals_match_what_peft_supports(technique, tiny_model, tmp_path):
     """The exporter refuses exactly the families where PEFT itself raises, with a message naming both."""
-    from peft import AdaptionPromptConfig, LNTuningConfig, get_peft_model
+    from peft import AdaptionPromptConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
     for family in FAMILIES:
         folder = export(make_plan(family, [{"kind": technique, **TECHNIQUE_ARGS}]), "hf", tmp_path / family)
         refused = (folder / "train-NOT-SUPPORTED.md").exists()
         model = AutoModelForCausalLM.from_config(tiny_config(family))
-        config = (
-            LNTuningConfig(task_type="CAUSAL_LM")
-            if technique == "ln_tuning"
-            else AdaptionPromptConfig(adapter_len=4, adapter_layers=1, task_type="CAUSAL_LM")
-        )
+        config = AdaptionPromptConfig(adapter_len=4, adapter_layers=1, task_type="CAUSAL_LM")
         try:
             get_peft_model(model, config)
             peft_accepts = True
@@ -157,3 +148,26 @@ def test_refusals_match_what_peft_supports(technique, tiny_model, tmp_path):
             text = (folder / "train-NOT-SUPPORTED.md").read_text()
             assert f'model_type "{family}"' in text and "llama" in text
             assert not (folder / "train.py").exists()
+
+
+def test_ln_tuning_names_the_norms_where_peft_has_no_default(tiny_model, dataset, tmp_path):
+    """peft 0.21.2 LNTuningConfig() raises "Please specify `target_modules`" for model types missing from
+    peft/utils/constants.py TRANSFORMERS_MODELS_TO_LNTUNING_TARGET_MODULES_MAPPING; the export names the norms the
+    estimate counts (shared/estimate/techniques.ts lnTuningTargets), so every family trains."""
+    from peft import LNTuningConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    for family in FAMILIES:
+        try:
+            get_peft_model(AutoModelForCausalLM.from_config(tiny_config(family)), LNTuningConfig(task_type="CAUSAL_LM"))
+            continue  # PEFT has a default for this family
+        except ValueError as e:
+            assert "target_modules" in str(e)
+        folder = export(make_plan(family, [{"kind": "ln_tuning"}]), "hf", tmp_path / family)
+        assert "LNTuningConfig(target_modules=[" in (folder / "train.py").read_text()
+        out = tmp_path / f"out-{family}"
+        run_script(
+            folder / "train.py",
+            ["--model", str(tiny_model(family)), "--data", str(dataset["text"]), "--output", str(out), "--max-steps", "1"],
+        )
+        assert (out / "adapter_model.safetensors").is_file()

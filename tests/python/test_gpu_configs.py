@@ -72,8 +72,22 @@ def test_deepspeed_and_accelerate_configs_pass_their_libraries_validation(
     args = launch_command_parser().parse_args(
         ["--config_file", str(folder / "accelerate_config.yaml"), str(folder / "train.py")]
     )
-    _validate_launch_command(args)
+    args, defaults, mp_from_config_flag = _validate_launch_command(args)
     assert (args.num_processes, args.num_machines) == (gpus, dist.get("nodes", 1))
+    if uses_ds:
+        # What `accelerate launch` does next (accelerate 1.15 commands/launch.py launch_command): it passes the YAML's
+        # DeepSpeed fields, plus mixed_precision when the YAML set it, in ACCELERATE_CONFIG_DS_FIELDS, and
+        # DeepSpeedPlugin._deepspeed_config_checks (utils/dataclasses.py) raises when deepspeed_config_file is used
+        # with any of them.
+        from accelerate.utils.dataclasses import DeepSpeedPlugin
+
+        fields = list(defaults.deepspeed_config.keys()) + (["mixed_precision"] if mp_from_config_flag else [])
+        monkeypatch.setenv("ACCELERATE_CONFIG_DS_FIELDS", ",".join(fields))
+        DeepSpeedPlugin._deepspeed_config_checks(object.__new__(DeepSpeedPlugin))
+    if dist.get("nodes", 1) > 1:
+        # accelerate 1.15 utils/launch.py prepare_multi_gpu_env / prepare_deepspeed_cmd_env: several machines need
+        # the rendezvous address and port.
+        assert args.main_process_ip and args.main_process_port
     assert bool(args.use_deepspeed) == uses_ds
     assert bool(args.use_fsdp) == dist["strategy"].startswith("fsdp")
 
@@ -96,12 +110,17 @@ def test_deepspeed_and_accelerate_configs_pass_their_libraries_validation(
     seen = {}
 
     class RecordingTrainer:
-        def __init__(self, model, args, train_dataset, processing_class, peft_config=None):
+        def __init__(
+            self, model, args, train_dataset, processing_class, eval_dataset=None, peft_config=None, optimizers=None
+        ):
             seen["model"] = get_peft_model(model, peft_config) if peft_config else model
             if getattr(args, "hf_deepspeed_config", None) is not None:
                 # transformers' check that ds_config.json agrees with the trainer's arguments.
                 args.hf_deepspeed_config.trainer_config_finalize(args, model, num_training_steps=10)
             seen["args"] = args
+
+        # Trainer.is_fsdp_enabled: train.py switches FSDP to a full state dict before the final save.
+        is_fsdp_enabled = False
 
         def train(self):
             pass
@@ -109,6 +128,19 @@ def test_deepspeed_and_accelerate_configs_pass_their_libraries_validation(
         def save_model(self, output):
             pass
 
+    # ZeRO-3 must be registered before from_pretrained, so the model loads partitioned (zero.Init) instead of whole
+    # in every process: transformers 5.24 modeling_utils asks is_deepspeed_zero3_enabled() while loading. Record its
+    # answer; zero.Init itself needs a process group, so the load then goes on unpartitioned.
+    import transformers.modeling_utils as modeling_utils
+
+    real_zero3 = modeling_utils.is_deepspeed_zero3_enabled
+    asked = []
+
+    def zero3_at_load():
+        asked.append(real_zero3())
+        return False
+
+    monkeypatch.setattr(modeling_utils, "is_deepspeed_zero3_enabled", zero3_at_load)
     real_config = trl.SFTConfig
     # SFTConfig compares ds_config.json's batch sizes with its own at the plan's world size (this machine's is 1).
     monkeypatch.setattr(real_config, "world_size", property(lambda _: gpus))
@@ -121,6 +153,7 @@ def test_deepspeed_and_accelerate_configs_pass_their_libraries_validation(
     )
     assert sum(p.numel() for p in seen["model"].parameters() if p.requires_grad) > 0
     assert (seen["args"].deepspeed is not None) == uses_ds
+    assert any(asked) == (dist["strategy"] == "zero3"), f"ZeRO-3 enabled while loading: {asked}"
 
 
 def test_deepspeed_rejects_an_unknown_key(tmp_path, monkeypatch):
@@ -144,10 +177,14 @@ def test_azureml_job_by_schema(tmp_path):
     job = yaml.safe_load((folder / "azureml-job.yml").read_text())
     assert job["$schema"] == "https://azuremlschemas.azureedge.net/latest/commandJob.schema.json"
     assert job["type"] == "command" and job["code"] == "."
-    assert "accelerate launch --config_file accelerate_config.yaml train.py" in job["command"]
+    # accelerate starts a process per GPU itself: one launcher per node, rendezvous from Azure ML's NODE_RANK and
+    # MASTER_ADDR/MASTER_PORT (a process per GPU here would start gpusPerNode² processes).
+    assert "accelerate launch --config_file accelerate_config.yaml --machine_rank $NODE_RANK" in job["command"]
+    assert "--main_process_ip $MASTER_ADDR --main_process_port $MASTER_PORT train.py" in job["command"]
+    assert job["inputs"]["train_data"]["type"] == "uri_file" and job["outputs"]["model"]["type"] == "uri_folder"
     assert job["environment"].startswith("azureml:") and job["compute"].startswith("azureml:")
     assert job["resources"] == {"instance_count": 2}
-    assert job["distribution"] == {"type": "pytorch", "process_count_per_instance": 4}
+    assert job["distribution"] == {"type": "pytorch", "process_count_per_instance": 1}
     assert {"train.py", "accelerate_config.yaml", "ds_config.json"} <= {p.name for p in folder.iterdir()}
 
 
@@ -158,7 +195,11 @@ def test_kaito_workspace_by_schema(tmp_path):
     plan = {**gpu_plan({"gpusPerNode": 1}, technique="qlora"), "model": {"source": "catalog", "id": "Phi-3-mini-4k-instruct"}}
     folder = export(plan, "kaito", tmp_path / "export")
     ws = yaml.safe_load((folder / "kaito-workspace.yaml").read_text())
-    assert (ws["apiVersion"], ws["kind"]) == ("kaito.sh/v1alpha1", "Workspace")
+    assert (ws["apiVersion"], ws["kind"]) == ("kaito.sh/v1beta1", "Workspace")
+    cm = yaml.safe_load((folder / "kaito-tuning-configmap.yaml").read_text())
+    assert ws["tuning"]["config"] == cm["metadata"]["name"]
+    lora = yaml.safe_load(cm["data"]["training_config.yaml"])["training_config"]["LoraConfig"]
+    assert (lora["r"], lora["lora_alpha"]) == (4, 8)
     assert len(ws["metadata"]["name"]) <= 63 and ws["resource"]["instanceType"]
     assert ws["tuning"]["method"] in ("lora", "qlora") and ws["tuning"]["preset"]["name"]
     assert ws["tuning"]["input"]["urls"] and ws["tuning"]["output"]["image"]

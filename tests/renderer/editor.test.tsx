@@ -39,7 +39,11 @@ describe('plan editor', () => {
       .getAllByRole('row')
       .find((r) => r.getAttribute('data-row') === 'memory')!;
     fireEvent.click(within(row).getAllByRole('button')[1]!);
-    expect(await screen.findByText(/max\(forward end, backward start, optimizer step\)/)).toBeTruthy();
+    expect(
+      await screen.findByText(
+        /max\(forward end, backward \(loss, head, first recomputed layer, last layer\), optimizer step\)/,
+      ),
+    ).toBeTruthy();
     expect(screen.getByRole('tab', { name: 'Explain' }).getAttribute('aria-selected')).toBe('true');
   });
 

@@ -35,9 +35,10 @@ describe('torch.compile (min-cut partitioner recomputes fused element-wise ops)'
     const eager = est({ stack: 'torchtune' });
     const compiled = est({ stack: 'torchtune', compile: true });
     const tokens = 2 * 4096;
-    // per layer: 2 norms × (4h+4 → 2h+4) and 3·2·I → 2·2·I; plus the final norm 4h → 2h
+    // per layer: 2 norms × (4h+4 → 2h+4) and 3·2·I → 2·2·I. torchtune compiles the decoder layers alone
+    // (torchtune/training/_compile.py `compile_model`), so its final norm keeps the fp32 upcast.
     const perTokenLayer = 2 * (4 * h - 2 * h) + 2 * I;
-    const expectedDrop = tokens * (L * perTokenLayer + 2 * h);
+    const expectedDrop = tokens * L * perTokenLayer;
     const activationsDrop = eager.memory.parts.activations - compiled.memory.parts.activations;
     expect(activationsDrop).toBeCloseTo(expectedDrop, -3);
     expect(saved(compiled).sources).toContain('torchCompilePartitioner');

@@ -1,0 +1,216 @@
+/**
+ * LLaMA-Factory export: a training YAML for `llamafactory-cli train`, plus ds_config.json (ZeRO) or an accelerate
+ * FSDP config, a dataset_info.json for the stub data and a README with the launch lines. Keys are the fields of
+ * LLaMA-Factory's argument dataclasses (hiyouga/LLaMA-Factory src/llamafactory/hparams/{model,data,finetuning}_args.py
+ * and TrainingArguments): its HfArgumentParser refuses any other key ("Some specified arguments are not used by the
+ * HfArgumentParser", hparams/parser.py _parse_args). Written for LLaMA-Factory 0.9.5 (commit ff6d4d1).
+ */
+import { stringify as toYaml } from 'yaml';
+import { PLAN_TO_HF_OPTIM } from '../import/configs/facts';
+import {
+  DECODER_LAYER_CLASS,
+  frameworkContext,
+  frameworkDsConfig,
+  hashHeader,
+  modelUnsupported,
+  notSupportedFiles,
+  targetNames,
+  usesDeepSpeed,
+  usesFsdp,
+  type FrameworkCtx,
+  type FrameworkFile,
+} from './framework-context';
+
+export const LLAMA_FACTORY_VERSION = 'LLaMA-Factory 0.9.5';
+
+/** LLaMA-Factory chat templates (src/llamafactory/data/template.py register_template names) per model type. */
+const TEMPLATES: Record<string, string> = {
+  llama: 'llama3',
+  mistral: 'mistral',
+  mixtral: 'mistral',
+  qwen2: 'qwen',
+  qwen3: 'qwen3_nothink',
+  gemma2: 'gemma2',
+  phi3: 'phi',
+  phi3small: 'phi_small',
+};
+
+/** The plan's precision → LLaMA-Factory's flags. pure_bf16 is refused under ZeRO-3 (hparams/parser.py: "`pure_bf16` is incompatible with DeepSpeed ZeRO-3"). */
+export function llamaFactoryPrecision(c: FrameworkCtx): Record<string, boolean> {
+  const p = c.plan.training.precision;
+  if (p === 'pure_bf16') return c.plan.distribution.strategy === 'zero3' ? { bf16: true } : { pure_bf16: true };
+  if (p === 'mixed') return { bf16: true };
+  if (p === 'pure_fp16') return { fp16: true };
+  return {};
+}
+
+export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {
+  const t = c.technique;
+  const tr = c.plan.training;
+  const lora = t.kind !== 'full';
+  const quant = t.kind === 'qlora';
+  return {
+    model_name_or_path: c.hfId,
+    ...(quant
+      ? {
+          quantization_bit: t.quantType === 'int8' ? 8 : 4,
+          quantization_method: 'bnb',
+          ...(t.quantType === 'int8' ? {} : { quantization_type: t.quantType, double_quantization: t.doubleQuant }),
+        }
+      : {}),
+    ...(c.arch.spec.modelType === 'phi3small' ? { trust_remote_code: true } : {}),
+    flash_attn: tr.attention === 'eager' ? 'disabled' : 'sdpa',
+    ...(tr.gradientCheckpointing ? {} : { disable_gradient_checkpointing: true }),
+    enable_liger_kernel: tr.lossKernel === 'chunked',
+    stage: 'sft',
+    do_train: true,
+    finetuning_type: lora ? 'lora' : 'full',
+    ...(lora
+      ? {
+          lora_rank: t.rank,
+          lora_alpha: t.alpha,
+          lora_dropout: t.dropout,
+          lora_target: t.targets === 'all-linear' ? 'all' : targetNames(c).join(','),
+          ...(t.kind === 'dora' ? { use_dora: true } : {}),
+        }
+      : {}),
+    ...(usesDeepSpeed(c.plan) ? { deepspeed: 'ds_config.json' } : {}),
+    dataset: 'train',
+    dataset_dir: 'data',
+    template: TEMPLATES[c.arch.spec.modelType] ?? 'default',
+    cutoff_len: tr.seqLen,
+    packing: tr.packing,
+    output_dir: `outputs/${c.slug}-${t.kind}`,
+    logging_steps: 10,
+    save_strategy: 'epoch',
+    report_to: 'none',
+    per_device_train_batch_size: tr.microBatch,
+    gradient_accumulation_steps: tr.gradAccum,
+    learning_rate: tr.learningRate,
+    num_train_epochs: tr.epochs,
+    lr_scheduler_type: 'cosine',
+    // No warmup_ratio: transformers 5 removed it from TrainingArguments (warmup_steps takes a ratio < 1 there), so it
+    // is refused by the parser on one side of LLaMA-Factory's transformers range; an integer warmup_steps works on both.
+    warmup_steps: 10,
+    optim: PLAN_TO_HF_OPTIM[tr.optimizer],
+    ...(tr.optimizer === 'sgd_momentum' ? { optim_args: 'momentum=0.9' } : {}),
+    torch_compile: tr.compile,
+    ...llamaFactoryPrecision(c),
+    ddp_timeout: 180000000,
+  };
+}
+
+function fsdpAccelerateConfig(c: FrameworkCtx): Record<string, unknown> {
+  const d = c.plan.distribution;
+  const layer = DECODER_LAYER_CLASS[c.arch.spec.modelType];
+  // As LLaMA-Factory's examples/accelerate/fsdp_config.yaml, with the plan's sharding, offload and sizes.
+  return {
+    compute_environment: 'LOCAL_MACHINE',
+    debug: false,
+    distributed_type: 'FSDP',
+    downcast_bf16: 'no',
+    fsdp_config: {
+      fsdp_auto_wrap_policy: 'TRANSFORMER_BASED_WRAP',
+      ...(layer ? { fsdp_transformer_layer_cls_to_wrap: layer } : {}),
+      fsdp_backward_prefetch: 'BACKWARD_PRE',
+      fsdp_forward_prefetch: false,
+      fsdp_cpu_ram_efficient_loading: true,
+      fsdp_offload_params: d.offloadParams !== 'none',
+      fsdp_sharding_strategy: d.strategy === 'fsdp_full' ? 'FULL_SHARD' : 'SHARD_GRAD_OP',
+      fsdp_state_dict_type: 'FULL_STATE_DICT',
+      fsdp_sync_module_states: true,
+      fsdp_use_orig_params: true,
+    },
+    machine_rank: 0,
+    main_training_function: 'main',
+    mixed_precision:
+      c.plan.training.precision === 'pure_fp16' ? 'fp16' : c.plan.training.precision === 'fp32' ? 'no' : 'bf16',
+    num_machines: d.nodes,
+    num_processes: c.gpus,
+    ...(d.nodes > 1 ? { main_process_ip: '<MASTER_ADDR>', main_process_port: 29500 } : {}),
+    rdzv_backend: 'static',
+    same_network: true,
+    use_cpu: false,
+  };
+}
+
+/** Why LLaMA-Factory cannot run this plan as planned, or null. */
+export function llamaFactoryUnsupported(c: FrameworkCtx): string | null {
+  const k = c.technique.kind;
+  if (!['full', 'lora', 'qlora', 'dora'].includes(k))
+    return `LLaMA-Factory's finetuning_type is lora, oft, freeze or full (hparams/finetuning_args.py); ${k} is not one of them. Export the Hugging Face script instead.`;
+  const d = c.plan.distribution;
+  // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
+  // (torch/distributed/fsdp/api.py CPUOffload); an optimizer-only offload cannot be written.
+  if (usesFsdp(c.plan) && d.offloadOptimizer !== d.offloadParams)
+    return `LLaMA-Factory runs FSDP through accelerate, whose only offload (fsdp_offload_params) moves parameters, gradients and optimizer states together: offload both or neither in the plan.`;
+  if (c.plan.training.optimizerInBackward)
+    return 'LLaMA-Factory has no optimizer-in-backward step; turn it off in the plan.';
+  return null;
+}
+
+export function llamaFactoryFiles(
+  plan: Parameters<typeof frameworkContext>[0],
+  index: number,
+  version: string,
+): FrameworkFile[] {
+  const c = frameworkContext(plan, index, version);
+  const why = modelUnsupported(c) ?? llamaFactoryUnsupported(c);
+  if (why) return notSupportedFiles(c, 'llamafactory', LLAMA_FACTORY_VERSION, why);
+  const d = plan.distribution;
+  const extra = [
+    ...(plan.training.stack === 'torchtune'
+      ? [
+          "The plan's estimate is for torchtune; LLaMA-Factory runs on transformers (estimate with stack transformers to compare).",
+        ]
+      : []),
+    ...(plan.training.activationOffload
+      ? ['Activation offload is not a LLaMA-Factory option: the run holds activations on the GPU.']
+      : []),
+    ...(plan.training.precision === 'pure_bf16' && d.strategy === 'zero3'
+      ? ['pure_bf16 is refused under ZeRO-3 (hparams/parser.py); bf16 with DeepSpeed bf16 mode is written instead.']
+      : []),
+  ];
+  const files: FrameworkFile[] = [
+    {
+      path: 'llamafactory_config.yaml',
+      mediaType: 'application/yaml',
+      content: `${hashHeader(c, LLAMA_FACTORY_VERSION, extra)}\n${toYaml(llamaFactoryConfig(c), { lineWidth: 0 })}`,
+    },
+  ];
+  if (usesDeepSpeed(plan))
+    files.push({
+      path: 'ds_config.json',
+      mediaType: 'application/json',
+      content: `${JSON.stringify(frameworkDsConfig(c), null, 2)}\n`,
+    });
+  if (usesFsdp(plan))
+    files.push({
+      path: 'fsdp_config.yaml',
+      mediaType: 'application/yaml',
+      content: `${hashHeader(c, 'accelerate 1.x (LLaMA-Factory FSDP)')}\n${toYaml(fsdpAccelerateConfig(c), { lineWidth: 0 })}`,
+    });
+  files.push({
+    path: 'data/dataset_info.json',
+    mediaType: 'application/json',
+    // data/README.md of LLaMA-Factory: a sharegpt-format dataset with OpenAI-style "messages".
+    content: `${JSON.stringify({ train: { file_name: 'train.jsonl', formatting: 'sharegpt', columns: { messages: 'messages' }, tags: { role_tag: 'role', content_tag: 'content', user_tag: 'user', assistant_tag: 'assistant', system_tag: 'system' } } }, null, 2)}\n`,
+  });
+  files.push({
+    path: 'data/train.jsonl',
+    mediaType: 'application/jsonl',
+    content:
+      '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n',
+  });
+  const launch = usesFsdp(plan)
+    ? `accelerate launch --config_file fsdp_config.yaml $(python -c "import llamafactory, os; print(os.path.join(os.path.dirname(llamafactory.__file__), 'launcher.py'))") llamafactory_config.yaml`
+    : c.gpus > 1
+      ? `FORCE_TORCHRUN=1 NNODES=${d.nodes} NPROC_PER_NODE=${d.gpusPerNode}${d.nodes > 1 ? ' NODE_RANK=<0..N-1> MASTER_ADDR=<MASTER_ADDR> MASTER_PORT=29500' : ''} llamafactory-cli train llamafactory_config.yaml`
+      : 'llamafactory-cli train llamafactory_config.yaml';
+  files.push({
+    path: 'README.md',
+    mediaType: 'text/markdown',
+    content: `# ${plan.name} — LLaMA-Factory\n\n${hashHeader(c, LLAMA_FACTORY_VERSION).replace(/^# /gm, '')}\n\n\`\`\`bash\npip install "llamafactory[torch,metrics]>=0.9.4,<0.10"${plan.techniques[index]!.kind === 'qlora' ? ' bitsandbytes' : ''}${plan.training.lossKernel === 'chunked' ? ' liger-kernel' : ''}${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${launch}\n\`\`\`\n\nPut your data in \`data/train.jsonl\` (one chat per line, as the stub shows); \`data/dataset_info.json\` registers it as \`train\`.\n`,
+  });
+  return files;
+}
