@@ -1,7 +1,7 @@
 /**
  * `tuneplan` command line (no Electron needed):
  *   tuneplan estimate <plan.json> [--json] [--recommend [--sort cost|time] [--budget USD] [--deadline HOURS]
- *                     [--max-gpus N] [--owned-only] [--profile probe.json]...]
+ *                     [--max-gpus N] [--owned-only] [--profile probe.json]...] [--data FILE [--tokenizer DIR] [--full]]
  *   tuneplan validate [--json]
  *   tuneplan runs parse FILE... [--json]
  *   tuneplan model <config.json> [--json] [--technique JSON]...
@@ -30,10 +30,14 @@ import { runValidate } from './validate';
 import { RUNS_USAGE, runRunsCommand } from './runs';
 import { IMPORT_USAGE, runImportCommand } from './import';
 import { DATA_USAGE, runDataCommand, terminalProgress } from './data';
+import { DataInputError, statsForPlan, withStats, type PlanDataOptions } from './estimate-data';
 import { describeModelConfig, formatModelReport, ModelFileError, parseTechniqueArg } from './model';
 
 const USAGE = `Usage:
   tuneplan estimate <plan.json> [--json] [--recommend]   estimate every technique in a plan
+                    [--data FILE [--tokenizer DIR] [--full]]
+                                                          ... with the lengths of your data file (tokens, padding,
+                                                          the longest batch, the step that may run out of memory)
 ${RECOMMEND_USAGE}
   tuneplan export <plan.json> --format FORMAT --out DIR [--technique N]
                                                           write training configs (FORMAT: ${EXPORT_FORMATS.join('|')})
@@ -77,6 +81,17 @@ export function formatTable(report: EstimateReport): string {
   }
   row('fits', (t) => (t.fits ? `yes, ${gib(t.fit.marginBytes)} spare` : `no, over by ${gib(-t.fit.marginBytes)}`));
   row('max micro-batch', (t) => (t.maxMicroBatch === 0 ? 'none fits' : String(t.maxMicroBatch)));
+  // From the user's data (estimate --data, issue 17): the padding it wastes and the step that may run out of memory.
+  if (report.techniques.some((t) => t.fromData)) {
+    row('padding (your data)', (t) => (t.fromData ? percent(t.fromData.paddingWastePercent) : '—'));
+    row('batch over memory', (t) => {
+      const r = t.fromData?.risk;
+      if (!r) return t.fromData ? 'none (packed)' : '—';
+      return r.examplesOver === 0
+        ? 'none'
+        : `${count(r.examplesOver)} examples; first ~step ${count(r.expectedFirstStep ?? 0)}, ${percent(100 * r.probabilityWithin100Steps)} in 100 steps`;
+    });
+  }
   row('tokens/s', (t) => tokensPerSecond(t.tokensPerSecond));
   row('wall time', (t) => `${duration(t.wallSeconds)}${cpu ? ' (rough, CPU)' : ''}`);
   if (!cpu) row('GPU-hours', (t) => `${t.gpuHours.toFixed(1)} GPU-h`);
@@ -115,15 +130,19 @@ function parseOptions(args: string[]) {
       'max-gpus': { type: 'string', multiple: true },
       'owned-only': { type: 'boolean' },
       profile: { type: 'string', multiple: true },
+      // estimate --data FILE [--tokenizer DIR] [--full] (issue 17): the plan estimated from the user's data.
+      data: { type: 'string', multiple: true },
+      tokenizer: { type: 'string', multiple: true },
+      full: { type: 'boolean' },
     },
     strict: false,
     allowPositionals: true,
   });
-  const all = (name: 'format' | 'out' | 'technique') => {
+  const all = (name: 'format' | 'out' | 'technique' | 'data' | 'tokenizer') => {
     const value = values[name];
     return Array.isArray(value) ? value : value === undefined ? [] : [value];
   };
-  const first = (name: 'format' | 'out' | 'technique') => {
+  const first = (name: 'format' | 'out' | 'technique' | 'data' | 'tokenizer') => {
     const value = all(name)[0];
     return typeof value === 'string' ? value : undefined;
   };
@@ -189,15 +208,29 @@ export function main(
     if (command === 'estimate') {
       const plan = readPlanFile(positional[0]);
       const recommendOptions = recommendOptionsFrom(values); // flags and profiles checked before any estimate
-      // Levers re-estimate the plan tens of times per technique: only the JSON output carries them (issue 14.2).
-      const report = json ? withLevers(estimatePlan(plan as never), plan) : estimatePlan(plan as never);
-      const recommendation = recommendOptions ? recommend(plan as never, recommendOptions) : null;
-      const withRecommendation = recommendation ? { ...report, recommendation } : report;
-      out(
-        json
-          ? JSON.stringify(withRecommendation, null, 2)
-          : [formatTable(report), ...(recommendation ? ['', formatRecommendation(recommendation)] : [])].join('\n'),
-      );
+      if ([...all('data'), ...all('tokenizer')].some((v) => typeof v !== 'string'))
+        throw new UsageError(
+          '--data needs a file and --tokenizer a model folder: tuneplan estimate plan.json --data FILE',
+        );
+      const dataFile = option('data');
+      if (all('tokenizer').length > 0 && !dataFile)
+        throw new UsageError(
+          '--tokenizer goes with --data FILE: tuneplan estimate plan.json --data FILE --tokenizer DIR',
+        );
+      if (dataFile) {
+        // Reading and tokenizing the data is asynchronous (streamed): the exit code is set when it finishes.
+        const dataOptions = {
+          file: dataFile,
+          tokenizer: option('tokenizer'),
+          full: values.full === true,
+          onProgress: terminalProgress(err),
+        };
+        void estimateWithData(plan, dataOptions, json, recommendOptions, out, err).then(
+          (code) => (process.exitCode = code),
+        );
+        return 0;
+      }
+      out(estimateOutput(plan, json, recommendOptions));
       return 0;
     }
     if (command === 'export') {
@@ -272,25 +305,69 @@ export function main(
     }
     throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
   } catch (error) {
-    if (error instanceof ZodError) {
-      err(
-        `The plan is invalid:\n${issuesFromZod(error)
-          .map((i) => `  ${i.path}: ${i.message}`)
-          .join('\n')}`,
-      );
-      return 2;
-    }
-    if (error instanceof ModelFileError) {
+    return reportError(error, err);
+  }
+}
+
+/** The estimate command's output: the table (and recommendation), or the JSON report with levers. */
+function estimateOutput(
+  plan: unknown,
+  json: boolean,
+  recommendOptions: ReturnType<typeof recommendOptionsFrom>,
+): string {
+  // Levers re-estimate the plan tens of times per technique: only the JSON output carries them (issue 14.2).
+  const report = json ? withLevers(estimatePlan(plan as never), plan) : estimatePlan(plan as never);
+  const recommendation = recommendOptions ? recommend(plan as never, recommendOptions) : null;
+  const withRecommendation = recommendation ? { ...report, recommendation } : report;
+  return json
+    ? JSON.stringify(withRecommendation, null, 2)
+    : [formatTable(report), ...(recommendation ? ['', formatRecommendation(recommendation)] : [])].join('\n');
+}
+
+/**
+ * `estimate --data FILE [--tokenizer DIR] [--full]`: the plan estimated with the statistics of the user's data
+ * (issue 17; electron/cli/estimate-data.ts). Exit codes as `estimate`: 2 for input the user can fix.
+ */
+export async function estimateWithData(
+  plan: unknown,
+  data: PlanDataOptions,
+  json: boolean,
+  recommendOptions: ReturnType<typeof recommendOptionsFrom>,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  try {
+    const stats = await statsForPlan(plan, data);
+    out(estimateOutput(withStats(plan, stats), json, recommendOptions));
+    return 0;
+  } catch (error) {
+    if (error instanceof DataInputError) {
       err(error.message);
       return 2;
     }
-    if (error instanceof EstimateInputError || error instanceof UsageError || error instanceof RecommendArgError) {
-      err(error instanceof EstimateInputError ? `The plan is invalid:\n  ${error.message}` : error.message);
-      return 2;
-    }
-    err(`tuneplan failed: ${(error as Error).message}`);
-    return 1;
+    return reportError(error, err);
   }
+}
+
+function reportError(error: unknown, err: (s: string) => void): number {
+  if (error instanceof ZodError) {
+    err(
+      `The plan is invalid:\n${issuesFromZod(error)
+        .map((i) => `  ${i.path}: ${i.message}`)
+        .join('\n')}`,
+    );
+    return 2;
+  }
+  if (error instanceof ModelFileError) {
+    err(error.message);
+    return 2;
+  }
+  if (error instanceof EstimateInputError || error instanceof UsageError || error instanceof RecommendArgError) {
+    err(error instanceof EstimateInputError ? `The plan is invalid:\n  ${error.message}` : error.message);
+    return 2;
+  }
+  err(`tuneplan failed: ${(error as Error).message}`);
+  return 1;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /(?:cli\.mjs|tuneplan(?:\.mjs)?)$/.test(process.argv[1]);

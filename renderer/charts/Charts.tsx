@@ -1,9 +1,10 @@
-import { useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import {
   Bar,
   BarChart,
   CartesianGrid,
   Cell,
+  ErrorBar,
   Legend,
   Line,
   LineChart,
@@ -16,17 +17,74 @@ import type { Plan } from '../../shared/domain/plan';
 import type { EstimateReport } from '../../shared/estimate/estimate';
 import { PART_KEYS, PART_LABELS } from '../../shared/estimate/memory';
 import { GiB } from '../format';
-import { memoryRows, paramsRows, sweepRows, timeCostRows, type TimeCostRow } from './chart-data';
+import { fitState, type FitState } from '../../shared/estimate/advice';
+import { errorBarSpan, memoryRows, paramsRows, sweepRows, timeCostRows } from './chart-data';
 import { savePng, saveSvg } from './chart-export';
 import { PART_COLORS, TECHNIQUE_COLORS } from './colors';
+import { logTicks, niceTicks, timeUnit } from './ticks';
 
+/** The chart width when the panel cannot be measured (happy-dom measures 0; the first render before layout). */
 const WIDTH = 620;
 const HEIGHT = 300;
+/** A figure's border and padding (styles.css `.chart`): the SVG is this much narrower than the panel. */
+const FIGURE_CHROME = 20;
 const axis = { fill: 'var(--muted)', fontSize: 12 };
 /** Legend labels in the text colour (the swatch carries the series colour), readable in both themes. */
 const legendText = (value: unknown) => <span style={{ color: 'var(--text)' }}>{String(value)}</span>;
 const fmt = (v: unknown, digits = 1) =>
   typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v);
+/** Tick labels without float noise: 0.30000000000000004 → "0.3". */
+const tickText = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 3 });
+/** A technique that does not fit is greyed in the charts as in the table (issue 14.1): it never looks like a winner. */
+const DIMMED = 0.35;
+const opacity = (fit: FitState) => (fit === 'does-not-fit' ? DIMMED : 1);
+
+/**
+ * An x-axis tick naming the technique, with " ✗" for one that does not fit (not by colour alone, docs UI.md).
+ * Recharts passes x, y and payload.value to a custom tick (recharts 3 CartesianAxis `renderTickItem`).
+ */
+function techniqueTick(fits: Map<string, FitState>, angle = 0) {
+  function TechniqueTick(props: { x?: number | string; y?: number | string; payload?: { value?: unknown } }) {
+    const value = props.payload?.value;
+    const label = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+    const over = fits.get(label) === 'does-not-fit';
+    return (
+      <text
+        x={Number(props.x ?? 0)}
+        y={Number(props.y ?? 0)}
+        dy={angle ? 4 : 14}
+        textAnchor={angle ? 'end' : 'middle'}
+        transform={angle ? `rotate(${angle}, ${Number(props.x ?? 0)}, ${Number(props.y ?? 0)})` : undefined}
+        fill="var(--muted)"
+        fontSize={12}
+      >
+        {label}
+        {over ? ' ✗' : ''}
+        {over ? <title>does not fit</title> : null}
+      </text>
+    );
+  }
+  return TechniqueTick;
+}
+
+/** The width the charts get: the panel's, measured, between 300 and 900 px (the fixed WIDTH until measured). */
+function useChartWidth(ref: React.RefObject<HTMLDivElement | null>): number {
+  const [width, setWidth] = useState(WIDTH);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const update = () => {
+      const w = el.clientWidth;
+      // Whole steps of 10 px, so a resize drag does not redraw every chart on every pixel.
+      if (w > 0) setWidth(Math.round(Math.min(900, Math.max(300, w - FIGURE_CHROME)) / 10) * 10);
+    };
+    update();
+    const observer = new ResizeObserver(update);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
 
 function ChartCard({
   title,
@@ -100,33 +158,63 @@ export function MemoryChart({
   report,
   capacityGiB,
   usableGiB,
+  width = WIDTH,
 }: {
   report: EstimateReport;
   capacityGiB: number;
   usableGiB: number;
+  width?: number;
 }) {
   const rows = memoryRows(report);
   const parts = PART_KEYS.filter((k) => rows.some((r) => r[k] > 0));
+  const cpu = report.device.kind === 'cpu';
+  const ticks = niceTicks(Math.max(capacityGiB, ...rows.map((r) => r.highGiB)));
+  const top = parts[parts.length - 1];
+  const fits = new Map(rows.map((r) => [r.technique, r.fit]));
   return (
     <ChartCard
-      title="Peak memory per GPU by part (GiB)"
+      title={
+        cpu
+          ? 'Peak memory by part (GiB, rough CPU estimate; bars: low–high)'
+          : 'Peak memory per GPU by part (GiB; bars: low–high)'
+      }
       name="memory-breakdown"
       table={
         <DataTable
-          caption="Peak memory per GPU by part, GiB"
-          head={['Technique', ...parts.map((p) => `${PART_LABELS[p]} (GiB)`), 'Total (GiB)']}
-          rows={rows.map((r) => [r.technique, ...parts.map((p) => r[p].toFixed(2)), r.totalGiB.toFixed(2)])}
+          caption={cpu ? 'Peak memory by part, GiB' : 'Peak memory per GPU by part, GiB'}
+          head={['Technique', ...parts.map((p) => `${PART_LABELS[p]} (GiB)`), 'Total (GiB)', 'Low (GiB)', 'High (GiB)']}
+          rows={rows.map((r) => [
+            r.technique,
+            ...parts.map((p) => r[p].toFixed(2)),
+            r.totalGiB.toFixed(2),
+            r.lowGiB.toFixed(2),
+            r.highGiB.toFixed(2),
+          ])}
         />
       }
     >
-      <BarChart width={WIDTH} height={HEIGHT + 60} data={rows} margin={{ top: 16, right: 24, bottom: 8, left: 8 }}>
+      {/* The right margin holds the two reference-line labels, outside the bars they would otherwise cover. */}
+      {/*
+        Keyed by the parts shown: recharts 3 stacks bars in the order they mount, so a part that appears later (logits
+        after an edit) would otherwise stack on top, out of PART_KEYS order, and the error bar (on the last part) would
+        sit below the real top of the stack.
+      */}
+      <BarChart
+        key={parts.join(',')}
+        width={width}
+        height={HEIGHT + 60}
+        data={rows}
+        margin={{ top: 16, right: 92, bottom: 8, left: 8 }}
+      >
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-        <XAxis dataKey="technique" tick={axis} />
+        <XAxis dataKey="technique" tick={techniqueTick(fits)} interval={0} />
         <YAxis
           tick={axis}
-          unit=" GiB"
+          tickFormatter={(v: number) => `${tickText(v)} GiB`}
           width={72}
-          domain={[0, (max: number) => Math.ceil(Math.max(max, capacityGiB) * 1.05)]}
+          ticks={ticks}
+          domain={[0, ticks[ticks.length - 1]!]}
+          interval={0}
         />
         <Tooltip
           formatter={(v, n) => [`${fmt(v, 2)} GiB`, n]}
@@ -134,17 +222,31 @@ export function MemoryChart({
         />
         <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
         {parts.map((p) => (
-          <Bar key={p} dataKey={p} name={PART_LABELS[p]} stackId="m" fill={PART_COLORS[p]} isAnimationActive={false} />
+          <Bar key={p} dataKey={p} name={PART_LABELS[p]} stackId="m" fill={PART_COLORS[p]} isAnimationActive={false}>
+            {p === top ? (
+              // On the top of the stack: recharts gives a stacked bar's error bar the stack's end as its value.
+              <ErrorBar
+                dataKey="span"
+                width={6}
+                strokeWidth={1.5}
+                stroke="var(--text)"
+                direction="y"
+                isAnimationActive={false}
+              />
+            ) : null}
+          </Bar>
         ))}
         <ReferenceLine
           y={capacityGiB}
           stroke="var(--danger)"
           strokeDasharray="6 3"
           label={{
-            value: `GPU ${capacityGiB.toFixed(0)} GiB`,
+            value: `${cpu ? 'RAM' : 'GPU'} ${capacityGiB.toFixed(0)} GiB`,
             fill: 'var(--danger)',
             fontSize: 12,
-            position: 'insideTopRight',
+            position: 'right',
+            // Nudged apart: capacity and usable lines are often close (10 % headroom).
+            dy: -7,
           }}
         />
         <ReferenceLine
@@ -155,7 +257,8 @@ export function MemoryChart({
             value: `usable ${usableGiB.toFixed(0)} GiB`,
             fill: 'var(--warn)',
             fontSize: 12,
-            position: 'insideBottomLeft',
+            position: 'right',
+            dy: 7,
           }}
         />
       </BarChart>
@@ -164,50 +267,117 @@ export function MemoryChart({
 }
 
 /** One bar per technique, in the technique's colour (half-width, for side-by-side pairs). */
+/** A time-or-cost bar per technique: `value` in the axis unit, with the low–high span where there is one. */
+interface TechniqueBarRow {
+  technique: string;
+  kind: string;
+  fit: FitState;
+  value: number | null;
+  span?: [number, number];
+}
+
+/** One bar per technique, in the technique's colour (half-width, for side-by-side pairs). */
 function TechniqueBars({
   rows,
-  dataKey,
   name,
-  unit,
   format,
+  tick,
+  width,
 }: {
-  rows: TimeCostRow[];
-  dataKey: 'hours' | 'costUsd';
+  rows: TechniqueBarRow[];
   name: string;
-  unit: string;
-  format: (v: unknown) => string;
+  format: (v: number) => string;
+  tick: (v: number) => string;
+  width: number;
 }) {
+  const ticks = niceTicks(Math.max(0, ...rows.map((r) => (r.value ?? 0) + (r.span?.[1] ?? 0))), 5);
+  const fits = new Map(rows.map((r) => [r.technique, r.fit]));
   return (
-    <BarChart width={WIDTH / 2} height={HEIGHT} data={rows} margin={{ top: 16, right: 8, bottom: 8, left: 8 }}>
+    <BarChart width={width} height={HEIGHT} data={rows} margin={{ top: 16, right: 8, bottom: 8, left: 8 }}>
       <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-      <XAxis dataKey="technique" tick={axis} interval={0} angle={-30} textAnchor="end" height={60} />
-      <YAxis tick={axis} unit={unit} width={64} />
-      <Tooltip formatter={(v) => [format(v), name]} contentStyle={{ background: 'var(--panel)' }} />
-      <Bar dataKey={dataKey} name={`${name} (${unit.trim() === '$' ? 'USD' : unit.trim()})`} isAnimationActive={false}>
+      {/* Slanted labels only where four or more technique names cannot sit side by side. */}
+      <XAxis
+        dataKey="technique"
+        tick={techniqueTick(fits, width / Math.max(1, rows.length) < 110 ? -30 : 0)}
+        interval={0}
+        height={width / Math.max(1, rows.length) < 110 ? 60 : 30}
+      />
+      <YAxis
+        tick={axis}
+        tickFormatter={tick}
+        width={64}
+        ticks={ticks}
+        domain={[0, ticks[ticks.length - 1]!]}
+        interval={0}
+      />
+      <Tooltip
+        formatter={(v, _n, item) => [
+          `${typeof v === 'number' ? format(v) : String(v)}${(item.payload as TechniqueBarRow).fit === 'does-not-fit' ? ' (does not fit)' : ''}`,
+          name,
+        ]}
+        contentStyle={{ background: 'var(--panel)' }}
+      />
+      <Bar dataKey="value" name={name} isAnimationActive={false}>
         {rows.map((r) => (
-          <Cell key={r.technique} fill={TECHNIQUE_COLORS[r.kind as keyof typeof TECHNIQUE_COLORS]} />
+          <Cell
+            key={r.technique}
+            fill={TECHNIQUE_COLORS[r.kind as keyof typeof TECHNIQUE_COLORS]}
+            fillOpacity={opacity(r.fit)}
+          />
         ))}
+        {rows.some((r) => r.span) ? (
+          <ErrorBar
+            dataKey="span"
+            width={6}
+            strokeWidth={1.5}
+            stroke="var(--text)"
+            direction="y"
+            isAnimationActive={false}
+          />
+        ) : null}
       </Bar>
     </BarChart>
   );
 }
 
-export function TimeCostCharts({ report }: { report: EstimateReport }) {
+export function TimeCostCharts({ report, width = WIDTH }: { report: EstimateReport; width?: number }) {
   const rows = timeCostRows(report);
   const priced = rows.every((r) => r.costUsd !== null);
+  const unit = timeUnit(Math.max(...rows.map((r) => r.hoursHigh * 3600)));
+  const perUnit = 3600 / unit.seconds;
+  const timeRows: TechniqueBarRow[] = rows.map((r) => ({
+    technique: r.technique,
+    kind: r.kind,
+    fit: r.fit,
+    value: r.hours * perUnit,
+    span: errorBarSpan(r.hours * perUnit, r.hoursLow * perUnit, r.hoursHigh * perUnit),
+  }));
+  const costRows: TechniqueBarRow[] = rows.map((r) => ({
+    technique: r.technique,
+    kind: r.kind,
+    fit: r.fit,
+    value: r.costUsd,
+  }));
+  // Side by side when there is room for two readable charts, else one under the other.
+  const each = priced && width >= 560 ? Math.floor(width / 2) : width;
+  const rough = report.device.rough ? ', rough CPU estimate' : '';
   return (
     <ChartCard
       title={
-        priced ? 'Wall time (h) and cost (USD) per technique' : 'Wall time (h) per technique (cost: price unknown)'
+        priced
+          ? `Wall time (${unit.label}${rough}; bars: low–high) and cost (USD) per technique`
+          : `Wall time (${unit.label}${rough}; bars: low–high) per technique (cost: price unknown)`
       }
       name="time-cost"
       table={
         <DataTable
           caption="Wall time and cost per technique"
-          head={['Technique', 'Wall time (h)', 'Cost (USD)', 'Throughput (tok/s)']}
+          head={['Technique', 'Wall time (h)', 'Low (h)', 'High (h)', 'Cost (USD)', 'Throughput (tok/s)']}
           rows={rows.map((r) => [
             r.technique,
             r.hours.toFixed(2),
+            r.hoursLow.toFixed(2),
+            r.hoursHigh.toFixed(2),
             r.costUsd === null ? 'unknown' : r.costUsd.toFixed(2),
             Math.round(r.tokensPerSecond),
           ])}
@@ -215,9 +385,21 @@ export function TimeCostCharts({ report }: { report: EstimateReport }) {
       }
     >
       <div className="chart-pair">
-        <TechniqueBars rows={rows} dataKey="hours" name="Wall time" unit=" h" format={(v) => `${fmt(v, 2)} h`} />
+        <TechniqueBars
+          rows={timeRows}
+          name={`Wall time (${unit.label})`}
+          format={(v) => `${fmt(v, 2)} ${unit.label}`}
+          tick={(v) => `${tickText(v)} ${unit.label}`}
+          width={each}
+        />
         {priced ? (
-          <TechniqueBars rows={rows} dataKey="costUsd" name="Cost" unit=" $" format={(v) => `$${fmt(v, 2)}`} />
+          <TechniqueBars
+            rows={costRows}
+            name="Cost (USD)"
+            format={(v) => `$${fmt(v, 2)}`}
+            tick={(v) => `$${tickText(v)}`}
+            width={each}
+          />
         ) : null}
       </div>
     </ChartCard>
@@ -229,14 +411,19 @@ export function SweepChart({
   report,
   axisKey,
   usableGiB,
+  width = WIDTH,
 }: {
   plan: Plan;
   report: EstimateReport;
   axisKey: 'seqLen' | 'microBatch';
   usableGiB: number;
+  width?: number;
 }) {
   const rows = sweepRows(plan, axisKey);
   const label = axisKey === 'seqLen' ? 'sequence length (tokens)' : 'micro-batch (sequences)';
+  const yTicks = niceTicks(
+    Math.max(usableGiB, ...rows.flatMap((r) => report.techniques.map((t) => r[`t${t.index}`] ?? 0))),
+  );
   return (
     <ChartCard
       title={`Peak memory per GPU (GiB) against ${label}`}
@@ -249,7 +436,7 @@ export function SweepChart({
         />
       }
     >
-      <LineChart width={WIDTH} height={HEIGHT} data={rows} margin={{ top: 16, right: 24, bottom: 8, left: 8 }}>
+      <LineChart width={width} height={HEIGHT} data={rows} margin={{ top: 16, right: 24, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
         <XAxis
           dataKey="x"
@@ -261,7 +448,14 @@ export function SweepChart({
           label={{ value: label, position: 'insideBottom', offset: -4, fill: 'var(--muted)', fontSize: 12 }}
           height={40}
         />
-        <YAxis tick={axis} unit=" GiB" width={72} />
+        <YAxis
+          tick={axis}
+          tickFormatter={(v: number) => `${tickText(v)} GiB`}
+          width={72}
+          ticks={yTicks}
+          domain={[0, yTicks[yTicks.length - 1]!]}
+          interval={0}
+        />
         <Tooltip
           formatter={(v, n) => [`${fmt(v, 2)} GiB`, n]}
           labelFormatter={(x) => `${label}: ${typeof x === 'number' || typeof x === 'string' ? x : ''}`}
@@ -295,8 +489,10 @@ export function SweepChart({
   );
 }
 
-export function ParamsChart({ report }: { report: EstimateReport }) {
+export function ParamsChart({ report, width = WIDTH }: { report: EstimateReport; width?: number }) {
   const rows = paramsRows(report);
+  const ticks = logTicks(Math.min(...rows.map((r) => r.trainable)), Math.max(...rows.map((r) => r.trainable)));
+  const fits = new Map(report.techniques.map((t) => [t.label, fitState(t)]));
   return (
     <ChartCard
       title="Trainable parameters (log scale)"
@@ -309,13 +505,15 @@ export function ParamsChart({ report }: { report: EstimateReport }) {
         />
       }
     >
-      <BarChart width={WIDTH} height={HEIGHT} data={rows} margin={{ top: 16, right: 24, bottom: 8, left: 8 }}>
+      <BarChart width={width} height={HEIGHT} data={rows} margin={{ top: 16, right: 24, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-        <XAxis dataKey="technique" tick={axis} />
+        <XAxis dataKey="technique" tick={techniqueTick(fits)} interval={0} />
         <YAxis
           tick={axis}
           scale="log"
-          domain={[1, 'auto']}
+          ticks={ticks}
+          domain={[ticks[0]!, ticks[ticks.length - 1]!]}
+          interval={0}
           allowDataOverflow
           width={72}
           tickFormatter={(v: number) =>
@@ -348,11 +546,13 @@ const CHARTS: Array<[ChartId, string]> = [
 export function ChartsPanel({ plan, report }: { plan: Plan; report: EstimateReport }) {
   const [chart, setChart] = useState<ChartId>('memory');
   const [axisKey, setAxisKey] = useState<'seqLen' | 'microBatch'>('seqLen');
+  const ref = useRef<HTMLDivElement>(null);
+  const width = useChartWidth(ref);
   const t0 = report.techniques[0];
   const capacityGiB = (t0?.fit.capacityBytes ?? 0) / GiB;
   const usableGiB = (t0?.fit.usableBytes ?? 0) / GiB;
   return (
-    <div className="charts">
+    <div className="charts" ref={ref}>
       <div className="segmented" role="group" aria-label="Chart">
         {CHARTS.map(([id, label]) => (
           <button key={id} type="button" aria-pressed={chart === id} onClick={() => setChart(id)}>
@@ -360,8 +560,10 @@ export function ChartsPanel({ plan, report }: { plan: Plan; report: EstimateRepo
           </button>
         ))}
       </div>
-      {chart === 'memory' ? <MemoryChart report={report} capacityGiB={capacityGiB} usableGiB={usableGiB} /> : null}
-      {chart === 'timeCost' ? <TimeCostCharts report={report} /> : null}
+      {chart === 'memory' ? (
+        <MemoryChart report={report} capacityGiB={capacityGiB} usableGiB={usableGiB} width={width} />
+      ) : null}
+      {chart === 'timeCost' ? <TimeCostCharts report={report} width={width} /> : null}
       {chart === 'sweep' ? (
         <>
           <div className="segmented" role="group" aria-label="Memory sweep axis">
@@ -372,10 +574,10 @@ export function ChartsPanel({ plan, report }: { plan: Plan; report: EstimateRepo
               against micro-batch
             </button>
           </div>
-          <SweepChart plan={plan} report={report} axisKey={axisKey} usableGiB={usableGiB} />
+          <SweepChart plan={plan} report={report} axisKey={axisKey} usableGiB={usableGiB} width={width} />
         </>
       ) : null}
-      {chart === 'params' ? <ParamsChart report={report} /> : null}
+      {chart === 'params' ? <ParamsChart report={report} width={width} /> : null}
     </div>
   );
 }

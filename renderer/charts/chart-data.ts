@@ -4,16 +4,39 @@
  */
 import type { Plan } from '../../shared/domain/plan';
 import { describeArchitecture } from '../../shared/estimate/architecture';
+import { fitState, type FitState } from '../../shared/estimate/advice';
 import { prepareTechnique, resolveModel, type EstimateReport } from '../../shared/estimate/estimate';
 import { memoryAt, PART_KEYS, type PartKey } from '../../shared/estimate/memory';
 import { GiB } from '../format';
 
-export type MemoryRow = { technique: string; key: string; totalGiB: number } & Record<PartKey, number>;
+export type MemoryRow = {
+  technique: string;
+  key: string;
+  totalGiB: number;
+  /** Low and high ends of the nvidia-smi peak (issue 15 §8), drawn as the error bar on top of the stack. */
+  lowGiB: number;
+  highGiB: number;
+  /** [total − low, high − total]: the error bar's distances (see `errorBarSpan`). */
+  span: [number, number];
+  fit: FitState;
+} & Record<PartKey, number>;
 
 /** Stacked memory per technique, in GiB, parts in the fixed order of PART_KEYS. */
 export function memoryRows(report: EstimateReport): MemoryRow[] {
   return report.techniques.map((t) => {
-    const row = { technique: t.label, key: `${t.index}`, totalGiB: t.memory.nvidiaSmiBytes / GiB } as MemoryRow;
+    const row = {
+      technique: t.label,
+      key: `${t.index}`,
+      totalGiB: t.memory.nvidiaSmiBytes / GiB,
+      lowGiB: t.memory.low.nvidiaSmiBytes / GiB,
+      highGiB: t.memory.high.nvidiaSmiBytes / GiB,
+      span: errorBarSpan(
+        t.memory.nvidiaSmiBytes / GiB,
+        t.memory.low.nvidiaSmiBytes / GiB,
+        t.memory.high.nvidiaSmiBytes / GiB,
+      ),
+      fit: fitState(t),
+    } as MemoryRow;
     for (const k of PART_KEYS) row[k] = t.memory.parts[k] / GiB;
     return row;
   });
@@ -23,8 +46,12 @@ export interface TimeCostRow {
   technique: string;
   kind: string;
   hours: number;
+  /** Low and high ends of the wall time, in hours (issue 15 §8). */
+  hoursLow: number;
+  hoursHigh: number;
   costUsd: number | null;
   tokensPerSecond: number;
+  fit: FitState;
 }
 
 export function timeCostRows(report: EstimateReport): TimeCostRow[] {
@@ -32,9 +59,20 @@ export function timeCostRows(report: EstimateReport): TimeCostRow[] {
     technique: t.label,
     kind: t.technique,
     hours: t.wallSeconds / 3600,
+    hoursLow: t.wallSecondsLow / 3600,
+    hoursHigh: t.wallSecondsHigh / 3600,
     costUsd: t.costUsd,
     tokensPerSecond: t.tokensPerSecond,
+    fit: fitState(t),
   }));
+}
+
+/**
+ * Recharts' ErrorBar draws `value − low` below and `value + high` above the bar's top (recharts 3
+ * cartesian/ErrorBar.js: `scale.map(numericValue - lowBound)`): the distances, not the ends.
+ */
+export function errorBarSpan(value: number, low: number, high: number): [number, number] {
+  return [Math.max(0, value - low), Math.max(0, high - value)];
 }
 
 export interface ParamsRow {

@@ -1,8 +1,10 @@
 import { useRef, useState } from 'react';
+import { planToJson } from '../../shared/exporters/plan-json';
 import type { TuneplanApi } from '../api/client';
+import { ImportConfigsAction } from '../features/import/ImportConfigsDialog';
 import type { Plans } from '../features/plans/use-plans';
 
-/** The open plan's buttons: save, duplicate, export, import, print / PDF and delete (with a confirmation). */
+/** The open plan's buttons: save, duplicate, export, import (plan JSON; training configs), print / PDF and delete. */
 export function PlanActions({
   api,
   state,
@@ -59,6 +61,7 @@ export function PlanActions({
           if (f) void f.text().then(actions.importText);
         }}
       />
+      <ImportConfigsAction onCreate={(plan) => actions.importText(planToJson(plan)).then((saved) => saved !== null)} />
       <button
         type="button"
         onClick={() => {

@@ -3,6 +3,7 @@
  * Shared by the features that read or change it (editor, plans, machine, scenario), hence above features/.
  */
 import { PlanSchema, type Plan, type PlanInput } from '../../shared/domain/plan';
+import { newPlanFromTemplate } from '../../shared/domain/plan-template';
 import type { RecommendedOption } from '../../shared/estimate/recommend';
 import { issuesFromZod } from '../../shared/result';
 
@@ -20,12 +21,12 @@ export function toDraft(input: PlanInput): Draft {
   return { ...fallback, ...partial };
 }
 
+/**
+ * A new plan starts from the practitioner's template (shared/domain/plan-template.ts: TRL SFTConfig and
+ * transformers defaults, each with its source), not from the schema's defaults, which old files rely on.
+ */
 export function newDraft(): Draft {
-  return PlanSchema.parse({
-    name: 'Untitled plan',
-    model: { source: 'catalog', id: 'Phi-3-mini-4k-instruct' },
-    techniques: [{ kind: 'full' }, { kind: 'lora' }, { kind: 'qlora' }, { kind: 'dora' }],
-  });
+  return newPlanFromTemplate();
 }
 
 /** Immutable update at a path like ['training', 'microBatch'] or ['techniques', 0, 'rank']. */
@@ -54,15 +55,22 @@ export function validateDraft(draft: Draft): Validation {
   return { plan: null, errors };
 }
 
-/** The draft with a recommended option applied: its technique first, its batch, GPUs and GPU type. */
+/**
+ * The draft with a recommended option applied (issue 14.3): its GPU (hardware.gpu = the option's reference, a
+ * catalog id or the custom figures of owned hardware), its GPU count on one node and its micro-batch × accumulation,
+ * which together keep the plan's global batch (GPUs × micro-batch × accumulation) exactly. The technique list is
+ * left as it is: the option names its technique by index, and the comparison keeps every technique.
+ *
+ * Pricing: owned hardware keeps the user's pricing (nothing is rented); a rental clears the price the user entered
+ * for another GPU so the estimate prices it as the recommendation did (the cheapest dated catalog price). The plan's
+ * MFU applies to the plan's own GPU only (recommend.ts uses the default elsewhere), so it is cleared on another GPU.
+ */
 export function applyRecommendation(d: Draft, o: RecommendedOption): Draft {
-  const chosen = d.techniques[o.techniqueIndex];
   return {
     ...d,
-    techniques: chosen ? [chosen, ...d.techniques.filter((_, i) => i !== o.techniqueIndex)] : d.techniques,
     training: { ...d.training, microBatch: o.microBatch, gradAccum: o.gradAccum },
     distribution: { ...d.distribution, gpusPerNode: o.gpus, nodes: 1 },
-    hardware: { ...d.hardware, gpu: { source: 'catalog', id: o.gpuId } },
-    pricing: { ...d.pricing, vmSku: null, usdPerGpuHour: null },
+    hardware: { ...d.hardware, gpu: o.gpuRef, mfu: o.ownedId === 'plan' ? d.hardware.mfu : null },
+    pricing: o.owned ? d.pricing : { ...d.pricing, mode: 'platform', vmSku: null, usdPerGpuHour: null },
   };
 }

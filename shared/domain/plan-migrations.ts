@@ -41,6 +41,14 @@ export const PLAN_MIGRATIONS: ReadonlyArray<PlanMigrationStep> = [
       };
     },
   },
+  {
+    from: 2,
+    describe:
+      "add data.stats, the statistics of the user's data file (issue 17), and the training.stack value 'trl' (TRL's SFTTrainer with its fused LM head); format 2 had no statistics, and an absent data.stats means exactly that (the estimate keeps using examples, mean and longest tokens), and no format-2 file names 'trl', so the document is unchanged",
+    // An optional field whose absence is the older meaning: nothing to write. A format-2 document that somehow has
+    // `data.stats` keeps it, and the schema checks it like any other field.
+    up: (document) => ({ ...document }),
+  },
 ];
 
 function isObject(v: unknown): v is Record<string, unknown> {

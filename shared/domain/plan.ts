@@ -3,10 +3,11 @@
  * database stores and the JSON export format, so every field has a default and a bound.
  */
 import { z } from 'zod';
+import { DataStatsSchema } from './data-stats';
 import { ModelSpecSchema } from './model-spec';
 import { STRATEGY_TRAITS } from './strategies';
 
-export const PLAN_SCHEMA_VERSION = 2;
+export const PLAN_SCHEMA_VERSION = 3;
 
 const num = (min: number, max: number, what = '') =>
   z
@@ -105,8 +106,10 @@ export const TrainingSchema = z.object({
   /**
    * The training library the run uses: its code decides which tensors exist (transformers keeps bf16 logits and a
    * KV cache; torchtune upcasts logits to fp32 and expands GQA keys before attention). Plan format 2.
+   * 'trl': TRL 1.16's SFTTrainer, as Tuneplan's transformers export runs it (loss_type "nll" through TRL's fused LM
+   * head: log-probabilities in tiles, no logits tensor, no KV cache). Plan format 3.
    */
-  stack: z.enum(['transformers', 'torchtune']).default('transformers'),
+  stack: z.enum(['transformers', 'torchtune', 'trl']).default('transformers'),
   /** torch.compile of the model (and loss): fused element-wise ops save fewer tensors for backward. Plan format 2. */
   compile: z.boolean().default(false),
   /** The optimizer step runs inside backward, one parameter at a time (torchtune optimizer_in_bwd). Plan format 2. */
@@ -128,6 +131,12 @@ export const DataSchema = z.object({
    */
   maxTokensPerExample: num(1, 10_000_000, ' tokens').nullable().default(null),
   totalTokens: num(1, 1e15, ' tokens').default(5_000_000),
+  /**
+   * Statistics of the user's own data file (issue 17; shared/domain/data-stats.ts): length quantiles, the longest
+   * examples, tokens per epoch — never the data or its path. When present the estimate takes the peak batch, the
+   * real tokens and the padding from them instead of the fields above. Absent = none analysed. Plan format 3.
+   */
+  stats: DataStatsSchema.optional(),
 });
 export type Data = z.infer<typeof DataSchema>;
 

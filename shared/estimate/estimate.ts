@@ -15,7 +15,10 @@ import { SOURCES, type SourceId } from './sources';
 import { EstimateInputError, techniqueParams, TECHNIQUE_LABELS, type TechniqueParams } from './techniques';
 import { estimateTime, type TimeEstimate } from './time';
 import { upgradePlanDocument } from '../domain/plan-migrations';
-import { fitStateFor, memoryRange, peakSequence, wallRange, type FitState, type MemoryCounters } from './ranges';
+import { fitStateFor, memoryRange, wallRange, type FitState, type MemoryCounters } from './ranges';
+import { dataBatches, type DataBatches } from './data-batches';
+import { budgetRisk } from '../data/batching';
+import type { DataStats } from '../domain/data-stats';
 import { deviceKind, planWarnings, type DeviceKind, type PlanWarning } from './warnings';
 
 export type { Explanation };
@@ -70,6 +73,8 @@ export interface TechniqueEstimate {
   };
   maxMicroBatch: number;
   maxSeqLen: number;
+  /** What the user's data statistics (`data.stats`) gave this estimate; absent when the plan has none. */
+  fromData?: FromDataReport;
   explain: Explanation[];
   notes: string[];
 }
@@ -162,14 +167,17 @@ export function estimateTechnique(
   const t = plan.training;
   const range = memoryRange(profile, plan);
   const mem = range.expected;
-  const peakSeq = peakSequence(plan).expected;
+  const batches = dataBatches(plan);
+  const peakSeq = batches.peak.expected;
+  const rows = batches.sequencesPerRow; // sequences per example: a micro-batch of b examples holds b × rows
   const time: TimeEstimate = estimateTime(arch, profile, gpu, plan.data, plan.hardware.mfu);
   const cost = estimateCost(plan.pricing, gpu, profile.gpus, time.wallSeconds, time.trainingTokens);
   const usable = usableBytes(gpu, plan.hardware.headroomPct);
-  const fitsAt = (b: number, s: number) => memoryAt(profile, b, s).nvidiaSmiBytes <= usable;
+  const fitsAt = (b: number, s: number) => memoryAt(profile, b * rows, s).nvidiaSmiBytes <= usable;
   const fits = mem.nvidiaSmiBytes <= usable;
   const maxMicroBatch = largestFitting(65_536, (b) => fitsAt(b, peakSeq));
   const maxSeqLen = largestFitting(Math.max(arch.spec.maxPositionEmbeddings, t.seqLen), (s) => fitsAt(t.microBatch, s));
+  const fromData = plan.data.stats ? fromDataReport(plan, plan.data.stats, batches, profile.gpus, fitsAt) : null;
   const modelBytes = params.totalParams * 2;
   const adapterBytes =
     technique.kind === 'full'
@@ -177,7 +185,18 @@ export function estimateTechnique(
       : Math.max(params.addedParams, params.trainableParams) * profile.bytes.trainableWeight;
   const resumableBytes = (adapterBytes ?? modelBytes) + params.trainableParams * profile.bytes.optimizerPerParam;
 
-  const explain = explainTechnique({ plan, arch, gpu, prepared, mem, time, cost, usableBytes: usable, range });
+  const explain = explainTechnique({
+    plan,
+    arch,
+    gpu,
+    prepared,
+    mem,
+    time,
+    cost,
+    usableBytes: usable,
+    range,
+    fromData,
+  });
   const wall = wallRange(time.wallSeconds, time.computeSeconds, time.stepSeconds);
 
   return {
@@ -228,8 +247,90 @@ export function estimateTechnique(
     },
     maxMicroBatch,
     maxSeqLen,
+    ...(fromData ? { fromData } : {}),
     explain,
     notes: [...params.notes, ...profile.notes, ...cost.flags],
+  };
+}
+
+/** What the estimate took from the user's data statistics (issue 17), per technique (the risk depends on its memory). */
+export interface FromDataReport {
+  /** quick (a sample, extrapolated) or full (every example counted) pass; exact when every token was counted. */
+  pass: 'quick' | 'full';
+  exact: boolean;
+  examples: number;
+  /** Examples longer than the sequence length, truncated or dropped as the statistics say. */
+  overSeqLen: number;
+  overflow: 'truncate' | 'drop';
+  /** Real tokens of one epoch, after truncation or dropping. */
+  tokensPerEpoch: number;
+  /** The longest example kept (tokens per sequence, after truncation): the padded peak batch holds it. */
+  longestExample: number;
+  /** Tokens of the batch the peak is sized at (micro-batch × longest, or micro-batch × seqLen when packed). */
+  peakBatchTokens: number;
+  /** Share of computed tokens that are padding, in percent: random padded batches, or packing's unfilled tails. */
+  paddingWastePercent: number;
+  /** Shuffled padded batches only (null when packed): the chance that a step's batch is longer than memory allows. */
+  risk: {
+    /** Tokens per micro-batch that fit (the largest padded batch within the usable memory). */
+    budgetTokens: number;
+    longestThatFits: number;
+    examplesOver: number;
+    probabilityPerEpoch: number;
+    /** Probability that one of the first 100 optimizer steps exceeds memory. */
+    probabilityWithin100Steps: number;
+    /** The expected optimizer step of the first one over memory (null when none is). */
+    expectedFirstStep: number | null;
+  } | null;
+}
+
+/**
+ * budgetRisk (shared/data/batching.ts) over the optimizer steps of this plan: every GPU draws its own micro-batch
+ * from one shuffled epoch (DistributedSampler), and an optimizer step consumes micro-batch × accumulation × GPUs
+ * examples.
+ */
+function fromDataReport(
+  plan: Plan,
+  stats: DataStats,
+  batches: DataBatches,
+  gpus: number,
+  fitsAt: (b: number, s: number) => boolean,
+): FromDataReport {
+  const t = plan.training;
+  const b = batches.batching!;
+  const spe = stats.lengths.sequencesPerExample;
+  let risk: FromDataReport['risk'] = null;
+  if (!t.packing) {
+    const longestFits = largestFitting(t.seqLen, (s) => fitsAt(t.microBatch, s));
+    const budgetTokens = longestFits * t.microBatch * spe;
+    const opts = { microBatch: t.microBatch, seqLen: t.seqLen, overflow: b.overflow, sequencesPerExample: spe };
+    const r = budgetRisk(stats.lengths, batches.rowsPerEpoch, opts, budgetTokens);
+    const examplesPerStep = t.microBatch * t.gradAccum * gpus;
+    const microStepsPer = t.gradAccum * gpus; // micro-batches of b examples drawn per optimizer step
+    risk = {
+      budgetTokens,
+      longestThatFits: r.longestThatFits,
+      examplesOver: r.examplesOver,
+      probabilityPerEpoch: r.probabilityPerEpoch,
+      probabilityWithin100Steps: r.probabilityWithinSteps(100 * microStepsPer),
+      // The first over-long example lands on average at example (N + 1) / (m + 1) of the epoch (batching.ts).
+      expectedFirstStep:
+        r.examplesOver > 0
+          ? Math.max(1, Math.ceil((batches.rowsPerEpoch + 1) / (r.examplesOver + 1) / examplesPerStep))
+          : null,
+    };
+  }
+  return {
+    pass: stats.pass.kind,
+    exact: stats.pass.exact,
+    examples: stats.examples,
+    overSeqLen: b.overSeqLen,
+    overflow: b.overflow,
+    tokensPerEpoch: b.tokensPerEpoch,
+    longestExample: batches.peak.expected,
+    peakBatchTokens: t.microBatch * batches.sequencesPerRow * batches.peak.expected,
+    paddingWastePercent: 100 * batches.paddingShare,
+    risk,
   };
 }
 

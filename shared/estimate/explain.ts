@@ -7,9 +7,10 @@ import type { Plan, Technique } from '../domain/plan';
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
 import type { CostEstimate } from './cost';
-import type { PreparedTechnique } from './estimate';
+import type { FromDataReport, PreparedTechnique } from './estimate';
 import type { ResolvedGpu } from './hardware';
 import {
+  trlFusedHead,
   ALLOCATOR_SLACK,
   CUDA_CONTEXT_BYTES,
   effectivePrecision,
@@ -49,6 +50,8 @@ export interface ExplainContext {
   usableBytes: number;
   /** Low and high ends of the memory counters (issue 15 §8); absent in callers that only need the expected figure. */
   range?: { low: MemoryCounters; high: MemoryCounters };
+  /** What the user's data statistics gave the estimate (issue 17); null or absent without `data.stats`. */
+  fromData?: FromDataReport | null;
 }
 
 const gib = (bytes: number) => formatGib(bytes, 2, { grouping: false });
@@ -77,6 +80,7 @@ export function explainTechnique(c: ExplainContext): Explanation[] {
     explainGpuHours(c),
     explainCost(c),
     explainFit(c),
+    ...(c.fromData ? [explainFromData(c, c.fromData)] : []),
   ];
 }
 
@@ -275,7 +279,15 @@ function explainActivations(c: ExplainContext): Explanation {
       mem.offloadedActivationBytes > 0
         ? `Activation offloading: ${gib(mem.offloadedActivationBytes)} of saved tensors wait in pinned host RAM; about two layers' worth stays on the GPU.`
         : '',
-      `Sized at the longest batch: ${n(mem.seqLen)} tokens per sequence${c.plan.training.packing ? ' (packed)' : c.plan.data.maxTokensPerExample === null && c.plan.data.mode === 'examples' ? ' (padded; longest example unknown, so the full sequence length; the low end uses the mean example)' : ' (padded to the longest example)'}.`,
+      `Sized at the longest batch: ${n(mem.seqLen)} tokens per sequence${
+        c.plan.training.packing
+          ? ' (packed)'
+          : c.fromData
+            ? ` (from your data: padded to its longest example${c.fromData.exact ? '' : ', extrapolated by a quick pass; the range spans its uncertainty'})`
+            : c.plan.data.maxTokensPerExample === null && c.plan.data.mode === 'examples'
+              ? ' (padded; longest example unknown, so the full sequence length; the low end uses the mean example)'
+              : ' (padded to the longest example)'
+      }.`,
     ]
       .filter(Boolean)
       .join(' '),
@@ -284,6 +296,17 @@ function explainActivations(c: ExplainContext): Explanation {
 
 function explainLogits(c: ExplainContext): Explanation {
   const chunked = c.plan.training.lossKernel === 'chunked';
+  if (trlFusedHead(c.prepared.profile)) {
+    const h = c.prepared.profile.arch.spec.hiddenSize;
+    return memoryPart(
+      c,
+      'logits',
+      'TRL fused LM head: forward t·h·a + n·(h·a + 36 B) + tile; backward n·h·(2a + 4) + 20 B·n + tile (+ V·h·4 fp32 head-gradient accumulator when the head trains); tile = min(n, 4,096) × 32,768 × a; n = b·(s − 1) scored tokens',
+      `${n(microBatchTokens(c))} tokens, h = ${n(h)}, no logits tensor = ${gib(c.mem.parts.logits)} at the ${peakMoment(c.mem)}`,
+      ['trlFusedHead'],
+      `TRL 1.16 SFTTrainer with loss_type "nll" (the exported train.py) scores every token through its fused LM head (trl/trainer/sft_trainer.py:1611, trl/kernels/chunked_logprob.py) in tiles of 4,096 tokens × 32,768 vocabulary entries: the (batch, sequence, vocabulary) logits never exist, and no KV cache is kept (use_cache=False).${chunked ? ' lossKernel "chunked" runs this same head: TRL switches Liger’s fused linear cross-entropy off (sft_trainer.py:1140), so the estimate equals what the export runs.' : ' lossKernel "standard" cannot be expressed with TRL 1.16’s SFTTrainer (the fused head is always on for loss_type "nll"), so the estimate models the fused head the export runs.'}`,
+    );
+  }
   return memoryPart(
     c,
     'logits',
@@ -482,5 +505,31 @@ function explainFit({ mem, gpu, plan, usableBytes, range }: ExplainContext): Exp
       'nvidia-smi peak ≤ GPU memory × (1 − headroom): fits when the high end does, may not fit when only the expected figure does',
     substituted: `${gib(mem.nvidiaSmiBytes)}${range ? ` (high ${gib(range.high.nvidiaSmiBytes)})` : ''} vs ${gib(gpu.memoryBytes)} × ${(1 - plan.hardware.headroomPct / 100).toFixed(2)} = ${gib(usableBytes)} → ${state === 'fits' ? 'fits' : state === 'may-not-fit' ? 'may not fit' : 'does not fit'}`,
     sources: ['catalogGpus'],
+  };
+}
+
+// ── the user's data ───────────────────────────────────────────────────────────────────────────
+
+/** "from your data: …": what the statistics of the user's data file changed in this estimate (issue 17). */
+function explainFromData({ plan }: ExplainContext, d: FromDataReport): Explanation {
+  const t = plan.training;
+  const pct = (x: number) => `${x.toFixed(1)} %`;
+  const risk = d.risk;
+  const riskText = !risk
+    ? 'packed: no padding, so no batch is longer than micro-batch × sequence length'
+    : risk.examplesOver === 0
+      ? `every padded batch fits: the longest kept example (${n(d.longestExample)} tokens) is within the ${n(risk.longestThatFits)} tokens a micro-batch of ${t.microBatch} can hold`
+      : `${n(risk.examplesOver)} examples are longer than the ${n(risk.longestThatFits)} tokens a micro-batch of ${t.microBatch} can hold in memory, so with shuffled padded batches some step of every epoch runs out of memory (probability ${pct(100 * risk.probabilityPerEpoch)} per epoch, ${pct(100 * risk.probabilityWithin100Steps)} within the first 100 steps; the first around step ${n(risk.expectedFirstStep ?? 0)})`;
+  return {
+    key: 'data.fromStats',
+    label: 'From your data',
+    value: d.tokensPerEpoch,
+    unit: 'tokens',
+    formula: t.packing
+      ? 'tokens per epoch = real tokens after truncation; rows = best-fit-decreasing packed sequences; peak = micro-batch × sequence length'
+      : 'tokens per epoch = real tokens after truncation; processed = micro-batch × expected longest of micro-batch draws; peak = micro-batch × longest kept example',
+    substituted: `from your data: ${n(d.examples)} examples (${d.pass} pass${d.exact ? ', exact' : ', extrapolated'}), ${n(d.overSeqLen)} longer than ${n(t.seqLen)} (${d.overflow === 'drop' ? 'dropped' : 'truncated'}); ${n(d.tokensPerEpoch)} real tokens per epoch; padding waste ${pct(d.paddingWastePercent)}${t.packing ? ' (packing)' : ' (random padded batches)'}; peak batch ${n(d.peakBatchTokens)} tokens; ${riskText}`,
+    sources: ['hfTrainerSampler', 'trlPacking'],
+    note: 'Only statistics of the data are kept in the plan (lengths, percentiles, the 256 longest examples), never the data or its path.',
   };
 }

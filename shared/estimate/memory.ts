@@ -73,6 +73,21 @@ export type Phase = 'forward' | 'backward' | 'optimizer';
  */
 export type BackwardMoment = 'loss' | 'head' | 'recompute' | 'end';
 
+/**
+ * TRL 1.16's fused LM head tiles: tokens per tile (trl/kernels/chunked_logprob.py:31 TOKEN_CHUNK_SIZE) and vocabulary
+ * entries per tile (trl/trainer/utils.py:1506 _CHUNKED_LOGPROB_CHUNK_SIZE).
+ */
+export const TRL_TOKEN_TILE = 4096;
+export const TRL_VOCAB_CHUNK = 32_768;
+
+/**
+ * Whether the run scores its loss through TRL's fused LM head: the 'trl' stack, except PEFT's adaption prompt, which
+ * the export trains with the model's own loss (transformers Trainer.compute_loss: the full logits).
+ */
+export function trlFusedHead(profile: Pick<MemoryProfile, 'training' | 'technique'>): boolean {
+  return profile.training.stack === 'trl' && profile.technique.kind !== 'adaption_prompt';
+}
+
 /** torchtune CEWithChunkedOutputLoss's default num_output_chunks (torchtune/modules/loss/ce_chunked_output_loss.py). */
 export const TORCHTUNE_OUTPUT_CHUNKS = 8;
 
@@ -596,8 +611,10 @@ export function memoryAt(
 
   // transformers: use_cache defaults to True without gradient checkpointing, and the returned cache keeps k and v of
   // every layer alive. torchtune builds no cache in training (kv_cache is None unless setup_caches is called).
+  // TRL's SFTTrainer asks for no cache either (trl/trainer/sft_trainer.py:1564 `inputs["use_cache"] = False`; its fused
+  // head again at trl/trainer/utils.py:1612).
   const kvCacheBytes =
-    training.gradientCheckpointing || training.stack === 'torchtune'
+    training.gradientCheckpointing || training.stack === 'torchtune' || trlFusedHead(profile)
       ? 0
       : tokens * L * 2 * arch.kvWidth * a * keysPerQuery * assume.activationFactor;
 
@@ -634,6 +651,25 @@ export function memoryAt(
       const chunk = (tokens * V * a) / chunks;
       logitsHead = Math.max(chunks * chunk + headGradient, (chunks - 1) * chunk + 2 * headGradient) - headGradient;
     }
+  } else if (trlFusedHead(profile)) {
+    // TRL 1.16 SFTTrainer with loss_type "nll" (what the exported train.py sets) never builds the logits: compute_loss
+    // calls `model(**inputs, fused_lm_head=True)` (trl/trainer/sft_trainer.py:1611) after `add_fused_lm_head`
+    // (sft_trainer.py:1144), whose forward scores the tokens with a label, `hidden_states[mask]`
+    // (trl/trainer/utils.py:1645), through `ChunkedLogProbFunction` in tiles of 4,096 tokens × 32,768 vocabulary
+    // entries (utils.py:1506, trl/kernels/chunked_logprob.py:31). TRL switches Liger's fused linear cross-entropy off
+    // (sft_trainer.py:1140), so lossKernel 'chunked' runs this same head. With n = b·(s − 1) scored tokens (every label
+    // valid: the worst batch) and t = b·s:
+    //  - forward, inside the head: the backbone output t·h (alive in `_fused_forward` until it returns), the gathered
+    //    hidden n·h (saved for backward, chunked_logprob.py:386), the int64 targets and seven fp32 running statistics
+    //    per token (36 B), and one tile `mm_buf` of min(n, 4096) × 32,768 in the compute dtype (chunked_logprob.py:347);
+    //  - backward, as the head's backward returns: the saved hidden n·h, its fp32 gradient accumulator n·h·4
+    //    (chunked_logprob.py:406) and that gradient's cast n·h, the tile again (chunked_logprob.py:413), the targets,
+    //    log Z, entropy and the fp32 incoming gradient (20 B per token); with a trainable head, the fp32 weight-gradient
+    //    accumulator V·h·4 (chunked_logprob.py:409) beside the head's gradient (counted with the gradients).
+    const n = microBatch * (s - 1);
+    const tile = Math.min(n, TRL_TOKEN_TILE) * TRL_VOCAB_CHUNK * a;
+    logitsForward = tokens * m.hiddenSize * a + n * (m.hiddenSize * a + 36) + tile;
+    logitsBackward = n * m.hiddenSize * (2 * a + 4) + n * 20 + tile + (headGradient > 0 ? V * m.hiddenSize * 4 : 0);
   } else if (training.lossKernel === 'chunked') {
     // Fused/chunked cross-entropy: only chunks of logits exist; about an fp32 hidden-sized buffer per token for each pass.
     logitsForward = tokens * 3 * 4 * m.hiddenSize;

@@ -7,6 +7,7 @@
  * Fit has three states: fits (the high end fits), may not fit (expected fits, high does not), does not fit.
  */
 import type { Plan } from '../domain/plan';
+import { dataBatches, type PeakSequence } from './data-batches';
 import { EXPECTED_MEMORY, memoryAt, MEMORY_RANGE, type MemoryBreakdown, type MemoryProfile } from './memory';
 
 export type FitState = 'fits' | 'may-not-fit' | 'does-not-fit';
@@ -28,19 +29,13 @@ export interface MemoryCounters {
 
 /**
  * The sequence length the peak is sized at. Packed batches (and token budgets) are full length. Unpacked batches are
- * padded to their longest example, so the peak batch holds the longest example the data has
- * (`data.maxTokensPerExample`); when that is unknown the expected figure keeps format 1's full length and the low end
- * takes the mean example (no batch is shorter than the mean example on average).
+ * padded to their longest example, so the peak batch holds the longest example the data has: from the user's data
+ * statistics (`data.stats`, whose quick-pass range spreads it), else `data.maxTokensPerExample`; when that is unknown
+ * the expected figure keeps format 1's full length and the low end takes the mean example (no batch is shorter than
+ * the mean example on average). data-batches.ts holds the rule.
  */
-export function peakSequence(plan: Pick<Plan, 'training' | 'data'>): { expected: number; low: number; known: boolean } {
-  const t = plan.training;
-  const d = plan.data;
-  if (t.packing || d.mode === 'tokens') return { expected: t.seqLen, low: t.seqLen, known: true };
-  if (d.maxTokensPerExample !== null) {
-    const longest = Math.min(t.seqLen, Math.ceil(d.maxTokensPerExample));
-    return { expected: longest, low: longest, known: true };
-  }
-  return { expected: t.seqLen, low: Math.min(t.seqLen, Math.ceil(d.meanTokensPerExample)), known: false };
+export function peakSequence(plan: Pick<Plan, 'training' | 'data'>): PeakSequence {
+  return dataBatches(plan).peak;
 }
 
 export function counters(mem: MemoryBreakdown, profile: MemoryProfile): MemoryCounters {
@@ -58,11 +53,13 @@ export function memoryRange(
   profile: MemoryProfile,
   plan: Pick<Plan, 'training' | 'data'>,
 ): { expected: MemoryBreakdown; low: MemoryCounters; high: MemoryCounters } {
-  const seq = peakSequence(plan);
-  const b = plan.training.microBatch;
+  const batches = dataBatches(plan);
+  const seq = batches.peak;
+  // Preference data: each example is two sequences (chosen and rejected), so a micro-batch holds 2b rows.
+  const b = plan.training.microBatch * batches.sequencesPerRow;
   const expected = memoryAt(profile, b, seq.expected, true, EXPECTED_MEMORY);
   const low = memoryAt(profile, b, seq.low, false, MEMORY_RANGE.low);
-  const high = memoryAt(profile, b, seq.expected, false, MEMORY_RANGE.high);
+  const high = memoryAt(profile, b, seq.high, false, MEMORY_RANGE.high);
   return { expected, low: counters(low, profile), high: counters(high, profile) };
 }
 

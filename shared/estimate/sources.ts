@@ -217,6 +217,24 @@ export const SOURCES = {
     'https://github.com/pytorch/torchtune/blob/bd2a0fc7c31430972728494fa01aaeeb0ebf1ba1/README.md',
     '2024-11-18',
   ),
+  hfTrainerSampler: s(
+    'hfTrainerSampler',
+    'transformers Trainer: RandomSampler unless group_by_length (LengthGroupedSampler); batches padded to their longest (trainer.py _get_train_sampler, trainer_pt_utils.py)',
+    'https://github.com/huggingface/transformers/blob/main/src/transformers/trainer_pt_utils.py',
+    '2026',
+  ),
+  trlPacking: s(
+    'trlPacking',
+    'TRL pack_dataset, packing_strategy "bfd": best-fit decreasing into sequences of max_length (trl/data_utils.py)',
+    'https://github.com/huggingface/trl/blob/main/trl/data_utils.py',
+    '2026',
+  ),
+  trlFusedHead: s(
+    'trlFusedHead',
+    'TRL 1.16 SFTTrainer: loss_type "nll" through add_fused_lm_head / ChunkedLogProbFunction (4,096 × 32,768 tiles, no logits tensor, use_cache=False)',
+    'https://github.com/huggingface/trl/blob/v1.16.0/trl/kernels/chunked_logprob.py',
+    '2026',
+  ),
 } as const satisfies Record<string, Source>;
 
 export type SourceId = keyof typeof SOURCES;

@@ -8,6 +8,7 @@ import type { Data, Distribution, Technique, Training } from '../domain/plan';
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
 import type { ResolvedGpu } from './hardware';
+import { dataBatches } from './data-batches';
 import { effectivePrecision, type MemoryProfile } from './memory';
 
 /** Best MFU a well-fed kernel mix reaches, by GPU class (large micro-batches; PEFT benchmark, Megatron reports). */
@@ -198,14 +199,19 @@ export function estimateTime(
 ): TimeEstimate {
   const { technique, training, distribution } = profile;
   const N = profile.gpus;
-  const { examples, meanTokens, trainingTokens } = dataTokens(data, training);
-  const seqProcessed =
-    (training.packing || data.mode === 'tokens'
-      ? training.seqLen
-      : Math.min(training.seqLen, meanTokens * PADDING_FACTOR)) + profile.extraTokens;
-  const realPerExample = training.packing || data.mode === 'tokens' ? training.seqLen : meanTokens;
+  // Rows, real and padded tokens: from the user's data statistics when the plan has them (data-batches.ts).
+  const batches = dataBatches({ training, data }, microBatch);
+  const examples = batches.rowsPerEpoch;
+  const trainingTokens = batches.tokensPerEpoch * training.epochs;
+  const seqProcessed = batches.processedTokensPerRow + profile.extraTokens * batches.sequencesPerRow;
+  const realPerExample = batches.realTokensPerRow;
   const tokensPerMicroBatch = microBatch * seqProcessed;
-  const flops = flopsPerToken(arch, technique, training, seqProcessed / 2 + profile.extraKeys);
+  const flops = flopsPerToken(
+    arch,
+    technique,
+    training,
+    (batches.attentionSeq + profile.extraTokens) / 2 + profile.extraKeys,
+  );
   const mfuDefault = defaultMfu(gpu, technique, tokensPerMicroBatch, distribution);
   const mfu = mfuOverride ?? mfuDefault;
   const peak = gpu.tflops16 * 1e12;
@@ -262,7 +268,7 @@ export function estimateTime(
   const steps = Math.max(1, Math.ceil((examples * training.epochs) / examplesPerStep));
   const wallSeconds = steps * stepSeconds;
   const tokensPerSecond = (examplesPerStep * realPerExample) / stepSeconds;
-  const padded = !(training.packing || data.mode === 'tokens') && meanTokens * PADDING_FACTOR < training.seqLen;
+  const padded = batches.paddingAssumed;
   const offloading = distribution.offloadOptimizer !== 'none' || distribution.offloadParams !== 'none';
   const nvme = distribution.offloadOptimizer === 'nvme' || distribution.offloadParams === 'nvme';
   const assumptions: TimeAssumptionId[] = [

@@ -7,7 +7,9 @@ describe('this machine as hardware', () => {
   it('uses the catalog GPU when the detected one is known', () => {
     expect(machineHardware(FAKE_PROBE)).toMatchObject({ gpu: { source: 'catalog', id: 'rtx-4090' }, gpus: 1 });
   });
-  it('counts identical GPUs and enters unknown ones as custom with placeholders said out loud', () => {
+  // Issue 14: the plan no longer gets placeholder TFLOPS/bandwidth (100 / 1,000) for an unknown GPU, nor an assumed
+  // CPU throughput: the fields stay empty so the editor asks for them (ownedFromProbe decides what is known).
+  it('counts identical GPUs and leaves an unknown GPU’s TFLOPS and bandwidth empty for the user to enter', () => {
     const probe = {
       ...FAKE_PROBE,
       gpus: [0, 1].map(() => ({
@@ -18,12 +20,20 @@ describe('this machine as hardware', () => {
     };
     const hw = machineHardware(probe);
     expect(hw).toMatchObject({ gpu: { source: 'custom', name: 'Mystery Accelerator 9000', memoryGiB: 32 }, gpus: 2 });
-    expect(hw.note).toMatch(/placeholders/);
+    expect(hw.gpu.source === 'custom' && Number.isNaN(hw.gpu.bf16Tflops) && Number.isNaN(hw.gpu.bandwidthGBs)).toBe(
+      true,
+    );
+    expect(hw.note).toMatch(/Enter its dense bf16 TFLOPS, memory bandwidth/);
+    const draft = newDraft();
+    const v = validateDraft({ ...draft, hardware: { ...draft.hardware, gpu: hw.gpu } });
+    expect(Object.keys(v.errors).sort()).toEqual(['hardware.gpu.bandwidthGBs', 'hardware.gpu.bf16Tflops']);
   });
-  it('falls back to CPU-only training with the machine’s cores and RAM', () => {
+  it('falls back to CPU-only training with the machine’s RAM, asking for its throughput instead of assuming it', () => {
     const hw = machineHardware({ ...FAKE_PROBE, gpus: [] });
-    expect(hw.gpu).toMatchObject({ source: 'custom', memoryGiB: 64, bf16Tflops: (8 * 64) / 1000 });
+    expect(hw.gpu).toMatchObject({ source: 'custom', name: 'CPU only: Fake CPU (8 cores)', memoryGiB: 64 });
+    expect(hw.gpu.source === 'custom' && Number.isNaN(hw.gpu.bf16Tflops)).toBe(true);
     expect(hw.note).toMatch(/No GPU detected/);
+    expect(hw.note).toMatch(/8 cores × ~64 GFLOPS/);
     expect(machineSummary({ ...FAKE_PROBE, gpus: [] })).toBe('no GPU detected · 16 CPU threads · 64 GiB RAM');
   });
   it('never reads unknown GPU memory as 0: the plan needs the user’s figure and the panel says so', () => {

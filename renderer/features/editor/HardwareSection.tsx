@@ -3,6 +3,7 @@ import { VM_PRICES } from '../../../shared/catalog/prices';
 import type { ReactNode } from 'react';
 import { Advanced, NumberField, SelectField, Section, TextField } from '../../components/fields';
 import { setIn, type Draft } from '../../state/draft';
+import { fieldNotes, type FieldWarnings } from './field-notes';
 
 type Props = {
   /** "This machine" and saved profiles (features/machine), composed by the screen: features do not import each other. */
@@ -11,10 +12,12 @@ type Props = {
   errors: Record<string, string>;
   onChange: (d: Draft) => void;
   defaultMfu: number | null;
+  /** The estimate's warnings by the field they name (issue 14.6). */
+  warnings?: FieldWarnings;
 };
 const usable = CATALOG_GPUS.filter((g) => g.tflops16 !== null);
 
-export function HardwareSection({ machine, draft, errors, onChange, defaultMfu }: Props) {
+export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, warnings = {} }: Props) {
   const h = draft.hardware;
   const p = draft.pricing;
   const g = draft.goals;
@@ -50,6 +53,7 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu }
             ...usable.map((x) => ({ value: x.id, label: `${x.name} — ${x.memoryGiB} GB, ${x.tflops16} TFLOPS` })),
             { value: '__custom', label: 'Custom GPU…' },
           ]}
+          hint={fieldNotes(null, { warnings: warnings['hardware.gpu'] })}
         />
         {h.gpu.source === 'custom' ? (
           <>
@@ -88,7 +92,9 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu }
           value={h.headroomPct}
           onChange={(v) => onChange(setIn(draft, ['hardware', 'headroomPct'], v ?? Number.NaN))}
           error={e('hardware.headroomPct')}
-          hint="memory kept free for fragmentation and spikes"
+          hint={fieldNotes('memory kept free for fragmentation and spikes', {
+            warnings: warnings['hardware.headroomPct'],
+          })}
         />
         <SelectField
           label="Where training happens"
@@ -98,6 +104,7 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu }
             { value: 'platform', label: 'Model as a platform: own GPUs or cloud VMs (per hour)' },
             { value: 'service', label: 'Model as a service: hosted fine-tuning (per token)' },
           ]}
+          hint={fieldNotes(null, { warnings: warnings['pricing.mode'] })}
         />
         {p.mode === 'platform' ? (
           <>

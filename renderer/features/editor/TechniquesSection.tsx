@@ -3,6 +3,7 @@ import { LORA_FAMILY, PROMPT_FAMILY, TECHNIQUE_LABELS } from '../../../shared/es
 import { CheckField, NumberField, SelectField, Section, TextField } from '../../components/fields';
 import { TECHNIQUE_COLORS } from '../../charts/colors';
 import type { Draft } from '../../state/draft';
+import { fieldNotes, type FieldWarnings } from './field-notes';
 
 const TARGET_LABELS: Record<(typeof LORA_TARGETS)[number], string> = {
   'all-linear': 'all-linear (every linear layer)',
@@ -16,10 +17,13 @@ export function TechniquesSection({
   draft,
   errors,
   onChange,
+  warnings = {},
 }: {
   draft: Draft;
   errors: Record<string, string>;
   onChange: (d: Draft) => void;
+  /** The estimate's warnings; a technique's (`techniques[i]`) show under its kind (issue 14.6). */
+  warnings?: FieldWarnings;
 }) {
   const set = (i: number, patch: Partial<Technique>) =>
     onChange({ ...draft, techniques: draft.techniques.map((t, j) => (j === i ? { ...t, ...patch } : t)) });
@@ -50,6 +54,7 @@ export function TechniquesSection({
                   onChange={(kind) => set(i, { kind })}
                   options={TECHNIQUE_KINDS.map((k) => ({ value: k, label: TECHNIQUE_LABELS[k] }))}
                   error={err(i, 'kind')}
+                  hint={fieldNotes(null, { warnings: warnings[`techniques[${i}]`] })}
                 />
                 {lora ? (
                   <NumberField

@@ -3,8 +3,15 @@ import { STRATEGY_TRAITS } from '../../../shared/domain/strategies';
 import { Advanced, CheckField, NumberField, SelectField, Section } from '../../components/fields';
 import { count } from '../../format';
 import { setIn, type Draft } from '../../state/draft';
+import { fieldNotes, type FieldWarnings } from './field-notes';
 
-type Props = { draft: Draft; errors: Record<string, string>; onChange: (d: Draft) => void };
+type Props = {
+  draft: Draft;
+  errors: Record<string, string>;
+  onChange: (d: Draft) => void;
+  /** The estimate's warnings by the field they name (issue 14.6). */
+  warnings?: FieldWarnings;
+};
 const num = (v: number | null) => v ?? Number.NaN;
 
 const PRECISION_LABELS: Record<(typeof PRECISIONS)[number], string> = {
@@ -24,10 +31,11 @@ const OPTIMIZER_LABELS: Record<(typeof OPTIMIZERS)[number], string> = {
   lion: 'Lion',
 };
 
-export function TrainingSection({ draft, errors, onChange }: Props) {
+export function TrainingSection({ draft, errors, onChange, warnings = {} }: Props) {
   const t = draft.training;
   const set = (k: keyof Draft['training'], v: unknown) => onChange(setIn(draft, ['training', k], v));
   const e = (k: string) => errors[`training.${k}`];
+  const w = (k: string) => warnings[`training.${k}`];
   return (
     <Section
       title="Training"
@@ -39,12 +47,14 @@ export function TrainingSection({ draft, errors, onChange }: Props) {
           value={t.precision}
           onChange={(v) => set('precision', v)}
           options={PRECISIONS.map((p) => ({ value: p, label: PRECISION_LABELS[p] }))}
+          hint={fieldNotes(null, { warnings: w('precision'), source: 'training.precision' })}
         />
         <SelectField
           label="Optimizer"
           value={t.optimizer}
           onChange={(v) => set('optimizer', v)}
           options={OPTIMIZERS.map((o) => ({ value: o, label: OPTIMIZER_LABELS[o] }))}
+          hint={fieldNotes(null, { warnings: w('optimizer'), source: 'training.optimizer' })}
         />
         <NumberField
           label="Micro-batch per GPU"
@@ -53,6 +63,7 @@ export function TrainingSection({ draft, errors, onChange }: Props) {
           onChange={(v) => set('microBatch', num(v))}
           error={e('microBatch')}
           step={1}
+          hint={fieldNotes(null, { warnings: w('microBatch'), source: 'training.microBatch' })}
         />
         <NumberField
           label="Gradient accumulation"
@@ -61,6 +72,7 @@ export function TrainingSection({ draft, errors, onChange }: Props) {
           onChange={(v) => set('gradAccum', num(v))}
           error={e('gradAccum')}
           step={1}
+          hint={fieldNotes(null, { warnings: w('gradAccum') })}
         />
         <NumberField
           label="Sequence length"
@@ -69,14 +81,20 @@ export function TrainingSection({ draft, errors, onChange }: Props) {
           onChange={(v) => set('seqLen', num(v))}
           error={e('seqLen')}
           step={1}
-          hint="the longest sequence in a micro-batch sets the peak"
+          hint={fieldNotes('the longest sequence in a micro-batch sets the peak', {
+            warnings: w('seqLen'),
+            source: 'training.seqLen',
+          })}
         />
         <NumberField label="Epochs" value={t.epochs} onChange={(v) => set('epochs', num(v))} error={e('epochs')} />
         <CheckField
           label="Gradient checkpointing"
           checked={t.gradientCheckpointing}
           onChange={(v) => set('gradientCheckpointing', v)}
-          hint="keeps only layer inputs; one extra forward pass"
+          hint={fieldNotes('keeps only layer inputs; one extra forward pass', {
+            warnings: w('gradientCheckpointing'),
+            source: 'training.gradientCheckpointing',
+          })}
         />
         <CheckField
           label="Sequence packing"
@@ -103,23 +121,58 @@ export function TrainingSection({ draft, errors, onChange }: Props) {
             { value: 'standard', label: 'standard cross-entropy' },
             { value: 'chunked', label: 'fused / chunked cross-entropy' },
           ]}
+          hint={fieldNotes(null, { warnings: w('lossKernel'), source: 'training.lossKernel' })}
         />
         <NumberField
           label="Learning rate"
           value={t.learningRate}
           onChange={(v) => set('learningRate', num(v))}
           error={e('learningRate')}
-          hint="used by exported configs"
+          hint={fieldNotes('used by exported configs', {
+            warnings: w('learningRate'),
+            source: 'training.learningRate',
+          })}
+        />
+        <SelectField
+          label="Training library"
+          value={t.stack}
+          onChange={(v) => set('stack', v)}
+          options={[
+            { value: 'transformers', label: 'transformers / TRL' },
+            { value: 'torchtune', label: 'torchtune' },
+          ]}
+          hint={fieldNotes('the library that runs training', { warnings: w('stack') })}
+        />
+        <CheckField
+          label="torch.compile"
+          checked={t.compile}
+          onChange={(v) => set('compile', v)}
+          hint={fieldNotes('fewer saved activations', { warnings: w('compile') })}
+        />
+        <CheckField
+          label="Optimizer step in backward"
+          checked={t.optimizerInBackward}
+          onChange={(v) => set('optimizerInBackward', v)}
+          hint={fieldNotes('frees each gradient after its step; no gradient accumulation', {
+            warnings: w('optimizerInBackward'),
+          })}
+        />
+        <CheckField
+          label="Activation offloading"
+          checked={t.activationOffload}
+          onChange={(v) => set('activationOffload', v)}
+          hint={fieldNotes('saved tensors to host RAM; needs checkpointing', { warnings: w('activationOffload') })}
         />
       </Advanced>
     </Section>
   );
 }
 
-export function DataSection({ draft, errors, onChange }: Props) {
+export function DataSection({ draft, errors, onChange, warnings = {} }: Props) {
   const d = draft.data;
   const set = (k: keyof Draft['data'], v: unknown) => onChange(setIn(draft, ['data', k], v));
   const e = (k: string) => errors[`data.${k}`];
+  const w = (k: string) => warnings[`data.${k}`];
   const tokens =
     d.mode === 'tokens' ? d.totalTokens : d.examples * Math.min(d.meanTokensPerExample, draft.training.seqLen);
   return (
@@ -161,6 +214,19 @@ export function DataSection({ draft, errors, onChange }: Props) {
           />
         )}
       </div>
+      <Advanced>
+        <NumberField
+          label="Longest example"
+          unit="tokens"
+          nullable
+          value={d.maxTokensPerExample}
+          onChange={(v) => set('maxTokensPerExample', v)}
+          error={e('maxTokensPerExample')}
+          hint={fieldNotes('padded batches peak at the longest example; empty: the sequence length', {
+            warnings: w('maxTokensPerExample'),
+          })}
+        />
+      </Advanced>
     </Section>
   );
 }

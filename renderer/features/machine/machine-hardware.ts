@@ -1,54 +1,44 @@
-/** A probed machine → the plan's hardware: its GPUs from the catalog when known, else a custom entry; no GPU → CPU-only. */
-import { matchGpuName } from '../../../shared/catalog/gpus';
+/**
+ * A probed machine → the plan's hardware. Which GPU, and whether its figures are known, is decided by one rule shared
+ * with the recommendation and the CLI's `--profile` (shared/estimate/owned-hardware.ts `ownedFromProbe`): the most
+ * common GPU, from the catalog when it knows it; a machine without a GPU is "CPU only".
+ *
+ * Figures the probe cannot read (an unknown GPU's TFLOPS and bandwidth, memory reported as N/A, a CPU's throughput)
+ * are never written into the plan as if known: the fields are left empty (NaN fails the plan's check), so the editor
+ * asks for them and nothing is estimated from a made-up figure. The note suggests where a figure can come from.
+ */
 import type { MachineProbe } from '../../../shared/domain/machine';
 import type { Plan } from '../../../shared/domain/plan';
+import { ownedFromProbe } from '../../../shared/estimate/owned-hardware';
 
-/** AVX2 FMA: about 32 fp32 FLOPs per cycle per core at ~2 GHz (an assumption shown to the user; editable). */
+/** AVX2 FMA: about 32 fp32 FLOPs per cycle per core at ~2 GHz: a starting point the note offers, never filled in. */
 export const CPU_GFLOPS_PER_CORE = 64;
-export const CPU_BANDWIDTH_GBS = 50;
 
 export function machineHardware(probe: MachineProbe): { gpu: Plan['hardware']['gpu']; gpus: number; note: string } {
-  if (probe.gpus.length === 0) {
-    const cores = probe.cpu.physicalCores ?? probe.cpu.logicalCores;
-    return {
-      gpu: {
-        source: 'custom',
-        name: `CPU only: ${probe.cpu.model} (${cores} cores)`.slice(0, 100),
-        memoryGiB: Math.max(0.5, probe.memory.totalBytes / 2 ** 30),
-        bf16Tflops: Math.max(0.01, (cores * CPU_GFLOPS_PER_CORE) / 1000),
-        bandwidthGBs: CPU_BANDWIDTH_GBS,
-      },
-      gpus: 1,
-      note: `No GPU detected (${Object.values(probe.detection).join('; ')}): estimating CPU-only training with ${cores} cores at ~${CPU_GFLOPS_PER_CORE} GFLOPS each and ${(probe.memory.totalBytes / 2 ** 30).toFixed(0)} GiB of RAM. Practical for small models with LoRA.`,
-    };
-  }
-  const counts = new Map<string, number>();
-  for (const g of probe.gpus) counts.set(g.name, (counts.get(g.name) ?? 0) + 1);
-  const [name, count] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]!;
-  const info = probe.gpus.find((g) => g.name === name)!;
-  const match = matchGpuName(name);
-  const memoryUnknown = info.memoryTotalBytes === null;
-  if (match && match.tflops16 !== null)
-    return {
-      gpu: { source: 'catalog', id: match.id },
-      gpus: count,
-      note: `${count} × ${name} detected; using the catalog's ${match.name}${memoryUnknown ? ` and its ${match.memoryGiB} GiB (the probe could not read the memory)` : ''}.`,
-    };
-  const ramGiB = (probe.memory.totalBytes / 2 ** 30).toFixed(0);
+  const owned = ownedFromProbe(probe, { id: 'machine', origin: 'machine', name: 'this machine' });
+  if (owned.gpuRef) return { gpu: owned.gpuRef, gpus: owned.count, note: `${owned.label}: ${owned.note}` };
+  const cpu = owned.deviceKind === 'cpu';
+  const cores = probe.cpu.physicalCores ?? probe.cpu.logicalCores;
+  const name = cpu
+    ? `CPU only: ${probe.cpu.model} (${cores} cores)`
+    : (probe.gpus.find((g) => owned.label.includes(g.name))?.name ?? owned.label);
+  const ask = owned.missing
+    .map((f) => ({ memoryGiB: 'memory', bf16Tflops: 'dense bf16 TFLOPS', bandwidthGBs: 'memory bandwidth' })[f])
+    .join(', ');
   return {
     gpu: {
       source: 'custom',
       name: name.slice(0, 100),
-      // Unknown memory is not 0 GiB: leave the field empty (NaN fails the plan's check) so the editor asks for it
-      // and nothing is estimated from a made-up figure.
-      memoryGiB: info.memoryTotalBytes === null ? Number.NaN : Math.max(0.5, info.memoryTotalBytes / 2 ** 30),
-      bf16Tflops: 100,
-      bandwidthGBs: 1000,
+      memoryGiB: owned.known.memoryGiB !== undefined ? Math.max(0.5, owned.known.memoryGiB) : Number.NaN,
+      bf16Tflops: owned.known.bf16Tflops ?? Number.NaN,
+      bandwidthGBs: owned.known.bandwidthGBs ?? Number.NaN,
     },
-    gpus: count,
-    note: memoryUnknown
-      ? `${count} × ${name} detected, which is not in the catalog, and its memory is unknown: the driver did not report it (unified-memory parts such as the DGX Spark's GB10 share the system's ${ramGiB} GiB of RAM). Enter its memory, dense bf16 TFLOPS and memory bandwidth (100 TFLOPS and 1,000 GB/s are placeholders).`
-      : `${count} × ${name} detected, which is not in the catalog: enter its dense bf16 TFLOPS and memory bandwidth (100 TFLOPS and 1,000 GB/s are placeholders).`,
+    gpus: owned.count,
+    note: `${owned.note} Enter its ${ask}: nothing is estimated until then.${
+      cpu
+        ? ` A rough start for a CPU: ${cores} cores × ~${CPU_GFLOPS_PER_CORE} GFLOPS (AVX2 FMA) ≈ ${((cores * CPU_GFLOPS_PER_CORE) / 1000).toFixed(2)} TFLOPS, and your RAM bandwidth (DDR5-5600 dual-channel peak: 5,600 MT/s × 8 B × 2 = 89.6 GB/s).`
+        : ''
+    }`,
   };
 }
 

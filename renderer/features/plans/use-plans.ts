@@ -150,13 +150,14 @@ export function usePlans(api: TuneplanApi) {
     else setError(result.error);
   };
 
-  const importText = async (text: string) => {
+  /** Plan JSON → a new plan (also the path of "Import configs…"); the saved plan, or null when none was created. */
+  const importText = async (text: string): Promise<SavedPlan | null> => {
     const parsed = parsePlanText(text);
     if (!parsed.ok) {
       setError({ code: 'VALIDATION', message: parsed.message, details: { issues: parsed.issues } });
-      return;
+      return null;
     }
-    if (!confirmDiscard()) return;
+    if (!confirmDiscard()) return null;
     // A name in use gets " (2)", " (3)", … (shared/naming.ts; issue 20): never a second identical entry.
     const all = await api.invoke('plans:list', { query: '', sort: 'name', limit: 100_000 });
     const name = all.ok
@@ -165,7 +166,7 @@ export function usePlans(api: TuneplanApi) {
           all.data.map((p) => p.name),
         )
       : parsed.plan.name;
-    await create({ ...parsed.plan, name }, `Imported “${name}”.`);
+    return create({ ...parsed.plan, name }, `Imported “${name}”.`);
   };
 
   const restoreDraft = () => {

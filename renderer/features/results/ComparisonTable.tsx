@@ -1,93 +1,142 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { bestMarks, fitState, type FitState } from '../../../shared/estimate/advice';
 import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
-import { duration, gib, percent, tokensPerSecond, usd, count } from '../../format';
-import { bestIndex } from '../../charts/chart-data';
+import { count, duration, gib, percent, tokensPerSecond, usd } from '../../format';
 import { TECHNIQUE_COLORS } from '../../charts/colors';
+import { durationRangeText, fitText, memoryRangeText, memoryText } from './summary';
+
+type Device = EstimateReport['device'];
 
 interface Row {
   label: string;
   key: string;
-  value: (t: TechniqueEstimate) => number | null;
-  show: (t: TechniqueEstimate) => string;
+  /** The figure, and under it its low–high range where the estimate gives one (issue 15 §8), or its share. */
+  show: (t: TechniqueEstimate) => { text: string; range?: string };
   explain?: string;
-  /** Lower is better (memory, time, cost); higher is better for throughput. */
-  better?: 'low' | 'high';
+  /** Which best mark this row carries (shared/estimate/advice.ts `bestMarks`): only techniques that fit compete. */
+  mark?: 'time' | 'cost';
 }
 
-const ROWS: Row[] = [
-  {
-    label: 'Trainable parameters',
-    key: 'trainable',
-    value: (t) => t.trainableParams,
-    show: (t) => `${count(t.trainableParams)} (${percent(t.trainablePercent)})`,
-    explain: 'params.trainable',
-    better: 'low',
-  },
-  {
-    label: 'Peak memory per GPU (nvidia-smi)',
-    key: 'memory',
-    value: (t) => t.memory.nvidiaSmiBytes,
-    show: (t) => gib(t.memory.nvidiaSmiBytes),
-    explain: 'memory.peak',
-    better: 'low',
-  },
-  {
-    label: 'Reserved by PyTorch',
-    key: 'reserved',
-    value: (t) => t.memory.reservedBytes,
-    show: (t) => gib(t.memory.reservedBytes),
-    explain: 'memory.peak',
-  },
-  {
-    label: 'Fits',
-    key: 'fits',
-    value: () => null,
-    show: (t) => (t.fits ? `fits, ${gib(t.fit.marginBytes)} spare` : `over by ${gib(-t.fit.marginBytes)}`),
-    explain: 'fit',
-  },
-  {
-    label: 'Largest micro-batch that fits',
-    key: 'maxbatch',
-    value: () => null,
-    show: (t) => (t.maxMicroBatch === 0 ? 'none' : `${t.maxMicroBatch} sequence${t.maxMicroBatch === 1 ? '' : 's'}`),
-  },
-  {
-    label: 'Throughput',
-    key: 'tps',
-    value: (t) => t.tokensPerSecond,
-    show: (t) => tokensPerSecond(t.tokensPerSecond),
-    explain: 'time.tokensPerSecond',
-    better: 'high',
-  },
-  {
-    label: 'Wall time',
-    key: 'wall',
-    value: (t) => t.wallSeconds,
-    show: (t) => duration(t.wallSeconds),
-    explain: 'time.wall',
-    better: 'low',
-  },
-  {
-    label: 'GPU-hours',
-    key: 'gpuh',
-    value: (t) => t.gpuHours,
-    show: (t) => `${t.gpuHours.toFixed(1)} GPU-h`,
-    explain: 'time.gpuHours',
-  },
-  { label: 'Cost', key: 'cost', value: (t) => t.costUsd, show: (t) => usd(t.costUsd), explain: 'cost', better: 'low' },
-  {
-    label: 'Host RAM for offload',
-    key: 'host',
-    value: (t) => t.memory.hostBytes,
-    show: (t) => gib(t.memory.hostBytes),
-  },
-  {
-    label: 'Checkpoint (weights / adapter)',
-    key: 'ckpt',
-    value: () => null,
-    show: (t) =>
-      t.checkpoint.adapterBytes === null ? gib(t.checkpoint.modelBytes, 2) : gib(t.checkpoint.adapterBytes, 3),
-  },
-];
+const FIT_CLASS: Record<FitState, string> = { fits: 'fit-ok', 'may-not-fit': 'fit-amber', 'does-not-fit': 'fit-bad' };
+/** Not by colour alone (docs UI.md): each fit state also has its own symbol. */
+const FIT_SYMBOL: Record<FitState, string> = { fits: '✓', 'may-not-fit': '!', 'does-not-fit': '✗' };
+
+/**
+ * The rows for this device. A CPU-only machine (report.device.kind 'cpu', issue 14.7) has no nvidia-smi, no
+ * PyTorch caching-allocator "reserved" figure, no GPU-hours and no separate host RAM: those rows are left out,
+ * memory is rounded, and the time says it is a rough CPU estimate.
+ */
+export function comparisonRows(device: Device): Row[] {
+  const cpu = device.kind === 'cpu';
+  const rows: Array<Row | null> = [
+    {
+      label: 'Fits',
+      key: 'fits',
+      show: (t) => ({ text: `${FIT_SYMBOL[fitState(t)]} ${fitText(t, device)}` }),
+      explain: 'fit',
+    },
+    {
+      label: 'Trainable parameters',
+      key: 'trainable',
+      show: (t) => ({ text: count(t.trainableParams), range: percent(t.trainablePercent) }),
+      explain: 'params.trainable',
+    },
+    {
+      label: cpu ? 'Peak memory (RAM)' : 'Peak memory per GPU (nvidia-smi)',
+      key: 'memory',
+      show: (t) => ({
+        text: memoryText(t.memory.nvidiaSmiBytes, device),
+        range: memoryRangeText(t.memory.low.nvidiaSmiBytes, t.memory.high.nvidiaSmiBytes, device),
+      }),
+      explain: 'memory.peak',
+    },
+    cpu
+      ? null
+      : {
+          label: 'Reserved by PyTorch',
+          key: 'reserved',
+          show: (t) => ({
+            text: memoryText(t.memory.reservedBytes, device),
+            range: memoryRangeText(t.memory.low.reservedBytes, t.memory.high.reservedBytes, device),
+          }),
+          explain: 'memory.peak',
+        },
+    {
+      label: 'Largest micro-batch that fits',
+      key: 'maxbatch',
+      show: (t) => ({
+        text: t.maxMicroBatch === 0 ? 'none' : `${t.maxMicroBatch} sequence${t.maxMicroBatch === 1 ? '' : 's'}`,
+      }),
+    },
+    {
+      label: 'Throughput',
+      key: 'tps',
+      show: (t) => ({ text: tokensPerSecond(t.tokensPerSecond) }),
+      explain: 'time.tokensPerSecond',
+    },
+    {
+      label: device.rough ? 'Wall time (rough CPU estimate)' : 'Wall time',
+      key: 'wall',
+      show: (t) => ({
+        text: device.rough ? `about ${duration(t.wallSeconds)}` : duration(t.wallSeconds),
+        range: durationRangeText(t.wallSecondsLow, t.wallSecondsHigh),
+      }),
+      explain: 'time.wall',
+      mark: 'time',
+    },
+    cpu
+      ? null
+      : {
+          label: 'GPU-hours',
+          key: 'gpuh',
+          show: (t) => ({ text: `${t.gpuHours.toFixed(1)} GPU-h` }),
+          explain: 'time.gpuHours',
+        },
+    { label: 'Cost', key: 'cost', show: (t) => ({ text: usd(t.costUsd) }), explain: 'cost', mark: 'cost' },
+    cpu
+      ? null
+      : {
+          label: 'Host RAM for offload',
+          key: 'host',
+          show: (t) => ({ text: gib(t.memory.hostBytes) }),
+        },
+    {
+      label: 'Checkpoint (weights / adapter)',
+      key: 'ckpt',
+      show: (t) => ({
+        text: t.checkpoint.adapterBytes === null ? gib(t.checkpoint.modelBytes, 2) : gib(t.checkpoint.adapterBytes, 3),
+      }),
+    },
+  ];
+  return rows.filter((r): r is Row => r !== null);
+}
+
+/**
+ * Whether a scroll box has more to the left or right, kept in state so the table can say that it scrolls (a shadow
+ * on the side with more, and a line of text). Updated on scroll and on resize only when it changes.
+ */
+function useScrollEdges(ref: React.RefObject<HTMLDivElement | null>): { left: boolean; right: boolean } {
+  const [edges, setEdges] = useState({ left: false, right: false });
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const update = () => {
+      const left = el.scrollLeft > 1;
+      const right = el.scrollLeft + el.clientWidth < el.scrollWidth - 1;
+      setEdges((e) => (e.left === left && e.right === right ? e : { left, right }));
+    };
+    update();
+    el.addEventListener('scroll', update, { passive: true });
+    const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(update);
+    observer?.observe(el);
+    if (el.firstElementChild) observer?.observe(el.firstElementChild);
+    return () => {
+      el.removeEventListener('scroll', update);
+      observer?.disconnect();
+    };
+  }, [ref]);
+  return edges;
+}
 
 export function ComparisonTable({
   report,
@@ -96,70 +145,114 @@ export function ComparisonTable({
   report: EstimateReport;
   onExplain: (techniqueIndex: number, key: string) => void;
 }) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const edges = useScrollEdges(wrap);
+  const marks = bestMarks(report);
+  const many = report.techniques.length > 1;
+  const states = report.techniques.map((t) => fitState(t));
   return (
-    <div className="table-wrap">
-      <table className="comparison" aria-label="Technique comparison">
-        <thead>
-          <tr>
-            <th scope="col">Per technique</th>
-            {report.techniques.map((t) => (
-              <th key={t.index} scope="col" className="num">
-                <span className="swatch" style={{ background: TECHNIQUE_COLORS[t.technique] }} aria-hidden="true" />{' '}
-                {t.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {ROWS.map((row) => {
-            const values = report.techniques.map((t) => row.value(t));
-            const best = row.better
-              ? bestIndex(row.better === 'high' ? values.map((v) => (v === null ? null : -v)) : values)
-              : null;
-            return (
-              <tr key={row.key} data-row={row.key}>
-                <th scope="row">{row.label}</th>
-                {report.techniques.map((t, i) => {
-                  const text = row.show(t);
-                  const cls = [
-                    'num',
-                    row.key === 'fits'
-                      ? t.fits
-                        ? t.fit.marginBytes < t.fit.capacityBytes * 0.1
-                          ? 'fit-amber'
-                          : 'fit-ok'
-                        : 'fit-bad'
-                      : '',
-                    best === i && report.techniques.length > 1 ? 'best' : '',
-                  ].join(' ');
-                  return (
-                    <td key={t.index} className={cls} data-technique={t.technique}>
-                      {row.explain ? (
-                        <button
-                          type="button"
-                          className="figure"
-                          onClick={() => onExplain(t.index, row.explain!)}
-                          title="How is this computed?"
-                        >
-                          {text}
-                        </button>
-                      ) : (
-                        text
-                      )}
-                      {best === i && report.techniques.length > 1 ? (
-                        <span className="best-mark">
-                          {' '}
-                          ★<span className="visually-hidden"> best</span>
-                        </span>
-                      ) : null}
-                    </td>
-                  );
-                })}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <>
+      <div
+        className="table-wrap"
+        ref={wrap}
+        data-scroll-left={edges.left || undefined}
+        data-scroll-right={edges.right || undefined}
+        // Scrollable regions must be reachable by keyboard (axe: scrollable-region-focusable).
+        tabIndex={edges.left || edges.right ? 0 : undefined}
+        role={edges.left || edges.right ? 'region' : undefined}
+        aria-label={edges.left || edges.right ? 'Technique comparison, scrolls sideways' : undefined}
+      >
+        <table className="comparison" aria-label="Technique comparison">
+          <thead>
+            <tr>
+              <th scope="col">Per technique</th>
+              {report.techniques.map((t, i) => (
+                <th
+                  key={t.index}
+                  scope="col"
+                  className={states[i] === 'does-not-fit' ? 'num over' : 'num'}
+                  title={
+                    states[i] === 'does-not-fit' ? `${t.label} does not fit: ${fitText(t, report.device)}` : undefined
+                  }
+                >
+                  <span className="swatch" style={{ background: TECHNIQUE_COLORS[t.technique] }} aria-hidden="true" />{' '}
+                  {t.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {comparisonRows(report.device).map((row) => {
+              const best = row.mark ? marks[row.mark] : null;
+              return (
+                <tr key={row.key} data-row={row.key}>
+                  <th scope="row">{row.label}</th>
+                  {report.techniques.map((t, i) => {
+                    const { text, range } = row.show(t);
+                    const state = states[i]!;
+                    const isBest = many && best === t.index;
+                    const over = state === 'does-not-fit';
+                    const cls = [
+                      'num',
+                      row.key === 'fits' ? FIT_CLASS[state] : '',
+                      over ? 'over' : '',
+                      isBest ? 'best' : '',
+                    ]
+                      .filter(Boolean)
+                      .join(' ');
+                    const figure: ReactNode = (
+                      <>
+                        <span className="value">{text}</span>
+                        {range ? <span className="range"> ({range})</span> : null}
+                      </>
+                    );
+                    return (
+                      <td
+                        key={t.index}
+                        className={cls}
+                        data-technique={t.technique}
+                        data-fit={state}
+                        title={over && row.key !== 'fits' ? `does not fit: ${fitText(t, report.device)}` : undefined}
+                      >
+                        {row.explain ? (
+                          <button
+                            type="button"
+                            className="figure"
+                            onClick={() => onExplain(t.index, row.explain!)}
+                            title="How is this computed?"
+                          >
+                            {figure}
+                          </button>
+                        ) : (
+                          figure
+                        )}
+                        {isBest ? (
+                          <span
+                            className={state === 'may-not-fit' ? 'best-mark maybe' : 'best-mark'}
+                            title={state === 'may-not-fit' ? 'best, but it may not fit' : 'best among those that fit'}
+                          >
+                            {' '}
+                            ★{state === 'may-not-fit' ? '?' : ''}
+                            <span className="visually-hidden">
+                              {state === 'may-not-fit' ? ' best, but may not fit' : ' best'}
+                            </span>
+                          </span>
+                        ) : null}
+                        {over && row.mark ? <span className="visually-hidden"> (does not fit)</span> : null}
+                      </td>
+                    );
+                  })}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {edges.left || edges.right ? (
+        <p className="scroll-hint" aria-hidden="true">
+          {edges.right ? 'More techniques to the right — scroll sideways →' : '← Scroll back for the first techniques'}
+        </p>
+      ) : null}
+    </>
   );
 }

@@ -7,6 +7,7 @@ import { ComparisonTable } from './ComparisonTable';
 import { ExplainPanel } from './ExplainPanel';
 import { ExportPanel } from './ExportPanel';
 import { RecommendPanel } from './RecommendPanel';
+import { resultsSummary } from './summary';
 
 // Memoized: while the user types, the urgent render (with the previous estimate) skips the table and
 // the charts; only the deferred render with the new estimate redraws them.
@@ -15,6 +16,22 @@ const MemoChartsPanel = memo(ChartsPanel);
 
 type Tab = 'compare' | 'explain' | 'recommend' | 'runs' | 'export';
 
+const SUMMARY_CLASS = { fits: 'fit-ok', 'may-not-fit': 'fit-amber', 'does-not-fit': 'fit-bad', none: 'fit-bad' };
+
+/** The one-line answer above the tabs (docs UI.md): everything below explains it. */
+function SummaryLine({ report, stale }: { report: EstimateReport; stale: boolean }) {
+  const summary = resultsSummary(report);
+  return (
+    <p
+      className={`results-summary ${SUMMARY_CLASS[summary.state]}${stale ? ' stale' : ''}`}
+      data-testid="results-summary"
+    >
+      {summary.text}
+    </p>
+  );
+}
+const MemoSummaryLine = memo(SummaryLine);
+
 export function ResultsPanel({
   runs,
   plan,
@@ -22,6 +39,7 @@ export function ResultsPanel({
   stale,
   error,
   onApply,
+  levers,
 }: {
   /** The Runs tab's content (features/runs), composed by the screen: features do not import each other. */
   runs: (plan: Plan, report: EstimateReport) => ReactNode;
@@ -30,6 +48,11 @@ export function ResultsPanel({
   stale: boolean;
   error: string | null;
   onApply: (o: RecommendedOption) => void;
+  /**
+   * Optional: what would make a technique fit (issue 14.2, features/results/LeversPanel), composed by the screen and
+   * shown in the Compare tab between the table and the charts.
+   */
+  levers?: (plan: Plan, report: EstimateReport) => ReactNode;
 }) {
   const [tab, setTab] = useState<Tab>('compare');
   const [explainAt, setExplainAt] = useState<{ index: number; key: string | null }>({ index: 0, key: null });
@@ -57,6 +80,7 @@ export function ResultsPanel({
   ];
   return (
     <section className="results" aria-label="Results">
+      {report && plan ? <MemoSummaryLine report={report} stale={stale} /> : null}
       <div role="tablist" aria-label="Results views" className="tabs">
         {tabs.map(([id, label]) => (
           <button
@@ -83,6 +107,7 @@ export function ResultsPanel({
           {tab === 'compare' ? (
             <>
               <MemoComparisonTable report={report} onExplain={onExplain} />
+              {levers ? levers(plan, report) : null}
               <MemoChartsPanel plan={plan} report={report} />
             </>
           ) : tab === 'explain' ? (

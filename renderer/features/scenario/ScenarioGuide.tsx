@@ -1,45 +1,89 @@
+/**
+ * The scenario guide (issue 14.4): the goal selects techniques from the seed's table, this plan's own estimate
+ * ranks them, and where the two disagree the guide says so. It changes nothing silently: the fields it would set are
+ * listed beside the button, what it set is undone in one click, and unticking a goal undoes what that goal set.
+ */
 import { useId, useState } from 'react';
-import { TechniqueSchema } from '../../../shared/domain/plan';
-import type { EstimateReport } from '../../../shared/estimate/estimate';
+import type { Plan } from '../../../shared/domain/plan';
+import { estimatePlan, type EstimateReport } from '../../../shared/estimate/estimate';
 import { Section } from '../../components/fields';
+import { useIdleSteps } from '../../hooks/use-idle-value';
+import { pathName, revertChange, showValue, stillApplied, type AppliedChange } from '../../state/changes';
 import type { Draft } from '../../state/draft';
 import {
-  chooseTechniques,
   claims,
   DEEPSPEED_BLURB,
+  disagreements,
   GOALS,
+  guideResult,
   SCENARIOS,
+  tablePlan,
   TECHNIQUE_BLURBS,
   type GoalId,
   type ScenarioId,
 } from './scenarios';
 
+// One estimate of every technique the table has a column for, on this plan's settings, after the screen paints.
+const rankSteps = (plan: Plan) => [
+  (): EstimateReport | null => {
+    try {
+      return estimatePlan(tablePlan(plan));
+    } catch {
+      return null;
+    }
+  },
+];
+
 export function ScenarioGuide({
   draft,
+  plan,
   report,
-  onChange,
+  onApply,
 }: {
   draft: Draft;
+  /** The validated plan the report belongs to (deferred): the ranking is estimated from it, off the typing path. */
+  plan: Plan | null;
   report: EstimateReport | null;
-  onChange: (d: Draft) => void;
+  /** Sets the draft and records the change for the screen's undo bar (null: an undo, nothing to record). */
+  onApply: (next: Draft, applied: AppliedChange | null) => void;
 }) {
   const id = useId();
   const [scenario, setScenario] = useState<ScenarioId>('domain');
   const [goals, setGoals] = useState<GoalId[]>(['memory']);
-  const apply = () => {
-    const s = SCENARIOS.find((x) => x.id === scenario)!;
-    const choice = chooseTechniques(goals);
-    const gpus = draft.distribution.gpusPerNode * draft.distribution.nodes;
-    onChange({
-      ...draft,
-      techniques: choice.techniques.map((kind) => TechniqueSchema.parse({ kind })),
-      training: { ...draft.training, seqLen: s.seqLen },
-      data: { ...draft.data, mode: 'examples', meanTokensPerExample: s.meanTokens },
-      distribution: choice.zero3
-        ? { ...draft.distribution, strategy: 'zero3', gpusPerNode: gpus > 1 ? draft.distribution.gpusPerNode : 4 }
-        : draft.distribution,
-    });
+  // What the guide set, relative to the draft before it: undone by "Undo" or, goal by goal, by unticking.
+  const [applied, setApplied] = useState<{ change: AppliedChange; goals: GoalId[] } | null>(null);
+  const ranking = useIdleSteps(plan, rankSteps).results[0] ?? null;
+  const live = applied && stillApplied(draft, applied.change) ? applied : null;
+
+  const apply = (forGoals: GoalId[], base: Draft) => {
+    const r = guideResult(base, scenario, forGoals, ranking);
+    setApplied({ change: r.applied, goals: forGoals });
+    onApply(r.next, r.applied);
   };
+  const undo = () => {
+    if (!live) return;
+    const before = revertChange(draft, live.change);
+    setApplied(null);
+    onApply(before, null);
+  };
+  const toggleGoal = (g: GoalId, on: boolean) => {
+    const next = on ? [...goals, g] : goals.filter((x) => x !== g);
+    setGoals(next);
+    // Unticking a goal the guide applied undoes what it set: back to the draft before the guide, then the
+    // remaining goals applied again (none left: the guide's change is undone whole).
+    if (!on && live && live.goals.includes(g)) {
+      const base = revertChange(draft, live.change);
+      const remaining = live.goals.filter((x) => x !== g);
+      if (remaining.length > 0) apply(remaining, base);
+      else {
+        setApplied(null);
+        onApply(base, null);
+      }
+    }
+  };
+
+  const preview = guideResult(draft, scenario, goals, ranking).applied.changes;
+  const notes = ranking ? disagreements(goals, ranking) : [];
   const blurbs = [...new Set(draft.techniques.map((t) => TECHNIQUE_BLURBS[t.kind]).filter(Boolean))];
   return (
     <Section title="Scenario guide" summary={SCENARIOS.find((s) => s.id === scenario)!.label} defaultOpen>
@@ -66,17 +110,51 @@ export function ScenarioGuide({
               <input
                 type="checkbox"
                 checked={goals.includes(g.id)}
-                onChange={(e) => setGoals(e.target.checked ? [...goals, g.id] : goals.filter((x) => x !== g.id))}
+                onChange={(e) => toggleGoal(g.id, e.target.checked)}
               />{' '}
               {g.label}
             </label>
           ))}
         </fieldset>
       </div>
-      <button type="button" onClick={apply}>
-        Choose techniques for this
-      </button>
+      <div className="guide-apply">
+        <button type="button" onClick={() => apply(goals, draft)} disabled={preview.length === 0}>
+          Choose techniques for this
+        </button>
+        <div className="hint" aria-label="Fields the guide sets">
+          {preview.length === 0 ? (
+            'The plan already matches this choice.'
+          ) : (
+            <>
+              Sets{' '}
+              {preview.map((c, i) => (
+                <span key={pathName(c.path)}>
+                  {i > 0 ? '; ' : ''}
+                  <code>{pathName(c.path)}</code> {showValue(c.before)} → {showValue(c.after)}
+                </span>
+              ))}
+              {ranking ? ' (techniques ranked by this plan’s estimate)' : ''}.
+            </>
+          )}
+        </div>
+      </div>
+      {live ? (
+        <p className="guide-applied" role="status">
+          The guide set{' '}
+          {live.change.changes.map((c) => (
+            <code key={pathName(c.path)}>{pathName(c.path)} </code>
+          ))}
+          <button type="button" onClick={undo}>
+            Undo the guide
+          </button>
+        </p>
+      ) : null}
       <div className="guide-explain" aria-live="polite">
+        {notes.map((n) => (
+          <p key={n} className="disagreement">
+            {n}
+          </p>
+        ))}
         {blurbs.map((b) => (
           <p key={b}>{b}</p>
         ))}

@@ -3,8 +3,11 @@
  * original in shared/seed): what each technique is marked suitable for. Every claim shown to the user
  * is then backed by this plan's own estimate.
  */
-import type { TechniqueKind } from '../../../shared/domain/plan';
-import type { EstimateReport } from '../../../shared/estimate/estimate';
+import { TechniqueSchema, type Plan, type Technique, type TechniqueKind } from '../../../shared/domain/plan';
+import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
+import { count, gib, usd, duration } from '../../format';
+import { diffFields, type AppliedChange } from '../../state/changes';
+import type { Draft } from '../../state/draft';
 
 export const SCENARIOS = [
   { id: 'domain', label: 'Adapt a pre-trained model to a task or domain', seqLen: 2048, meanTokens: 1024 },
@@ -87,4 +90,138 @@ export function claims(report: EstimateReport): string[] {
       }
       return parts.join(', ') + '.';
     });
+}
+
+/** The seed table's column for a technique; null for full fine-tuning (the baseline, not a column). */
+function columnOf(kind: TechniqueKind): Column | null {
+  if (kind === 'lora' || kind === 'qlora' || kind === 'dora') return kind;
+  if (kind === 'ia3' || kind === 'prompt_tuning') return 'peft';
+  return null;
+}
+
+/** Whether the seed table marks a technique as suited to a goal (null: the table has no column for it). */
+export function tableMarks(goal: GoalId, kind: TechniqueKind): boolean | null {
+  const col = columnOf(kind);
+  return col === null ? null : GOAL_TABLE[goal][col];
+}
+
+/** Every technique the table has a column for, plus the baseline: what the guide estimates to rank its choice. */
+export const TABLE_KINDS: TechniqueKind[] = ['full', 'lora', 'qlora', 'dora', 'ia3', 'prompt_tuning'];
+
+interface Metric {
+  /** Lower is better; null = unknown for this technique. */
+  value: (t: TechniqueEstimate) => number | null;
+  show: (v: number) => string;
+  /** "peaks at", "trains", "costs". */
+  verb: string;
+}
+
+/**
+ * The figure of this plan's estimate each goal is about. Cost is the estimated cost when every technique has a
+ * price, else the wall time (same GPUs, so time is what the bill follows). "Aggregate GPU memory" is about the
+ * sharding strategy, not the technique: its ranking is by memory per GPU.
+ */
+export function goalMetric(goal: GoalId, report: Pick<EstimateReport, 'techniques'>): Metric {
+  if (goal === 'params')
+    return { value: (t) => t.trainableParams, show: (v) => `${count(v)} parameters`, verb: 'trains' };
+  if (goal === 'cost') {
+    const priced = report.techniques.every((t) => t.costUsd !== null);
+    return priced
+      ? { value: (t) => t.costUsd, show: (v) => usd(v), verb: 'costs' }
+      : { value: (t) => t.wallSeconds, show: (v) => duration(v), verb: 'takes' };
+  }
+  return { value: (t) => t.memory.nvidiaSmiBytes, show: (v) => gib(v), verb: 'peaks at' };
+}
+
+/** The guide's techniques ordered by this plan's numbers for the first goal (full fine-tuning stays first, as the baseline). */
+export function rankKinds(
+  kinds: readonly TechniqueKind[],
+  goals: readonly GoalId[],
+  report: EstimateReport,
+): TechniqueKind[] {
+  const goal = GOALS.find((g) => goals.includes(g.id))?.id;
+  if (!goal) return [...kinds];
+  const metric = goalMetric(goal, report);
+  const valueOf = (k: TechniqueKind) => {
+    const t = report.techniques.find((x) => x.technique === k);
+    return (t && metric.value(t)) ?? Number.POSITIVE_INFINITY;
+  };
+  const rest = kinds.filter((k) => k !== 'full').sort((a, b) => valueOf(a) - valueOf(b));
+  return kinds.includes('full') ? ['full', ...rest] : rest;
+}
+
+const GOAL_CLAIM: Record<GoalId, string> = {
+  cost: 'lower cost',
+  memory: 'lower memory use',
+  params: 'fewer trainable parameters',
+  multiGpu: 'aggregate GPU memory',
+};
+
+/**
+ * Where the seed table and this plan's numbers disagree, one plain sentence each with both facts: a technique the
+ * table marks for a goal, and the best technique it does not mark that does better on this plan ("The seed table
+ * marks DoRA for lower memory use and not LoRA, but on this plan DoRA peaks at 14.2 GiB, 67 % more than LoRA's
+ * 8.5 GiB."). Not for "aggregate GPU memory": that is the strategy's doing, not the technique's.
+ */
+/**
+ * A difference smaller than this share is within the estimate's own precision (the ranges are wider), so it is not
+ * a disagreement with the table: "$4.53, 0 % more than $4.53" says nothing.
+ */
+export const MATERIAL_DIFFERENCE = 0.05;
+
+export function disagreements(goals: readonly GoalId[], report: EstimateReport): string[] {
+  const out: string[] = [];
+  for (const goal of goals) {
+    if (goal === 'multiGpu') continue;
+    const metric = goalMetric(goal, report);
+    const withValue = report.techniques
+      .map((t) => ({ t, v: metric.value(t), marked: tableMarks(goal, t.technique) }))
+      .filter((x): x is { t: TechniqueEstimate; v: number; marked: boolean } => x.v !== null && x.marked !== null);
+    const unmarked = withValue.filter((x) => !x.marked).sort((a, b) => a.v - b.v);
+    for (const m of withValue.filter((x) => x.marked)) {
+      const better = unmarked.find((u) => u.v < m.v * (1 - MATERIAL_DIFFERENCE));
+      if (!better) continue;
+      const more = better.v > 0 ? `, ${Math.round((m.v / better.v - 1) * 100)} % more than` : ', more than';
+      out.push(
+        `The seed table marks ${m.t.label} for ${GOAL_CLAIM[goal]} and not ${better.t.label}, but on this plan ${m.t.label} ${metric.verb} ${metric.show(m.v)}${more} ${better.t.label}'s ${metric.show(better.v)}.`,
+      );
+    }
+  }
+  return out;
+}
+
+/** The plan the guide estimates to rank: this plan with every technique of the table (the draft's own settings kept). */
+export function tablePlan(plan: Plan): Plan {
+  return { ...plan, techniques: TABLE_KINDS.map((k) => sameKind(plan.techniques, k)) };
+}
+
+function sameKind(techniques: readonly Technique[], kind: TechniqueKind): Technique {
+  return techniques.find((t) => t.kind === kind) ?? TechniqueSchema.parse({ kind });
+}
+
+/**
+ * The draft as the guide sets it: the chosen techniques in ranked order (a technique already in the plan keeps its
+ * settings), the scenario's sequence length and example size, and ZeRO-3 over several GPUs for aggregate memory.
+ * With its changes, field by field, for the list beside the button and for undo.
+ */
+export function guideResult(
+  draft: Draft,
+  scenarioId: ScenarioId,
+  goals: readonly GoalId[],
+  ranking: EstimateReport | null,
+): { next: Draft; applied: AppliedChange } {
+  const s = SCENARIOS.find((x) => x.id === scenarioId)!;
+  const choice = chooseTechniques([...goals]);
+  const kinds = ranking ? rankKinds(choice.techniques, goals, ranking) : choice.techniques;
+  const gpus = draft.distribution.gpusPerNode * draft.distribution.nodes;
+  const next: Draft = {
+    ...draft,
+    techniques: kinds.map((k) => sameKind(draft.techniques, k)),
+    training: { ...draft.training, seqLen: s.seqLen },
+    data: { ...draft.data, mode: 'examples', meanTokensPerExample: s.meanTokens },
+    distribution: choice.zero3
+      ? { ...draft.distribution, strategy: 'zero3', gpusPerNode: gpus > 1 ? draft.distribution.gpusPerNode : 4 }
+      : draft.distribution,
+  };
+  return { next, applied: { label: `the scenario guide (${s.label})`, changes: diffFields(draft, next) } };
 }

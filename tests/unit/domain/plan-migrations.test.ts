@@ -96,7 +96,7 @@ describe('plan format 1 → 2 (issue 15: training switches and the longest examp
     expect(read.ok).toBe(true);
     if (!read.ok) return;
     expect(read.fromVersion).toBe(1);
-    expect(read.plan.schemaVersion).toBe(2);
+    expect(read.plan.schemaVersion).toBe(PLAN_SCHEMA_VERSION);
     expect(read.plan.training).toMatchObject({
       microBatch: 2,
       stack: 'transformers',
@@ -126,5 +126,32 @@ describe('plan format 1 → 2 (issue 15: training switches and the longest examp
   it('leaves a malformed section for the schema to name', () => {
     const read = readPlanDocument({ name: 'x', model: { source: 'catalog', id: 'a' }, training: 'fast' });
     expect(!read.ok && read.message).toMatch(/training/);
+  });
+});
+
+describe("plan format 2 → 3 (issue 17: statistics of the user's data)", () => {
+  const step = PLAN_MIGRATIONS.find((s) => s.from === 2)!;
+  const v2 = {
+    schemaVersion: 2,
+    name: 'two',
+    model: { source: 'catalog', id: 'llama-3.2-3b' },
+    training: { microBatch: 2, seqLen: 1024, stack: 'transformers' },
+    data: { examples: 500, meanTokensPerExample: 300, maxTokensPerExample: 900 },
+  };
+
+  it('leaves a format-2 document as it was: no statistics, the same fields', () => {
+    expect(step.up(structuredClone(v2))).toEqual(v2);
+    const read = readPlanDocument(structuredClone(v2));
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(read.fromVersion).toBe(2);
+    expect(read.plan.schemaVersion).toBe(3);
+    expect(read.plan.data.stats).toBeUndefined();
+    expect(read.plan.data).toMatchObject({ examples: 500, meanTokensPerExample: 300, maxTokensPerExample: 900 });
+  });
+
+  it('a format-3 document with statistics that are not DataStats is refused naming data.stats', () => {
+    const read = readPlanDocument({ ...v2, schemaVersion: 3, data: { ...v2.data, stats: { version: 1 } } });
+    expect(!read.ok && read.message).toMatch(/data\.stats/);
   });
 });

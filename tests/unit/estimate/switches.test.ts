@@ -92,7 +92,7 @@ describe('padded batches: the peak is the batch holding the longest example', ()
         training: { ...est({}).memory, ...base.training } as never,
         data: { mode: 'examples', meanTokensPerExample: 300, maxTokensPerExample: 1200 } as never,
       }),
-    ).toEqual({ expected: 1200, low: 1200, known: true });
+    ).toEqual({ expected: 1200, low: 1200, high: 1200, known: true });
     const known = est({ packing: false }, { data: { meanTokensPerExample: 300, maxTokensPerExample: 1200 } });
     const unknown = est({ packing: false }, { data: { meanTokensPerExample: 300 } });
     expect(known.memory.peakSeqLen).toBe(1200);

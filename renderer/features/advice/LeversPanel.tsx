@@ -1,0 +1,116 @@
+/**
+ * "What would make it fit" per technique (issue 14.2), and "Faster / cheaper" for a technique that fits: the single
+ * changes shared/estimate/levers.ts finds, each re-estimated by the estimator, applicable in one click (the screen
+ * records the change so it can be undone in one click).
+ *
+ * Levers cost tens of re-estimates per technique, so they are computed after the table and charts render, one
+ * technique per idle period, and dropped when the plan changes (hooks/use-idle-value.ts).
+ */
+import type { Plan } from '../../../shared/domain/plan';
+import { isFitting } from '../../../shared/estimate/advice';
+import type { EstimateReport } from '../../../shared/estimate/estimate';
+import { leversFor, type Lever } from '../../../shared/estimate/levers';
+import { duration, gib } from '../../format';
+import { useIdleSteps } from '../../hooks/use-idle-value';
+
+type Levers = { ok: true; levers: Lever[] } | { ok: false; error: string };
+
+const steps = (plan: Plan) =>
+  plan.techniques.map((_, i) => (): Levers => {
+    try {
+      return { ok: true, levers: leversFor(plan, i) };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  });
+
+/** "+12 min" / "−5 min" / "same time": the change in wall time a lever brings. */
+export function timeChange(beforeSeconds: number, afterSeconds: number): string {
+  const delta = afterSeconds - beforeSeconds;
+  if (Math.abs(delta) < 0.5 || Math.abs(delta) < beforeSeconds * 0.005) return 'same time';
+  return `${delta > 0 ? '+' : '−'}${duration(Math.abs(delta))}`;
+}
+
+export function LeversPanel({
+  plan,
+  report,
+  onApply,
+}: {
+  /** The plan the report was computed for (the deferred, validated draft). */
+  plan: Plan | null;
+  report: EstimateReport | null;
+  onApply: (patch: Record<string, unknown>, label: string) => void;
+}) {
+  const { results, done } = useIdleSteps(plan && report ? plan : null, steps);
+  if (!plan || !report) return null;
+  return (
+    <section className="card levers" aria-label="What would make it fit">
+      <h2 className="card-title">Advice per technique</h2>
+      <div className="card-body">
+        {report.techniques.map((t, i) => {
+          const fits = isFitting(t);
+          const title = fits ? 'Faster / cheaper' : 'What would make it fit';
+          const computed = results[i];
+          const over = t.memory.nvidiaSmiBytes - t.fit.usableBytes;
+          return (
+            // Keyed by the fit: it opens by itself when the technique stops fitting.
+            <details key={`${i}:${fits}`} open={!fits} className="lever-group">
+              <summary>
+                {t.label}: {title}
+                {fits ? '' : ` — over by ${gib(over)}`}
+              </summary>
+              {!computed ? (
+                <p className="hint" aria-busy="true">
+                  {done ? '' : 'Computing the changes…'}
+                </p>
+              ) : !computed.ok ? (
+                <p className="hint">No levers: {computed.error}</p>
+              ) : computed.levers.length === 0 ? (
+                <p className="hint">
+                  {fits
+                    ? 'No single change makes it faster or cheaper while it still fits.'
+                    : 'No single change lowers its peak; try another GPU (Recommend).'}
+                </p>
+              ) : (
+                <table className="lever-table" aria-label={`${t.label}: ${title}`}>
+                  <thead>
+                    <tr>
+                      <th scope="col">Change</th>
+                      <th scope="col">Peak after (nvidia-smi)</th>
+                      <th scope="col">Fit after</th>
+                      <th scope="col">Time after</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Apply</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {computed.levers.map((l) => (
+                      <tr key={l.id} data-lever={l.id}>
+                        <th scope="row">{l.label}</th>
+                        <td>{gib(l.nvidiaSmiBytesAfter)}</td>
+                        <td className={l.fitsAfter ? 'fits' : 'over'}>{l.fitsAfter ? 'fits' : 'still over'}</td>
+                        <td>
+                          {duration(l.wallSecondsAfter)} ({timeChange(t.wallSeconds, l.wallSecondsAfter)})
+                        </td>
+                        <td>
+                          <button
+                            type="button"
+                            onClick={() => onApply(l.patch, `${t.label}: ${l.label}`)}
+                            aria-label={`Apply “${l.label}” (${t.label})`}
+                          >
+                            Apply
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </details>
+          );
+        })}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,175 @@
+/**
+ * What the micro-batches of a plan hold: rows per epoch, real and processed (padded) tokens per row, and the
+ * longest batch the peak is sized at — from the user's data statistics when the plan has them (`data.stats`,
+ * issue 17), otherwise from the plan's examples, mean and longest tokens (issue 15 §5, unchanged since format 2).
+ *
+ * With statistics (shared/data/batching.ts recomputes them for the plan's micro-batch and sequence length):
+ *  - padded batches (no packing): the exported trainer samples at random (transformers' RandomSampler; the exported
+ *    SFTConfig sets no group_by_length) and pads each micro-batch to its longest example, so a row costs the expected
+ *    longest of b draws (`expectedBatchTokensRandom`), and the peak is the worst batch the sampler can form: b rows
+ *    as long as the longest kept example (`peakBatchTokensPadded`);
+ *  - packed batches (TRL packing_strategy "bfd"): rows are the packed sequences of seqLen tokens (`packedSequences`),
+ *    the peak is seqLen × micro-batch;
+ *  - tokens per epoch are the real tokens after truncation or dropping (`tokensPerEpoch`).
+ * Preference data trains two sequences per example (chosen and rejected): a micro-batch of b examples holds 2b rows.
+ */
+import { batchingFromLengths, lengthsFromStats } from '../data/batching';
+import type { BatchingStats, DataStats } from '../domain/data-stats';
+import type { Plan } from '../domain/plan';
+import { PADDING_FACTOR } from './time';
+
+export interface PeakSequence {
+  /** The sequence length the expected peak is sized at. */
+  expected: number;
+  low: number;
+  high: number;
+  /** False when the longest example is unknown and the expected figure falls back to the full sequence length. */
+  known: boolean;
+}
+
+export interface DataBatches {
+  /** 'stats': from the user's data statistics; 'plan': from the plan's examples, mean and longest tokens. */
+  source: 'stats' | 'plan';
+  /** Micro-batch rows one epoch trains (examples kept, packed sequences, or token-budget sequences). */
+  rowsPerEpoch: number;
+  /** Sequences in one row of the micro-batch (2 for preference data). */
+  sequencesPerRow: 1 | 2;
+  /** Real (non-padding) tokens per row, on average. */
+  realTokensPerRow: number;
+  /** Tokens computed per row, padding included. */
+  processedTokensPerRow: number;
+  /** The length of one processed sequence (attention spans it). */
+  attentionSeq: number;
+  /** Real tokens of one epoch. */
+  tokensPerEpoch: number;
+  /** Share of computed tokens that are padding (0..1). */
+  paddingShare: number;
+  /** True when the padding is the engineering assumption PADDING_FACTOR (no statistics, unpacked). */
+  paddingAssumed: boolean;
+  peak: PeakSequence;
+  /** The statistics' batching recomputed for this micro-batch and sequence length (null without statistics). */
+  batching: BatchingStats | null;
+}
+
+/**
+ * Batching of saved statistics for one micro-batch and sequence length: the statistics' own figures when they were
+ * computed for these (exact over the whole file), otherwise recomputed from their quantiles and longest examples.
+ * Cached per statistics object: sweeps (levers, recommendations) ask for the same few shapes many times.
+ */
+const batchingCache = new WeakMap<DataStats, Map<string, BatchingStats>>();
+export function batchingFor(stats: DataStats, microBatch: number, seqLen: number): BatchingStats {
+  const own = stats.batching;
+  if (own.microBatch === microBatch && own.seqLen === seqLen) return own;
+  let cache = batchingCache.get(stats);
+  if (!cache) batchingCache.set(stats, (cache = new Map<string, BatchingStats>()));
+  const key = `${microBatch}/${seqLen}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const { lengths, weight } = lengthsFromStats(stats.lengths, stats.examples);
+  const b = batchingFromLengths(
+    lengths,
+    { microBatch, seqLen, overflow: own.overflow, sequencesPerExample: stats.lengths.sequencesPerExample },
+    weight,
+  );
+  if (cache.size > 64) cache.clear();
+  cache.set(key, b);
+  return b;
+}
+
+export function dataBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch = plan.training.microBatch): DataBatches {
+  const t = plan.training;
+  const d = plan.data;
+  const stats = d.stats;
+  if (stats) {
+    const spe = stats.lengths.sequencesPerExample;
+    const b = batchingFor(stats, microBatch, t.seqLen);
+    const kept = Math.max(0, stats.examples - (b.overflow === 'drop' ? b.overSeqLen : 0));
+    const clip = (l: number) => Math.max(1, Math.min(t.seqLen, Math.ceil(l)));
+    if (t.packing) {
+      const rows = Math.max(1, b.packedSequences);
+      return {
+        source: 'stats',
+        rowsPerEpoch: rows,
+        sequencesPerRow: 1,
+        realTokensPerRow: b.tokensPerEpoch / rows,
+        processedTokensPerRow: t.seqLen,
+        attentionSeq: t.seqLen,
+        tokensPerEpoch: b.tokensPerEpoch,
+        paddingShare: b.paddingPacked,
+        paddingAssumed: false,
+        peak: { expected: t.seqLen, low: t.seqLen, high: t.seqLen, known: true },
+        batching: b,
+      };
+    }
+    const rows = Math.max(1, kept);
+    // The longest kept example: the worst batch the sampler can form is b of them (b × spe sequences).
+    const longest = clip(b.peakBatchTokensPadded / (microBatch * spe));
+    const [maxLow, maxHigh] = stats.lengths.maxRange;
+    return {
+      source: 'stats',
+      rowsPerEpoch: rows,
+      sequencesPerRow: spe,
+      realTokensPerRow: b.tokensPerEpoch / rows,
+      processedTokensPerRow: b.expectedBatchTokensRandom / microBatch,
+      attentionSeq: b.expectedBatchTokensRandom / (microBatch * spe),
+      tokensPerEpoch: b.tokensPerEpoch,
+      paddingShare: b.paddingRandom,
+      paddingAssumed: false,
+      // A quick pass extrapolates the longest example: its range spreads the peak (dropping keeps it ≤ seqLen anyway).
+      peak: {
+        expected: longest,
+        low: Math.min(longest, clip(maxLow)),
+        high: Math.max(longest, clip(maxHigh)),
+        known: true,
+      },
+      batching: b,
+    };
+  }
+  if (d.mode === 'tokens') {
+    // A token budget is trained as packed sequences of the plan's length.
+    const rows = Math.max(1, Math.ceil(d.totalTokens / t.seqLen));
+    return {
+      source: 'plan',
+      rowsPerEpoch: rows,
+      sequencesPerRow: 1,
+      realTokensPerRow: t.seqLen,
+      processedTokensPerRow: t.seqLen,
+      attentionSeq: t.seqLen,
+      tokensPerEpoch: d.totalTokens,
+      paddingShare: 0,
+      paddingAssumed: false,
+      peak: { expected: t.seqLen, low: t.seqLen, high: t.seqLen, known: true },
+      batching: null,
+    };
+  }
+  const meanTokens = Math.min(t.seqLen, d.meanTokensPerExample);
+  const processed = t.packing ? t.seqLen : Math.min(t.seqLen, meanTokens * PADDING_FACTOR);
+  const real = t.packing ? t.seqLen : meanTokens;
+  let peak: PeakSequence;
+  if (t.packing) peak = { expected: t.seqLen, low: t.seqLen, high: t.seqLen, known: true };
+  else if (d.maxTokensPerExample !== null) {
+    const longest = Math.min(t.seqLen, Math.ceil(d.maxTokensPerExample));
+    peak = { expected: longest, low: longest, high: longest, known: true };
+  } else {
+    // Longest example unknown: the expected figure keeps format 1's full length, the low end the mean example.
+    peak = {
+      expected: t.seqLen,
+      low: Math.min(t.seqLen, Math.ceil(d.meanTokensPerExample)),
+      high: t.seqLen,
+      known: false,
+    };
+  }
+  return {
+    source: 'plan',
+    rowsPerEpoch: d.examples,
+    sequencesPerRow: 1,
+    realTokensPerRow: real,
+    processedTokensPerRow: processed,
+    attentionSeq: processed,
+    tokensPerEpoch: d.examples * meanTokens,
+    paddingShare: processed > 0 ? Math.max(0, 1 - real / processed) : 0,
+    paddingAssumed: !t.packing && meanTokens * PADDING_FACTOR < t.seqLen,
+    peak,
+    batching: null,
+  };
+}
