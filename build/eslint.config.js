@@ -116,7 +116,9 @@ export default tseslint.config(
             .filter((o) => o.isDirectory() && o.name !== d.name)
             .map((o) => o.name)
             .join('|')})(/|$)`,
-          message: `renderer/features/${d.name} imports no other feature: move what both use above features/ (state/, charts/, components/) or compose the two in the screen (App.tsx).`,
+          message:
+            `renderer/features/${d.name} imports no other feature: move what both use above features/ ` +
+            '(state/, charts/, components/) or compose the two in the screen (App.tsx).',
         },
       ]),
     })),

@@ -9,7 +9,10 @@ export const MiB = 2 ** 20;
  */
 export function gib(bytes: number, digits = 1, { grouping = true }: { grouping?: boolean } = {}): string {
   const value = bytes / GiB;
-  return `${grouping ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : value.toFixed(digits)} GiB`;
+  const figure = grouping
+    ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : value.toFixed(digits);
+  return `${figure} GiB`;
 }
 
 export function count(n: number): string {

@@ -42,6 +42,7 @@ function readJson(file) {
 
 step('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 step('format (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
+step('line length (≤ 120 characters)', process.execPath, ['build/scripts/check-line-length.mjs']);
 step('lint (eslint, layer rules)', bin('eslint'), ['--config', 'build/eslint.config.js', '--max-warnings', '0', '.']);
 
 const vitestJson = path.join(results, 'vitest.json');

@@ -11,10 +11,12 @@ import { ConfigImportError, CONFIG_FORMAT_LABELS } from '../../shared/import/con
 import { planToJson } from '../../shared/exporters/plan-json';
 import { writeFileAtomic } from '../services/atomic-write';
 
-export const IMPORT_USAGE = `  tuneplan import FILE... --out plan.json [--name NAME] [--json]
+export const IMPORT_USAGE =
+  `  tuneplan import FILE... --out plan.json [--name NAME] [--json]
                                                           a new plan from ds_config.json, adapter_config.json,
                                                           accelerate / LLaMA-Factory / axolotl / torchtune YAML,
-                                                          TrainingArguments JSON and config.json (several fill one plan)`;
+                                                          TrainingArguments JSON and config.json (several ` +
+  `fill one plan)`;
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -31,7 +33,8 @@ export function formatImport(r: ConfigImport, out: string): string {
       : []),
     ...r.conflicts.map(
       (c) =>
-        `conflict (${c.field}): ${c.values.map((v) => `${v.file} ${v.key}=${show(v.value)}`).join(' vs ')}; kept ${c.kept}`,
+        `conflict (${c.field}): ${c.values.map((v) => `${v.file} ${v.key}=${show(v.value)}`).join(' vs ')}; ` +
+        `kept ${c.kept}`,
     ),
     ...r.notes.map((n) => `note: ${n}`),
     `Wrote ${out}`,

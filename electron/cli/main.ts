@@ -33,7 +33,8 @@ import { DATA_USAGE, runDataCommand, terminalProgress } from './data';
 import { DataInputError, statsForPlan, withStats, type PlanDataOptions } from './estimate-data';
 import { describeModelConfig, formatModelReport, ModelFileError, parseTechniqueArg } from './model';
 
-const USAGE = `Usage:
+const USAGE =
+  `Usage:
   tuneplan estimate <plan.json> [--json] [--recommend]   estimate every technique in a plan
                     [--data FILE [--tokenizer DIR] [--full]]
                                                           ... with the lengths of your data file (tokens, padding,
@@ -41,7 +42,8 @@ const USAGE = `Usage:
 ${RECOMMEND_USAGE}
   tuneplan export <plan.json> --format FORMAT --out DIR [--technique N]
                                                           write training configs (FORMAT: ${EXPORT_FORMATS.join('|')})
-  tuneplan probe [--json]                                 this machine's CPU, memory, disk and GPUs (import the JSON as a profile)
+  tuneplan probe [--json]                                 this machine's CPU, memory, disk and GPUs ` +
+  `(import the JSON as a profile)
   tuneplan schema [--out FILE]                            print (or write) the plan file's JSON Schema
   tuneplan validate [--json]                              compare the estimator with published measurements
 ${RUNS_USAGE}
@@ -89,7 +91,8 @@ export function formatTable(report: EstimateReport): string {
       if (!r) return t.fromData ? 'none (packed)' : '—';
       return r.examplesOver === 0
         ? 'none'
-        : `${count(r.examplesOver)} examples; first ~step ${count(r.expectedFirstStep ?? 0)}, ${percent(100 * r.probabilityWithin100Steps)} in 100 steps`;
+        : `${count(r.examplesOver)} examples; first ~step ${count(r.expectedFirstStep ?? 0)}, ` +
+            `${percent(100 * r.probabilityWithin100Steps)} in 100 steps`;
     });
   }
   row('tokens/s', (t) => tokensPerSecond(t.tokensPerSecond));
@@ -97,7 +100,11 @@ export function formatTable(report: EstimateReport): string {
   if (!cpu) row('GPU-hours', (t) => `${t.gpuHours.toFixed(1)} GPU-h`);
   row('cost', (t) => usd(t.costUsd));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const header = `${report.plan.name}: ${report.model.name} (${report.model.totalParams.toLocaleString('en-US')} params) on ${report.plan.gpus} × ${report.plan.gpu}, ${report.plan.strategy}, micro-batch ${report.plan.microBatch}, sequence ${report.plan.seqLen}, ${report.plan.precision}, ${report.plan.optimizer}`;
+  const header =
+    `${report.plan.name}: ${report.model.name} (${report.model.totalParams.toLocaleString('en-US')} params) ` +
+    `on ${report.plan.gpus} × ${report.plan.gpu}, ${report.plan.strategy}, ` +
+    `micro-batch ${report.plan.microBatch}, sequence ${report.plan.seqLen}, ` +
+    `${report.plan.precision}, ${report.plan.optimizer}`;
   return [
     cpu ? header.replace(/ on \d+ × /, ' on ') : header,
     ...rows.map(
@@ -182,7 +189,9 @@ export function formatProbe(p: Awaited<ReturnType<typeof probeMachine>>): string
     ...(p.gpus.length
       ? p.gpus.map(
           (g, i) =>
-            `GPU ${i}: ${g.name}, ${g.memoryTotalBytes === null ? 'memory unknown' : gib(g.memoryTotalBytes)}${g.driver ? `, driver ${g.driver}` : ''}${g.computeCapability ? `, compute ${g.computeCapability}` : ''}`,
+            `GPU ${i}: ${g.name}, ${g.memoryTotalBytes === null ? 'memory unknown' : gib(g.memoryTotalBytes)}` +
+            `${g.driver ? `, driver ${g.driver}` : ''}` +
+            `${g.computeCapability ? `, compute ${g.computeCapability}` : ''}`,
         )
       : ['GPUs: none detected']),
     ...Object.entries(p.detection).map(([tool, status]) => `  ${tool}: ${status}`),

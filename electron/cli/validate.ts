@@ -118,16 +118,25 @@ export function breakdown(rows: ValidationRow[]): Array<{ by: 'source' | 'counte
 }
 
 const summaryLine = (s: Summary) =>
-  `median abs error ${s.median.toFixed(1)}%, worst ${s.worst.toFixed(1)}% over ${s.count} records; ${s.inRange} of ${s.count} inside low–high (${s.coveragePercent.toFixed(0)}%), median range width ${s.medianWidthPercent.toFixed(0)}%`;
+  `median abs error ${s.median.toFixed(1)}%, worst ${s.worst.toFixed(1)}% over ${s.count} records; ` +
+  `${s.inRange} of ${s.count} inside low–high (${s.coveragePercent.toFixed(0)}%), ` +
+  `median range width ${s.medianWidthPercent.toFixed(0)}%`;
 
 function table(title: string, rows: ValidationRow[], out: (s: string) => void): void {
   out(title);
   out(
-    `${'record'.padEnd(40)} ${'counter'.padEnd(10)} ${'measured'.padStart(12)} ${'predicted'.padStart(12)} ${'error'.padStart(8)} ${'low–high'.padStart(17)}   ${'tok/s meas.'.padStart(11)} ${'tok/s pred.'.padStart(11)}`,
+    `${'record'.padEnd(40)} ${'counter'.padEnd(10)} ${'measured'.padStart(12)} ${'predicted'.padStart(12)} ` +
+      `${'error'.padStart(8)} ${'low–high'.padStart(17)}   ` +
+      `${'tok/s meas.'.padStart(11)} ${'tok/s pred.'.padStart(11)}`,
   );
   for (const r of rows) {
     out(
-      `${r.id.padEnd(40)} ${r.counter.padEnd(10)} ${`${r.measuredGiB.toFixed(2)} GiB`.padStart(12)} ${`${r.predictedGiB.toFixed(2)} GiB`.padStart(12)} ${`${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)}%`.padStart(8)} ${`${r.lowGiB.toFixed(1)}–${r.highGiB.toFixed(1)}${r.inRange ? ' ' : '!'}`.padStart(17)}   ${(r.measuredTokensPerSecond === null ? '—' : String(Math.round(r.measuredTokensPerSecond))).padStart(11)} ${String(Math.round(r.predictedTokensPerSecond)).padStart(11)}`,
+      `${r.id.padEnd(40)} ${r.counter.padEnd(10)} ${`${r.measuredGiB.toFixed(2)} GiB`.padStart(12)} ` +
+        `${`${r.predictedGiB.toFixed(2)} GiB`.padStart(12)} ` +
+        `${`${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)}%`.padStart(8)} ` +
+        `${`${r.lowGiB.toFixed(1)}–${r.highGiB.toFixed(1)}${r.inRange ? ' ' : '!'}`.padStart(17)}   ` +
+        `${(r.measuredTokensPerSecond === null ? '—' : String(Math.round(r.measuredTokensPerSecond))).padStart(11)} ` +
+        `${String(Math.round(r.predictedTokensPerSecond)).padStart(11)}`,
     );
   }
 }

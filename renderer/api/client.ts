@@ -105,7 +105,8 @@ export async function redeemLaunchCode(
   }
   return fail(
     'UNAUTHORIZED',
-    'Could not trade the one-time link for access. Open the address Tuneplan printed at start-up (it ends with #token=…).',
+    'Could not trade the one-time link for access. ' +
+      'Open the address Tuneplan printed at start-up (it ends with #token=…).',
   );
 }
 

@@ -312,7 +312,8 @@ function TechniqueBars({
       />
       <Tooltip
         formatter={(v, _n, item) => [
-          `${typeof v === 'number' ? format(v) : String(v)}${(item.payload as TechniqueBarRow).fit === 'does-not-fit' ? ' (does not fit)' : ''}`,
+          `${typeof v === 'number' ? format(v) : String(v)}` +
+            `${(item.payload as TechniqueBarRow).fit === 'does-not-fit' ? ' (does not fit)' : ''}`,
           name,
         ]}
         contentStyle={{ background: 'var(--panel)' }}

@@ -67,8 +67,8 @@ export function LossCurveChart({ result }: { result: RunResult }) {
   return (
     <figure className="chart" data-chart="loss-curve">
       <figcaption>
-        Training loss by step{result.evalCurve.length ? ' and eval loss' : ''} ({TECHNIQUE_LABELS[result.technique]}{' '}
-        run)
+        {`Training loss by step${result.evalCurve.length ? ' and eval loss' : ''} ` +
+          `(${TECHNIQUE_LABELS[result.technique]} run)`}
       </figcaption>
       <LineChart
         width={420}

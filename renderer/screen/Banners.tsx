@@ -23,8 +23,8 @@ export function Banners({
       {state.recoverable ? (
         <div className="banner notice" role="status">
           <p>
-            Unsaved changes to “{state.recoverable.draft.name}” from {new Date(state.recoverable.at).toLocaleString()}{' '}
-            were kept.
+            Unsaved changes to “{state.recoverable.draft.name}” from{' '}
+            {`${new Date(state.recoverable.at).toLocaleString()} were kept.`}
           </p>
           <button type="button" onClick={actions.restoreDraft}>
             Restore them

@@ -23,7 +23,8 @@ export function StatusBar({
     <footer className="status-bar" aria-label="Status">
       <span>
         {info
-          ? `${info.mode === 'desktop' ? 'Desktop' : info.mode === 'browser' ? 'Browser mode' : 'Test'} · Tuneplan ${info.version}`
+          ? `${info.mode === 'desktop' ? 'Desktop' : info.mode === 'browser' ? 'Browser mode' : 'Test'} · ` +
+            `Tuneplan ${info.version}`
           : 'Connecting…'}
       </span>
       <span title="Data folder">{info ? `Data: ${info.dataDir}` : ''}</span>

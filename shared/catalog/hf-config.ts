@@ -150,14 +150,19 @@ function refuseUnsupportedShapes(c: Json, modelType: string): void {
   if (vision.length > 0) {
     const keys = vision.map((v) => v.split(' = ')[0]).join(', ');
     throw new ConfigImportError(
-      `${label} is a vision-language model (${keys}): Tuneplan does not count vision towers yet, and reading only its language model would silently leave the vision tower out of memory and time. To plan text-only fine-tuning of the language model, save its text_config as its own config.json (with the text model's model_type) and import that.`,
+      `${label} is a vision-language model (${keys}): Tuneplan does not count vision towers yet, and reading only ` +
+        `its language model would silently leave the vision tower out of memory and time. To plan text-only ` +
+        `fine-tuning of the language model, save its text_config as its own config.json (with the text model's ` +
+        `model_type) and import that.`,
     );
   }
   if (ENCODER_TYPES.includes(modelType) || SEQ2SEQ_TYPES.includes(modelType) || c.is_encoder_decoder === true) {
     const kind =
       SEQ2SEQ_TYPES.includes(modelType) || c.is_encoder_decoder === true ? 'an encoder-decoder' : 'an encoder-only';
     throw new ConfigImportError(
-      `${label} is ${kind} model: Tuneplan plans decoder-only (causal language model) fine-tuning and does not yet estimate ${kind === 'an encoder-only' ? 'classification' : 'sequence-to-sequence'} training (encoder, decoder and cross-attention memory). Pick a decoder model, or estimate this one by hand.`,
+      `${label} is ${kind} model: Tuneplan plans decoder-only (causal language model) fine-tuning and does not yet ` +
+        `estimate ${kind === 'an encoder-only' ? 'classification' : 'sequence-to-sequence'} training (encoder, ` +
+        `decoder and cross-attention memory). Pick a decoder model, or estimate this one by hand.`,
     );
   }
 }
@@ -174,7 +179,8 @@ export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): Con
   const warnings: string[] = [];
   if (aliased)
     warnings.push(
-      `model_type "${rawModelType}" is ${aliased}'s original Hub layout; read with the same shapes as transformers' ${aliased} class.`,
+      `model_type "${rawModelType}" is ${aliased}'s original Hub layout; read with the same shapes as ` +
+        `transformers' ${aliased} class.`,
     );
   const spec = known
     ? readKnown(c, modelType as (typeof KNOWN_MODEL_TYPES)[number], rawModelType, warnings)
@@ -182,7 +188,8 @@ export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): Con
   const parsed = ModelSpecSchema.safeParse({ ...spec, name: typeof name === 'string' ? name : 'unnamed' });
   if (!parsed.success) {
     throw new ConfigImportError(
-      `The config.json describes an impossible model: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
+      `The config.json describes an impossible model: ` +
+        `${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`,
     );
   }
   const approximatedFrom = known ? null : GENERIC_KEYS.filter((k) => c[k] !== undefined);
@@ -226,18 +233,27 @@ function readGeneric(c: Json, modelType: string, warnings: string[]): Shape {
   if (missing.length > 0) {
     const equivalents = missing.flatMap((k) => present(c, EQUIVALENTS[k] ?? []));
     throw new ConfigImportError(
-      `${label}, and to read it as a generic decoder it is missing ${missing.join(', ')} (each a positive whole number)${equivalents.length ? `; the file has ${equivalents.join(', ')}, but Tuneplan cannot tell how this family lays those out` : ''}.`,
+      `${label}, and to read it as a generic decoder it is missing ${missing.join(', ')} ` +
+        `(each a positive whole number)${
+          equivalents.length
+            ? `; the file has ${equivalents.join(', ')}, but Tuneplan cannot tell how this family lays those out`
+            : ''
+        }.`,
       missing,
     );
   }
   const unmapped = [...present(c, MOE_KEYS), ...present(c, MLA_KEYS)];
   if (unmapped.length > 0)
     throw new ConfigImportError(
-      `${label}, and it has ${unmapped.join(', ')}: experts or latent attention whose layout Tuneplan does not know. Reading it as a dense Llama-style decoder would undercount it, so it is refused.`,
+      `${label}, and it has ${unmapped.join(', ')}: experts or latent attention whose layout Tuneplan does not know. ` +
+        `Reading it as a dense Llama-style decoder would undercount it, so it is refused.`,
       [],
     );
   warnings.push(
-    `Approximated: ${modelType ? `model_type "${modelType}"` : 'a config without model_type'} read as a generic Llama-style decoder (separate q/k/v/o, gated MLP, RMSNorm) from ${GENERIC_KEYS.filter((k) => c[k] !== undefined).join(', ')}; check the counts against the model's own modelling code.`,
+    `Approximated: ${modelType ? `model_type "${modelType}"` : 'a config without model_type'} read as a generic ` +
+      `Llama-style decoder (separate q/k/v/o, gated MLP, RMSNorm) from ` +
+      `${GENERIC_KEYS.filter((k) => c[k] !== undefined).join(', ')}; check the counts against the ` +
+      `model's own modelling code.`,
   );
   return llamaLike(c, 'generic', warnings);
 }
@@ -328,7 +344,8 @@ function maxPositions(c: Json, keys: string[], dflt: number, warnings: string[])
       const stretched = Math.round(original * factor);
       if (stretched > n) {
         warnings.push(
-          `Context ${stretched.toLocaleString('en-US')} tokens: rope scaling "${String(kind)}" × ${factor} over ${original.toLocaleString('en-US')} (${key ?? 'default'} says ${n.toLocaleString('en-US')}).`,
+          `Context ${stretched.toLocaleString('en-US')} tokens: rope scaling "${String(kind)}" × ${factor} over ` +
+            `${original.toLocaleString('en-US')} (${key ?? 'default'} says ${n.toLocaleString('en-US')}).`,
         );
         n = stretched;
       }
@@ -369,13 +386,17 @@ function slidingWindow(
   return { slidingWindow: null, slidingWindowLayers: 0 };
 }
 
-/** Number of dense-MLP layers in a MoE model (Qwen MoE: mlp_only_layers and decoder_sparse_step; DeepSeek: first_k_dense_replace). */
+/**
+ * Number of dense-MLP layers in a MoE model (Qwen MoE: mlp_only_layers and decoder_sparse_step; DeepSeek:
+ * first_k_dense_replace).
+ */
 function denseLayerCount(c: Json, L: number, modelType: string): number {
   if (modelType === 'deepseek_v2' || modelType === 'deepseek_v3') {
     const k = isNonNegInt(c.first_k_dense_replace) ? c.first_k_dense_replace : modelType === 'deepseek_v3' ? 3 : 0;
     if (isPosInt(c.moe_layer_freq) && c.moe_layer_freq !== 1)
       throw new ConfigImportError(
-        `moe_layer_freq = ${c.moe_layer_freq}: transformers' ${modelType} puts experts in every layer from first_k_dense_replace on and ignores it; Tuneplan cannot tell which layout this checkpoint's code uses.`,
+        `moe_layer_freq = ${c.moe_layer_freq}: transformers' ${modelType} puts experts in every layer from ` +
+          `first_k_dense_replace on and ignores it; Tuneplan cannot tell which layout this checkpoint's code uses.`,
         ['moe_layer_freq'],
       );
     return Math.min(k, L);
@@ -415,7 +436,8 @@ function readKnown(
     case 'gemma':
       return llamaLike(c, modelType, warnings, { tie: true, headDim: 256, maxPos: 8192 });
     case 'gemma3_text':
-      // models/gemma3 Gemma3DecoderLayer: input, post_attention, pre_feedforward, post_feedforward norms; q/k norms of head_dim.
+      // models/gemma3 Gemma3DecoderLayer: input, post_attention, pre_feedforward, post_feedforward norms; q/k norms of
+      // head_dim.
       return {
         ...llamaLike(c, modelType, warnings, { tie: true, headDim: 256, maxPos: 131072 }),
         normsPerLayer: 4,
@@ -424,10 +446,12 @@ function readKnown(
     case 'qwen3':
       return { ...llamaLike(c, modelType, warnings, { headDim: 128, maxPos: 32768 }), qkNorm: 'head' };
     case 'olmo2':
-      // models/olmo2 Olmo2Attention: q_norm over heads·head_dim, k_norm over kv_heads·head_dim; post-attention and post-feedforward norms.
+      // models/olmo2 Olmo2Attention: q_norm over heads·head_dim, k_norm over kv_heads·head_dim; post-attention and
+      // post-feedforward norms.
       return { ...llamaLike(c, modelType, warnings, { maxPos: 2048 }), qkNorm: 'full' };
     case 'cohere':
-      // models/cohere: one CohereLayerNorm (weight, no bias) per layer, parallel attention and MLP; optional q/k norms of (heads, head_dim).
+      // models/cohere: one CohereLayerNorm (weight, no bias) per layer, parallel attention and MLP; optional q/k norms
+      // of (heads, head_dim).
       return {
         ...llamaLike(c, modelType, warnings, { tie: true, maxPos: 8192 }),
         norm: 'layernorm-nobias',
@@ -494,7 +518,8 @@ function readKnown(
         modelType === 'deepseek_v3' && isNonNegInt(c.num_nextn_predict_layers) ? c.num_nextn_predict_layers : 0;
       if (mtp > 0)
         warnings.push(
-          `num_nextn_predict_layers = ${mtp}: the checkpoint's multi-token-prediction layer is counted apart (mtpParams); transformers' ${modelType} class does not build it and fine-tuning leaves it out.`,
+          `num_nextn_predict_layers = ${mtp}: the checkpoint's multi-token-prediction layer is counted apart ` +
+            `(mtpParams); transformers' ${modelType} class does not build it and fine-tuning leaves it out.`,
         );
       return {
         ...s,
@@ -590,7 +615,8 @@ function readGpt(c0: Json, modelType: 'gpt2' | 'gptj', warnings: string[]): Shap
   else c.intermediate_size = c.n_inner;
   if (c0.add_cross_attention === true)
     throw new ConfigImportError(
-      'add_cross_attention = true: this GPT-2 is the decoder of an encoder-decoder model, which Tuneplan does not plan.',
+      'add_cross_attention = true: this GPT-2 is the decoder of an encoder-decoder model, ' +
+        'which Tuneplan does not plan.',
     );
   delete c.num_key_value_heads;
   const s = llamaLike(c, modelType, [], { tie: modelType === 'gpt2', maxPos: modelType === 'gpt2' ? 1024 : 2048 });
@@ -620,7 +646,8 @@ function readFalcon(c0: Json, rawModelType: string, warnings: string[]): Shape {
   const parallel = c.parallel_attn !== false;
   if (!parallel)
     throw new ConfigImportError(
-      'parallel_attn = false: no released Falcon uses the serial layout, and Tuneplan does not lay it out (set parallel_attn to true if this is a mistake).',
+      'parallel_attn = false: no released Falcon uses the serial layout, and Tuneplan does not lay it out (set ' +
+        'parallel_attn to true if this is a mistake).',
       ['parallel_attn'],
     );
   need(c, 'falcon', ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'vocab_size']);
@@ -661,7 +688,8 @@ function readBloom(c0: Json, warnings: string[]): Shape {
     },
   );
   warnings.push(
-    `BLOOM uses ALiBi and has no max_position_embeddings; context ${isPosInt(c.seq_length) ? `${c.seq_length} (seq_length)` : '2048 assumed (its training length)'}.`,
+    `BLOOM uses ALiBi and has no max_position_embeddings; context ` +
+      `${isPosInt(c.seq_length) ? `${c.seq_length} (seq_length)` : '2048 assumed (its training length)'}.`,
   );
   return {
     ...s,
@@ -679,12 +707,14 @@ function readOpt(c: Json, warnings: string[]): Shape {
   const h = c.hidden_size as number;
   if (isPosInt(c.word_embed_proj_dim) && c.word_embed_proj_dim !== h)
     throw new ConfigImportError(
-      `word_embed_proj_dim (${c.word_embed_proj_dim}) differs from hidden_size (${h}): this OPT (opt-350m's layout) projects its embeddings in and out, which Tuneplan does not count.`,
+      `word_embed_proj_dim (${c.word_embed_proj_dim}) differs from hidden_size (${h}): this OPT (opt-350m's layout) ` +
+        `projects its embeddings in and out, which Tuneplan does not count.`,
       ['word_embed_proj_dim'],
     );
   if (c.do_layer_norm_before === false || c.layer_norm_elementwise_affine === false)
     throw new ConfigImportError(
-      'do_layer_norm_before = false or layer_norm_elementwise_affine = false: this OPT layout (opt-350m, post-norm) is not one Tuneplan counts.',
+      'do_layer_norm_before = false or layer_norm_elementwise_affine = false: this OPT layout (opt-350m, post-norm) ' +
+        'is not one Tuneplan counts.',
       ['do_layer_norm_before'],
     );
   const s = llamaLike({ ...c, intermediate_size: c.ffn_dim, num_key_value_heads: undefined }, 'opt', warnings, {

@@ -51,7 +51,9 @@ export interface CatalogModel {
   family: string;
   /** The count the catalog's compiler computed from the config, for cross-checking ours. */
   publishedParams: string;
-  /** The catalog's own count (issue 16 entries: the real transformers class's count, tests/python/test_param_counts.py). */
+  /**
+   * The catalog's own count (issue 16 entries: the real transformers class's count, tests/python/test_param_counts.py).
+   */
   catalogComputedTotal: number;
   /** The config.json keys the entry was read from (issue 16 entries), for the Python tier and the CLI. */
   config: Record<string, unknown> | null;

@@ -48,7 +48,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
   json: { compile: true, optimizerInBackward: true, activationOffload: true, chunkedLoss: true, torchtuneStack: true },
   // TRL SFTTrainer script: torch_compile, activation_offloading, use_liger_kernel; no optimizer_in_bwd; no torchtune.
   hf: { compile: true, optimizerInBackward: false, activationOffload: true, chunkedLoss: true, torchtuneStack: false },
-  // The same TRL script launched by DeepSpeed; DeepSpeed does its own offload (of states, not activations in TRL's way).
+  // The same TRL script launched by DeepSpeed; DeepSpeed does its own offload (of states, not activations in TRL's
+  // way).
   deepspeed: {
     compile: true,
     optimizerInBackward: false,

@@ -19,11 +19,13 @@ export function exportSupport(spec: Pick<ModelSpec, 'modelType' | 'name' | 'mtpL
   const notes: string[] = [];
   if (spec.modelType === 'chatglm' || spec.modelType === 'phi3small')
     notes.push(
-      `${spec.name} exists only as Hub modelling code: loading it needs trust_remote_code=True (review that code before training).`,
+      `${spec.name} exists only as Hub modelling code: loading it needs trust_remote_code=True (review ` +
+        `that code before training).`,
     );
   if ((spec.mtpLayers ?? 0) > 0)
     notes.push(
-      `${spec.name}'s multi-token-prediction layer is in the checkpoint but not in transformers' class: fine-tuning trains and saves the main model without it.`,
+      `${spec.name}'s multi-token-prediction layer is in the checkpoint but not in transformers' class: fine-tuning ` +
+        `trains and saves the main model without it.`,
     );
   return { supported: true, modelClass: 'AutoModelForCausalLM', trainer: 'SFTTrainer', notes };
 }
@@ -35,10 +37,19 @@ export function exportSupport(spec: Pick<ModelSpec, 'modelType' | 'name' | 'mtpL
 export function unsupportedExportReason(kind: 'encoder' | 'seq2seq' | 'vision'): string {
   switch (kind) {
     case 'encoder':
-      return 'Encoder-only models (BERT, RoBERTa, DeBERTa-v2) need AutoModelForSequenceClassification and a labelled data reader; Tuneplan does not export them yet.';
+      return (
+        'Encoder-only models (BERT, RoBERTa, DeBERTa-v2) need AutoModelForSequenceClassification and a labelled ' +
+        'data reader; Tuneplan does not export them yet.'
+      );
     case 'seq2seq':
-      return 'Encoder-decoder models (T5, mT5, BART) need AutoModelForSeq2SeqLM with Seq2SeqTrainer and source/target columns; Tuneplan does not export them yet.';
+      return (
+        'Encoder-decoder models (T5, mT5, BART) need AutoModelForSeq2SeqLM with Seq2SeqTrainer and ' +
+        'source/target columns; Tuneplan does not export them yet.'
+      );
     case 'vision':
-      return "Vision-language models need the model's processor for images and a data reader for image parts of messages; Tuneplan does not export them yet.";
+      return (
+        "Vision-language models need the model's processor for images and a data reader for image parts of " +
+        'messages; Tuneplan does not export them yet.'
+      );
   }
 }

@@ -45,11 +45,17 @@ export const MoeSchema = z.object({
   topK: posInt(64),
   /** Width of one routed expert when it differs from intermediateSize (Qwen MoE / DeepSeek `moe_intermediate_size`). */
   expertIntermediateSize: posInt(4_000_000).optional(),
-  /** Always-on shared expert MLP width (Qwen2-MoE `shared_expert_intermediate_size`; DeepSeek n_shared × moe width); 0: none. */
+  /**
+   * Always-on shared expert MLP width (Qwen2-MoE `shared_expert_intermediate_size`; DeepSeek n_shared × moe width); 0:
+   * none.
+   */
   sharedIntermediateSize: z.number().int().min(0).max(4_000_000).default(0),
   /** Qwen2-MoE: a sigmoid gate Linear(h → 1) on the shared expert. */
   sharedExpertGate: z.boolean().default(false),
-  /** Layers with a dense MLP (intermediateSize) instead of experts: DeepSeek `first_k_dense_replace`, Qwen `mlp_only_layers` / `decoder_sparse_step`. */
+  /**
+   * Layers with a dense MLP (intermediateSize) instead of experts: DeepSeek `first_k_dense_replace`, Qwen
+   * `mlp_only_layers` / `decoder_sparse_step`.
+   */
   denseLayers: z.number().int().min(0).max(10_000).default(0),
 });
 
@@ -80,7 +86,10 @@ export const ModelSpecSchema = z
     vocabSize: posInt(10_000_000),
     maxPositionEmbeddings: posInt(100_000_000),
     tieWordEmbeddings: z.boolean(),
-    /** Which linear layers carry a bias: none, q/k/v only (Qwen2), attention q/k/v/o (PhiMoE), MLP only (GPT-J), every linear (Phi-3-small). */
+    /**
+     * Which linear layers carry a bias: none, q/k/v only (Qwen2), attention q/k/v/o (PhiMoE), MLP only (GPT-J), every
+     * linear (Phi-3-small).
+     */
     linearBias: z.enum(['none', 'qkv', 'attention', 'mlp', 'all']).default('none'),
     lmHeadBias: z.boolean().default(false),
     /** `layernorm-nobias`: Cohere's LayerNorm has a weight and no bias. */
@@ -90,18 +99,32 @@ export const ModelSpecSchema = z
     fusedQkv: z.boolean().default(false),
     fusedGateUp: z.boolean().default(false),
     moe: MoeSchema.nullable().default(null),
-    /** Gated (SwiGLU/GeGLU: gate, up, down) or plain (up, act, down: GPT-2, GPT-NeoX, Falcon, BLOOM, OPT, Phi-2, StarCoder2). */
+    /**
+     * Gated (SwiGLU/GeGLU: gate, up, down) or plain (up, act, down: GPT-2, GPT-NeoX, Falcon, BLOOM, OPT, Phi-2,
+     * StarCoder2).
+     */
     mlp: z.enum(['gated', 'plain']).default('gated'),
-    /** Per-head q/k norms (Qwen3, Gemma 3: head_dim each), or over the whole projection (OLMo 2, Cohere: heads·head_dim). */
+    /**
+     * Per-head q/k norms (Qwen3, Gemma 3: head_dim each), or over the whole projection (OLMo 2, Cohere:
+     * heads·head_dim).
+     */
     qkNorm: z.enum(['none', 'head', 'full']).default('none'),
-    /** Learned absolute position embeddings (GPT-2 n_positions, OPT max_position_embeddings + 2); 0 with rotary/ALiBi. */
+    /**
+     * Learned absolute position embeddings (GPT-2 n_positions, OPT max_position_embeddings + 2); 0 with rotary/ALiBi.
+     */
     learnedPositions: z.number().int().min(0).max(100_000_000).default(0),
     /** BLOOM's LayerNorm right after the word embeddings. */
     embeddingNorm: z.boolean().default(false),
     mla: MlaSchema.nullable().default(null),
-    /** DeepSeek-V3 multi-token-prediction layers (`num_nextn_predict_layers`): in the checkpoint, not in the transformers class; counted apart. */
+    /**
+     * DeepSeek-V3 multi-token-prediction layers (`num_nextn_predict_layers`): in the checkpoint, not in the
+     * transformers class; counted apart.
+     */
     mtpLayers: z.number().int().min(0).max(16).default(0),
-    /** Sliding-window attention span and how many layers use it (Gemma 2/3 `layer_types`, Mistral `sliding_window`); null: every layer attends to all tokens. */
+    /**
+     * Sliding-window attention span and how many layers use it (Gemma 2/3 `layer_types`, Mistral `sliding_window`);
+     * null: every layer attends to all tokens.
+     */
     slidingWindow: posInt(100_000_000).nullable().default(null),
     slidingWindowLayers: z.number().int().min(0).max(10_000).default(0),
   })

@@ -34,5 +34,9 @@ export function peftUnsupportedReason(
   if (!supported || supported.includes(modelType)) return null;
   const what =
     modelType === 'generic' ? 'a generic decoder (a model_type Tuneplan does not know)' : `model_type "${modelType}"`;
-  return `${label} is not supported by PEFT ${PEFT_VERSION_CHECKED} on ${what}: PEFT supports it on ${supported.join(', ')} only. Pick one of those models, or another technique (LoRA works on every architecture here).`;
+  return (
+    `${label} is not supported by PEFT ${PEFT_VERSION_CHECKED} on ${what}: PEFT supports it on ` +
+    `${supported.join(', ')} only. Pick one of those models, or another technique (LoRA works on ` +
+    `every architecture here).`
+  );
 }

@@ -27,7 +27,9 @@ export const PLAN_MIGRATIONS: ReadonlyArray<PlanMigrationStep> = [
   {
     from: 1,
     describe:
-      'add training.stack (format 1 estimated transformers: "transformers"), training.compile, training.optimizerInBackward, training.activationOffload (format 1 had none: false) and data.maxTokensPerExample (format 1 sized memory at the full sequence length: null)',
+      'add training.stack (format 1 estimated transformers: "transformers"), training.compile, ' +
+      'training.optimizerInBackward, training.activationOffload (format 1 had none: false) and ' +
+      'data.maxTokensPerExample (format 1 sized memory at the full sequence length: null)',
     up: (document) => {
       // A section that is absent gets the values; one that is not an object is left for the schema to report.
       const training = document.training ?? {};
@@ -44,7 +46,10 @@ export const PLAN_MIGRATIONS: ReadonlyArray<PlanMigrationStep> = [
   {
     from: 2,
     describe:
-      "add data.stats, the statistics of the user's data file (issue 17), and the training.stack value 'trl' (TRL's SFTTrainer with its fused LM head); format 2 had no statistics, and an absent data.stats means exactly that (the estimate keeps using examples, mean and longest tokens), and no format-2 file names 'trl', so the document is unchanged",
+      "add data.stats, the statistics of the user's data file (issue 17), and the training.stack value 'trl' (TRL's " +
+      'SFTTrainer with its fused LM head); format 2 had no statistics, and an absent data.stats means exactly ' +
+      "that (the estimate keeps using examples, mean and longest tokens), and no format-2 file names 'trl', so " +
+      'the document is unchanged',
     // An optional field whose absence is the older meaning: nothing to write. A format-2 document that somehow has
     // `data.stats` keeps it, and the schema checks it like any other field.
     up: (document) => ({ ...document }),
@@ -87,7 +92,9 @@ export function upgradePlanDocument(
   if (version > current) {
     return {
       ok: false,
-      message: `schemaVersion: this plan was written by a newer Tuneplan (format ${version}; this version reads up to ${current}). Update Tuneplan to open it; nothing was changed.`,
+      message:
+        `schemaVersion: this plan was written by a newer Tuneplan (format ${version}; this version reads up ` +
+        `to ${current}). Update Tuneplan to open it; nothing was changed.`,
       issues: [{ path: 'schemaVersion', message: `newer than ${current}` }],
     };
   }

@@ -35,13 +35,17 @@ export const TEMPLATE_SOURCES = {
     ...TRL,
     file: 'trl/trainer/base_config.py',
     setting: 'bf16=True (when fp16 is not set)',
-    note: 'TRL trains with bf16 autocast by default; the exported script loads the weights in bf16 (dtype=torch.bfloat16), so weights, gradients and AdamW states are bf16.',
+    note:
+      'TRL trains with bf16 autocast by default; the exported script loads the weights in bf16 ' +
+      '(dtype=torch.bfloat16), so weights, gradients and AdamW states are bf16.',
   },
   'training.lossKernel': {
     ...TRL,
     file: 'trl/trainer/sft_config.py, trl/trainer/sft_trainer.py',
     setting: 'loss_type="nll"',
-    note: 'SFTTrainer’s default loss computes the log-probabilities in chunks with a fused LM head, without materializing the full logits.',
+    note:
+      'SFTTrainer’s default loss computes the log-probabilities in chunks with a fused LM head, without ' +
+      'materializing the full logits.',
   },
   'training.learningRate': {
     ...TRL,
@@ -60,6 +64,14 @@ export const TEMPLATE_SOURCES = {
     file: 'transformers/training_args.py',
     setting: 'per_device_train_batch_size=8',
     note: 'TrainingArguments’ default batch size per device.',
+  },
+  'training.stack': {
+    ...TRL,
+    file: 'trl/trainer/sft_trainer.py',
+    setting: 'SFTTrainer with loss_type="nll"',
+    note:
+      'The exported script runs TRL’s SFTTrainer, which scores the loss through its fused LM head in tiles (no ' +
+      'full logits tensor, no KV cache); the estimate models exactly that.',
   },
   'training.optimizer': {
     ...TRANSFORMERS,
@@ -84,6 +96,7 @@ export const PLAN_TEMPLATE: PlanInput = {
     seqLen: 1024,
     gradientCheckpointing: true,
     lossKernel: 'chunked',
+    stack: 'trl',
     learningRate: 2e-5,
     epochs: 3, // TrainingArguments num_train_epochs=3.0 (the schema's default too)
   },

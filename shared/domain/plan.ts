@@ -114,7 +114,10 @@ export const TrainingSchema = z.object({
   compile: z.boolean().default(false),
   /** The optimizer step runs inside backward, one parameter at a time (torchtune optimizer_in_bwd). Plan format 2. */
   optimizerInBackward: z.boolean().default(false),
-  /** Saved activations move to pinned host RAM during the forward (torchtune enable_activation_offloading). Plan format 2. */
+  /**
+   * Saved activations move to pinned host RAM during the forward (torchtune enable_activation_offloading). Plan format
+   * 2.
+   */
   activationOffload: z.boolean().default(false),
   epochs: num(0.01, 10_000).default(3),
   learningRate: num(0, 10).default(2e-4),

@@ -28,7 +28,10 @@ export type ModuleRole =
   | 'shared_gate';
 
 export interface LinearModule {
-  /** The name PEFT matches (suffix of the module path). MoE experts keep transformers 4's names (w1/w2/w3, gate_proj/…), which PEFT maps onto the fused parameters. */
+  /**
+   * The name PEFT matches (suffix of the module path). MoE experts keep transformers 4's names (w1/w2/w3, gate_proj/…),
+   * which PEFT maps onto the fused parameters.
+   */
   name: string;
   in: number;
   out: number;
@@ -76,13 +79,22 @@ export interface Architecture {
   normParamsPerLayer: number;
   totalParams: number;
   activeParams: number;
-  /** DeepSeek-V3 multi-token-prediction layers: in the released checkpoint, not in transformers' class nor in totalParams. */
+  /**
+   * DeepSeek-V3 multi-token-prediction layers: in the released checkpoint, not in transformers' class nor in
+   * totalParams.
+   */
   mtpParams: number;
-  /** Parameters that are matrix multiplies per token (everything but the embedding lookup and norms), active experts only. */
+  /**
+   * Parameters that are matrix multiplies per token (everything but the embedding lookup and norms), active experts
+   * only.
+   */
   matmulParamsPerToken: number;
   /** Query width for attention-score FLOPs (MLA: heads × (nope + rope) head dims). */
   qWidth: number;
-  /** Per-token key/value width for the KV cache (MLA as transformers caches it: the mean of the expanded k and v widths). */
+  /**
+   * Per-token key/value width for the KV cache (MLA as transformers caches it: the mean of the expanded k and v
+   * widths).
+   */
   kvWidth: number;
 }
 
@@ -90,7 +102,8 @@ type Lin = Omit<LinearModule, 'count' | 'activeCount'> & Partial<Pick<LinearModu
 const mk = (m: Lin): LinearModule => ({ count: 1, activeCount: m.count ?? 1, ...m });
 
 export function normSize(m: ModelSpec, width = m.hiddenSize): number {
-  return m.norm === 'layernorm' ? 2 * width : width; // LayerNorm has weight and bias; RMSNorm / Cohere's LayerNorm weight only
+  // LayerNorm has weight and bias; RMSNorm / Cohere's LayerNorm weight only
+  return m.norm === 'layernorm' ? 2 * width : width;
 }
 
 /** Attention module names of each family's transformers class (Hub file for chatglm, phi3small). */
@@ -232,7 +245,8 @@ function moeModules(m: ModelSpec): LinearModule[] {
     ex(g, h, I, 'gate'),
     ex(u, h, I, 'up'),
     ex(d, I, h, 'down'),
-    // PhiMoE keeps its router an nn.Linear named `router` (models/phimoe PhimoeSparseMoeBlock); the others a custom `gate`.
+    // PhiMoE keeps its router an nn.Linear named `router` (models/phimoe PhimoeSparseMoeBlock); the others a custom
+    // `gate`.
     m.modelType === 'phimoe'
       ? mk({ name: 'router', in: h, out: E, bias: false, part: 'router', role: 'router', storage: 'linear' })
       : mk({ name: 'gate', in: h, out: E, bias: false, part: 'router', role: 'router', storage: 'router' }),
@@ -325,7 +339,8 @@ export function normLayout(m: ModelSpec): {
       perLayer = per('self_attn_layer_norm', 'final_layer_norm');
       break;
     case 'falcon':
-      perLayer = m.normsPerLayer === 1 ? per('input_layernorm') : per('ln_attn', 'ln_mlp'); // refined below for the serial layout
+      // refined below for the serial layout
+      perLayer = m.normsPerLayer === 1 ? per('input_layernorm') : per('ln_attn', 'ln_mlp');
       break;
     default:
       perLayer = m.normsPerLayer === 1 ? per('input_layernorm') : per('input_layernorm', 'post_attention_layernorm');

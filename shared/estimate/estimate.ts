@@ -253,7 +253,9 @@ export function estimateTechnique(
   };
 }
 
-/** What the estimate took from the user's data statistics (issue 17), per technique (the risk depends on its memory). */
+/**
+ * What the estimate took from the user's data statistics (issue 17), per technique (the risk depends on its memory).
+ */
 export interface FromDataReport {
   /** quick (a sample, extrapolated) or full (every example counted) pass; exact when every token was counted. */
   pass: 'quick' | 'full';

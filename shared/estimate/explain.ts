@@ -173,13 +173,16 @@ function explainFrozenWeights(c: ExplainContext): Explanation {
       ? 'linear weights × (4 + constants) bits / 8 + other weights × 2 B'
       : 'frozen parameters × bytes per weight',
     profile.quantizedLinearBytesPerParam !== null
-      ? `linear layers at ${(profile.quantizedLinearBytesPerParam * 8).toFixed(3)} bits, the rest at ${b.baseWeight} B = ${gib(c.mem.parts.frozenWeights)}`
-      : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote(c, 'parameters', shardsOf(c).parameters)} = ${gib(c.mem.parts.frozenWeights)}`,
+      ? `linear layers at ${(profile.quantizedLinearBytesPerParam * 8).toFixed(3)} bits, the rest at ${b.baseWeight} ` +
+          `B = ${gib(c.mem.parts.frozenWeights)}`
+      : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote(c, 'parameters', shardsOf(c).parameters)} = ` +
+          `${gib(c.mem.parts.frozenWeights)}`,
     technique.kind === 'qlora' ? ['qlora', 'bnbDequant'] : ['estimatorGuide'],
     c.plan.distribution.offloadParams !== 'none'
       ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.'
       : profile.dequantBytes > 0
-        ? `Includes one weight dequantized to the compute dtype while its matmul runs (largest linear layer, ${gib(profile.dequantBytes)}), in the forward and again in the backward.`
+        ? `Includes one weight dequantized to the compute dtype while its matmul runs (largest linear layer, ` +
+          `${gib(profile.dequantBytes)}), in the forward and again in the backward.`
         : undefined,
   );
 }
@@ -190,7 +193,8 @@ function explainTrainableWeights(c: ExplainContext): Explanation {
     c,
     'trainableWeights',
     'trainable parameters × bytes per weight',
-    `${n(params.trainableParams)} × ${profile.bytes.trainableWeight} B${shardNote(c, 'parameters', shardsOf(c).parameters)} = ${gib(c.mem.parts.trainableWeights)}`,
+    `${n(params.trainableParams)} × ${profile.bytes.trainableWeight} B` +
+      `${shardNote(c, 'parameters', shardsOf(c).parameters)} = ${gib(c.mem.parts.trainableWeights)}`,
     technique.kind === 'full' ? ['zero'] : ['peftLora'],
     technique.kind !== 'full' && technique.kind !== 'ln_tuning'
       ? 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).'
@@ -204,10 +208,12 @@ function explainGradients(c: ExplainContext): Explanation {
     c,
     'gradients',
     'trainable parameters × bytes per gradient (when live at the peak)',
-    `${n(params.trainableParams)} × ${profile.bytes.gradient} B${shardNote(c, 'gradients', shardsOf(c).gradients)} = ${gib(profile.gradients)}; live at the ${c.mem.phase} peak: ${gib(c.mem.parts.gradients)}`,
+    `${n(params.trainableParams)} × ${profile.bytes.gradient} B${shardNote(c, 'gradients', shardsOf(c).gradients)} = ` +
+      `${gib(profile.gradients)}; live at the ${c.mem.phase} peak: ${gib(c.mem.parts.gradients)}`,
     ['zero', 'pytorchAdamW'],
     profile.optimizerInBackward
-      ? `Optimizer step in backward: each parameter steps as soon as its gradient is complete and the gradient is freed, so only the largest one (${gib(profile.gradients)}) is alive at a time.`
+      ? `Optimizer step in backward: each parameter steps as soon as its gradient is complete and the gradient is ` +
+          `freed, so only the largest one (${gib(profile.gradients)}) is alive at a time.`
       : profile.gradientsPersist
         ? 'Gradients persist through the forward pass (gradient accumulation, DDP buckets or DeepSpeed partitions).'
         : 'With one micro-batch per step, zero_grad(set_to_none=True) frees gradients before the forward pass.',
@@ -222,8 +228,10 @@ function explainOptimizerStates(c: ExplainContext): Explanation {
   return memoryPart(
     c,
     'optimizerStates',
-    `trainable parameters × ${b.optimizerPerParam} B (${training.optimizer}${master ? ', fp32 master weights included' : ''})`,
-    `${n(params.trainableParams)} × ${b.optimizerPerParam} B${shardNote(c, 'optimizer states', shardsOf(c).optimizer)} = ${gib(c.mem.parts.optimizerStates)}`,
+    `trainable parameters × ${b.optimizerPerParam} B (${training.optimizer}` +
+      `${master ? ', fp32 master weights included' : ''})`,
+    `${n(params.trainableParams)} × ${b.optimizerPerParam} B` +
+      `${shardNote(c, 'optimizer states', shardsOf(c).optimizer)} = ${gib(c.mem.parts.optimizerStates)}`,
     training.optimizer.includes('8bit')
       ? ['bnb8bit']
       : training.optimizer === 'adafactor'
@@ -263,7 +271,9 @@ function explainActivations(c: ExplainContext): Explanation {
     c.plan.training.gradientCheckpointing
       ? 'tokens × L × layer input through the forward; one layer recomputed at a time in the backward, after the loss'
       : 'tokens × L × saved bytes per token per layer (+ KV cache at the forward end)',
-    `${n(microBatchTokens(c))} tokens × ${c.prepared.profile.arch.spec.numLayers} layers × ${n(layerBytes)} B [${perToken}]${mem.kvCacheBytes ? ` + KV cache ${gib(mem.kvCacheBytes)}` : ''} = ${gib(mem.parts.activations)} at the ${peakMoment(mem)}`,
+    `${n(microBatchTokens(c))} tokens × ${c.prepared.profile.arch.spec.numLayers} layers × ${n(layerBytes)} B [` +
+      `${perToken}]${mem.kvCacheBytes ? ` + KV cache ${gib(mem.kvCacheBytes)}` : ''} = ` +
+      `${gib(mem.parts.activations)} at the ${peakMoment(mem)}`,
     [
       ...(c.plan.training.stack === 'torchtune' ? (['torchtuneModel'] as const) : (['hfLlama'] as const)),
       'peftLora',
@@ -274,16 +284,19 @@ function explainActivations(c: ExplainContext): Explanation {
     [
       'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
       c.plan.training.compile
-        ? 'torch.compile: RMSNorm keeps its 16-bit input (the fp32 upcast is recomputed) and the MLP keeps gate and up (act(gate) is recomputed).'
+        ? 'torch.compile: RMSNorm keeps its 16-bit input (the fp32 upcast is recomputed) and the MLP keeps gate and ' +
+          'up (act(gate) is recomputed).'
         : '',
       mem.offloadedActivationBytes > 0
-        ? `Activation offloading: ${gib(mem.offloadedActivationBytes)} of saved tensors wait in pinned host RAM; about two layers' worth stays on the GPU.`
+        ? `Activation offloading: ${gib(mem.offloadedActivationBytes)} of saved tensors wait in pinned host RAM; ` +
+          `about two layers' worth stays on the GPU.`
         : '',
       `Sized at the longest batch: ${n(mem.seqLen)} tokens per sequence${
         c.plan.training.packing
           ? ' (packed)'
           : c.fromData
-            ? ` (from your data: padded to its longest example${c.fromData.exact ? '' : ', extrapolated by a quick pass; the range spans its uncertainty'})`
+            ? ` (from your data: padded to its longest example` +
+              `${c.fromData.exact ? '' : ', extrapolated by a quick pass; the range spans its uncertainty'})`
             : c.plan.data.maxTokensPerExample === null && c.plan.data.mode === 'examples'
               ? ' (padded; longest example unknown, so the full sequence length; the low end uses the mean example)'
               : ' (padded to the longest example)'
@@ -301,10 +314,24 @@ function explainLogits(c: ExplainContext): Explanation {
     return memoryPart(
       c,
       'logits',
-      'TRL fused LM head: forward t·h·a + n·(h·a + 36 B) + tile; backward n·h·(2a + 4) + 20 B·n + tile (+ V·h·4 fp32 head-gradient accumulator when the head trains); tile = min(n, 4,096) × 32,768 × a; n = b·(s − 1) scored tokens',
-      `${n(microBatchTokens(c))} tokens, h = ${n(h)}, no logits tensor = ${gib(c.mem.parts.logits)} at the ${peakMoment(c.mem)}`,
+      'TRL fused LM head: forward t·h·a + n·(h·a + 36 B) + tile; backward n·h·(2a + 4) + 20 B·n + tile (+ V·h·4 fp32 ' +
+        'head-gradient accumulator when the head trains); tile = min(n, 4,096) × 32,768 × a; n ' +
+        '= b·(s − 1) scored tokens',
+      `${n(microBatchTokens(c))} tokens, h = ${n(h)}, no logits tensor = ${gib(c.mem.parts.logits)} at ` +
+        `the ${peakMoment(c.mem)}`,
       ['trlFusedHead'],
-      `TRL 1.16 SFTTrainer with loss_type "nll" (the exported train.py) scores every token through its fused LM head (trl/trainer/sft_trainer.py:1611, trl/kernels/chunked_logprob.py) in tiles of 4,096 tokens × 32,768 vocabulary entries: the (batch, sequence, vocabulary) logits never exist, and no KV cache is kept (use_cache=False).${chunked ? ' lossKernel "chunked" runs this same head: TRL switches Liger’s fused linear cross-entropy off (sft_trainer.py:1140), so the estimate equals what the export runs.' : ' lossKernel "standard" cannot be expressed with TRL 1.16’s SFTTrainer (the fused head is always on for loss_type "nll"), so the estimate models the fused head the export runs.'}`,
+      `TRL 1.16 SFTTrainer with loss_type "nll" (the exported train.py) scores every token through its fused LM head ` +
+        `(trl/trainer/sft_trainer.py:1611, trl/kernels/chunked_logprob.py) in tiles of 4,096 tokens × 32,768 ` +
+        `vocabulary entries: the (batch, sequence, vocabulary) logits never exist, and no KV cache is kept ` +
+        `(use_cache=False).` +
+        `${
+          chunked
+            ? ' lossKernel "chunked" runs this same head: TRL switches Liger’s fused linear cross-entropy off ' +
+              '(sft_trainer.py:1140), so the estimate equals what the export runs.'
+            : ' lossKernel "standard" cannot ' +
+              'be expressed with TRL 1.16’s SFTTrainer (the fused head is always on for loss_type "nll"), so the ' +
+              'estimate models the fused head the export runs.'
+        }`,
     );
   }
   return memoryPart(
@@ -313,13 +340,17 @@ function explainLogits(c: ExplainContext): Explanation {
     chunked
       ? 'tokens × 12·h B (chunked cross-entropy)'
       : 'tokens × V × (10 B at the forward end | 12 B at the loss backward)',
-    `${n(microBatchTokens(c))} × ${n(c.prepared.profile.arch.spec.vocabSize)} = ${gib(c.mem.parts.logits)} at the ${peakMoment(c.mem)}`,
+    `${n(microBatchTokens(c))} × ${n(c.prepared.profile.arch.spec.vocabSize)} = ${gib(c.mem.parts.logits)} at ` +
+      `the ${peakMoment(c.mem)}`,
     c.plan.training.stack === 'torchtune' ? ['torchtuneModel'] : chunked ? ['liger'] : ['hfLoss'],
     c.plan.training.stack === 'torchtune'
       ? chunked
         ? c.plan.training.compile
-          ? 'torchtune chunked cross-entropy, compiled: every 16-bit chunk is kept for the backward, the upcast is fused away, and the backward writes one chunk’s 16-bit gradient at a time (nine chunks at most); with a trainable head, its V·h gradient accumulates chunk by chunk.'
-          : 'torchtune chunked cross-entropy, eager: each chunk’s log_softmax keeps its fp32 output for the backward, so chunking saves only the upcast copy; compile the loss to keep just the 16-bit chunks.'
+          ? 'torchtune chunked cross-entropy, compiled: every 16-bit chunk is kept for the backward, the upcast is ' +
+            'fused away, and the backward writes one chunk’s 16-bit gradient at a time (nine chunks at most); with ' +
+            'a trainable head, its V·h gradient accumulates chunk by chunk.'
+          : 'torchtune chunked cross-entropy, eager: each chunk’s log_softmax keeps its fp32 output for the ' +
+            'backward, so chunking saves only the upcast copy; compile the loss to keep just the 16-bit chunks.'
         : 'torchtune upcasts the logits to fp32 in the model (the 16-bit logits are a temporary).'
       : undefined,
   );
@@ -373,7 +404,9 @@ function explainCudaContext(c: ExplainContext): Explanation {
 
 function explainPeak({ mem, range }: ExplainContext): Explanation {
   const r = range
-    ? `; range: allocated ${gib(range.low.allocatedBytes)}–${gib(range.high.allocatedBytes)}, reserved ${gib(range.low.reservedBytes)}–${gib(range.high.reservedBytes)}, nvidia-smi ${gib(range.low.nvidiaSmiBytes)}–${gib(range.high.nvidiaSmiBytes)}`
+    ? `; range: allocated ${gib(range.low.allocatedBytes)}–${gib(range.high.allocatedBytes)}, reserved ` +
+      `${gib(range.low.reservedBytes)}–${gib(range.high.reservedBytes)}, nvidia-smi ` +
+      `${gib(range.low.nvidiaSmiBytes)}–${gib(range.high.nvidiaSmiBytes)}`
     : '';
   return {
     key: 'memory.peak',
@@ -381,12 +414,23 @@ function explainPeak({ mem, range }: ExplainContext): Explanation {
     value: mem.reservedBytes,
     unit: 'bytes',
     formula:
-      'max(forward end, backward (loss, head, first recomputed layer, last layer), optimizer step) allocated, + allocator slack = reserved; + CUDA context = nvidia-smi',
-    substituted: `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)} (${BACKWARD_MOMENT_LABELS[mem.backwardMoment]}), optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}${r}`,
+      'max(forward end, backward (loss, head, first recomputed layer, last layer), optimizer step) allocated, + ' +
+      'allocator slack = reserved; + CUDA context = nvidia-smi',
+    substituted:
+      `forward ${gib(mem.phases.forward)}, backward ${gib(mem.phases.backward)} (` +
+      `${BACKWARD_MOMENT_LABELS[mem.backwardMoment]}), optimizer ${gib(mem.phases.optimizer)} → ${mem.phase}; ` +
+      `reserved ${gib(mem.reservedBytes)}; nvidia-smi ${gib(mem.nvidiaSmiBytes)}${r}`,
     sources: ['estimatorGuide', 'cudaMemory'],
-    note: 'PyTorch’s peak active bytes (torch.cuda.memory_stats active_bytes.all.peak) are predicted equal to allocated.',
+    note:
+      'PyTorch’s peak active bytes (torch.cuda.memory_stats active_bytes.all.peak) are ' +
+      'predicted equal to allocated.',
     assumptions: [
-      `Range inputs: allocator slack ${MEMORY_RANGE.low.allocatorSlack * 100}–${MEMORY_RANGE.high.allocatorSlack * 100} %, CUDA context ${gib(MEMORY_RANGE.low.cudaContextBytes)}–${gib(MEMORY_RANGE.high.cudaContextBytes)}, optimizer-step temporaries none–foreach, saved activations and logits ×${MEMORY_RANGE.low.activationFactor}–×${MEMORY_RANGE.high.activationFactor} (kernel and library versions; an engineering assumption), and for padded batches with an unknown longest example, mean-length to full-length batches.`,
+      `Range inputs: allocator slack ${MEMORY_RANGE.low.allocatorSlack * 100}–` +
+        `${MEMORY_RANGE.high.allocatorSlack * 100} %, CUDA context ${gib(MEMORY_RANGE.low.cudaContextBytes)}–` +
+        `${gib(MEMORY_RANGE.high.cudaContextBytes)}, optimizer-step temporaries none–foreach, saved activations ` +
+        `and logits ×${MEMORY_RANGE.low.activationFactor}–×${MEMORY_RANGE.high.activationFactor} (kernel and ` +
+        `library versions; an engineering assumption), and for padded batches with an unknown longest example, ` +
+        `mean-length to full-length batches.`,
     ],
   };
 }
@@ -415,7 +459,9 @@ function explainFlops({ time, plan, prepared: { technique } }: ExplainContext): 
       technique.kind === 'full'
         ? '3 × (2·P_matmul + 2·L·s·a·d)'
         : '2·(2·P_matmul) + 3·(2·L·s·a·d) (frozen weights: no weight gradients)',
-    substituted: `${(time.flopsPerToken / 1e9).toFixed(2)} GFLOP${plan.training.gradientCheckpointing ? ' (incl. one recomputed forward)' : ''}`,
+    substituted:
+      `${(time.flopsPerToken / 1e9).toFixed(2)} GFLOP` +
+      `${plan.training.gradientCheckpointing ? ' (incl. one recomputed forward)' : ''}`,
     sources: ['transformerMath', 'flashAttention'],
   };
 }
@@ -432,7 +478,8 @@ function explainMfu({ time, prepared: { technique } }: ExplainContext): Explanat
       : `ceiling(GPU class) × tokens/(tokens + ${MFU_HALF_TOKENS}) × technique factor`,
     substituted: time.mfuFromPlan
       ? `${(time.mfu * 100).toFixed(1)} % (default would be ${(time.mfuDefault * 100).toFixed(1)} %)`
-      : `${(time.mfuDefault * 100).toFixed(1)} % at ${n(time.tokensPerMicroBatch)} tokens per micro-batch${eff ? `; × ${eff.factor}: ${eff.why}` : ''}`,
+      : `${(time.mfuDefault * 100).toFixed(1)} % at ${n(time.tokensPerMicroBatch)} tokens per micro-batch` +
+        `${eff ? `; × ${eff.factor}: ${eff.why}` : ''}`,
     sources: ['peftBench'],
     ...(time.mfuFromPlan ? {} : { assumptions: [describeAssumption('mfuHalfTokens')] }),
   };
@@ -445,7 +492,10 @@ function explainThroughput({ time }: ExplainContext): Explanation {
     value: time.tokensPerSecond,
     unit: 'tokens/s',
     formula: 'tokens per step / (compute + optimizer step + exposed communication + offload)',
-    substituted: `step ${time.stepSeconds.toFixed(3)} s = compute ${time.computeSeconds.toFixed(3)} + optimizer ${time.optimizerSeconds.toFixed(3)} + comm ${time.communicationSeconds.toFixed(3)} + offload ${time.offloadSeconds.toFixed(3)}`,
+    substituted:
+      `step ${time.stepSeconds.toFixed(3)} s = compute ${time.computeSeconds.toFixed(3)} + optimizer ` +
+      `${time.optimizerSeconds.toFixed(3)} + comm ${time.communicationSeconds.toFixed(3)} + offload ` +
+      `${time.offloadSeconds.toFixed(3)}`,
     sources: ['transformerMath', 'pytorchAdamW'],
     assumptions: time.assumptions.map(describeAssumption),
   };
@@ -459,10 +509,12 @@ function explainWallTime({ time }: ExplainContext): Explanation {
     value: time.wallSeconds,
     unit: 'seconds',
     formula: 'steps × step time',
-    substituted: `${n(time.steps)} steps × ${time.stepSeconds.toFixed(3)} s; communication ${share.toFixed(1)} % of a step`,
+    substituted:
+      `${n(time.steps)} steps × ${time.stepSeconds.toFixed(3)} s; communication ` + `${share.toFixed(1)} % of a step`,
     sources: ['transformerMath'],
     assumptions: [
-      `Range: the compute time ±${TIME_RANGE.mfuSpread * 100} % for the MFU's uncertainty (an engineering assumption until recorded runs calibrate it).`,
+      `Range: the compute time ±${TIME_RANGE.mfuSpread * 100} % for the MFU's uncertainty (an engineering assumption ` +
+        `until recorded runs calibrate it).`,
     ],
   };
 }
@@ -502,8 +554,12 @@ function explainFit({ mem, gpu, plan, usableBytes, range }: ExplainContext): Exp
     value: usableBytes - mem.nvidiaSmiBytes,
     unit: 'bytes',
     formula:
-      'nvidia-smi peak ≤ GPU memory × (1 − headroom): fits when the high end does, may not fit when only the expected figure does',
-    substituted: `${gib(mem.nvidiaSmiBytes)}${range ? ` (high ${gib(range.high.nvidiaSmiBytes)})` : ''} vs ${gib(gpu.memoryBytes)} × ${(1 - plan.hardware.headroomPct / 100).toFixed(2)} = ${gib(usableBytes)} → ${state === 'fits' ? 'fits' : state === 'may-not-fit' ? 'may not fit' : 'does not fit'}`,
+      'nvidia-smi peak ≤ GPU memory × (1 − headroom): fits when the high end does, may not fit when only ' +
+      'the expected figure does',
+    substituted:
+      `${gib(mem.nvidiaSmiBytes)}${range ? ` (high ${gib(range.high.nvidiaSmiBytes)})` : ''} vs ` +
+      `${gib(gpu.memoryBytes)} × ${(1 - plan.hardware.headroomPct / 100).toFixed(2)} = ${gib(usableBytes)} → ` +
+      `${state === 'fits' ? 'fits' : state === 'may-not-fit' ? 'may not fit' : 'does not fit'}`,
     sources: ['catalogGpus'],
   };
 }
@@ -518,18 +574,32 @@ function explainFromData({ plan }: ExplainContext, d: FromDataReport): Explanati
   const riskText = !risk
     ? 'packed: no padding, so no batch is longer than micro-batch × sequence length'
     : risk.examplesOver === 0
-      ? `every padded batch fits: the longest kept example (${n(d.longestExample)} tokens) is within the ${n(risk.longestThatFits)} tokens a micro-batch of ${t.microBatch} can hold`
-      : `${n(risk.examplesOver)} examples are longer than the ${n(risk.longestThatFits)} tokens a micro-batch of ${t.microBatch} can hold in memory, so with shuffled padded batches some step of every epoch runs out of memory (probability ${pct(100 * risk.probabilityPerEpoch)} per epoch, ${pct(100 * risk.probabilityWithin100Steps)} within the first 100 steps; the first around step ${n(risk.expectedFirstStep ?? 0)})`;
+      ? `every padded batch fits: the longest kept example (${n(d.longestExample)} tokens) is within the ` +
+        `${n(risk.longestThatFits)} tokens a micro-batch of ${t.microBatch} can hold`
+      : `${n(risk.examplesOver)} examples are longer than the ${n(risk.longestThatFits)} tokens a micro-batch of ` +
+        `${t.microBatch} can hold in memory, so with shuffled padded batches some step of every epoch runs out of ` +
+        `memory (probability ${pct(100 * risk.probabilityPerEpoch)} per epoch, ` +
+        `${pct(100 * risk.probabilityWithin100Steps)} within the first 100 steps; the first around step ` +
+        `${n(risk.expectedFirstStep ?? 0)})`;
   return {
     key: 'data.fromStats',
     label: 'From your data',
     value: d.tokensPerEpoch,
     unit: 'tokens',
     formula: t.packing
-      ? 'tokens per epoch = real tokens after truncation; rows = best-fit-decreasing packed sequences; peak = micro-batch × sequence length'
-      : 'tokens per epoch = real tokens after truncation; processed = micro-batch × expected longest of micro-batch draws; peak = micro-batch × longest kept example',
-    substituted: `from your data: ${n(d.examples)} examples (${d.pass} pass${d.exact ? ', exact' : ', extrapolated'}), ${n(d.overSeqLen)} longer than ${n(t.seqLen)} (${d.overflow === 'drop' ? 'dropped' : 'truncated'}); ${n(d.tokensPerEpoch)} real tokens per epoch; padding waste ${pct(d.paddingWastePercent)}${t.packing ? ' (packing)' : ' (random padded batches)'}; peak batch ${n(d.peakBatchTokens)} tokens; ${riskText}`,
+      ? 'tokens per epoch = real tokens after truncation; rows = best-fit-decreasing packed sequences; peak = ' +
+        'micro-batch × sequence length'
+      : 'tokens per epoch = real tokens after truncation; processed = micro-batch × expected longest of micro-batch ' +
+        'draws; peak = micro-batch × longest kept example',
+    substituted:
+      `from your data: ${n(d.examples)} examples (${d.pass} pass${d.exact ? ', exact' : ', extrapolated'}` +
+      `), ${n(d.overSeqLen)} longer than ${n(t.seqLen)} (${d.overflow === 'drop' ? 'dropped' : 'truncated'}); ` +
+      `${n(d.tokensPerEpoch)} real tokens per epoch; padding waste ${pct(d.paddingWastePercent)}` +
+      `${t.packing ? ' (packing)' : ' (random padded batches)'}; peak batch ` +
+      `${n(d.peakBatchTokens)} tokens; ${riskText}`,
     sources: ['hfTrainerSampler', 'trlPacking'],
-    note: 'Only statistics of the data are kept in the plan (lengths, percentiles, the 256 longest examples), never the data or its path.',
+    note:
+      'Only statistics of the data are kept in the plan (lengths, percentiles, the 256 longest examples), ' +
+      'never the data or its path.',
   };
 }

@@ -171,7 +171,8 @@ export function effectivePrecision(training: Training, distribution: Distributio
 export function bytesFor(technique: Technique, training: Training, distribution?: Distribution): Bytes {
   const p = distribution ? effectivePrecision(training, distribution) : training.precision;
   const compute = p === 'fp32' ? 4 : 2;
-  // PEFT keeps adapters in fp32 (autocast_adapter_dtype=True); full fine-tuning and LayerNorm tuning train base-dtype weights.
+  // PEFT keeps adapters in fp32 (autocast_adapter_dtype=True); full fine-tuning and LayerNorm tuning train base-dtype
+  // weights.
   // torchtune builds its adapters (LoRALinear lora_a / lora_b, torchtune/modules/peft/lora.py) under the recipe's
   // default dtype (training.set_default_dtype), so they train in the compute dtype.
   const trainableWeight =
@@ -233,12 +234,14 @@ export function memoryProfile(
   const notes: string[] = [];
   if (technique.kind === 'full' && effectivePrecision(training, distribution) !== training.precision) {
     notes.push(
-      'DeepSpeed keeps fp32 master weights and optimizer states in bf16/fp16 mode: this plan trains as mixed precision (16 B per parameter).',
+      'DeepSpeed keeps fp32 master weights and optimizer states in bf16/fp16 mode: this plan trains as mixed ' +
+        'precision (16 B per parameter).',
     );
   }
   const T = params.trainableParams;
 
-  // Frozen base weights; QLoRA stores the decoder's linear layers in 4 or 8 bits (embeddings, head and norms stay 16-bit).
+  // Frozen base weights; QLoRA stores the decoder's linear layers in 4 or 8 bits (embeddings, head and norms stay
+  // 16-bit).
   let quantizedLinearBytesPerParam: number | null = null;
   let frozenBytes = params.frozenBaseParams * b.baseWeight;
   if (technique.kind === 'qlora') {
@@ -246,13 +249,15 @@ export function memoryProfile(
     if (technique.quantType === 'int8') {
       quantizedLinearBytesPerParam = 1 + 4 / 4096; // LLM.int8(): 1 byte + an fp32 scale per row (≈ per 4096 weights)
     } else {
-      // NF4/FP4: 4 bits + fp32 absmax per 64 weights (0.5 bit), or 8-bit absmax + fp32 per 256 blocks with double quantization (0.127 bit).
+      // NF4/FP4: 4 bits + fp32 absmax per 64 weights (0.5 bit), or 8-bit absmax + fp32 per 256 blocks with double
+      // quantization (0.127 bit).
       const constantBits = technique.doubleQuant ? 8 / 64 + 32 / (64 * 256) : 32 / 64;
       quantizedLinearBytesPerParam = (4 + constantBits) / 8;
     }
     frozenBytes = (params.frozenBaseParams - linearParams) * b.baseWeight + linearParams * quantizedLinearBytesPerParam;
     notes.push(
-      `QLoRA: decoder linear layers at ${(quantizedLinearBytesPerParam * 8).toFixed(3)} bits per weight; embeddings, head and norms stay 16-bit.`,
+      `QLoRA: decoder linear layers at ${(quantizedLinearBytesPerParam * 8).toFixed(3)} bits per weight; embeddings, ` +
+        `head and norms stay 16-bit.`,
     );
   }
   if (technique.kind === 'lora_fa') {
@@ -306,9 +311,11 @@ export function memoryProfile(
     communication = gradientsFull; // DDP buckets hold a copy of every gradient (gradient_as_bucket_view=False)
     notes.push('DDP: gradient buckets copy every gradient (PyTorch default gradient_as_bucket_view=False).');
   } else if (shard.deepspeed && !shard.parameters) {
-    communication = Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient + Math.min(DS_BUCKET_ELEMENTS, T) * 2; // reduce + allgather buckets
+    // reduce + allgather buckets
+    communication = Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient + Math.min(DS_BUCKET_ELEMENTS, T) * 2;
   } else if (shard.parameters) {
-    // Gathered parameters: the current layer plus the prefetched next one, and one layer's full gradient before reduce-scatter.
+    // Gathered parameters: the current layer plus the prefetched next one, and one layer's full gradient before
+    // reduce-scatter.
     const trainableLayer = params.kind === 'full' ? largestLayer : Math.min(largestLayer, T / arch.spec.numLayers);
     communication =
       2 * largestLayer * b.baseWeight +
@@ -328,7 +335,8 @@ export function memoryProfile(
     optimizerTransients = Math.min(optimizerTransients, transientElements > 0 ? largest * b.stateElement : 0);
     gradientsPersist = false;
     notes.push(
-      'Optimizer step in backward: each gradient is freed after its own step, so the gradients never all exist at once.',
+      'Optimizer step in backward: each gradient is freed after its own step, so the gradients ' +
+        'never all exist at once.',
     );
   }
 
@@ -358,7 +366,8 @@ export function memoryProfile(
   if (distribution.offloadOptimizer === 'nvme') nvmeBytes += offloadedOptimizerBytes;
   if (distribution.offloadParams === 'cpu') hostBytes += offloadedParamBytes;
   if (distribution.offloadParams === 'nvme') nvmeBytes += offloadedParamBytes;
-  if (nvmeBytes > 0) hostBytes += 5 * 1e8 * 4; // pinned swap buffers: buffer_count 5 × buffer_size 1e8 fp32 (DeepSpeed aio defaults)
+  // pinned swap buffers: buffer_count 5 × buffer_size 1e8 fp32 (DeepSpeed aio defaults)
+  if (nvmeBytes > 0) hostBytes += 5 * 1e8 * 4;
 
   const extraTokens = technique.kind === 'prompt_tuning' || technique.kind === 'p_tuning' ? technique.virtualTokens : 0;
   const extraKeys = technique.kind === 'prefix_tuning' ? technique.virtualTokens : 0;
@@ -455,7 +464,8 @@ export function savedBytesPerTokenPerLayer(
     a * (qW + 2 * kvSaved * keysPerQuery),
   );
   if (training.attention === 'eager') {
-    // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h term).
+    // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h
+    // term).
     add('attention scores: softmax fp32 + probabilities', m.numHeads * (4 + a) * keysPerQuery * training.seqLen);
   } else {
     add('attention output + log-sum-exp', a * qW + 4 * m.numHeads);
@@ -630,12 +640,13 @@ export function memoryAt(
     // torchtune CEWithChunkedOutputLoss (torchtune/modules/loss/ce_chunked_output_loss.py, num_output_chunks = 8): the
     // head writes every chunk of 16-bit logits (TransformerDecoder.chunked_output), and each chunk's loss keeps its
     // chunk for the backward. Compiled (the recipe compiles `compute_cross_entropy`, training/_compile.py
-    // `compile_loss`), the upcast and log-softmax are one fused kernel that saves only the 16-bit input; in the backward
-    // one kernel writes the chunk's 16-bit gradient while the saved chunks are still there (nine chunks at most). Eager,
-    // each chunk's log_softmax saves its fp32 output for the backward, so all of them exist at the forward end (the
-    // recipe's `del logits` frees the 16-bit chunks only once the loss is built); the backward adds one chunk's fp32
-    // nll and log-softmax gradients and its 16-bit cast. Autograd runs ready nodes highest sequence number first
-    // (torch/csrc/autograd/engine.cpp, ReadyQueue ordering), so every loss node runs before the head's backward.
+    // `compile_loss`), the upcast and log-softmax are one fused kernel that saves only the 16-bit input; in the
+    // backward one kernel writes the chunk's 16-bit gradient while the saved chunks are still there (nine chunks at
+    // most). Eager, each chunk's log_softmax saves its fp32 output for the backward, so all of them exist at the
+    // forward end (the recipe's `del logits` frees the 16-bit chunks only once the loss is built); the backward adds
+    // one chunk's fp32 nll and log-softmax gradients and its 16-bit cast. Autograd runs ready nodes highest sequence
+    // number first (torch/csrc/autograd/engine.cpp, ReadyQueue ordering), so every loss node runs before the head's
+    // backward.
     const chunks = TORCHTUNE_OUTPUT_CHUNKS;
     if (training.compile) {
       logitsForward = tokens * V * a;
@@ -661,17 +672,20 @@ export function memoryAt(
     // valid: the worst batch) and t = b·s:
     //  - forward, inside the head: the backbone output t·h (alive in `_fused_forward` until it returns), the gathered
     //    hidden n·h (saved for backward, chunked_logprob.py:386), the int64 targets and seven fp32 running statistics
-    //    per token (36 B), and one tile `mm_buf` of min(n, 4096) × 32,768 in the compute dtype (chunked_logprob.py:347);
+    //    per token (36 B), and one tile `mm_buf` of min(n, 4096) × 32,768 in the compute dtype
+    //    (chunked_logprob.py:347);
     //  - backward, as the head's backward returns: the saved hidden n·h, its fp32 gradient accumulator n·h·4
     //    (chunked_logprob.py:406) and that gradient's cast n·h, the tile again (chunked_logprob.py:413), the targets,
-    //    log Z, entropy and the fp32 incoming gradient (20 B per token); with a trainable head, the fp32 weight-gradient
-    //    accumulator V·h·4 (chunked_logprob.py:409) beside the head's gradient (counted with the gradients).
+    //    log Z, entropy and the fp32 incoming gradient (20 B per token); with a trainable head, the fp32
+    //    weight-gradient accumulator V·h·4 (chunked_logprob.py:409) beside the head's gradient (counted with the
+    //    gradients).
     const n = microBatch * (s - 1);
     const tile = Math.min(n, TRL_TOKEN_TILE) * TRL_VOCAB_CHUNK * a;
     logitsForward = tokens * m.hiddenSize * a + n * (m.hiddenSize * a + 36) + tile;
     logitsBackward = n * m.hiddenSize * (2 * a + 4) + n * 20 + tile + (headGradient > 0 ? V * m.hiddenSize * 4 : 0);
   } else if (training.lossKernel === 'chunked') {
-    // Fused/chunked cross-entropy: only chunks of logits exist; about an fp32 hidden-sized buffer per token for each pass.
+    // Fused/chunked cross-entropy: only chunks of logits exist; about an fp32 hidden-sized buffer per token for each
+    // pass.
     logitsForward = tokens * 3 * 4 * m.hiddenSize;
     logitsBackward = logitsForward;
   } else if (torchtune) {

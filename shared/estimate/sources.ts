@@ -105,7 +105,8 @@ export const SOURCES = {
   ),
   korthikanti: s(
     'korthikanti',
-    'Korthikanti et al., Reducing Activation Recomputation in Large Transformer Models (2022), §4: s·b·h·(34 + 5·a·s/h)',
+    'Korthikanti et al., Reducing Activation Recomputation in Large Transformer Models (2022), ' +
+      '§4: s·b·h·(34 + 5·a·s/h)',
     'https://arxiv.org/abs/2205.05198',
     '2022-05',
   ),
@@ -178,36 +179,42 @@ export const SOURCES = {
   azureFinetuneBilling: s(
     'azureFinetuneBilling',
     'Azure fine-tuning billing: training tokens × epochs × price per token, plus hosting per hour',
-    'https://github.com/MicrosoftDocs/azure-ai-docs/blob/main/articles/ai-foundry/openai/how-to/fine-tuning-cost-management.md',
+    'https://github.com/MicrosoftDocs/azure-ai-docs/blob/main/articles/ai-foundry/' +
+      'openai/how-to/fine-tuning-cost-management.md',
     '2025-11-26',
   ),
   torchtuneActivationOffload: s(
     'torchtuneActivationOffload',
-    'torchtune OffloadActivations: saved tensors ≥ 1024 bytes to pinned host RAM, output head kept (torchtune/training/_activation_offloading.py)',
+    'torchtune OffloadActivations: saved tensors ≥ 1024 bytes to pinned host RAM, output head kept ' +
+      '(torchtune/training/_activation_offloading.py)',
     'https://github.com/pytorch/torchtune/blob/1814feb/torchtune/training/_activation_offloading.py',
     '2024-11',
   ),
   torchtuneOptimizerInBackward: s(
     'torchtuneOptimizerInBackward',
-    'torchtune optimizer_in_bwd: one optimizer per parameter stepped from a post-accumulate-grad hook (torchtune/training/memory.py)',
+    'torchtune optimizer_in_bwd: one optimizer per parameter stepped from a post-accumulate-grad hook ' +
+      '(torchtune/training/memory.py)',
     'https://github.com/pytorch/torchtune/blob/1814feb/torchtune/training/memory.py',
     '2024-11',
   ),
   torchtuneModel: s(
     'torchtuneModel',
-    'torchtune TransformerDecoder (fp32 logits, `self.output(h).float()`), MultiHeadAttention (k, v expanded to all heads), CEWithChunkedOutputLoss (8 chunks)',
+    'torchtune TransformerDecoder (fp32 logits, `self.output(h).float()`), MultiHeadAttention (k, v expanded to all ' +
+      'heads), CEWithChunkedOutputLoss (8 chunks)',
     'https://github.com/pytorch/torchtune/blob/1814feb/torchtune/modules/transformer.py',
     '2024-11',
   ),
   torchCompilePartitioner: s(
     'torchCompilePartitioner',
-    'PyTorch AOTAutograd min-cut rematerialization partitioner: fused element-wise ops are recomputed in backward (torch/_functorch/partitioners.py)',
+    'PyTorch AOTAutograd min-cut rematerialization partitioner: fused element-wise ops are recomputed in backward ' +
+      '(torch/_functorch/partitioners.py)',
     'https://github.com/pytorch/pytorch/blob/main/torch/_functorch/partitioners.py',
     '2024',
   ),
   bnbDequant: s(
     'bnbDequant',
-    'bitsandbytes MatMul4Bit: each 4-bit weight dequantized to the compute dtype for its matmul, forward and backward (bitsandbytes/autograd/_functions.py)',
+    'bitsandbytes MatMul4Bit: each 4-bit weight dequantized to the compute dtype for its matmul, forward and ' +
+      'backward (bitsandbytes/autograd/_functions.py)',
     'https://github.com/bitsandbytes-foundation/bitsandbytes/blob/main/bitsandbytes/autograd/_functions.py',
     '2024',
   ),
@@ -219,7 +226,8 @@ export const SOURCES = {
   ),
   hfTrainerSampler: s(
     'hfTrainerSampler',
-    'transformers Trainer: RandomSampler unless group_by_length (LengthGroupedSampler); batches padded to their longest (trainer.py _get_train_sampler, trainer_pt_utils.py)',
+    'transformers Trainer: RandomSampler unless group_by_length (LengthGroupedSampler); batches padded to their ' +
+      'longest (trainer.py _get_train_sampler, trainer_pt_utils.py)',
     'https://github.com/huggingface/transformers/blob/main/src/transformers/trainer_pt_utils.py',
     '2026',
   ),
@@ -231,7 +239,8 @@ export const SOURCES = {
   ),
   trlFusedHead: s(
     'trlFusedHead',
-    'TRL 1.16 SFTTrainer: loss_type "nll" through add_fused_lm_head / ChunkedLogProbFunction (4,096 × 32,768 tiles, no logits tensor, use_cache=False)',
+    'TRL 1.16 SFTTrainer: loss_type "nll" through add_fused_lm_head / ChunkedLogProbFunction (4,096 × 32,768 tiles, ' +
+      'no logits tensor, use_cache=False)',
     'https://github.com/huggingface/trl/blob/v1.16.0/trl/kernels/chunked_logprob.py',
     '2026',
   ),

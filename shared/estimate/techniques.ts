@@ -47,7 +47,9 @@ export interface AdaptedModule {
   trainablePerLayer: number;
   /** Parameters added per layer, trainable or not (LoRA-FA keeps A frozen). */
   addedPerLayer: number;
-  /** In how many layers the module is adapted (a DeepSeek dense-layer MLP: first_k_dense_replace; most: every layer). */
+  /**
+   * In how many layers the module is adapted (a DeepSeek dense-layer MLP: first_k_dense_replace; most: every layer).
+   */
   layers: number;
   /** LoRA rank PEFT gives it (fused MoE gate_up_proj: 2r, PEFT's rank_pattern for the fused pair). */
   rank?: number;
@@ -96,7 +98,9 @@ export function allModules(arch: Architecture): { module: LinearModule; layers: 
   );
 }
 
-/** The target names the export passes for a preset or custom list (`all-linear` as PEFT resolves it, each module once). */
+/**
+ * The target names the export passes for a preset or custom list (`all-linear` as PEFT resolves it, each module once).
+ */
 export function resolveTargets(
   arch: Architecture,
   technique: Technique,
@@ -112,7 +116,9 @@ export function resolveTargets(
   switch (technique.targets) {
     case 'all-linear':
       notes.push(
-        'all-linear: every nn.Linear of the decoder blocks, not the output head (PEFT). transformers 5 stores MoE experts as fused 3-D parameters and the router as a custom module, which all-linear reaches only where PEFT maps them (see below).',
+        'all-linear: every nn.Linear of the decoder blocks, not the output head (PEFT). transformers 5 stores MoE ' +
+          'experts as fused 3-D parameters and the router as a custom module, which all-linear reaches only where ' +
+          'PEFT maps them (see below).',
       );
       return byNames(all.filter((m) => m.storage === 'linear').map((m) => m.name));
     case 'attention':
@@ -122,13 +128,15 @@ export function resolveTargets(
     case 'qv': {
       if (fusedQkv) {
         notes.push(
-          `${arch.spec.name} fuses q, k and v into one ${fusedQkv.name}: q+v adapts the whole ${fusedQkv.name} (PEFT's default for this architecture).`,
+          `${arch.spec.name} fuses q, k and v into one ${fusedQkv.name}: q+v adapts the whole ${fusedQkv.name} ` +
+            `(PEFT's default for this architecture).`,
         );
         return byNames([fusedQkv.name]);
       }
       if (arch.spec.mla) {
         notes.push(
-          'Multi-head latent attention has no v_proj: q+v adapts the query projection and kv_b_proj (which expands the latent into keys and values).',
+          'Multi-head latent attention has no v_proj: q+v adapts the query projection and kv_b_proj (which expands ' +
+            'the latent into keys and values).',
         );
         return byNames(all.filter((m) => m.role === 'q' || m.role === 'q_b' || m.role === 'kv_b').map((m) => m.name));
       }
@@ -147,14 +155,16 @@ export function resolveTargets(
           )
           .filter((x): x is string => Boolean(x));
         notes.push(
-          `No module named ${missing.join(', ')} in ${arch.spec.name}; PEFT skips ${missing.length === 1 ? 'it' : 'them'}.` +
+          `No module named ${missing.join(', ')} in ${arch.spec.name}; PEFT skips ` +
+            `${missing.length === 1 ? 'it' : 'them'}.` +
             (fusedHint.length ? ` This model fuses them into ${[...new Set(fusedHint)].join(', ')}.` : ''),
         );
       }
       if (wanted.every((n) => missing.includes(n))) {
         throw new EstimateInputError(
           `techniques[${index}].customModules`,
-          `none of ${wanted.join(', ')} exists in ${arch.spec.name}; its linear layers are ${[...new Set(all.map((m) => m.name))].join(', ')}`,
+          `none of ${wanted.join(', ')} exists in ${arch.spec.name}; its linear layers are ` +
+            `${[...new Set(all.map((m) => m.name))].join(', ')}`,
         );
       }
       return byNames(wanted.filter((n) => !missing.includes(n)));
@@ -201,7 +211,9 @@ function peftAdapted(
         const up = items.find((x) => x.module.storage === 'experts' && x.module.role === 'up')!.module;
         if (!(wanted.has(gate.name) && wanted.has(up.name))) {
           const [has, lacks] = wanted.has(gate.name) ? [gate.name, up.name] : [up.name, gate.name];
-          refuses ??= `ValueError: Cannot convert PEFT target(s) ${has} without also targeting ${lacks} because they are fused into gate_up_proj. Target both or neither.`;
+          refuses ??=
+            `ValueError: Cannot convert PEFT target(s) ${has} without also targeting ${lacks} because they ` +
+            `are fused into gate_up_proj. Target both or neither.`;
           continue;
         }
         // One ParamWrapper on experts.gate_up_proj [E, 2I, h] at rank 2r (counted once, on the gate slice).
@@ -211,30 +223,40 @@ function peftAdapted(
         adapted.push({ module, layers, rank: r });
       }
     } else if (module.storage === 'router' && !stringAllLinear) {
-      refuses ??= `TypeError: Target module ${m.modelType} top-k router (\`${module.name}\`) is not supported: on transformers 5 it is not an nn.Linear. Leave \`${module.name}\` out of the targets.`;
+      refuses ??=
+        `TypeError: Target module ${m.modelType} top-k router (\`${module.name}\`) is not supported: on ` +
+        `transformers 5 it is not an nn.Linear. Leave \`${module.name}\` out of the targets.`;
     }
   }
   const params = adapted.filter((a) => a.module.storage !== 'linear');
   if (params.length > 0) {
     notes.push(
-      `transformers 5 fuses ${m.modelType}'s experts into 3-D parameters; PEFT maps the LoRA targets ${[...mapped].join(', ')} onto target_parameters (experts.gate_up_proj at rank ${2 * r}, experts.down_proj, gate.weight), so dense-layer and shared-expert modules of those names are not adapted.`,
+      `transformers 5 fuses ${m.modelType}'s experts into 3-D parameters; PEFT maps the LoRA targets ` +
+        `${[...mapped].join(', ')} onto target_parameters (experts.gate_up_proj at rank ${2 * r}, ` +
+        `experts.down_proj, gate.weight), so dense-layer and shared-expert modules of those names are not adapted.`,
     );
     if (technique.dropout !== 0)
-      refuses ??= `ValueError: lora.ParamWrapper does not work with lora_dropout != 0. Set dropout to 0 to train the experts, or target attention only.`;
+      refuses ??=
+        `ValueError: lora.ParamWrapper does not work with lora_dropout != 0. Set dropout to 0 to train the ` +
+        `experts, or target attention only.`;
     if (technique.kind === 'dora')
       refuses ??= 'ValueError: lora.ParamWrapper does not work with LoRA variants like DoRA. Use LoRA for the experts.';
   } else if (m.moe && [...wanted].some((n) => moeNames.has(n)) && !converting) {
     notes.push(
-      `PEFT does not adapt ${m.modelType}'s fused expert parameters with ${TECHNIQUE_LABELS[technique.kind]} on transformers 5: only the nn.Linear modules are counted.`,
+      `PEFT does not adapt ${m.modelType}'s fused expert parameters with ${TECHNIQUE_LABELS[technique.kind]} on ` +
+        `transformers 5: only the nn.Linear modules are counted.`,
     );
   }
   if (adapted.length === 0 && !refuses)
-    refuses = `NoMatchingPeftModuleError: Target modules ${JSON.stringify(names)} not found in the base model (on transformers 5 PEFT adapts only nn.Linear modules here). Pick attention or all-linear.`;
+    refuses =
+      `NoMatchingPeftModuleError: Target modules ${JSON.stringify(names)} not found in the base model (on ` +
+      `transformers 5 PEFT adapts only nn.Linear modules here). Pick attention or all-linear.`;
   // GPT-2 keeps its projections in transformers' Conv1D, which LoRA, IA3 and VeRA wrap but LoHa does not
   // (peft tuners/loha/model.py: Conv2d, Conv1d, Linear only).
   if (technique.kind === 'loha' && m.modelType === 'gpt2' && adapted.length > 0)
     refuses ??=
-      'TypeError: Target module of type Conv1D not supported by LoHa (GPT-2 stores its projections as Conv1D). Use LoRA.';
+      'TypeError: Target module of type Conv1D not supported by LoHa (GPT-2 stores its ' +
+      'projections as Conv1D). Use LoRA.';
   return { adapted, notes, refuses };
 }
 
@@ -309,7 +331,10 @@ export function lnTuningTargets(m: ModelSpec): { names: string[]; isDefault: boo
   return { names: [...new Set([...layout.perLayer.map((n) => n.name), layout.final.name])], isDefault: false };
 }
 
-/** Model types PEFT's AdaptionPrompt (LLaMA-Adapter) supports (peft 0.21.2 tuners/adaption_prompt/config.py TRANSFORMERS_MODEL_CONFIG). */
+/**
+ * Model types PEFT's AdaptionPrompt (LLaMA-Adapter) supports (peft 0.21.2 tuners/adaption_prompt/config.py
+ * TRANSFORMERS_MODEL_CONFIG).
+ */
 const ADAPTION_PROMPT_TYPES: readonly ModelSpec['modelType'][] = ['llama', 'mistral', 'gpt2'];
 
 export function techniqueParams(arch: Architecture, technique: Technique, index = 0): TechniqueParams {
@@ -355,7 +380,8 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
       const notes = [...resolved.notes, ...peft.notes];
       const per = (mod: LinearModule, rr: number) => {
         const experts = mod.storage === 'experts' ? mod.count : 1;
-        // lora.ParamWrapper on a 3-D expert parameter: A Linear(in, r·E), B Linear(r·E, out) (peft tuners/lora/layer.py).
+        // lora.ParamWrapper on a 3-D expert parameter: A Linear(in, r·E), B Linear(r·E, out) (peft
+        // tuners/lora/layer.py).
         const lora = rr * experts * (mod.in + mod.out);
         switch (technique.kind) {
           case 'dora':
@@ -415,7 +441,9 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
         formula:
           (formulas[technique.kind] ?? 'L · Σ over adapted modules r·(in + out)') +
           (grouped ? ' (per layer group; fused experts r·E·(in + out))' : ''),
-        substituted: `${grouped ? '' : `${L} · `}(${adapted.map(termFor).join(' + ')}) = ${fmt(trainable)}  [${[...new Set(adapted.map((a) => a.module.name))].join(', ')}]`,
+        substituted:
+          `${grouped ? '' : `${L} · `}(${adapted.map(termFor).join(' + ')}) = ${fmt(trainable)}  [` +
+          `${[...new Set(adapted.map((a) => a.module.name))].join(', ')}]`,
         notes: peft.refuses ? [...notes, `PEFT refuses: ${peft.refuses}`] : notes,
         ...(peft.refuses ? { peftRefuses: peft.refuses } : {}),
       });
@@ -423,7 +451,8 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
     case 'ia3': {
       const t = iaTargets(arch);
       const names = ia3TargetNames(arch);
-      // IA3 is not LoRA: PEFT matches nn.Linear modules by name only, in every layer group (fused experts and routers are skipped).
+      // IA3 is not LoRA: PEFT matches nn.Linear modules by name only, in every layer group (fused experts and routers
+      // are skipped).
       const adapted: AdaptedModule[] = allModules(arch)
         .filter(({ module }) => module.storage === 'linear' && names.targetModules.includes(module.name))
         .map(({ module: mod, layers }) => {
@@ -436,7 +465,9 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
         trainableParams: trainable,
         addedParams: trainable,
         formula: 'L · (Σ out of k, v + in of the feed-forward down projection)',
-        substituted: `${L} · (${adapted.map((a) => (names.feedforwardModules.includes(a.module.name) ? a.module.in : a.module.out)).join(' + ')}) = ${fmt(trainable)}`,
+        substituted: `${L} · (${adapted
+          .map((a) => (names.feedforwardModules.includes(a.module.name) ? a.module.in : a.module.out))
+          .join(' + ')}) = ${fmt(trainable)}`,
         notes: t.notes,
       });
     }
@@ -494,7 +525,8 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
           `Attention sees s + ${n} keys and values in every layer.`,
           ...(m.mla
             ? [
-                "PEFT sizes the prefix from DeepSeek's head_dim (= qk_rope_head_dim), not the latent attention's key and value widths; expect the model to reject the prefix at run time.",
+                "PEFT sizes the prefix from DeepSeek's head_dim (= qk_rope_head_dim), not the latent attention's key " +
+                  'and value widths; expect the model to reject the prefix at run time.',
               ]
             : []),
         ],
@@ -512,7 +544,9 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
         notes: ADAPTION_PROMPT_TYPES.includes(m.modelType)
           ? []
           : [
-              `PEFT's AdaptionPrompt supports only llama, mistral and gpt2 model types (peft 0.21.2 tuners/adaption_prompt/config.py, TRANSFORMERS_MODEL_CONFIG); get_peft_model refuses a ${m.modelType} model.`,
+              `PEFT's AdaptionPrompt supports only llama, mistral and gpt2 model types (peft 0.21.2 ` +
+                `tuners/adaption_prompt/config.py, TRANSFORMERS_MODEL_CONFIG); get_peft_model ` +
+                `refuses a ${m.modelType} model.`,
             ],
       });
     }
@@ -528,7 +562,8 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
       const notes = isDefault
         ? [`PEFT's default LN-tuning targets for ${m.modelType}: ${names.join(', ')} (peft utils/constants.py).`]
         : [
-            `PEFT has no default LN-tuning targets for ${m.modelType}: LNTuningConfig needs target_modules=[${names.map((n) => `"${n}"`).join(', ')}] (counted here), or get_peft_model refuses.`,
+            `PEFT has no default LN-tuning targets for ${m.modelType}: LNTuningConfig needs target_modules=[` +
+              `${names.map((n) => `"${n}"`).join(', ')}] (counted here), or get_peft_model refuses.`,
           ];
       return done({
         adapted: [],

@@ -96,7 +96,9 @@ export function describeAssumption(id: TimeAssumptionId): string {
 
 /** Tokens per micro-batch at which MFU reaches half its ceiling: small GEMMs cannot fill the GPU. */
 export const MFU_HALF_TOKENS = TIME_ASSUMPTIONS.mfuHalfTokens.value;
-/** Extra work per technique that FLOP counts miss: dequantizing NF4 weights, DoRA's weight norm, LoHa's delta weights. */
+/**
+ * Extra work per technique that FLOP counts miss: dequantizing NF4 weights, DoRA's weight norm, LoHa's delta weights.
+ */
 export const TECHNIQUE_EFFICIENCY: Partial<Record<Technique['kind'], { factor: number; why: string }>> = {
   qlora: { factor: 0.7, why: 'every weight is dequantized from 4 bits in each forward and backward pass' },
   dora: {
@@ -105,7 +107,10 @@ export const TECHNIQUE_EFFICIENCY: Partial<Record<Technique['kind'], { factor: n
   },
   loha: { factor: 0.7, why: 'the Hadamard delta weight is rebuilt and multiplied in every forward' },
 };
-/** Padding: without packing, each micro-batch runs to its longest example; with length grouping, about 25 % above the mean. */
+/**
+ * Padding: without packing, each micro-batch runs to its longest example; with length grouping, about 25 % above the
+ * mean.
+ */
 export const PADDING_FACTOR = TIME_ASSUMPTIONS.paddingFactor.value;
 /** Interconnect bandwidth per GPU (GB/s): NVLink within an SXM/OAM node, PCIe otherwise; InfiniBand between nodes. */
 export const LINK_GBS = {
@@ -167,7 +172,8 @@ export function flopsPerToken(
   const causal = training.attention === 'eager' ? 1 : 0.5; // FlashAttention-style kernels skip masked blocks
   const attention = 4 * arch.spec.numLayers * arch.qWidth * seqForAttention * causal;
   const forward = matmul + attention;
-  const backward = technique.kind === 'full' ? 2 * forward : matmul + 2 * attention; // frozen weights: no weight-gradient GEMMs
+  // frozen weights: no weight-gradient GEMMs
+  const backward = technique.kind === 'full' ? 2 * forward : matmul + 2 * attention;
   const recompute = training.gradientCheckpointing ? forward : 0;
   return { total: forward + backward + recompute, forward, matmul, attention };
 }
@@ -242,7 +248,8 @@ export function estimateTime(
     const ring = (2 * (N - 1)) / N;
     commBytes += ring * profile.params.trainableParams * b.gradient; // all-reduce / reduce-scatter of gradients
     if (STRATEGY_TRAITS[distribution.strategy].shards.parameters) {
-      commBytes += training.gradAccum * 2 * ((N - 1) / N) * profile.params.totalParams * b.baseWeight; // all-gather params in forward and backward
+      // all-gather params in forward and backward
+      commBytes += training.gradAccum * 2 * ((N - 1) / N) * profile.params.totalParams * b.baseWeight;
     }
   }
   const linkUsed = link(gpu, distribution);

@@ -19,10 +19,14 @@ import {
   type FrameworkCtx,
   type FrameworkFile,
 } from './framework-context';
+import { STRATEGY_TRAITS } from '../domain/strategies';
 
 export const AXOLOTL_VERSION = 'axolotl 0.19';
 
-/** config.py: bf16/fp16 are AMP; bfloat16/float16 are "No AMP" (weights in that dtype). bf16 defaults to "auto", so it is always written. */
+/**
+ * config.py: bf16/fp16 are AMP; bfloat16/float16 are "No AMP" (weights in that dtype). bf16 defaults to "auto", so it
+ * is always written.
+ */
 export function axolotlPrecision(p: FrameworkCtx['plan']['training']['precision']): Record<string, boolean> {
   if (p === 'pure_bf16') return { bf16: false, bfloat16: true };
   if (p === 'mixed') return { bf16: true };
@@ -45,7 +49,8 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
         ? { load_in_8bit: true }
         : {
             load_in_4bit: true,
-            // peft.py LoraConfig.bnb_config_kwargs: overrides of axolotl's BitsAndBytesConfig (nf4 + double quant by default).
+            // peft.py LoraConfig.bnb_config_kwargs: overrides of axolotl's BitsAndBytesConfig (nf4 + double quant by
+            // default).
             bnb_config_kwargs: { bnb_4bit_quant_type: t.quantType, bnb_4bit_use_double_quant: t.doubleQuant },
           }
       : {}),
@@ -84,7 +89,7 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
           fsdp_version: 2,
           fsdp_config: {
             offload_params: d.offloadParams !== 'none',
-            reshard_after_forward: d.strategy === 'fsdp_full',
+            reshard_after_forward: STRATEGY_TRAITS[d.strategy].fsdpShardingStrategy === 'FULL_SHARD',
             state_dict_type: 'FULL_STATE_DICT',
             auto_wrap_policy: 'TRANSFORMER_BASED_WRAP',
             ...(layer ? { transformer_layer_cls_to_wrap: layer } : {}),
@@ -99,12 +104,18 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
 export function axolotlUnsupported(c: FrameworkCtx): string | null {
   const k = c.technique.kind;
   if (!['full', 'lora', 'qlora', 'dora'].includes(k))
-    return `axolotl's built-in adapters are lora and qlora (schemas/peft.py); ${k} is not one of them. Export the Hugging Face script instead.`;
+    return (
+      `axolotl's built-in adapters are lora and qlora (schemas/peft.py); ${k} is not one of them. Export ` +
+      `the Hugging Face script instead.`
+    );
   const d = c.plan.distribution;
   // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
   // (torch/distributed/fsdp/api.py CPUOffload); an optimizer-only offload cannot be written.
   if (usesFsdp(c.plan) && d.offloadOptimizer !== d.offloadParams)
-    return `axolotl runs FSDP through accelerate, whose only offload (fsdp_offload_params) moves parameters, gradients and optimizer states together: offload both or neither in the plan.`;
+    return (
+      `axolotl runs FSDP through accelerate, whose only offload (fsdp_offload_params) moves parameters, ` +
+      `gradients and optimizer states together: offload both or neither in the plan.`
+    );
   if (c.plan.training.optimizerInBackward) return 'axolotl has no optimizer-in-backward step; turn it off in the plan.';
   return null;
 }
@@ -141,12 +152,18 @@ export function axolotlFiles(
   });
   const launch =
     c.gpus > 1
-      ? `accelerate launch --num_processes ${c.gpus} --num_machines ${d.nodes}${d.nodes > 1 ? ' --machine_rank <0..N-1> --main_process_ip <MASTER_ADDR> --main_process_port 29500' : ''} -m axolotl.cli.train axolotl_config.yaml`
+      ? `accelerate launch --num_processes ${c.gpus} --num_machines ${d.nodes}${
+          d.nodes > 1 ? ' ' + '--machine_rank <0..N-1> --main_process_ip <MASTER_ADDR> --main_process_port 29500' : ''
+        } -m axolotl.cli.train axolotl_config.yaml`
       : 'axolotl train axolotl_config.yaml';
   files.push({
     path: 'README.md',
     mediaType: 'text/markdown',
-    content: `# ${plan.name} — axolotl\n\n${hashHeader(c, AXOLOTL_VERSION).replace(/^# /gm, '')}\n\n\`\`\`bash\npip install "axolotl>=0.19,<0.20"${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${launch}\n\`\`\`\n\nPut your data in \`data/train.jsonl\` (one chat per line in \`messages\`, as the stub shows).\n`,
+    content:
+      `# ${plan.name} — ` +
+      `axolotl\n\n${hashHeader(c, AXOLOTL_VERSION).replace(/^# /gm, '')}\n\n\`\`\`bash\npip install ` +
+      `"axolotl>=0.19,<0.20"${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${launch}\n\`\`\`\n\nPut your data in ` +
+      `\`data/train.jsonl\` (one chat per line in \`messages\`, as the stub shows).\n`,
   });
   return files;
 }

@@ -1,4 +1,6 @@
-/** The export targets for other training frameworks (issue 18 item 4), one file each; training.ts dispatches to them. */
+/**
+ * The export targets for other training frameworks (issue 18 item 4), one file each; training.ts dispatches to them.
+ */
 import type { Plan } from '../domain/plan';
 import { axolotlFiles } from './axolotl';
 import type { FrameworkFile } from './framework-context';

@@ -20,6 +20,7 @@ import {
   type FrameworkCtx,
   type FrameworkFile,
 } from './framework-context';
+import { STRATEGY_TRAITS } from '../domain/strategies';
 
 export const LLAMA_FACTORY_VERSION = 'LLaMA-Factory 0.9.5';
 
@@ -35,10 +36,14 @@ const TEMPLATES: Record<string, string> = {
   phi3small: 'phi_small',
 };
 
-/** The plan's precision → LLaMA-Factory's flags. pure_bf16 is refused under ZeRO-3 (hparams/parser.py: "`pure_bf16` is incompatible with DeepSpeed ZeRO-3"). */
+/**
+ * The plan's precision → LLaMA-Factory's flags. pure_bf16 is refused under ZeRO-3 (hparams/parser.py: "`pure_bf16` is
+ * incompatible with DeepSpeed ZeRO-3").
+ */
 export function llamaFactoryPrecision(c: FrameworkCtx): Record<string, boolean> {
   const p = c.plan.training.precision;
-  if (p === 'pure_bf16') return c.plan.distribution.strategy === 'zero3' ? { bf16: true } : { pure_bf16: true };
+  if (p === 'pure_bf16')
+    return STRATEGY_TRAITS[c.plan.distribution.strategy].zeroStage === 3 ? { bf16: true } : { pure_bf16: true };
   if (p === 'mixed') return { bf16: true };
   if (p === 'pure_fp16') return { fp16: true };
   return {};
@@ -90,7 +95,8 @@ export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {
     num_train_epochs: tr.epochs,
     lr_scheduler_type: 'cosine',
     // No warmup_ratio: transformers 5 removed it from TrainingArguments (warmup_steps takes a ratio < 1 there), so it
-    // is refused by the parser on one side of LLaMA-Factory's transformers range; an integer warmup_steps works on both.
+    // is refused by the parser on one side of LLaMA-Factory's transformers range; an integer warmup_steps works on
+    // both.
     warmup_steps: 10,
     optim: PLAN_TO_HF_OPTIM[tr.optimizer],
     ...(tr.optimizer === 'sgd_momentum' ? { optim_args: 'momentum=0.9' } : {}),
@@ -116,7 +122,7 @@ function fsdpAccelerateConfig(c: FrameworkCtx): Record<string, unknown> {
       fsdp_forward_prefetch: false,
       fsdp_cpu_ram_efficient_loading: true,
       fsdp_offload_params: d.offloadParams !== 'none',
-      fsdp_sharding_strategy: d.strategy === 'fsdp_full' ? 'FULL_SHARD' : 'SHARD_GRAD_OP',
+      fsdp_sharding_strategy: STRATEGY_TRAITS[d.strategy].fsdpShardingStrategy,
       fsdp_state_dict_type: 'FULL_STATE_DICT',
       fsdp_sync_module_states: true,
       fsdp_use_orig_params: true,
@@ -138,12 +144,18 @@ function fsdpAccelerateConfig(c: FrameworkCtx): Record<string, unknown> {
 export function llamaFactoryUnsupported(c: FrameworkCtx): string | null {
   const k = c.technique.kind;
   if (!['full', 'lora', 'qlora', 'dora'].includes(k))
-    return `LLaMA-Factory's finetuning_type is lora, oft, freeze or full (hparams/finetuning_args.py); ${k} is not one of them. Export the Hugging Face script instead.`;
+    return (
+      `LLaMA-Factory's finetuning_type is lora, oft, freeze or full (hparams/finetuning_args.py); ${k} ` +
+      `is not one of them. Export the Hugging Face script instead.`
+    );
   const d = c.plan.distribution;
   // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
   // (torch/distributed/fsdp/api.py CPUOffload); an optimizer-only offload cannot be written.
   if (usesFsdp(c.plan) && d.offloadOptimizer !== d.offloadParams)
-    return `LLaMA-Factory runs FSDP through accelerate, whose only offload (fsdp_offload_params) moves parameters, gradients and optimizer states together: offload both or neither in the plan.`;
+    return (
+      `LLaMA-Factory runs FSDP through accelerate, whose only offload (fsdp_offload_params) moves ` +
+      `parameters, gradients and optimizer states together: offload both or neither in the plan.`
+    );
   if (c.plan.training.optimizerInBackward)
     return 'LLaMA-Factory has no optimizer-in-backward step; turn it off in the plan.';
   return null;
@@ -161,13 +173,14 @@ export function llamaFactoryFiles(
   const extra = [
     ...(plan.training.stack === 'torchtune'
       ? [
-          "The plan's estimate is for torchtune; LLaMA-Factory runs on transformers (estimate with stack transformers to compare).",
+          "The plan's estimate is for torchtune; LLaMA-Factory runs on transformers (estimate with stack " +
+            'transformers to compare).',
         ]
       : []),
     ...(plan.training.activationOffload
       ? ['Activation offload is not a LLaMA-Factory option: the run holds activations on the GPU.']
       : []),
-    ...(plan.training.precision === 'pure_bf16' && d.strategy === 'zero3'
+    ...(plan.training.precision === 'pure_bf16' && STRATEGY_TRAITS[d.strategy].zeroStage === 3
       ? ['pure_bf16 is refused under ZeRO-3 (hparams/parser.py); bf16 with DeepSpeed bf16 mode is written instead.']
       : []),
   ];
@@ -188,13 +201,32 @@ export function llamaFactoryFiles(
     files.push({
       path: 'fsdp_config.yaml',
       mediaType: 'application/yaml',
-      content: `${hashHeader(c, 'accelerate 1.x (LLaMA-Factory FSDP)')}\n${toYaml(fsdpAccelerateConfig(c), { lineWidth: 0 })}`,
+      content:
+        `${hashHeader(c, 'accelerate 1.x (LLaMA-Factory FSDP)')}\n` +
+        `${toYaml(fsdpAccelerateConfig(c), { lineWidth: 0 })}`,
     });
   files.push({
     path: 'data/dataset_info.json',
     mediaType: 'application/json',
     // data/README.md of LLaMA-Factory: a sharegpt-format dataset with OpenAI-style "messages".
-    content: `${JSON.stringify({ train: { file_name: 'train.jsonl', formatting: 'sharegpt', columns: { messages: 'messages' }, tags: { role_tag: 'role', content_tag: 'content', user_tag: 'user', assistant_tag: 'assistant', system_tag: 'system' } } }, null, 2)}\n`,
+    content: `${JSON.stringify(
+      {
+        train: {
+          file_name: 'train.jsonl',
+          formatting: 'sharegpt',
+          columns: { messages: 'messages' },
+          tags: {
+            role_tag: 'role',
+            content_tag: 'content',
+            user_tag: 'user',
+            assistant_tag: 'assistant',
+            system_tag: 'system',
+          },
+        },
+      },
+      null,
+      2,
+    )}\n`,
   });
   files.push({
     path: 'data/train.jsonl',
@@ -203,14 +235,24 @@ export function llamaFactoryFiles(
       '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n',
   });
   const launch = usesFsdp(plan)
-    ? `accelerate launch --config_file fsdp_config.yaml $(python -c "import llamafactory, os; print(os.path.join(os.path.dirname(llamafactory.__file__), 'launcher.py'))") llamafactory_config.yaml`
+    ? `accelerate launch --config_file fsdp_config.yaml $(python -c "import llamafactory, os; ` +
+      `print(os.path.join(os.path.dirname(llamafactory.__file__), 'launcher.py'))") llamafactory_config.yaml`
     : c.gpus > 1
-      ? `FORCE_TORCHRUN=1 NNODES=${d.nodes} NPROC_PER_NODE=${d.gpusPerNode}${d.nodes > 1 ? ' NODE_RANK=<0..N-1> MASTER_ADDR=<MASTER_ADDR> MASTER_PORT=29500' : ''} llamafactory-cli train llamafactory_config.yaml`
+      ? `FORCE_TORCHRUN=1 NNODES=${d.nodes} NPROC_PER_NODE=${d.gpusPerNode}${
+          d.nodes > 1 ? ' ' + 'NODE_RANK=<0..N-1> MASTER_ADDR=<MASTER_ADDR> MASTER_PORT=29500' : ''
+        } llamafactory-cli train llamafactory_config.yaml`
       : 'llamafactory-cli train llamafactory_config.yaml';
   files.push({
     path: 'README.md',
     mediaType: 'text/markdown',
-    content: `# ${plan.name} — LLaMA-Factory\n\n${hashHeader(c, LLAMA_FACTORY_VERSION).replace(/^# /gm, '')}\n\n\`\`\`bash\npip install "llamafactory[torch,metrics]>=0.9.4,<0.10"${plan.techniques[index]!.kind === 'qlora' ? ' bitsandbytes' : ''}${plan.training.lossKernel === 'chunked' ? ' liger-kernel' : ''}${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${launch}\n\`\`\`\n\nPut your data in \`data/train.jsonl\` (one chat per line, as the stub shows); \`data/dataset_info.json\` registers it as \`train\`.\n`,
+    content:
+      `# ${plan.name} — ` +
+      `LLaMA-Factory\n\n${hashHeader(c, LLAMA_FACTORY_VERSION).replace(/^# /gm, '')}\n\n\`\`\`bash\npip ` +
+      `install "llamafactory[torch,metrics]>=0.9.4,<0.10"` +
+      `${plan.techniques[index]!.kind === 'qlora' ? ' bitsandbytes' : ''}` +
+      `${plan.training.lossKernel === 'chunked' ? ' liger-kernel' : ''}` +
+      `${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${launch}\n\`\`\`\n\nPut your data in \`data/train.jsonl\` ` +
+      `(one chat per line, as the stub shows); \`data/dataset_info.json\` registers it as \`train\`.\n`,
   });
   return files;
 }

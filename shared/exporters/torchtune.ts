@@ -18,6 +18,7 @@ import {
   type FrameworkCtx,
   type FrameworkFile,
 } from './framework-context';
+import { STRATEGY_TRAITS } from '../domain/strategies';
 
 export const TORCHTUNE_VERSION = 'torchtune 0.6';
 
@@ -54,30 +55,49 @@ export function torchtuneUnsupported(c: FrameworkCtx, m: TorchtuneModel | undefi
   const p = c.plan;
   const t = c.technique;
   if (!m)
-    return `torchtune has no model builder for ${p.model.source === 'catalog' ? p.model.id : p.model.spec.name} that Tuneplan knows (shared/domain/torchtune-builders.ts). Export the Hugging Face script instead.`;
+    return (
+      `torchtune has no model builder for ` +
+      `${p.model.source === 'catalog' ? p.model.id : p.model.spec.name} that Tuneplan knows ` +
+      `(shared/domain/torchtune-builders.ts). Export the Hugging Face script instead.`
+    );
   if (!['full', 'lora', 'qlora', 'dora'].includes(t.kind))
     return `torchtune's recipes fine-tune fully or with LoRA / QLoRA / DoRA; ${t.kind} is not one of them.`;
   if (t.kind === 'qlora' && (t.quantType !== 'nf4' || !t.doubleQuant))
-    return "torchtune quantizes the base with torchao NF4 (double-quantized scales) only; set the plan's QLoRA to nf4 with double quantization.";
+    return (
+      "torchtune quantizes the base with torchao NF4 (double-quantized scales) only; set the plan's " +
+      'QLoRA to nf4 with double quantization.'
+    );
   if (p.training.precision === 'mixed' || p.training.precision === 'pure_fp16')
-    return "torchtune trains in one dtype, bf16 or fp32 (training.get_dtype refuses fp16; there is no autocast): set the plan's precision to pure bf16 or fp32.";
+    return (
+      'torchtune trains in one dtype, bf16 or fp32 (training.get_dtype refuses fp16; there is no ' +
+      "autocast): set the plan's precision to pure bf16 or fp32."
+    );
   if (usesDeepSpeed(p))
     return 'torchtune shards with FSDP2, not DeepSpeed: pick FSDP full shard or shard-grad-op in the plan.';
-  if (p.distribution.strategy === 'ddp' && c.gpus > 1)
-    return "torchtune's distributed recipes always shard with FSDP2: pick FSDP full shard or shard-grad-op for more than one GPU.";
+  if (STRATEGY_TRAITS[p.distribution.strategy].family === 'ddp' && c.gpus > 1)
+    return (
+      "torchtune's distributed recipes always shard with FSDP2: pick FSDP full shard or shard-grad-op " +
+      'for more than one GPU.'
+    );
   if (p.distribution.offloadParams === 'nvme' || p.distribution.offloadOptimizer === 'nvme')
     return 'torchtune offloads to CPU only (fsdp_cpu_offload), not to NVMe.';
   if (p.distribution.offloadOptimizer !== p.distribution.offloadParams)
-    return "torchtune's fsdp_cpu_offload moves parameters, gradients and optimizer states together: offload both or neither in the plan.";
+    return (
+      "torchtune's fsdp_cpu_offload moves parameters, gradients and optimizer states together: offload " +
+      'both or neither in the plan.'
+    );
   if (p.training.optimizerInBackward && p.training.gradAccum > 1)
     return 'optimizer_in_bwd requires gradient_accumulation_steps=1 (torchtune recipes).';
   if (t.kind !== 'full' && !loraTargets(c))
-    return 'torchtune adapts q/k/v/output projections and the whole MLP (apply_lora_to_mlp); these custom targets cannot be expressed.';
+    return (
+      'torchtune adapts q/k/v/output projections and the whole MLP (apply_lora_to_mlp); these custom ' +
+      'targets cannot be expressed.'
+    );
   return null;
 }
 
 export function torchtuneRecipe(c: FrameworkCtx): string {
-  const distributed = c.gpus > 1 || c.plan.distribution.strategy !== 'ddp';
+  const distributed = c.gpus > 1 || STRATEGY_TRAITS[c.plan.distribution.strategy].family !== 'ddp';
   return `${c.technique.kind === 'full' ? 'full' : 'lora'}_finetune_${distributed ? 'distributed' : 'single_device'}`;
 }
 
@@ -144,7 +164,10 @@ export function torchtuneConfig(c: FrameworkCtx, m: TorchtuneModel): Record<stri
     clip_grad_norm: null,
     compile: tr.compile,
     ...(distributed
-      ? { fsdp_cpu_offload: d.offloadParams === 'cpu', fsdp_reshard_after_forward: d.strategy !== 'fsdp_grad_op' }
+      ? {
+          fsdp_cpu_offload: d.offloadParams === 'cpu',
+          fsdp_reshard_after_forward: STRATEGY_TRAITS[d.strategy].fsdpShardingStrategy !== 'SHARD_GRAD_OP',
+        }
       : {}),
     metric_logger: { _component_: 'torchtune.training.metric_logging.DiskLogger', log_dir: '${output_dir}/logs' },
     log_every_n_steps: 1,
@@ -167,13 +190,19 @@ export function torchtuneFiles(
   if (why || !m) return notSupportedFiles(c, 'torchtune', TORCHTUNE_VERSION, why ?? '');
   const recipe = torchtuneRecipe(c);
   const d = plan.distribution;
-  const run = `tune run ${recipe.endsWith('distributed') ? `--nnodes ${d.nodes} --nproc_per_node ${d.gpusPerNode}${d.nodes > 1 ? ' --rdzv_backend c10d --rdzv_endpoint <MASTER_ADDR>:29500' : ''} ` : ''}${recipe} --config torchtune_config.yaml`;
+  const run = `tune run ${
+    recipe.endsWith('distributed')
+      ? `--nnodes ${d.nodes} --nproc_per_node ` +
+        `${d.gpusPerNode}${d.nodes > 1 ? ' --rdzv_backend c10d --rdzv_endpoint <MASTER_ADDR>:29500' : ''} `
+      : ''
+  }${recipe} --config torchtune_config.yaml`;
   const extra = [
     `Config for ${recipe.replace(/_/g, ' ')} in ${recipe}.py`,
     `Run: ${run}`,
     ...(plan.training.stack !== 'torchtune'
       ? [
-          "The plan's estimate assumes the transformers stack; set training.stack to torchtune in the plan for torchtune's memory (fp32 logits, expanded GQA keys).",
+          "The plan's estimate assumes the transformers stack; set training.stack to torchtune in the plan " +
+            "for torchtune's memory (fp32 logits, expanded GQA keys).",
         ]
       : []),
   ];
@@ -187,12 +216,24 @@ export function torchtuneFiles(
       path: 'data/train.jsonl',
       mediaType: 'application/jsonl',
       content:
-        '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n',
+        '{"messages": [{"role": "user", "content": "Hello"}, ' +
+        '{"role": "assistant", "content": "Hi! How can I help?"}]}\n',
     },
     {
       path: 'README.md',
       mediaType: 'text/markdown',
-      content: `# ${plan.name} — torchtune\n\n${hashHeader(c, TORCHTUNE_VERSION).replace(/^# /gm, '')}\n\n\`\`\`bash\npip install "torchtune>=0.6,<0.7" torchao${plan.training.optimizer.includes('8bit') || plan.training.optimizer.startsWith('paged') || plan.training.optimizer === 'lion' ? ' bitsandbytes' : ''}\ntune download ${c.hfId} --output-dir /tmp/${c.hfId.split('/').pop()}\n${run}\n\`\`\`\n\nSet \`checkpointer.checkpoint_files\` (max_filename) and \`tokenizer.path\` to the downloaded files; put your data in \`data/train.jsonl\` (OpenAI-style \`messages\`).\n`,
+      content:
+        `# ${plan.name} — torchtune\n\n${hashHeader(c, TORCHTUNE_VERSION).replace(/^# /gm, '')}\n\n` +
+        `\`\`\`bash\npip install "torchtune>=0.6,<0.7" torchao${
+          plan.training.optimizer.includes('8bit') ||
+          plan.training.optimizer.startsWith('paged') ||
+          plan.training.optimizer === 'lion'
+            ? ' bitsandbytes'
+            : ''
+        }\n` +
+        `tune download ${c.hfId} --output-dir /tmp/${c.hfId.split('/').pop()}\n${run}\n\`\`\`\n\n` +
+        `Set \`checkpointer.checkpoint_files\` (max_filename) and \`tokenizer.path\` to the downloaded files; ` +
+        `put your data in \`data/train.jsonl\` (OpenAI-style \`messages\`).\n`,
     },
   ];
 }

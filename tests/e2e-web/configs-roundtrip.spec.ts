@@ -54,7 +54,8 @@ test('real configs imported through the dialog make a plan shown in the editor',
     await page.screenshot({ path: path.join(shots, `import-configs-1280x800-${scheme}.png`) });
   }
   await page.emulateMedia({ colorScheme: 'light' });
-  await expect(page.getByRole('navigation', { name: 'Plans' }).getByText('No plans yet')).toBeVisible(); // not saved yet
+  // not saved yet
+  await expect(page.getByRole('navigation', { name: 'Plans' }).getByText('No plans yet')).toBeVisible();
 
   await d.getByRole('button', { name: 'Create plan' }).click();
   await expect(d).toHaveCount(0);

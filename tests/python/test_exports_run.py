@@ -168,6 +168,15 @@ def test_ln_tuning_names_the_norms_where_peft_has_no_default(tiny_model, dataset
         out = tmp_path / f"out-{family}"
         run_script(
             folder / "train.py",
-            ["--model", str(tiny_model(family)), "--data", str(dataset["text"]), "--output", str(out), "--max-steps", "1"],
+            [
+                "--model",
+                str(tiny_model(family)),
+                "--data",
+                str(dataset["text"]),
+                "--output",
+                str(out),
+                "--max-steps",
+                "1",
+            ],
         )
         assert (out / "adapter_model.safetensors").is_file()

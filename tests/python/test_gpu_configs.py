@@ -192,7 +192,10 @@ def test_kaito_workspace_by_schema(tmp_path):
     """Schema check (no Kubernetes API server here): the Workspace tuning fields of KAITO's CRD
     (kaito.sh/v1alpha1: resource.instanceType, tuning.preset.name, tuning.method lora|qlora, input.urls,
     output.image)."""
-    plan = {**gpu_plan({"gpusPerNode": 1}, technique="qlora"), "model": {"source": "catalog", "id": "Phi-3-mini-4k-instruct"}}
+    plan = {
+        **gpu_plan({"gpusPerNode": 1}, technique="qlora"),
+        "model": {"source": "catalog", "id": "Phi-3-mini-4k-instruct"},
+    }
     folder = export(plan, "kaito", tmp_path / "export")
     ws = yaml.safe_load((folder / "kaito-workspace.yaml").read_text())
     assert (ws["apiVersion"], ws["kind"]) == ("kaito.sh/v1beta1", "Workspace")

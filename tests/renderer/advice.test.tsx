@@ -18,29 +18,32 @@ beforeEach(() => localStorage.clear());
 const checkbox = (name: string) => screen.getByRole<HTMLInputElement>('checkbox', { name });
 
 describe('advice in the workspace', () => {
-  it('opens "What would make it fit" for a technique that does not fit; Apply changes the draft, Undo restores it', async () => {
-    render(<App api={createTestApi()} />);
-    // The template turns checkpointing on; without it, DoRA at micro-batch 8 × 1,024 tokens is over 80 GB.
-    fireEvent.click(checkbox('Gradient checkpointing'));
-    expect(checkbox('Gradient checkpointing').checked).toBe(false);
-    const levers = await screen.findByRole('region', { name: 'What would make it fit' });
-    const summary = await within(levers).findByText(/DoRA: What would make it fit — over by/);
-    const group = summary.closest('details')!;
-    expect(group.open).toBe(true);
-    const table = await within(group).findByRole('table', {}, { timeout: 5000 });
-    const row = within(table)
-      .getAllByRole('row')
-      .find((r) => r.getAttribute('data-lever') === 'gradient-checkpointing')!;
-    expect(row.textContent).toMatch(/GiB/);
-    expect(row.textContent).toMatch(/fits|still over/);
-    fireEvent.click(within(row).getByRole('button', { name: /Apply/ }));
-    await waitFor(() => expect(checkbox('Gradient checkpointing').checked).toBe(true));
-    const bar = screen.getByText(/Applied DoRA: Gradient checkpointing on/).closest('.undo-bar')!;
-    expect(bar.textContent).toContain('training.gradientCheckpointing false → true');
-    fireEvent.click(within(bar as HTMLElement).getByRole('button', { name: 'Undo' }));
-    await waitFor(() => expect(checkbox('Gradient checkpointing').checked).toBe(false));
-    expect(screen.queryByText(/Applied DoRA/)).toBeNull();
-  });
+  it(
+    'opens "What would make it fit" for a technique that does not fit; ' + 'Apply changes the draft, Undo restores it',
+    async () => {
+      render(<App api={createTestApi()} />);
+      // The template turns checkpointing on; without it, DoRA at micro-batch 8 × 1,024 tokens is over 80 GB.
+      fireEvent.click(checkbox('Gradient checkpointing'));
+      expect(checkbox('Gradient checkpointing').checked).toBe(false);
+      const levers = await screen.findByRole('region', { name: 'What would make it fit' });
+      const summary = await within(levers).findByText(/DoRA: What would make it fit — over by/);
+      const group = summary.closest('details')!;
+      expect(group.open).toBe(true);
+      const table = await within(group).findByRole('table', {}, { timeout: 5000 });
+      const row = within(table)
+        .getAllByRole('row')
+        .find((r) => r.getAttribute('data-lever') === 'gradient-checkpointing')!;
+      expect(row.textContent).toMatch(/GiB/);
+      expect(row.textContent).toMatch(/fits|still over/);
+      fireEvent.click(within(row).getByRole('button', { name: /Apply/ }));
+      await waitFor(() => expect(checkbox('Gradient checkpointing').checked).toBe(true));
+      const bar = screen.getByText(/Applied DoRA: Gradient checkpointing on/).closest('.undo-bar')!;
+      expect(bar.textContent).toContain('training.gradientCheckpointing false → true');
+      fireEvent.click(within(bar as HTMLElement).getByRole('button', { name: 'Undo' }));
+      await waitFor(() => expect(checkbox('Gradient checkpointing').checked).toBe(false));
+      expect(screen.queryByText(/Applied DoRA/)).toBeNull();
+    },
+  );
 
   it('recommends on your own hardware, asks for figures it cannot know, and applies an option undoably', async () => {
     const probe = { ...FAKE_PROBE, gpus: [{ ...FAKE_PROBE.gpus[0]!, name: 'Mystery Accelerator 9000' }] };

@@ -57,9 +57,13 @@ describe('scenario guide', () => {
 
   it('states each claim with this plan’s numbers', () => {
     const lines = claims(report);
-    // At 4 × 2048 tokens without checkpointing, LoRA's saved fp32 inputs outweigh the states it saves: the claim says "more" honestly.
+    // At 4 × 2048 tokens without checkpointing, LoRA's saved fp32 inputs outweigh the states it saves: the claim
+    // says "more" honestly.
     expect(lines[1]).toMatch(
-      /^QLoRA: [\d.]+ % of parameters trained, \d+ % (less|more) memory than full fine-tuning here, \d+ % (cheaper|more expensive)\.$/,
+      new RegExp(
+        '^QLoRA: [\\d.]+ % of parameters trained, \\d+ % (less|more) memory than full fine-tuning here, ' +
+          '\\d+ % (cheaper|more expensive)\\.$',
+      ),
     );
   });
 });

@@ -97,7 +97,8 @@ describe('comparison table advice (issue 14.1, 15 §8)', () => {
     const t = base.techniques[1]!;
     const gib = (b: number) => (b / 2 ** 30).toFixed(1);
     expect(cells('memory')[1]!.textContent).toBe(
-      `${gib(t.memory.nvidiaSmiBytes)} GiB (${gib(t.memory.low.nvidiaSmiBytes)}–${gib(t.memory.high.nvidiaSmiBytes)} GiB)`,
+      `${gib(t.memory.nvidiaSmiBytes)} GiB ` +
+        `(${gib(t.memory.low.nvidiaSmiBytes)}–${gib(t.memory.high.nvidiaSmiBytes)} GiB)`,
     );
     expect(cells('wall')[1]!.textContent).toMatch(/^\d+ min \(\d+–\d+ min\)/);
   });

@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
 /**
- * Issue 18 item 5, the workspace side: "Import configs…" takes several real config files (tests/fixtures/import-configs,
- * sources in its README), shows what each set, the conflicts and the fields left open, and only "Create plan" saves
- * a NEW plan (through plan-JSON import, so the " (2)" naming rule holds) and opens it.
+ * Issue 18 item 5, the workspace side: "Import configs…" takes several real config files
+ * (tests/fixtures/import-configs, sources in its README), shows what each set, the conflicts and the fields left
+ * open, and only "Create plan" saves a NEW plan (through plan-JSON import, so the " (2)" naming rule holds) and
+ * opens it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -90,21 +91,24 @@ describe('Import configs…', () => {
     ]);
   });
 
-  it('training_args.bin is refused with the command that writes the JSON; removing it lets the rest through', async () => {
-    const api = createTestApi();
-    render(<App api={api} />);
-    pick(fixture('generated/peft-lora/adapter_config.json'), fixture('generated/trainer/training_args.bin'));
-    const bin = await fileCard('training_args.bin');
-    const alert = within(bin).getByRole('alert');
-    expect(alert.textContent).toMatch(/^training_args\.bin is a Python pickle/);
-    expect(alert.textContent).toContain('to_json_string()');
-    expect((await createButton()).hasAttribute('disabled')).toBe(true);
+  it(
+    'training_args.bin is refused with the command that writes the JSON; ' + 'removing it lets the rest through',
+    async () => {
+      const api = createTestApi();
+      render(<App api={api} />);
+      pick(fixture('generated/peft-lora/adapter_config.json'), fixture('generated/trainer/training_args.bin'));
+      const bin = await fileCard('training_args.bin');
+      const alert = within(bin).getByRole('alert');
+      expect(alert.textContent).toMatch(/^training_args\.bin is a Python pickle/);
+      expect(alert.textContent).toContain('to_json_string()');
+      expect((await createButton()).hasAttribute('disabled')).toBe(true);
 
-    fireEvent.click(within(bin).getByRole('button', { name: 'Remove training_args.bin' }));
-    await waitFor(async () => expect((await createButton()).hasAttribute('disabled')).toBe(false));
-    fireEvent.click(await createButton());
-    await waitFor(() => expect(api.plans.size).toBe(1));
-  });
+      fireEvent.click(within(bin).getByRole('button', { name: 'Remove training_args.bin' }));
+      await waitFor(async () => expect((await createButton()).hasAttribute('disabled')).toBe(false));
+      fireEvent.click(await createButton());
+      await waitFor(() => expect(api.plans.size).toBe(1));
+    },
+  );
 
   it('two files that disagree show the conflict and which value the plan keeps', async () => {
     const api = createTestApi();

@@ -33,20 +33,23 @@ const qwen7b = configText('qwen2.5-7b-instruct-config.json');
 const qwen7bDeeper = JSON.stringify({ ...(JSON.parse(qwen7b) as object), num_hidden_layers: 32 });
 
 describe('importing config.json files', () => {
-  it('two different files, both called config.json, are both kept (the second used to overwrite the first)', async () => {
-    const api = createTestApi();
-    render(<App api={api} />);
-    importFile(asConfigJson(configText('qwen2.5-3b-config.json')));
-    expect(await screen.findByText(/Qwen2ForCausalLM 3\.1B: 3,085,938,688 parameters/)).toBeTruthy();
-    importFile(asConfigJson(configText('mixtral-8x7b-config.json')));
-    expect(await screen.findByText(/MixtralForCausalLM 46\.7B: 46,702,792,704 parameters/)).toBeTruthy();
-    await waitFor(async () =>
-      expect(await savedModels(api)).toEqual([
-        ['MixtralForCausalLM 46.7B', 32],
-        ['Qwen2ForCausalLM 3.1B', 36],
-      ]),
-    );
-  });
+  it(
+    'two different files, both called config.json, are both kept ' + '(the second used to overwrite the first)',
+    async () => {
+      const api = createTestApi();
+      render(<App api={api} />);
+      importFile(asConfigJson(configText('qwen2.5-3b-config.json')));
+      expect(await screen.findByText(/Qwen2ForCausalLM 3\.1B: 3,085,938,688 parameters/)).toBeTruthy();
+      importFile(asConfigJson(configText('mixtral-8x7b-config.json')));
+      expect(await screen.findByText(/MixtralForCausalLM 46\.7B: 46,702,792,704 parameters/)).toBeTruthy();
+      await waitFor(async () =>
+        expect(await savedModels(api)).toEqual([
+          ['MixtralForCausalLM 46.7B', 32],
+          ['Qwen2ForCausalLM 3.1B', 36],
+        ]),
+      );
+    },
+  );
 
   it('a name in use asks first; "Keep both" is the default and saves the newcomer as " (2)"', async () => {
     const api = createTestApi();

@@ -75,13 +75,17 @@ describe('this machine as hardware', () => {
       gpus: [],
       detection: {
         nvidia:
-          "not detected: nvidia-smi failed (exit 9): NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+          'not detected: nvidia-smi failed (exit 9): ' +
+          "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. " +
+          'Make sure that the latest NVIDIA driver is installed and running.',
         amd: 'not detected: rocm-smi is not installed or not on PATH',
         apple: 'not detected: not macOS',
       },
     };
     expect(detectionNotes(probe)).toEqual([
-      "NVIDIA: not detected: nvidia-smi failed (exit 9): NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+      'NVIDIA: not detected: nvidia-smi failed (exit 9): ' +
+        "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. " +
+        'Make sure that the latest NVIDIA driver is installed and running.',
     ]);
     expect(detectionNotes(FAKE_PROBE)).toEqual([]);
   });

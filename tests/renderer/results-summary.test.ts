@@ -74,7 +74,10 @@ describe('results summary sentence', () => {
     const s = resultsSummary(r);
     expect(s.state).toBe('may-not-fit');
     expect(s.text).toMatch(
-      /^LoRA may not fit one NVIDIA A100 80GB SXM4 \(expected \d+ GiB fits, high \d+ GiB does not\), \d+ min, \$2\.48 — cheapest and fastest that may fit; QLoRA surely fits \(.+, \$\d+\.\d\d\)\.$/,
+      new RegExp(
+        '^LoRA may not fit one NVIDIA A100 80GB SXM4 \\(expected \\d+ GiB fits, high \\d+ GiB does not\\), ' +
+          '\\d+ min, \\$2\\.48 — cheapest and fastest that may fit; QLoRA surely fits \\(.+, \\$\\d+\\.\\d\\d\\)\\.$',
+      ),
     );
   });
 
@@ -88,7 +91,8 @@ describe('results summary sentence', () => {
     expect(s.state).toBe('none');
     expect(s.index).toBe(closest.index);
     expect(s.text).toBe(
-      `Nothing fits one NVIDIA GeForce RTX 4090: ${closest.label} comes closest, over by ${roughGib(-closest.fit.marginBytes)}.`,
+      `Nothing fits one NVIDIA GeForce RTX 4090: ${closest.label} comes closest, ` +
+        `over by ${roughGib(-closest.fit.marginBytes)}.`,
     );
   });
 
@@ -181,7 +185,8 @@ describe('fit wording', () => {
     const [full, , qlora, dora] = r.techniques;
     expect(fitText(qlora!, r.device)).toMatch(/^fits, \d+\.\d GiB spare$/);
     expect(fitText(full!, r.device)).toBe(
-      `may not fit: expected ${memoryText(full!.memory.nvidiaSmiBytes, r.device)} fits, high ${memoryText(full!.memory.high.nvidiaSmiBytes, r.device)} does not`,
+      `may not fit: expected ${memoryText(full!.memory.nvidiaSmiBytes, r.device)} fits, ` +
+        `high ${memoryText(full!.memory.high.nvidiaSmiBytes, r.device)} does not`,
     );
     expect(fitText(dora!, r.device)).toBe(`over by ${memoryText(-dora!.fit.marginBytes, r.device)}`);
   });

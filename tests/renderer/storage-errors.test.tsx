@@ -19,7 +19,8 @@ beforeEach(() => localStorage.clear());
 
 // The message db/open.ts (assertDatabaseFileIntact) sends when the data folder was deleted under the app.
 const REFUSAL =
-  'The database file /data/tuneplan.sqlite was deleted while Tuneplan was running (was its data folder removed?), so this change was not saved.';
+  'The database file /data/tuneplan.sqlite was deleted while Tuneplan was running ' +
+  '(was its data folder removed?), so this change was not saved.';
 
 /** The fake backend, except that every save is refused the way the real one refuses it once the file is gone. */
 function refusingSaves(api: ReturnType<typeof createTestApi>, refusing: { on: boolean }): TuneplanApi {
@@ -33,21 +34,24 @@ function refusingSaves(api: ReturnType<typeof createTestApi>, refusing: { on: bo
 const storedDraft = () => localStorage.getItem(DRAFT_KEY) ?? '';
 
 describe('a save refused with STORAGE', () => {
-  it('keeps a new plan in the editor and in the draft store, says why, and offers it back after a restart', async () => {
-    const refusing = { on: true };
-    const first = render(<App api={refusingSaves(createTestApi(), refusing)} />);
-    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Not yet saved' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    expect((await screen.findByRole('alert')).textContent).toContain('was deleted while Tuneplan was running');
-    expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Not yet saved');
-    expect(screen.getByTitle('unsaved changes')).toBeTruthy();
-    await waitFor(() => expect(storedDraft()).toContain('Not yet saved'));
-    first.unmount();
-    // After the restart the user is told about, the draft comes back.
-    render(<App api={createTestApi()} />);
-    fireEvent.click(await screen.findByRole('button', { name: 'Restore them' }));
-    await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Not yet saved'));
-  });
+  it(
+    'keeps a new plan in the editor and in the draft store, says why, ' + 'and offers it back after a restart',
+    async () => {
+      const refusing = { on: true };
+      const first = render(<App api={refusingSaves(createTestApi(), refusing)} />);
+      fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Not yet saved' } });
+      fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+      expect((await screen.findByRole('alert')).textContent).toContain('was deleted while Tuneplan was running');
+      expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Not yet saved');
+      expect(screen.getByTitle('unsaved changes')).toBeTruthy();
+      await waitFor(() => expect(storedDraft()).toContain('Not yet saved'));
+      first.unmount();
+      // After the restart the user is told about, the draft comes back.
+      render(<App api={createTestApi()} />);
+      fireEvent.click(await screen.findByRole('button', { name: 'Restore them' }));
+      await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Name').value).toBe('Not yet saved'));
+    },
+  );
 
   it('keeps the edits to an opened plan in the editor and in the draft store', async () => {
     const api = createTestApi();

@@ -231,7 +231,10 @@ describe('validation against published measurements', () => {
   it('prints the summary as its last line', () => {
     const { out } = run(['validate']);
     expect(out.split('\n').pop()).toMatch(
-      /^median abs error \d+\.\d%, worst \d+\.\d% over 24 records; \d+ of 24 inside low–high \(\d+%\), median range width \d+%$/,
+      new RegExp(
+        /^median abs error \d+\.\d%, worst \d+\.\d% over 24 records; /.source +
+          /\d+ of 24 inside low–high \(\d+%\), median range width \d+%$/.source,
+      ),
     );
   });
 });
@@ -304,7 +307,15 @@ describe('tuneplan model (issue 12 item 4)', () => {
       const file = path.join(dir, 'config.json');
       fs.writeFileSync(
         file,
-        `\uFEFF${JSON.stringify({ model_type: 'starcoder9', hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 1000 })}`,
+        '\uFEFF' +
+          JSON.stringify({
+            model_type: 'starcoder9',
+            hidden_size: 64,
+            intermediate_size: 96,
+            num_hidden_layers: 2,
+            num_attention_heads: 4,
+            vocab_size: 1000,
+          }),
       );
       const json = JSON.parse(run(['model', file, '--json']).out) as { modelType: string; warnings: string[] };
       expect(json.modelType).toBe('generic');
@@ -425,7 +436,7 @@ describe('tuneplan estimate --recommend (issue 14 item 3)', () => {
     return (JSON.parse(out) as { recommendation: Rec }).recommendation;
   };
 
-  it('adds the documented recommendation: global batch kept, every option with its fields, owned hardware first', () => {
+  it('adds the documented recommendation: global batch kept, each option with its fields, owned hardware first', () => {
     const rec = recommendation([]);
     for (const key of ['globalBatch', 'sortedBy', 'considered', 'fitting', 'cheapest', 'fastest', 'ranked', 'rejected'])
       expect(rec, key).toHaveProperty(key);

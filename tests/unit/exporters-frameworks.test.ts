@@ -37,35 +37,43 @@ describe('LLaMA-Factory', () => {
     model: { source: 'catalog', id: 'Llama-3.1-8B' },
     techniques: [{ kind: 'lora', rank: 8, alpha: 16, targets: 'qv' }],
   });
-  it('writes lora_target as comma-separated module names, or "all" (hparams/finetuning_args.py LoraArguments.lora_target)', () => {
-    expect(yamlOf(files(lora, 'llama-factory'), 'llamafactory_config.yaml')).toMatchObject({
-      finetuning_type: 'lora',
-      lora_rank: 8,
-      lora_alpha: 16,
-      lora_target: 'q_proj,v_proj',
-    });
-    const all = plan({ model: { source: 'catalog', id: 'Llama-3.1-8B' }, techniques: [{ kind: 'lora' }] });
-    expect(yamlOf(files(all, 'llama-factory'), 'llamafactory_config.yaml').lora_target).toBe('all');
-  });
-  it('never writes pure_bf16 with ZeRO-3 (hparams/parser.py: "`pure_bf16` is incompatible with DeepSpeed ZeRO-3")', () => {
-    const z3 = plan({
-      model: { source: 'catalog', id: 'Llama-3.1-8B' },
-      techniques: [{ kind: 'lora' }],
-      training: { precision: 'pure_bf16' },
-      distribution: { gpusPerNode: 4, strategy: 'zero3' },
-    });
-    const fs = files(z3, 'llama-factory');
-    const cfg = yamlOf(fs, 'llamafactory_config.yaml');
-    expect(cfg.pure_bf16).toBeUndefined();
-    expect(cfg).toMatchObject({ bf16: true, deepspeed: 'ds_config.json' });
-    // "auto" batch sizes and precision: the HF Trainer fills them (transformers/integrations/deepspeed.py trainer_config_process).
-    const ds = JSON.parse(fs.find((f) => f.path === 'ds_config.json')!.content) as Record<string, unknown>;
-    expect(ds).toMatchObject({
-      train_micro_batch_size_per_gpu: 'auto',
-      bf16: { enabled: 'auto' },
-      zero_optimization: { stage: 3 },
-    });
-  });
+  it(
+    'writes lora_target as comma-separated module names, or "all" (hparams/finetuning_args.py ' +
+      'LoraArguments.lora_target)',
+    () => {
+      expect(yamlOf(files(lora, 'llama-factory'), 'llamafactory_config.yaml')).toMatchObject({
+        finetuning_type: 'lora',
+        lora_rank: 8,
+        lora_alpha: 16,
+        lora_target: 'q_proj,v_proj',
+      });
+      const all = plan({ model: { source: 'catalog', id: 'Llama-3.1-8B' }, techniques: [{ kind: 'lora' }] });
+      expect(yamlOf(files(all, 'llama-factory'), 'llamafactory_config.yaml').lora_target).toBe('all');
+    },
+  );
+  it(
+    'never writes pure_bf16 with ZeRO-3 (hparams/parser.py: "`pure_bf16` is incompatible with DeepSpeed ' + 'ZeRO-3")',
+    () => {
+      const z3 = plan({
+        model: { source: 'catalog', id: 'Llama-3.1-8B' },
+        techniques: [{ kind: 'lora' }],
+        training: { precision: 'pure_bf16' },
+        distribution: { gpusPerNode: 4, strategy: 'zero3' },
+      });
+      const fs = files(z3, 'llama-factory');
+      const cfg = yamlOf(fs, 'llamafactory_config.yaml');
+      expect(cfg.pure_bf16).toBeUndefined();
+      expect(cfg).toMatchObject({ bf16: true, deepspeed: 'ds_config.json' });
+      // "auto" batch sizes and precision: the HF Trainer fills them (transformers/integrations/deepspeed.py
+      // trainer_config_process).
+      const ds = JSON.parse(fs.find((f) => f.path === 'ds_config.json')!.content) as Record<string, unknown>;
+      expect(ds).toMatchObject({
+        train_micro_batch_size_per_gpu: 'auto',
+        bf16: { enabled: 'auto' },
+        zero_optimization: { stage: 3 },
+      });
+    },
+  );
   it('quantizes only LoRA (hparams/parser.py: "Quantization is only compatible with the LoRA or OFT method")', () => {
     const q = plan({
       model: { source: 'catalog', id: 'Llama-3.1-8B' },
@@ -87,19 +95,25 @@ describe('LLaMA-Factory', () => {
     );
     expect(full.quantization_bit).toBeUndefined();
   });
-  it('does not write warmup_ratio, which transformers 5 TrainingArguments no longer accepts (seen with its parser)', () => {
-    expect(yamlOf(files(lora, 'llama-factory'), 'llamafactory_config.yaml').warmup_ratio).toBeUndefined();
-  });
-  it('refuses techniques outside finetuning_type (lora, oft, freeze, full) and FSDP with optimizer-only offload', () => {
-    const ia3 = plan({ model: { source: 'catalog', id: 'Llama-3.1-8B' }, techniques: [{ kind: 'ia3' }] });
-    expect(files(ia3, 'llama-factory')[0]!.path).toBe('llamafactory-NOT-SUPPORTED.md');
-    const fsdp = plan({
-      model: { source: 'catalog', id: 'Llama-3.1-8B' },
-      techniques: [{ kind: 'lora' }],
-      distribution: { gpusPerNode: 2, strategy: 'fsdp_grad_op', offloadOptimizer: 'cpu' },
-    });
-    expect(files(fsdp, 'llama-factory')[0]!.content).toMatch(/offload both or neither/);
-  });
+  it(
+    'does not write warmup_ratio, which transformers 5 TrainingArguments no longer accepts (seen with its ' + 'parser)',
+    () => {
+      expect(yamlOf(files(lora, 'llama-factory'), 'llamafactory_config.yaml').warmup_ratio).toBeUndefined();
+    },
+  );
+  it(
+    'refuses techniques outside finetuning_type (lora, oft, freeze, full) and FSDP with optimizer-only ' + 'offload',
+    () => {
+      const ia3 = plan({ model: { source: 'catalog', id: 'Llama-3.1-8B' }, techniques: [{ kind: 'ia3' }] });
+      expect(files(ia3, 'llama-factory')[0]!.path).toBe('llamafactory-NOT-SUPPORTED.md');
+      const fsdp = plan({
+        model: { source: 'catalog', id: 'Llama-3.1-8B' },
+        techniques: [{ kind: 'lora' }],
+        distribution: { gpusPerNode: 2, strategy: 'fsdp_grad_op', offloadOptimizer: 'cpu' },
+      });
+      expect(files(fsdp, 'llama-factory')[0]!.content).toMatch(/offload both or neither/);
+    },
+  );
 });
 
 describe('axolotl', () => {

@@ -81,7 +81,8 @@ describe('naming a model from its config.json', () => {
   it('folders: the Hugging Face cache layout gives the repo id; download and temp folders give nothing', () => {
     expect(
       folderLabelOfFile(
-        '/home/u/.cache/huggingface/hub/models--Qwen--Qwen2.5-3B/snapshots/aa8e72537993ba99e69dfaafa59ed015b17504d1/config.json',
+        '/home/u/.cache/huggingface/hub/models--Qwen--Qwen2.5-3B/' +
+          'snapshots/aa8e72537993ba99e69dfaafa59ed015b17504d1/config.json',
       ),
     ).toBe('Qwen/Qwen2.5-3B');
     expect(folderLabelOfFile('C:\\Users\\u\\models\\Mistral-7B-v0.3\\config.json')).toBe('Mistral-7B-v0.3');

@@ -48,7 +48,8 @@ export function dataSource(target: string): ByteSource {
   const state = path.join(target, 'state.json');
   if (!fs.existsSync(state))
     throw new Error(
-      `${path.basename(target)} is a folder without state.json: pick a data file, or a folder written by datasets' save_to_disk`,
+      `${path.basename(target)} is a folder without state.json: ` +
+        "pick a data file, or a folder written by datasets' save_to_disk",
     );
   const parsed = JSON.parse(stripBom(fs.readFileSync(state, 'utf8'))) as { _data_files?: { filename: string }[] };
   const files = (parsed._data_files ?? []).map((f) => path.join(target, path.basename(f.filename)));

@@ -8,7 +8,8 @@ export function UndoBar({ applied, onUndo }: { applied: AppliedChange | null; on
       <span>
         Applied {applied.label}
         {applied.changes.length > 0
-          ? `: ${applied.changes.map((c) => `${pathName(c.path)} ${showValue(c.before)} → ${showValue(c.after)}`).join('; ')}`
+          ? ': ' +
+            applied.changes.map((c) => `${pathName(c.path)} ${showValue(c.before)} → ${showValue(c.after)}`).join('; ')
           : ' (nothing changed)'}
         .
       </span>{' '}

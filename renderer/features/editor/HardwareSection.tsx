@@ -6,7 +6,10 @@ import { setIn, type Draft } from '../../state/draft';
 import { fieldNotes, type FieldWarnings } from './field-notes';
 
 type Props = {
-  /** "This machine" and saved profiles (features/machine), composed by the screen: features do not import each other. */
+  /**
+   * "This machine" and saved profiles (features/machine), composed by the screen: features do not import each
+   * other.
+   */
   machine: ReactNode;
   draft: Draft;
   errors: Record<string, string>;
@@ -31,7 +34,16 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, 
   return (
     <Section
       title="Hardware & price"
-      summary={`${gpuLabel} · ${p.mode === 'service' ? 'hosted fine-tuning' : p.vmSku ? p.vmSku : p.usdPerGpuHour !== null ? `$${p.usdPerGpuHour}/GPU-h` : 'catalog price'}`}
+      summary={
+        `${gpuLabel} · ` +
+        (p.mode === 'service'
+          ? 'hosted fine-tuning'
+          : p.vmSku
+            ? p.vmSku
+            : p.usdPerGpuHour !== null
+              ? `$${p.usdPerGpuHour}/GPU-h`
+              : 'catalog price')
+      }
     >
       {machine}
       <div className="grid">

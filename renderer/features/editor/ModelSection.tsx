@@ -256,8 +256,8 @@ export function ModelSection({
       {spec && arch ? (
         <p className="model-facts" data-testid="model-facts">
           {spec.name}: {arch.totalParams.toLocaleString('en-US')} parameters
-          {spec.moe ? ` (${arch.activeParams.toLocaleString('en-US')} active)` : ''} · {spec.numLayers} layers · hidden{' '}
-          {spec.hiddenSize} · {spec.numHeads} heads / {spec.numKvHeads} KV heads · vocabulary{' '}
+          {spec.moe ? ` (${arch.activeParams.toLocaleString('en-US')} active)` : ''} · {spec.numLayers} layers ·{' '}
+          {`hidden ${spec.hiddenSize}`} · {spec.numHeads} heads / {spec.numKvHeads} KV heads · vocabulary{' '}
           {spec.vocabSize.toLocaleString('en-US')} · {spec.modelType}
           {spec.fusedQkv ? ' (fused qkv_proj, gate_up_proj)' : ''}
         </p>

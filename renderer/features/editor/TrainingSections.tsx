@@ -39,7 +39,10 @@ export function TrainingSection({ draft, errors, onChange, warnings = {} }: Prop
   return (
     <Section
       title="Training"
-      summary={`${PRECISION_LABELS[t.precision].split(' (')[0]} · ${OPTIMIZER_LABELS[t.optimizer]} · micro-batch ${t.microBatch} × ${t.gradAccum} · ${t.seqLen} tokens`}
+      summary={
+        `${PRECISION_LABELS[t.precision].split(' (')[0]} · ${OPTIMIZER_LABELS[t.optimizer]} · ` +
+        `micro-batch ${t.microBatch} × ${t.gradAccum} · ${t.seqLen} tokens`
+      }
     >
       <div className="grid">
         <SelectField
@@ -138,10 +141,11 @@ export function TrainingSection({ draft, errors, onChange, warnings = {} }: Prop
           value={t.stack}
           onChange={(v) => set('stack', v)}
           options={[
-            { value: 'transformers', label: 'transformers / TRL' },
+            { value: 'trl', label: 'TRL SFTTrainer (as exported: fused LM head)' },
+            { value: 'transformers', label: 'transformers (the model’s own loss, full logits)' },
             { value: 'torchtune', label: 'torchtune' },
           ]}
-          hint={fieldNotes('the library that runs training', { warnings: w('stack') })}
+          hint={fieldNotes('the library that runs training', { warnings: w('stack'), source: 'training.stack' })}
         />
         <CheckField
           label="torch.compile"
@@ -238,7 +242,11 @@ export function DistributionSection({ draft, errors, onChange }: Props) {
   return (
     <Section
       title="Distribution"
-      summary={`${d.gpusPerNode * d.nodes} GPU${d.gpusPerNode * d.nodes > 1 ? 's' : ''} · ${STRATEGY_TRAITS[d.strategy].label}${d.offloadOptimizer !== 'none' ? ` · optimizer → ${d.offloadOptimizer}` : ''}`}
+      summary={
+        `${d.gpusPerNode * d.nodes} GPU${d.gpusPerNode * d.nodes > 1 ? 's' : ''} · ` +
+        `${STRATEGY_TRAITS[d.strategy].label}` +
+        `${d.offloadOptimizer !== 'none' ? ` · optimizer → ${d.offloadOptimizer}` : ''}`
+      }
     >
       <div className="grid">
         <NumberField

@@ -93,7 +93,10 @@ function lookOf(text: string): string {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
     return `It is ${kind} but not a mapping of settings.`;
   const keys = Object.keys(doc);
-  return `It is ${kind} with the top-level keys ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? `, … (${keys.length} in all)` : ''}.`;
+  return (
+    `It is ${kind} with the top-level keys ${keys.slice(0, 8).join(', ')}` +
+    `${keys.length > 8 ? `, … (${keys.length} in all)` : ''}.`
+  );
 }
 
 /** One file → its reading, or a message naming it, what it looks like and what to do instead. */
@@ -102,7 +105,9 @@ export function readPicked(file: PickedFile): FileOutcome {
     return {
       file,
       ok: false,
-      message: `${file.name} is ${(file.bytes.length / 1024 / 1024).toFixed(1)} MB; a training config is a few kilobytes. Is it the right file?`,
+      message:
+        `${file.name} is ${(file.bytes.length / 1024 / 1024).toFixed(1)} MB; ` +
+        'a training config is a few kilobytes. Is it the right file?',
     };
   try {
     return { file, ok: true, reading: readConfigFile(file.name, file.bytes) };

@@ -36,7 +36,9 @@ export function machineHardware(probe: MachineProbe): { gpu: Plan['hardware']['g
     gpus: owned.count,
     note: `${owned.note} Enter its ${ask}: nothing is estimated until then.${
       cpu
-        ? ` A rough start for a CPU: ${cores} cores × ~${CPU_GFLOPS_PER_CORE} GFLOPS (AVX2 FMA) ≈ ${((cores * CPU_GFLOPS_PER_CORE) / 1000).toFixed(2)} TFLOPS, and your RAM bandwidth (DDR5-5600 dual-channel peak: 5,600 MT/s × 8 B × 2 = 89.6 GB/s).`
+        ? ` A rough start for a CPU: ${cores} cores × ~${CPU_GFLOPS_PER_CORE} GFLOPS (AVX2 FMA) ≈ ` +
+          `${((cores * CPU_GFLOPS_PER_CORE) / 1000).toFixed(2)} TFLOPS, and your RAM bandwidth ` +
+          '(DDR5-5600 dual-channel peak: 5,600 MT/s × 8 B × 2 = 89.6 GB/s).'
         : ''
     }`,
   };
@@ -61,7 +63,10 @@ export function detectionNotes(probe: MachineProbe): string[] {
 export function machineSummary(probe: MachineProbe | null): string {
   if (!probe) return 'probing this machine…';
   if (probe.gpus.length === 0)
-    return `no GPU detected · ${probe.cpu.logicalCores} CPU threads · ${(probe.memory.totalBytes / 2 ** 30).toFixed(0)} GiB RAM`;
+    return (
+      `no GPU detected · ${probe.cpu.logicalCores} CPU threads · ` +
+      `${(probe.memory.totalBytes / 2 ** 30).toFixed(0)} GiB RAM`
+    );
   const counts = new Map<string, number>();
   for (const g of probe.gpus) counts.set(g.name, (counts.get(g.name) ?? 0) + 1);
   const unknown = new Set(probe.gpus.filter((g) => g.memoryTotalBytes === null).map((g) => g.name));

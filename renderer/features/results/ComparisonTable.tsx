@@ -175,8 +175,8 @@ export function ComparisonTable({
                     states[i] === 'does-not-fit' ? `${t.label} does not fit: ${fitText(t, report.device)}` : undefined
                   }
                 >
-                  <span className="swatch" style={{ background: TECHNIQUE_COLORS[t.technique] }} aria-hidden="true" />{' '}
-                  {t.label}
+                  <span className="swatch" style={{ background: TECHNIQUE_COLORS[t.technique] }} aria-hidden="true" />
+                  {` ${t.label}`}
                 </th>
               ))}
             </tr>

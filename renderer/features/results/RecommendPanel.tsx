@@ -44,7 +44,10 @@ function Badges({ o }: { o: RecommendedOption }) {
       {o.fitState === 'may-not-fit' ? (
         <span
           className="badge warn"
-          title="The expected peak fits; the high end of the estimate's range does not. Keep more headroom or use a lever."
+          title={
+            "The expected peak fits; the high end of the estimate's range does not. " +
+            'Keep more headroom or use a lever.'
+          }
         >
           may not fit
         </span>
@@ -275,7 +278,9 @@ export function RecommendPanel({ plan, onApply }: { plan: Plan; onApply: (o: Rec
             Global batch {rec.globalBatch} kept. {rec.fitting} of {rec.considered.toLocaleString('en-US')} combinations
             fit; {rec.ranked.length} meet the filters.
             {rec.skippedGpuCounts.length > 0
-              ? ` Skipped ${rec.skippedGpuCounts.map((s) => s.gpus).join(', ')} GPUs: the global batch of ${rec.globalBatch} does not divide by ${rec.skippedGpuCounts.length > 1 ? 'those counts' : 'that count'}.`
+              ? ` Skipped ${rec.skippedGpuCounts.map((s) => s.gpus).join(', ')} GPUs: ` +
+                `the global batch of ${rec.globalBatch} does not divide by ` +
+                `${rec.skippedGpuCounts.length > 1 ? 'those counts' : 'that count'}.`
               : ''}
           </p>
           {rec.cheapest ? (

@@ -44,7 +44,10 @@ export function durationRangeText(low: number, high: number): string {
   return `${one(low / 86400, 1)}–${one(high / 86400, 1)} days`;
 }
 
-/** Where the plan trains, for a sentence: "one NVIDIA A100 80GB SXM4", "8 × NVIDIA H100 80GB", "the RAM of CPU only: …". */
+/**
+ * Where the plan trains, for a sentence: "one NVIDIA A100 80GB SXM4", "8 × NVIDIA H100 80GB",
+ * "the RAM of CPU only: …".
+ */
 export function whereText(report: Pick<EstimateReport, 'plan' | 'device'>): string {
   if (report.device.kind === 'cpu') return `the RAM of ${report.plan.gpu}`;
   return report.plan.gpus === 1 ? `one ${report.plan.gpu}` : `${report.plan.gpus} × ${report.plan.gpu}`;
@@ -58,7 +61,10 @@ export function fitText(t: TechniqueEstimate, device: Pick<Device, 'kind'>): str
   const state = fitState(t);
   if (state === 'fits') return `fits, ${memoryText(t.fit.marginBytes, device)} spare`;
   if (state === 'may-not-fit')
-    return `may not fit: expected ${memoryText(t.memory.nvidiaSmiBytes, device)} fits, high ${memoryText(t.memory.high.nvidiaSmiBytes, device)} does not`;
+    return (
+      `may not fit: expected ${memoryText(t.memory.nvidiaSmiBytes, device)} fits, ` +
+      `high ${memoryText(t.memory.high.nvidiaSmiBytes, device)} does not`
+    );
   return `over by ${memoryText(-t.fit.marginBytes, device)}`;
 }
 
@@ -107,7 +113,8 @@ export function resultsSummary(report: Pick<EstimateReport, 'techniques' | 'plan
   const verdict =
     state === 'fits'
       ? `${lead.label} fits ${where} with ${roughGib(lead.fit.marginBytes)} spare`
-      : `${lead.label} may not fit ${where} (expected ${roughGib(lead.memory.nvidiaSmiBytes)} fits, high ${roughGib(lead.memory.high.nvidiaSmiBytes)} does not)`;
+      : `${lead.label} may not fit ${where} (expected ${roughGib(lead.memory.nvidiaSmiBytes)} fits, ` +
+        `high ${roughGib(lead.memory.high.nvidiaSmiBytes)} does not)`;
   const that = state === 'fits' ? 'that fits' : 'that may fit';
   const why = alone
     ? ''

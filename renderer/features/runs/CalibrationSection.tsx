@@ -57,7 +57,7 @@ export function CalibrationSection({ factors, report }: { factors: CalibrationFa
             return (
               <li key={t.index}>
                 {t.label}: peak{' '}
-                {f.memoryFactor === null ? gib(t.memory.reservedBytes) : gib(t.memory.reservedBytes * f.memoryFactor)}{' '}
+                {gib(f.memoryFactor === null ? t.memory.reservedBytes : t.memory.reservedBytes * f.memoryFactor)}{' '}
                 (uncalibrated {gib(t.memory.reservedBytes)}, {f.memoryRuns} run{f.memoryRuns === 1 ? '' : 's'}),{' '}
                 {f.throughputFactor === null
                   ? tokensPerSecond(t.tokensPerSecond)

@@ -77,7 +77,10 @@ export function RunsPanel({
       const run = parsed.run;
       setForm(withImport(form, run));
       setMessage(
-        `Read ${parsed.found.join(' and ')}: wall time, throughput, loss and ${run.lossCurve.length} loss points filled in${run.evalCurve.length ? ` (and ${run.evalCurve.length} eval loss points)` : ''}. Add the peak memory, then record the run.`,
+        `Read ${parsed.found.join(' and ')}: wall time, throughput, loss and ` +
+          `${run.lossCurve.length} loss points filled in` +
+          `${run.evalCurve.length ? ` (and ${run.evalCurve.length} eval loss points)` : ''}. ` +
+          'Add the peak memory, then record the run.',
       );
     } catch (e) {
       setMessage(e instanceof TrainerImportError ? e.message : `Could not read the files: ${(e as Error).message}`);

@@ -49,7 +49,8 @@ export const TECHNIQUE_BLURBS: Partial<Record<TechniqueKind, string>> = {
   prompt_tuning: 'Prompt tuning learns a few virtual token embeddings prepended to every input.',
 };
 export const DEEPSPEED_BLURB =
-  'DeepSpeed ZeRO is a distributed memory optimization: it shards optimizer states, gradients and (stage 3) parameters across GPUs, giving access to their aggregate memory, and combines with PEFT.';
+  'DeepSpeed ZeRO is a distributed memory optimization: it shards optimizer states, gradients and (stage 3) ' +
+  'parameters across GPUs, giving access to their aggregate memory, and combines with PEFT.';
 
 export interface GuideChoice {
   techniques: TechniqueKind[];
@@ -76,7 +77,8 @@ export function claims(report: EstimateReport): string[] {
     .filter((t) => t.technique !== 'full')
     .map((t) => {
       const parts = [
-        `${t.label}: ${t.trainablePercent < 0.1 ? t.trainablePercent.toFixed(3) : t.trainablePercent.toFixed(2)} % of parameters trained`,
+        `${t.label}: ${t.trainablePercent < 0.1 ? t.trainablePercent.toFixed(3) : t.trainablePercent.toFixed(2)} ` +
+          '% of parameters trained',
       ];
       if (full) {
         const mem = 1 - t.memory.nvidiaSmiBytes / full.memory.nvidiaSmiBytes;
@@ -133,7 +135,10 @@ export function goalMetric(goal: GoalId, report: Pick<EstimateReport, 'technique
   return { value: (t) => t.memory.nvidiaSmiBytes, show: (v) => gib(v), verb: 'peaks at' };
 }
 
-/** The guide's techniques ordered by this plan's numbers for the first goal (full fine-tuning stays first, as the baseline). */
+/**
+ * The guide's techniques ordered by this plan's numbers for the first goal (full fine-tuning stays first, as the
+ * baseline).
+ */
 export function rankKinds(
   kinds: readonly TechniqueKind[],
   goals: readonly GoalId[],
@@ -183,14 +188,19 @@ export function disagreements(goals: readonly GoalId[], report: EstimateReport):
       if (!better) continue;
       const more = better.v > 0 ? `, ${Math.round((m.v / better.v - 1) * 100)} % more than` : ', more than';
       out.push(
-        `The seed table marks ${m.t.label} for ${GOAL_CLAIM[goal]} and not ${better.t.label}, but on this plan ${m.t.label} ${metric.verb} ${metric.show(m.v)}${more} ${better.t.label}'s ${metric.show(better.v)}.`,
+        `The seed table marks ${m.t.label} for ${GOAL_CLAIM[goal]} and not ${better.t.label}, ` +
+          `but on this plan ${m.t.label} ${metric.verb} ${metric.show(m.v)}${more} ` +
+          `${better.t.label}'s ${metric.show(better.v)}.`,
       );
     }
   }
   return out;
 }
 
-/** The plan the guide estimates to rank: this plan with every technique of the table (the draft's own settings kept). */
+/**
+ * The plan the guide estimates to rank: this plan with every technique of the table (the draft's own settings
+ * kept).
+ */
 export function tablePlan(plan: Plan): Plan {
   return { ...plan, techniques: TABLE_KINDS.map((k) => sameKind(plan.techniques, k)) };
 }

@@ -1,6 +1,8 @@
 /**
- * accelerate config YAML (`accelerate config` / `ClusterConfig.to_yaml_file`, accelerate/commands/config/config_args.py)
- * → distribution facts. Sample (tests/fixtures/import-configs/generated/accelerate/deepspeed_zero2.yaml, accelerate 1.15):
+ * accelerate config YAML (`accelerate config` / `ClusterConfig.to_yaml_file`,
+ * accelerate/commands/config/config_args.py)
+ * → distribution facts. Sample (tests/fixtures/import-configs/generated/accelerate/deepspeed_zero2.yaml, accelerate
+ * 1.15):
  *
  *     deepspeed_config:
  *       gradient_accumulation_steps: 4
@@ -19,7 +21,8 @@ import { bool, ConfigImportError, isObject, posInt, Reading, str, type ConfigRea
 export const looksLikeAccelerate = (j: Json) => typeof j.distributed_type === 'string' && 'compute_environment' in j;
 
 export const AUTOCAST_PRECISION_OPEN =
-  'is autocast only: the weights\' dtype is how the script loads the model (loaded in bf16, transformers 5\'s default dtype="auto" for bf16 checkpoints → pure bf16; loaded in float32 → mixed). Set precision in the plan';
+  "is autocast only: the weights' dtype is how the script loads the model (loaded in bf16, transformers 5's " +
+  'default dtype="auto" for bf16 checkpoints → pure bf16; loaded in float32 → mixed). Set precision in the plan';
 
 const offload = (v: unknown): Distribution['offloadOptimizer'] | undefined =>
   v === 'cpu' ? 'cpu' : v === 'nvme' ? 'nvme' : v === 'none' ? 'none' : undefined;
@@ -46,11 +49,13 @@ export function readAccelerateConfig(doc: unknown, file: string): ConfigReading 
   if (type === 'DEEPSPEED' && ds) {
     if (dsFile) {
       r.note(
-        `deepspeed_config_file ${dsFile}: the stage, offload and batch sizes are in that file; import it with this one.`,
+        `deepspeed_config_file ${dsFile}: the stage, offload and batch sizes are in that file; import it with ` +
+          `this one.`,
       );
       if (doc.mixed_precision !== undefined && doc.mixed_precision !== 'no')
         r.note(
-          'mixed_precision next to deepspeed_config_file: accelerate takes precision from the DeepSpeed file (accelerate/utils/dataclasses.py DeepSpeedPlugin), so it is not read here.',
+          'mixed_precision next to deepspeed_config_file: accelerate takes precision from the DeepSpeed file ' +
+            '(accelerate/utils/dataclasses.py DeepSpeedPlugin), so it is not read here.',
         );
     } else {
       const stage = ds.zero_stage;
@@ -85,7 +90,8 @@ export function readAccelerateConfig(doc: unknown, file: string): ConfigReading 
       r.leave(
         'distribution.strategy',
         'fsdp_config.fsdp_sharding_strategy',
-        `FSDP sharding ${JSON.stringify(s ?? null)} is not one Tuneplan plans (FULL_SHARD or SHARD_GRAD_OP); pick the strategy in the plan`,
+        `FSDP sharding ${JSON.stringify(s ?? null)} is not one Tuneplan plans (FULL_SHARD or SHARD_GRAD_OP); ` +
+          `pick the strategy in the plan`,
       );
     const off = bool(f.fsdp_offload_params);
     if (off !== undefined) {

@@ -1,7 +1,8 @@
 /**
  * axolotl YAML (`axolotl train FILE.yml`) → plan facts. Keys from its pydantic schema
  * (axolotl-ai-cloud/axolotl src/axolotl/utils/schemas/: config.py AxolotlInputConfig, peft.py LoraConfig,
- * training.py HyperparametersConfig, model.py ModelInputConfig, fsdp.py FSDPConfig). Sample (examples/llama-3/qlora-1b.yml):
+ * training.py HyperparametersConfig, model.py ModelInputConfig, fsdp.py FSDPConfig). Sample
+ * (examples/llama-3/qlora-1b.yml):
  *
  *     base_model: NousResearch/Llama-3.2-1B
  *     load_in_4bit: true
@@ -42,7 +43,8 @@ export function readAxolotlConfig(doc: unknown, file: string): ConfigReading {
     if ((q4 || q8) && !dora) {
       r.set('technique.kind', 'qlora', q4 ? 'adapter / load_in_4bit' : 'load_in_8bit');
       const kw = isObject(doc.bnb_config_kwargs) ? doc.bnb_config_kwargs : {};
-      // axolotl/loaders/model.py builds BitsAndBytesConfig with nf4 and double quant unless bnb_config_kwargs says otherwise.
+      // axolotl/loaders/model.py builds BitsAndBytesConfig with nf4 and double quant unless bnb_config_kwargs says
+      // otherwise.
       r.set(
         'technique.quantType',
         q8 ? 'int8' : kw.bnb_4bit_quant_type === 'fp4' ? 'fp4' : 'nf4',

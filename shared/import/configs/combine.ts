@@ -261,7 +261,8 @@ export function combineReadings(readings: ConfigReading[], name?: string): Confi
       kept: field === 'technique.kind' ? plan.techniques.map((t) => t.kind) : planValue(field),
       reason:
         reasons?.join(' ') ??
-        `no file sets it; the plan keeps ${field === 'technique.kind' ? "the template's techniques to compare" : "the template's value"}`,
+        `no file sets it; the plan keeps ` +
+          `${field === 'technique.kind' ? "the template's techniques to compare" : "the template's value"}`,
     });
   }
   const summary = [
@@ -271,7 +272,8 @@ export function combineReadings(readings: ConfigReading[], name?: string): Confi
       : 'Every importable field was set by the files.',
     ...conflicts.map(
       (c) =>
-        `Conflict on ${c.field}: ${c.values.map((v) => `${v.file} ${v.key}=${JSON.stringify(v.value)}`).join(' vs ')}; kept ${c.kept}.`,
+        `Conflict on ${c.field}: ` +
+        `${c.values.map((v) => `${v.file} ${v.key}=${JSON.stringify(v.value)}`).join(' vs ')}; kept ${c.kept}.`,
     ),
   ].join('\n');
   return {

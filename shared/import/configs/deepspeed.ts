@@ -15,7 +15,8 @@ import { ConfigImportError, isObject, posInt, Reading, type ConfigReading, type 
 
 const AUTO = (v: unknown) => v === 'auto';
 const OPEN_AUTO = (key: string) =>
-  `${key} is "auto": the Trainer fills it from TrainingArguments; import the TrainingArguments JSON or the trainer's YAML with it, or set it in the plan`;
+  `${key} is "auto": the Trainer fills it from TrainingArguments; import the TrainingArguments JSON or the ` +
+  `trainer's YAML with it, or set it in the plan`;
 
 export const looksLikeDeepSpeed = (j: Json) =>
   isObject(j.zero_optimization) || 'train_micro_batch_size_per_gpu' in j || 'train_batch_size' in j;
@@ -46,7 +47,8 @@ export function readDeepSpeedConfig(json: unknown, file: string): ConfigReading 
       r.note(`train_batch_size ${total} = ${posInt(micro)} × ${posInt(accum)} × ${world} GPUs (world size).`);
     else
       r.note(
-        `train_batch_size ${total} is not micro-batch × accumulation × GPUs: DeepSpeed will refuse it (deepspeed/runtime/config.py _batch_assertion).`,
+        `train_batch_size ${total} is not micro-batch × accumulation × GPUs: DeepSpeed will refuse it ` +
+          `(deepspeed/runtime/config.py _batch_assertion).`,
       );
   }
   const bf16 = isObject(json.bf16) ? json.bf16.enabled : undefined;
@@ -80,7 +82,8 @@ export function readDeepSpeedConfig(json: unknown, file: string): ConfigReading 
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
     if (buckets.length)
       r.note(
-        `Communication buckets and ZeRO-3 thresholds (${buckets.join(', ')}) are read but not planned: Tuneplan's memory model does not size DeepSpeed's buckets.`,
+        `Communication buckets and ZeRO-3 thresholds (${buckets.join(', ')}) are read but not planned: ` +
+          `Tuneplan's memory model does not size DeepSpeed's buckets.`,
       );
   } else r.set('distribution.strategy', 'ddp', 'zero_optimization (absent)');
   return r.done();

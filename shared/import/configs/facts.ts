@@ -165,7 +165,8 @@ export const posInt = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 export const finite = (v: unknown): number | undefined => {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  // YAML 1.2 reads `2e-5` as a string in some writers' output (axolotl's schema coerces it: learning_rate: str | float).
+  // YAML 1.2 reads `2e-5` as a string in some writers' output (axolotl's schema coerces it: learning_rate: str |
+  // float).
   if (typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v.trim())) return Number(v);
   return undefined;
 };
@@ -213,6 +214,7 @@ export function readOptim(r: Reading, value: unknown, key: string): void {
     r.leave(
       'training.optimizer',
       key,
-      `optimizer "${name}" has no Tuneplan equivalent (Tuneplan plans ${Object.keys(HF_OPTIM_TO_PLAN).join(', ')}); pick the closest in the plan`,
+      `optimizer "${name}" has no Tuneplan equivalent (Tuneplan plans ` +
+        `${Object.keys(HF_OPTIM_TO_PLAN).join(', ')}); pick the closest in the plan`,
     );
 }

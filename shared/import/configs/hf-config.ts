@@ -39,7 +39,8 @@ export function readModelConfig(json: unknown, file: string): ConfigReading {
         );
     } else
       r.note(
-        `quantization_config.quant_method ${str(q.quant_method) ?? '?'} is not bitsandbytes: Tuneplan plans the base unquantized.`,
+        `quantization_config.quant_method ${str(q.quant_method) ?? '?'} is not bitsandbytes: Tuneplan plans ` +
+          `the base unquantized.`,
       );
   }
   return r.done();

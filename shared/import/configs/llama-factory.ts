@@ -87,7 +87,8 @@ export function readLlamaFactoryConfig(doc: unknown, file: string): ConfigReadin
     r.leave(
       'technique.kind',
       'finetuning_type',
-      `finetuning_type ${type} (${type === 'oft' ? 'orthogonal fine-tuning' : 'partial freezing'}) is not a technique Tuneplan plans; pick the nearest in the plan`,
+      `finetuning_type ${type} (${type === 'oft' ? 'orthogonal fine-tuning' : 'partial freezing'}) is not a ` +
+        `technique Tuneplan plans; pick the nearest in the plan`,
     );
   }
   // data_args.py DataArguments.cutoff_len default 2048; packing default None (on for pt, off for sft).

@@ -1,6 +1,7 @@
 /**
  * PEFT `adapter_config.json` (written by `PeftModel.save_pretrained`, peft/config.py PeftConfigMixin.save_pretrained)
- * → technique facts and the base model's Hub id. Sample (tests/fixtures/import-configs/generated/peft-lora, PEFT 0.21.2):
+ * → technique facts and the base model's Hub id. Sample (tests/fixtures/import-configs/generated/peft-lora, PEFT
+ * 0.21.2):
  *
  *     "base_model_name_or_path": "meta-llama/Llama-3.2-1B", "peft_type": "LORA", "r": 8, "lora_alpha": 16,
  *     "lora_dropout": 0.1, "target_modules": ["v_proj", "q_proj"], "use_dora": false, "task_type": "CAUSAL_LM"
@@ -45,7 +46,8 @@ export function readPeftAdapterConfig(json: unknown, file: string): ConfigReadin
   const kind = PEFT_TYPES[type];
   if (!kind)
     throw new ConfigImportError(
-      `${file}: peft_type "${type}" is not a technique Tuneplan plans (it plans ${Object.keys(PEFT_TYPES).join(', ')}).`,
+      `${file}: peft_type "${type}" is not a technique Tuneplan plans (it plans ` +
+        `${Object.keys(PEFT_TYPES).join(', ')}).`,
     );
   if (json.task_type !== undefined && json.task_type !== null && json.task_type !== 'CAUSAL_LM')
     r.note(

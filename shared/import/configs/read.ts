@@ -20,7 +20,10 @@ export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 export const ACCEPTED_CONFIGS = `Tuneplan imports ${Object.values(CONFIG_FORMAT_LABELS).join(', ')}.`;
 
 export const PICKLE_MESSAGE =
-  'is a Python pickle (the Trainer saves TrainingArguments with torch.save), and reading a pickle runs code from the file, so Tuneplan does not open it. Save the arguments as JSON instead, e.g. `python -c "import torch; print(torch.load(\'training_args.bin\', weights_only=False).to_json_string())" > training_args.json` (on a machine you trust), or `args.to_json_string()` in your script, and import that.';
+  'is a Python pickle (the Trainer saves TrainingArguments with torch.save), and reading a pickle runs code ' +
+  'from the file, so Tuneplan does not open it. Save the arguments as JSON instead, e.g. `python -c "import ' +
+  "torch; print(torch.load('training_args.bin', weights_only=False).to_json_string())\" > training_args.json` " +
+  '(on a machine you trust), or `args.to_json_string()` in your script, and import that.';
 
 /** A torch.save zip (PK\x03\x04 with a data.pkl member) or a raw pickle (protocol 2+ starts with 0x80). */
 export function isPickle(bytes: Uint8Array): boolean {

@@ -58,7 +58,8 @@ export function readTorchtuneConfig(doc: unknown, file: string, text = ''): Conf
     r.leave(
       'model',
       'model._component_',
-      `torchtune builder ${base} has no catalog model in Tuneplan${dir ? ` (checkpoint_dir ${dir})` : ''}; import the model's config.json with this file`,
+      `torchtune builder ${base} has no catalog model in Tuneplan${dir ? ` (checkpoint_dir ${dir})` : ''}; ` +
+        `import the model's config.json with this file`,
     );
   }
   if (prefix === '') r.set('technique.kind', 'full', 'model._component_');
@@ -71,7 +72,8 @@ export function readTorchtuneConfig(doc: unknown, file: string, text = ''): Conf
       dora ? 'dora' : quant ? 'qlora' : 'lora',
       dora ? 'model.use_dora' : quant ? 'model._component_ / quantize_base' : 'model._component_',
     );
-    // torchtune quantizes the base with torchao's NF4Tensor (torchtune/modules/low_precision/_register_nf4_dispatch.py):
+    // torchtune quantizes the base with torchao's NF4Tensor
+    // (torchtune/modules/low_precision/_register_nf4_dispatch.py):
     // NF4 with double quantization of the scales.
     if (quant && !dora) {
       r.set('technique.quantType', 'nf4', 'model._component_');
@@ -146,7 +148,8 @@ export function readTorchtuneConfig(doc: unknown, file: string, text = ''): Conf
       /LinearCrossEntropyLoss|CEWithChunkedOutputLoss/.test(loss) ? 'chunked' : 'standard',
       'loss._component_',
     );
-  // The recipe is named in the config's header comment ("... in lora_finetune_distributed.py") and on the tune run line.
+  // The recipe is named in the config's header comment ("... in lora_finetune_distributed.py") and on the tune run
+  // line.
   const recipe = /\b((?:lora|full|qlora)_finetune_(?:distributed|single_device))\b/.exec(text)?.[1];
   if (recipe?.endsWith('single_device')) {
     r.set('distribution.gpusPerNode', 1, `recipe ${recipe}`);

@@ -74,7 +74,8 @@ export function readTrainingArgs(json: unknown, file: string): ConfigReading {
   if (model === 'sdpa' || model === 'eager')
     r.set('training.attention', model, 'model_init_kwargs.attn_implementation');
   r.note(
-    'TrainingArguments do not name the model, the technique or the GPU count: import the adapter_config.json / config.json and the launcher config with them.',
+    'TrainingArguments do not name the model, the technique or the GPU count: import the adapter_config.json ' +
+      '/ config.json and the launcher config with them.',
   );
   return r.done();
 }

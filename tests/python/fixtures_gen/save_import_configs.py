@@ -59,14 +59,22 @@ def main() -> None:
     save_adapter(
         "peft-dora",
         "Qwen/Qwen2.5-0.5B",
-        LoraConfig(r=32, lora_alpha=64, lora_dropout=0.05, target_modules="all-linear", use_dora=True, task_type="CAUSAL_LM"),
+        LoraConfig(
+            r=32, lora_alpha=64, lora_dropout=0.05, target_modules="all-linear", use_dora=True, task_type="CAUSAL_LM"
+        ),
     )
     save_adapter(
         "peft-ia3",
         "meta-llama/Llama-3.2-1B",
-        IA3Config(target_modules=["k_proj", "v_proj", "down_proj"], feedforward_modules=["down_proj"], task_type="CAUSAL_LM"),
+        IA3Config(
+            target_modules=["k_proj", "v_proj", "down_proj"], feedforward_modules=["down_proj"], task_type="CAUSAL_LM"
+        ),
     )
-    save_adapter("peft-prompt-tuning", "meta-llama/Llama-3.2-1B", PromptTuningConfig(num_virtual_tokens=24, task_type="CAUSAL_LM"))
+    save_adapter(
+        "peft-prompt-tuning",
+        "meta-llama/Llama-3.2-1B",
+        PromptTuningConfig(num_virtual_tokens=24, task_type="CAUSAL_LM"),
+    )
     save_adapter(
         "peft-loha",
         "meta-llama/Llama-3.2-1B",
@@ -74,9 +82,19 @@ def main() -> None:
     )
 
     # The config.json of a 4-bit base, as a quantized model's save_pretrained records its quantization_config.
-    qcfg = LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, vocab_size=256)
+    qcfg = LlamaConfig(
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=256,
+    )
     qcfg.quantization_config = BitsAndBytesConfig(
-        load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=torch.bfloat16,
     ).to_dict()
     with tempfile.TemporaryDirectory() as tmp:
         qcfg.save_pretrained(tmp)

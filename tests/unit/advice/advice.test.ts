@@ -167,7 +167,8 @@ describe('levers (issue 14.2)', () => {
             l.fitsAfter,
             l.wallSecondsAfter,
           ]);
-          // A lever for a plan that does not fit lowers its peak or makes it fit; one for a plan that fits keeps it fitting.
+          // A lever for a plan that does not fit lowers its peak or makes it fit; one for a plan that fits keeps it
+          // fitting.
           if (before.fits) expect(l.fitsAfter).toBe(true);
           else expect(l.fitsAfter || l.nvidiaSmiBytesAfter < before.memory.nvidiaSmiBytes).toBe(true);
         }

@@ -38,7 +38,7 @@ describe('issue 16 catalog models', () => {
     expect(findCatalogModel(id)?.catalogComputedTotal).toBe(total);
   });
 
-  it('Qwen3-0.6B by hand: tied 151,936 × 1,024 embedding + 28 layers + final norm (keras-hub preset: 596,049,920)', () => {
+  it('Qwen3-0.6B by hand: tied 151,936 × 1,024 embedding + 28 layers + final norm (keras-hub: 596,049,920)', () => {
     const h = 1024;
     const attention = h * 2048 + 2 * h * 1024 + 2048 * h; // q (16 × 128), k and v (8 × 128), o
     const mlp = 3 * h * 3072;
@@ -50,7 +50,7 @@ describe('issue 16 catalog models', () => {
     expect(arch('Mistral-Small-24B-Instruct-2501').totalParams * 2).toBe(47_144_806_400);
   });
 
-  it('DeepSeek-V3 keeps its MTP layer apart: 671.0 B in the class (model card: 671 B), 11.6 B more in the checkpoint', () => {
+  it('DeepSeek-V3 keeps its MTP layer apart: 671.0 B in the class (card: 671 B), 11.6 B more in the checkpoint', () => {
     const a = arch('DeepSeek-V3');
     expect(a.mtpParams).toBe(11_610_067_968);
     expect((a.totalParams / 1e9).toFixed(0)).toBe('671');

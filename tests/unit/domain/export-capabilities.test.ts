@@ -23,7 +23,7 @@ describe('export capability table (issue 15: exports stay honest)', () => {
     for (const t of EXPORT_TARGETS) expect(unsupportedSwitches(plan({}), t)).toEqual([]);
   });
 
-  it('names the optimizer step in backward for the TRL script (no TrainingArguments flag), not for the plan file', () => {
+  it('names the optimizer step in backward for the TRL script (no TrainingArguments flag), not the plan file', () => {
     const p = plan({ optimizerInBackward: true, compile: true });
     expect(switchesInUse(p)).toEqual(['compile', 'optimizerInBackward']);
     expect(unsupportedSwitches(p, 'hf')).toEqual(['optimizerInBackward']);

@@ -258,7 +258,7 @@ describe('real-format files', () => {
     expect(describeArchitecture(a).totalParams).toBe(describeArchitecture(b).totalParams);
   });
 
-  it('takes the context from rope scaling written with `type` or `rope_type`, or transformers 5 `rope_parameters`', () => {
+  it('takes the context from rope scaling with `type` or `rope_type`, or transformers 5 `rope_parameters`', () => {
     const qwen = {
       model_type: 'qwen2',
       hidden_size: 64,

@@ -95,7 +95,7 @@ describe('trainable parameters per technique', () => {
     expect(trainable(gpt3, { kind: 'lora', rank: 8, targets: 'qv' }).trainableParams).toBe(37_748_736);
   });
 
-  it('Llama-3.2-3B: LoRA r=32 q,v 9,175,040; DoRA 9,289,728; IA3 286,720; prompt tuning 614,400; prefix 11,468,800', () => {
+  it('Llama-3.2-3B: LoRA r=32 q,v 9,175,040; DoRA 9,289,728; IA3 286,720; prompt 614,400; prefix 11,468,800', () => {
     const llama = spec('Llama-3.2-3B');
     expect(trainable(llama, { kind: 'lora', rank: 32, targets: 'qv' }).trainableParams).toBe(9_175_040);
     expect(trainable(llama, { kind: 'dora', rank: 32, targets: 'qv' }).trainableParams).toBe(9_289_728);
@@ -167,7 +167,7 @@ describe('trainable parameters per technique', () => {
 
 // Measured on the real classes (transformers 5.24, peft 0.21.2, meta device): tests/python/test_param_counts.py.
 describe('LayerNorm tuning and LLaMA-Adapter follow what PEFT builds', () => {
-  it('LN tuning adds a trainable copy of each norm beside the frozen original (PEFT LNTuningLayer deep-copies it)', () => {
+  it('LN tuning adds a trainable copy of each norm beside the frozen one (PEFT LNTuningLayer deep-copies it)', () => {
     const llama = spec('Llama-3.2-3B');
     const p = trainable(llama, { kind: 'ln_tuning' });
     const base = describeArchitecture(llama).totalParams;

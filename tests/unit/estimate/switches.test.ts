@@ -130,7 +130,7 @@ describe('ranges and three-state fit', () => {
 });
 
 describe('torchtune stack', () => {
-  it('upcasts logits to fp32 in the model (8 B per logit at the forward end, no 16-bit copy) and builds no KV cache', () => {
+  it('upcasts logits to fp32 in the model (8 B per logit at forward end, no 16-bit copy), builds no KV cache', () => {
     const tt = est({ stack: 'torchtune' });
     const hf = est({ stack: 'transformers' });
     expect(tt.explain.find((e) => e.key === 'memory.logits')!.sources).toEqual(['torchtuneModel']);

@@ -29,7 +29,7 @@ describe('the time model names its unsourced constants as assumptions', () => {
     for (const line of e.assumptions!) expect(line).toMatch(/\(assumption: /);
   });
 
-  it('packing drops the padding assumption; multi-node ZeRO-3 with NVMe offload adds link, overlap, CPU Adam and NVMe', () => {
+  it('packing drops padding; multi-node ZeRO-3 with NVMe offload adds link, overlap, CPU Adam and NVMe', () => {
     const packed = explained({ ...base, training: { packing: true } }, 'time.tokensPerSecond');
     expect(packed.assumptions!.join('\n')).not.toMatch(/padding factor/);
     const big = explained(

@@ -49,7 +49,7 @@ describe('TRL fused LM head (stack "trl")', () => {
     expect(trl.memory.allocatedBytes).toBeLessThan(tf.memory.allocatedBytes - t * V * 8);
   });
 
-  it('lossKernel "chunked" runs the same head (TRL switches Liger’s fused cross-entropy off), and the explanation says so', () => {
+  it('lossKernel "chunked" runs the same head (TRL turns Liger’s fused CE off), and the explanation says so', () => {
     const standard = est({ stack: 'trl', lossKernel: 'standard' });
     const chunked = est({ stack: 'trl', lossKernel: 'chunked' });
     expect(chunked.memory.allocatedBytes).toBe(standard.memory.allocatedBytes);
@@ -65,7 +65,8 @@ describe('TRL fused LM head (stack "trl")', () => {
     // One micro-batch per step: no gradient persists through the forward, and the loss backward adds the head's
     // gradient (V·h·2, counted with the gradients), so backward − forward = logits backward − logits forward + V·h·2.
     const gib = (phase: string) => Number(new RegExp(`${phase} ([\\d.]+) GiB`).exec(phases(full))![1]) * 2 ** 30;
-    expect(gib('backward') - gib('forward')).toBeCloseTo(backward + V * h * 4 - forward + V * h * 2, -8); // two figures rounded to 0.01 GiB;
+    // two figures rounded to 0.01 GiB;
+    expect(gib('backward') - gib('forward')).toBeCloseTo(backward + V * h * 4 - forward + V * h * 2, -8);
   });
 
   it('adaption prompt is exported with the model’s own loss: full logits even on the trl stack', () => {

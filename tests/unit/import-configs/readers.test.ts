@@ -168,7 +168,8 @@ describe('LLaMA-Factory YAML', () => {
 describe('axolotl YAML', () => {
   it('reads the QLoRA example', () => {
     const r = importConfigs([file('axolotl/qlora-1b.yml')]);
-    expect(r.plan.model).toEqual({ source: 'catalog', id: 'Llama-3.2-1B' }); // NousResearch/Llama-3.2-1B: same repository name
+    // NousResearch/Llama-3.2-1B: same repository name
+    expect(r.plan.model).toEqual({ source: 'catalog', id: 'Llama-3.2-1B' });
     expect(r.plan.techniques[0]).toMatchObject({
       kind: 'qlora',
       rank: 32,

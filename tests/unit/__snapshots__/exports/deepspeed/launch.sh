@@ -3,6 +3,7 @@
 # Estimate: peak 15.1 GiB per GPU (PyTorch reserved; 15.6 GiB in nvidia-smi), 5,526 tok/s, 5 h 2 min on 4 × a100-80gb-pcie, $96.19.
 # Fits: estimated peak 15.6 GiB per GPU in nvidia-smi, within the 72.0 GiB usable on a100-80gb-pcie.
 # Written for torch 2.13.0, transformers 5.24.0, trl 1.16.0, peft 0.21.2, accelerate 1.15.0, datasets 5.2.0, bitsandbytes 0.50.2, deepspeed 0.19.8.
+# ESTIMATED AS: the model's own loss over full logits (training.stack: transformers). This TRL script computes the loss with TRL's fused LM head, which needs less memory; set training.stack to 'trl' to estimate exactly this script.
 set -euo pipefail
 pip install -r requirements.txt
 accelerate launch --config_file accelerate_config.yaml train.py

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { newPlanFromTemplate } from '../../shared/domain/plan-template';
+import { PlanSchema } from '../../shared/domain/plan';
+import { exportFiles } from '../../shared/exporters/training';
+
+// The TRL script always runs SFTTrainer's fused-head loss (trl/trainer/sft_trainer.py, loss_type="nll").
+describe('the estimate and the exported script agree on the training library', () => {
+  it('a new plan is estimated as the TRL script the export runs', () => {
+    expect(newPlanFromTemplate().training.stack).toBe('trl');
+  });
+
+  it('a plan estimated as the model’s own loss says, in every TRL-script file, that the script uses less', () => {
+    const plan = PlanSchema.parse({ ...newPlanFromTemplate(), training: { stack: 'transformers' } });
+    for (const format of ['hf', 'deepspeed', 'azureml'] as const) {
+      const files = exportFiles(plan, format, 1, 'test');
+      expect(
+        files.some((f) => f.content.includes('ESTIMATED AS: the model')),
+        format,
+      ).toBe(true);
+    }
+    const trl = newPlanFromTemplate();
+    for (const f of exportFiles(trl, 'hf', 1, 'test')) expect(f.content).not.toContain('ESTIMATED AS');
+  });
+});
