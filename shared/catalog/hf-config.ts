@@ -11,39 +11,15 @@
  * Defaults for keys a file leaves out are the transformers config class defaults (5.x), so a minimal
  * save_pretrained file reads the way the library builds it.
  */
-import { ModelSpecSchema, type ModelSpec } from '../domain/model-spec';
+import { MODEL_TYPES, ModelSpecSchema, type ModelSpec } from '../domain/model-spec';
 import { describeArchitecture } from '../estimate/architecture';
 import { modelNameFromConfig, type ConfigNameHints } from '../naming';
 import { stripBom } from '../text';
 
-export const KNOWN_MODEL_TYPES = [
-  'llama',
-  'mistral',
-  'mixtral',
-  'phi3',
-  'phi3small',
-  'phimoe',
-  'qwen2',
-  'gemma2',
-  'gemma',
-  'gemma3_text',
-  'qwen3',
-  'qwen3_moe',
-  'qwen2_moe',
-  'deepseek_v2',
-  'deepseek_v3',
-  'olmo2',
-  'cohere',
-  'starcoder2',
-  'phi',
-  'gpt2',
-  'gpt_neox',
-  'gptj',
-  'falcon',
-  'bloom',
-  'opt',
-  'chatglm',
-] as const;
+/** The model types read exactly: every ModelSpec model type except the generic reading (one list: model-spec.ts). */
+export const KNOWN_MODEL_TYPES = MODEL_TYPES.filter(
+  (t): t is Exclude<(typeof MODEL_TYPES)[number], 'generic'> => t !== 'generic',
+);
 
 /** model_type spellings of families Tuneplan reads under another name. */
 const ALIASES: Record<string, (typeof KNOWN_MODEL_TYPES)[number]> = {
