@@ -4,6 +4,7 @@
  * a KAITO tuning Workspace, an Olive workflow, and a hosted fine-tuning job summary. Pure strings:
  * the CLI writes them to disk, the app downloads them.
  */
+import { PLAN_TO_HF_OPTIM } from '../import/configs/facts';
 import { stringify as toYaml } from 'yaml';
 import { findCatalogModel } from '../catalog/models';
 import { VM_PRICES } from '../catalog/prices';
@@ -316,16 +317,8 @@ export function loadDtype(plan: Plan, technique: Pick<Technique, 'kind'>): 'floa
  * optimizer: set explicitly, because the default changed (adamw_torch_fused on torch >= 2.8) and the estimate counts
  * one implementation's states.
  */
-export const OPTIM: Record<Plan['training']['optimizer'], string> = {
-  adamw: 'adamw_torch',
-  adamw_8bit: 'adamw_bnb_8bit',
-  paged_adamw: 'paged_adamw_32bit',
-  paged_adamw_8bit: 'paged_adamw_8bit',
-  adafactor: 'adafactor',
-  sgd_momentum: 'sgd',
-  lion: 'lion_32bit',
-  adamw_torch_fused: 'adamw_torch_fused',
-};
+/** transformers' `optim` name for each plan optimizer: one table for every exporter and the config importers. */
+export const OPTIM = PLAN_TO_HF_OPTIM;
 
 /**
  * What train.py's `trainer.save_model(output)` leaves in the output folder: PeftModel.save_pretrained writes the
