@@ -125,17 +125,15 @@ export function axolotlFiles(
   index: number,
   version: string,
 ): FrameworkFile[] {
-  const c = frameworkContext(plan, index, version);
+  const c = frameworkContext(plan, index, version, 'axolotl');
   const why = modelUnsupported(c) ?? axolotlUnsupported(c);
   if (why) return notSupportedFiles(c, 'axolotl', AXOLOTL_VERSION, why);
   const d = plan.distribution;
-  const extra =
-    plan.training.stack === 'torchtune' ? ["The plan's estimate is for torchtune; axolotl runs on transformers."] : [];
   const files: FrameworkFile[] = [
     {
       path: 'axolotl_config.yaml',
       mediaType: 'application/yaml',
-      content: `${hashHeader(c, AXOLOTL_VERSION, extra)}\n${toYaml(axolotlConfig(c), { lineWidth: 0 })}`,
+      content: `${hashHeader(c, AXOLOTL_VERSION)}\n${toYaml(axolotlConfig(c), { lineWidth: 0 })}`,
     },
   ];
   if (usesDeepSpeed(plan))

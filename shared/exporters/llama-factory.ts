@@ -166,20 +166,11 @@ export function llamaFactoryFiles(
   index: number,
   version: string,
 ): FrameworkFile[] {
-  const c = frameworkContext(plan, index, version);
+  const c = frameworkContext(plan, index, version, 'llama-factory');
   const why = modelUnsupported(c) ?? llamaFactoryUnsupported(c);
   if (why) return notSupportedFiles(c, 'llamafactory', LLAMA_FACTORY_VERSION, why);
   const d = plan.distribution;
   const extra = [
-    ...(plan.training.stack === 'torchtune'
-      ? [
-          "The plan's estimate is for torchtune; LLaMA-Factory runs on transformers (estimate with stack " +
-            'transformers to compare).',
-        ]
-      : []),
-    ...(plan.training.activationOffload
-      ? ['Activation offload is not a LLaMA-Factory option: the run holds activations on the GPU.']
-      : []),
     ...(plan.training.precision === 'pure_bf16' && STRATEGY_TRAITS[d.strategy].zeroStage === 3
       ? ['pure_bf16 is refused under ZeRO-3 (hparams/parser.py); bf16 with DeepSpeed bf16 mode is written instead.']
       : []),

@@ -184,7 +184,7 @@ export function torchtuneFiles(
   index: number,
   version: string,
 ): FrameworkFile[] {
-  const c = frameworkContext(plan, index, version);
+  const c = frameworkContext(plan, index, version, 'torchtune');
   const m = plan.model.source === 'catalog' ? torchtuneModelFor(plan.model.id) : undefined;
   const why = modelUnsupported(c) ?? torchtuneUnsupported(c, m);
   if (why || !m) return notSupportedFiles(c, 'torchtune', TORCHTUNE_VERSION, why ?? '');

@@ -22,3 +22,24 @@ describe('the estimate and the exported script agree on the training library', (
     for (const f of exportFiles(trl, 'hf', 1, 'test')) expect(f.content).not.toContain('ESTIMATED AS');
   });
 });
+
+describe('one header stamp for every target (shared/exporters/header.ts)', () => {
+  it('framework exports name the switches their target cannot express, from the capability table', () => {
+    const plan = PlanSchema.parse({
+      ...newPlanFromTemplate(),
+      model: { source: 'catalog', id: 'Llama-3.1-8B' },
+      techniques: [{ kind: 'lora' }],
+      training: { ...newPlanFromTemplate().training, activationOffload: true },
+    });
+    const config = (format: 'llama-factory' | 'axolotl' | 'torchtune') =>
+      exportFiles(plan, format, 0, 'test').find((f) => f.path.endsWith('.yaml'))!.content;
+    // export-capabilities.ts: LLaMA-Factory has no activation offloading; axolotl and torchtune do.
+    expect(config('llama-factory')).toMatch(/# NOT EXPRESSED: activation offloading/);
+    expect(config('axolotl')).not.toMatch(/NOT EXPRESSED/);
+    expect(config('torchtune')).not.toMatch(/NOT EXPRESSED/);
+    // The same fit and estimate lines as the TRL script's header.
+    const hf = exportFiles(plan, 'hf', 0, 'test').find((f) => f.path === 'train.py')!.content;
+    const estimateLine = /# Estimate: peak .*$/m.exec(hf)![0];
+    expect(config('axolotl')).toContain(estimateLine);
+  });
+});
