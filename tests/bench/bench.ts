@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../db/open';
 import { createHandlers } from '../../electron/services/create-handlers';
-import { PlanSchema } from '../../shared/domain/plan';
+import { PlanSchema, TECHNIQUE_KINDS } from '../../shared/domain/plan';
 import { estimatePlan } from '../../shared/estimate/estimate';
 import { leversFor } from '../../shared/estimate/levers';
 import { recommend } from '../../shared/estimate/recommend';
@@ -184,21 +184,7 @@ function estimatorBenches(): void {
   );
   const every = PlanSchema.parse({
     ...one,
-    techniques: [
-      'full',
-      'lora',
-      'qlora',
-      'dora',
-      'ia3',
-      'prompt_tuning',
-      'prefix_tuning',
-      'p_tuning',
-      'vera',
-      'loha',
-      'lora_fa',
-      'ln_tuning',
-      'adaption_prompt',
-    ].map((kind) => ({ kind })),
+    techniques: TECHNIQUE_KINDS.map((kind) => ({ kind })),
   });
   // The plan's GPU and every catalog GPU × the GPU counts 1–8 that divide the global batch × every technique ×
   // every split of the per-GPU batch into micro-batch (≤ 64) × accumulation (issue 14 item 3).

@@ -191,7 +191,7 @@ describe('export → import round trip', () => {
             nodes: plan.distribution.nodes,
           });
       }),
-      { numRuns: 60 },
+      { numRuns: 60, seed: 20261201 },
     );
   });
 
@@ -213,7 +213,7 @@ describe('export → import round trip', () => {
           offloadParams: plan.distribution.offloadParams,
         });
       }),
-      { numRuns: 60 },
+      { numRuns: 60, seed: 20261201 },
     );
   });
 
@@ -232,7 +232,9 @@ describe('export → import round trip', () => {
         });
         expect(back.distribution).toEqual(plan.distribution);
       }),
-      { numRuns: 80 },
+      // A fixed seed keeps the sample the same run to run; torchtune refuses most random plans (DeepSpeed, fp16, models
+      // it has no builder for), so 200 draws give the last test enough real exports to compare.
+      { numRuns: 200, seed: 20261201 },
     );
   });
 
