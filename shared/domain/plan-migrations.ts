@@ -54,6 +54,16 @@ export const PLAN_MIGRATIONS: ReadonlyArray<PlanMigrationStep> = [
     // `data.stats` keeps it, and the schema checks it like any other field.
     up: (document) => ({ ...document }),
   },
+  {
+    from: 3,
+    describe:
+      'add objective (issue 19): format 3 planned supervised fine-tuning only, so the objective is written as ' +
+      "{ kind: 'sft' } and every other objective field takes its default",
+    up: (document) => {
+      const objective = document.objective ?? {};
+      return { ...document, objective: isObject(objective) ? { kind: 'sft', ...objective } : objective };
+    },
+  },
 ];
 
 function isObject(v: unknown): v is Record<string, unknown> {

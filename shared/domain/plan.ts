@@ -7,7 +7,7 @@ import { DataStatsSchema } from './data-stats';
 import { ModelSpecSchema } from './model-spec';
 import { STRATEGY_TRAITS } from './strategies';
 
-export const PLAN_SCHEMA_VERSION = 3;
+export const PLAN_SCHEMA_VERSION = 4;
 
 const num = (min: number, max: number, what = '') =>
   z
@@ -218,27 +218,93 @@ export const GoalsSchema = z.object({
 });
 export type Goals = z.infer<typeof GoalsSchema>;
 
-export const PlanSchema = z.object({
-  schemaVersion: z.literal(PLAN_SCHEMA_VERSION).default(PLAN_SCHEMA_VERSION),
-  name: z
-    .string({ message: 'must be text' })
-    .trim()
-    .min(1, 'give the plan a name')
-    .max(200, 'must be at most 200 characters'),
-  notes: z.string().max(20_000, 'must be at most 20,000 characters').default(''),
-  model: ModelRefSchema,
-  techniques: z
-    .array(TechniqueSchema)
-    .min(1, 'pick at least one technique')
-    .max(16, 'compare at most 16 techniques')
-    .prefault([{ kind: 'lora' }]),
-  training: TrainingSchema.prefault({}),
-  data: DataSchema.prefault({}),
-  distribution: DistributionSchema.prefault({}),
-  hardware: HardwareSchema.prefault({}),
-  pricing: PricingSchema.prefault({}),
-  goals: GoalsSchema.prefault({}),
+/**
+ * The training objective (issue 19): one per plan, beside the compared techniques. Every technique and distribution
+ * combines with it. Names follow TRL 1.16 (trl/trainer/*_config.py, trl/experimental/*): 'dpo' and 'ipo' are
+ * DPOTrainer loss types, 'simpo' is CPOTrainer's loss_type="simpo", 'orpo' ORPOTrainer, 'kto' KTOTrainer, 'reward'
+ * RewardTrainer (a sequence-classification head trained on pairs), 'grpo' GRPOTrainer. Plan format 4.
+ */
+export const OBJECTIVE_KINDS = ['sft', 'dpo', 'ipo', 'orpo', 'simpo', 'kto', 'reward', 'grpo'] as const;
+export type ObjectiveKind = (typeof OBJECTIVE_KINDS)[number];
+/**
+ * Where the reference log-probabilities of DPO/IPO/KTO (and GRPO with beta > 0) come from: a frozen second copy of
+ * the model, the base model with the adapter disabled (PEFT techniques only; TRL does this when no ref_model is
+ * passed with a peft_config), or computed once before training (DPOConfig.precompute_ref_log_probs).
+ */
+export const REFERENCE_SOURCES = ['copy', 'peft_base', 'precomputed'] as const;
+/**
+ * GRPO generation: vLLM in the training processes (GRPOConfig vllm_mode="colocate"), a vLLM server on separate GPUs
+ * (vllm_mode="server"), or transformers' generate (use_vllm=False).
+ */
+export const GENERATION_ENGINES = ['vllm_colocate', 'vllm_server', 'transformers'] as const;
+
+export const ObjectiveSchema = z.object({
+  kind: z.enum(OBJECTIVE_KINDS).default('sft'),
+  reference: z.enum(REFERENCE_SOURCES).default('copy'),
+  /** KL / preference temperature; null = the trainer's own default (DPO 0.1, GRPO 0.0: no reference model). */
+  beta: num(0, 1_000).nullable().default(null),
+  /** Prompt tokens per example (preference pairs and GRPO prompts); the rest of training.seqLen is the completion. */
+  promptTokens: int(1, 10_000_000, ' tokens').default(512),
+  /** GRPO: completions sampled per prompt (GRPOConfig.num_generations, default 8; at least 2). */
+  numGenerations: int(2, 4_096).default(8),
+  /** GRPO: longest completion (GRPOConfig.max_completion_length, default 512). */
+  completionTokens: int(1, 10_000_000, ' tokens').default(512),
+  generation: z.enum(GENERATION_ENGINES).default('vllm_colocate'),
+  /** vLLM colocate: the share of each GPU vLLM takes for its weights and KV cache (default 0.3). */
+  vllmGpuMemoryUtilization: num(0.01, 0.99).default(0.3),
+  /** vLLM colocate: vllm_enable_sleep_mode (weights and cache leave the GPU during the update). */
+  vllmSleepMode: z.boolean().default(false),
+  /** vLLM server mode: GPUs that run the generation server (beside the training GPUs). */
+  vllmServerGpus: int(1, 1_024).default(1),
+  /** vLLM tensor parallel size (vllm_tensor_parallel_size, default 1). */
+  vllmTensorParallel: int(1, 64).default(1),
+  /** The plan whose output is this plan's base model (SFT → DPO, the scenario guide); null = none. */
+  basePlanId: z.string().max(200).nullable().default(null),
 });
+export type Objective = z.infer<typeof ObjectiveSchema>;
+
+export const PlanSchema = z
+  .object({
+    schemaVersion: z.literal(PLAN_SCHEMA_VERSION).default(PLAN_SCHEMA_VERSION),
+    name: z
+      .string({ message: 'must be text' })
+      .trim()
+      .min(1, 'give the plan a name')
+      .max(200, 'must be at most 200 characters'),
+    notes: z.string().max(20_000, 'must be at most 20,000 characters').default(''),
+    model: ModelRefSchema,
+    techniques: z
+      .array(TechniqueSchema)
+      .min(1, 'pick at least one technique')
+      .max(16, 'compare at most 16 techniques')
+      .prefault([{ kind: 'lora' }]),
+    training: TrainingSchema.prefault({}),
+    data: DataSchema.prefault({}),
+    distribution: DistributionSchema.prefault({}),
+    hardware: HardwareSchema.prefault({}),
+    pricing: PricingSchema.prefault({}),
+    goals: GoalsSchema.prefault({}),
+    /** Plan format 4. */
+    objective: ObjectiveSchema.prefault({}),
+  })
+  .superRefine((plan, ctx) => {
+    // trl/trainer/grpo_config.py GRPOConfig.__post_init__ (TRL 1.16): generation_batch_size defaults to
+    // per_device_train_batch_size × num_processes × steps_per_generation (= gradient_accumulation_steps) and must be
+    // divisible by num_generations, or the config refuses to build.
+    if (plan.objective.kind !== 'grpo') return;
+    const processes = plan.distribution.gpusPerNode * plan.distribution.nodes;
+    const generationBatch = plan.training.microBatch * processes * plan.training.gradAccum;
+    if (generationBatch % plan.objective.numGenerations !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['objective', 'numGenerations'],
+        message:
+          `the generation batch (micro batch ${plan.training.microBatch} × ${processes} GPUs × gradient accumulation ` +
+          `${plan.training.gradAccum} = ${generationBatch}) must divide by the generations per prompt, as TRL's ` +
+          'GRPOConfig requires: pick a divisor of it, or change the batch',
+      });
+    }
+  });
 export type Plan = z.infer<typeof PlanSchema>;
 export type PlanInput = z.input<typeof PlanSchema>;
 

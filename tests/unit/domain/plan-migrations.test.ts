@@ -145,7 +145,7 @@ describe("plan format 2 → 3 (issue 17: statistics of the user's data)", () => 
     expect(read.ok).toBe(true);
     if (!read.ok) return;
     expect(read.fromVersion).toBe(2);
-    expect(read.plan.schemaVersion).toBe(3);
+    expect(read.plan.schemaVersion).toBe(PLAN_SCHEMA_VERSION);
     expect(read.plan.data.stats).toBeUndefined();
     expect(read.plan.data).toMatchObject({ examples: 500, meanTokensPerExample: 300, maxTokensPerExample: 900 });
   });
@@ -153,5 +153,36 @@ describe("plan format 2 → 3 (issue 17: statistics of the user's data)", () => 
   it('a format-3 document with statistics that are not DataStats is refused naming data.stats', () => {
     const read = readPlanDocument({ ...v2, schemaVersion: 3, data: { ...v2.data, stats: { version: 1 } } });
     expect(!read.ok && read.message).toMatch(/data\.stats/);
+  });
+});
+
+describe('plan format 3 → 4 (issue 19: the training objective)', () => {
+  const step = PLAN_MIGRATIONS.find((s) => s.from === 3)!;
+  const v3 = {
+    schemaVersion: 3,
+    name: 'three',
+    model: { source: 'catalog', id: 'llama-3.2-3b' },
+    training: { microBatch: 2, seqLen: 1024, stack: 'trl' },
+  };
+
+  it('writes objective.kind "sft" into the document: a format-3 file planned supervised fine-tuning', () => {
+    expect(step.up(structuredClone(v3))).toEqual({ ...v3, objective: { kind: 'sft' } });
+    const read = readPlanDocument(structuredClone(v3));
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(read.fromVersion).toBe(3);
+    expect(read.plan.objective.kind).toBe('sft');
+    expect(read.plan.objective.beta).toBeNull();
+  });
+
+  it('keeps objective fields already present and leaves a malformed objective for the schema to name', () => {
+    expect(step.up({ ...v3, objective: { kind: 'dpo', beta: 0.2 } }).objective).toEqual({ kind: 'dpo', beta: 0.2 });
+    const read = readPlanDocument({ ...v3, objective: 'dpo' });
+    expect(!read.ok && read.message).toMatch(/objective/);
+  });
+
+  it('a format-4 document with an unknown objective is refused naming objective.kind', () => {
+    const read = readPlanDocument({ ...v3, schemaVersion: 4, objective: { kind: 'ppo' } });
+    expect(!read.ok && read.message).toMatch(/objective\.kind/);
   });
 });
