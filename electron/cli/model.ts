@@ -5,9 +5,9 @@
  * (tests/python/test_param_counts.py) compares these numbers with the real transformers classes.
  */
 import { ConfigImportError, readHfConfig } from '../../shared/catalog/hf-config';
-import type { ModelSpec } from '../../shared/domain/model-spec';
+import type { ModelSpec, VisionSpec } from '../../shared/domain/model-spec';
 import { TECHNIQUE_KINDS, TechniqueSchema, type Technique, type TechniqueKind } from '../../shared/domain/plan';
-import { describeArchitecture } from '../../shared/estimate/architecture';
+import { describeArchitecture, type VisionParams } from '../../shared/estimate/architecture';
 import { EstimateInputError, ia3TargetNames, resolveTargets, techniqueParams } from '../../shared/estimate/techniques';
 import { count } from '../../shared/format';
 import { issuesFromZod } from '../../shared/result';
@@ -43,8 +43,11 @@ export type ModelReport = ModelSpec & {
     denseLayers: number;
     moeLayers: number;
   } | null;
-  /** Vision tower: always null today, because vision-language configs are refused rather than read without it. */
-  vision: null;
+  /**
+   * Vision-language models: the ModelSpec's vision shapes plus the exact parameters of the tower, the projector and
+   * what the multimodal class adds to the language model (mllama); all included in totalParams. Null for a text model.
+   */
+  vision: (VisionSpec & VisionParams) | null;
   /** DeepSeek-V3 multi-token-prediction parameters in the checkpoint, not in totalParams (0 for other models). */
   mtpParams: number;
   /** Unknown model_type read as a Llama-style decoder: the keys used; null when the family is known. */
@@ -128,7 +131,7 @@ export function describeModelConfig(text: string, file: string, techniques?: Tec
           moeLayers: spec.numLayers - spec.moe.denseLayers,
         }
       : null,
-    vision: null,
+    vision: spec.vision && arch.vision ? { ...spec.vision, ...arch.vision } : null,
     mtpParams: arch.mtpParams,
     approximatedFrom: reading.approximatedFrom,
     warnings: reading.warnings,
@@ -150,6 +153,13 @@ export function formatModelReport(r: ModelReport): string {
       `vocab ${r.vocabSize}${moe}`,
     `total params  ${count(r.totalParams)} (${r.totalParams.toLocaleString('en-US')})`,
     `active params ${count(r.activeParams)} (${r.activeParams.toLocaleString('en-US')})`,
+    ...(r.vision
+      ? [
+          `vision tower  ${count(r.vision.towerParams)} (${r.vision.towerParams.toLocaleString('en-US')}, ` +
+            `${r.vision.modelType} ${r.vision.tower}: ${r.vision.numLayers} layers, hidden ${r.vision.hiddenSize}` +
+            `${r.vision.freezeTower ? ', frozen' : ''}), projector ${r.vision.projectorParams.toLocaleString('en-US')}`,
+        ]
+      : []),
     ...(r.mtpParams
       ? [
           `MTP params   ${count(r.mtpParams)} ` +

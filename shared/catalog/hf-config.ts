@@ -11,8 +11,14 @@
  * Defaults for keys a file leaves out are the transformers config class defaults (5.x), so a minimal
  * save_pretrained file reads the way the library builds it.
  */
-import { MODEL_TYPES, ModelSpecSchema, type ModelSpec } from '../domain/model-spec';
-import { describeArchitecture } from '../estimate/architecture';
+import {
+  MODEL_TYPES,
+  ModelSpecSchema,
+  VISION_MODEL_TYPES,
+  type ModelSpec,
+  type VisionSpec,
+} from '../domain/model-spec';
+import { describeArchitecture, visionParams } from '../estimate/architecture';
 import { modelNameFromConfig, type ConfigNameHints } from '../naming';
 import { stripBom } from '../text';
 
@@ -54,6 +60,19 @@ const VISION_KEYS = [
   'image_token_index',
   'image_token_id',
 ];
+/**
+ * Vision-language families whose image side exists only as Hub remote code (no transformers class, and no modelling
+ * file Tuneplan's tests can build offline): refused with the reason.
+ */
+const REMOTE_VISION_TYPES: Record<string, string> = {
+  phi3_v: "microsoft/Phi-3.5-vision-instruct's modeling_phi3_v.py (a CLIP ViT-L/14 image embedding with HD crops)",
+  phi4mm:
+    "microsoft/Phi-4-multimodal-instruct's modeling_phio.py (a SigLIP image encoder, an audio encoder and LoRA adapters)",
+};
+
+const isVisionModelType = (t: string): t is VisionSpec['modelType'] =>
+  (VISION_MODEL_TYPES as readonly string[]).includes(t);
+
 /** Keys that mean experts or latent attention in a family Tuneplan has no layout for. */
 const MOE_KEYS = [
   'num_local_experts',
@@ -123,13 +142,18 @@ function present(c: Json, keys: readonly string[]): string[] {
 function refuseUnsupportedShapes(c: Json, modelType: string): void {
   const label = modelType ? `model_type "${modelType}"` : 'This config.json (no model_type)';
   const vision = present(c, VISION_KEYS);
-  if (vision.length > 0) {
+  if (vision.length > 0 && !isVisionModelType(modelType)) {
     const keys = vision.map((v) => v.split(' = ')[0]).join(', ');
+    const remote = REMOTE_VISION_TYPES[modelType];
     throw new ConfigImportError(
-      `${label} is a vision-language model (${keys}): Tuneplan does not count vision towers yet, and reading only ` +
-        `its language model would silently leave the vision tower out of memory and time. To plan text-only ` +
-        `fine-tuning of the language model, save its text_config as its own config.json (with the text model's ` +
-        `model_type) and import that.`,
+      `${label} is a vision-language model (${keys}) ` +
+        (remote
+          ? `whose vision tower exists only as Hub modelling code (${remote}), which Tuneplan cannot check against ` +
+            `a class it can build, so it does not count it. `
+          : `whose vision tower Tuneplan does not know how to count (it reads ${VISION_MODEL_TYPES.join(', ')}). `) +
+        `Reading only its language model would silently leave the vision tower out of memory and time. To plan ` +
+        `text-only fine-tuning of the language model, save its text_config (or, for a flat file, its text keys) ` +
+        `as its own config.json with the text model's model_type and import that.`,
     );
   }
   if (ENCODER_TYPES.includes(modelType) || SEQ2SEQ_TYPES.includes(modelType) || c.is_encoder_decoder === true) {
@@ -151,16 +175,18 @@ export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): Con
   refuseUnsupportedShapes(c, rawModelType);
   const aliased = ALIASES[rawModelType];
   const modelType = aliased ?? rawModelType;
-  const known = (KNOWN_MODEL_TYPES as readonly string[]).includes(modelType);
+  const known = (KNOWN_MODEL_TYPES as readonly string[]).includes(modelType) || isVisionModelType(modelType);
   const warnings: string[] = [];
   if (aliased)
     warnings.push(
       `model_type "${rawModelType}" is ${aliased}'s original Hub layout; read with the same shapes as ` +
         `transformers' ${aliased} class.`,
     );
-  const spec = known
-    ? readKnown(c, modelType as (typeof KNOWN_MODEL_TYPES)[number], rawModelType, warnings)
-    : readGeneric(c, modelType, warnings);
+  const spec = isVisionModelType(modelType)
+    ? readVision(c, modelType, warnings)
+    : known
+      ? readKnown(c, modelType as (typeof KNOWN_MODEL_TYPES)[number], rawModelType, warnings)
+      : readGeneric(c, modelType, warnings);
   const parsed = ModelSpecSchema.safeParse({ ...spec, name: typeof name === 'string' ? name : 'unnamed' });
   if (!parsed.success) {
     throw new ConfigImportError(
@@ -292,6 +318,7 @@ function llamaLike(
     mla: null,
     mtpLayers: 0,
     ...slidingWindow(c, c.num_hidden_layers as number, modelType),
+    vision: null,
   };
 }
 
@@ -741,5 +768,413 @@ function readChatglm(c: Json, warnings: string[]): Shape {
     ...s,
     linearBias: linear ? 'all' : qkv ? 'qkv' : 'none',
     norm: c.rmsnorm === false ? 'layernorm' : 'rmsnorm',
+  };
+}
+
+/**
+ * transformers 5 config-class defaults of the language models the multimodal classes build, for keys a
+ * text_config leaves out (llava-hf/llava-1.5-7b-hf's text_config names only vocab_size and
+ * max_position_embeddings; google/gemma-3-4b-it's leaves out the head counts). From models/llama
+ * LlamaConfig, models/qwen2_vl Qwen2VLTextConfig, models/qwen2_5_vl Qwen2_5_VLTextConfig, models/mllama
+ * MllamaTextConfig and models/gemma3 Gemma3TextConfig.
+ */
+const TEXT_DEFAULTS: Record<string, Json> = {
+  llama: {
+    vocab_size: 32000,
+    hidden_size: 4096,
+    intermediate_size: 11008,
+    num_hidden_layers: 32,
+    num_attention_heads: 32,
+    max_position_embeddings: 2048,
+  },
+  qwen2_vl_text: {
+    vocab_size: 152064,
+    hidden_size: 8192,
+    intermediate_size: 29568,
+    num_hidden_layers: 80,
+    num_attention_heads: 64,
+    num_key_value_heads: 8,
+    max_position_embeddings: 32768,
+  },
+  mllama_text_model: {
+    vocab_size: 128256,
+    hidden_size: 4096,
+    intermediate_size: 14336,
+    num_hidden_layers: 40,
+    num_attention_heads: 32,
+    num_key_value_heads: 8,
+    max_position_embeddings: 131072,
+    cross_attention_layers: [3, 8, 13, 18, 23, 28, 33, 38],
+  },
+  gemma3_text: {
+    vocab_size: 262208,
+    hidden_size: 2304,
+    intermediate_size: 9216,
+    num_hidden_layers: 26,
+    num_attention_heads: 8,
+    num_key_value_heads: 4,
+    head_dim: 256,
+    max_position_embeddings: 131072,
+    sliding_window: 4096,
+  },
+};
+TEXT_DEFAULTS.qwen2_5_vl_text = TEXT_DEFAULTS.qwen2_vl_text!;
+
+/**
+ * Vision config-class defaults (transformers 5): models/clip CLIPVisionConfig (LlavaConfig's own defaults when
+ * the file has no vision_config at all), models/siglip SiglipVisionConfig, models/idefics3 Idefics3VisionConfig,
+ * models/qwen2_vl Qwen2VLVisionConfig, models/qwen2_5_vl Qwen2_5_VLVisionConfig, models/mllama MllamaVisionConfig.
+ */
+const VISION_DEFAULTS: Record<string, Json> = {
+  clip_vision_model: {
+    hidden_size: 768,
+    intermediate_size: 3072,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    num_channels: 3,
+    image_size: 224,
+    patch_size: 32,
+  },
+  llava_clip: {
+    hidden_size: 1024,
+    intermediate_size: 4096,
+    num_hidden_layers: 24,
+    num_attention_heads: 16,
+    num_channels: 3,
+    image_size: 336,
+    patch_size: 14,
+  },
+  siglip_vision_model: {
+    hidden_size: 768,
+    intermediate_size: 3072,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    num_channels: 3,
+    image_size: 224,
+    patch_size: 16,
+    vision_use_head: true,
+  },
+  idefics3_vision: {
+    hidden_size: 1152,
+    intermediate_size: 3072,
+    num_hidden_layers: 12,
+    num_attention_heads: 16,
+    num_channels: 3,
+    image_size: 224,
+    patch_size: 32,
+  },
+  qwen2_vl_vision: {
+    depth: 32,
+    embed_dim: 1280,
+    hidden_size: 3584,
+    mlp_ratio: 4,
+    num_heads: 16,
+    in_channels: 3,
+    patch_size: 14,
+    spatial_merge_size: 2,
+    temporal_patch_size: 2,
+  },
+  qwen2_5_vl_vision: {
+    depth: 32,
+    hidden_size: 3584,
+    intermediate_size: 3420,
+    num_heads: 16,
+    in_channels: 3,
+    patch_size: 14,
+    spatial_merge_size: 2,
+    temporal_patch_size: 2,
+    out_hidden_size: 3584,
+  },
+  mllama_vision_model: {
+    hidden_size: 1280,
+    intermediate_size: 5120,
+    num_hidden_layers: 32,
+    num_global_layers: 8,
+    attention_heads: 16,
+    num_channels: 3,
+    vision_output_dim: 7680,
+    image_size: 448,
+    patch_size: 14,
+    max_num_tiles: 4,
+    supported_aspect_ratios: [
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [1, 4],
+      [2, 1],
+      [2, 2],
+      [3, 1],
+      [4, 1],
+    ],
+  },
+};
+
+/** `obj` with `defaults` filled in for absent (or null) keys; the filled keys are named in a warning. */
+function filled(obj: Json, defaults: Json, where: string, source: string, warnings: string[]): Json {
+  const out: Json = { ...obj };
+  const added: string[] = [];
+  for (const [k, v] of Object.entries(defaults)) {
+    if (out[k] === undefined || out[k] === null) {
+      out[k] = v;
+      added.push(`${k} = ${JSON.stringify(v)}`);
+    }
+  }
+  if (added.length > 0) warnings.push(`${where} leaves out ${added.join(', ')}: the transformers ${source} defaults.`);
+  return out;
+}
+
+function int(obj: Json, key: string, where: string): number {
+  const v = obj[key];
+  if (!isPosInt(v))
+    throw new ConfigImportError(
+      `${where}.${key} must be a positive whole number (it is ${JSON.stringify(v)}); fix it in the config.json.`,
+      [`${where}.${key}`],
+    );
+  return v;
+}
+
+const asObject = (v: unknown): Json | null =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : null;
+
+/**
+ * A vision-language config.json (issue 16): the language model read as its text family, plus the vision tower
+ * and projector (VisionSpec), each from the file's own nesting — text_config / vision_config (llava, mllama,
+ * idefics3, gemma3, transformers ≥ 4.5x saves of Qwen), or the text keys at the top level (Qwen/Qwen2-VL and
+ * Qwen2.5-VL Hub files: Qwen2VLConfig.__post_init__ builds text_config from them).
+ */
+function readVision(c: Json, vt: VisionSpec['modelType'], warnings: string[]): Shape {
+  const textRaw = asObject(c.text_config) ?? (vt === 'qwen2_vl' || vt === 'qwen2_5_vl' ? c : {});
+  // The sub-config class each multimodal config builds (configuration_*.py sub_configs_defaults): llava and
+  // idefics3 resolve text_config.model_type through AutoConfig (default llama); the others use a fixed class,
+  // whatever model_type the file's text_config says (meta-llama/Llama-3.2-11B-Vision writes "mllama").
+  const textType: string =
+    vt === 'llava' || vt === 'idefics3'
+      ? typeof textRaw.model_type === 'string'
+        ? textRaw.model_type
+        : 'llama'
+      : {
+          qwen2_vl: 'qwen2_vl_text',
+          qwen2_5_vl: 'qwen2_5_vl_text',
+          mllama: 'mllama_text_model',
+          gemma3: 'gemma3_text',
+        }[vt];
+  const family =
+    ({ qwen2_vl_text: 'qwen2', qwen2_5_vl_text: 'qwen2', mllama_text_model: 'llama' } as Record<string, string>)[
+      textType
+    ] ?? textType;
+  if (!(KNOWN_MODEL_TYPES as readonly string[]).includes(family) || family === 'chatglm' || family === 'phi3small')
+    throw new ConfigImportError(
+      `model_type "${vt}" has a text_config with model_type "${textType}", a language model Tuneplan does not read ` +
+        `inside a vision-language model (it reads ${KNOWN_MODEL_TYPES.filter((t) => t !== 'chatglm' && t !== 'phi3small').join(', ')}).`,
+      ['text_config.model_type'],
+    );
+  const textWarnings: string[] = [];
+  const defaults = TEXT_DEFAULTS[textType];
+  const text = defaults ? filled(textRaw, defaults, 'text_config', textType, textWarnings) : { ...textRaw };
+  text.model_type = family;
+  // The multimodal classes build the lm_head from the outer config's tie_word_embeddings: llava and Qwen also take
+  // a text_config that says true (LlavaConfig / Qwen2VLConfig __post_init__), Gemma 3 defaults to tied, and
+  // MllamaForConditionalGeneration never ties (its embedding has vocab_size + 8 rows).
+  const tieDefault = vt === 'gemma3';
+  const tie =
+    vt === 'mllama'
+      ? false
+      : vt === 'llava' || vt === 'qwen2_vl' || vt === 'qwen2_5_vl'
+        ? c.tie_word_embeddings === true || textRaw.tie_word_embeddings === true
+        : typeof c.tie_word_embeddings === 'boolean'
+          ? c.tie_word_embeddings
+          : tieDefault;
+  text.tie_word_embeddings = tie;
+  let lm = readKnown(text, family as (typeof KNOWN_MODEL_TYPES)[number], family, textWarnings);
+  if (family === 'qwen2' || vt === 'mllama') {
+    // Qwen2VLTextConfig has no attention_bias (q/k/v always biased, as Qwen2); MllamaTextSelfAttention and its
+    // cross-attention have no biases.
+    lm = { ...lm, linearBias: vt === 'mllama' ? 'none' : 'qkv' };
+  }
+  warnings.push(...textWarnings.filter((w) => !w.startsWith('tie_word_embeddings')).map((w) => `text_config: ${w}`));
+  if (typeof c.tie_word_embeddings !== 'boolean' && vt !== 'mllama')
+    warnings.push(`tie_word_embeddings is absent: assumed ${tie} (the transformers ${vt} rule).`);
+  const vision = readVisionTower(c, vt, lm, text, warnings);
+  warnings.push(
+    `Vision-language model: the vision tower (${billions(vision.towerParamsHint)} parameters) is counted as frozen weights and ` +
+      `LoRA-family counts cover the language model's modules only. PEFT matches target_modules by name in the vision ` +
+      `tower too (q_proj, fc1, ...) and "all-linear" adapts it: target the language model by a regex on its ` +
+      `module path.`,
+  );
+  return { ...lm, vision: vision.spec };
+}
+
+const billions = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} B` : `${(n / 1e6).toFixed(1)} M`);
+
+function readVisionTower(
+  c: Json,
+  vt: VisionSpec['modelType'],
+  lm: Shape,
+  text: Json,
+  warnings: string[],
+): { spec: VisionSpec; towerParamsHint: number } {
+  const raw = asObject(c.vision_config);
+  const w = 'vision_config';
+  let spec: VisionSpec;
+  switch (vt) {
+    case 'llava': {
+      const vmt = typeof raw?.model_type === 'string' ? raw.model_type : 'clip_vision_model';
+      if (vmt !== 'clip_vision_model' && vmt !== 'siglip_vision_model')
+        throw new ConfigImportError(
+          `llava's vision_config.model_type is "${vmt}"; Tuneplan counts clip_vision_model and siglip_vision_model ` +
+            `towers inside llava.`,
+          ['vision_config.model_type'],
+        );
+      const v = raw
+        ? filled(raw, VISION_DEFAULTS[vmt]!, w, vmt, warnings)
+        : filled({}, VISION_DEFAULTS.llava_clip!, w, 'LlavaConfig vision_config', warnings);
+      const clip = vmt === 'clip_vision_model';
+      const H = int(v, 'hidden_size', w);
+      const layers = Array.isArray(c.vision_feature_layer) ? c.vision_feature_layer.length : 1;
+      const n = Math.floor(int(v, 'image_size', w) / int(v, 'patch_size', w)) ** 2;
+      // LlavaModel.get_image_features: "default" drops the first token (CLIP's class token), "full" keeps all.
+      const tokens = (clip ? n + 1 : n) - (c.vision_feature_select_strategy === 'full' ? 0 : 1);
+      spec = {
+        ...towerCommon(v, w, 'num_hidden_layers', 'num_attention_heads', 'num_channels'),
+        modelType: vt,
+        tower: clip ? 'clip' : 'siglip',
+        poolingHead: !clip && v.vision_use_head !== false,
+        projector: 'mlp2',
+        projectorInSize: H * layers,
+        projectorOutSize: lm.hiddenSize,
+        projectorBias: c.multimodal_projector_bias !== false,
+        imageTokensPerImage: tokens,
+      };
+      break;
+    }
+    case 'qwen2_vl':
+    case 'qwen2_5_vl': {
+      const q2 = vt === 'qwen2_vl';
+      const v = filled(raw ?? {}, VISION_DEFAULTS[`${vt}_vision`]!, w, `${vt}_vision`, warnings);
+      const H = int(v, q2 ? 'embed_dim' : 'hidden_size', w);
+      if (q2 && !(typeof v.mlp_ratio === 'number' && v.mlp_ratio > 0))
+        throw new ConfigImportError('vision_config.mlp_ratio must be a positive number.', ['vision_config.mlp_ratio']);
+      const merge = int(v, 'spatial_merge_size', w);
+      spec = {
+        modelType: vt,
+        tower: vt,
+        hiddenSize: H,
+        // models/qwen2_vl VisionMlp: hidden_features = int(embed_dim * mlp_ratio)
+        intermediateSize: q2 ? Math.trunc(H * (v.mlp_ratio as number)) : int(v, 'intermediate_size', w),
+        numLayers: int(v, 'depth', w),
+        numHeads: int(v, 'num_heads', w),
+        patchSize: int(v, 'patch_size', w),
+        numChannels: int(v, 'in_channels', w),
+        imageSize: null,
+        temporalPatchSize: int(v, 'temporal_patch_size', w),
+        mergeSize: merge,
+        poolingHead: false,
+        globalLayers: 0,
+        maxNumTiles: 1,
+        aspectRatios: 0,
+        projector: 'merger',
+        projectorInSize: H * merge * merge,
+        projectorOutSize: int(v, q2 ? 'hidden_size' : 'out_hidden_size', w),
+        projectorBias: true,
+        crossAttentionLayers: 0,
+        extraEmbeddings: 0,
+        imageTokensPerImage: null,
+        freezeTower: true,
+      };
+      break;
+    }
+    case 'mllama': {
+      const v = filled(raw ?? {}, VISION_DEFAULTS.mllama_vision_model!, w, 'mllama_vision_model', warnings);
+      const ratios = v.supported_aspect_ratios;
+      if (!Array.isArray(ratios))
+        throw new ConfigImportError('vision_config.supported_aspect_ratios must be a list of [rows, columns].', [
+          'vision_config.supported_aspect_ratios',
+        ]);
+      const cross = Array.isArray(text.cross_attention_layers) ? (text.cross_attention_layers as unknown[]) : [];
+      const crossLayers = new Set(cross.filter((i) => isNonNegInt(i) && i < lm.numLayers)).size;
+      spec = {
+        ...towerCommon(v, w, 'num_hidden_layers', 'attention_heads', 'num_channels'),
+        modelType: vt,
+        tower: 'mllama',
+        globalLayers: isNonNegInt(v.num_global_layers) ? v.num_global_layers : int(v, 'num_global_layers', w),
+        maxNumTiles: int(v, 'max_num_tiles', w),
+        aspectRatios: ratios.length,
+        projector: 'linear',
+        projectorInSize: int(v, 'vision_output_dim', w),
+        projectorOutSize: lm.hiddenSize,
+        projectorBias: true,
+        crossAttentionLayers: crossLayers,
+        extraEmbeddings: 8,
+        // Images reach the language model through cross-attention, not as tokens in its sequence.
+        imageTokensPerImage: null,
+      };
+      break;
+    }
+    case 'idefics3': {
+      const v = filled(raw ?? {}, VISION_DEFAULTS.idefics3_vision!, w, 'idefics3_vision', warnings);
+      const scale = isPosInt(c.scale_factor) ? c.scale_factor : 2;
+      const H = int(v, 'hidden_size', w);
+      spec = {
+        ...towerCommon(v, w, 'num_hidden_layers', 'num_attention_heads', 'num_channels'),
+        modelType: vt,
+        tower: 'siglip',
+        mergeSize: scale,
+        projector: 'linear',
+        projectorInSize: H * scale * scale,
+        projectorOutSize: lm.hiddenSize,
+        projectorBias: false,
+        // The processor splits an image into tiles plus a global view; the count depends on the image.
+        imageTokensPerImage: null,
+      };
+      break;
+    }
+    case 'gemma3': {
+      const v = filled(raw ?? {}, VISION_DEFAULTS.siglip_vision_model!, w, 'siglip_vision_model', warnings);
+      spec = {
+        ...towerCommon(v, w, 'num_hidden_layers', 'num_attention_heads', 'num_channels'),
+        modelType: vt,
+        tower: 'siglip',
+        poolingHead: v.vision_use_head !== false,
+        projector: 'gemma3',
+        projectorInSize: int(v, 'hidden_size', w),
+        projectorOutSize: lm.hiddenSize,
+        projectorBias: false,
+        imageTokensPerImage: isPosInt(c.mm_tokens_per_image) ? c.mm_tokens_per_image : 256,
+      };
+      break;
+    }
+  }
+  return { spec, towerParamsHint: visionParams(spec, { ...lm, name: vt }).towerParams };
+}
+
+/** The fields every ViT-style tower (CLIP, SigLIP, Idefics3, Mllama) reads from its own key names. */
+function towerCommon(
+  v: Json,
+  w: string,
+  layersKey: string,
+  headsKey: string,
+  channelsKey: string,
+): Omit<
+  VisionSpec,
+  'modelType' | 'tower' | 'projector' | 'projectorInSize' | 'projectorOutSize' | 'imageTokensPerImage'
+> {
+  return {
+    hiddenSize: int(v, 'hidden_size', w),
+    intermediateSize: int(v, 'intermediate_size', w),
+    numLayers: int(v, layersKey, w),
+    numHeads: int(v, headsKey, w),
+    patchSize: int(v, 'patch_size', w),
+    numChannels: int(v, channelsKey, w),
+    imageSize: int(v, 'image_size', w),
+    temporalPatchSize: 1,
+    mergeSize: 1,
+    poolingHead: false,
+    globalLayers: 0,
+    maxNumTiles: 1,
+    aspectRatios: 0,
+    projectorBias: true,
+    crossAttentionLayers: 0,
+    extraEmbeddings: 0,
+    freezeTower: true,
   };
 }

@@ -15,7 +15,13 @@ export interface ExportSupport {
 }
 
 /** Model types whose exports Tuneplan writes: every ModelSpec model type is a decoder-only causal LM today. */
-export function exportSupport(spec: Pick<ModelSpec, 'modelType' | 'name' | 'mtpLayers' | 'moe'>): ExportSupport {
+export function exportSupport(
+  spec: Pick<ModelSpec, 'modelType' | 'name' | 'mtpLayers' | 'moe'> & Partial<Pick<ModelSpec, 'vision'>>,
+): ExportSupport {
+  // A vision-language model is counted (issue 16) but a causal-LM train.py would neither load its processor nor
+  // feed it images: say so instead of exporting one.
+  if (spec.vision)
+    return { supported: false, modelClass: null, trainer: null, notes: [unsupportedExportReason('vision')] };
   const notes: string[] = [];
   if (spec.modelType === 'chatglm' || spec.modelType === 'phi3small')
     notes.push(

@@ -72,6 +72,64 @@ export const MlaSchema = z.object({
   vHeadDim: posInt(100_000),
 });
 
+/** The multimodal model types whose vision tower, projector and language model Tuneplan counts (issue 16). */
+export const VISION_MODEL_TYPES = ['llava', 'qwen2_vl', 'qwen2_5_vl', 'mllama', 'idefics3', 'gemma3'] as const;
+
+/**
+ * A vision-language model's image side: the vision tower's shapes, the projector into the language model,
+ * and what the multimodal class adds to the language model (mllama's cross-attention layers). The language
+ * model itself is the rest of the ModelSpec (its modelType is the text family: llama, qwen2, gemma3_text).
+ * Counted by shared/estimate/architecture.ts visionParams; each layout checked against the transformers
+ * class in tests/python/test_param_counts.py.
+ */
+export const VisionSchema = z.object({
+  /** The config.json's own model_type (llava, qwen2_vl, ...). */
+  modelType: z.enum(VISION_MODEL_TYPES),
+  /**
+   * The tower's module layout: CLIPVisionModel (class token, pre- and post-LayerNorm), SiglipVisionModel
+   * (also Idefics3's), Qwen2-VL / Qwen2.5-VL's windowed ViT (Conv3d patches, fused qkv), Mllama's tiled ViT.
+   */
+  tower: z.enum(['clip', 'siglip', 'qwen2_vl', 'qwen2_5_vl', 'mllama']),
+  hiddenSize: posInt(1_000_000),
+  intermediateSize: posInt(4_000_000),
+  numLayers: posInt(10_000),
+  numHeads: posInt(10_000),
+  patchSize: posInt(10_000),
+  numChannels: posInt(16).default(3),
+  /** Square input side in pixels; null for Qwen's dynamic resolution (tokens follow the image's size). */
+  imageSize: posInt(100_000).nullable(),
+  /** Qwen: frames per Conv3d patch. */
+  temporalPatchSize: posInt(64).default(1),
+  /** Qwen spatial_merge_size / Idefics3 scale_factor: patches merged per side into one token. */
+  mergeSize: posInt(64).default(1),
+  /** SigLIP `vision_use_head`: the attention-pooling head (built, unused by the multimodal model). */
+  poolingHead: z.boolean().default(false),
+  /** Mllama: global layers after the local ones, tiles per image, aspect-ratio ids (supported_aspect_ratios). */
+  globalLayers: z.number().int().min(0).max(10_000).default(0),
+  maxNumTiles: posInt(64).default(1),
+  aspectRatios: z.number().int().min(0).max(1_000).default(0),
+  /**
+   * The projector from the tower into the language model: llava's two-layer MLP, Qwen's patch merger
+   * (LayerNorm/RMSNorm + two-layer MLP), one Linear (mllama with bias, idefics3 without), Gemma 3's
+   * RMSNorm + projection matrix.
+   */
+  projector: z.enum(['mlp2', 'merger', 'linear', 'gemma3']),
+  /** Width into the projector (llava: hidden × feature layers; idefics3: hidden × scale²; mllama: vision_output_dim). */
+  projectorInSize: posInt(100_000_000),
+  /** Width out of the projector (the language model's hidden size; Qwen's out_hidden_size). */
+  projectorOutSize: posInt(1_000_000),
+  projectorBias: z.boolean().default(true),
+  /** Mllama: how many of the language model's numLayers are cross-attention layers. */
+  crossAttentionLayers: z.number().int().min(0).max(10_000).default(0),
+  /** Mllama: embedding rows beyond vocabSize (the text model embeds vocab_size + 8). */
+  extraEmbeddings: z.number().int().min(0).max(1_000_000).default(0),
+  /** Tokens one image adds to the language model's sequence; null where it depends on the image (Qwen, mllama tiles). */
+  imageTokensPerImage: posInt(1_000_000).nullable(),
+  /** The vision tower is frozen while fine-tuning (the usual recipe); the projector trains with full fine-tuning. */
+  freezeTower: z.boolean().default(true),
+});
+export type VisionSpec = z.infer<typeof VisionSchema>;
+
 export const ModelSpecSchema = z
   .object({
     name: z.string().trim().min(1, 'needs a name').max(200),
@@ -127,6 +185,8 @@ export const ModelSpecSchema = z
      */
     slidingWindow: posInt(100_000_000).nullable().default(null),
     slidingWindowLayers: z.number().int().min(0).max(10_000).default(0),
+    /** Vision-language models: the vision tower and projector (null for a text-only model). */
+    vision: VisionSchema.nullable().default(null),
   })
   .superRefine((m, ctx) => {
     if (m.numHeads % m.numKvHeads !== 0) {

@@ -8,7 +8,7 @@
  * Each family's layout is checked against the real class on the meta device in
  * tests/python/test_param_counts.py; the sources are named beside each branch below.
  */
-import type { ModelSpec } from '../domain/model-spec';
+import type { ModelSpec, VisionSpec } from '../domain/model-spec';
 
 export type ModuleRole =
   | 'q'
@@ -89,6 +89,12 @@ export interface Architecture {
    * only.
    */
   matmulParamsPerToken: number;
+  /**
+   * Vision-language models: the vision tower, the projector into the language model, and what the multimodal
+   * class adds to the language model (mllama's cross-attention q/k norms and gates); all in totalParams. Null
+   * for a text-only model.
+   */
+  vision: VisionParams | null;
   /** Query width for attention-score FLOPs (MLA: heads × (nope + rope) head dims). */
   qWidth: number;
   /**
@@ -360,6 +366,102 @@ export function normLayout(m: ModelSpec): {
   return { perLayer, attentionNorms, final: { name: finalName[m.modelType] ?? 'norm', size: n } };
 }
 
+export interface VisionParams {
+  towerParams: number;
+  projectorParams: number;
+  /**
+   * Parameters of the multimodal language model beyond its text family's layout (mllama's cross-attention norms and
+   * gates), counted in totalParams.
+   */
+  languageExtraParams: number;
+}
+
+/**
+ * Exact parameters of a vision-language model's image side, module by module as transformers 5 builds it
+ * (each layout checked against the real class in tests/python/test_param_counts.py):
+ * - clip: models/clip CLIPVisionModel — class_embedding H, patch Conv2d C·p²·H (no bias), position Embedding
+ *   (n + 1)·H, pre_layrnorm and post_layernorm, CLIPEncoderLayer (q/k/v/out_proj and fc1/fc2 with biases,
+ *   layer_norm1/2).
+ * - siglip: models/siglip SiglipVisionModel (and models/idefics3 Idefics3VisionTransformer, the same modules) —
+ *   patch Conv2d with bias, n positions, no class token nor pre-norm, post_layernorm; with vision_use_head the
+ *   SiglipMultiheadAttentionPoolingHead (probe, nn.MultiheadAttention, LayerNorm, MLP).
+ * - qwen2_vl / qwen2_5_vl: models/qwen2_vl Qwen2VisionTransformerPretrainedModel, models/qwen2_5_vl
+ *   Qwen2_5_VisionTransformerPretrainedModel — Conv3d patches C·t·p²·H (no bias), blocks with fused qkv and proj
+ *   (biased), LayerNorm fc1/fc2 MLP (Qwen2-VL) or RMSNorm gated MLP with biases (Qwen2.5-VL).
+ * - mllama: models/mllama MllamaVisionModel — class token, patch Conv2d, gated position embedding with a tile
+ *   embedding (aspect ratios + 1) × tiles·(n + 1)·H, pre/post tile embeddings, layernorm_pre/post, local layers
+ *   (q/k/v/o without bias, fc1/fc2 with), global layers with two scalar gates each.
+ */
+export function visionParams(v: VisionSpec, m: ModelSpec): VisionParams {
+  const H = v.hiddenSize;
+  const I = v.intermediateSize;
+  const p2 = v.patchSize * v.patchSize;
+  const n = v.imageSize === null ? 0 : Math.floor(v.imageSize / v.patchSize) ** 2;
+  const ln = 2 * H; // LayerNorm weight + bias
+  // CLIP / SigLIP / Idefics3 / Mllama encoder layer: q, k, v, out (H² each, biased except mllama), fc1, fc2, 2 norms.
+  const vitLayer = (attnBias: boolean) => 4 * H * H + (attnBias ? 4 * H : 0) + 2 * H * I + I + H + 2 * ln;
+  let tower: number;
+  switch (v.tower) {
+    case 'clip':
+      tower = H + v.numChannels * p2 * H + (n + 1) * H + ln + v.numLayers * vitLayer(true) + ln;
+      break;
+    case 'siglip': {
+      const head = v.poolingHead ? H + (3 * H * H + 3 * H) + (H * H + H) + ln + (2 * H * I + I + H) : 0;
+      tower = v.numChannels * p2 * H + H + n * H + v.numLayers * vitLayer(true) + ln + head;
+      break;
+    }
+    case 'qwen2_vl':
+    case 'qwen2_5_vl': {
+      const patch = v.numChannels * v.temporalPatchSize * p2 * H;
+      const attn = 3 * H * H + 3 * H + H * H + H;
+      const block =
+        v.tower === 'qwen2_vl'
+          ? 2 * ln + attn + (2 * H * I + I + H) // norm1/norm2 LayerNorm, fc1/fc2
+          : 2 * H + attn + (3 * H * I + 2 * I + H); // norm1/norm2 RMSNorm, gate/up/down with biases
+      tower = patch + v.numLayers * block;
+      break;
+    }
+    case 'mllama': {
+      const positions = n + 1;
+      const ratios = v.aspectRatios + 1; // nn.Embedding(max_aspect_ratio_id + 1, ...)
+      const gatedPositions = 1 + positions * H + ratios * v.maxNumTiles * positions * H;
+      const tileEmbeddings = 2 * (1 + ratios * v.maxNumTiles * H); // pre- and post-tile, each with a gate
+      tower =
+        H +
+        v.numChannels * p2 * H +
+        gatedPositions +
+        tileEmbeddings +
+        2 * ln +
+        v.numLayers * vitLayer(false) +
+        v.globalLayers * (vitLayer(false) + 2);
+      break;
+    }
+  }
+  const K = v.projectorInSize;
+  const out = v.projectorOutSize;
+  const b = v.projectorBias;
+  let projector: number;
+  switch (v.projector) {
+    case 'mlp2': // models/llava LlavaMultiModalProjector: linear_1 (K → out), act, linear_2 (out → out)
+      projector = K * out + (b ? out : 0) + out * out + (b ? out : 0);
+      break;
+    case 'merger': // Qwen PatchMerger: ln_q over H, Linear(K → K), GELU, Linear(K → out); K = H·merge²
+      projector = (v.tower === 'qwen2_vl' ? ln : H) + K * K + K + K * out + out;
+      break;
+    case 'linear': // mllama multi_modal_projector (bias), Idefics3SimpleMLP proj (no bias)
+      projector = K * out + (b ? out : 0);
+      break;
+    case 'gemma3': // models/gemma3 Gemma3MultiModalProjector: mm_input_projection_weight [K, out], mm_soft_emb_norm (K)
+      projector = K * out + K;
+      break;
+  }
+  // models/mllama MllamaCrossAttentionDecoderLayer: the self-attention layer's modules (the same names and shapes)
+  // plus q_norm and k_norm (RMSNorm of head_dim) and two scalar gates. (MllamaTextModel's 8 extra embedding rows
+  // are in embeddingParams.)
+  const languageExtraParams = v.crossAttentionLayers * (2 * m.headDim + 2);
+  return { towerParams: tower, projectorParams: projector, languageExtraParams };
+}
+
 /** Fills the issue-16 fields that specs built before them (saved plans, hand-written test specs) leave out. */
 export function withShapeDefaults(spec: ModelSpec): ModelSpec {
   return {
@@ -372,6 +474,7 @@ export function withShapeDefaults(spec: ModelSpec): ModelSpec {
     mtpLayers: spec.mtpLayers ?? 0,
     slidingWindow: spec.slidingWindow ?? null,
     slidingWindowLayers: spec.slidingWindowLayers ?? 0,
+    vision: spec.vision ?? null,
     moe: spec.moe
       ? {
           ...spec.moe,
@@ -402,11 +505,13 @@ export function describeArchitecture(spec: ModelSpec): Architecture {
       ].filter((g) => g.layers > 0)
     : [group('dense', m.numLayers, layerModules(m, false))];
   const main = layerGroups.reduce((a, b) => (b.layers > a.layers ? b : a));
-  const embeddingParams = m.vocabSize * h;
+  const embeddingParams = (m.vocabSize + (m.vision?.extraEmbeddings ?? 0)) * h;
   const positionParams = m.learnedPositions * h + (m.embeddingNorm ? normSize(m) : 0);
   const lmHeadParams = m.tieWordEmbeddings ? 0 : m.vocabSize * h + (m.lmHeadBias ? m.vocabSize : 0);
   const finalNormParams = normSize(m);
-  const outside = embeddingParams + positionParams + lmHeadParams + finalNormParams;
+  const vision = m.vision ? visionParams(m.vision, m) : null;
+  const visionTotal = vision ? vision.towerParams + vision.projectorParams + vision.languageExtraParams : 0;
+  const outside = embeddingParams + positionParams + lmHeadParams + finalNormParams + visionTotal;
   const sum = (f: (g: LayerGroup) => number) => layerGroups.reduce((s, g) => s + g.layers * f(g), 0);
   const linearActive = (g: LayerGroup) => g.activeParams - g.normParams;
   const moeGroup = layerGroups.find((g) => g.kind === 'moe');
@@ -433,6 +538,7 @@ export function describeArchitecture(spec: ModelSpec): Architecture {
     totalParams: sum((g) => g.params) + outside,
     activeParams: sum((g) => g.activeParams) + outside,
     mtpParams,
+    vision,
     matmulParamsPerToken: sum(linearActive) + m.vocabSize * h,
     qWidth,
     kvWidth,

@@ -356,15 +356,19 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
 
   switch (technique.kind) {
     case 'full': {
-      const frozen = technique.freezeEmbeddings ? arch.embeddingParams + arch.lmHeadParams : 0;
+      // A vision-language model's vision tower stays frozen (VisionSpec.freezeTower, the usual recipe: LLaVA's
+      // stage-2 fine-tuning trains the projector and the language model); its weights count as frozen.
+      const tower = arch.vision && m.vision?.freezeTower !== false ? arch.vision.towerParams : 0;
+      const frozen = (technique.freezeEmbeddings ? arch.embeddingParams + arch.lmHeadParams : 0) + tower;
+      const what = technique.freezeEmbeddings ? 'P − V·h (embeddings) − head' : 'P (every parameter)';
       return done({
         adapted: [],
         trainableParams: base - frozen,
         addedParams: 0,
         frozenBaseParams: frozen,
-        formula: technique.freezeEmbeddings ? 'P − V·h (embeddings) − head' : 'P (every parameter)',
-        substituted: technique.freezeEmbeddings ? `${fmt(base)} − ${fmt(frozen)}` : fmt(base),
-        notes: [],
+        formula: tower ? `${what} − vision tower (frozen)` : what,
+        substituted: frozen ? `${fmt(base)} − ${fmt(frozen)}` : fmt(base),
+        notes: tower ? [`The vision tower's ${fmt(tower)} parameters are frozen (stored, not trained).`] : [],
       });
     }
     case 'lora':

@@ -43,6 +43,10 @@ from real_counts import (  # noqa: E402
 )
 from tuneplan_cli import REPO, model_report, node  # noqa: E402
 
+import warnings  # noqa: E402
+
+import torch  # noqa: E402
+
 if node() is None:
     pytest.skip("node is not on PATH (needed to run build/bin/tuneplan.mjs)", allow_module_level=True)
 
@@ -326,3 +330,98 @@ def test_cases_cover_every_family() -> None:
     families = {make_config(c).model_type for c in CASE_BY_ID.values()}
     assert families >= set(FAMILIES) | {make_config(c).model_type for c in NEW_FAMILIES.values()}
     assert Path(FIXTURES / "saved").is_dir()
+
+
+# Issue 16: vision-language models. Each scaled down with its own config.json layout (text_config / vision_config
+# nesting, or Qwen's flat text keys), every dimension distinct, built by the real *ForConditionalGeneration class
+# (AutoModelForImageTextToText) on the meta device. Totals must equal exactly, and the vision tower and projector
+# Tuneplan reports must equal the real modules' parameters.
+_TEXT = {"hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3, "num_attention_heads": 4,
+         "num_key_value_heads": 2, "vocab_size": 1000, "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
+_VIT = {"hidden_size": 48, "intermediate_size": 80, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "image_size": 40, "patch_size": 8}
+VISION_CASES: dict[str, dict[str, Any]] = {
+    "llava-clip": {"model_type": "llava", "image_token_index": 999,
+                   "text_config": {"model_type": "llama", **_TEXT},
+                   "vision_config": {"model_type": "clip_vision_model", **_VIT}},
+    "llava-siglip-qwen2-multilayer": {
+        "model_type": "llava", "image_token_index": 999, "vision_feature_layer": [-2, -1],
+        "multimodal_projector_bias": False, "tie_word_embeddings": True,
+        "text_config": {"model_type": "qwen2", **_TEXT},
+        "vision_config": {"model_type": "siglip_vision_model", **_VIT}},
+    "qwen2_vl-flat": {"model_type": "qwen2_vl", **_TEXT, "image_token_id": 990, "video_token_id": 991,
+                      "vision_start_token_id": 992, "vision_end_token_id": 993,
+                      "vision_config": {"depth": 2, "embed_dim": 48, "hidden_size": 64, "mlp_ratio": 3,
+                                        "num_heads": 4, "patch_size": 4, "spatial_merge_size": 2,
+                                        "temporal_patch_size": 2}},
+    "qwen2_5_vl-nested-tied": {
+        "model_type": "qwen2_5_vl", "image_token_id": 990, "video_token_id": 991,
+        "vision_start_token_id": 992, "vision_end_token_id": 993,
+        "text_config": {**_TEXT, "tie_word_embeddings": True},
+        "vision_config": {"depth": 2, "hidden_size": 48, "intermediate_size": 56, "num_heads": 4,
+                          "out_hidden_size": 64, "patch_size": 4, "spatial_merge_size": 2,
+                          "temporal_patch_size": 2, "fullatt_block_indexes": [1]}},
+    "mllama": {"model_type": "mllama", "image_token_index": 999,
+               "text_config": {**_TEXT, "num_hidden_layers": 4, "cross_attention_layers": [1, 3]},
+               "vision_config": {"hidden_size": 48, "intermediate_size": 80, "num_hidden_layers": 2,
+                                 "num_global_layers": 1, "attention_heads": 4, "image_size": 40, "patch_size": 8,
+                                 "max_num_tiles": 2, "vision_output_dim": 144,
+                                 "intermediate_layers_indices": [0, 1],
+                                 "supported_aspect_ratios": [[1, 1], [1, 2], [2, 1]]}},
+    "idefics3": {"model_type": "idefics3", "image_token_id": 999, "scale_factor": 2,
+                 "text_config": {"model_type": "llama", **_TEXT},
+                 "vision_config": _VIT},
+    "gemma3": {"model_type": "gemma3", "image_token_index": 999, "mm_tokens_per_image": 4,
+               "text_config": {**_TEXT, "head_dim": 24, "sliding_window": 16},
+               "vision_config": {"model_type": "siglip_vision_model", **_VIT, "vision_use_head": False}},
+    "gemma3-head": {"model_type": "gemma3", "image_token_index": 999, "mm_tokens_per_image": 4,
+                    "text_config": {**_TEXT, "head_dim": 24, "sliding_window": 16},
+                    "vision_config": {"model_type": "siglip_vision_model", **_VIT}},
+}
+VISION_FIXTURES = sorted((FIXTURES / "vision").glob("*.json"))
+
+# The submodule of each class that holds the vision tower and the projector (transformers 5 module paths).
+TOWER = {"llava": "model.vision_tower", "gemma3": "model.vision_tower", "mllama": "model.vision_model",
+         "idefics3": "model.vision_model", "qwen2_vl": "model.visual", "qwen2_5_vl": "model.visual"}
+PROJECTOR = {"llava": ["model.multi_modal_projector"], "gemma3": ["model.multi_modal_projector"],
+             "mllama": ["model.multi_modal_projector"], "idefics3": ["model.connector"],
+             "qwen2_vl": ["model.visual.merger"], "qwen2_5_vl": ["model.visual.merger"]}
+
+
+def meta_vlm(cfg):
+    from transformers import AutoModelForImageTextToText
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            return AutoModelForImageTextToText.from_config(cfg)
+
+
+def module_params(model, path: str) -> int:
+    return sum(p.numel() for p in model.get_submodule(path).parameters())
+
+
+@pytest.mark.parametrize(
+    "case", list(VISION_CASES) + [f"fixture:{p.name}" for p in VISION_FIXTURES]
+)
+def test_vision_language_params(case: str, tmp_path: Path) -> None:
+    raw = (
+        json.loads((FIXTURES / "vision" / case.removeprefix("fixture:")).read_text())
+        if case.startswith("fixture:")
+        else VISION_CASES[case]
+    )
+    cfg = make_config(raw)  # full-size published configs too: on the meta device the real class costs no memory
+    cfg.save_pretrained(tmp_path)
+    report = model_report(tmp_path / "config.json", [{"kind": "full"}, {"kind": "lora"}])
+    model = meta_vlm(cfg)
+    vision = report["vision"]
+    assert vision is not None and vision["modelType"] == cfg.model_type
+    assert report["totalParams"] == total_params(model), case
+    tower = module_params(model, TOWER[cfg.model_type])
+    projector = sum(module_params(model, p) for p in PROJECTOR[cfg.model_type])
+    if cfg.model_type in ("qwen2_vl", "qwen2_5_vl"):
+        tower -= projector  # Qwen keeps its merger inside `visual`
+    assert (vision["towerParams"], vision["projectorParams"]) == (tower, projector), case
+    # Full fine-tuning trains everything but the frozen vision tower.
+    full = report["techniques"][0]
+    assert full["trainableParams"] == report["totalParams"] - tower

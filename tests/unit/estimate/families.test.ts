@@ -66,12 +66,17 @@ describe('DeepSeek-V3 (multi-head latent attention, routed + shared experts, den
 });
 
 describe('refusals name the model type, what is missing and the keys the file has', () => {
-  it('refuses a vision-language config instead of dropping its vision tower', () => {
-    const msg = refusal({ model_type: 'llava', vision_config: { model_type: 'clip_vision_model' }, text_config: {} });
-    expect(msg).toMatch(/model_type "llava" is a vision-language model \(vision_config\)/);
-    expect(msg).toMatch(/text_config as its own config.json/);
+  it('refuses a vision-language config it cannot count instead of dropping its vision tower', () => {
+    // llava, qwen2_vl, mllama, idefics3, gemma3 are read with their towers (tests/unit/estimate/vision.test.ts).
+    const msg = refusal({
+      model_type: 'llava_next',
+      vision_config: { model_type: 'clip_vision_model' },
+      text_config: {},
+    });
+    expect(msg).toMatch(/model_type "llava_next" is a vision-language model \(vision_config\)/);
+    expect(msg).toMatch(/text_config .*as its own config.json/);
     expect(refusal({ model_type: 'phi3_v', img_processor: { name: 'clip_vision_model' }, hidden_size: 3072 })).toMatch(
-      /vision-language model \(img_processor\)/,
+      /vision-language model \(img_processor\) whose vision tower exists only as Hub modelling code/,
     );
   });
 

@@ -36,6 +36,7 @@ const generic = (over: Partial<ModelSpec>): ModelSpec => ({
   mtpLayers: 0,
   slidingWindow: null,
   slidingWindowLayers: 0,
+  vision: null,
   ...over,
 });
 
