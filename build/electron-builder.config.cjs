@@ -15,7 +15,14 @@ module.exports = {
   appId: 'dev.tuneplan.app',
   productName: 'Tuneplan',
   directories: { output: 'build/out/dist', buildResources: 'build/resources' },
-  files: ['build/out/electron/**/*', 'build/out/renderer/**/*', 'package.json', '!**/*.map'],
+  // data-worker.mjs: the main process's data worker thread (electron/main/main.ts resolves it beside electron/).
+  files: [
+    'build/out/electron/**/*',
+    'build/out/data-worker.mjs',
+    'build/out/renderer/**/*',
+    'package.json',
+    '!**/*.map',
+  ],
   extraMetadata: { main: 'build/out/electron/main.cjs' },
   asar: true,
   // Never rebuild native modules here: node_modules/better-sqlite3 stays built for Node (tests, browser

@@ -11,6 +11,7 @@ export const CHANNELS = [
   'models:list',
   'models:save',
   'models:delete',
+  'models:fetchHubConfig',
   'system:probe',
   'profiles:list',
   'profiles:save',
@@ -22,6 +23,10 @@ export const CHANNELS = [
   'backups:restore',
   'desktop:savePdf',
   'desktop:openJson',
+  'desktop:openPath',
+  'data:analyze',
+  'data:progress',
+  'data:cancel',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 

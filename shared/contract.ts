@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import type { Channel } from './channels';
+import { HubConfigFetchedSchema, HubConfigRequestSchema } from './catalog/hub-repo-id';
+import { DataAnalyzeInputSchema, DataJobStatusSchema } from './data/data-job';
 import { MachineProbeSchema } from './domain/machine';
 import { ModelSpecSchema } from './domain/model-spec';
 import { RunResultSchema } from './domain/run-result';
@@ -144,6 +146,11 @@ export const contract = {
     output: StoredModelSchema,
   },
   'models:delete': { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
+  /**
+   * Fetches a model's config.json from the Hugging Face Hub (issue 16), only when the user asks: the main process or
+   * the browser-mode server does it (electron/services/hub-config.ts), never the renderer. `name` is the repo id.
+   */
+  'models:fetchHubConfig': { input: HubConfigRequestSchema, output: HubConfigFetchedSchema },
   'system:probe': { input: z.object({}).strict().prefault({}), output: MachineProbeSchema },
   'profiles:list': { input: z.object({}).strict().prefault({}), output: z.array(StoredProfileSchema) },
   'profiles:save': {
@@ -184,6 +191,21 @@ export const contract = {
      */
     output: z.object({ name: z.string(), text: z.string(), folder: z.string().optional() }),
   },
+  /**
+   * Desktop only: a native open dialog that answers the chosen path (read later by the main process, never
+   * sent as bytes): a data file or a `save_to_disk` folder for `data:analyze`, a tokenizer.json or model folder.
+   * Two purposes per target because Windows and Linux dialogs cannot pick files and folders at once.
+   */
+  'desktop:openPath': {
+    input: z.object({ purpose: z.enum(['dataFile', 'dataFolder', 'tokenizerFile', 'tokenizerFolder']) }).strict(),
+    output: z.object({ path: z.string(), name: z.string(), sizeBytes: z.number().nonnegative(), folder: z.boolean() }),
+  },
+  /** Desktop only: starts analysing a data file by path in a worker thread of the main process (issue 17). */
+  'data:analyze': { input: DataAnalyzeInputSchema, output: z.object({ jobId: IdSchema }) },
+  /** Desktop only: where a `data:analyze` job stands (polled: the transports have no push). */
+  'data:progress': { input: z.object({ jobId: IdSchema }).strict(), output: DataJobStatusSchema },
+  /** Desktop only: stops a job (its worker thread is terminated); answers its status, `cancelled` if it was running. */
+  'data:cancel': { input: z.object({ jobId: IdSchema }).strict(), output: DataJobStatusSchema },
 } as const satisfies Record<Channel, { input: z.ZodType; output: z.ZodType }>;
 
 export type Contract = typeof contract;

@@ -40,9 +40,36 @@ export function duration(seconds: number): string {
   return `${(seconds / 86400).toFixed(1)} days`;
 }
 
+/**
+ * Money, the one formatter for it (CLI, estimate texts, renderer): the symbol before the figure, "$8.00", "-$3.50",
+ * "$1,234.57", rounded to cents for display only (plans, exports and the estimate keep full precision). Amounts under
+ * 10 cents keep two significant digits ("$0.0035"), so a per-token price or a tiny run never reads "$0.00".
+ * Intl.NumberFormat's `currency` style places the sign and symbol by the en-US convention.
+ */
 export function usd(n: number | null): string {
   if (n === null) return 'unknown price';
-  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const small = n !== 0 && Math.abs(n) < 0.1;
+  return n.toLocaleString(
+    'en-US',
+    small
+      ? { style: 'currency', currency: 'USD', maximumSignificantDigits: 2 }
+      : { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 },
+  );
+}
+
+/** A price per unit, rounded for display: "$5.07/h", "$1.69/GPU-h", "$0.0030/1K tokens". */
+export function usdRate(n: number, per: 'h' | 'GPU-h' | '1K tokens'): string {
+  return `${usd(n)}/${per}`;
+}
+
+/** A money axis tick: "$0", "$20", "$2.5" (no cents where the tick has none). */
+export function usdTick(n: number): string {
+  return n.toLocaleString('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 0,
+    maximumFractionDigits: 3,
+  });
 }
 
 export function tokensPerSecond(n: number): string {

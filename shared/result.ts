@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'TOO_LARGE', // request body or file over its size limit
   'UNSUPPORTED', // the operation needs the desktop app (native dialogs, printToPDF)
   'CANCELLED', // the user closed a dialog without choosing
+  'NETWORK', // a remote service (the Hugging Face Hub) could not be reached or did not answer usefully
   'INTERNAL', // a bug: logged, shown as "something went wrong"
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -28,7 +28,32 @@ export function runJson(run: ImportedRun) {
     evalCurve: run.evalCurve,
     warnings: run.warnings,
     source: run.source,
+    objective: run.objective,
+    metricCurves: run.metricCurves,
   };
+}
+
+const OBJECTIVE_NAMES: Record<NonNullable<ImportedRun['objective']>, string> = {
+  sft: 'supervised (language-model loss only)',
+  dpo: 'preference pairs, DPO family (DPOTrainer: sigmoid, IPO, … loss)',
+  cpo: 'preference pairs, CPO / SimPO (CPOTrainer)',
+  orpo: 'preference pairs, ORPO (ORPOTrainer)',
+  kto: 'unpaired preferences, KTO (KTOTrainer)',
+  reward: 'reward model (RewardTrainer)',
+  grpo: 'online RL, GRPO (GRPOTrainer: generated completions scored by reward functions)',
+};
+
+/** One line per metric curve: how it moved from the first logged value to the last. */
+function metricLines(run: ImportedRun): string[] {
+  const g = (n: number) => String(Number(n.toPrecision(4)));
+  return run.metricCurves.map((c) => {
+    const first = c.points[0]!;
+    const last = c.points.at(-1)!;
+    return (
+      `  ${c.key.padEnd(32)} ${g(first.value)} → ${g(last.value)}` +
+      `   (step ${first.step} → ${last.step}, ${c.points.length} point${c.points.length === 1 ? '' : 's'})`
+    );
+  });
 }
 
 export function formatRun(run: ImportedRun, found: string[]): string {
@@ -46,6 +71,8 @@ export function formatRun(run: ImportedRun, found: string[]): string {
     `  tokens/s           ${v(run.tokensPerSecond, tokensPerSecond)}`,
     `  loss curve         ${curve(run.lossCurve)}`,
     `  eval loss curve    ${curve(run.evalCurve)}`,
+    `  objective          ${run.objective === null ? '— (the logs do not say)' : `${run.objective}: ${OBJECTIVE_NAMES[run.objective]}`}`,
+    ...(run.metricCurves.length ? ['  rewards and metrics (first → last):', ...metricLines(run)] : []),
     ...run.warnings.map((w) => `warning: ${w}`),
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 /**
- * Desktop-only implementations of `desktop:savePdf` and `desktop:openJson`, with Electron's dialogs
+ * Desktop-only implementations of `desktop:savePdf`, `desktop:openJson` and `desktop:openPath`, with Electron's dialogs
  * and printToPDF injected so the logic is testable without Electron.
  */
 import type { Handlers } from '../../shared/handlers';
@@ -17,7 +17,7 @@ export interface DesktopDeps {
   }) => Promise<{ canceled: boolean; filePath?: string }>;
   showOpenDialog: (options: {
     title: string;
-    properties: Array<'openFile'>;
+    properties: Array<'openFile' | 'openDirectory'>;
     filters: Array<{ name: string; extensions: string[] }>;
   }) => Promise<{ canceled: boolean; filePaths: string[] }>;
   printToPdf: () => Promise<Uint8Array>;
@@ -27,7 +27,26 @@ export interface DesktopDeps {
   basename: (path: string) => string;
 }
 
-export function desktopHandlers(deps: DesktopDeps): Pick<Handlers, 'desktop:savePdf' | 'desktop:openJson'> {
+/** What each `desktop:openPath` purpose opens; extensions as shared/data/analyze.ts detectFormat knows them. */
+const OPEN_PATH = {
+  dataFile: {
+    title: 'Choose the data file',
+    filters: [
+      {
+        name: 'Data (JSON Lines, JSON, CSV, Parquet, Arrow)',
+        extensions: ['jsonl', 'ndjson', 'json', 'csv', 'parquet', 'arrow'],
+      },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  },
+  dataFolder: { title: "Choose a folder written by datasets' save_to_disk", filters: [] },
+  tokenizerFile: { title: 'Choose tokenizer.json', filters: [{ name: 'tokenizer.json', extensions: ['json'] }] },
+  tokenizerFolder: { title: 'Choose the model folder (with tokenizer.json)', filters: [] },
+} as const;
+
+export function desktopHandlers(
+  deps: DesktopDeps,
+): Pick<Handlers, 'desktop:savePdf' | 'desktop:openJson' | 'desktop:openPath'> {
   return {
     'desktop:savePdf': async ({ suggestedName }) => {
       const choice = await deps.showSaveDialog({
@@ -53,6 +72,20 @@ export function desktopHandlers(deps: DesktopDeps): Pick<Handlers, 'desktop:save
       // Strip a BOM here so every consumer (config.json, plan, probe import) reads Notepad-saved files (issue 11.8).
       const folder = folderLabelOfFile(file);
       return { name: deps.basename(file), text: stripBom(deps.readText(file)), ...(folder ? { folder } : {}) };
+    },
+    'desktop:openPath': async ({ purpose }) => {
+      const folder = purpose === 'dataFolder' || purpose === 'tokenizerFolder';
+      const { title, filters } = OPEN_PATH[purpose];
+      const choice = await deps.showOpenDialog({
+        title,
+        // Windows and Linux dialogs pick files or folders, not both (Electron dialog.showOpenDialog docs).
+        properties: [folder ? 'openDirectory' : 'openFile'],
+        filters: filters.map((f) => ({ name: f.name, extensions: [...f.extensions] })),
+      });
+      const chosen = choice.filePaths[0];
+      if (choice.canceled || !chosen) throw new AppFailure('CANCELLED', 'Nothing was chosen.');
+      // Only the path goes back; the main process reads the file when data:analyze asks (data-jobs.ts).
+      return { path: chosen, name: deps.basename(chosen), sizeBytes: folder ? 0 : deps.statSize(chosen), folder };
     },
   };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
 import { createDispatch } from '../services/create-handlers';
+import { createDataJobs } from '../services/data/data-jobs';
 import { startServices } from '../services/start-services';
 import { useNativeBinding } from '../../db/open';
 import { registerIpc } from './ipc';
@@ -111,7 +112,9 @@ async function start(): Promise<void> {
     readText: (p) => fs.readFileSync(p, 'utf8'),
     basename: (p) => path.basename(p),
   });
-  registerIpc(ipcMain, createDispatch({ ...handlers, ...desktop }));
+  // Data files are read by path in a worker thread (build/out/data-worker.mjs, beside electron/main.cjs's folder).
+  const dataJobs = createDataJobs({ workerFile: path.resolve(here, '../data-worker.mjs') });
+  registerIpc(ipcMain, createDispatch({ ...handlers, ...desktop, ...dataJobs.handlers }));
   main = createWindow();
   buildMenu();
   app.on('second-instance', () => {
@@ -124,7 +127,10 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => db.close());
+  app.on('will-quit', () => {
+    dataJobs.cancelAll();
+    db.close();
+  });
 }
 
 start().catch((error: unknown) => {

@@ -17,6 +17,7 @@ import { createModelsRepo } from '../../db/models-repo';
 import { createPlansRepo } from '../../db/plans-repo';
 import { createProfilesRepo } from '../../db/profiles-repo';
 import { listBackups, restoreBackup } from './backups';
+import { fetchHubConfig, hubDepsFromEnv, type HubDeps } from './hub-config';
 import { createRunsRepo } from '../../db/runs-repo';
 
 export interface HandlerDeps {
@@ -27,6 +28,11 @@ export interface HandlerDeps {
   log?: (message: string) => void;
   /** Probes this machine; injected so tests can use fake tools. */
   probe?: () => Promise<MachineProbe>;
+  /**
+   * Where `models:fetchHubConfig` goes and how (Hub address, token, fetch, limits); by default read from the
+   * environment at each call (TUNEPLAN_HF_ENDPOINT, HF_TOKEN: electron/services/hub-config.ts).
+   */
+  hub?: () => HubDeps;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -59,6 +65,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       models.delete(id);
       return { id };
     },
+    // Only on the user's request; the renderer reads the text with the same reader as an opened file.
+    'models:fetchHubConfig': (request) => fetchHubConfig(request, (deps.hub ?? hubDepsFromEnv)()),
     'system:probe': () => probe(),
     'profiles:list': () => profiles.list(),
     'profiles:save': ({ name, probe: snapshot }) => profiles.create(newId(), name, snapshot, now()),
@@ -89,7 +97,27 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         'The native open dialog needs the desktop app; choose the file with the file picker instead.',
       );
     },
+    'desktop:openPath': () => {
+      throw new AppFailure(
+        'UNSUPPORTED',
+        'The native open dialog needs the desktop app; choose the file with the file picker instead.',
+      );
+    },
+    // Reading a data file by path is the desktop app's (electron/services/data/data-jobs.ts, registered by
+    // electron/main). Browser mode never reads paths a request names: the page streams the File the user
+    // picked in a Web Worker (renderer/features/data/worker-runner.ts).
+    'data:analyze': dataNeedsDesktop,
+    'data:progress': dataNeedsDesktop,
+    'data:cancel': dataNeedsDesktop,
   };
+}
+
+function dataNeedsDesktop(): never {
+  throw new AppFailure(
+    'UNSUPPORTED',
+    'Reading a data file by its path needs the desktop app; in the browser pick the file in the Data section, ' +
+      'and it is read in the page.',
+  );
 }
 
 /** Wraps handlers with validation and error mapping; the single entry point for every transport. */

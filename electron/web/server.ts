@@ -306,6 +306,10 @@ export function statusFor(code: ErrorCode): number {
     case 'STORAGE':
     case 'READ_ONLY':
       return 507;
+    // 424 Failed Dependency (RFC 4918 §11.4): the request depended on another action — fetching from the Hugging
+    // Face Hub — and that failed (offline, timeout, the Hub's own error); the client can act on it, so a 4xx.
+    case 'NETWORK':
+      return 424;
     default:
       return 500;
   }

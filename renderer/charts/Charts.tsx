@@ -16,11 +16,13 @@ import {
 import type { Plan } from '../../shared/domain/plan';
 import type { EstimateReport } from '../../shared/estimate/estimate';
 import { PART_KEYS, PART_LABELS } from '../../shared/estimate/memory';
-import { GiB } from '../format';
+import { GiB, usd, usdTick } from '../format';
 import { fitState, type FitState } from '../../shared/estimate/advice';
-import { errorBarSpan, memoryRows, paramsRows, sweepRows, timeCostRows } from './chart-data';
+import { errorBarSpan, hasPhases, memoryRows, paramsRows, sweepRows, timeCostRows } from './chart-data';
 import { savePng, saveSvg } from './chart-export';
-import { PART_COLORS, TECHNIQUE_COLORS } from './colors';
+import { partColor, TECHNIQUE_COLORS } from './colors';
+import { PhaseChart } from './PhaseChart';
+import { usePrefersDark } from './use-color-scheme';
 import { logTicks, niceTicks, timeUnit } from './ticks';
 
 /** The chart width when the panel cannot be measured (happy-dom measures 0; the first render before layout). */
@@ -67,7 +69,15 @@ function techniqueTick(fits: Map<string, FitState>, angle = 0) {
   return TechniqueTick;
 }
 
-/** The width the charts get: the panel's, measured, between 300 and 900 px (the fixed WIDTH until measured). */
+/** Charts of a few bars read badly wider than this; the time and cost pair takes the whole panel (issue 20). */
+const MAX_WIDTH = 900;
+/**
+ * A reference line's label sits in the plot's right margin, never on the bars or lines (issue 20): the margin is the
+ * label's width at 12 px (about 7 px a character in the UI font) plus the label offset (recharts Label, 5 px).
+ */
+const labelMargin = (...labels: string[]) => 12 + 7 * Math.max(...labels.map((l) => l.length));
+
+/** The width the charts get: the panel's, measured, at least 300 px (the fixed WIDTH until measured). */
 function useChartWidth(ref: React.RefObject<HTMLDivElement | null>): number {
   const [width, setWidth] = useState(WIDTH);
   useEffect(() => {
@@ -76,7 +86,7 @@ function useChartWidth(ref: React.RefObject<HTMLDivElement | null>): number {
     const update = () => {
       const w = el.clientWidth;
       // Whole steps of 10 px, so a resize drag does not redraw every chart on every pixel.
-      if (w > 0) setWidth(Math.round(Math.min(900, Math.max(300, w - FIGURE_CHROME)) / 10) * 10);
+      if (w > 0) setWidth(Math.floor(Math.max(300, w - FIGURE_CHROME) / 10) * 10);
     };
     update();
     const observer = new ResizeObserver(update);
@@ -86,7 +96,7 @@ function useChartWidth(ref: React.RefObject<HTMLDivElement | null>): number {
   return width;
 }
 
-function ChartCard({
+export function ChartCard({
   title,
   name,
   children,
@@ -120,7 +130,15 @@ function ChartCard({
   );
 }
 
-function DataTable({ caption, head, rows }: { caption: string; head: string[]; rows: Array<Array<string | number>> }) {
+export function DataTable({
+  caption,
+  head,
+  rows,
+}: {
+  caption: string;
+  head: string[];
+  rows: Array<Array<string | number>>;
+}) {
   return (
     <table className="data-table">
       <caption className="visually-hidden">{caption}</caption>
@@ -166,11 +184,15 @@ export function MemoryChart({
   width?: number;
 }) {
   const rows = memoryRows(report);
+  // The reference model's indigo has a lighter twin on the dark panel (colors.ts PART_COLORS_DARK).
+  const dark = usePrefersDark();
   const parts = PART_KEYS.filter((k) => rows.some((r) => r[k] > 0));
   const cpu = report.device.kind === 'cpu';
   const ticks = niceTicks(Math.max(capacityGiB, ...rows.map((r) => r.highGiB)));
   const top = parts[parts.length - 1];
   const fits = new Map(rows.map((r) => [r.technique, r.fit]));
+  const capacityLabel = `${cpu ? 'RAM' : 'GPU'} ${capacityGiB.toFixed(0)} GiB`;
+  const usableLabel = `usable ${usableGiB.toFixed(0)} GiB`;
   return (
     <ChartCard
       title={
@@ -204,7 +226,7 @@ export function MemoryChart({
         width={width}
         height={HEIGHT + 60}
         data={rows}
-        margin={{ top: 16, right: 92, bottom: 8, left: 8 }}
+        margin={{ top: 16, right: labelMargin(capacityLabel, usableLabel), bottom: 8, left: 8 }}
       >
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
         <XAxis dataKey="technique" tick={techniqueTick(fits)} interval={0} />
@@ -222,7 +244,14 @@ export function MemoryChart({
         />
         <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
         {parts.map((p) => (
-          <Bar key={p} dataKey={p} name={PART_LABELS[p]} stackId="m" fill={PART_COLORS[p]} isAnimationActive={false}>
+          <Bar
+            key={p}
+            dataKey={p}
+            name={PART_LABELS[p]}
+            stackId="m"
+            fill={partColor(p, dark)}
+            isAnimationActive={false}
+          >
             {p === top ? (
               // On the top of the stack: recharts gives a stacked bar's error bar the stack's end as its value.
               <ErrorBar
@@ -241,7 +270,7 @@ export function MemoryChart({
           stroke="var(--danger)"
           strokeDasharray="6 3"
           label={{
-            value: `${cpu ? 'RAM' : 'GPU'} ${capacityGiB.toFixed(0)} GiB`,
+            value: capacityLabel,
             fill: 'var(--danger)',
             fontSize: 12,
             position: 'right',
@@ -254,7 +283,7 @@ export function MemoryChart({
           stroke="var(--warn)"
           strokeDasharray="2 3"
           label={{
-            value: `usable ${usableGiB.toFixed(0)} GiB`,
+            value: usableLabel,
             fill: 'var(--warn)',
             fontSize: 12,
             position: 'right',
@@ -379,7 +408,7 @@ export function TimeCostCharts({ report, width = WIDTH }: { report: EstimateRepo
             r.hours.toFixed(2),
             r.hoursLow.toFixed(2),
             r.hoursHigh.toFixed(2),
-            r.costUsd === null ? 'unknown' : r.costUsd.toFixed(2),
+            r.costUsd === null ? 'unknown price' : usd(r.costUsd),
             Math.round(r.tokensPerSecond),
           ])}
         />
@@ -394,13 +423,7 @@ export function TimeCostCharts({ report, width = WIDTH }: { report: EstimateRepo
           width={each}
         />
         {priced ? (
-          <TechniqueBars
-            rows={costRows}
-            name="Cost (USD)"
-            format={(v) => `$${fmt(v, 2)}`}
-            tick={(v) => `$${tickText(v)}`}
-            width={each}
-          />
+          <TechniqueBars rows={costRows} name="Cost (USD)" format={(v) => usd(v)} tick={usdTick} width={each} />
         ) : null}
       </div>
     </ChartCard>
@@ -425,6 +448,7 @@ export function SweepChart({
   const yTicks = niceTicks(
     Math.max(usableGiB, ...rows.flatMap((r) => report.techniques.map((t) => r[`t${t.index}`] ?? 0))),
   );
+  const usableLabel = `usable ${usableGiB.toFixed(0)} GiB`;
   return (
     <ChartCard
       title={`Peak memory per GPU (GiB) against ${label}`}
@@ -437,7 +461,12 @@ export function SweepChart({
         />
       }
     >
-      <LineChart width={width} height={HEIGHT} data={rows} margin={{ top: 16, right: 24, bottom: 8, left: 8 }}>
+      <LineChart
+        width={width}
+        height={HEIGHT}
+        data={rows}
+        margin={{ top: 16, right: labelMargin(usableLabel), bottom: 8, left: 8 }}
+      >
         <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
         <XAxis
           dataKey="x"
@@ -479,10 +508,11 @@ export function SweepChart({
           stroke="var(--danger)"
           strokeDasharray="6 3"
           label={{
-            value: `usable ${usableGiB.toFixed(0)} GiB`,
+            value: usableLabel,
             fill: 'var(--danger)',
             fontSize: 12,
-            position: 'insideTopLeft',
+            // In the right margin, beside the plot: inside it the label sat on the lines (issue 20).
+            position: 'right',
           }}
         />
       </LineChart>
@@ -548,7 +578,8 @@ export function ChartsPanel({ plan, report }: { plan: Plan; report: EstimateRepo
   const [chart, setChart] = useState<ChartId>('memory');
   const [axisKey, setAxisKey] = useState<'seqLen' | 'microBatch'>('seqLen');
   const ref = useRef<HTMLDivElement>(null);
-  const width = useChartWidth(ref);
+  const panelWidth = useChartWidth(ref);
+  const width = Math.min(MAX_WIDTH, panelWidth);
   const t0 = report.techniques[0];
   const capacityGiB = (t0?.fit.capacityBytes ?? 0) / GiB;
   const usableGiB = (t0?.fit.usableBytes ?? 0) / GiB;
@@ -564,7 +595,9 @@ export function ChartsPanel({ plan, report }: { plan: Plan; report: EstimateRepo
       {chart === 'memory' ? (
         <MemoryChart report={report} capacityGiB={capacityGiB} usableGiB={usableGiB} width={width} />
       ) : null}
-      {chart === 'timeCost' ? <TimeCostCharts report={report} width={width} /> : null}
+      {chart === 'timeCost' ? <TimeCostCharts report={report} width={panelWidth} /> : null}
+      {/* Generation, reference and update (issue 19): only when the objective splits the run into phases. */}
+      {chart === 'timeCost' && hasPhases(report) ? <PhaseChart report={report} width={width} /> : null}
       {chart === 'sweep' ? (
         <>
           <div className="segmented" role="group" aria-label="Memory sweep axis">

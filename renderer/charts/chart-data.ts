@@ -5,9 +5,15 @@
 import type { Plan } from '../../shared/domain/plan';
 import { describeArchitecture } from '../../shared/estimate/architecture';
 import { fitState, type FitState } from '../../shared/estimate/advice';
-import { prepareTechnique, resolveModel, type EstimateReport } from '../../shared/estimate/estimate';
+import {
+  prepareTechnique,
+  resolveModel,
+  type EstimateReport,
+  type TechniqueEstimate,
+} from '../../shared/estimate/estimate';
 import { memoryAt, PART_KEYS, type PartKey } from '../../shared/estimate/memory';
 import { GiB } from '../format';
+import { timeUnit } from './ticks';
 
 export type MemoryRow = {
   technique: string;
@@ -123,4 +129,73 @@ export function bestIndex(values: Array<number | null>): number | null {
     if (best === null || v < (values[best] as number)) best = i;
   });
   return best;
+}
+
+/** The phases of a run's time (TechniqueEstimate.phases), in the order they stack, bottom up. */
+export const PHASE_KEYS = ['generation', 'reference', 'update'] as const;
+export type PhaseKey = (typeof PHASE_KEYS)[number];
+export const PHASE_LABELS: Record<PhaseKey, string> = {
+  generation: 'Generation',
+  reference: 'Reference forwards',
+  update: 'Update (forward, backward, step)',
+};
+
+/** Seconds of each phase of one technique's whole run (TechniqueEstimate.phases), by the chart's phase keys. */
+export type PhaseSeconds = Record<PhaseKey, number>;
+
+export interface PhaseRow {
+  technique: string;
+  kind: string;
+  fit: FitState;
+  /** The phases in the chart's unit (`unit.label`), stacked generation → reference → update. */
+  generation: number;
+  reference: number;
+  update: number;
+  /** The same phases in seconds, for the data table and the tooltip. */
+  seconds: PhaseSeconds;
+  totalSeconds: number;
+}
+
+function phaseSeconds(t: TechniqueEstimate): PhaseSeconds {
+  return {
+    generation: t.phases.generationSeconds,
+    reference: t.phases.referenceSeconds,
+    update: t.phases.updateSeconds,
+  };
+}
+
+/**
+ * The phases some technique spends time in (above a millisecond, so float residue of wall − generation − reference
+ * does not count): SFT has only the update; DPO with a reference copy adds the reference forwards; GRPO generation.
+ */
+export function activePhases(report: Pick<EstimateReport, 'techniques'>): PhaseKey[] {
+  return PHASE_KEYS.filter((k) => report.techniques.some((t) => phaseSeconds(t)[k] > 1e-3));
+}
+
+/** Whether the run splits into more than one phase: only then is the phase chart drawn (and the table's phase rows). */
+export function hasPhases(report: Pick<EstimateReport, 'techniques'>): boolean {
+  return activePhases(report).length > 1;
+}
+
+/** The time of each phase per technique, in one unit chosen by the longest run (minutes, hours or days). */
+export function phaseRows(report: Pick<EstimateReport, 'techniques'>): {
+  rows: PhaseRow[];
+  unit: ReturnType<typeof timeUnit>;
+  phases: PhaseKey[];
+} {
+  const unit = timeUnit(Math.max(0, ...report.techniques.map((t) => t.wallSeconds)));
+  const rows = report.techniques.map((t) => {
+    const seconds = phaseSeconds(t);
+    return {
+      technique: t.label,
+      kind: t.technique,
+      fit: fitState(t),
+      generation: seconds.generation / unit.seconds,
+      reference: seconds.reference / unit.seconds,
+      update: seconds.update / unit.seconds,
+      seconds,
+      totalSeconds: seconds.generation + seconds.reference + seconds.update,
+    };
+  });
+  return { rows, unit, phases: activePhases(report) };
 }

@@ -24,10 +24,14 @@ export function niceTicks(max: number, maxTicks = 6): number[] {
   return Array.from({ length: n + 1 }, (_, i) => Number((i * step).toPrecision(12)));
 }
 
-/** Powers of ten from at most `min` to at least `max`, for log axes (1, 10, 100, … — round on a log scale). */
+/**
+ * Powers of ten for a log axis of bars (1, 10, 100, … — round on a log scale). A log bar grows from the axis' lowest
+ * tick, so that tick sits at least half a decade below the smallest value (a LoRA at 10.5 M on a 10 M floor was a
+ * sliver, at exactly 10 M no bar at all), and the top tick lies above the largest value (issue 20).
+ */
 export function logTicks(min: number, max: number): number[] {
-  const lo = Math.floor(Math.log10(Math.max(1, min)));
-  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(1, max))));
+  const lo = Math.floor(Math.log10(Math.max(1, min)) - 0.5);
+  const hi = Math.floor(Math.log10(Math.max(1, max, min))) + 1;
   return Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
 }
 

@@ -1,18 +1,36 @@
 /** Labelled form controls with units, hints and the validation message under the field. */
-import { useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
+import { selectFieldClass } from './select-width';
 
 interface Base {
   label: string;
   error?: string | undefined;
   hint?: ReactNode;
   unit?: string;
+  /** A symbol read before the figure, as money is written: "$" [8] (issue 20: "$8", not "8 $"). */
+  prefix?: string;
 }
 
-function Frame({ id, label, error, hint, unit, children }: Base & { id: string; children: ReactNode }) {
+function Frame({
+  id,
+  label,
+  error,
+  hint,
+  unit,
+  prefix,
+  className,
+  children,
+}: Base & { id: string; className?: string; children: ReactNode }) {
   return (
-    <div className={error ? 'field invalid' : 'field'}>
+    <div className={['field', error ? 'invalid' : '', className ?? ''].filter(Boolean).join(' ')}>
       <label htmlFor={id}>{label}</label>
       <div className="control-row">
+        {prefix ? (
+          <span className="unit prefix" aria-hidden="true">
+            {prefix}
+          </span>
+        ) : null}
         {children}
         {unit ? <span className="unit">{unit}</span> : null}
       </div>
@@ -35,6 +53,7 @@ export function NumberField({
   error,
   hint,
   unit,
+  prefix,
   value,
   onChange,
   min,
@@ -54,7 +73,7 @@ export function NumberField({
   const [text, setText] = useState<string | null>(null);
   const shown = text ?? (value === null || value === undefined || Number.isNaN(value) ? '' : String(value));
   return (
-    <Frame id={id} label={label} error={error} hint={hint} unit={unit}>
+    <Frame id={id} label={label} error={error} hint={hint} unit={unit} prefix={prefix}>
       <input
         id={id}
         inputMode="decimal"
@@ -119,7 +138,7 @@ export function SelectField<T extends string>({
 }: Base & { value: T; onChange: (v: T) => void; options: ReadonlyArray<{ value: T; label: string }> }) {
   const id = useId();
   return (
-    <Frame id={id} label={label} error={error} hint={hint}>
+    <Frame id={id} label={label} error={error} hint={hint} className={selectFieldClass(options.map((o) => o.label))}>
       <select id={id} value={value} onChange={(e) => onChange(e.target.value as T)} {...describedBy(id, error)}>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
@@ -154,6 +173,16 @@ export function CheckField({
   );
 }
 
+const REVEAL_EVENT = 'tuneplan:reveal';
+
+/**
+ * Opens the collapsed Section whose body is `el` (synchronously, so its fields can be focused right after). Only
+ * from outside React's render and effects (an event handler, an awaited callback): it uses flushSync.
+ */
+export function revealSection(el: HTMLElement): void {
+  el.dispatchEvent(new Event(REVEAL_EVENT));
+}
+
 /** A collapsible card; when collapsed it shows a one-line summary. */
 export function Section({
   title,
@@ -168,6 +197,15 @@ export function Section({
 }) {
   const [open, setOpen] = useState(defaultOpen);
   const id = useId();
+  const body = useRef<HTMLDivElement>(null);
+  // Opened from outside to reach a field inside (the error summary after a failed save, issue 20).
+  useEffect(() => {
+    const el = body.current;
+    if (!el) return;
+    const reveal = () => flushSync(() => setOpen(true));
+    el.addEventListener(REVEAL_EVENT, reveal);
+    return () => el.removeEventListener(REVEAL_EVENT, reveal);
+  }, []);
   return (
     <section className="card" aria-labelledby={`${id}-h`}>
       <h2 id={`${id}-h`} className="card-title">
@@ -176,7 +214,7 @@ export function Section({
         </button>
         {!open ? <span className="summary">{summary}</span> : null}
       </h2>
-      <div id={`${id}-body`} hidden={!open} className="card-body">
+      <div id={`${id}-body`} ref={body} hidden={!open} className="card-body">
         {children}
       </div>
     </section>

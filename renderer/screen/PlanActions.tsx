@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useRef, useState, type RefObject } from 'react';
 import { planToJson } from '../../shared/exporters/plan-json';
 import type { TuneplanApi } from '../api/client';
 import { ImportConfigsAction } from '../features/import/ImportConfigsDialog';
@@ -10,21 +10,29 @@ export function PlanActions({
   state,
   actions,
   onExportJson,
+  saveRef,
 }: {
   api: TuneplanApi;
   state: Plans['state'];
   actions: Plans['actions'];
   onExportJson: () => void;
+  /** The Save button, where the screen puts focus back when a save removed the focused control. */
+  saveRef?: RefObject<HTMLButtonElement | null>;
 }) {
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const importRef = useRef<HTMLInputElement>(null);
   return (
     <div className="actions">
+      {/* aria-disabled, not disabled, while saving: a focused button that becomes disabled drops focus to the page body
+          (HTML "focus fixup rule", https://html.spec.whatwg.org/multipage/interaction.html#focus-fixup-rule). */}
       <button
+        ref={saveRef}
         type="button"
         className="primary"
-        onClick={() => void actions.save()}
-        disabled={state.busy}
+        onClick={() => {
+          if (!state.busy) void actions.save();
+        }}
+        aria-disabled={state.busy || undefined}
         title="Save (Ctrl+S)"
       >
         Save

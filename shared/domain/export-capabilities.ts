@@ -9,7 +9,7 @@
  * step in backward has no TrainingArguments flag (torchtune `optimizer_in_bwd` only). Hosted targets (kaito, olive,
  * service) take a training configuration, not a script: they expose none of these switches.
  */
-import type { Plan } from './plan';
+import { OBJECTIVE_KINDS, type ObjectiveKind, type Plan } from './plan';
 
 /** Every export target, in the order the UI and the CLI list them (shared/exporters/training.ts EXPORT_FORMATS). */
 export const EXPORT_TARGETS = [
@@ -130,4 +130,54 @@ export function switchesInUse(plan: Pick<Plan, 'training'>): PlanSwitch[] {
 /** The switches the plan uses that `target` cannot express: the exporter refuses or names each in its header. */
 export function unsupportedSwitches(plan: Pick<Plan, 'training'>, target: ExportTarget): PlanSwitch[] {
   return switchesInUse(plan).filter((s) => !EXPORT_CAPABILITIES[target][s]);
+}
+
+/**
+ * The training objectives (plan.objective.kind, issue 19) each target's files can run. A target absent here answers
+ * for itself (the framework exporters: their own trainers and stages). The TRL script targets run every objective with
+ * its TRL 1.16 trainer (shared/exporters/trl-objectives.ts). KAITO's tuning job runs TRL's SFTTrainer only
+ * (kaito-project/kaito presets/workspace/tuning/text-generation/fine_tuning.py, `trainer = SFTTrainer(`, line 144 at
+ * 056b828) with the methods lora and qlora (api/v1beta1/workspace_types.go TuningMethod, lines 197-202). Olive's
+ * fine-tuning passes train with transformers.Trainer and a causal-LM collator (microsoft/Olive
+ * olive/passes/pytorch/lora.py LoRA._run_for_config, `transformers.Trainer(`, line 451 at ee6f40f): next-token loss
+ * only. The hosted fine-tuning summary describes supervised fine-tuning.
+ */
+export const OBJECTIVE_SUPPORT: Partial<Record<ExportTarget, readonly ObjectiveKind[]>> = {
+  json: OBJECTIVE_KINDS,
+  hf: OBJECTIVE_KINDS,
+  deepspeed: OBJECTIVE_KINDS,
+  azureml: OBJECTIVE_KINDS,
+  kaito: ['sft'],
+  olive: ['sft'],
+  service: ['sft'],
+  // LLaMA-Factory 0.9.5 (hiyouga/LLaMA-Factory @ ff6d4d1): stage pt|sft|rm|ppo|dpo|kto (src/llamafactory/hparams/
+  // finetuning_args.py L460), pref_loss sigmoid|hinge|ipo|kto_pair|orpo|simpo for stage dpo (L183); no GRPO stage.
+  'llama-factory': ['sft', 'dpo', 'ipo', 'orpo', 'simpo', 'kto', 'reward'],
+  // axolotl 0.19 (axolotl-ai-cloud/axolotl @ 067b021): rl dpo|gdpo|grpo|ipo|orpo|kto|simpo|ebft
+  // (src/axolotl/utils/schemas/enums.py L28-38). Reward modelling (reward_model: true) is not exported yet.
+  axolotl: ['sft', 'dpo', 'ipo', 'orpo', 'simpo', 'kto', 'grpo'],
+  // torchtune 0.6 (pytorch/torchtune @ bd2a0fc) has DPO recipes (lora_dpo_single_device, lora_dpo_distributed,
+  // full_dpo_distributed with torchtune.rlhf.loss.DPOLoss; rlhf/loss/__init__.py exports DPOLoss, RSOLoss, PPOLoss only)
+  // and GRPO only under recipes/dev. Tuneplan's torchtune export writes the SFT recipes only so far.
+  torchtune: ['sft'],
+};
+
+/**
+ * Why `target` cannot run the plan's objective, naming the targets that can; null when it can (or the target has no
+ * entry in OBJECTIVE_SUPPORT).
+ */
+export function objectiveRefusal(plan: Pick<Plan, 'objective'>, target: ExportTarget): string | null {
+  if (!objectiveUnsupported(plan, target)) return null;
+  const kind = plan.objective.kind;
+  const able = EXPORT_TARGETS.filter((t) => t !== 'json' && OBJECTIVE_SUPPORT[t]?.includes(kind));
+  return (
+    `The plan's objective is ${kind} (objective.kind), which the ${target} export cannot run. ` +
+    (able.length ? `Export it as ${able.join(', ')} instead.` : 'No export target runs it yet.')
+  );
+}
+
+/** true when the target cannot run the plan's objective (the exporter then refuses, naming it). */
+export function objectiveUnsupported(plan: Pick<Plan, 'objective'>, target: ExportTarget): boolean {
+  const kinds = OBJECTIVE_SUPPORT[target];
+  return kinds !== undefined && !kinds.includes(plan.objective.kind);
 }

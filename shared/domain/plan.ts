@@ -143,7 +143,8 @@ export const DataSchema = z.object({
 });
 export type Data = z.infer<typeof DataSchema>;
 
-export const STRATEGIES = ['ddp', 'zero1', 'zero2', 'zero3', 'fsdp_full', 'fsdp_grad_op'] as const;
+// fsdp_hybrid was added to the enum without a plan migration: older plan files cannot contain it.
+export const STRATEGIES = ['ddp', 'zero1', 'zero2', 'zero3', 'fsdp_full', 'fsdp_grad_op', 'fsdp_hybrid'] as const;
 export const DistributionSchema = z
   .object({
     gpusPerNode: int(1, 1024).default(1),
@@ -291,6 +292,16 @@ export const PlanSchema = z
     // trl/trainer/grpo_config.py GRPOConfig.__post_init__ (TRL 1.16): generation_batch_size defaults to
     // per_device_train_batch_size × num_processes × steps_per_generation (= gradient_accumulation_steps) and must be
     // divisible by num_generations, or the config refuses to build.
+    // trl/trainer/kto_trainer.py KTOTrainer.__init__ (TRL 1.16): with its default loss (the KL term), "Actual (not
+    // effective) batch size must be > 1": the KL completions are the other examples of the same micro-batch.
+    if (plan.objective.kind === 'kto' && plan.training.microBatch < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'microBatch'],
+        message:
+          "KTO needs a micro-batch of at least 2 (TRL's KL term pairs each example with the others in its batch)",
+      });
+    }
     if (plan.objective.kind !== 'grpo') return;
     const processes = plan.distribution.gpusPerNode * plan.distribution.nodes;
     const generationBatch = plan.training.microBatch * processes * plan.training.gradAccum;

@@ -22,7 +22,12 @@ export interface StrategyTraits {
   /** DeepSpeed ZeRO stage, or null outside DeepSpeed. */
   zeroStage: 1 | 2 | 3 | null;
   /** PyTorch FSDP `ShardingStrategy` name, or null outside FSDP. */
-  fsdpShardingStrategy: 'FULL_SHARD' | 'SHARD_GRAD_OP' | null;
+  fsdpShardingStrategy: 'FULL_SHARD' | 'SHARD_GRAD_OP' | 'HYBRID_SHARD' | null;
+  /**
+   * HYBRID_SHARD: FULL_SHARD within a node, replicated across nodes (torch/distributed/fsdp/api.py ShardingStrategy),
+   * so sharded states are split over the GPUs of one node, not all of them.
+   */
+  shardWithinNode: boolean;
   /** What is split across the data-parallel GPUs (each GPU holds 1/N of it). */
   shards: { optimizer: boolean; gradients: boolean; parameters: boolean };
   /** Where optimizer states may be offloaded to. */
@@ -37,6 +42,7 @@ export const STRATEGY_TRAITS: Record<Strategy, StrategyTraits> = {
     family: 'ddp',
     zeroStage: null,
     fsdpShardingStrategy: null,
+    shardWithinNode: false,
     shards: { optimizer: false, gradients: false, parameters: false },
     optimizerOffload: [],
     paramOffload: [],
@@ -46,6 +52,7 @@ export const STRATEGY_TRAITS: Record<Strategy, StrategyTraits> = {
     family: 'deepspeed',
     zeroStage: 1,
     fsdpShardingStrategy: null,
+    shardWithinNode: false,
     shards: { optimizer: true, gradients: false, parameters: false },
     optimizerOffload: ['cpu'],
     paramOffload: [],
@@ -55,6 +62,7 @@ export const STRATEGY_TRAITS: Record<Strategy, StrategyTraits> = {
     family: 'deepspeed',
     zeroStage: 2,
     fsdpShardingStrategy: null,
+    shardWithinNode: false,
     shards: { optimizer: true, gradients: true, parameters: false },
     optimizerOffload: ['cpu'],
     paramOffload: [],
@@ -64,6 +72,7 @@ export const STRATEGY_TRAITS: Record<Strategy, StrategyTraits> = {
     family: 'deepspeed',
     zeroStage: 3,
     fsdpShardingStrategy: null,
+    shardWithinNode: false,
     shards: { optimizer: true, gradients: true, parameters: true },
     optimizerOffload: ['cpu', 'nvme'],
     paramOffload: ['cpu', 'nvme'],
@@ -73,6 +82,7 @@ export const STRATEGY_TRAITS: Record<Strategy, StrategyTraits> = {
     family: 'fsdp',
     zeroStage: null,
     fsdpShardingStrategy: 'FULL_SHARD',
+    shardWithinNode: false,
     shards: { optimizer: true, gradients: true, parameters: true },
     optimizerOffload: ['cpu'],
     paramOffload: ['cpu'],
@@ -82,9 +92,20 @@ export const STRATEGY_TRAITS: Record<Strategy, StrategyTraits> = {
     family: 'fsdp',
     zeroStage: null,
     fsdpShardingStrategy: 'SHARD_GRAD_OP',
+    shardWithinNode: false,
     shards: { optimizer: true, gradients: true, parameters: false },
     optimizerOffload: ['cpu'],
     paramOffload: [],
+  },
+  fsdp_hybrid: {
+    label: 'FSDP hybrid shard (shard within a node)',
+    family: 'fsdp',
+    zeroStage: null,
+    fsdpShardingStrategy: 'HYBRID_SHARD',
+    shardWithinNode: true,
+    shards: { optimizer: true, gradients: true, parameters: true },
+    optimizerOffload: ['cpu'],
+    paramOffload: ['cpu'],
   },
 };
 

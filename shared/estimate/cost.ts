@@ -4,8 +4,9 @@
  * Unknown prices stay null and are flagged; the catalog's own dated price for the GPU is used
  * only when the plan gives none, and the report says which SKU it came from.
  */
-import { cheapestPerGpuHour, findVmPrice } from '../catalog/prices';
+import { cheapestPerGpuHour, findVmPrice, SERVICE_PRICE_PAGES, UNDATED_VM_SKUS } from '../catalog/prices';
 import type { Pricing } from '../domain/plan';
+import { usd, usdRate } from '../format';
 import type { ResolvedGpu } from './hardware';
 
 export interface CostEstimate {
@@ -20,7 +21,8 @@ export interface CostEstimate {
   flags: string[];
 }
 
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+/** Where providers publish hosted fine-tuning prices (the catalog's own pages), for the "enter it" flags. */
+const SERVICE_PAGES = SERVICE_PRICE_PAGES.join(' or ');
 
 export function estimateCost(
   pricing: Pricing,
@@ -28,6 +30,8 @@ export function estimateCost(
   gpus: number,
   wallSeconds: number,
   trainingTokens: number,
+  /** The plan's epochs: `trainingTokens` already counts them; the hosted formula shows tokens per epoch × epochs. */
+  epochs = 1,
 ): CostEstimate {
   const hours = wallSeconds / 3600;
   const flags: string[] = [];
@@ -40,18 +44,23 @@ export function estimateCost(
   if (pricing.vmSku) {
     const sku = findVmPrice(pricing.vmSku);
     if (!sku) {
-      flags.push(`VM SKU "${pricing.vmSku}" is not in the price catalog: pick another or enter a price per GPU-hour.`);
+      flags.push(
+        UNDATED_VM_SKUS.has(pricing.vmSku)
+          ? `VM SKU "${pricing.vmSku}" has no dated price (its source states no date, so the catalog leaves it out): ` +
+              'pick another VM or enter a price per GPU-hour under Hardware & price.'
+          : `VM SKU "${pricing.vmSku}" is not in the price catalog: pick another or enter a price per GPU-hour.`,
+      );
     } else {
       if (sku.gpuId !== gpu.id) flags.push(`${sku.sku} carries ${sku.gpuId}, not the plan's GPU (${gpu.name}).`);
       const vms = Math.ceil(gpus / sku.gpuCount);
       platformUsd = hours * vms * sku.usdPerHour;
       usdPerGpuHour = sku.usdPerHour / sku.gpuCount;
+      // Rounded for display ($5.07/h); platformUsd and usdPerGpuHour keep the catalog's full precision.
       priceSource =
-        `${sku.provider} ${sku.sku} (${sku.region}) $${sku.usdPerHour}/h for ${sku.gpuCount} GPU(s), ` +
+        `${sku.provider} ${sku.sku} (${sku.region}) ${usdRate(sku.usdPerHour, 'h')} for ${sku.gpuCount} GPU(s), ` +
         `${sku.priceType}, ${sku.date}`;
       formula = 'hours × VMs × USD per VM-hour';
-      substituted = `${hours.toFixed(3)} h × ${vms} × $${sku.usdPerHour} = ${usd(platformUsd)}`;
-      if (!sku.dated) flags.push(`The price of ${sku.sku} comes from an undated snapshot.`);
+      substituted = `${hours.toFixed(3)} h × ${vms} × ${usdRate(sku.usdPerHour, 'h')} = ${usd(platformUsd)}`;
     }
   } else if (pricing.usdPerGpuHour !== null) {
     usdPerGpuHour = pricing.usdPerGpuHour;
@@ -62,35 +71,44 @@ export function estimateCost(
       usdPerGpuHour = best.usdPerGpuHour;
       priceSource =
         `catalog: ${best.price.provider} ${best.price.sku} (${best.price.region}), ` +
-        `$${best.usdPerGpuHour.toFixed(3)} per GPU-hour, ${best.price.date}`;
+        `${usdRate(best.usdPerGpuHour, 'GPU-h')}, ${best.price.date}`;
     } else {
-      flags.push(`No price known for ${gpu.name}: enter a price per GPU-hour to see the cost.`);
+      flags.push(
+        `No dated price known for ${gpu.name}: enter a price per GPU-hour under Hardware & price to see the cost.`,
+      );
     }
   }
   if (platformUsd === null && usdPerGpuHour !== null && !pricing.vmSku) {
     platformUsd = hours * gpus * usdPerGpuHour;
-    substituted = `${hours.toFixed(3)} h × ${gpus} × $${usdPerGpuHour.toFixed(3)} = ${usd(platformUsd)}`;
+    substituted = `${hours.toFixed(3)} h × ${gpus} × ${usdRate(usdPerGpuHour, 'GPU-h')} = ${usd(platformUsd)}`;
   }
 
   let serviceUsd: number | null = null;
   if (pricing.mode === 'service') {
-    if (pricing.serviceUsdPer1kTokens === null)
+    // Azure bills hosted fine-tuning as training tokens × epochs × price per token, plus hosting per hour for a
+    // deployed model (catalog fine_tuning_facts: MicrosoftDocs azure-ai-docs fine-tuning-cost-management.md).
+    const perToken = pricing.serviceUsdPer1kTokens;
+    const perHour = pricing.serviceHostingUsdPerHour;
+    const hostingHours = pricing.serviceHostingHours;
+    if (perToken === null)
       flags.push(
-        'Hosted fine-tuning price per 1K training tokens is unknown (not published in the catalog): ' +
-          'enter it from the provider’s price page.',
+        'Hosted fine-tuning price per 1K training tokens is unknown (the catalog has no published price for it): ' +
+          `enter it under Hardware & price; providers publish it at ${SERVICE_PAGES}.`,
       );
-    if (pricing.serviceHostingHours > 0 && pricing.serviceHostingUsdPerHour === null)
-      flags.push('Hosting price per hour is unknown: enter it to include hosting.');
-    if (pricing.serviceUsdPer1kTokens !== null) {
-      const hosting =
-        pricing.serviceHostingHours > 0 ? (pricing.serviceHostingUsdPerHour ?? 0) * pricing.serviceHostingHours : 0;
-      serviceUsd = (trainingTokens / 1000) * pricing.serviceUsdPer1kTokens + hosting;
-      formula = 'training tokens × epochs / 1000 × USD per 1K tokens + hosting hours × USD per hour';
-      substituted =
-        `${Math.round(trainingTokens).toLocaleString('en-US')} / 1000 × $${pricing.serviceUsdPer1kTokens} + ` +
-        `${pricing.serviceHostingHours} h × $${pricing.serviceHostingUsdPerHour ?? 0} = ${usd(serviceUsd)}`;
-      priceSource = 'your hosted fine-tuning prices';
-    }
+    if (hostingHours > 0 && perHour === null)
+      flags.push(`Hosting price per hour is unknown: enter it under Hardware & price (published at ${SERVICE_PAGES}).`);
+    const epochText = Number.isInteger(epochs) ? String(epochs) : epochs.toFixed(2);
+    const tokensPerEpoch = Math.round(trainingTokens / Math.max(epochs, Number.EPSILON)).toLocaleString('en-US');
+    const hosting = hostingHours > 0 ? (perHour ?? 0) * hostingHours : 0;
+    if (perToken !== null) serviceUsd = (trainingTokens / 1000) * perToken + hosting;
+    formula = 'training tokens × epochs / 1000 × USD per 1K tokens + hosting hours × USD per hour';
+    // Every number substituted, "?" where a price is still to be entered, so the formula shows what is missing.
+    substituted =
+      `${tokensPerEpoch} tokens × ${epochText} epochs / 1000 × ` +
+      `${perToken === null ? '$?' : usdRate(perToken, '1K tokens')} + ` +
+      `${hostingHours} h × ${perHour === null ? (hostingHours > 0 ? '$?' : usd(0)) : usdRate(perHour, 'h')} = ` +
+      `${serviceUsd === null ? 'unknown until the prices are entered' : usd(serviceUsd)}`;
+    priceSource = perToken === null ? '' : 'your hosted fine-tuning prices (kept with the plan)';
   }
   return {
     mode: pricing.mode,

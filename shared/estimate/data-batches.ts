@@ -15,7 +15,8 @@
  */
 import { batchingFromLengths, lengthsFromStats } from '../data/batching';
 import type { BatchingStats, DataStats } from '../domain/data-stats';
-import type { Plan } from '../domain/plan';
+import type { Objective, Plan } from '../domain/plan';
+import { isPaired } from './objective';
 import { PADDING_FACTOR } from './time';
 
 export interface PeakSequence {
@@ -76,7 +77,49 @@ export function batchingFor(stats: DataStats, microBatch: number, seqLen: number
   return b;
 }
 
-export function dataBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch = plan.training.microBatch): DataBatches {
+/**
+ * Issue 19, the objective's rows: GRPO trains on completions — every prompt (data.examples) sampled numGenerations
+ * times, each prompt + completion tokens long (completions padded to the longest of the batch; the worst case, every
+ * completion at max_completion_length, is assumed). Paired objectives without statistics: each example is a pair, two
+ * sequences of the plan's mean length (the statistics of preference data already count two).
+ */
+export function dataBatches(
+  plan: Pick<Plan, 'training' | 'data'> & { objective?: Objective },
+  microBatch = plan.training.microBatch,
+): DataBatches {
+  const o = plan.objective;
+  if (o?.kind === 'grpo') {
+    const seq = o.promptTokens + o.completionTokens;
+    const prompts =
+      plan.data.mode === 'tokens' ? Math.max(1, Math.ceil(plan.data.totalTokens / seq)) : plan.data.examples;
+    const rows = prompts * o.numGenerations;
+    return {
+      source: 'plan',
+      rowsPerEpoch: rows,
+      sequencesPerRow: 1,
+      realTokensPerRow: seq,
+      processedTokensPerRow: seq,
+      attentionSeq: seq,
+      tokensPerEpoch: rows * seq,
+      paddingShare: 0,
+      paddingAssumed: false,
+      peak: { expected: seq, low: seq, high: seq, known: true },
+      batching: null,
+    };
+  }
+  const batches = sftBatches(plan, microBatch);
+  if (o && isPaired(o.kind) && batches.sequencesPerRow === 1 && !plan.data.stats)
+    return {
+      ...batches,
+      sequencesPerRow: 2,
+      realTokensPerRow: 2 * batches.realTokensPerRow,
+      processedTokensPerRow: 2 * batches.processedTokensPerRow,
+      tokensPerEpoch: 2 * batches.tokensPerEpoch,
+    };
+  return batches;
+}
+
+function sftBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch: number): DataBatches {
   const t = plan.training;
   const d = plan.data;
   const stats = d.stats;

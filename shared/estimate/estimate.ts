@@ -5,12 +5,12 @@
  */
 import { findCatalogModel } from '../catalog/models';
 import type { ModelSpec } from '../domain/model-spec';
-import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain/plan';
+import { PlanSchema, type ObjectiveKind, type Plan, type PlanInput, type Technique } from '../domain/plan';
 import { describeArchitecture, type Architecture } from './architecture';
 import { estimateCost, type CostEstimate } from './cost';
 import { explainTechnique, type Explanation } from './explain';
 import { resolveGpu, type ResolvedGpu } from './hardware';
-import { memoryAt, memoryProfile, type MemoryParts, type MemoryProfile, type Phase } from './memory';
+import { memoryAt, memoryProfile, type MemoryParts, type MemoryProfile, type PeakPhase } from './memory';
 import { SOURCES, type SourceId } from './sources';
 import { EstimateInputError, techniqueParams, TECHNIQUE_LABELS, type TechniqueParams } from './techniques';
 import { estimateTime, type TimeEstimate } from './time';
@@ -38,7 +38,7 @@ export interface TechniqueEstimate {
     nvidiaSmiBytes: number;
     hostBytes: number;
     nvmeBytes: number;
-    peakPhase: Phase;
+    peakPhase: PeakPhase;
     parts: MemoryParts;
     /** The sequence length of the peak batch (the longest example when batches are padded). */
     peakSeqLen: number;
@@ -57,6 +57,13 @@ export interface TechniqueEstimate {
   wallSeconds: number;
   wallSecondsLow: number;
   wallSecondsHigh: number;
+  /** The training objective this estimate models (plan.objective.kind). */
+  objective: ObjectiveKind;
+  /**
+   * The whole run's time split by what the GPUs do: GRPO's generation (decode), the reference model's forwards (or
+   * the one-off precompute pass), and the policy's forward/backward/step. SFT: 0, 0, wallSeconds.
+   */
+  phases: { generationSeconds: number; referenceSeconds: number; updateSeconds: number };
   /** Share of processed tokens that are padding (unpacked batches run to their longest example). */
   paddingWastePercent: number;
   gpuHours: number;
@@ -133,9 +140,12 @@ export function prepareTechnique(
   technique: Technique,
   index: number,
   distribution = plan.distribution,
+  gpuMemoryBytes?: number,
 ): PreparedTechnique {
   const params = techniqueParams(arch, technique, index);
-  const profile = memoryProfile(arch, params, technique, plan.training, distribution);
+  // GRPO's colocated vLLM takes a share of the GPU's memory (issue 19): the profile needs the GPU's capacity.
+  const memory = gpuMemoryBytes ?? (plan.objective.kind === 'grpo' ? resolveGpu(plan.hardware.gpu).memoryBytes : 0);
+  const profile = memoryProfile(arch, params, technique, plan.training, distribution, plan.objective, memory);
   return { index, technique, params, profile };
 }
 
@@ -171,7 +181,8 @@ export function estimateTechnique(
   const peakSeq = batches.peak.expected;
   const rows = batches.sequencesPerRow; // sequences per example: a micro-batch of b examples holds b × rows
   const time: TimeEstimate = estimateTime(arch, profile, gpu, plan.data, plan.hardware.mfu);
-  const cost = estimateCost(plan.pricing, gpu, profile.gpus, time.wallSeconds, time.trainingTokens);
+  // GRPO server mode: the generation GPUs run (and are paid for) as long as the training GPUs (time.billedGpus).
+  const cost = estimateCost(plan.pricing, gpu, time.billedGpus, time.wallSeconds, time.trainingTokens, t.epochs);
   const usable = usableBytes(gpu, plan.hardware.headroomPct);
   const fitsAt = (b: number, s: number) => memoryAt(profile, b * rows, s).nvidiaSmiBytes <= usable;
   const fits = mem.nvidiaSmiBytes <= usable;
@@ -230,6 +241,12 @@ export function estimateTechnique(
     wallSeconds: time.wallSeconds,
     wallSecondsLow: wall.low,
     wallSecondsHigh: wall.high,
+    objective: plan.objective.kind,
+    phases: {
+      generationSeconds: time.generationSeconds,
+      referenceSeconds: time.referenceSeconds,
+      updateSeconds: time.wallSeconds - time.generationSeconds - time.referenceSeconds,
+    },
     paddingWastePercent:
       time.processedTokensPerSecond > 0
         ? Math.max(0, 100 * (1 - time.tokensPerSecond / time.processedTokensPerSecond))

@@ -7,6 +7,7 @@ import type { Plan, Technique } from '../domain/plan';
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
 import type { CostEstimate } from './cost';
+import { optimizerImplementation } from './optimizer-impl';
 import type { FromDataReport, PreparedTechnique } from './estimate';
 import type { ResolvedGpu } from './hardware';
 import {
@@ -23,6 +24,8 @@ import { gib as formatGib } from '../format';
 import type { SourceId } from './sources';
 import { MEMORY_RANGE } from './memory';
 import { fitStateFor, TIME_RANGE, type MemoryCounters } from './ranges';
+import { NCCL_CHANNELS, ncclBufferBytes } from './distributed';
+import { explainObjective } from './explain-objective';
 import { describeAssumption, MFU_HALF_TOKENS, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
 
 export interface Explanation {
@@ -81,6 +84,7 @@ export function explainTechnique(c: ExplainContext): Explanation[] {
     explainCost(c),
     explainFit(c),
     ...(c.fromData ? [explainFromData(c, c.fromData)] : []),
+    ...explainObjective(c), // issue 19: reference model, generation engine, time by phase (explain-objective.ts)
   ];
 }
 
@@ -157,7 +161,7 @@ function memoryPart(
 
 /** " / N GPUs (what sharded by strategy)" when the strategy shards it over more than one GPU. */
 function shardNote({ plan, prepared }: ExplainContext, what: string, sharded: boolean): string {
-  const N = prepared.profile.gpus;
+  const N = prepared.profile.shardGpus; // hybrid sharding splits over one node's GPUs
   return sharded && N > 1 ? ` / ${N} GPUs (${what} sharded by ${plan.distribution.strategy})` : '';
 }
 
@@ -232,16 +236,27 @@ function explainOptimizerStates(c: ExplainContext): Explanation {
       `${master ? ', fp32 master weights included' : ''})`,
     `${n(params.trainableParams)} × ${b.optimizerPerParam} B` +
       `${shardNote(c, 'optimizer states', shardsOf(c).optimizer)} = ${gib(c.mem.parts.optimizerStates)}`,
-    training.optimizer.includes('8bit')
-      ? ['bnb8bit']
-      : training.optimizer === 'adafactor'
-        ? ['adafactor']
-        : training.optimizer === 'lion'
-          ? ['lion']
-          : ['zero', 'pytorchAdamW'],
-    distribution.offloadOptimizer !== 'none'
-      ? `Offloaded to ${distribution.offloadOptimizer === 'cpu' ? 'host RAM' : 'NVMe'}.`
-      : undefined,
+    [
+      ...new Set<SourceId>([
+        ...(training.optimizer.includes('8bit')
+          ? (['bnb8bit'] as const)
+          : training.optimizer === 'adafactor'
+            ? (['adafactor'] as const)
+            : training.optimizer === 'lion'
+              ? (['lion'] as const)
+              : (['zero', 'pytorchAdamW'] as const)),
+        // Which class and kernel the optim name selects in transformers (foreach, fused, 8-bit, paged; issue 20).
+        ...optimizerImplementation(training.optimizer).sources,
+      ]),
+    ],
+    [
+      `Implementation: ${optimizerImplementation(training.optimizer).text}`,
+      distribution.offloadOptimizer !== 'none'
+        ? `Offloaded to ${distribution.offloadOptimizer === 'cpu' ? 'host RAM' : 'NVMe'}.`
+        : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
   );
 }
 
@@ -373,16 +388,22 @@ function explainOptimizerTransients(c: ExplainContext): Explanation {
 
 function explainCommunication(c: ExplainContext): Explanation {
   const family = STRATEGY_TRAITS[c.plan.distribution.strategy].family;
+  // One line per named buffer of the strategy (distributed.ts): formula, this plan's numbers, the upstream source.
+  const parts = c.prepared.profile.distributedParts.filter((p) => p.bytes > 0);
+  const phases = (p: (typeof parts)[number]) =>
+    (['forward', 'backward', 'optimizer'] as const).filter((ph) => p.phases[ph]).join('/');
   return memoryPart(
     c,
     'communication',
-    family === 'ddp'
-      ? 'DDP gradient buckets (copy of all gradients) when GPUs > 1'
-      : family === 'deepspeed'
-        ? 'DeepSpeed buckets (5e8 elements) / gathered layers'
-        : 'FSDP gathered layers (current + prefetched) and one layer of gradients',
-    gib(c.mem.parts.communication),
+    parts.length > 0
+      ? parts.map((p) => `${p.label}: ${p.formula}`).join('; ')
+      : 'none: one GPU, nothing to reduce or gather',
+    parts.length > 0
+      ? parts.map((p) => `${p.label} ${p.substituted} (${phases(p)})`).join('; ') +
+          ` → ${gib(c.mem.parts.communication)} at the ${c.mem.phase} peak`
+      : gib(c.mem.parts.communication),
     family === 'ddp' ? ['pytorchDdp'] : family === 'deepspeed' ? ['deepspeedConfig'] : ['fsdp'],
+    parts.length > 0 ? `Sources: ${parts.map((p) => p.source).join('; ')}.` : undefined,
   );
 }
 
@@ -393,13 +414,31 @@ function explainAllocatorSlack(c: ExplainContext): Explanation {
     `allocated × ${ALLOCATOR_SLACK}`,
     `${gib(c.mem.allocatedBytes)} × ${ALLOCATOR_SLACK} = ${gib(c.mem.parts.allocatorSlack)}`,
     ['cudaMemory', 'estimatorGuide'],
+    'PyTorch’s caching allocator rounds every block to 512 B, serves requests ≤ 1 MiB from 2 MiB segments and ' +
+      'larger ones from 20 MiB or 2 MiB-rounded segments, and keeps freed blocks cached ' +
+      '(c10/cuda/CUDACachingAllocator.cpp kMinBlockSize, kSmallBuffer, kLargeBuffer, kRoundLarge): reserved − ' +
+      'allocated depends on the sizes in play, spread over the range. PYTORCH_CUDA_ALLOC_CONF=' +
+      'expandable_segments:True maps segments in 2 MiB pages and removes most of the cached fragmentation ' +
+      '(the low end of the range).',
   );
 }
 
 function explainCudaContext(c: ExplainContext): Explanation {
-  return memoryPart(c, 'cudaContext', 'fixed per process (driver, cuBLAS/cuDNN workspaces)', gib(CUDA_CONTEXT_BYTES), [
-    'estimatorGuide',
-  ]);
+  const comms = c.prepared.profile.ncclCommunicators;
+  const nccl = ncclBufferBytes(comms, NCCL_CHANNELS.expected);
+  return memoryPart(
+    c,
+    'cudaContext',
+    comms > 0
+      ? 'fixed per process (driver, cuBLAS/cuDNN workspaces) + NCCL buffers: communicators × channels × 2 × ' +
+          'NCCL_BUFFSIZE (4 MiB), outside PyTorch’s allocator'
+      : 'fixed per process (driver, cuBLAS/cuDNN workspaces)',
+    comms > 0
+      ? `${gib(CUDA_CONTEXT_BYTES)} + ${comms} × ${NCCL_CHANNELS.expected} × 2 × 4 MiB = ` +
+          `${gib(CUDA_CONTEXT_BYTES + nccl)} (channels ${NCCL_CHANNELS.low}–${NCCL_CHANNELS.high} over the range)`
+      : gib(CUDA_CONTEXT_BYTES),
+    comms > 0 ? ['estimatorGuide', 'nccl'] : ['estimatorGuide'],
+  );
 }
 
 function explainPeak({ mem, range }: ExplainContext): Explanation {

@@ -22,6 +22,7 @@ import { describeArchitecture, type Architecture } from './architecture';
 import { estimateTechnique, prepareTechnique, resolveModel, type TechniqueEstimate } from './estimate';
 import { resolveGpu, type ResolvedGpu } from './hardware';
 import { LORA_FAMILY } from './techniques';
+import { referenceMode } from './objective';
 
 export type LeverId =
   | 'gradient-checkpointing'
@@ -35,6 +36,12 @@ export type LeverId =
   | 'cpu-offload'
   | 'shorter-sequence'
   | 'more-gpus'
+  // Issue 19: the objective's own levers (each only where it applies).
+  | 'precompute-reference'
+  | 'peft-base-reference'
+  | 'lower-vllm-memory'
+  | 'vllm-sleep-mode'
+  | 'fewer-generations'
   // For a technique that fits: faster or cheaper.
   | 'no-gradient-checkpointing'
   | 'larger-micro-batch'
@@ -260,6 +267,87 @@ function memoryLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
       ],
     ]);
   out.push(['more-gpus', gpuCandidates(ctx, (n) => n > ctx.gpus)]);
+  out.push(...objectiveLevers(ctx));
+  return out;
+}
+
+/**
+ * Issue 19: levers of the objective, each offered only where TRL can do it (objective.ts referenceMode): a
+ * precomputed reference (DPOConfig.precompute_ref_log_probs; not GRPO, whose completions are generated online), the
+ * adapter-disabled base as reference (PEFT techniques only), a lower vllm_gpu_memory_utilization that still holds
+ * vLLM's weights and one full sequence's KV cache, vLLM sleep mode, and fewer generations per prompt with the prompts
+ * per step kept (the accumulation shrinks with the generations, so the generation batch still divides by them).
+ */
+function objectiveLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
+  const o = ctx.plan.objective;
+  const out: Array<[LeverId, Candidate[]]> = [];
+  const refMode = referenceMode(o, ctx.technique);
+  if (refMode === 'copy' || refMode === 'peft_base') {
+    if (o.kind !== 'grpo')
+      out.push([
+        'precompute-reference',
+        [
+          {
+            label: 'Precompute the reference log-probs before training (precompute_ref_log_probs)',
+            patch: { objective: { reference: 'precomputed' } },
+          },
+        ],
+      ]);
+    if (refMode === 'copy' && ctx.technique.kind !== 'full')
+      out.push([
+        'peft-base-reference',
+        [
+          {
+            label: 'Use the PEFT base (adapter disabled) as the reference instead of a copy',
+            patch: { objective: { reference: 'peft_base' } },
+          },
+        ],
+      ]);
+  }
+  if (o.kind !== 'grpo') return out;
+  if (o.generation === 'vllm_colocate') {
+    const seq = o.promptTokens + o.completionTokens;
+    const arch = ctx.arch;
+    const weights = (arch.totalParams * 2) / o.vllmTensorParallel;
+    const floor = (weights + seq * 2 * arch.spec.numLayers * arch.kvWidth * 2) / ctx.gpu.memoryBytes;
+    const utils: number[] = [];
+    for (let u = Math.round(o.vllmGpuMemoryUtilization * 100) - 5; u >= 5; u -= 5)
+      if (u / 100 > floor) utils.push(u / 100);
+    out.push([
+      'lower-vllm-memory',
+      utils.map((u) => ({
+        label: `vLLM gpu_memory_utilization ${u} (now ${o.vllmGpuMemoryUtilization}; KV cache shrinks, decoding may take more rounds)`,
+        patch: { objective: { vllmGpuMemoryUtilization: u } },
+      })),
+    ]);
+    if (!o.vllmSleepMode)
+      out.push([
+        'vllm-sleep-mode',
+        [
+          {
+            label: 'vLLM sleep mode (vllm_enable_sleep_mode: weights and KV cache leave the GPU during the update)',
+            patch: { objective: { vllmSleepMode: true } },
+          },
+        ],
+      ]);
+  }
+  out.push(['fewer-generations', fewerGenerations(ctx)]);
+  return out;
+}
+
+function fewerGenerations(ctx: Ctx): Candidate[] {
+  const o = ctx.plan.objective;
+  const tr = ctx.plan.training;
+  const out: Candidate[] = [];
+  for (let g = o.numGenerations - 1; g >= 2; g--) {
+    const accum = (tr.gradAccum * g) / o.numGenerations;
+    if (!Number.isInteger(accum) || accum < 1) continue;
+    if ((tr.microBatch * ctx.gpus * accum) % g !== 0) continue;
+    out.push({
+      label: `${g} generations per prompt (now ${o.numGenerations}), accumulation ${accum}: the same prompts per step`,
+      patch: { objective: { numGenerations: g }, training: { gradAccum: accum } },
+    });
+  }
   return out;
 }
 
@@ -320,6 +408,7 @@ function speedLevers(ctx: Ctx): Array<[LeverId, Candidate[], 'faster' | 'cheaper
       'faster',
     ]);
   out.push(['more-gpus', gpuCandidates(ctx, (n) => n > ctx.gpus), 'faster']);
+  if (ctx.plan.objective.kind === 'grpo') out.push(['fewer-generations', fewerGenerations(ctx), 'faster']);
   out.push(['fewer-gpus', gpuCandidates(ctx, (n) => n < ctx.gpus).reverse(), 'cheaper']);
   return out;
 }

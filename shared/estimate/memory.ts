@@ -12,11 +12,30 @@
  * Gradients live through the forward only when they persist (gradient accumulation, DDP buckets,
  * DeepSpeed's partitions); with one micro-batch per step they are freed by zero_grad(set_to_none).
  */
-import type { Distribution, Technique, Training } from '../domain/plan';
+import type { Distribution, Objective, Technique, Training } from '../domain/plan';
 import { GiB } from '../format';
 import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture, LinearModule } from './architecture';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
+import {
+  fusedHeadFor,
+  generationBatchPerGpu,
+  kvBytesPerToken,
+  noGradLayerBytesPerToken,
+  referenceMode,
+  SFT_OBJECTIVE,
+  type ReferenceMode,
+} from './objective';
+import {
+  distributedParts,
+  ncclBufferBytes,
+  ncclCommunicators,
+  NCCL_CHANNELS,
+  partsByPhase,
+  shardGroupSize,
+  zero3StepElements,
+  type DistributedPart,
+} from './distributed';
 
 /** Freed blocks stay cached and large blocks are rounded to 2 MiB: reserved ≈ allocated × (1 + this). */
 export const ALLOCATOR_SLACK = 0.05; // lower end of the 5–20 % in ESTIMATOR.md §6 (PyTorch caching allocator)
@@ -44,6 +63,8 @@ export const PART_KEYS = [
   'optimizerStates',
   'activations',
   'logits',
+  'referenceModel',
+  'generation',
   'optimizerTransients',
   'communication',
   'allocatorSlack',
@@ -59,6 +80,8 @@ export const PART_LABELS: Record<PartKey, string> = {
   optimizerStates: 'Optimizer states (and master weights)',
   activations: 'Activations',
   logits: 'Logits and loss',
+  referenceModel: 'Reference model',
+  generation: 'Generation engine (vLLM weights + KV cache)',
   optimizerTransients: 'Optimizer-step temporaries',
   communication: 'Communication buffers',
   allocatorSlack: 'Allocator slack',
@@ -66,6 +89,8 @@ export const PART_LABELS: Record<PartKey, string> = {
 };
 
 export type Phase = 'forward' | 'backward' | 'optimizer';
+/** The moment of the peak: a phase of the training step, or GRPO's generation (issue 19). */
+export type PeakPhase = Phase | 'generation';
 /**
  * Which moment of the backward pass holds its peak: the loss's backward (logits and their gradients), the output
  * head's backward (torchtune's chunked output), the first layer recomputed under checkpointing, or the last layer's
@@ -84,7 +109,12 @@ export const TRL_VOCAB_CHUNK = 32_768;
  * Whether the run scores its loss through TRL's fused LM head: the 'trl' stack, except PEFT's adaption prompt, which
  * the export trains with the model's own loss (transformers Trainer.compute_loss: the full logits).
  */
-export function trlFusedHead(profile: Pick<MemoryProfile, 'training' | 'technique'>): boolean {
+export function trlFusedHead(
+  profile: Pick<MemoryProfile, 'training' | 'technique'> & { objective?: Objective },
+): boolean {
+  // Issue 19: the preference and RL trainers pick their head themselves (objective.ts fusedHeadFor).
+  const byObjective = fusedHeadFor((profile.objective ?? SFT_OBJECTIVE).kind);
+  if (byObjective !== null) return byObjective && profile.technique.kind !== 'adaption_prompt';
   return profile.training.stack === 'trl' && profile.technique.kind !== 'adaption_prompt';
 }
 
@@ -136,11 +166,43 @@ export interface MemoryProfile {
   /** The step runs inside backward, one parameter at a time: gradients never all exist together. */
   optimizerInBackward: boolean;
   notes: string[];
+  /** The strategy's named buffers (distributed.ts); `communication` is the part alive in every phase. */
+  distributedParts: DistributedPart[];
+  /** Communication bytes alive only in some phases (ZeRO-1/2 buckets in backward, gathered parameters). */
+  communicationExtra: Record<Phase, number>;
+  /** GPUs a sharded state is split over (one node for hybrid sharding) and NCCL communicators per GPU. */
+  shardGpus: number;
+  ncclCommunicators: number;
+  /** Issue 19: the plan's objective (SFT when the caller passes none). */
+  objective: Objective;
+  /** How the reference policy is obtained at training time (objective.ts referenceMode). */
+  reference: ReferenceMode;
+  /** Reference-model weights per GPU: a frozen copy ('copy'), sharded with the parameters under ZeRO-3/FSDP. */
+  referenceWeights: number;
+  generation: GenerationProfile;
+}
+
+/** GRPO's generation engine on a training GPU (issue 19); engine 'none' for every other objective. */
+export interface GenerationProfile {
+  engine: 'none' | Objective['generation'];
+  /** vLLM colocate: gpu_memory_utilization × the GPU's memory, taken when the engine starts. */
+  vllmShareBytes: number;
+  /** The model's weights as vLLM holds them on one GPU (÷ tensor parallel): inside its share. */
+  vllmWeightsBytes: number;
+  /** vLLM colocate with vllm_enable_sleep_mode: the share is released during the update. */
+  sleepMode: boolean;
+  kvBytesPerToken: number;
+  /** transformers generate under ZeRO-3: the rest of the weights gathered for generation (ds3_gather_for_generation). */
+  gatheredWeightsBytes: number;
+  /** Weight sync into vLLM: one gathered weight tensor at a time (the largest). */
+  weightSyncBytes: number;
 }
 
 export interface MemoryBreakdown {
   parts: MemoryParts;
-  phase: Phase;
+  phase: PeakPhase;
+  /** GRPO: the generation moment's bytes (0 for objectives without generation). */
+  generationBytes: number;
   allocatedBytes: number;
   reservedBytes: number;
   nvidiaSmiBytes: number;
@@ -227,8 +289,12 @@ export function memoryProfile(
   technique: Technique,
   training: Training,
   distribution: Distribution,
+  objective: Objective = SFT_OBJECTIVE,
+  gpuMemoryBytes = 0,
 ): MemoryProfile {
   const N = distribution.gpusPerNode * distribution.nodes;
+  // Sharded states are split over the shard group: every GPU, or one node's GPUs for hybrid sharding.
+  const S = shardGroupSize(distribution);
   const b = bytesFor(technique, training, distribution);
   const shard = sharding(distribution);
   const notes: string[] = [];
@@ -272,7 +338,7 @@ export function memoryProfile(
     frozenBytes += technique.rank * (maxIn + maxOut) * 4;
   }
 
-  const paramShards = shard.parameters ? N : 1;
+  const paramShards = shard.parameters ? S : 1;
   const offloadParams = distribution.offloadParams !== 'none';
   const offloadOptimizer = distribution.offloadOptimizer !== 'none';
   const frozenWeights = offloadParams ? 0 : frozenBytes / paramShards;
@@ -283,15 +349,17 @@ export function memoryProfile(
     training.optimizer === 'adafactor'
       ? adafactorStateElements(arch, params, technique.rank) * 4 + (mixed ? 4 * T : 0)
       : T * b.optimizerPerParam;
-  const optimizerStates = offloadOptimizer ? 0 : optimizerTotal / (shard.optimizer ? N : 1);
+  const optimizerStates = offloadOptimizer ? 0 : optimizerTotal / (shard.optimizer ? S : 1);
   const gradientsFull = T * b.gradient;
-  let gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? N : 1);
+  let gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? S : 1);
 
   // One step's temporaries: PyTorch's foreach AdamW builds a sqrt(v) list as big as a state; mixed precision
   // also casts the gradient partition to fp32 for the update. 8-bit optimizers update in place.
   let transientElements = 0;
   if (!offloadOptimizer) {
-    const local = T / (shard.optimizer ? N : 1);
+    // ZeRO-3 steps one sub_group_size group at a time: its temporaries are bounded by the group (distributed.ts).
+    const partition = T / (shard.optimizer ? S : 1);
+    const local = shard.deepspeed && shard.parameters ? zero3StepElements(partition) : partition;
     const eightBit = training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit';
     // torch's fused AdamW updates params, exp_avg and exp_avg_sq in place in one kernel (torch/optim/adam.py
     // `_fused_adam` calls torch._fused_adamw_ on the grouped lists; torch 2.13): no sqrt(v) list is built.
@@ -301,27 +369,32 @@ export function memoryProfile(
       transientElements = Math.min(local, largestTrainableTensor(arch, params, technique.rank));
   }
   let optimizerTransients = transientElements * b.stateElement;
-  if (!offloadOptimizer && mixed) optimizerTransients += (T / (shard.optimizer ? N : 1)) * 4;
+  if (!offloadOptimizer && mixed)
+    optimizerTransients +=
+      (shard.deepspeed && shard.parameters ? zero3StepElements(T / S) : T / (shard.optimizer ? S : 1)) * 4;
 
-  // Communication buffers.
-  let communication = 0;
-  const largestLayer = arch.layerParams;
+  // Communication buffers: the strategy's named parts (distributed.ts), each in the phases it is allocated in.
   const replicated = STRATEGY_TRAITS[distribution.strategy].family === 'ddp';
-  if (replicated && N > 1) {
-    communication = gradientsFull; // DDP buckets hold a copy of every gradient (gradient_as_bucket_view=False)
+  const distParts = distributedParts({
+    arch,
+    training,
+    distribution,
+    trainableParams: T,
+    fullFineTune: params.kind === 'full',
+    weightBytes: b.baseWeight,
+    gradientBytes: b.gradient,
+    largestTrainableTensor: largestTrainableTensor(arch, params, technique.rank),
+    fullGradientBytes: gradientsFull,
+  });
+  const byPhase = partsByPhase(distParts);
+  const communication = Math.min(byPhase.forward, byPhase.backward, byPhase.optimizer);
+  const communicationExtra: Record<Phase, number> = {
+    forward: byPhase.forward - communication,
+    backward: byPhase.backward - communication,
+    optimizer: byPhase.optimizer - communication,
+  };
+  if (replicated && N > 1)
     notes.push('DDP: gradient buckets copy every gradient (PyTorch default gradient_as_bucket_view=False).');
-  } else if (shard.deepspeed && !shard.parameters) {
-    // reduce + allgather buckets
-    communication = Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient + Math.min(DS_BUCKET_ELEMENTS, T) * 2;
-  } else if (shard.parameters) {
-    // Gathered parameters: the current layer plus the prefetched next one, and one layer's full gradient before
-    // reduce-scatter.
-    const trainableLayer = params.kind === 'full' ? largestLayer : Math.min(largestLayer, T / arch.spec.numLayers);
-    communication =
-      2 * largestLayer * b.baseWeight +
-      trainableLayer * b.gradient +
-      (shard.deepspeed ? Math.min(DS_BUCKET_ELEMENTS, T) * b.gradient : 0);
-  }
 
   let gradientsPersist = training.gradAccum > 1 || shard.deepspeed || (replicated && N > 1);
   const optimizerInBackward = training.optimizerInBackward && !offloadOptimizer;
@@ -348,7 +421,7 @@ export function memoryProfile(
     technique.kind === 'qlora' ? Math.max(...arch.modules.map((mod) => mod.in * mod.out)) * b.activation : 0;
   const headTrainable = technique.kind === 'full' && !technique.freezeEmbeddings;
   const firstGradients = headTrainable
-    ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? N : 1)
+    ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? S : 1)
     : 0;
 
   // Host RAM (per node) and NVMe for offloaded states: DeepSpeed keeps fp32 master + Adam (+ fp32 gradients) per
@@ -396,7 +469,65 @@ export function memoryProfile(
     dequantBytes,
     optimizerInBackward,
     notes,
+    distributedParts: distParts,
+    communicationExtra,
+    shardGpus: S,
+    ncclCommunicators: ncclCommunicators(distribution),
+    ...objectiveStates(arch, technique, distribution, objective, b, frozenBytes, paramShards, gpuMemoryBytes, notes),
   };
+}
+
+/**
+ * Issue 19: the reference model's weights and the generation engine's standing bytes (objective.ts has the rules).
+ * The reference copy is built like the policy (DPOTrainer.__init__ / GRPOTrainer.__init__: `create_model_from_path`
+ * with the policy's dtype and quantization_config), so it weighs what the frozen base weighs; under ZeRO-3 TRL's
+ * `prepare_deepspeed` keeps stage 3 for it (sharded; other stages become stage 0, whole on every GPU:
+ * trl/models/utils.py prepare_deepspeed) and FSDP's `prepare_fsdp` shards it like the policy.
+ */
+function objectiveStates(
+  arch: Architecture,
+  technique: Technique,
+  distribution: Distribution,
+  objective: Objective,
+  b: Bytes,
+  frozenBytes: number,
+  paramShards: number,
+  gpuMemoryBytes: number,
+  notes: string[],
+): Pick<MemoryProfile, 'objective' | 'reference' | 'referenceWeights' | 'generation'> {
+  const reference = referenceMode(objective, technique);
+  // The base as stored: QLoRA's quantized base (frozenBytes), else every parameter in the compute dtype.
+  const baseBytes = technique.kind === 'qlora' ? frozenBytes : arch.totalParams * b.baseWeight;
+  const referenceWeights = reference === 'copy' ? baseBytes / paramShards : 0;
+  const grpo = objective.kind === 'grpo';
+  const engine = grpo ? objective.generation : 'none';
+  const tp = objective.vllmTensorParallel;
+  const largestTensor = Math.max(arch.spec.vocabSize * arch.spec.hiddenSize, ...arch.modules.map((m) => m.in * m.out));
+  const N = distribution.gpusPerNode * distribution.nodes;
+  const generation: GenerationProfile = {
+    engine,
+    // vllm/v1/worker/gpu_worker.py Worker.determine_available_memory: the KV cache gets total GPU memory ×
+    // gpu_memory_utilization minus vLLM's own peak (weights and profiling activations): the whole share is taken.
+    vllmShareBytes: engine === 'vllm_colocate' ? objective.vllmGpuMemoryUtilization * gpuMemoryBytes : 0,
+    vllmWeightsBytes: engine === 'vllm_colocate' ? baseBytes / tp : 0,
+    sleepMode: engine === 'vllm_colocate' && objective.vllmSleepMode,
+    kvBytesPerToken: kvBytesPerToken(arch, b.activation),
+    // trl/models/utils.py unwrap_model_for_generation gathers every ZeRO-3 parameter when ds3_gather_for_generation
+    // (GRPOConfig default True).
+    gatheredWeightsBytes:
+      engine === 'transformers' && paramShards > 1 ? arch.totalParams * b.baseWeight * (1 - 1 / paramShards) : 0,
+    // trl/generation/vllm_generation.py sync_weights: each parameter gathered (`gather_params([param])`) and loaded
+    // into vLLM (colocate) or broadcast to the server one at a time.
+    weightSyncBytes: engine === 'vllm_colocate' || engine === 'vllm_server' ? largestTensor * b.baseWeight : 0,
+  };
+  if (engine === 'vllm_server')
+    notes.push(
+      `GRPO server mode: ${objective.vllmServerGpus} generation GPUs run vLLM beside the ${N} training GPUs ` +
+        '(trl vllm-serve); they run as long as the training and are counted in the GPU-hours and cost.',
+    );
+  if (reference === 'copy' && paramShards === 1 && N > 1)
+    notes.push('Reference model: a whole frozen copy on every GPU (TRL prepares it as ZeRO stage 0 unless stage 3).');
+  return { objective, reference, referenceWeights, generation };
 }
 
 /** Adafactor updates one tensor at a time: its temporaries are as big as the largest trainable tensor. */
@@ -546,6 +677,8 @@ export interface MemoryAssumptions {
   optimizerTransientFactor: number;
   /** Saved activations and logits relative to the tensors counted here (kernel and library versions differ). */
   activationFactor: number;
+  /** NCCL channels per communicator (distributed.ts NCCL_CHANNELS: picked by NCCL from the topology). */
+  ncclChannels: number;
 }
 
 export const EXPECTED_MEMORY: MemoryAssumptions = {
@@ -553,6 +686,7 @@ export const EXPECTED_MEMORY: MemoryAssumptions = {
   cudaContextBytes: CUDA_CONTEXT_BYTES,
   optimizerTransientFactor: 1,
   activationFactor: 1,
+  ncclChannels: NCCL_CHANNELS.expected,
 };
 
 /**
@@ -564,8 +698,20 @@ export const EXPECTED_MEMORY: MemoryAssumptions = {
  * implementations across library versions; recorded runs narrow it.
  */
 export const MEMORY_RANGE: Record<'low' | 'high', MemoryAssumptions> = {
-  low: { allocatorSlack: 0.02, cudaContextBytes: 0.3 * GiB, optimizerTransientFactor: 0, activationFactor: 0.9 },
-  high: { allocatorSlack: 0.2, cudaContextBytes: 1.5 * GiB, optimizerTransientFactor: 1, activationFactor: 1.1 },
+  low: {
+    allocatorSlack: 0.02,
+    cudaContextBytes: 0.3 * GiB,
+    optimizerTransientFactor: 0,
+    activationFactor: 0.9,
+    ncclChannels: NCCL_CHANNELS.low,
+  },
+  high: {
+    allocatorSlack: 0.2,
+    cudaContextBytes: 1.5 * GiB,
+    optimizerTransientFactor: 1,
+    activationFactor: 1.1,
+    ncclChannels: NCCL_CHANNELS.high,
+  },
 };
 
 export function memoryAt(
@@ -624,7 +770,12 @@ export function memoryAt(
   // TRL's SFTTrainer asks for no cache either (trl/trainer/sft_trainer.py:1564 `inputs["use_cache"] = False`; its fused
   // head again at trl/trainer/utils.py:1612).
   const kvCacheBytes =
-    training.gradientCheckpointing || training.stack === 'torchtune' || trlFusedHead(profile)
+    training.gradientCheckpointing ||
+    training.stack === 'torchtune' ||
+    trlFusedHead(profile) ||
+    // Issue 19: every preference/RL trainer passes use_cache=False (dpo_trainer.py `_compute_loss`,
+    // orpo_trainer.py `concatenated_forward`, reward_trainer.py `compute_loss`).
+    profile.objective.kind !== 'sft'
       ? 0
       : tokens * L * 2 * arch.kvWidth * a * keysPerQuery * assume.activationFactor;
 
@@ -703,6 +854,14 @@ export function memoryAt(
   logitsForward *= assume.activationFactor;
   logitsBackward *= assume.activationFactor;
   logitsHead *= assume.activationFactor;
+  if (profile.objective.kind === 'reward') {
+    // AutoModelForSequenceClassification with num_labels 1 (reward_trainer.py): the `score` head writes one value per
+    // token, not V; the loss reads the last token's. fp32 upcast and its gradient: 8 B per token.
+    logitsForward = tokens * (a + 4) * assume.activationFactor;
+    logitsBackward = tokens * 8 * assume.activationFactor;
+    logitsHead = 0;
+  }
+  const extra = objectiveAt(profile, microBatch, s, assume.activationFactor);
 
   const states = profile.frozenWeights + profile.trainableWeights + profile.optimizerStates + profile.communication;
   const persistentGrads = profile.gradientsPersist ? profile.gradients : 0;
@@ -743,44 +902,140 @@ export function memoryAt(
     backwardBytes = endActivations + endGradients;
   }
 
+  // Issue 19: the reference weights and a colocated vLLM without sleep mode stay through every phase; the reference's
+  // no-grad forward runs after the policy's forward, its saved activations still alive (objectiveAt).
+  const standing = profile.referenceWeights + extra.residentGeneration;
   const phases: Record<Phase, number> = {
-    forward: states + persistentGrads + stored + kvCacheBytes + logitsForward + profile.dequantBytes,
-    backward: states + backwardBytes + profile.dequantBytes,
-    optimizer: states + stepGradients + transients,
+    forward:
+      states +
+      persistentGrads +
+      stored +
+      kvCacheBytes +
+      logitsForward +
+      profile.dequantBytes +
+      profile.communicationExtra.forward +
+      standing +
+      extra.referenceForward,
+    backward: states + backwardBytes + profile.dequantBytes + profile.communicationExtra.backward + standing,
+    optimizer: states + stepGradients + transients + profile.communicationExtra.optimizer + standing,
   };
-  const phase: Phase =
+  const updatePhase: Phase =
     phases.backward >= phases.forward && phases.backward >= phases.optimizer
       ? 'backward'
       : phases.forward >= phases.optimizer
         ? 'forward'
         : 'optimizer';
-  const allocatedBytes = phases[phase];
-  const allocatorSlack = allocatedBytes * assume.allocatorSlack;
+  // GRPO's generation moment: model states, the reference weights and the engine (gradients were freed by the last
+  // optimizer step's zero_grad; generation starts each accumulation cycle).
+  const generationBytes =
+    extra.generationPhase > 0
+      ? states + profile.referenceWeights + extra.residentGeneration + extra.generationPhase
+      : 0;
+  const phase: PeakPhase = generationBytes > phases[updatePhase] ? 'generation' : updatePhase;
+  const allocatedBytes = phase === 'generation' ? generationBytes : phases[phase];
+  // NCCL's buffers are cudaMalloc'ed by NCCL itself: in nvidia-smi, not in allocated or reserved (distributed.ts).
+  const nccl = ncclBufferBytes(profile.ncclCommunicators, assume.ncclChannels);
+  // vLLM's share is one block taken up front: no caching-allocator slack on it.
+  const inGeneration = phase === 'generation';
+  const vllmBytes = extra.residentGeneration + (inGeneration ? extra.generationPhaseVllm : 0);
+  const allocatorSlack = (allocatedBytes - vllmBytes) * assume.allocatorSlack;
   const reservedBytes = allocatedBytes + allocatorSlack;
   const parts: MemoryParts = {
-    frozenWeights: profile.frozenWeights + (phase === 'optimizer' ? 0 : profile.dequantBytes),
+    frozenWeights: profile.frozenWeights + (phase === 'optimizer' || inGeneration ? 0 : profile.dequantBytes),
     trainableWeights: profile.trainableWeights,
-    gradients:
-      phase === 'optimizer' ? stepGradients : phase === 'backward' ? backwardMoment.gradients : persistentGrads,
+    gradients: inGeneration
+      ? 0
+      : phase === 'optimizer'
+        ? stepGradients
+        : phase === 'backward'
+          ? backwardMoment.gradients
+          : persistentGrads,
     optimizerStates: profile.optimizerStates,
-    activations: phase === 'optimizer' ? 0 : phase === 'forward' ? stored + kvCacheBytes : backwardMoment.activations,
+    activations:
+      phase === 'optimizer' || inGeneration
+        ? 0
+        : phase === 'forward'
+          ? stored + kvCacheBytes
+          : backwardMoment.activations,
     logits: phase === 'forward' ? logitsForward : phase === 'backward' ? backwardMoment.logits : 0,
+    referenceModel: profile.referenceWeights + (phase === 'forward' ? extra.referenceForward : 0),
+    generation: extra.residentGeneration + (inGeneration ? extra.generationPhase : 0),
     optimizerTransients: phase === 'optimizer' ? transients : 0,
-    communication: profile.communication,
+    communication: profile.communication + (inGeneration ? 0 : profile.communicationExtra[phase]),
     allocatorSlack,
-    cudaContext: assume.cudaContextBytes,
+    cudaContext: assume.cudaContextBytes + nccl,
   };
   return {
     parts,
     phase,
     allocatedBytes,
     reservedBytes,
-    nvidiaSmiBytes: reservedBytes + assume.cudaContextBytes,
+    nvidiaSmiBytes: reservedBytes + assume.cudaContextBytes + nccl,
     phases,
+    generationBytes,
     backwardMoment: backwardMoment.name,
     perTokenLayer,
     kvCacheBytes,
     offloadedActivationBytes,
     seqLen: s,
   };
+}
+
+/** What the objective adds at one micro-batch and sequence length (issue 19). */
+export interface ObjectiveAt {
+  /** The reference's no-grad forward, on top of the policy's forward end: one layer's tensors and its log-prob head. */
+  referenceForward: number;
+  /** Bytes of the generation engine held through the update (vLLM colocate without sleep mode). */
+  residentGeneration: number;
+  /** Bytes alive only while generating: vLLM's share with sleep mode, generate()'s KV cache, the weight sync. */
+  generationPhase: number;
+  /** The part of generationPhase that is vLLM's up-front share. */
+  generationPhaseVllm: number;
+  /** transformers generate: the KV cache of the generation batch (0 otherwise). */
+  generateKvBytes: number;
+}
+
+export function objectiveAt(profile: MemoryProfile, microBatch: number, seqLen: number, factor = 1): ObjectiveAt {
+  const o = profile.objective;
+  const a = profile.bytes.activation;
+  const arch = profile.arch;
+  const tokens = microBatch * seqLen;
+  let referenceForward = 0;
+  if (o.kind !== 'grpo' && (profile.reference === 'copy' || profile.reference === 'peft_base')) {
+    // DPOTrainer._compute_loss / KTOTrainer._compute_loss run the reference under torch.no_grad() after the policy's
+    // forward, gradient checkpointing switched off for it (`disable_gradient_checkpointing`): nothing is saved, so
+    // one layer's intermediates exist at a time, plus the fused log-prob head's tile (4,096 tokens × 32,768 entries,
+    // trl/kernels/chunked_logprob.py), the backbone output it reads and its fp32 per-token results.
+    const tile = Math.min(tokens, TRL_TOKEN_TILE) * TRL_VOCAB_CHUNK * a;
+    referenceForward =
+      (tokens * noGradLayerBytesPerToken(arch, a) + tokens * arch.spec.hiddenSize * a + tile + tokens * 8) * factor;
+  }
+  const g = profile.generation;
+  let residentGeneration = 0;
+  let generationPhase = 0;
+  let generationPhaseVllm = 0;
+  let generateKvBytes = 0;
+  if (g.engine === 'vllm_colocate') {
+    // Without sleep mode the share stays taken through the update; with it, TRL sleeps the engine (level 2: weights
+    // and KV cache released) after generating and wakes it for the next (trl/generation/vllm_generation.py
+    // `self.llm.sleep(level=2)`, `wake_up(tags=["weights"])`, `wake_up(tags=["kv_cache"])`).
+    if (g.sleepMode) {
+      generationPhase = g.vllmShareBytes + g.weightSyncBytes;
+      generationPhaseVllm = g.vllmShareBytes;
+    } else {
+      residentGeneration = g.vllmShareBytes;
+      generationPhase = g.weightSyncBytes;
+    }
+  } else if (g.engine === 'vllm_server') {
+    generationPhase = g.weightSyncBytes; // the engine runs on its own GPUs
+  } else if (g.engine === 'transformers') {
+    // GRPOTrainer._generate_single_turn: `unwrapped_model.generate(**generate_inputs)` over the process's whole
+    // generation batch under torch.no_grad(): a KV cache of every sequence at its full length, the prefill's
+    // one-layer intermediates over the prompts, and the full weights under ZeRO-3.
+    const batch = generationBatchPerGpu({ microBatch, gradAccum: profile.training.gradAccum });
+    generateKvBytes = batch * seqLen * g.kvBytesPerToken;
+    const prefill = batch * o.promptTokens * noGradLayerBytesPerToken(arch, a);
+    generationPhase = (generateKvBytes + prefill) * factor + g.gatheredWeightsBytes;
+  }
+  return { referenceForward, residentGeneration, generationPhase, generationPhaseVllm, generateKvBytes };
 }

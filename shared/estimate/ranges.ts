@@ -53,7 +53,8 @@ export function memoryRange(
   profile: MemoryProfile,
   plan: Pick<Plan, 'training' | 'data'>,
 ): { expected: MemoryBreakdown; low: MemoryCounters; high: MemoryCounters } {
-  const batches = dataBatches(plan);
+  // The profile's objective decides the rows (pairs, GRPO completions: data-batches.ts), whoever built the plan slice.
+  const batches = dataBatches({ ...plan, objective: profile.objective });
   const seq = batches.peak;
   // Preference data: each example is two sequences (chosen and rejected), so a micro-batch holds 2b rows.
   const b = plan.training.microBatch * batches.sequencesPerRow;

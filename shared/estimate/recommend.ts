@@ -17,7 +17,7 @@
 import { CATALOG_GPUS } from '../catalog/gpus';
 import { cheapestPerGpuHour } from '../catalog/prices';
 import { PlanSchema, type Distribution, type GpuRef, type Plan, type PlanInput, type Technique } from '../domain/plan';
-import { gib, GiB } from '../format';
+import { gib, GiB, usd } from '../format';
 import { isFitting } from './advice';
 import { describeArchitecture } from './architecture';
 import { estimateCost } from './cost';
@@ -233,8 +233,10 @@ export function recommend(input: PlanInput | Plan, options: RecommendOptions = {
   }
   const splitCache = new Map<string, Split[]>();
   const params = plan.techniques.map((technique, index) => techniqueParams(arch, technique, index));
-  const splitsFor = (index: number, n: number): Split[] => {
-    const key = `${index}:${n}`;
+  // GRPO's colocated vLLM takes a share of each GPU's memory (issue 19): its peak depends on the GPU's capacity.
+  const colocate = plan.objective.kind === 'grpo' && plan.objective.generation === 'vllm_colocate';
+  const splitsFor = (index: number, n: number, gpuMemoryBytes: number): Split[] => {
+    const key = colocate ? `${index}:${n}:${gpuMemoryBytes}` : `${index}:${n}`;
     const cached = splitCache.get(key);
     if (cached) return cached;
     const technique = plan.techniques[index]!;
@@ -242,7 +244,17 @@ export function recommend(input: PlanInput | Plan, options: RecommendOptions = {
     const perGpu = globalBatch / n;
     const splits = divisors(perGpu, maxMicroBatch).map((microBatch): Split => {
       const training = { ...t, microBatch, gradAccum: perGpu / microBatch };
-      const profile = memoryProfile(arch, params[index]!, technique, training, distribution);
+      // The global batch is kept, so TRL's generation batch (micro-batch × GPUs × accumulation) still divides by
+      // num_generations as the plan's schema checked (grpo_config.py GRPOConfig.__post_init__).
+      const profile = memoryProfile(
+        arch,
+        params[index]!,
+        technique,
+        training,
+        distribution,
+        plan.objective,
+        gpuMemoryBytes,
+      );
       // The estimator's own peak for this split (the longest batch, expected allocator figures, and the high end).
       const range = memoryRange(profile, { training, data: plan.data });
       return {
@@ -267,7 +279,7 @@ export function recommend(input: PlanInput | Plan, options: RecommendOptions = {
     const rental = hw.owned ? null : cheapestPerGpuHour(hw.gpu.id);
     for (const n of hw.counts) {
       for (const [index, technique] of plan.techniques.entries()) {
-        const splits = splitsFor(index, n);
+        const splits = splitsFor(index, n, hw.gpu.memoryBytes);
         considered += splits.length;
         const base = {
           gpuId: hw.gpu.id,
@@ -345,11 +357,11 @@ export function recommend(input: PlanInput | Plan, options: RecommendOptions = {
           continue;
         }
         if (budget !== null && costUsd !== null && costUsd > budget) {
-          reject('budget', `costs $${costUsd.toFixed(2)}, over the $${budget} budget`);
+          reject('budget', `costs ${usd(costUsd)}, over the ${usd(budget)} budget`);
           continue;
         }
         if (budget !== null && costUsd === null && !option.owned) {
-          reject('no-price', `no price is known for ${hw.gpu.name}, so the $${budget} budget cannot be checked`);
+          reject('no-price', `no price is known for ${hw.gpu.name}, so the ${usd(budget)} budget cannot be checked`);
           continue;
         }
         ranked.push(option);

@@ -79,6 +79,19 @@ export const SOURCES = {
     'https://arxiv.org/abs/2302.06675',
     '2023-02',
   ),
+  transformersOptimizers: s(
+    'transformersOptimizers',
+    'transformers 5.24 Trainer.get_optimizer_cls_and_kwargs → trainer_optimizer.py _OPTIMIZER_HANDLERS ' +
+      '(_get_adamw_torch, _get_bitsandbytes_optimizer, _get_adafactor, _get_sgd); training_args.py OptimizerNames',
+    'https://github.com/huggingface/transformers/blob/v5.24.0/src/transformers/trainer_optimizer.py',
+    '2026',
+  ),
+  torchOptimDefaults: s(
+    'torchOptimDefaults',
+    'torch 2.13 adam() / sgd(): foreach or fused unset → optimizer.py _default_to_fused_or_foreach(use_fused=False)',
+    'https://github.com/pytorch/pytorch/blob/v2.13.0/torch/optim/optimizer.py',
+    '2026',
+  ),
   zero: s(
     'zero',
     'Rajbhandari et al., ZeRO (2020), §5 and Table 1: (2+2+K)Ψ, K=12',
@@ -138,6 +151,12 @@ export const SOURCES = {
     'pytorchDdp',
     'PyTorch DDP: gradient buckets copy the gradients unless gradient_as_bucket_view=True',
     'https://pytorch.org/docs/stable/generated/torch.nn.parallel.DistributedDataParallel.html',
+    '2026',
+  ),
+  nccl: s(
+    'nccl',
+    'NCCL environment variables: NCCL_BUFFSIZE (default 4 MiB per connection buffer), NCCL_MIN/MAX_NCHANNELS',
+    'https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/env.html',
     '2026',
   ),
   cudaMemory: s(
@@ -242,6 +261,27 @@ export const SOURCES = {
     'TRL 1.16 SFTTrainer: loss_type "nll" through add_fused_lm_head / ChunkedLogProbFunction (4,096 × 32,768 tiles, ' +
       'no logits tensor, use_cache=False)',
     'https://github.com/huggingface/trl/blob/v1.16.0/trl/kernels/chunked_logprob.py',
+    '2026',
+  ),
+  trlPreference: s(
+    'trlPreference',
+    'TRL 1.16 DPOTrainer: chosen and rejected stacked in one batch (DataCollatorForPreference), reference forward ' +
+      'under no_grad, precompute_ref_log_probs, PEFT adapter disabled as reference (trl/trainer/dpo_trainer.py)',
+    'https://github.com/huggingface/trl/blob/v1.16.0/trl/trainer/dpo_trainer.py',
+    '2026',
+  ),
+  trlGrpo: s(
+    'trlGrpo',
+    'TRL 1.16 GRPOTrainer and VLLMGeneration: generation batch, num_generations, β = 0 without reference, vLLM ' +
+      'colocate/server, sleep mode (trl/trainer/grpo_trainer.py, trl/generation/vllm_generation.py)',
+    'https://github.com/huggingface/trl/blob/v1.16.0/trl/trainer/grpo_trainer.py',
+    '2026',
+  ),
+  vllmMemory: s(
+    'vllmMemory',
+    'vLLM Worker.determine_available_memory: KV cache = total GPU memory × gpu_memory_utilization − vLLM peak; ' +
+      'AttentionSpec page = 2 · block · kv_heads · head_size · dtype bytes (vllm/v1/worker/gpu_worker.py)',
+    'https://github.com/vllm-project/vllm/blob/main/vllm/v1/worker/gpu_worker.py',
     '2026',
   ),
 } as const satisfies Record<string, Source>;

@@ -10,6 +10,7 @@ import type { Architecture } from './architecture';
 import type { ResolvedGpu } from './hardware';
 import { dataBatches } from './data-batches';
 import { effectivePrecision, type MemoryProfile } from './memory';
+import { generationBatchPerGpu } from './objective';
 
 /** Best MFU a well-fed kernel mix reaches, by GPU class (large micro-batches; PEFT benchmark, Megatron reports). */
 export const MFU_CEILING: Record<ResolvedGpu['tier'], number> = {
@@ -85,6 +86,23 @@ export const TIME_ASSUMPTIONS = {
     unit: 'share of peak memory bandwidth',
     basis: 'elementwise kernels reach well below the datasheet bandwidth',
   },
+  decodeBandwidthEfficiency: {
+    label: 'vLLM decode bandwidth efficiency',
+    value: 0.6,
+    unit: 'share of peak memory bandwidth',
+    basis:
+      'a decode step reads every weight and the KV cache once (memory-bound); the share of the datasheet bandwidth ' +
+      'it reaches is model bandwidth utilisation (MBU, Databricks "LLM Inference Performance Engineering", 2023); ' +
+      'no source pins it for a given plan',
+  },
+  generateBandwidthEfficiency: {
+    label: 'transformers generate() bandwidth efficiency',
+    value: 0.3,
+    unit: 'share of peak memory bandwidth',
+    basis:
+      'generate() runs eagerly, without paged attention, continuous batching or CUDA graphs: kernel launches and ' +
+      'padding waste take a larger share than in vLLM; assumed half of the vLLM figure',
+  },
 } as const satisfies Record<string, TimeAssumption>;
 export type TimeAssumptionId = keyof typeof TIME_ASSUMPTIONS;
 
@@ -144,6 +162,42 @@ export interface TimeEstimate {
   gpuHours: number;
   /** The engineering assumptions this plan's step time rests on (shown as such in the explanation). */
   assumptions: TimeAssumptionId[];
+  /** Issue 19: the whole run's generation (GRPO) and reference-model seconds; both inside wallSeconds. */
+  generationSeconds: number;
+  referenceSeconds: number;
+  /** GPUs the run keeps busy (and pays for): the training GPUs plus GRPO's vLLM server GPUs. */
+  billedGpus: number;
+  objective: ObjectiveTime;
+}
+
+/** The objective's time terms (issue 19), per optimizer step unless named otherwise; explained in explain.ts. */
+export interface ObjectiveTime {
+  /** Reference forwards (DPO/IPO/KTO with a live reference, GRPO with β > 0) per step. */
+  referenceStepSeconds: number;
+  /** Forwards the policy runs without gradient: KTO's KL term, GRPO's old log-probs (vLLM importance sampling). */
+  extraForwardStepSeconds: number;
+  /** 'precomputed' reference: the one-off pass over the data before training (whole run). */
+  precomputeSeconds: number;
+  generation: GenerationTime | null;
+}
+
+export interface GenerationTime {
+  engine: 'vllm_colocate' | 'vllm_server' | 'transformers';
+  /** Sequences generated per optimizer step by one engine (a training GPU's, or one server replica's). */
+  sequences: number;
+  /** Sequences decoded together (the KV cache may hold fewer than asked for) and the rounds that takes. */
+  concurrent: number;
+  waves: number;
+  /** KV-cache capacity of the engine in tokens (null: generate() allocates what it needs). */
+  kvCapacityTokens: number | null;
+  weightBytesPerGpu: number;
+  kvBytesPerStepPerGpu: number;
+  decodeStepSeconds: number;
+  decodeSeconds: number;
+  prefillSeconds: number;
+  syncSeconds: number;
+  stepSeconds: number;
+  efficiency: TimeAssumptionId;
 }
 
 export function dataTokens(
@@ -206,7 +260,7 @@ export function estimateTime(
   const { technique, training, distribution } = profile;
   const N = profile.gpus;
   // Rows, real and padded tokens: from the user's data statistics when the plan has them (data-batches.ts).
-  const batches = dataBatches({ training, data }, microBatch);
+  const batches = dataBatches({ training, data, objective: profile.objective }, microBatch);
   const examples = batches.rowsPerEpoch;
   const trainingTokens = batches.tokensPerEpoch * training.epochs;
   const seqProcessed = batches.processedTokensPerRow + profile.extraTokens * batches.sequencesPerRow;
@@ -226,7 +280,9 @@ export function estimateTime(
 
   // Optimizer step: elementwise and memory-bound; bytes read and written per trainable parameter on this GPU.
   const b = profile.bytes;
-  const localT = profile.params.trainableParams / (STRATEGY_TRAITS[distribution.strategy].shards.optimizer ? N : 1);
+  // Sharded over the shard group: every GPU, or one node's for hybrid sharding (distributed.ts shardGroupSize).
+  const localT =
+    profile.params.trainableParams / (STRATEGY_TRAITS[distribution.strategy].shards.optimizer ? profile.shardGpus : 1);
   const stateTraffic =
     training.optimizer === 'adamw_8bit' || training.optimizer === 'paged_adamw_8bit'
       ? 4
@@ -248,8 +304,9 @@ export function estimateTime(
     const ring = (2 * (N - 1)) / N;
     commBytes += ring * profile.params.trainableParams * b.gradient; // all-reduce / reduce-scatter of gradients
     if (STRATEGY_TRAITS[distribution.strategy].shards.parameters) {
-      // all-gather params in forward and backward
-      commBytes += training.gradAccum * 2 * ((N - 1) / N) * profile.params.totalParams * b.baseWeight;
+      // all-gather params in forward and backward, within the shard group (one node for hybrid sharding)
+      const S = profile.shardGpus;
+      commBytes += training.gradAccum * 2 * ((S - 1) / S) * profile.params.totalParams * b.baseWeight;
     }
   }
   const linkUsed = link(gpu, distribution);
@@ -270,10 +327,22 @@ export function estimateTime(
       offloadSeconds += (training.gradAccum * 2 * paramBytes) / (NVME_GBS * 1e9);
   }
 
-  const stepSeconds = computeSeconds + optimizerSeconds + communicationSeconds + offloadSeconds;
+  const objective = objectiveTime(profile, gpu, flops.forward, mfu, microBatch, tokensPerMicroBatch, {
+    rows: examples,
+    tokensPerRow: seqProcessed,
+  });
+  const generationStep = objective.generation?.stepSeconds ?? 0;
+  const stepSeconds =
+    computeSeconds +
+    optimizerSeconds +
+    communicationSeconds +
+    offloadSeconds +
+    objective.referenceStepSeconds +
+    objective.extraForwardStepSeconds +
+    generationStep;
   const examplesPerStep = microBatch * training.gradAccum * N;
   const steps = Math.max(1, Math.ceil((examples * training.epochs) / examplesPerStep));
-  const wallSeconds = steps * stepSeconds;
+  const wallSeconds = steps * stepSeconds + objective.precomputeSeconds;
   const tokensPerSecond = (examplesPerStep * realPerExample) / stepSeconds;
   const padded = batches.paddingAssumed;
   const offloading = distribution.offloadOptimizer !== 'none' || distribution.offloadParams !== 'none';
@@ -286,7 +355,13 @@ export function estimateTime(
     ...(offloading ? (['pcieGBs'] as const) : []),
     ...(distribution.offloadOptimizer !== 'none' ? (['cpuAdamParamsPerS'] as const) : []),
     ...(nvme ? (['nvmeGBs'] as const) : []),
+    ...(objective.generation ? [objective.generation.efficiency] : []),
   ];
+  const billedGpus =
+    N +
+    (profile.objective.kind === 'grpo' && profile.objective.generation === 'vllm_server'
+      ? profile.objective.vllmServerGpus
+      : 0);
   return {
     assumptions: [...new Set(assumptions)],
     flopsPerToken: flops.total,
@@ -304,6 +379,118 @@ export function estimateTime(
     steps,
     trainingTokens,
     wallSeconds,
-    gpuHours: (wallSeconds / 3600) * N,
+    gpuHours: (wallSeconds / 3600) * billedGpus,
+    generationSeconds: steps * generationStep,
+    referenceSeconds: steps * objective.referenceStepSeconds + objective.precomputeSeconds,
+    billedGpus,
+    objective,
   };
+}
+
+/**
+ * The objective's extra passes (issue 19). Forwards without gradient cost the forward FLOPs (2·P + attention per
+ * token) at the step's MFU. GRPO's generation is decode-bound: each of the completion's tokens is one decode step that
+ * reads every weight and the KV cache of the sequences in flight (bytes ÷ bandwidth × efficiency), unless the batch
+ * is large enough to be compute-bound (2·P FLOPs per sequence per step at the MFU ceiling); the prompts' prefill is a
+ * compute-bound forward.
+ */
+export function objectiveTime(
+  profile: MemoryProfile,
+  gpu: ResolvedGpu,
+  forwardFlopsPerToken: number,
+  mfu: number,
+  microBatch: number,
+  tokensPerMicroBatch: number,
+  data: { rows: number; tokensPerRow: number },
+): ObjectiveTime {
+  const o = profile.objective;
+  const training = profile.training;
+  const peak = gpu.tflops16 * 1e12;
+  const forwardSeconds = (tokens: number) => (tokens * forwardFlopsPerToken) / (peak * mfu);
+  const stepTokens = training.gradAccum * tokensPerMicroBatch;
+  const out: ObjectiveTime = {
+    referenceStepSeconds: 0,
+    extraForwardStepSeconds: 0,
+    precomputeSeconds: 0,
+    generation: null,
+  };
+  const live = profile.reference === 'copy' || profile.reference === 'peft_base';
+  // KTOTrainer._compute_loss: the policy's KL forward under no_grad (`_compute_kl_logps`), and the reference scores
+  // both the batch and its KL completions (calculate_kl, the default "kto" loss): two reference forwards.
+  const kto = o.kind === 'kto';
+  const referencePasses = kto ? 2 : 1;
+  if (o.kind !== 'grpo') {
+    if (live) out.referenceStepSeconds = referencePasses * forwardSeconds(stepTokens);
+    if (kto) out.extraForwardStepSeconds = forwardSeconds(stepTokens);
+    // DPOTrainer._precompute_ref_logps: one pass over the training set before the first step, split over the GPUs
+    // (the dataloader is prepared by accelerate), cached for every epoch.
+    if (profile.reference === 'precomputed')
+      out.precomputeSeconds = (referencePasses * forwardSeconds(data.rows * data.tokensPerRow)) / profile.gpus;
+    return out;
+  }
+
+  // GRPO (GRPOTrainer._generate_and_score_completions): the generation batch of each GPU is generated once per
+  // optimizer step, then scored without gradient by the reference (β > 0) and, with vLLM, by the policy for the
+  // importance-sampling correction (GRPOConfig.vllm_importance_sampling_correction, default True).
+  const batch = generationBatchPerGpu({ microBatch, gradAccum: training.gradAccum });
+  const seqTokens = o.promptTokens + o.completionTokens;
+  if (live) out.referenceStepSeconds = forwardSeconds(batch * seqTokens);
+  if (o.generation !== 'transformers') out.extraForwardStepSeconds = forwardSeconds(batch * seqTokens);
+
+  const N = profile.gpus;
+  const bytes = profile.bytes.baseWeight;
+  // vLLM loads the base as the policy holds it (bitsandbytes 4-bit for QLoRA: vllm_generation.py `quantization`).
+  const weightBytes = profile.params.totalParams * (profile.quantizedLinearBytesPerParam ?? bytes);
+  const kv = profile.generation.kvBytesPerToken;
+  const server = o.generation === 'vllm_server';
+  const tp = o.generation === 'transformers' ? 1 : o.vllmTensorParallel;
+  // Server mode: the prompts of every training GPU go to the server's data-parallel replicas (trl vllm-serve
+  // --tensor_parallel_size, --data_parallel_size); colocate: each tensor-parallel group generates its members'
+  // prompts together (max_num_seqs = per_device_train_batch_size × tensor_parallel × steps_per_generation,
+  // grpo_trainer.py).
+  const replicas = server ? Math.max(1, Math.floor(o.vllmServerGpus / tp)) : 1;
+  const sequences = server ? Math.ceil((batch * N) / replicas) : batch * tp;
+  // vLLM's KV cache: its share of the GPU minus the weights (Worker.determine_available_memory); trl vllm-serve
+  // defaults gpu_memory_utilization to 0.9 (trl/scripts/vllm_serve.py), colocate takes the plan's.
+  const share = (server ? 0.9 : o.vllmGpuMemoryUtilization) * gpu.memoryBytes;
+  const kvCapacityTokens = o.generation === 'transformers' ? null : Math.max(0, ((share - weightBytes / tp) * tp) / kv);
+  const concurrent =
+    kvCapacityTokens === null ? sequences : Math.max(1, Math.min(sequences, Math.floor(kvCapacityTokens / seqTokens)));
+  const waves = Math.ceil(sequences / concurrent);
+  const efficiency: TimeAssumptionId =
+    o.generation === 'transformers' ? 'generateBandwidthEfficiency' : 'decodeBandwidthEfficiency';
+  const bandwidth = gpu.bandwidthGBs * 1e9 * TIME_ASSUMPTIONS[efficiency].value;
+  // The mean context over the decode: the prompt plus half the completion.
+  const meanContext = o.promptTokens + o.completionTokens / 2;
+  const kvBytesPerStepPerGpu = (concurrent * meanContext * kv) / tp;
+  const matmulFlops = 2 * profile.arch.matmulParamsPerToken;
+  const decodeStepSeconds = Math.max(
+    (weightBytes / tp + kvBytesPerStepPerGpu) / bandwidth,
+    (matmulFlops * concurrent) / tp / (peak * MFU_CEILING[gpu.tier]),
+  );
+  const decodeSeconds = waves * o.completionTokens * decodeStepSeconds;
+  const prefillSeconds = (sequences * o.promptTokens * matmulFlops) / tp / (peak * mfu);
+  // Weight sync (trl/generation/vllm_generation.py sync_weights) once per step: to the server over the interconnect
+  // (NCCL broadcast), under ZeRO-3 every parameter gathered; transformers under ZeRO-3 gathers the model
+  // (ds3_gather_for_generation).
+  const sharded = STRATEGY_TRAITS[profile.distribution.strategy].shards.parameters && N > 1;
+  const linkBytesPerS = TIME_ASSUMPTIONS[link(gpu, profile.distribution)].value * 1e9;
+  const syncSeconds =
+    (server ? weightBytes / linkBytesPerS : 0) + (sharded ? (weightBytes * (N - 1)) / N / linkBytesPerS : 0);
+  out.generation = {
+    engine: o.generation,
+    sequences,
+    concurrent,
+    waves,
+    kvCapacityTokens,
+    weightBytesPerGpu: weightBytes / tp,
+    kvBytesPerStepPerGpu,
+    decodeStepSeconds,
+    decodeSeconds,
+    prefillSeconds,
+    syncSeconds,
+    stepSeconds: decodeSeconds + prefillSeconds + syncSeconds,
+    efficiency,
+  };
+  return out;
 }

@@ -9,8 +9,20 @@ import type { GpuRef, Plan } from '../domain/plan';
 import { gib } from '../format';
 import { isFitting } from './advice';
 import type { TechniqueEstimate } from './estimate';
+import { STRATEGY_TRAITS } from '../domain/strategies';
+import { OBJECTIVE_LABELS, OBJECTIVE_TRAINERS, referenceMode, usesReference } from './objective';
 
-export type WarningCode = 'seq-exceeds-context' | 'service-model-unavailable' | 'low-headroom' | 'cpu-estimate';
+export type WarningCode =
+  | 'seq-exceeds-context'
+  | 'service-model-unavailable'
+  | 'low-headroom'
+  | 'cpu-estimate'
+  // Issue 19: objectives.
+  | 'reference-peft-base-full'
+  | 'reference-precomputed-grpo'
+  | 'reference-copy-replicated'
+  | 'vllm-share-too-small'
+  | 'objective-stack';
 
 export interface PlanWarning {
   code: WarningCode;
@@ -108,6 +120,10 @@ export function planWarnings(
         'cores × FLOPS per core; real CPU training is often slower still. Treat the time as an order of magnitude.',
       field: 'hardware.gpu',
     });
+  warnings.push(...objectiveWarnings(plan));
+  const first = techniques[0];
+  const share = first ? vllmShareWarning(plan, spec, first.fit.capacityBytes, first.totalParams * 2) : null;
+  if (share) warnings.push(share);
   for (const t of techniques) {
     const spare = t.fit.capacityBytes - t.memory.nvidiaSmiBytes;
     if (isFitting(t) && spare < LOW_HEADROOM_FRACTION * t.fit.capacityBytes)
@@ -122,4 +138,76 @@ export function planWarnings(
       });
   }
   return warnings;
+}
+
+/** Issue 19: what the plan's objective asks that TRL cannot do, or does at a cost the user may not expect. */
+function objectiveWarnings(plan: Plan): PlanWarning[] {
+  const o = plan.objective;
+  const out: PlanWarning[] = [];
+  if (o.kind === 'sft') return out;
+  const label = OBJECTIVE_LABELS[o.kind];
+  if (plan.training.stack !== 'trl')
+    out.push({
+      code: 'objective-stack',
+      message:
+        `${label} is trained with TRL's ${OBJECTIVE_TRAINERS[o.kind]}: the estimate models that trainer, whatever ` +
+        `the stack field says (now "${plan.training.stack}").`,
+      field: 'training.stack',
+    });
+  if (!usesReference(o)) return out;
+  plan.techniques.forEach((t, i) => {
+    const mode = referenceMode(o, t);
+    if (o.reference === 'peft_base' && t.kind === 'full')
+      out.push({
+        code: 'reference-peft-base-full',
+        message:
+          'Full fine-tuning has no adapter to disable, so the base model cannot serve as the reference: TRL loads a ' +
+          'frozen copy instead (DPOTrainer/GRPOTrainer __init__, create_model_from_path), and the estimate counts it. ' +
+          'Pick a PEFT technique, or precompute the reference log-probs.',
+        field: 'objective.reference',
+        technique: i,
+      });
+    if (mode === 'copy' && plan.distribution.gpusPerNode * plan.distribution.nodes > 1) {
+      if (!STRATEGY_TRAITS[plan.distribution.strategy].shards.parameters)
+        out.push({
+          code: 'reference-copy-replicated',
+          message:
+            `The reference copy is whole on every GPU: TRL prepares it with ZeRO stage 0 unless the run uses stage 3 ` +
+            `(trl/models/utils.py prepare_deepspeed), and DDP replicates it. ZeRO-3 or FSDP full sharding split it.`,
+          field: 'distribution.strategy',
+          technique: i,
+        });
+    }
+  });
+  if (o.kind === 'grpo' && o.reference === 'precomputed')
+    out.push({
+      code: 'reference-precomputed-grpo',
+      message:
+        'GRPO generates its completions during training, so the reference log-probs cannot be precomputed (GRPOConfig ' +
+        'has no precompute_ref_log_probs): the estimate uses the PEFT base under a PEFT technique, else a copy.',
+      field: 'objective.reference',
+    });
+  return out;
+}
+
+/** GRPO colocate: vLLM's share must hold its weights and a KV cache (vllm Worker.determine_available_memory). */
+export function vllmShareWarning(
+  plan: Plan,
+  spec: ModelSpec,
+  gpuMemoryBytes: number,
+  weightBytes: number,
+): PlanWarning | null {
+  const o = plan.objective;
+  if (o.kind !== 'grpo' || o.generation !== 'vllm_colocate') return null;
+  const share = o.vllmGpuMemoryUtilization * gpuMemoryBytes;
+  const needed = weightBytes / o.vllmTensorParallel;
+  if (share > needed * 1.1) return null;
+  return {
+    code: 'vllm-share-too-small',
+    message:
+      `vLLM's share (gpu_memory_utilization ${o.vllmGpuMemoryUtilization} × ${gib(gpuMemoryBytes)} = ${gib(share)}) ` +
+      `barely holds ${spec.name}'s weights (${gib(needed)} per GPU) and leaves no room for a KV cache: vLLM refuses ` +
+      'to start. Raise vllmGpuMemoryUtilization, use tensor parallelism, or generate in server mode.',
+    field: 'objective.vllmGpuMemoryUtilization',
+  };
 }

@@ -20,6 +20,8 @@ import {
   type FrameworkFile,
 } from './framework-context';
 import { STRATEGY_TRAITS } from '../domain/strategies';
+import { objectiveRefusal } from '../domain/export-capabilities';
+import type { ObjectiveKind } from '../domain/plan';
 
 export const AXOLOTL_VERSION = 'axolotl 0.19';
 
@@ -33,6 +35,159 @@ export function axolotlPrecision(p: FrameworkCtx['plan']['training']['precision'
   if (p === 'pure_fp16') return { bf16: false, float16: true };
   return { bf16: false, fp16: false };
 }
+
+/**
+ * The dataset entry per objective, as docs/rlhf.qmd lays them out (axolotl @ 067b021): DPO / IPO / SimPO read
+ * chat_template.default with messages + chosen + rejected messages (prompt_strategies/dpo/chat_template.py default,
+ * L9-90); ORPO chat_template.argilla with chosen / rejected conversations (prompt_strategies/orpo/chat_template.py
+ * argilla, L251); KTO a user-defined dict type with prompt / completion / label (prompt_strategies/kto/user_defined.py
+ * default); GRPO a transform from rewards.py (docs/rlhf.qmd "Reward functions": type '{file_name}.{fn_name}').
+ */
+const PAIRS = {
+  path: 'data/train.jsonl',
+  split: 'train',
+  type: 'chat_template.default',
+  field_messages: 'messages',
+  field_chosen: 'chosen',
+  field_rejected: 'rejected',
+  message_property_mappings: { role: 'role', content: 'content' },
+  roles: { user: ['user'], assistant: ['assistant'], system: ['system'] },
+};
+const DATASETS: Record<ObjectiveKind, Record<string, unknown>> = {
+  sft: { path: 'data/train.jsonl', type: 'chat_template', field_messages: 'messages' },
+  dpo: PAIRS,
+  ipo: PAIRS,
+  simpo: PAIRS,
+  orpo: { path: 'data/train.jsonl', split: 'train', type: 'chat_template.argilla' },
+  kto: {
+    path: 'data/train.jsonl',
+    split: 'train',
+    type: {
+      field_prompt: 'prompt',
+      field_completion: 'completion',
+      field_label: 'label',
+      prompt_format: '{prompt}',
+      completion_format: '{completion}',
+    },
+  },
+  // Refused (OBJECTIVE_SUPPORT: reward modelling is not exported to axolotl); kept so the table is total.
+  reward: { path: 'data/train.jsonl', type: 'chat_template', field_messages: 'messages' },
+  grpo: { path: 'data/train.jsonl', split: 'train', type: 'rewards.prompt_transform' },
+};
+
+/**
+ * rl and its fields (schemas/config.py rl L262, rl_beta L1315, simpo_gamma L1297, precompute_ref_log_probs L315;
+ * core/builders/rl.py _build_training_arguments L122-160: trl.beta, else rl_beta, else orpo_alpha becomes the TRL
+ * config's beta; rl simpo runs CPOConfig with loss_type "simpo" and simpo_gamma = cfg.simpo_gamma as given, so it
+ * is always written — None would replace CPOConfig's 0.5 default, trl/experimental/cpo/cpo_config.py L136-138).
+ * IPO is `rl: dpo` with `dpo_loss_type: ["ipo"]` (docs/rlhf.qmd "IPO": `rl: ipo` is to be deprecated).
+ */
+function objectiveKeys(c: FrameworkCtx): Record<string, unknown> {
+  const o = c.plan.objective;
+  const beta = o.beta === null ? {} : { rl_beta: o.beta };
+  switch (o.kind) {
+    case 'sft':
+    case 'reward':
+      return {};
+    case 'dpo':
+    case 'ipo':
+      return {
+        rl: 'dpo',
+        ...(o.kind === 'ipo' ? { dpo_loss_type: ['ipo'] } : {}),
+        ...beta,
+        ...(o.reference === 'precomputed' ? { precompute_ref_log_probs: true } : {}),
+      };
+    case 'orpo':
+      return { rl: 'orpo', ...beta, remove_unused_columns: false };
+    case 'simpo':
+      return { rl: 'simpo', ...beta, simpo_gamma: 0.5 };
+    case 'kto':
+      return { rl: 'kto', ...beta, remove_unused_columns: false };
+    case 'grpo':
+      return grpoKeys(c);
+  }
+}
+
+/**
+ * GRPO: the trl block (schemas/trl.py TRLConfig: beta, max_completion_length, use_vllm, vllm_mode,
+ * vllm_server_host / port, reward_funcs, num_generations, vllm_enable_sleep_mode) and the vllm block (schemas/vllm.py
+ * VllmConfig: tensor_parallel_size, gpu_memory_utilization, host, port), which core/trainers/grpo/__init__.py
+ * set_training_args_kwargs (L62-105) turns into GRPOConfig: in colocate mode the vllm block's gpu_memory_utilization
+ * and tensor_parallel_size become vllm_gpu_memory_utilization / vllm_tensor_parallel_size.
+ */
+function grpoKeys(c: FrameworkCtx): Record<string, unknown> {
+  const o = c.plan.objective;
+  return {
+    rl: 'grpo',
+    trl: {
+      // null = TRL's default (GRPOConfig.beta 0.0: no reference model).
+      ...(o.beta === null ? {} : { beta: o.beta }),
+      num_generations: o.numGenerations,
+      max_completion_length: o.completionTokens,
+      reward_funcs: ['rewards.reward_len'],
+      use_vllm: o.generation !== 'transformers',
+      ...(o.generation === 'vllm_colocate'
+        ? { vllm_mode: 'colocate', vllm_enable_sleep_mode: o.vllmSleepMode }
+        : o.generation === 'vllm_server'
+          ? { vllm_mode: 'server', vllm_server_host: '127.0.0.1', vllm_server_port: 8000 }
+          : {}),
+    },
+    ...(o.generation === 'vllm_colocate'
+      ? { vllm: { gpu_memory_utilization: o.vllmGpuMemoryUtilization, tensor_parallel_size: o.vllmTensorParallel } }
+      : o.generation === 'vllm_server'
+        ? { vllm: { host: '127.0.0.1', port: 8000, tensor_parallel_size: o.vllmTensorParallel } }
+        : {}),
+  };
+}
+
+/** GRPO's reward function and prompt transform, loaded by name from the config's folder (docs/rlhf.qmd). */
+const REWARDS_PY = `# Reward functions and the dataset transform for axolotl's GRPO (docs/rlhf.qmd "Reward functions").
+# Replace reward_len with your task's reward: it gets the generated completions (and every dataset column as a
+# keyword argument) and returns one float per completion.
+
+
+def reward_len(completions, **kwargs) -> list[float]:
+    # Conversational prompts give each completion as a list of messages.
+    texts = [c[0]["content"] if isinstance(c, list) else c for c in completions]
+    return [-abs(50 - len(t)) / 50 for t in texts]
+
+
+def prompt_transform(cfg, *args, **kwargs):
+    def transform_fn(example, tokenizer=None):
+        return {"prompt": [{"role": "user", "content": example["prompt"]}]}
+
+    return transform_fn, {"remove_columns": []}
+`;
+
+/** One line of stub data in the shape DATASETS declares. */
+function stubData(kind: ObjectiveKind): string {
+  const user = { role: 'user', content: 'Hello' };
+  const good = { role: 'assistant', content: 'Hi! How can I help?' };
+  const bad = { role: 'assistant', content: 'What?' };
+  switch (kind) {
+    case 'dpo':
+    case 'ipo':
+    case 'simpo':
+      return `${JSON.stringify({ messages: [user], chosen: good, rejected: bad })}\n`;
+    case 'orpo':
+      return `${JSON.stringify({ prompt: 'Hello', chosen: [user, good], rejected: [user, bad] })}\n`;
+    case 'kto':
+      return `${JSON.stringify({ prompt: 'Hello', completion: 'Hi! How can I help?', label: true })}\n`;
+    case 'grpo':
+      return `${JSON.stringify({ prompt: 'What is 2 + 2?' })}\n`;
+    default:
+      return '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n';
+  }
+}
+
+const DATA_SHAPE: Partial<Record<ObjectiveKind, string>> = {
+  dpo: 'the prompt in `messages`, the better answer in `chosen`, the worse in `rejected`',
+  ipo: 'the prompt in `messages`, the better answer in `chosen`, the worse in `rejected`',
+  simpo: 'the prompt in `messages`, the better answer in `chosen`, the worse in `rejected`',
+  orpo: 'the prompt, and the chosen and rejected conversations',
+  kto: 'a prompt, a completion and whether it is desirable in `label`',
+  grpo: 'one prompt per line; edit `rewards.py` for your reward',
+};
 
 export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
   const t = c.technique;
@@ -64,7 +219,8 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
           ...(t.kind === 'dora' ? { peft_use_dora: true } : {}),
         }
       : {}),
-    datasets: [{ path: 'data/train.jsonl', type: 'chat_template', field_messages: 'messages' }],
+    ...objectiveKeys(c),
+    datasets: [DATASETS[c.plan.objective.kind]],
     val_set_size: 0,
     output_dir: `outputs/${c.slug}-${t.kind}`,
     sequence_len: tr.seqLen,
@@ -102,6 +258,15 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
 }
 
 export function axolotlUnsupported(c: FrameworkCtx): string | null {
+  const refusal = objectiveRefusal(c.plan, 'axolotl');
+  if (refusal) return refusal;
+  const o = c.plan.objective;
+  // precompute_ref_log_probs reaches DPOConfig only (core/trainers/dpo/__init__.py L43-46, rl dpo / ipo).
+  if (o.kind === 'kto' && o.reference === 'precomputed')
+    return (
+      'axolotl passes precompute_ref_log_probs to DPO and IPO only (core/trainers/dpo/__init__.py), not KTO: set ' +
+      'objective.reference to copy or peft_base, or export the Hugging Face script.'
+    );
   const k = c.technique.kind;
   if (!['full', 'lora', 'qlora', 'dora'].includes(k))
     return (
@@ -109,6 +274,13 @@ export function axolotlUnsupported(c: FrameworkCtx): string | null {
       `the Hugging Face script instead.`
     );
   const d = c.plan.distribution;
+  // The axolotl export writes FSDP2's reshard_after_forward only, which cannot say "shard within a node, replicate
+  // across nodes": refuse rather than silently train full shard (issue 15, exports stay honest).
+  if (STRATEGY_TRAITS[d.strategy].shardWithinNode)
+    return (
+      'Tuneplan does not write hybrid sharding (shard within a node) for axolotl: export the accelerate config ' +
+      '(the DeepSpeed / accelerate target writes fsdp_sharding_strategy: HYBRID_SHARD) or pick FSDP full shard.'
+    );
   // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
   // (torch/distributed/fsdp/api.py CPUOffload); an optimizer-only offload cannot be written.
   if (usesFsdp(c.plan) && d.offloadOptimizer !== d.offloadParams)
@@ -142,12 +314,15 @@ export function axolotlFiles(
       mediaType: 'application/json',
       content: `${JSON.stringify(frameworkDsConfig(c), null, 2)}\n`,
     });
-  files.push({
-    path: 'data/train.jsonl',
-    mediaType: 'application/jsonl',
-    content:
-      '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n',
-  });
+  files.push({ path: 'data/train.jsonl', mediaType: 'application/jsonl', content: stubData(plan.objective.kind) });
+  if (plan.objective.kind === 'grpo')
+    files.push({ path: 'rewards.py', mediaType: 'text/x-python', content: REWARDS_PY });
+  const o = plan.objective;
+  // Server mode: the vLLM server runs on its own GPUs, started first (docs/rlhf.qmd GRPO: `axolotl vllm-serve`).
+  const serve =
+    o.kind === 'grpo' && o.generation === 'vllm_server'
+      ? `CUDA_VISIBLE_DEVICES=<${o.vllmServerGpus} generation GPU(s)> axolotl vllm-serve axolotl_config.yaml &\n`
+      : '';
   const launch =
     c.gpus > 1
       ? `accelerate launch --num_processes ${c.gpus} --num_machines ${d.nodes}${
@@ -160,8 +335,9 @@ export function axolotlFiles(
     content:
       `# ${plan.name} — ` +
       `axolotl\n\n${hashHeader(c, AXOLOTL_VERSION).replace(/^# /gm, '')}\n\n\`\`\`bash\npip install ` +
-      `"axolotl>=0.19,<0.20"${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${launch}\n\`\`\`\n\nPut your data in ` +
-      `\`data/train.jsonl\` (one chat per line in \`messages\`, as the stub shows).\n`,
+      `"axolotl${o.kind === 'grpo' && o.generation !== 'transformers' ? '[vllm]' : ''}>=0.19,<0.20"` +
+      `${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${serve}${launch}\n\`\`\`\n\nPut your data in ` +
+      `\`data/train.jsonl\` (${DATA_SHAPE[o.kind] ?? 'one chat per line in `messages`'}, as the stub shows).\n`,
   });
   return files;
 }

@@ -21,6 +21,8 @@ import {
   type FrameworkFile,
 } from './framework-context';
 import { STRATEGY_TRAITS } from '../domain/strategies';
+import { objectiveRefusal } from '../domain/export-capabilities';
+import type { ObjectiveKind } from '../domain/plan';
 
 export const LLAMA_FACTORY_VERSION = 'LLaMA-Factory 0.9.5';
 
@@ -49,6 +51,41 @@ export function llamaFactoryPrecision(c: FrameworkCtx): Record<string, boolean> 
   return {};
 }
 
+/**
+ * The plan's objective as LLaMA-Factory's stage and preference loss (hparams/finetuning_args.py at ff6d4d1: stage L460,
+ * pref_loss L183, pref_beta L171 default 0.1). DPO's relatives are losses of stage dpo; KTO and the reward model are
+ * stages of their own. GRPO has no stage (refused in llamaFactoryUnsupported).
+ */
+export const LLAMA_FACTORY_OBJECTIVES: Partial<Record<ObjectiveKind, { stage: string; pref_loss?: string }>> = {
+  sft: { stage: 'sft' },
+  dpo: { stage: 'dpo', pref_loss: 'sigmoid' },
+  ipo: { stage: 'dpo', pref_loss: 'ipo' },
+  orpo: { stage: 'dpo', pref_loss: 'orpo' },
+  simpo: { stage: 'dpo', pref_loss: 'simpo' },
+  kto: { stage: 'kto' },
+  reward: { stage: 'rm' },
+};
+
+/** Objectives whose LLaMA-Factory trainer loads a reference model (use_ref_model, finetuning_args.py L593; KTO always). */
+const usesReference = (k: ObjectiveKind) => k === 'dpo' || k === 'ipo' || k === 'kto';
+
+/** The stage, loss, beta and reference-model keys for the plan's objective. */
+function objectiveKeys(c: FrameworkCtx): Record<string, unknown> {
+  const o = c.plan.objective;
+  const { stage, pref_loss } = LLAMA_FACTORY_OBJECTIVES[o.kind] ?? { stage: 'sft' };
+  if (stage === 'sft' || stage === 'rm') return { stage };
+  return {
+    stage,
+    ...(pref_loss ? { pref_loss } : {}),
+    // null = the trainer's default; LLaMA-Factory's pref_beta default is 0.1, as TRL's DPOConfig / KTOConfig beta.
+    pref_beta: o.beta ?? 0.1,
+    // Under LoRA with no ref_model, create_ref_model returns None (train/trainer_utils.py L137-138) and the trainer
+    // uses the adapter-disabled base; a frozen copy needs ref_model pointing at the base (L123-135). Full fine-tuning
+    // always loads a copy (L139-146).
+    ...(usesReference(o.kind) && c.technique.kind !== 'full' && o.reference === 'copy' ? { ref_model: c.hfId } : {}),
+  };
+}
+
 export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {
   const t = c.technique;
   const tr = c.plan.training;
@@ -67,7 +104,7 @@ export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {
     flash_attn: tr.attention === 'eager' ? 'disabled' : 'sdpa',
     ...(tr.gradientCheckpointing ? {} : { disable_gradient_checkpointing: true }),
     enable_liger_kernel: tr.lossKernel === 'chunked',
-    stage: 'sft',
+    ...objectiveKeys(c),
     do_train: true,
     finetuning_type: lora ? 'lora' : 'full',
     ...(lora
@@ -142,6 +179,16 @@ function fsdpAccelerateConfig(c: FrameworkCtx): Record<string, unknown> {
 
 /** Why LLaMA-Factory cannot run this plan as planned, or null. */
 export function llamaFactoryUnsupported(c: FrameworkCtx): string | null {
+  const refusal = objectiveRefusal(c.plan, 'llama-factory');
+  if (refusal) return refusal;
+  const o = c.plan.objective;
+  // CustomDPOTrainer sets precompute_ref_log_probs = False (src/llamafactory/train/dpo/trainer.py L70).
+  if (usesReference(o.kind) && o.reference === 'precomputed')
+    return (
+      `LLaMA-Factory never precomputes the reference log-probabilities (train/dpo/trainer.py sets ` +
+      `precompute_ref_log_probs = False): set objective.reference to copy or peft_base, or export the Hugging Face ` +
+      `script.`
+    );
   const k = c.technique.kind;
   if (!['full', 'lora', 'qlora', 'dora'].includes(k))
     return (
@@ -205,7 +252,13 @@ export function llamaFactoryFiles(
         train: {
           file_name: 'train.jsonl',
           formatting: 'sharegpt',
-          columns: { messages: 'messages' },
+          // data/README.md "Preference Dataset" (ranking, chosen, rejected) and "KTO Dataset" (kto_tag).
+          ...(pairwise(plan.objective.kind) ? { ranking: true } : {}),
+          columns: {
+            messages: 'messages',
+            ...(pairwise(plan.objective.kind) ? { chosen: 'chosen', rejected: 'rejected' } : {}),
+            ...(plan.objective.kind === 'kto' ? { kto_tag: 'label' } : {}),
+          },
           tags: {
             role_tag: 'role',
             content_tag: 'content',
@@ -219,12 +272,7 @@ export function llamaFactoryFiles(
       2,
     )}\n`,
   });
-  files.push({
-    path: 'data/train.jsonl',
-    mediaType: 'application/jsonl',
-    content:
-      '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n',
-  });
+  files.push({ path: 'data/train.jsonl', mediaType: 'application/jsonl', content: stubData(plan.objective.kind) });
   const launch = usesFsdp(plan)
     ? `accelerate launch --config_file fsdp_config.yaml $(python -c "import llamafactory, os; ` +
       `print(os.path.join(os.path.dirname(llamafactory.__file__), 'launcher.py'))") llamafactory_config.yaml`
@@ -243,7 +291,34 @@ export function llamaFactoryFiles(
       `${plan.techniques[index]!.kind === 'qlora' ? ' bitsandbytes' : ''}` +
       `${plan.training.lossKernel === 'chunked' ? ' liger-kernel' : ''}` +
       `${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${launch}\n\`\`\`\n\nPut your data in \`data/train.jsonl\` ` +
-      `(one chat per line, as the stub shows); \`data/dataset_info.json\` registers it as \`train\`.\n`,
+      `(${DATA_SHAPE[plan.objective.kind] ?? 'one chat per line'}, as the stub shows); ` +
+      `\`data/dataset_info.json\` registers it as \`train\`.\n`,
   });
   return files;
+}
+
+/** Preference pairs: stage dpo (every pref_loss) and rm read chosen / rejected (data/README.md "Preference Dataset"). */
+const pairwise = (k: ObjectiveKind) => k === 'dpo' || k === 'ipo' || k === 'orpo' || k === 'simpo' || k === 'reward';
+
+const DATA_SHAPE: Partial<Record<ObjectiveKind, string>> = {
+  dpo: 'one prompt per line in `messages`, the better answer in `chosen` and the worse in `rejected`',
+  ipo: 'one prompt per line in `messages`, the better answer in `chosen` and the worse in `rejected`',
+  orpo: 'one prompt per line in `messages`, the better answer in `chosen` and the worse in `rejected`',
+  simpo: 'one prompt per line in `messages`, the better answer in `chosen` and the worse in `rejected`',
+  reward: 'one prompt per line in `messages`, the better answer in `chosen` and the worse in `rejected`',
+  kto: 'one chat per line in `messages` and whether its answer is desirable in `label` (true / false)',
+};
+
+/**
+ * One line of stub data in the shape dataset_info.json declares: sharegpt with role/content tags; for pairs the
+ * chosen and rejected answers are single messages (SharegptDatasetConverter, src/llamafactory/data/converter.py), for
+ * KTO a boolean tag (data/README.md "KTO Dataset").
+ */
+function stubData(kind: ObjectiveKind): string {
+  const user = { role: 'user', content: 'Hello' };
+  const good = { role: 'assistant', content: 'Hi! How can I help?' };
+  if (pairwise(kind))
+    return `${JSON.stringify({ messages: [user], chosen: good, rejected: { role: 'assistant', content: 'What?' } })}\n`;
+  if (kind === 'kto') return `${JSON.stringify({ messages: [user, good], label: true })}\n`;
+  return '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n';
 }

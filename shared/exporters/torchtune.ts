@@ -19,6 +19,7 @@ import {
   type FrameworkFile,
 } from './framework-context';
 import { STRATEGY_TRAITS } from '../domain/strategies';
+import { objectiveRefusal } from '../domain/export-capabilities';
 
 export const TORCHTUNE_VERSION = 'torchtune 0.6';
 
@@ -54,6 +55,9 @@ function loraTargets(c: FrameworkCtx): { lora_attn_modules: string[]; apply_lora
 export function torchtuneUnsupported(c: FrameworkCtx, m: TorchtuneModel | undefined): string | null {
   const p = c.plan;
   const t = c.technique;
+  // The objective first (issue 19): the SFT recipes below cannot run DPO or GRPO (OBJECTIVE_SUPPORT).
+  const refusal = objectiveRefusal(p, 'torchtune');
+  if (refusal) return refusal;
   if (!m)
     return (
       `torchtune has no model builder for ` +
@@ -74,6 +78,9 @@ export function torchtuneUnsupported(c: FrameworkCtx, m: TorchtuneModel | undefi
     );
   if (usesDeepSpeed(p))
     return 'torchtune shards with FSDP2, not DeepSpeed: pick FSDP full shard or shard-grad-op in the plan.';
+  // The recipe keys Tuneplan writes (fsdp_reshard_after_forward) shard over every GPU; hybrid sharding is not written.
+  if (STRATEGY_TRAITS[p.distribution.strategy].shardWithinNode)
+    return 'Tuneplan does not write hybrid sharding for torchtune recipes: pick FSDP full shard or shard-grad-op.';
   if (STRATEGY_TRAITS[p.distribution.strategy].family === 'ddp' && c.gpus > 1)
     return (
       "torchtune's distributed recipes always shard with FSDP2: pick FSDP full shard or shard-grad-op " +

@@ -8,8 +8,13 @@ import { planGpuName, slugify, stampLines, switchNotes } from './header';
 import { PLAN_TO_HF_OPTIM } from '../import/configs/facts';
 import { stringify as toYaml } from 'yaml';
 import { findCatalogModel } from '../catalog/models';
-import { VM_PRICES } from '../catalog/prices';
-import { EXPORT_CAPABILITIES, EXPORT_TARGETS, type ExportTarget } from '../domain/export-capabilities';
+import { VM_SKUS } from '../catalog/prices';
+import {
+  EXPORT_CAPABILITIES,
+  EXPORT_TARGETS,
+  objectiveUnsupported,
+  type ExportTarget,
+} from '../domain/export-capabilities';
 import { exportSupport } from '../domain/export-support';
 import { peftUnsupportedReason } from '../domain/peft-support';
 import type { Plan, Technique } from '../domain/plan';
@@ -26,6 +31,16 @@ import {
 } from '../estimate/techniques';
 import { planToJson } from './plan-json';
 import { FRAMEWORK_EXPORTERS, isFrameworkFormat } from './framework-targets';
+import {
+  DATA_EXAMPLES,
+  dataDocLine,
+  dataReadme,
+  grpoReadme,
+  OBJECTIVE_DATA,
+  OBJECTIVE_NAMES,
+  TRL_TRAINERS,
+  trlObjectiveParts,
+} from './trl-objectives';
 
 export const EXPORT_FORMATS = EXPORT_TARGETS;
 export { slugify };
@@ -312,12 +327,34 @@ function hfScript(c: Ctx): string {
   // FSDP QLoRA guides set bnb_4bit_quant_storage to the load dtype.
   const shardsQuantized = quant && (STRATEGY_TRAITS[c.plan.distribution.strategy].zeroStage === 3 || usesFsdp(c.plan));
   const computeDtype = loadDtype(c.plan, t) === 'float32' ? 'torch.bfloat16' : dtype;
+  // The objective's trainer, config, reference model and data format (shared/exporters/trl-objectives.ts).
+  const obj = trlObjectiveParts(c.plan, t, c.gpus);
+  const sft = obj.kind === 'sft';
+  const chunked = sft && tr.lossKernel === 'chunked';
+  const modelClass = obj.sequenceClassifier ? 'AutoModelForSequenceClassification' : 'AutoModelForCausalLM';
+  // RewardTrainer trains a sequence-classification model: PEFT's SEQ_CLS task keeps its new score head trainable
+  // (modules_to_save), as trl/trainer/reward_trainer.py's docstring recommends for a causal LM checkpoint.
+  const peftCode = peft.code && obj.sequenceClassifier ? peft.code.replace('"CAUSAL_LM"', '"SEQ_CLS"') : peft.code;
+  // from_pretrained's arguments, shared by the policy and a reference copy (TRL builds its own reference copy the same
+  // way: the policy's dtype, attention and quantization_config, trl/trainer/dpo_trainer.py DPOTrainer.__init__).
+  const loadArgs = [
+    '        cli.model,',
+    `        dtype=${dtype},`,
+    `        attn_implementation=${pyStr(attention(c))},`,
+    ...(quant ? ['        quantization_config=quantization_config,'] : []),
+    // bitsandbytes places a quantized model on load: under DDP each process must load it on its own GPU, not GPU 0
+    // (TRL's multi-GPU QLoRA recipe: device_map={"": PartialState().process_index}).
+    ...(quant && usesDdp(c) ? ['        device_map={"": PartialState().local_process_index},'] : []),
+    ...(remote
+      ? ['        trust_remote_code=True,  # the model exists only as Hub modelling code: review it first']
+      : []),
+  ];
   const lines = [
     hashHeader(c),
     `"""Fine-tune ${c.hfId} with ${TECHNIQUE_LABELS[t.kind]} using transformers, TRL's ` +
-      `SFTTrainer${peft.code ? ' and PEFT' : ''}.`,
+      `${obj.trainer}${peft.code ? ' and PEFT' : ''}.`,
     '',
-    'Data: a JSON Lines file with a "messages" (chat) or "text" field per line (data/train.jsonl is an example).',
+    dataDocLine(obj.kind),
     `Run: ${
       usesDeepSpeed(c.plan) || c.gpus > 1
         ? 'accelerate launch --config_file accelerate_config.yaml train.py'
@@ -329,15 +366,16 @@ function hfScript(c: Ctx): string {
     '"""',
     '',
     'import argparse',
-    ...(tr.lossKernel === 'chunked' ? ['import importlib.util'] : []),
+    ...(chunked ? ['import importlib.util'] : []),
     'import os',
     '',
     'import torch',
     ...(usesDdp(c) && quant ? ['from accelerate import PartialState'] : []),
     'from datasets import load_dataset',
     `from transformers import AutoModelForCausalLM, ` +
+      `${obj.sequenceClassifier ? 'AutoModelForSequenceClassification, ' : ''}` +
       `AutoTokenizer${quant ? ', BitsAndBytesConfig' : ''}${adaption ? ', Trainer' : ''}`,
-    'from trl import SFTConfig, SFTTrainer',
+    obj.importLine,
     ...(peft.imports.length
       ? [`from peft import ${[...peft.imports, ...(lorafa ? ['get_peft_model'] : [])].join(', ')}`]
       : []),
@@ -349,7 +387,8 @@ function hfScript(c: Ctx): string {
     'MAX_STEPS = int(os.environ.get("MAX_STEPS", "-1"))  # -1: train for num_train_epochs',
     'EVAL_FRACTION = float(os.environ.get("EVAL_FRACTION", "0"))  # share of the data held out for evaluation',
     '',
-    ...(adaption
+    ...obj.moduleCode,
+    ...(adaption && sft
       ? [
           '',
           'class AdaptionPromptSFTTrainer(SFTTrainer):',
@@ -385,7 +424,7 @@ function hfScript(c: Ctx): string {
     '',
     'def main() -> None:',
     '    cli = parse_args()',
-    ...(tr.lossKernel === 'chunked'
+    ...(chunked
       ? [
           "    # Liger's fused linear cross-entropy is a Triton kernel: it needs a CUDA GPU. Elsewhere train with the",
           '    # standard loss, which holds the full logits tensor (more activation memory than the plan estimated).',
@@ -399,7 +438,7 @@ function hfScript(c: Ctx): string {
     '    # (transformers integrations/deepspeed.py set_hf_deepspeed_config) that from_pretrained reads to ' +
       'load the model',
     '    # already partitioned (zero.Init), instead of whole in every process.',
-    '    args = SFTConfig(',
+    `    args = ${obj.config}(`,
     '        output_dir=cli.output,',
     '        max_steps=cli.max_steps,',
     `        per_device_train_batch_size=${tr.microBatch},`,
@@ -408,8 +447,7 @@ function hfScript(c: Ctx): string {
     `        learning_rate=${tr.learningRate},`,
     `        lr_scheduler_type=${pyStr(SCHEDULER)},`,
     `        warmup_steps=${WARMUP_RATIO},  # a float below 1: a share of the total steps`,
-    `        max_length=${tr.seqLen},`,
-    `        packing=${pyBool(tr.packing)},`,
+    ...obj.configArgs,
     `        gradient_checkpointing=${pyBool(tr.gradientCheckpointing)},`,
     `        bf16=${pyBool(bf16Autocast(c.plan))},`,
     `        fp16=${pyBool(fp16Trainer(c.plan))},`,
@@ -420,12 +458,14 @@ function hfScript(c: Ctx): string {
     ...(tr.optimizer === 'sgd_momentum'
       ? ['        optim_args="momentum=0.9",  # read by transformers >= 5.3 (trainer_optimizer.py _get_sgd)']
       : []),
-    '        loss_type="nll",  # TRL SFTConfig: set explicitly (its default and aliases change between releases)',
+    ...(sft
+      ? ['        loss_type="nll",  # TRL SFTConfig: set explicitly (its default and aliases change between releases)']
+      : []),
     ...(tr.compile ? ['        torch_compile=True,'] : []),
-    ...(tr.activationOffload && EXPORT_CAPABILITIES.hf.activationOffload
+    ...(tr.activationOffload && EXPORT_CAPABILITIES.hf.activationOffload && obj.activationOffload
       ? ['        activation_offloading=True,']
       : []),
-    ...(tr.lossKernel === 'chunked'
+    ...(chunked
       ? ['        use_liger_kernel=use_liger,  # fused linear cross-entropy (pip install liger-kernel)']
       : []),
     ...(usesDeepSpeed(c.plan) ? ['        deepspeed="ds_config.json",'] : []),
@@ -446,18 +486,29 @@ function hfScript(c: Ctx): string {
               `bnb_4bit_compute_dtype=${computeDtype}${shardsQuantized ? `, bnb_4bit_quant_storage=${dtype}` : ''})`,
           ]
       : []),
-    '    model = AutoModelForCausalLM.from_pretrained(',
-    '        cli.model,',
-    `        dtype=${dtype},`,
-    `        attn_implementation=${pyStr(attention(c))},`,
-    ...(quant ? ['        quantization_config=quantization_config,'] : []),
-    // bitsandbytes places a quantized model on load: under DDP each process must load it on its own GPU, not GPU 0
-    // (TRL's multi-GPU QLoRA recipe: device_map={"": PartialState().process_index}).
-    ...(quant && usesDdp(c) ? ['        device_map={"": PartialState().local_process_index},'] : []),
-    ...(remote
-      ? ['        trust_remote_code=True,  # the model exists only as Hub modelling code: review it first']
+    `    model = ${modelClass}.from_pretrained(`,
+    ...loadArgs,
+    ...(obj.sequenceClassifier
+      ? [
+          '        num_labels=1,  # one scalar reward per sequence (trl/trainer/reward_trainer.py requires num_labels=1)',
+        ]
       : []),
     '    )',
+    ...(obj.sequenceClassifier
+      ? ['    model.config.pad_token_id = tokenizer.pad_token_id  # the score is read at the last non-pad token']
+      : []),
+    ...(obj.reference === 'copy'
+      ? [
+          '    # The reference: a frozen copy of the base model, loaded like the policy (objective.reference "copy").',
+          '    ref_model = AutoModelForCausalLM.from_pretrained(',
+          ...loadArgs,
+          '    )',
+        ]
+      : obj.reference === 'adapter-off'
+        ? ["    # The reference is this model with the adapter disabled: no ref_model (TRL's PEFT reference)."]
+        : obj.reference === 'precomputed'
+          ? ['    # The reference log-probabilities are computed once before training (precompute_ref_log_probs).']
+          : []),
     ...(c.arch.spec.modelType === 'phimoe'
       ? [
           "    # TRL 1.16's fused LM head computes the router aux loss from text_config.num_experts " +
@@ -466,7 +517,7 @@ function hfScript(c: Ctx): string {
           '    model.config.num_experts = model.config.num_local_experts',
         ]
       : []),
-    ...(peft.code ? [`    peft_config = ${peft.code}`] : []),
+    ...(peftCode ? [`    peft_config = ${peftCode}`] : []),
     ...peft.notes.map((n) => `    # ${n}`),
     ...(lorafa
       ? [
@@ -482,8 +533,9 @@ function hfScript(c: Ctx): string {
     '    if cli.eval_fraction > 0:',
     '        split = dataset.train_test_split(test_size=cli.eval_fraction, seed=42)',
     '        dataset, eval_dataset = split["train"], split["test"]',
-    `    trainer = ${adaption ? 'AdaptionPromptSFTTrainer' : 'SFTTrainer'}(`,
+    `    trainer = ${adaption && sft ? 'AdaptionPromptSFTTrainer' : obj.trainer}(`,
     '        model=model,',
+    ...obj.trainerArgs,
     '        args=args,',
     '        train_dataset=dataset,',
     '        eval_dataset=eval_dataset,',
@@ -521,11 +573,16 @@ function hfScript(c: Ctx): string {
  */
 function requirements(c: Ctx): string {
   const t = c.technique;
+  const o = c.plan.objective;
+  const vllm = o.kind === 'grpo' && o.generation !== 'transformers';
   const rows = [
     hashHeader(c),
     'torch>=2.4',
     'transformers>=5.24,<6',
-    'trl>=1.0,<2',
+    // Preference and RL objectives: the trainers as TRL 1.16 has them (ORPO and CPO under trl.experimental, DPO's
+    // loss_type list and fused LM head, GRPOConfig's vllm_* fields); the vllm extra pins the vLLM releases TRL 1.16
+    // supports (0.22 to 0.31, trl/import_utils.py is_vllm_available).
+    o.kind === 'sft' ? 'trl>=1.0,<2' : `trl${vllm ? '[vllm]' : ''}>=1.16,<2`,
     'datasets>=3.0,<6',
     'accelerate>=1.0,<2',
     ...(t.kind !== 'full' ? ['peft>=0.21,<1'] : []),
@@ -720,7 +777,7 @@ function launchScript(c: Ctx): string {
  * null when no such SKU is known: the job then says which size to pick.
  */
 function azureVmSku(c: Ctx): string | null {
-  const azure = VM_PRICES.filter((p) => p.provider === 'azure');
+  const azure = VM_SKUS.filter((p) => p.provider === 'azure');
   const own = c.plan.pricing.vmSku ? azure.find((p) => p.key === c.plan.pricing.vmSku) : undefined;
   if (own && own.gpuCount === c.plan.distribution.gpusPerNode) return own.sku;
   const gpu = c.plan.hardware.gpu.source === 'catalog' ? c.plan.hardware.gpu.id : null;
@@ -1093,11 +1150,16 @@ const DATA_EXAMPLE = [
   },
 ];
 const TEXT_EXAMPLE = { text: 'A plain-text example: the whole line is trained on.' };
-const dataStub = (): ExportFile => ({
-  path: 'data/train.jsonl',
-  mediaType: 'application/jsonl',
-  content: DATA_EXAMPLE.map((l) => JSON.stringify(l)).join('\n') + '\n',
-});
+/** data/train.jsonl in the format the plan objective's trainer reads (shared/exporters/trl-objectives.ts). */
+const dataStub = (plan: Plan): ExportFile => {
+  const format = OBJECTIVE_DATA[plan.objective.kind];
+  const lines = format === 'language_modeling' ? DATA_EXAMPLE : DATA_EXAMPLES[format].lines;
+  return {
+    path: 'data/train.jsonl',
+    mediaType: 'application/jsonl',
+    content: lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+  };
+};
 
 function readmeRun(c: Ctx, format: ExportFormat, files: ExportFile[]): string[] {
   const has = (p: string) => files.some((f) => f.path === p);
@@ -1174,13 +1236,16 @@ function readmeRun(c: Ctx, format: ExportFormat, files: ExportFile[]): string[] 
       '```',
       '',
     );
+  if (has('train.py')) out.push(...grpoReadme(c.plan, c.hfId, c.arch.spec.moe != null));
+  const autoPeft =
+    c.plan.objective.kind === 'reward' ? 'AutoPeftModelForSequenceClassification' : 'AutoPeftModelForCausalLM';
   if (has('train.py') && c.technique.kind !== 'full')
     out.push(
       '## Use the adapter',
       '',
       '```python',
-      'from peft import AutoPeftModelForCausalLM',
-      `model = AutoPeftModelForCausalLM.from_pretrained("outputs/${c.slug}-${c.technique.kind}")  # base + adapter`,
+      `from peft import ${autoPeft}`,
+      `model = ${autoPeft}.from_pretrained("outputs/${c.slug}-${c.technique.kind}")  # base + adapter`,
       ...(['lora', 'qlora', 'dora', 'lora_fa', 'loha', 'ia3', 'vera'].includes(c.technique.kind)
         ? [
             `model.merge_and_unload().save_pretrained("outputs/${c.slug}-merged")  # optional: one plain ` +
@@ -1204,12 +1269,14 @@ function readme(c: Ctx, format: ExportFormat, files: ExportFile[]): ExportFile {
         .map((f) => `\`${f}\``)
         .join(', ')}, and a \`checkpoint-N\` folder per save.`
     : '';
-  const data = files.some((f) => f.path === 'data/train.jsonl')
-    ? `\n\n## Data\n\nJSON Lines, one example per line, all lines in one format: chat \`messages\` ` +
-      `(\`data/train.jsonl\` holds two such lines; replace them with ` +
-      `yours):\n\n\`\`\`json\n${JSON.stringify(DATA_EXAMPLE[0])}\n\`\`\`\n\nor plain text, trained on ` +
-      `whole:\n\n\`\`\`json\n${JSON.stringify(TEXT_EXAMPLE)}\n\`\`\``
-    : '';
+  const data = !files.some((f) => f.path === 'data/train.jsonl')
+    ? ''
+    : c.plan.objective.kind !== 'sft'
+      ? dataReadme(c.plan.objective.kind)
+      : `\n\n## Data\n\nJSON Lines, one example per line, all lines in one format: chat \`messages\` ` +
+        `(\`data/train.jsonl\` holds two such lines; replace them with ` +
+        `yours):\n\n\`\`\`json\n${JSON.stringify(DATA_EXAMPLE[0])}\n\`\`\`\n\nor plain text, trained on ` +
+        `whole:\n\n\`\`\`json\n${JSON.stringify(TEXT_EXAMPLE)}\n\`\`\``;
   const run = readmeRun(c, format, files);
   return {
     path: 'README.md',
@@ -1304,7 +1371,20 @@ export function buildContext(plan: Plan, index: number, version: string): Ctx {
  */
 function stackNotes(plan: Plan, format: ExportFormat): string[] {
   const trlScript = format === 'hf' || format === 'deepspeed' || format === 'azureml';
-  if (!trlScript || plan.training.stack !== 'transformers') return [];
+  if (!trlScript) return [];
+  // ORPO and CPO (SimPO) score from the model's full logits (trl/experimental/orpo/orpo_trainer.py and
+  // cpo_trainer.py concatenated_forward, `all_logits = outputs.logits`); the reward model has no LM head at all.
+  const kind = plan.objective.kind;
+  if (kind === 'reward') return [];
+  if (kind === 'orpo' || kind === 'simpo')
+    return plan.training.stack === 'trl'
+      ? [
+          `ESTIMATED AS: TRL's fused LM head (training.stack: trl). TRL 1.16's ${TRL_TRAINERS[kind].trainer} ` +
+            "computes the model's full logits, which needs more memory; set training.stack to 'transformers' to " +
+            'estimate exactly this script.',
+        ]
+      : [];
+  if (plan.training.stack !== 'transformers') return [];
   return [
     "ESTIMATED AS: the model's own loss over full logits (training.stack: transformers). This TRL script " +
       "computes the loss with TRL's fused LM head, which needs less memory; set training.stack to 'trl' to " +
@@ -1330,6 +1410,34 @@ function targetLimits(c: Ctx, format: ExportFormat): { notes: string[]; refuse: 
   return { notes, refuse };
 }
 
+/**
+ * Written instead of a target's files when it cannot run the plan's objective (export-capabilities OBJECTIVE_SUPPORT,
+ * which cites each target's source).
+ */
+function objectiveRefusal(c: Ctx, format: ExportFormat): ExportFile {
+  const what = OBJECTIVE_NAMES[c.plan.objective.kind];
+  const why: Partial<Record<ExportFormat, string>> = {
+    kaito:
+      "KAITO's tuning Workspace runs supervised fine-tuning only: its tuning job trains with TRL's SFTTrainer " +
+      '(presets/workspace/tuning/text-generation/fine_tuning.py) and its methods are lora and qlora ' +
+      '(api/v1beta1/workspace_types.go TuningMethod); it has no preference, reward-model or RL trainer.',
+    olive:
+      "Olive's fine-tuning passes (LoRA, QLoRA, DoRA, LoHa) train with transformers' Trainer on a next-token " +
+      'loss (olive/passes/pytorch/lora.py LoRA._run_for_config); they have no preference, reward-model or RL ' +
+      'objective.',
+    service: 'The hosted fine-tuning summary describes supervised fine-tuning only.',
+  };
+  return {
+    path: `${format}-NOT-SUPPORTED.md`,
+    mediaType: 'text/markdown',
+    content:
+      `${stamp(c, '> ')}\n\nThis plan trains with ${what} (objective "${c.plan.objective.kind}"), which ` +
+      `${FORMAT_LABELS[format]} does not support. ${why[format] ?? ''} Export the Hugging Face (TRL) script, ` +
+      `DeepSpeed / accelerate or Azure Machine Learning target instead: they run ${what} with TRL's ` +
+      `${TRL_TRAINERS[c.plan.objective.kind].trainer}.\n`,
+  };
+}
+
 /** The files of one format for one technique of the plan. */
 export function exportFiles(plan: Plan, format: ExportFormat, index: number, version: string): ExportFile[] {
   if (format === 'json')
@@ -1338,13 +1446,20 @@ export function exportFiles(plan: Plan, format: ExportFormat, index: number, ver
   if (isFrameworkFormat(format)) return FRAMEWORK_EXPORTERS[format](plan, index, version);
   const c = buildContext(plan, index, version);
   const limits = targetLimits(c, format);
-  c.notes.push(...limits.notes, ...stackNotes(plan, format));
+  const trlScript = format === 'hf' || format === 'deepspeed' || format === 'azureml';
+  const objective = trlObjectiveParts(plan, c.technique, c.gpus);
+  c.notes.push(...limits.notes, ...stackNotes(plan, format), ...(trlScript ? objective.notes : []));
   const support = exportSupport(c.arch.spec);
   const unsupported = !support.supported
     ? support.notes.join(' ')
     : (peftUnsupportedReason(c.technique.kind, c.arch.spec.modelType, TECHNIQUE_LABELS[c.technique.kind]) ??
-      limits.refuse);
-  if (unsupported && (format === 'hf' || format === 'deepspeed' || format === 'azureml')) {
+      limits.refuse ??
+      objective.refusal);
+  if (objectiveUnsupported(plan, format)) {
+    const files = [objectiveRefusal(c, format)];
+    return [...files, readme(c, format, files)];
+  }
+  if (unsupported && trlScript) {
     const files = [notSupported(c, unsupported)];
     return [...files, readme(c, format, files)];
   }
@@ -1353,7 +1468,7 @@ export function exportFiles(plan: Plan, format: ExportFormat, index: number, ver
   let files: ExportFile[];
   switch (format) {
     case 'hf':
-      files = [script, reqs, dataStub()];
+      files = [script, reqs, dataStub(plan)];
       break;
     case 'deepspeed':
       files = [
@@ -1374,7 +1489,7 @@ export function exportFiles(plan: Plan, format: ExportFormat, index: number, ver
         { path: 'launch.sh', content: launchScript(c), mediaType: 'text/x-shellscript' },
         script,
         reqs,
-        dataStub(),
+        dataStub(plan),
       ];
       break;
     case 'azureml':
@@ -1396,7 +1511,7 @@ export function exportFiles(plan: Plan, format: ExportFormat, index: number, ver
           : []),
         script,
         reqs,
-        dataStub(),
+        dataStub(plan),
       ];
       break;
     case 'kaito':
@@ -1404,7 +1519,7 @@ export function exportFiles(plan: Plan, format: ExportFormat, index: number, ver
       break;
     case 'olive':
       files = olive(c);
-      if (files.some((f) => f.path === 'olive-workflow.json')) files.push(dataStub());
+      if (files.some((f) => f.path === 'olive-workflow.json')) files.push(dataStub(plan));
       break;
     case 'service':
       files = [serviceJob(c)];

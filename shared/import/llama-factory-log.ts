@@ -22,12 +22,16 @@
  */
 import { parsePythonJson } from './python-json';
 import { ACCEPTED_FILES, num, TrainerImportError, type ImportedRun, type LossPoint } from './run-import';
+import { metricCurves } from './run-objective';
+import type { MetricCurve, RunObjective } from '../domain/run-result';
 
 export interface LlamaFactoryLog {
   name: string;
   values: Partial<Pick<ImportedRun, 'steps' | 'epochs' | 'finalLoss' | 'wallSeconds' | 'tokensPerSecond'>>;
   lossCurve: LossPoint[];
   evalCurve: LossPoint[];
+  objective: RunObjective | null;
+  metricCurves: MetricCurve[];
   warnings: string[];
 }
 
@@ -112,6 +116,8 @@ export function parseLlamaFactoryLog(name: string, text: string): LlamaFactoryLo
   let lastLoss: { step: number; loss: number | null } | null = null;
   let prevStep = -1;
   let restarts = 0;
+  // accuracy / reward lines with their step, for the objective's curves.
+  let metrics: Array<Record<string, unknown>> = [];
   for (const r of records) {
     const step = num(r.current_steps);
     if (step === null) continue;
@@ -120,7 +126,9 @@ export function parseLlamaFactoryLog(name: string, text: string): LlamaFactoryLo
       restarts++;
       lossCurve = lossCurve.filter((p) => p.step < step);
       evalCurve = evalCurve.filter((p) => p.step < step);
+      metrics = metrics.filter((m) => (m.step as number) < step);
     }
+    if ('accuracy' in r || 'reward' in r) metrics.push({ step, accuracy: r.accuracy, reward: r.reward });
     prevStep = step;
     if ('loss' in r) {
       lastLoss = { step, loss: num(r.loss) };
@@ -182,6 +190,22 @@ export function parseLlamaFactoryLog(name: string, text: string): LlamaFactoryLo
     },
     lossCurve,
     evalCurve,
+    // on_log copies "rewards/accuracies" into accuracy; LLaMA-Factory's CustomDPOTrainer logs it for every pref_loss
+    // (sigmoid, ipo, orpo, simpo: src/llamafactory/train/dpo/trainer.py L305-312 at ff6d4d1), its KTO trainer does not
+    // (kto/trainer.py L256-267). reward comes from its PPO stage, not an objective Tuneplan plans: no objective.
+    objective: metrics.some((m) => 'accuracy' in m && m.accuracy !== undefined)
+      ? 'dpo'
+      : metrics.some((m) => m.reward !== undefined)
+        ? null
+        : lastLoss
+          ? 'sft'
+          : null,
+    metricCurves: metricCurves(
+      name,
+      metrics,
+      ['accuracy', 'reward'].filter((k) => metrics.some((m) => m[k] !== undefined)),
+      warnings,
+    ),
     warnings,
   };
 }

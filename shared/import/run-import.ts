@@ -3,7 +3,7 @@
  * the files (Hugging Face Trainer / TRL: shared/import/trainer-state.ts; LLaMA-Factory:
  * shared/import/llama-factory-log.ts). Downstream code sees only this shape.
  */
-import type { RunResultInput } from '../domain/run-result';
+import type { MetricCurve, RunObjective, RunResultInput } from '../domain/run-result';
 
 export class TrainerImportError extends Error {}
 
@@ -27,6 +27,10 @@ export interface ImportedRun {
   evalCurve: LossPoint[];
   warnings: string[];
   source: 'trainer_state' | 'llama-factory';
+  /** The objective the logged keys show (shared/import/run-objective.ts), null when they do not say. */
+  objective: RunObjective | null;
+  /** The objective's own curves (rewards, log-probs, KL, completion lengths), training then eval_ keys. */
+  metricCurves: MetricCurve[];
 }
 
 export interface RunImport {
@@ -90,5 +94,7 @@ export function toRunResultFields(run: ImportedRun): Partial<RunResultInput> {
     evalCurve: run.evalCurve,
     warnings: run.warnings,
     source: run.source,
+    objective: run.objective,
+    metricCurves: run.metricCurves,
   };
 }

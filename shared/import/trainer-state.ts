@@ -24,6 +24,8 @@
  */
 import { parseLlamaFactoryLog, looksLikeLlamaFactoryLog, type LlamaFactoryLog } from './llama-factory-log';
 import { parsePythonJson } from './python-json';
+import { curveKeys, detectObjective, metricCurves, trainingKeys } from './run-objective';
+import type { MetricCurve, RunObjective } from '../domain/run-result';
 import {
   ACCEPTED_FILES,
   finishCurve,
@@ -53,6 +55,8 @@ interface StatePiece {
   values: Scalars;
   lossCurve: LossPoint[];
   evalCurve: LossPoint[];
+  objective: RunObjective | null;
+  metricCurves: MetricCurve[];
   warnings: string[];
 }
 interface ResultsPiece {
@@ -92,6 +96,10 @@ function stateFromJson(name: string, o: Obj, nonFinite: number): StatePiece {
   const evalCurve = history
     .filter((e) => num(e.eval_loss) !== null && step(e) !== null)
     .map((e) => ({ step: Math.round(step(e)!), loss: num(e.eval_loss)! }));
+  // DPO / GRPO / … runs: the objective from the keys of the training entries, and its own curves (issue 19).
+  const keys = trainingKeys(history);
+  const objective = detectObjective(keys);
+  const curves = metricCurves(name, history, curveKeys(objective, keys), warnings);
   const lastTrain = trainEntries.at(-1);
   let finalLoss: number | null = null;
   if (lastTrain) {
@@ -147,6 +155,8 @@ function stateFromJson(name: string, o: Obj, nonFinite: number): StatePiece {
     },
     lossCurve,
     evalCurve,
+    objective,
+    metricCurves: curves,
     warnings,
   };
 }
@@ -277,6 +287,8 @@ export function parseRunFiles(files: ReadonlyArray<{ name: string; text: string 
     evalCurve: primary ? finishCurve(primary.name, 'eval loss', primary.evalCurve, warnings) : [],
     warnings: fitWarnings(warnings),
     source: primary?.kind === 'llama-factory' ? 'llama-factory' : 'trainer_state',
+    objective: primary?.objective ?? null,
+    metricCurves: primary?.metricCurves ?? [],
   };
   const read = new Set<Piece>(ordered);
   return { run, found: files.filter((_, i) => read.has(pieces[i]!)).map((f) => f.name) };

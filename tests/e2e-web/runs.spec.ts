@@ -53,7 +53,7 @@ test('this machine, a recorded run from trainer_state.json, estimate vs actual a
   await page.getByRole('button', { name: 'Record run' }).click();
   const table = page.getByRole('table', { name: 'Recorded runs' });
   await expect(table.getByRole('row')).toHaveCount(2);
-  await expect(table.getByTestId('memory-error')).toHaveText(/^[+-]\d+\.\d %$/);
+  await expect(table.getByTestId('memory-error')).toHaveText(/^estimate (\d+\.\d % (above|below)|matches) measured$/);
   await expect(page.locator('[data-chart="loss-curve"] .recharts-line')).toHaveCount(1);
 
   await page.getByLabel('Show calibrated estimates for this plan').check();

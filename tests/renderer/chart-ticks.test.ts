@@ -25,9 +25,22 @@ describe('round axis ticks', () => {
     }
   });
 
-  it('log axes tick at powers of ten', () => {
-    expect(logTicks(2_400_000, 3_800_000_000)).toEqual([1e6, 1e7, 1e8, 1e9, 1e10]);
-    expect(logTicks(1, 1)).toEqual([1, 10]);
+  it('log axes tick at powers of ten, from half a decade below the smallest value to above the largest', () => {
+    expect(logTicks(4_000_000, 3_800_000_000)).toEqual([1e6, 1e7, 1e8, 1e9, 1e10]);
+    // 2.4 M is under half a decade above 1 M: the bar would be a sliver, so the axis starts a decade lower.
+    expect(logTicks(2_400_000, 3_800_000_000)).toEqual([1e5, 1e6, 1e7, 1e8, 1e9, 1e10]);
+    // Exactly a power of ten (issue 20): at 10 M on a 10 M floor the bar had no height, at 1 B no tick above it.
+    expect(logTicks(10_000_000, 1_000_000_000)).toEqual([1e6, 1e7, 1e8, 1e9, 1e10]);
+    for (const [min, max] of [
+      [1, 1],
+      [10, 10],
+      [61_440, 7_615_616_512],
+      [999_999, 1_000_001],
+    ] as const) {
+      const ticks = logTicks(min, max);
+      expect(Math.log10(min) - Math.log10(ticks[0]!)).toBeGreaterThanOrEqual(0.5);
+      expect(ticks[ticks.length - 1]!).toBeGreaterThan(max);
+    }
   });
 
   it('time reads in minutes, hours or days by its size', () => {

@@ -71,4 +71,17 @@ describe('plansReducer', () => {
     expect(plansReducer(s, { type: 'restoreDraft' })).toBe(s);
     expect(plansReducer(initialPlansState(kept), { type: 'discardDraft' }).recoverable).toBeNull();
   });
+
+  it('a kept draft belongs to its plan: offered while it is open, dropped when another is shown (issue 20)', () => {
+    const own = saved('Own');
+    const other = { ...saved('Other'), id: '00000000-0000-4000-8000-000000000002' };
+    const kept: StoredDraft = { id: own.id, revision: 1, draft: own.plan, at: '' };
+    const opened = plansReducer(initialPlansState(kept), { type: 'show', saved: own, notice: null });
+    expect(opened.recoverable).toBe(kept);
+    expect(plansReducer(opened, { type: 'show', saved: other, notice: null }).recoverable).toBeNull();
+    expect(plansReducer(opened, { type: 'new' }).recoverable).toBeNull();
+    // A kept draft of a never-saved plan belongs to no saved plan.
+    const unsaved: StoredDraft = { ...kept, id: null, revision: null };
+    expect(plansReducer(initialPlansState(unsaved), { type: 'show', saved: own, notice: null }).recoverable).toBeNull();
+  });
 });

@@ -55,6 +55,30 @@ describe('tuneplan runs parse', () => {
     expect(lf.out).toMatch(/Read trainer_log\.jsonl \(llama-factory\)/);
   });
 
+  it('prints the objective and how each reward and metric moved, for GRPO and DPO runs (issue 19)', () => {
+    const grpo = run(['runs', 'parse', path.join(runs, 'grpo/trainer_state.json')]);
+    expect(grpo.code).toBe(0);
+    expect(grpo.out).toMatch(/objective +grpo: online RL, GRPO/);
+    const history = (
+      JSON.parse(fs.readFileSync(path.join(runs, 'grpo/trainer_state.json'), 'utf8')) as {
+        log_history: Array<Record<string, number>>;
+      }
+    ).log_history.filter((e) => 'reward' in e);
+    const g = (n: number) => String(Number(n.toPrecision(4)));
+    expect(grpo.out).toContain(
+      `  ${'reward'.padEnd(32)} ${g(history[0]!.reward!)} → ${g(history.at(-1)!.reward!)}   (step 1 → 6, 6 points)`,
+    );
+    expect(grpo.out).toMatch(/^ {2}rewards\/reward_length\/mean +\S+ → \S+/m);
+    expect(grpo.out).toMatch(/^ {2}completions\/mean_length +/m);
+    const dpo = run(['runs', 'parse', path.join(runs, 'dpo/trainer_state.json'), '--json']);
+    const parsed = JSON.parse(dpo.out) as { objective: string; metricCurves: Array<{ key: string }> };
+    expect(parsed.objective).toBe('dpo');
+    expect(parsed.metricCurves.map((c) => c.key)).toContain('eval_rewards/margins');
+    const sft = run(['runs', 'parse', path.join(runs, 'sft/trainer_state.json')]);
+    expect(sft.out).toMatch(/objective +sft: supervised/);
+    expect(sft.out).not.toMatch(/rewards and metrics/);
+  });
+
   it('exits 2 with the message when the files cannot be read as a run', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tuneplan-runs-'));
     try {

@@ -11,15 +11,18 @@ export interface WorkerInput {
   tokenizerPath?: string;
   options: DataAnalysisOptionsInput;
 }
+export type WorkerErrorCode = 'CANCELLED' | 'VALIDATION' | 'NOT_FOUND' | 'DATA';
 export type WorkerMessage =
   | { type: 'progress'; progress: DataProgress }
   | { type: 'done'; stats: DataStats }
-  | { type: 'error'; code: 'CANCELLED' | 'VALIDATION' | 'NOT_FOUND' | 'DATA'; message: string };
+  /** `fields`: the first record's fields when its shape is not recognised (the mapping form lists them). */
+  | { type: 'error'; code: WorkerErrorCode; message: string; fields?: string[] };
 
 export class DataWorkerError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly fields: string[] | null = null,
   ) {
     super(message);
   }
@@ -30,6 +33,8 @@ export function analyzeInWorker(
   input: WorkerInput,
   onProgress?: (p: DataProgress) => void,
   signal?: AbortSignal,
+  /** Called when the thread has exited (finished, failed or terminated by a cancel). */
+  onExit?: (code: number) => void,
 ): Promise<DataStats> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -49,16 +54,22 @@ export function analyzeInWorker(
       settled = true;
       signal?.removeEventListener('abort', abort);
       f();
+      // Terminated rather than asked: a worker busy inside one long record, or one that never reads its
+      // port, still stops.
       void worker.terminate();
     };
     worker.on('message', (m: WorkerMessage) => {
+      // Messages the worker posted before it was terminated are still delivered; once settled (cancelled,
+      // failed or done) the caller hears nothing more.
+      if (settled) return;
       if (m.type === 'progress') onProgress?.(m.progress);
       else if (m.type === 'done') finish(() => resolve(m.stats));
-      else finish(() => reject(new DataWorkerError(m.code, m.message)));
+      else finish(() => reject(new DataWorkerError(m.code, m.message, m.fields ?? null)));
     });
     worker.on('error', (error) => finish(() => reject(error)));
-    worker.on('exit', (code) =>
-      finish(() => reject(new DataWorkerError('DATA', `the data worker stopped (exit ${code})`))),
-    );
+    worker.on('exit', (code) => {
+      onExit?.(code);
+      finish(() => reject(new DataWorkerError('DATA', `the data worker stopped (exit ${code})`)));
+    });
   });
 }

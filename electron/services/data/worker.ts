@@ -41,7 +41,12 @@ async function run(): Promise<void> {
           : (error as NodeJS.ErrnoException).code === 'ENOENT'
             ? 'NOT_FOUND'
             : 'DATA';
-    post({ type: 'error', code, message: (error as Error).message });
+    post({
+      type: 'error',
+      code,
+      message: (error as Error).message,
+      ...(error instanceof UnknownShapeError ? { fields: error.fields } : {}),
+    });
   }
 }
 void run();

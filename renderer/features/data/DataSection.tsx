@@ -1,18 +1,22 @@
 /**
- * "Your data" (issue 17): the user picks the data file they will train on and the model's tokenizer; a Web
- * Worker streams the file (nothing is uploaded, never on the UI thread) and sends back statistics only: the
- * token-length histogram with the plan's sequence length, p50/p95/max, examples over the sequence length
- * (truncated or dropped), real tokens per epoch, padding for random vs length-grouped batches vs packing, and
- * the worst batch. "Use these statistics in the plan" sets the plan's examples, mean and longest example.
+ * "Your data" (issue 17): the user picks the data file they will train on and the model's tokenizer; in the
+ * browser a Web Worker streams the picked File, in the desktop app a worker thread of the main process reads
+ * it by the path its open dialog chose (desktop-runner.ts). Nothing is uploaded, nothing runs on the UI thread,
+ * and only statistics come back: the token-length histogram with the plan's sequence length, p50/p95/max,
+ * examples over the sequence length (truncated or dropped), real tokens per epoch, padding for random vs
+ * length-grouped batches vs packing, and the worst batch. "Use these statistics in the plan" sets the plan's examples, mean and longest example.
  * The file, its path and the statistics stay in this component; the file's name is kept only when asked.
  */
-import { useId, useMemo, useState, type ChangeEvent } from 'react';
+import { useCallback, useId, useMemo, useState, type ChangeEvent } from 'react';
 import type { DataProgress } from '../../../shared/data/analyze';
+import type { OutputOf } from '../../../shared/contract';
 import type { DataStats, FieldMapping } from '../../../shared/domain/data-stats';
+import type { TuneplanApi } from '../../api/client';
 import { CheckField, Section } from '../../components/fields';
+import { selectFieldClass } from '../../components/select-width';
 import { count } from '../../format';
 import type { Draft } from '../../state/draft';
-import type { AnalysisRunner } from './analysis';
+import type { AnalysisRequest, AnalysisRunner } from './analysis';
 import {
   batchingFor,
   computedTokens,
@@ -24,6 +28,7 @@ import {
   planWithStats,
   statsForPlan,
 } from './data-view';
+import { desktopRunner, type PathAnalysisRequest } from './desktop-runner';
 import { pickTokenizer, type TokenizerPick } from './file-source';
 import { LengthHistogram } from './LengthHistogram';
 import { useDataAnalysis, type RunStatus } from './use-data-analysis';
@@ -64,6 +69,9 @@ function progressText(p: DataProgress | null, pass: 'quick' | 'full'): { text: s
   };
 }
 
+/** A path the desktop app's open dialog chose (`desktop:openPath`); read by the main process, never here. */
+type PathPick = OutputOf<'desktop:openPath'>;
+
 const tokenizerFiles = (t: TokenizerPick) =>
   (t.name ? `${t.name}: ` : '') +
   ['tokenizer.json', t.config ? 'tokenizer_config.json' : '', t.template ? 'chat_template.jinja' : '']
@@ -71,6 +79,11 @@ const tokenizerFiles = (t: TokenizerPick) =>
     .join(' + ');
 
 type MappingKind = 'text' | 'messages' | 'prompt';
+const MAPPING_LABELS: Record<MappingKind, string> = {
+  text: 'a text field',
+  messages: 'a field of chat messages',
+  prompt: 'a prompt and a completion field',
+};
 
 function FieldMappingForm({ fields, onApply }: { fields: string[]; onApply: (m: FieldMapping) => void }) {
   const id = useId();
@@ -78,7 +91,7 @@ function FieldMappingForm({ fields, onApply }: { fields: string[]; onApply: (m: 
   const [a, setA] = useState(fields[0] ?? '');
   const [b, setB] = useState(fields[1] ?? fields[0] ?? '');
   const select = (label: string, value: string, set: (v: string) => void, key: string) => (
-    <div className="field">
+    <div className={`field ${selectFieldClass(fields)}`}>
       <label htmlFor={`${id}-${key}`}>{label}</label>
       <select id={`${id}-${key}`} value={value} onChange={(e) => set(e.target.value)}>
         {fields.map((f) => (
@@ -101,12 +114,14 @@ function FieldMappingForm({ fields, onApply }: { fields: string[]; onApply: (m: 
       }}
     >
       <div className="grid">
-        <div className="field">
+        <div className={`field ${selectFieldClass(Object.values(MAPPING_LABELS))}`}>
           <label htmlFor={`${id}-kind`}>Train on</label>
           <select id={`${id}-kind`} value={kind} onChange={(e) => setKind(e.target.value as MappingKind)}>
-            <option value="text">a text field</option>
-            <option value="messages">a field of chat messages</option>
-            <option value="prompt">a prompt and a completion field</option>
+            {(Object.keys(MAPPING_LABELS) as MappingKind[]).map((k) => (
+              <option key={k} value={k}>
+                {MAPPING_LABELS[k]}
+              </option>
+            ))}
           </select>
         </div>
         {select(kind === 'text' ? 'Text field' : kind === 'messages' ? 'Messages field' : 'Prompt field', a, setA, 'a')}
@@ -311,15 +326,33 @@ export function DataFileSection({
   draft,
   onChange,
   runner = workerRunner,
+  api,
 }: {
   draft: Draft;
   onChange: (d: Draft) => void;
-  /** Where the analysis runs: the Web Worker; tests pass the same analysis in-process. */
+  /** Where a picked File is analysed: the Web Worker; tests pass the same analysis in-process. */
   runner?: AnalysisRunner;
+  /** The app's API: over IPC (the desktop app) files are chosen with the native dialog and read by path. */
+  api?: TuneplanApi;
 }) {
   const id = useId();
-  const { status, stats, start, cancel, clear } = useDataAnalysis(runner);
+  const desktop = api?.transport === 'ipc' ? api : null;
+  const viaMain = useMemo(() => (desktop ? desktopRunner(desktop) : null), [desktop]);
+  const both = useCallback(
+    (request: AnalysisRequest | PathAnalysisRequest, onProgress: (p: DataProgress) => void, signal: AbortSignal) =>
+      'dataPath' in request
+        ? viaMain
+          ? viaMain(request, onProgress, signal)
+          : Promise.reject(new Error('reading by path needs the desktop app'))
+        : runner(request, onProgress, signal),
+    [viaMain, runner],
+  );
+  const { status, stats, start, cancel, clear } = useDataAnalysis(both);
   const [file, setFile] = useState<File | null>(null);
+  // Desktop: the paths the native dialog chose (kept in this component only, like the File in the browser).
+  const [dataPick, setDataPick] = useState<PathPick | null>(null);
+  const [tokenizerPick, setTokenizerPick] = useState<PathPick | null>(null);
+  const [pickError, setPickError] = useState<string | null>(null);
   const [tokenizer, setTokenizer] = useState<TokenizerPick | null>(null);
   const [tokenizerError, setTokenizerError] = useState<string | null>(null);
   // null: the choice the shown statistics were made with (the plan's, once stored).
@@ -329,19 +362,40 @@ export function DataFileSection({
   const seqLen = positiveInt(draft.training.seqLen, 2048);
   const microBatch = positiveInt(draft.training.microBatch, 4);
   const running = status.kind === 'running';
+  const picked = desktop ? dataPick !== null : file !== null;
   // A fresh analysis, else the statistics the plan holds (saved with it, so they come back with the plan).
   const shown = stats ?? draft.data.stats ?? null;
   const fromPlan = stats === null && shown !== null;
   const overflow = overflowChoice ?? shown?.batching.overflow ?? 'truncate';
   // The file's name goes into the plan's statistics only when the user ticks "Remember the file name".
-  const keptName = keepName && file ? file.name : null;
+  const pickedName = desktop ? (dataPick?.name ?? null) : (file?.name ?? null);
+  const keptName = keepName ? pickedName : null;
 
   const run = (pass: 'quick' | 'full', withMapping = mapping) => {
+    const options = { pass, seqLen, microBatch, overflow, keepName, ...(withMapping ? { mapping: withMapping } : {}) };
+    if (desktop) {
+      if (dataPick) start({ dataPath: dataPick.path, tokenizerPath: tokenizerPick?.path, options });
+      return;
+    }
     if (!file) return;
-    start({
-      file,
-      tokenizer: tokenizer ?? undefined,
-      options: { pass, seqLen, microBatch, overflow, keepName, ...(withMapping ? { mapping: withMapping } : {}) },
+    start({ file, tokenizer: tokenizer ?? undefined, options });
+  };
+  const choose = (purpose: 'dataFile' | 'dataFolder' | 'tokenizerFile' | 'tokenizerFolder') => {
+    if (!desktop) return;
+    void desktop.invoke('desktop:openPath', { purpose }).then((r) => {
+      if (!r.ok) {
+        if (r.error.code !== 'CANCELLED') setPickError(r.error.message);
+        return;
+      }
+      setPickError(null);
+      if (purpose === 'dataFile' || purpose === 'dataFolder') {
+        setDataPick(r.data);
+        setMapping(undefined);
+        clear();
+      } else {
+        setTokenizerPick(r.data);
+        setTokenizerError(null);
+      }
     });
   };
   const onDataFile = (e: ChangeEvent<HTMLInputElement>) => {
@@ -369,59 +423,114 @@ export function DataFileSection({
   return (
     <Section title="Your data" summary={summary}>
       <p className="hint">
-        Read here, in a background worker: nothing is uploaded, and the plan keeps only the statistics (the file's name
-        only if you ask). JSON Lines, JSON, CSV, Parquet or a datasets Arrow file.
+        {desktop
+          ? 'Read where it lies, by the app in a background thread: nothing is copied, and the plan keeps only the ' +
+            "statistics (the file's name only if you ask). JSON Lines, JSON, CSV, Parquet, a datasets Arrow file or " +
+            'a save_to_disk folder.'
+          : "Read here, in a background worker: nothing is uploaded, and the plan keeps only the statistics (the file's " +
+            'name only if you ask). JSON Lines, JSON, CSV, Parquet or a datasets Arrow file.'}
       </p>
-      <div className="data-pickers">
-        <div className="field">
-          <label htmlFor={`${id}-file`}>Data file</label>
-          <input id={`${id}-file`} type="file" accept={DATA_ACCEPT} onChange={onDataFile} disabled={running} />
-          {file ? <p className="hint">{bytes(file.size)}, read in place</p> : null}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-tok`}>Tokenizer files</label>
-          <input
-            id={`${id}-tok`}
-            type="file"
-            multiple
-            accept=".json,.jinja"
-            onChange={onTokenizer}
-            disabled={running}
-            aria-describedby={`${id}-tok-hint`}
-          />
-          <label htmlFor={`${id}-dir`} className="data-folder">
-            or the model folder
-          </label>
-          <input
-            id={`${id}-dir`}
-            type="file"
-            onChange={onTokenizer}
-            disabled={running}
-            {...{ webkitdirectory: '', directory: '' }}
-          />
-          <p
-            className={tokenizerError ? 'field-error' : 'hint'}
-            id={`${id}-tok-hint`}
-            role={tokenizerError ? 'alert' : undefined}
-          >
-            {tokenizerError ??
-              (tokenizer
-                ? tokenizerFiles(tokenizer)
-                : 'tokenizer.json and tokenizer_config.json (its chat template and special tokens). ' +
-                  'Without them, tokens are estimated from bytes.')}
-          </p>
-          {tokenizer ? (
-            <button type="button" className="link" onClick={() => setTokenizer(null)} disabled={running}>
-              Forget the tokenizer
+      {desktop ? (
+        <div className="data-pickers">
+          <div className="field">
+            <label htmlFor={`${id}-file`}>Data file</label>
+            <button id={`${id}-file`} type="button" onClick={() => choose('dataFile')} disabled={running}>
+              Choose data file…
             </button>
-          ) : null}
+            <button type="button" className="link" onClick={() => choose('dataFolder')} disabled={running}>
+              or a save_to_disk folder…
+            </button>
+            {dataPick ? (
+              <p className="hint">
+                {dataPick.name}
+                {dataPick.folder ? ' (a datasets folder)' : `, ${bytes(dataPick.sizeBytes)}`}, read in place
+              </p>
+            ) : null}
+            {pickError ? (
+              <p className="field-error" role="alert">
+                {pickError}
+              </p>
+            ) : null}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-tok`}>Tokenizer files</label>
+            <button
+              id={`${id}-tok`}
+              type="button"
+              onClick={() => choose('tokenizerFile')}
+              disabled={running}
+              aria-describedby={`${id}-tok-hint`}
+            >
+              Choose tokenizer.json…
+            </button>
+            <button type="button" className="link" onClick={() => choose('tokenizerFolder')} disabled={running}>
+              or the model folder…
+            </button>
+            <p className="hint" id={`${id}-tok-hint`}>
+              {tokenizerPick
+                ? `${tokenizerPick.name}${tokenizerPick.folder ? ' (its tokenizer.json and tokenizer_config.json)' : ''}`
+                : 'tokenizer.json (with tokenizer_config.json beside it: its chat template and special tokens). ' +
+                  'Without them, tokens are estimated from bytes.'}
+            </p>
+            {tokenizerPick ? (
+              <button type="button" className="link" onClick={() => setTokenizerPick(null)} disabled={running}>
+                Forget the tokenizer
+              </button>
+            ) : null}
+          </div>
         </div>
-      </div>
+      ) : (
+        <div className="data-pickers">
+          <div className="field">
+            <label htmlFor={`${id}-file`}>Data file</label>
+            <input id={`${id}-file`} type="file" accept={DATA_ACCEPT} onChange={onDataFile} disabled={running} />
+            {file ? <p className="hint">{bytes(file.size)}, read in place</p> : null}
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-tok`}>Tokenizer files</label>
+            <input
+              id={`${id}-tok`}
+              type="file"
+              multiple
+              accept=".json,.jinja"
+              onChange={onTokenizer}
+              disabled={running}
+              aria-describedby={`${id}-tok-hint`}
+            />
+            <label htmlFor={`${id}-dir`} className="data-folder">
+              or the model folder
+            </label>
+            <input
+              id={`${id}-dir`}
+              type="file"
+              onChange={onTokenizer}
+              disabled={running}
+              {...{ webkitdirectory: '', directory: '' }}
+            />
+            <p
+              className={tokenizerError ? 'field-error' : 'hint'}
+              id={`${id}-tok-hint`}
+              role={tokenizerError ? 'alert' : undefined}
+            >
+              {tokenizerError ??
+                (tokenizer
+                  ? tokenizerFiles(tokenizer)
+                  : 'tokenizer.json and tokenizer_config.json (its chat template and special tokens). ' +
+                    'Without them, tokens are estimated from bytes.')}
+            </p>
+            {tokenizer ? (
+              <button type="button" className="link" onClick={() => setTokenizer(null)} disabled={running}>
+                Forget the tokenizer
+              </button>
+            ) : null}
+          </div>
+        </div>
+      )}
       <div className="data-actions">
-        <button type="button" className="primary" disabled={!file || running} onClick={() => run('quick')}>
+        <button type="button" className="primary" disabled={!picked || running} onClick={() => run('quick')}>
           Analyze (quick pass)
         </button>
-        <button type="button" disabled={!file || running} onClick={() => run('full')}>
+        <button type="button" disabled={!picked || running} onClick={() => run('full')}>
           Full exact pass
         </button>
         <CheckField

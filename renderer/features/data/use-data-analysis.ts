@@ -4,8 +4,8 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DataProgress } from '../../../shared/data/analyze';
-import type { DataStats } from '../../../shared/domain/data-stats';
-import { toAnalysisError, type AnalysisRequest, type AnalysisRunner } from './analysis';
+import type { DataAnalysisOptionsInput, DataStats } from '../../../shared/domain/data-stats';
+import { toAnalysisError } from './analysis';
 
 export type RunStatus =
   | { kind: 'idle' }
@@ -13,16 +13,22 @@ export type RunStatus =
   | { kind: 'cancelled' }
   | { kind: 'failed'; message: string; fields: string[] | null };
 
-export function useDataAnalysis(runner: AnalysisRunner) {
+/**
+ * `runner` runs a request off the UI thread: the Web Worker with a picked File (analysis.ts AnalysisRequest), or
+ * the desktop app's main process with a path (desktop-runner.ts PathAnalysisRequest).
+ */
+export function useDataAnalysis<R extends { options: DataAnalysisOptionsInput }>(
+  runner: (request: R, onProgress: (p: DataProgress) => void, signal: AbortSignal) => Promise<DataStats>,
+) {
   const [status, setStatus] = useState<RunStatus>({ kind: 'idle' });
   const [stats, setStats] = useState<DataStats | null>(null);
   const controller = useRef<AbortController | null>(null);
 
-  // Leaving the screen stops the run (the worker is terminated).
+  // Leaving the screen stops the run (the Web Worker, or the main process's worker thread, is terminated).
   useEffect(() => () => controller.current?.abort(), []);
 
   const start = useCallback(
-    (request: AnalysisRequest) => {
+    (request: R) => {
       controller.current?.abort();
       const c = new AbortController();
       controller.current = c;

@@ -1,7 +1,8 @@
 import { CATALOG_GPUS } from '../../../shared/catalog/gpus';
-import { VM_PRICES } from '../../../shared/catalog/prices';
+import { findServicePrice, SERVICE_PRICE_PAGES, VM_PRICES } from '../../../shared/catalog/prices';
 import type { ReactNode } from 'react';
 import { Advanced, NumberField, SelectField, Section, TextField } from '../../components/fields';
+import { usdRate } from '../../format';
 import { setIn, type Draft } from '../../state/draft';
 import { fieldNotes, type FieldWarnings } from './field-notes';
 
@@ -20,6 +21,32 @@ type Props = {
 };
 const usable = CATALOG_GPUS.filter((g) => g.tflops16 !== null);
 
+/**
+ * Where to find a hosted fine-tuning price (issue 20: "unknown price" never stands without a way forward): the
+ * catalog publishes none (its serverless entries are null on purpose, prices.json fine_tuning_note), so the user enters
+ * it here, from the provider pages the catalog names. The prices are kept with the plan.
+ */
+function servicePriceHint(modelName: string): ReactNode {
+  const listed = findServicePrice(modelName);
+  return (
+    <>
+      {listed && listed.usdPer1kTrainingTokens !== null
+        ? `catalog: ${usdRate(listed.usdPer1kTrainingTokens, '1K tokens')} for ${listed.model}. `
+        : 'No published price in the catalog: enter the provider’s price (kept with the plan). '}
+      Providers publish it at{' '}
+      {SERVICE_PRICE_PAGES.map((url, i) => (
+        <span key={url}>
+          {i > 0 ? ' and ' : ''}
+          <a href={url} target="_blank" rel="noreferrer noopener">
+            {new URL(url).host}
+          </a>
+        </span>
+      ))}
+      ; the cost is training tokens × epochs × this price / 1000 + hosting hours × the hosting price.
+    </>
+  );
+}
+
 export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, warnings = {} }: Props) {
   const h = draft.hardware;
   const p = draft.pricing;
@@ -31,6 +58,7 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, 
   const gpuId = h.gpu.source === 'catalog' ? h.gpu.id : '__custom';
   const skus = VM_PRICES.filter((v) => gpuId === '__custom' || v.gpuId === gpuId);
   const e = (k: string) => errors[k];
+  const modelName = draft.model.source === 'catalog' ? draft.model.id : draft.model.spec.name;
   return (
     <Section
       title="Hardware & price"
@@ -41,7 +69,7 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, 
           : p.vmSku
             ? p.vmSku
             : p.usdPerGpuHour !== null
-              ? `$${p.usdPerGpuHour}/GPU-h`
+              ? usdRate(p.usdPerGpuHour, 'GPU-h')
               : 'catalog price')
       }
     >
@@ -128,14 +156,16 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, 
                 { value: '', label: 'none: price per GPU-hour' },
                 ...skus.map((v) => ({
                   value: v.key,
-                  label: `${v.provider} ${v.sku} — ${v.gpuCount} GPU, $${v.usdPerHour}/h (${v.date})`,
+                  // Rounded for display; the plan keeps the SKU key and the estimate the catalog's full price.
+                  label: `${v.provider} ${v.sku} — ${v.gpuCount} GPU, ${usdRate(v.usdPerHour, 'h')} (${v.date})`,
                 })),
               ]}
             />
             {p.vmSku ? null : (
               <NumberField
                 label="Price per GPU-hour"
-                unit="USD"
+                prefix="$"
+                unit="USD per GPU-hour"
                 nullable
                 value={p.usdPerGpuHour}
                 onChange={(v) => onChange(setIn(draft, ['pricing', 'usdPerGpuHour'], v))}
@@ -148,16 +178,18 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, 
           <>
             <NumberField
               label="Training price per 1K tokens"
-              unit="USD"
+              prefix="$"
+              unit="USD per 1K tokens"
               nullable
               value={p.serviceUsdPer1kTokens}
               onChange={(v) => onChange(setIn(draft, ['pricing', 'serviceUsdPer1kTokens'], v))}
               error={e('pricing.serviceUsdPer1kTokens')}
-              hint="unknown for Phi fine-tuning in the catalog: enter it from the provider"
+              hint={servicePriceHint(modelName)}
             />
             <NumberField
               label="Hosting price per hour"
-              unit="USD"
+              prefix="$"
+              unit="USD per hour"
               nullable
               value={p.serviceHostingUsdPerHour}
               onChange={(v) => onChange(setIn(draft, ['pricing', 'serviceHostingUsdPerHour'], v))}

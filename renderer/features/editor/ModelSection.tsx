@@ -6,6 +6,7 @@ import type { ModelSpec } from '../../../shared/domain/model-spec';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { sameName, uniqueName } from '../../../shared/naming';
 import { Section } from '../../components/fields';
+import { SELECT_WIDE_CLASS } from '../../components/select-width';
 import { compactParams } from '../../format';
 import type { TuneplanApi } from '../../api/client';
 import { useQuery } from '../../api/use-query';
@@ -143,7 +144,8 @@ export function ModelSection({
             onChange={(e) => setQuery(e.target.value)}
           />
         </div>
-        <div className={error ? 'field invalid' : 'field'}>
+        {/* Every option reads "id — size, context": longer than a grid cell, so the field takes a whole row. */}
+        <div className={`field ${SELECT_WIDE_CLASS}${error ? ' invalid' : ''}`}>
           <label htmlFor={`${id}-model`}>Model</label>
           <select
             id={`${id}-model`}

@@ -53,6 +53,11 @@ export const FIELD_LABELS: Record<ImportField, string> = {
   'distribution.strategy': 'Strategy',
   'distribution.offloadOptimizer': 'Offload optimizer',
   'distribution.offloadParams': 'Offload parameters',
+  'objective.kind': 'Objective',
+  'objective.beta': 'Beta',
+  'objective.reference': 'Reference model',
+  'objective.numGenerations': 'Generations per prompt',
+  'objective.completionTokens': 'Completion tokens',
 };
 
 /** A value as a reader or the plan holds it → short text for the report. */

@@ -4,34 +4,49 @@ import { issuesFromZod } from '../../../shared/result';
 import { parseJsonText } from '../../../shared/text';
 import type { TuneplanApi } from '../../api/client';
 import { useQuery } from '../../api/use-query';
+import { recordChange, type AppliedChange } from '../../state/changes';
 import type { Draft } from '../../state/draft';
-import { detectionNotes, machineHardware, machineSummary } from './machine-hardware';
+import { detectionNotes, hardwareLabel, machineHardware, machineSummary } from './machine-hardware';
 
 /** "This machine" and saved machine profiles as hardware choices. */
 export function MachinePanel({
   api,
   probe,
   draft,
-  onChange,
+  onApply,
+  undo,
 }: {
   api: TuneplanApi;
   probe: MachineProbe | null;
   draft: Draft;
-  onChange: (d: Draft) => void;
+  /** The draft with this machine (or a profile) as its hardware, and the fields that changed, for one-click undo. */
+  onApply: (next: Draft, change: AppliedChange) => void;
+  /** Undoes the last "Use", while the fields it set still hold what it set; null otherwise. */
+  undo: (() => void) | null;
 }) {
   const id = useId();
   const { data: profiles, reload } = useQuery(api, 'profiles:list', {});
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [naming, setNaming] = useState<string | null>(null);
+  // Issue 20: "Use" says what it replaced, and its Undo (beside the note) puts the plan's hardware back in one click.
+  const [replaced, setReplaced] = useState<string | null>(null);
   const use = (p: MachineProbe, label: string) => {
     const hw = machineHardware(p);
-    onChange({
+    const next: Draft = {
       ...draft,
       hardware: { ...draft.hardware, gpu: hw.gpu },
       distribution: { ...draft.distribution, gpusPerNode: hw.gpus, nodes: 1 },
-    });
-    setNote(`${label}: ${hw.note}`);
+    };
+    const before = hardwareLabel(draft);
+    const after = hardwareLabel(next);
+    const change = recordChange(draft, next, `${label}: ${after}`);
+    onApply(next, change);
+    setReplaced(change.changes.length > 0 ? before : null);
+    setNote(
+      `${change.changes.length > 0 ? `Replaced ${before} with ${after}` : `The plan already uses ${after}`} ` +
+        `(${label.charAt(0).toLowerCase()}${label.slice(1)}). ${hw.note}`,
+    );
   };
   const saveProfile = async (name: string, p: MachineProbe) => {
     const r = await api.invoke('profiles:save', { name, probe: p });
@@ -119,8 +134,23 @@ export function MachinePanel({
         </ul>
       ) : null}
       {note ? (
-        <p className="hint" role="status">
+        <p className="hint machine-note" role="status">
           {note}
+          {undo && replaced ? (
+            <>
+              {' '}
+              <button
+                type="button"
+                onClick={() => {
+                  undo();
+                  setNote(`Back to ${replaced}.`);
+                  setReplaced(null);
+                }}
+              >
+                Undo
+              </button>
+            </>
+          ) : null}
         </p>
       ) : null}
       {error ? (

@@ -9,6 +9,7 @@
  */
 import type { MachineProbe } from '../../../shared/domain/machine';
 import type { Plan } from '../../../shared/domain/plan';
+import { findCatalogGpu } from '../../../shared/catalog/gpus';
 import { ownedFromProbe } from '../../../shared/estimate/owned-hardware';
 
 /** AVX2 FMA: about 32 fp32 FLOPs per cycle per core at ~2 GHz: a starting point the note offers, never filled in. */
@@ -71,4 +72,12 @@ export function machineSummary(probe: MachineProbe | null): string {
   for (const g of probe.gpus) counts.set(g.name, (counts.get(g.name) ?? 0) + 1);
   const unknown = new Set(probe.gpus.filter((g) => g.memoryTotalBytes === null).map((g) => g.name));
   return [...counts.entries()].map(([n, c]) => `${c} × ${n}${unknown.has(n) ? ' (memory unknown)' : ''}`).join(', ');
+}
+
+/** The plan's hardware in words, for "Replaced … with …": "4 × NVIDIA A100 80GB SXM4", "2 nodes × 8 × X (custom)". */
+export function hardwareLabel(plan: Pick<Plan, 'hardware' | 'distribution'>): string {
+  const gpu = plan.hardware.gpu;
+  const name = gpu.source === 'catalog' ? (findCatalogGpu(gpu.id)?.name ?? gpu.id) : `${gpu.name} (custom)`;
+  const { nodes, gpusPerNode } = plan.distribution;
+  return `${nodes > 1 ? `${nodes} nodes × ` : ''}${gpusPerNode} × ${name}`;
 }

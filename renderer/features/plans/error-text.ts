@@ -14,6 +14,7 @@ export function errorText(error: AppError): string {
     TOO_LARGE: 'That is too large.',
     UNSUPPORTED: 'This needs the desktop app.',
     CANCELLED: 'Cancelled.',
+    NETWORK: 'The Hugging Face Hub could not be reached.',
     INTERNAL: 'Something went wrong.',
   };
   return error.message || lead[error.code];

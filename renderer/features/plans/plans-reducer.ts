@@ -61,6 +61,15 @@ export function initialPlansState(recoverable: StoredDraft | null): PlansState {
   };
 }
 
+/**
+ * The kept draft belongs to one plan (issue 20): it is offered while that plan, or nothing yet, is open, and dropped
+ * once another plan is shown. "Restore them" would otherwise put one plan's draft into another (a kept draft of a
+ * never-saved plan, id null, into whichever plan is open), and the next Save would overwrite that plan with it.
+ */
+function keptFor(kept: StoredDraft | null, openId: string | null): StoredDraft | null {
+  return kept && kept.id !== null && kept.id === openId ? kept : null;
+}
+
 export function plansReducer(state: PlansState, event: PlansEvent): PlansState {
   switch (event.type) {
     case 'query':
@@ -72,6 +81,7 @@ export function plansReducer(state: PlansState, event: PlansEvent): PlansState {
     case 'show':
       return {
         ...state,
+        recoverable: keptFor(state.recoverable, event.saved.id),
         selected: event.saved,
         draft: toDraft(event.saved.plan),
         dirty: false,
@@ -80,11 +90,20 @@ export function plansReducer(state: PlansState, event: PlansEvent): PlansState {
       };
     case 'new':
       // A new plan is unsaved work from the start (kept in local storage like any edit).
-      return { ...state, selected: null, draft: newDraft(), dirty: true, error: null, notice: null };
+      return {
+        ...state,
+        recoverable: null,
+        selected: null,
+        draft: newDraft(),
+        dirty: true,
+        error: null,
+        notice: null,
+      };
     case 'deleted':
       return {
         ...state,
         undo: { label: event.label, plan: event.plan },
+        recoverable: null,
         notice: null,
         selected: null,
         draft: newDraft(),

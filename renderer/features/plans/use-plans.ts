@@ -18,6 +18,8 @@ import { initialPlansState, plansReducer, type PlanSort } from './plans-reducer'
 
 const NO_PLANS: PlanSummary[] = [];
 
+export type SaveOutcome = 'saved' | 'invalid' | 'failed';
+
 export function usePlans(api: TuneplanApi) {
   const [state, dispatch] = useReducer(plansReducer, null, () => initialPlansState(readStoredDraft()));
   const { query, sort, selected, draft, dirty, undo, recoverable } = state;
@@ -88,40 +90,52 @@ export function usePlans(api: TuneplanApi) {
     return result.data;
   };
 
-  const save = async (asCopy = false) => {
-    const { plan, errors } = validateDraft(draft);
-    if (!plan) {
-      const first = Object.entries(errors)[0];
-      setError({
-        code: 'VALIDATION',
-        message: `Please fix the highlighted fields before saving${first ? ` (${first[0]}: ${first[1]})` : ''}.`,
-      });
-      return;
-    }
+  /**
+   * `wanted`, or the first free "wanted (n)" when a saved plan has that name (shared/naming.ts, issue 20): an import,
+   * a copy or a restored delete is never a second identical entry in the list. When the list cannot be read the name
+   * is kept as it is: the plan is still saved, under a name the user can change.
+   */
+  const freeName = async (wanted: string): Promise<string> => {
+    const all = await api.invoke('plans:list', { query: '', sort: 'name', limit: 100_000 });
+    return all.ok
+      ? uniqueName(
+          wanted,
+          all.data.map((p) => p.name),
+        )
+      : wanted;
+  };
+
+  /**
+   * Saves the draft. 'invalid': nothing was saved because fields are invalid; the screen lists them and moves focus to
+   * the first (issue 20), so no error banner is set here. 'failed': the backend refused (the error banner says why).
+   */
+  const save = async (asCopy = false): Promise<SaveOutcome> => {
+    const { plan } = validateDraft(draft);
+    if (!plan) return 'invalid';
     dispatch({ type: 'busy', busy: true });
     if (asCopy || !selected) {
-      await create(
-        asCopy ? { ...plan, name: `${plan.name} (copy)` } : plan,
-        `Saved “${asCopy ? `${plan.name} (copy)` : plan.name}”.`,
-      );
+      const name = asCopy ? await freeName(`${plan.name} (copy)`) : plan.name;
+      const created = await create({ ...plan, name }, `Saved “${name}”.`);
       dispatch({ type: 'busy', busy: false });
-      return;
+      return created ? 'saved' : 'failed';
     }
     const result = await api.invoke('plans:save', { id: selected.id, revision: selected.revision, plan });
     dispatch({ type: 'busy', busy: false });
     if (!result.ok) {
       setError(result.error);
-      return;
+      return 'failed';
     }
     clearStoredDraft();
     show(result.data, `Saved “${result.data.plan.name}”.`);
     refresh();
+    return 'saved';
   };
 
-  const duplicate = async () => {
+  const duplicate = async (): Promise<SaveOutcome> => {
     const { plan } = validateDraft(draft);
-    if (!plan) return save();
-    await create({ ...plan, name: `${plan.name} (copy)` }, `Duplicated as “${plan.name} (copy)”.`);
+    if (!plan) return 'invalid';
+    const name = await freeName(`${plan.name} (copy)`);
+    return (await create({ ...plan, name }, `Duplicated as “${name}”.`)) ? 'saved' : 'failed';
   };
 
   const remove = async () => {
@@ -140,7 +154,8 @@ export function usePlans(api: TuneplanApi) {
     if (!undo) return;
     const restored = undo;
     dispatch({ type: 'dismissUndo' });
-    await create(restored.plan, `Restored “${restored.label}”.`);
+    const name = await freeName(restored.plan.name);
+    await create({ ...restored.plan, name }, `Restored “${name}”.`);
   };
 
   const reload = async () => {
@@ -159,13 +174,7 @@ export function usePlans(api: TuneplanApi) {
     }
     if (!confirmDiscard()) return null;
     // A name in use gets " (2)", " (3)", … (shared/naming.ts; issue 20): never a second identical entry.
-    const all = await api.invoke('plans:list', { query: '', sort: 'name', limit: 100_000 });
-    const name = all.ok
-      ? uniqueName(
-          parsed.plan.name,
-          all.data.map((p) => p.name),
-        )
-      : parsed.plan.name;
+    const name = await freeName(parsed.plan.name);
     return create({ ...parsed.plan, name }, `Imported “${name}”.`);
   };
 

@@ -3,6 +3,7 @@ import { bestMarks, fitState, type FitState } from '../../../shared/estimate/adv
 import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
 import { count, duration, gib, percent, tokensPerSecond, usd } from '../../format';
 import { TECHNIQUE_COLORS } from '../../charts/colors';
+import { activePhases, hasPhases, type PhaseKey } from '../../charts/chart-data';
 import { durationRangeText, fitText, memoryRangeText, memoryText } from './summary';
 
 type Device = EstimateReport['device'];
@@ -21,12 +22,35 @@ const FIT_CLASS: Record<FitState, string> = { fits: 'fit-ok', 'may-not-fit': 'fi
 /** Not by colour alone (docs UI.md): each fit state also has its own symbol. */
 const FIT_SYMBOL: Record<FitState, string> = { fits: '✓', 'may-not-fit': '!', 'does-not-fit': '✗' };
 
+const PHASE_ROW: Record<PhaseKey, { label: string; seconds: (t: TechniqueEstimate) => number }> = {
+  generation: { label: 'Generation time', seconds: (t) => t.phases.generationSeconds },
+  reference: { label: 'Reference forwards time', seconds: (t) => t.phases.referenceSeconds },
+  update: { label: 'Update time', seconds: (t) => t.phases.updateSeconds },
+};
+
+/**
+ * One phase of the wall time (issue 19: GRPO's generation and update, DPO's reference forwards), with its share of
+ * the run; shown under the wall time only where the objective splits the run into more than one phase.
+ */
+function phaseRow(phase: PhaseKey): Row {
+  const { label, seconds } = PHASE_ROW[phase];
+  return {
+    label,
+    key: `phase-${phase}`,
+    show: (t) => ({
+      text: duration(seconds(t)),
+      range: t.wallSeconds > 0 ? `${Math.round((100 * seconds(t)) / t.wallSeconds)} % of the run` : undefined,
+    }),
+    explain: 'time.phases',
+  };
+}
+
 /**
  * The rows for this device. A CPU-only machine (report.device.kind 'cpu', issue 14.7) has no nvidia-smi, no
  * PyTorch caching-allocator "reserved" figure, no GPU-hours and no separate host RAM: those rows are left out,
  * memory is rounded, and the time says it is a rough CPU estimate.
  */
-export function comparisonRows(device: Device): Row[] {
+export function comparisonRows(device: Device, phases: PhaseKey[] = []): Row[] {
   const cpu = device.kind === 'cpu';
   const rows: Array<Row | null> = [
     {
@@ -84,6 +108,7 @@ export function comparisonRows(device: Device): Row[] {
       explain: 'time.wall',
       mark: 'time',
     },
+    ...phases.map((p) => phaseRow(p)),
     cpu
       ? null
       : {
@@ -92,7 +117,15 @@ export function comparisonRows(device: Device): Row[] {
           show: (t) => ({ text: `${t.gpuHours.toFixed(1)} GPU-h` }),
           explain: 'time.gpuHours',
         },
-    { label: 'Cost', key: 'cost', show: (t) => ({ text: usd(t.costUsd) }), explain: 'cost', mark: 'cost' },
+    {
+      label: 'Cost',
+      key: 'cost',
+      // An unknown price says where to enter it (issue 20); its explanation names where providers publish prices.
+      show: (t) =>
+        t.costUsd === null ? { text: usd(null), range: 'enter it under Hardware & price' } : { text: usd(t.costUsd) },
+      explain: 'cost',
+      mark: 'cost',
+    },
     cpu
       ? null
       : {
@@ -182,7 +215,7 @@ export function ComparisonTable({
             </tr>
           </thead>
           <tbody>
-            {comparisonRows(report.device).map((row) => {
+            {comparisonRows(report.device, hasPhases(report) ? activePhases(report) : []).map((row) => {
               const best = row.mark ? marks[row.mark] : null;
               return (
                 <tr key={row.key} data-row={row.key}>

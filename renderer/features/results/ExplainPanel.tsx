@@ -26,6 +26,24 @@ function valueText(value: number | null, unit: string): string {
   }
 }
 
+/** A note's web addresses as links (the cost note names where providers publish prices, issue 20). */
+export function LinkedText({ text }: { text: string }) {
+  const parts = text.split(/(https?:\/\/[^\s)]+[^\s).,;])/);
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 1 ? (
+          <a key={i} href={part} target="_blank" rel="noreferrer noopener">
+            {part}
+          </a>
+        ) : (
+          part
+        ),
+      )}
+    </>
+  );
+}
+
 /** The low–high range of an explained figure, where the estimate gives one (issue 15 §8). */
 function rangeOf(key: string, t: TechniqueEstimate, device: EstimateReport['device']): string | null {
   switch (key) {
@@ -152,7 +170,11 @@ export function ExplainPanel({
               <dd>
                 <code>{e.formula}</code>
                 <div className="substituted">{e.substituted}</div>
-                {e.note ? <div className="hint">{e.note}</div> : null}
+                {e.note ? (
+                  <div className="hint">
+                    <LinkedText text={e.note} />
+                  </div>
+                ) : null}
                 {e.assumptions && e.assumptions.length > 0 ? (
                   <div className="assumptions">
                     Assumed (no published source; calibrate from your runs):

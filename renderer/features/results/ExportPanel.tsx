@@ -10,6 +10,7 @@ import {
   type ExportFormat,
 } from '../../../shared/exporters/training';
 import { APP_VERSION as VERSION } from '../../../shared/version';
+import { selectFieldClass } from '../../components/select-width';
 import { downloadBlob } from '../../download';
 
 /** Ready-to-run training configs for one technique and platform, previewed and downloaded file by file. */
@@ -36,10 +37,11 @@ export function ExportPanel({ plan }: { plan: Plan }) {
     });
     downloadBlob(new Blob([zip], { type: 'application/zip' }), `${folder}.zip`);
   };
+  const techniqueLabels = plan.techniques.map((t, i) => `${i + 1}. ${TECHNIQUE_LABELS[t.kind]}`);
   return (
     <div className="export">
       <div className="grid">
-        <label className="field">
+        <label className={`field ${selectFieldClass(EXPORT_FORMATS.map((f) => FORMAT_LABELS[f]))}`}>
           Format
           <select value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)}>
             {EXPORT_FORMATS.map((f) => (
@@ -50,12 +52,12 @@ export function ExportPanel({ plan }: { plan: Plan }) {
           </select>
         </label>
         {format !== 'json' ? (
-          <label className="field">
+          <label className={`field ${selectFieldClass(techniqueLabels)}`}>
             Technique
             <select value={technique} onChange={(e) => setIndex(Number(e.target.value))}>
-              {plan.techniques.map((t, i) => (
+              {techniqueLabels.map((label, i) => (
                 <option key={i} value={i}>
-                  {i + 1}. {TECHNIQUE_LABELS[t.kind]}
+                  {label}
                 </option>
               ))}
             </select>

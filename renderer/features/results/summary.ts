@@ -4,8 +4,10 @@
  * ranges. Everything here reads the same report the table and the charts draw, and the best technique comes from
  * shared/estimate/advice.ts `bestMarks`, so the sentence can never name a technique the table does not mark.
  */
+import type { Objective, TechniqueKind } from '../../../shared/domain/plan';
 import { bestMarks, fitState, type FitState } from '../../../shared/estimate/advice';
 import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
+import { OBJECTIVE_LABELS, referenceMode, type ReferenceMode } from '../../../shared/estimate/objective';
 import { duration, GiB, usd } from '../../format';
 
 type Device = EstimateReport['device'];
@@ -73,8 +75,87 @@ function timeText(t: TechniqueEstimate, device: Device): string {
   return device.rough ? `about ${duration(t.wallSeconds)} (rough CPU estimate)` : duration(t.wallSeconds);
 }
 
-function figures(t: TechniqueEstimate, device: Device): string {
-  return t.costUsd === null ? timeText(t, device) : `${timeText(t, device)}, ${usd(t.costUsd)}`;
+/** How each way of getting the reference log-probabilities reads in a sentence. */
+const REFERENCE_TEXT: Record<Exclude<ReferenceMode, 'none'>, string> = {
+  copy: 'a frozen reference copy',
+  peft_base: 'the adapter-disabled base as reference',
+  precomputed: 'precomputed reference log-probabilities',
+};
+
+/**
+ * Where the reference comes from, for the techniques compared: the plan's choice, and TRL's fallback where a
+ * technique cannot follow it (full fine-tuning has no adapter to disable: a copy; shared/estimate/objective.ts
+ * `referenceMode`). Null when the objective has no reference (ORPO, SimPO, reward model, GRPO with β = 0).
+ */
+function referenceText(objective: Objective, kinds: TechniqueKind[]): string | null {
+  const peft = kinds.some((k) => k !== 'full') ? referenceMode(objective, { kind: 'lora' }) : null;
+  const full = kinds.includes('full') ? referenceMode(objective, { kind: 'full' }) : null;
+  const first = peft ?? full;
+  if (first === null || first === 'none') return null;
+  if (full === null || full === 'none' || full === first) return REFERENCE_TEXT[first];
+  return `${REFERENCE_TEXT[first]} (${REFERENCE_TEXT[full]} for full fine-tuning)`;
+}
+
+/** GRPO's generation engine: "vLLM colocate at 30 %" (its share of each GPU), "vLLM server on 2 GPUs". */
+function engineText(objective: Objective): string {
+  if (objective.generation === 'vllm_colocate') {
+    const share = Math.round(objective.vllmGpuMemoryUtilization * 100);
+    return `vLLM colocate at ${share} %${objective.vllmSleepMode ? ', sleep mode' : ''}`;
+  }
+  if (objective.generation === 'vllm_server')
+    return `vLLM server on ${objective.vllmServerGpus} GPU${objective.vllmServerGpus === 1 ? '' : 's'}`;
+  return 'transformers generate (no vLLM)';
+}
+
+/**
+ * The plan's objective in words, for the top of the results (issue 19): "DPO with a frozen reference copy",
+ * "GRPO: 8 generations × 512 tokens, vLLM colocate at 30 %". Null for SFT, which the sentence has always meant.
+ * `kinds`: the techniques compared, since the reference can differ between full fine-tuning and a PEFT method.
+ */
+export function objectiveText(objective: Objective, kinds: TechniqueKind[]): string | null {
+  const label = OBJECTIVE_LABELS[objective.kind];
+  const reference = referenceText(objective, kinds);
+  switch (objective.kind) {
+    case 'sft':
+      return null;
+    case 'dpo':
+    case 'ipo':
+      return `${label} with ${reference ?? REFERENCE_TEXT.copy}`;
+    case 'kto':
+      return `${label} (unpaired examples) with ${reference ?? REFERENCE_TEXT.copy}`;
+    case 'orpo':
+    case 'simpo':
+      return `${label} (no reference model)`;
+    case 'reward':
+      return `${label} (sequence-classification head on chosen and rejected pairs)`;
+    case 'grpo':
+      return (
+        `${label}: ${objective.numGenerations} generations × ${objective.completionTokens.toLocaleString('en-US')} ` +
+        `tokens, ${engineText(objective)}${reference ? `, KL to ${reference}` : ''}`
+      );
+  }
+}
+
+/**
+ * A run's time by phase, each with its unit, where it has more than one phase: "generation 2 h 5 min, update
+ * 1 h 5 min" (GRPO), "reference 37 min, update 1 h 14 min" (DPO with a reference copy). Null for a single phase.
+ */
+export function phasesText(t: Pick<TechniqueEstimate, 'phases'>): string | null {
+  const parts: Array<[string, number]> = [
+    ['generation', t.phases.generationSeconds],
+    ['reference', t.phases.referenceSeconds],
+    ['update', t.phases.updateSeconds],
+  ];
+  // Above a millisecond: wall − generation − reference leaves float residue where a phase is absent.
+  const shown = parts.filter(([, seconds]) => seconds > 1e-3);
+  if (shown.length < 2) return null;
+  return shown.map(([name, seconds]) => `${name} ${duration(seconds)}`).join(', ');
+}
+
+function figures(t: TechniqueEstimate, device: Device, withPhases = false): string {
+  const phases = withPhases ? phasesText(t) : null;
+  const time = phases ? `${timeText(t, device)} (${phases})` : timeText(t, device);
+  return t.costUsd === null ? time : `${time}, ${usd(t.costUsd)}`;
 }
 
 export interface ResultsSummary {
@@ -84,6 +165,8 @@ export interface ResultsSummary {
   state: FitState | 'none';
   /** Index (in report.techniques) of the technique the sentence leads with, or of the closest when none fits. */
   index: number | null;
+  /** The objective in words when it is not SFT (`objectiveText`); the text starts with it. */
+  objective: string | null;
 }
 
 /**
@@ -91,7 +174,24 @@ export interface ResultsSummary {
  * fits and with how much to spare, its time and cost, and why it leads. When it only *may* fit, the sentence says
  * so and names the best technique that surely fits; when nothing fits, it names the closest and by how much.
  */
-export function resultsSummary(report: Pick<EstimateReport, 'techniques' | 'plan' | 'device'>): ResultsSummary {
+export function resultsSummary(
+  report: Pick<EstimateReport, 'techniques' | 'plan' | 'device'>,
+  objective?: Objective,
+): ResultsSummary {
+  const said = objective
+    ? objectiveText(
+        objective,
+        report.techniques.map((t) => t.technique),
+      )
+    : null;
+  const summary = verdictSummary(report);
+  return { ...summary, text: said ? `${said}. ${summary.text}` : summary.text, objective: said };
+}
+
+/** The sentence about the techniques, without the objective (`resultsSummary` puts that first). */
+function verdictSummary(
+  report: Pick<EstimateReport, 'techniques' | 'plan' | 'device'>,
+): Omit<ResultsSummary, 'objective'> {
   const { techniques, device } = report;
   const where = whereText(report);
   if (techniques.length === 0) return { text: 'No techniques to compare.', state: 'none', index: null };
@@ -133,5 +233,5 @@ export function resultsSummary(report: Pick<EstimateReport, 'techniques' | 'plan
     tail = `; ${fastest.label} is fastest (${figures(fastest, device)})`;
   }
   if (!priced && !alone) tail += ' (price unknown)';
-  return { text: `${verdict}, ${figures(lead, device)}${why}${tail}.`, state, index: lead.index };
+  return { text: `${verdict}, ${figures(lead, device, true)}${why}${tail}.`, state, index: lead.index };
 }

@@ -3,7 +3,16 @@ import type { RunComparison } from '../../../shared/estimate/calibration';
 import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
 import { duration, gib, tokensPerSecond } from '../../format';
 
-const pct = (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} %`);
+/**
+ * The error with its direction in words (issue 20): a signed "+10.9 %" left readers guessing which side was high.
+ * shared/estimate/calibration.ts computes it as 100 × (predicted − measured) / measured, so positive = estimate above.
+ */
+export function errorText(v: number | null): string {
+  if (v === null) return '—';
+  const size = Math.abs(v).toFixed(1);
+  if (size === '0.0') return 'estimate matches measured';
+  return `estimate ${size} % ${v > 0 ? 'above' : 'below'} measured`;
+}
 
 /** Recorded runs against this plan's estimate: one row per run, `comparisons[i]` belonging to `runs[i]`. */
 export function RunsTable({
@@ -30,7 +39,7 @@ export function RunsTable({
               'GPU',
               'Peak measured',
               'Predicted',
-              'Error',
+              'Estimate vs measured',
               'Wall measured',
               'Predicted',
               'tok/s measured',
@@ -61,7 +70,7 @@ export function RunsTable({
                 </td>
                 <td className="num">{c.predictedMemoryBytes === null ? '—' : gib(c.predictedMemoryBytes)}</td>
                 <td className="num" data-testid="memory-error">
-                  {pct(c.memoryErrorPercent)}
+                  {errorText(c.memoryErrorPercent)}
                 </td>
                 <td className="num">{c.measuredWallSeconds === null ? '—' : duration(c.measuredWallSeconds)}</td>
                 <td className="num">{c.predictedWallSeconds === null ? '—' : duration(c.predictedWallSeconds)}</td>

@@ -21,7 +21,16 @@ export interface RunFormValues {
   /** What an import filled that the form has no field for; replaced whole by the next import. */
   extra: Pick<
     RunResultInput,
-    'steps' | 'epochs' | 'lossCurve' | 'evalCurve' | 'meanLoss' | 'samplesPerSecond' | 'warnings' | 'source'
+    | 'steps'
+    | 'epochs'
+    | 'lossCurve'
+    | 'evalCurve'
+    | 'meanLoss'
+    | 'samplesPerSecond'
+    | 'warnings'
+    | 'source'
+    | 'objective'
+    | 'metricCurves'
   >;
 }
 
@@ -80,6 +89,8 @@ export function formFromRun(run: StoredRun): RunFormValues {
       samplesPerSecond: r.samplesPerSecond,
       warnings: r.warnings,
       source: r.source,
+      objective: r.objective,
+      metricCurves: r.metricCurves,
     },
   };
 }
@@ -105,6 +116,8 @@ export function withImport(form: RunFormValues, run: ImportedRun): RunFormValues
       samplesPerSecond: extra.samplesPerSecond ?? null,
       warnings: extra.warnings ?? [],
       source: run.source,
+      objective: run.objective,
+      metricCurves: run.metricCurves,
     },
   };
 }

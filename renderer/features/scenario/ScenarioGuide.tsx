@@ -10,13 +10,18 @@ import { Section } from '../../components/fields';
 import { useIdleSteps } from '../../hooks/use-idle-value';
 import { pathName, revertChange, showValue, stillApplied, type AppliedChange } from '../../state/changes';
 import type { Draft } from '../../state/draft';
+import { gib, usd, duration } from '../../format';
 import {
   claims,
   DEEPSPEED_BLURB,
   disagreements,
+  dpoStage,
   GOALS,
   guideResult,
+  PREFERENCE_SCENARIOS,
   SCENARIOS,
+  sftStage,
+  stageTotals,
   tablePlan,
   TECHNIQUE_BLURBS,
   type GoalId,
@@ -34,11 +39,27 @@ const rankSteps = (plan: Plan) => [
   },
 ];
 
+// The SFT and DPO stages of a preference scenario, estimated on this plan's settings (issue 19).
+const stageSteps = (plan: Plan) => [
+  (): EstimateReport | null => safeEstimate(sftStage(plan)),
+  (): EstimateReport | null => safeEstimate(dpoStage(plan, null)),
+];
+function safeEstimate(plan: Plan): EstimateReport | null {
+  try {
+    return estimatePlan(plan);
+  } catch {
+    return null;
+  }
+}
+
 export function ScenarioGuide({
   draft,
   plan,
   report,
   onApply,
+  savedPlanId = null,
+  dirty = false,
+  onPlanDpo,
 }: {
   draft: Draft;
   /** The validated plan the report belongs to (deferred): the ranking is estimated from it, off the typing path. */
@@ -46,6 +67,11 @@ export function ScenarioGuide({
   report: EstimateReport | null;
   /** Sets the draft and records the change for the screen's undo bar (null: an undo, nothing to record). */
   onApply: (next: Draft, applied: AppliedChange | null) => void;
+  /** The saved plan the draft belongs to; the DPO stage links to it (objective.basePlanId). */
+  savedPlanId?: string | null;
+  dirty?: boolean;
+  /** Creates the linked DPO plan (saved, then opened). */
+  onPlanDpo?: (dpo: Plan) => void;
 }) {
   const id = useId();
   const [scenario, setScenario] = useState<ScenarioId>('domain');
@@ -53,6 +79,9 @@ export function ScenarioGuide({
   // What the guide set, relative to the draft before it: undone by "Undo" or, goal by goal, by unticking.
   const [applied, setApplied] = useState<{ change: AppliedChange; goals: GoalId[] } | null>(null);
   const ranking = useIdleSteps(plan, rankSteps).results[0] ?? null;
+  const preference = PREFERENCE_SCENARIOS.has(scenario) && plan !== null && plan.objective.kind === 'sft';
+  const stages = useIdleSteps(preference ? plan : null, stageSteps).results;
+  const pair = preference && stages[0] && stages[1] ? stageTotals(stages[0], stages[1]) : null;
   const live = applied && stillApplied(draft, applied.change) ? applied : null;
 
   const apply = (forGoals: GoalId[], base: Draft) => {
@@ -148,6 +177,54 @@ export function ScenarioGuide({
             Undo the guide
           </button>
         </p>
+      ) : null}
+      {preference ? (
+        <div className="guide-stages" aria-label="SFT then DPO">
+          <p>
+            Chatbot responses are usually trained in two stages: supervised fine-tuning, then preference training (DPO)
+            on chosen and rejected answers, starting from the SFT model.
+          </p>
+          {pair ? (
+            <table className="stages">
+              <thead>
+                <tr>
+                  <th scope="col">Stage</th>
+                  <th scope="col">Peak per GPU</th>
+                  <th scope="col">Time</th>
+                  <th scope="col">Cost</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...pair.stages, pair.total].map((s) => (
+                  <tr key={s.label}>
+                    <th scope="row">{s.label}</th>
+                    <td>{gib(s.peakBytes)}</td>
+                    <td>{duration(s.wallSeconds)}</td>
+                    <td>{s.costUsd === null ? 'no price' : usd(s.costUsd)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p className="hint">Estimating both stages…</p>
+          )}
+          {onPlanDpo ? (
+            <p>
+              <button
+                type="button"
+                disabled={!plan || savedPlanId === null || dirty}
+                onClick={() => plan && savedPlanId && onPlanDpo(dpoStage(plan, savedPlanId))}
+              >
+                Create the DPO plan
+              </button>{' '}
+              <span className="hint">
+                {savedPlanId === null || dirty
+                  ? 'Save this plan first: the DPO plan starts from its output.'
+                  : 'A second plan, linked to this one; set its number of preference pairs there.'}
+              </span>
+            </p>
+          ) : null}
+        </div>
       ) : null}
       <div className="guide-explain" aria-live="polite">
         {notes.map((n) => (

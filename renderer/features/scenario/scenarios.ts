@@ -235,3 +235,55 @@ export function guideResult(
   };
   return { next, applied: { label: `the scenario guide (${s.label})`, changes: diffFields(draft, next) } };
 }
+
+/**
+ * "Human-like chatbot responses" is, in practice, supervised fine-tuning followed by preference training (issue 19):
+ * the guide offers the second stage as a linked plan. The DPO plan is this plan with objective DPO, its base the SFT
+ * plan's output (objective.basePlanId), the reference where TRL takes it for the technique (the PEFT base with the
+ * adapter disabled when the first technique is an adapter, else a frozen copy), and DPOConfig's own learning rate
+ * (trl/trainer/dpo_config.py: learning_rate=1e-6). Everything else is the SFT plan's, so the two are estimated on
+ * the same hardware.
+ */
+export const PREFERENCE_SCENARIOS: ReadonlySet<ScenarioId> = new Set(['chat']);
+const DPO_LEARNING_RATE = 1e-6;
+const ADAPTERS: ReadonlySet<TechniqueKind> = new Set(['lora', 'qlora', 'dora', 'vera', 'loha', 'lora_fa', 'ia3']);
+
+export function sftStage(plan: Plan): Plan {
+  return { ...plan, objective: { ...plan.objective, kind: 'sft', basePlanId: null } };
+}
+
+export function dpoStage(plan: Plan, basePlanId: string | null): Plan {
+  const adapter = plan.techniques[0] !== undefined && ADAPTERS.has(plan.techniques[0].kind);
+  return {
+    ...plan,
+    name: `${plan.name} → DPO`.slice(0, 200),
+    objective: { ...plan.objective, kind: 'dpo', reference: adapter ? 'peft_base' : 'copy', basePlanId },
+    training: { ...plan.training, learningRate: DPO_LEARNING_RATE },
+  };
+}
+
+export interface StageFigures {
+  label: string;
+  peakBytes: number;
+  wallSeconds: number;
+  costUsd: number | null;
+}
+
+/** The two stages' figures for the plan's first technique, and their total (time and cost add; memory is a max). */
+export function stageTotals(sft: EstimateReport, dpo: EstimateReport): { stages: StageFigures[]; total: StageFigures } {
+  const pick = (label: string, r: EstimateReport): StageFigures => {
+    const t = r.techniques[0]!;
+    return { label, peakBytes: t.memory.nvidiaSmiBytes, wallSeconds: t.wallSeconds, costUsd: t.costUsd };
+  };
+  const stages = [pick('SFT', sft), pick('DPO', dpo)];
+  const costs = stages.map((s) => s.costUsd);
+  return {
+    stages,
+    total: {
+      label: 'SFT → DPO',
+      peakBytes: Math.max(...stages.map((s) => s.peakBytes)),
+      wallSeconds: stages.reduce((a, s) => a + s.wallSeconds, 0),
+      costUsd: costs.every((c): c is number => c !== null) ? costs.reduce((a, c) => a + c, 0) : null,
+    },
+  };
+}

@@ -84,13 +84,16 @@ export function readAccelerateConfig(doc: unknown, file: string): ConfigReading 
         ? 'fsdp_full'
         : s === 'SHARD_GRAD_OP' || s === 2 || reshard === false
           ? 'fsdp_grad_op'
-          : undefined;
+          : // accelerate/utils/constants.py FSDP_SHARDING_STRATEGY: HYBRID_SHARD is the 4th name (index + 1 = 4).
+            s === 'HYBRID_SHARD' || s === 4
+            ? 'fsdp_hybrid'
+            : undefined;
     if (strategy) r.set('distribution.strategy', strategy, 'fsdp_config.fsdp_sharding_strategy');
     else
       r.leave(
         'distribution.strategy',
         'fsdp_config.fsdp_sharding_strategy',
-        `FSDP sharding ${JSON.stringify(s ?? null)} is not one Tuneplan plans (FULL_SHARD or SHARD_GRAD_OP); ` +
+        `FSDP sharding ${JSON.stringify(s ?? null)} is not one Tuneplan plans (FULL_SHARD, SHARD_GRAD_OP or HYBRID_SHARD); ` +
           `pick the strategy in the plan`,
       );
     const off = bool(f.fsdp_offload_params);

@@ -24,6 +24,7 @@ import {
   Reading,
   str,
   type ConfigReading,
+  type FieldValues,
   type Json,
 } from './facts';
 
@@ -134,5 +135,45 @@ export function readAxolotlConfig(doc: unknown, file: string): ConfigReading {
       r.set('training.gradientCheckpointing', true, 'fsdp_config.activation_checkpointing');
   }
   if (ds === undefined && !fsdp) r.set('distribution.strategy', 'ddp', 'deepspeed / fsdp_config (absent)');
+  readAxolotlObjective(r, doc);
   return r.done();
+}
+
+/**
+ * rl and its fields → the plan's objective (axolotl @ 067b021: schemas/config.py rl L262 with RLType in
+ * schemas/enums.py L28-38, rl_beta L1315, dpo_loss_type, precompute_ref_log_probs L315, trl block schemas/trl.py;
+ * core/builders/rl.py L122-128: trl.beta, else rl_beta, else orpo_alpha is the beta). No rl: supervised fine-tuning.
+ * The inverse of shared/exporters/axolotl.ts.
+ */
+function readAxolotlObjective(r: Reading, doc: Json): void {
+  const rl = str(doc.rl);
+  const trl = isObject(doc.trl) ? doc.trl : {};
+  if (rl === undefined) {
+    if (doc.reward_model === true) r.set('objective.kind', 'reward', 'reward_model');
+    else r.set('objective.kind', 'sft', 'rl (absent)');
+    return;
+  }
+  const losses = Array.isArray(doc.dpo_loss_type) ? doc.dpo_loss_type : [];
+  const kinds: Record<string, FieldValues['objective.kind']> = {
+    dpo: losses.length === 1 && losses[0] === 'ipo' ? 'ipo' : 'dpo',
+    ipo: 'ipo',
+    orpo: 'orpo',
+    simpo: 'simpo',
+    kto: 'kto',
+    grpo: 'grpo',
+  };
+  const kind = kinds[rl];
+  if (!kind) {
+    r.leave('objective.kind', 'rl', `rl ${rl} has no Tuneplan objective; pick one in the plan`);
+    return;
+  }
+  r.set('objective.kind', kind, losses.length ? 'rl + dpo_loss_type' : 'rl');
+  const beta = finite(trl.beta) ?? finite(doc.rl_beta) ?? finite(doc.orpo_alpha);
+  r.set('objective.beta', beta, 'trl.beta / rl_beta / orpo_alpha');
+  if ((kind === 'dpo' || kind === 'ipo') && doc.precompute_ref_log_probs === true)
+    r.set('objective.reference', 'precomputed', 'precompute_ref_log_probs');
+  if (kind === 'grpo') {
+    r.set('objective.numGenerations', posInt(trl.num_generations), 'trl.num_generations');
+    r.set('objective.completionTokens', posInt(trl.max_completion_length), 'trl.max_completion_length');
+  }
 }

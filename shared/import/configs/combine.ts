@@ -72,6 +72,18 @@ function relevant(field: ImportField, kind: Technique['kind'] | undefined): bool
   return LORA_LIKE.includes(kind);
 }
 
+/**
+ * The objective's fields beyond its kind mean something only for the objectives that read them: beta and the
+ * reference for preference training and GRPO, the generation counts for GRPO (shared/domain/plan.ts ObjectiveSchema).
+ */
+function objectiveRelevant(field: ImportField, kind: FieldValues['objective.kind'] | undefined): boolean {
+  if (!field.startsWith('objective.') || field === 'objective.kind') return true;
+  if (kind === undefined || kind === 'sft') return false;
+  if (field === 'objective.numGenerations' || field === 'objective.completionTokens') return kind === 'grpo';
+  if (field === 'objective.reference') return kind === 'dpo' || kind === 'ipo' || kind === 'kto';
+  return kind !== 'reward';
+}
+
 const norm = (id: string) => id.toLowerCase().replace(/\/+$/, '');
 const repoName = (id: string) => norm(id).split('/').pop() ?? norm(id);
 
@@ -201,7 +213,7 @@ export function combineReadings(readings: ConfigReading[], name?: string): Confi
       }
     : undefined;
 
-  const section = (prefix: 'training' | 'distribution') =>
+  const section = (prefix: 'training' | 'distribution' | 'objective') =>
     Object.fromEntries(
       [...chosen]
         .filter(([f]) => f.startsWith(`${prefix}.`))
@@ -214,6 +226,7 @@ export function combineReadings(readings: ConfigReading[], name?: string): Confi
     techniques: technique ? [technique] : template.techniques,
     training: { ...template.training, ...section('training') },
     distribution: { ...template.distribution, ...section('distribution') },
+    objective: { ...template.objective, ...section('objective') },
   };
   const parsed = PlanSchema.safeParse(input);
   if (!parsed.success) {
@@ -248,6 +261,7 @@ export function combineReadings(readings: ConfigReading[], name?: string): Confi
   const open: OpenPlanField[] = [];
   for (const field of IMPORT_FIELDS) {
     if (!relevant(field, kind)) continue;
+    if (!objectiveRelevant(field, get('objective.kind'))) continue;
     const fact = chosen.get(field);
     if (fact) {
       determined.push({ field, value: planValue(field), file: fact.file, key: fact.key });

@@ -5,7 +5,7 @@
  * Downstream code (shared/import/configs/combine.ts) sees only these facts, never the foreign format.
  */
 import type { ModelSpec } from '../../domain/model-spec';
-import type { Distribution, TechniqueKind, Technique, Training } from '../../domain/plan';
+import type { Distribution, Objective, TechniqueKind, Technique, Training } from '../../domain/plan';
 
 export class ConfigImportError extends Error {}
 
@@ -69,6 +69,12 @@ export interface FieldValues {
   'distribution.strategy': Distribution['strategy'];
   'distribution.offloadOptimizer': Distribution['offloadOptimizer'];
   'distribution.offloadParams': Distribution['offloadParams'];
+  /** The training objective (issue 19): LLaMA-Factory stage / pref_loss, axolotl rl, a TRL config's loss_type. */
+  'objective.kind': Objective['kind'];
+  'objective.beta': number;
+  'objective.reference': Objective['reference'];
+  'objective.numGenerations': number;
+  'objective.completionTokens': number;
 }
 export type ImportField = keyof FieldValues;
 
@@ -103,6 +109,11 @@ export const IMPORT_FIELDS: readonly ImportField[] = [
   'distribution.strategy',
   'distribution.offloadOptimizer',
   'distribution.offloadParams',
+  'objective.kind',
+  'objective.beta',
+  'objective.reference',
+  'objective.numGenerations',
+  'objective.completionTokens',
 ];
 
 export interface Fact<F extends ImportField = ImportField> {

@@ -34,10 +34,7 @@ export function readLlamaFactoryConfig(doc: unknown, file: string): ConfigReadin
   const model = str(doc.model_name_or_path);
   if (model) r.set('model', { kind: 'hub', id: model }, 'model_name_or_path');
   const stage = str(doc.stage) ?? 'sft';
-  if (stage !== 'sft' && stage !== 'pt')
-    r.note(
-      `stage ${stage}: Tuneplan plans supervised fine-tuning; a ${stage} run holds more (reference or reward models).`,
-    );
+  readObjective(r, doc, stage);
   // finetuning_args.py FinetuningArguments.finetuning_type: Literal["lora", "oft", "freeze", "full"], default "lora".
   const type = str(doc.finetuning_type) ?? 'lora';
   const bits = posInt(doc.quantization_bit);
@@ -134,4 +131,47 @@ export function readLlamaFactoryConfig(doc: unknown, file: string): ConfigReadin
     }
   }
   return r.done();
+}
+
+/**
+ * stage and pref_loss → the plan's objective (hiyouga/LLaMA-Factory src/llamafactory/hparams/finetuning_args.py at
+ * ff6d4d1: stage L460 default "sft", pref_loss L183 default "sigmoid", pref_beta L171 default 0.1, ref_model L223;
+ * use_ref_model = stage dpo and pref_loss not orpo/simpo, L593). The inverse of shared/exporters/llama-factory.ts.
+ */
+function readObjective(r: Reading, doc: Json, stage: string): void {
+  const loss = str(doc.pref_loss) ?? 'sigmoid';
+  const dpoLoss: Record<string, 'dpo' | 'ipo' | 'orpo' | 'simpo'> = {
+    sigmoid: 'dpo',
+    ipo: 'ipo',
+    orpo: 'orpo',
+    simpo: 'simpo',
+  };
+  if (stage === 'sft' || stage === 'pt') {
+    r.set('objective.kind', 'sft', 'stage');
+    return;
+  }
+  if (stage === 'rm') {
+    r.set('objective.kind', 'reward', 'stage');
+    return;
+  }
+  if (stage === 'kto') r.set('objective.kind', 'kto', 'stage');
+  else if (stage === 'dpo' && dpoLoss[loss]) r.set('objective.kind', dpoLoss[loss], 'stage + pref_loss');
+  else {
+    r.leave(
+      'objective.kind',
+      stage === 'dpo' ? 'pref_loss' : 'stage',
+      stage === 'dpo'
+        ? `pref_loss ${loss} has no Tuneplan objective (it plans sigmoid, ipo, orpo and simpo); pick one in the plan`
+        : `stage ${stage} has no Tuneplan objective (PPO needs a reward model beside the policy); pick one in the plan`,
+    );
+    return;
+  }
+  r.set('objective.beta', finite(doc.pref_beta) ?? 0.1, 'pref_beta');
+  const kind = stage === 'kto' ? 'kto' : dpoLoss[loss]!;
+  if (kind === 'dpo' || kind === 'ipo' || kind === 'kto') {
+    // create_ref_model (train/trainer_utils.py L123-146): ref_model → a copy; LoRA without one → the adapter-disabled
+    // base; full fine-tuning → a copy of the model.
+    const lora = (str(doc.finetuning_type) ?? 'lora') === 'lora';
+    r.set('objective.reference', str(doc.ref_model) || !lora ? 'copy' : 'peft_base', 'ref_model / finetuning_type');
+  }
 }

@@ -70,6 +70,7 @@ export function readTrainingArgs(json: unknown, file: string): ConfigReading {
     r.set('distribution.offloadParams', 'cpu', 'fsdp');
     r.set('distribution.offloadOptimizer', 'cpu', 'fsdp');
   }
+  readTrlObjective(r, json);
   const model = isObject(json.model_init_kwargs) ? str(json.model_init_kwargs.attn_implementation) : undefined;
   if (model === 'sdpa' || model === 'eager')
     r.set('training.attention', model, 'model_init_kwargs.attn_implementation');
@@ -78,4 +79,56 @@ export function readTrainingArgs(json: unknown, file: string): ConfigReading {
       '/ config.json and the launcher config with them.',
   );
   return r.done();
+}
+
+/**
+ * A TRL config's own keys → the plan's objective (trl 1.16; real files in
+ * tests/fixtures/import-configs/generated/trainer/{dpo,grpo,kto}_config*.json, written by
+ * tests/python/fixtures_gen/save_trl_objective_configs.py): GRPOConfig has num_generations and max_completion_length
+ * (trl/trainer/grpo_config.py), KTOConfig desirable_weight (kto_config.py), DPOConfig a loss_type list
+ * (["sigmoid"] by default, ["ipo"] for IPO) and precompute_ref_log_probs (dpo_config.py), CPOConfig loss_type "simpo"
+ * with simpo_gamma (experimental/cpo/cpo_config.py). SFTConfig has dataset_text_field. Plain TrainingArguments say
+ * nothing about the objective.
+ */
+function readTrlObjective(r: Reading, json: Json): void {
+  const beta = finite(json.beta);
+  if ('num_generations' in json && 'max_completion_length' in json) {
+    r.set('objective.kind', 'grpo', 'num_generations');
+    r.set('objective.beta', beta, 'beta');
+    r.set('objective.numGenerations', posInt(json.num_generations), 'num_generations');
+    r.set('objective.completionTokens', posInt(json.max_completion_length), 'max_completion_length');
+    if (json.use_vllm === true)
+      r.note(
+        `use_vllm with vllm_mode ${str(json.vllm_mode) ?? 'server'}: set the plan's generation engine and its ` +
+          'vLLM settings (vllm_gpu_memory_utilization, vllm_enable_sleep_mode) to match.',
+      );
+    return;
+  }
+  if ('desirable_weight' in json) {
+    r.set('objective.kind', 'kto', 'desirable_weight (KTOConfig)');
+    r.set('objective.beta', beta, 'beta');
+    return;
+  }
+  if (json.loss_type === 'simpo' && 'simpo_gamma' in json) {
+    r.set('objective.kind', 'simpo', 'loss_type');
+    r.set('objective.beta', beta, 'beta');
+    return;
+  }
+  if (Array.isArray(json.loss_type) && 'precompute_ref_log_probs' in json) {
+    const losses = json.loss_type.filter((l): l is string => typeof l === 'string');
+    const kind = losses.length === 1 ? ({ sigmoid: 'dpo', ipo: 'ipo' } as const)[losses[0] as 'sigmoid'] : undefined;
+    if (kind) r.set('objective.kind', kind, 'loss_type');
+    else
+      r.leave(
+        'objective.kind',
+        'loss_type',
+        `loss_type ${JSON.stringify(losses)} has no Tuneplan objective (it plans ["sigmoid"] as dpo and ["ipo"] as ` +
+          'ipo); pick one in the plan',
+      );
+    r.set('objective.beta', beta, 'beta');
+    // Whether the reference is a copy or the adapter-disabled base depends on the PEFT config, not on these args.
+    if (json.precompute_ref_log_probs === true) r.set('objective.reference', 'precomputed', 'precompute_ref_log_probs');
+    return;
+  }
+  if ('dataset_text_field' in json) r.set('objective.kind', 'sft', 'dataset_text_field (SFTConfig)');
 }

@@ -306,6 +306,47 @@ def run_dpo(model_path: Path, tokenizer, run_dir: Path) -> None:
     finish(trainer, run_dir)
 
 
+def reward_length(completions, **kwargs):
+    """A trivial rule-based reward (the kind TRL's docs show as `reward_len`): shorter completions score higher.
+    GRPOTrainer names its metrics after the function: `rewards/reward_length/mean`, `rewards/reward_length/std`."""
+    return [-abs(8 - len(c)) / 8.0 for c in completions]
+
+
+def run_grpo(model_path: Path, tokenizer, run_dir: Path) -> None:
+    """TRL's GRPOTrainer with generation by transformers (use_vllm=False, TRL's default), beta=0.04 so a reference
+    model is loaded and `kl` is logged (GRPOConfig.beta defaults to 0.0 in TRL 1.x: no reference, no `kl` key:
+    trl/trainer/grpo_trainer.py `if self.beta != 0.0: ... self._metrics[mode]["kl"]`), and an evaluation every 2
+    steps so the `eval_reward` / `eval_completions/*` keys appear too."""
+    from trl import GRPOConfig, GRPOTrainer
+
+    # Generation passes every tokenizer output to generate(); transformers 4.57 refuses the token_type_ids a bare
+    # PreTrainedTokenizerFast returns, so name the inputs as Llama's own tokenizer does (LlamaTokenizerFast
+    # model_input_names = ["input_ids", "attention_mask"]).
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(model_path, model_input_names=["input_ids", "attention_mask"])
+    ds = datasets.Dataset.from_list([{"prompt": f"question {t[:16]}?"} for t in TEXTS])
+    kwargs = dict(common_args())
+    # 4 completions per prompt; the generation batch (per_device_train_batch_size * steps_per_generation = 4 * 1)
+    # and the eval batch (4) divide by num_generations, as GRPOConfig.__post_init__ requires.
+    kwargs.update(per_device_train_batch_size=4, per_device_eval_batch_size=4)
+    args = GRPOConfig(
+        output_dir=str(run_dir),
+        num_generations=4,
+        max_completion_length=12,
+        beta=0.04,
+        use_vllm=False,
+        **kwargs,
+    )
+    trainer = GRPOTrainer(
+        model=str(model_path),
+        reward_funcs=reward_length,
+        args=args,
+        train_dataset=ds,
+        eval_dataset=ds.select(range(4)),
+        processing_class=tokenizer,
+    )
+    finish(trainer, run_dir)
+
+
 def main() -> int:
     only = set(sys.argv[1:])
     label = f"transformers-{transformers.__version__}_trl-{trl.__version__}"
@@ -326,7 +367,7 @@ def main() -> int:
         pass
     runs = {
         "trainer": run_trainer, "sft": run_sft, "dpo": run_dpo, "nan": lambda m, t, d: run_trainer(m, t, d, True),
-        "llama-factory": run_llama_factory,
+        "llama-factory": run_llama_factory, "grpo": run_grpo,
     }
     report = {}
     with tempfile.TemporaryDirectory() as tmp:

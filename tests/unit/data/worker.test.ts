@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzeInWorker, DataWorkerError } from '../../../electron/services/data/run-in-worker';
 import { makeTempDir } from '../../helpers/temp-dir';
 
@@ -52,6 +52,53 @@ describe('analysis in a worker thread', () => {
       );
       await expect(run).rejects.toEqual(expect.objectContaining({ code: 'CANCELLED' }));
       await expect(run).rejects.toBeInstanceOf(DataWorkerError);
+    } finally {
+      cleanup();
+    }
+  });
+  it('after cancel no progress arrives and the thread is terminated, even a worker that ignores cancel', async () => {
+    // A worker that floods progress and never looks at its cancel message: what arrived on the port before
+    // the cancel must not reach the caller, and the thread must be terminated rather than asked to stop.
+    const { dir, cleanup } = makeTempDir();
+    try {
+      const stubborn = path.join(dir, 'stubborn-worker.mjs');
+      fs.writeFileSync(
+        stubborn,
+        "import { parentPort } from 'node:worker_threads';\n" +
+          "const p = { phase: 'scan', bytesRead: 1, bytesTotal: 2, examples: 1, counted: 0, toCount: 0 };\n" +
+          "for (let i = 0; i < 500; i++) parentPort.postMessage({ type: 'progress', progress: p });\n" +
+          "setInterval(() => parentPort.postMessage({ type: 'progress', progress: p }), 5);\n",
+      );
+      const controller = new AbortController();
+      let afterCancel = 0;
+      let exitCode: number | null = null;
+      const run = analyzeInWorker(
+        stubborn,
+        { dataPath: stubborn, options: {} },
+        () => {
+          if (controller.signal.aborted) afterCancel++;
+          else controller.abort();
+        },
+        controller.signal,
+        (code) => (exitCode = code),
+      );
+      await expect(run).rejects.toEqual(expect.objectContaining({ code: 'CANCELLED' }));
+      await vi.waitFor(() => expect(exitCode).not.toBeNull(), { timeout: 5000 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(afterCancel).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+  it('an unknown shape comes back with the fields the mapping form lists', async () => {
+    const { dir, cleanup } = makeTempDir();
+    try {
+      const file = path.join(dir, 'qa.jsonl');
+      fs.writeFileSync(file, '{"question":"What is 2 + 2?","answer":"4"}\n{"question":"Name a prime.","answer":"7"}\n');
+      const run = analyzeInWorker(workerFile, { dataPath: file, options: {} });
+      await expect(run).rejects.toEqual(
+        expect.objectContaining({ code: 'VALIDATION', fields: ['question', 'answer'] }),
+      );
     } finally {
       cleanup();
     }

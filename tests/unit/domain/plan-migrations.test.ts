@@ -186,3 +186,32 @@ describe('plan format 3 → 4 (issue 19: the training objective)', () => {
     expect(!read.ok && read.message).toMatch(/objective\.kind/);
   });
 });
+
+describe("the objective's rules that TRL enforces when the config is built", () => {
+  const base = { name: 'rules', model: { source: 'catalog', id: 'llama-3.2-3b' } };
+  it('KTO refuses a micro-batch of 1 at training.microBatch (KTOTrainer: batch size must be > 1)', () => {
+    const one = PlanSchema.safeParse({ ...base, objective: { kind: 'kto' }, training: { microBatch: 1 } });
+    expect(one.success).toBe(false);
+    expect(one.error?.issues[0]?.path).toEqual(['training', 'microBatch']);
+    expect(PlanSchema.safeParse({ ...base, objective: { kind: 'kto' }, training: { microBatch: 2 } }).success).toBe(
+      true,
+    );
+    expect(PlanSchema.safeParse({ ...base, objective: { kind: 'dpo' }, training: { microBatch: 1 } }).success).toBe(
+      true,
+    );
+  });
+  it("GRPO's generation batch (micro-batch × GPUs × accumulation) must divide by num_generations", () => {
+    const plan = (microBatch: number, gpusPerNode: number, numGenerations: number) =>
+      PlanSchema.safeParse({
+        ...base,
+        objective: { kind: 'grpo', numGenerations },
+        training: { microBatch, gradAccum: 1 },
+        distribution: { gpusPerNode },
+      });
+    expect(plan(4, 2, 8).success).toBe(true);
+    const bad = plan(3, 1, 8);
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.path).toEqual(['objective', 'numGenerations']);
+    expect(bad.error?.issues[0]?.message).toMatch(/= 3\) must divide by the generations per prompt/);
+  });
+});

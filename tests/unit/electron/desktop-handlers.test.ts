@@ -79,4 +79,30 @@ describe('desktop dialogs and PDF', () => {
     )['desktop:openJson']({ title: 't' });
     expect(downloaded.folder).toBeUndefined();
   });
+
+  it('openPath answers the chosen path (never the bytes): a file with its size, or a folder', async () => {
+    const asked: Array<{ title: string; properties: string[] }> = [];
+    const d = (filePaths: string[]) =>
+      deps({
+        showOpenDialog: (o) => {
+          asked.push({ title: o.title, properties: o.properties });
+          return Promise.resolve({ canceled: filePaths.length === 0, filePaths });
+        },
+        statSize: () => 123_456,
+        readText: () => {
+          throw new Error('openPath must not read the file');
+        },
+      });
+    expect(await desktopHandlers(d(['/home/u/data/train.jsonl']))['desktop:openPath']({ purpose: 'dataFile' })).toEqual(
+      { path: '/home/u/data/train.jsonl', name: 'train.jsonl', sizeBytes: 123_456, folder: false },
+    );
+    expect(
+      await desktopHandlers(d(['/home/u/models/Llama-3-8B']))['desktop:openPath']({ purpose: 'tokenizerFolder' }),
+    ).toEqual({ path: '/home/u/models/Llama-3-8B', name: 'Llama-3-8B', sizeBytes: 0, folder: true });
+    // Files or folders, never both: Windows and Linux dialogs cannot do both at once.
+    expect(asked.map((a) => a.properties)).toEqual([['openFile'], ['openDirectory']]);
+    expect(await code(Promise.resolve(desktopHandlers(d([]))['desktop:openPath']({ purpose: 'dataFolder' })))).toBe(
+      'CANCELLED',
+    );
+  });
 });

@@ -36,7 +36,7 @@ describe('real fixtures', () => {
     expect(versions.length).toBeGreaterThanOrEqual(2);
     for (const v of versions) {
       expect(fs.readFileSync(path.join(root, v, 'VERSIONS.txt'), 'utf8')).toMatch(/^transformers==/m);
-      for (const t of ['trainer', 'sft', 'dpo', 'nan', 'llama-factory'])
+      for (const t of ['trainer', 'sft', 'dpo', 'grpo', 'nan', 'llama-factory'])
         expect(trainerDirs, `${v}/${t}`).toContain(path.join(v, t));
     }
   });
@@ -92,7 +92,8 @@ describe.each(trainerDirs)('trainer_state.json of %s', (dir) => {
       meanLoss: finite(train.train_loss),
       wallSeconds: train.train_runtime,
       samplesPerSecond: train.train_samples_per_second,
-      epochs: train.epoch,
+      // TRL 0.24's GRPOTrainer writes no epoch into train_results.json (TRL 1.16's does).
+      epochs: train.epoch ?? null,
       finalLoss: null,
       steps: null,
       lossCurve: [],
@@ -114,6 +115,124 @@ describe.each(trainerDirs)('trainer_state.json of %s', (dir) => {
 
   it('refuses an eval_results.json alone, naming what it holds', () => {
     expect(() => parseRunFiles([file(`${dir}/eval_results.json`)])).toThrow(/hold only evaluation results/);
+  });
+});
+
+describe.each(versions)('objectives and their curves, %s (issue 19)', (v) => {
+  /** The curve the importer should build for `key`, read straight from the file's log_history. */
+  const expected = (dir: string, key: string) =>
+    (readPython(`${v}/${dir}/trainer_state.json`).log_history as Entry[])
+      .filter((e) => finite(e[key]) !== null)
+      .map((e) => ({ step: e.step, value: e[key] }));
+  const curve = (run: ReturnType<typeof parseRunFiles>['run'], key: string) =>
+    run.metricCurves.find((c) => c.key === key)?.points;
+
+  it("reads DPOTrainer's run as dpo, with its rewards and log-probs, training and eval", () => {
+    const { run } = parseRunFiles([file(`${v}/dpo/trainer_state.json`)]);
+    expect(run.objective).toBe('dpo');
+    for (const key of [
+      'rewards/margins',
+      'rewards/accuracies',
+      'rewards/chosen',
+      'rewards/rejected',
+      'logps/chosen',
+      'logps/rejected',
+    ]) {
+      const train = expected('dpo', key);
+      expect(train.length, key).toBe(6); // logging_steps=1, max_steps=6
+      expect(curve(run, key), key).toEqual(train);
+      // evaluation every 2 steps plus the final one: eval_rewards/margins at steps 2, 4, 6.
+      expect(curve(run, `eval_${key}`), `eval_${key}`).toEqual(expected('dpo', `eval_${key}`));
+      expect(curve(run, `eval_${key}`)!.length, `eval_${key}`).toBeGreaterThanOrEqual(3);
+    }
+    // logits/* and the SFT-style keys are not the objective's curves.
+    expect(run.metricCurves.map((c) => c.key)).not.toContain('logits/chosen');
+    expect(
+      RunResultSchema.parse({ technique: 'lora', gpuName: 'CPU', gpuCount: 1, ...toRunResultFields(run) }),
+    ).toMatchObject({ objective: 'dpo', metricCurves: run.metricCurves });
+  });
+
+  it("reads GRPOTrainer's run as grpo, with the reward, each reward function, completion length and KL", () => {
+    const { run } = parseRunFiles([file(`${v}/grpo/trainer_state.json`), file(`${v}/grpo/all_results.json`)]);
+    expect(run.objective).toBe('grpo');
+    const keys = run.metricCurves.map((c) => c.key);
+    // The reward first, then its spread and the reward function's own mean (named after reward_length).
+    expect(keys.filter((k) => !k.startsWith('eval_')).slice(0, 3)).toEqual([
+      'reward',
+      'reward_std',
+      'rewards/reward_length/mean',
+    ]);
+    for (const key of ['reward', 'reward_std', 'rewards/reward_length/mean', 'completions/mean_length', 'kl']) {
+      expect(curve(run, key), key).toEqual(expected('grpo', key));
+      expect(curve(run, key)!.length, key).toBe(6);
+      expect(curve(run, `eval_${key}`), `eval_${key}`).toEqual(expected('grpo', `eval_${key}`));
+    }
+    // Completion lengths are at most max_completion_length=12 (generate_trainer_outputs.py run_grpo).
+    for (const p of curve(run, 'completions/mean_length')!) expect(p.value).toBeLessThanOrEqual(12);
+    // The loss curve and totals are read as for any Trainer run.
+    expect(run.lossCurve).toHaveLength(6);
+    expect(run.meanLoss).toBe(readPython(`${v}/grpo/all_results.json`).train_loss);
+    expect(() =>
+      RunResultSchema.parse({ technique: 'lora', gpuName: 'CPU', gpuCount: 1, ...toRunResultFields(run) }),
+    ).not.toThrow();
+  });
+
+  it('reads Trainer and SFTTrainer runs as sft with no metric curves, and a mid-run checkpoint the same way', () => {
+    for (const dir of ['trainer', 'sft', 'llama-factory']) {
+      const { run } = parseRunFiles([file(`${v}/${dir}/trainer_state.json`)]);
+      expect(run.objective, dir).toBe('sft');
+      expect(run.metricCurves, dir).toEqual([]);
+    }
+    const ckpt = parseRunFiles([file(`${v}/grpo/checkpoint-3/trainer_state.json`)]).run;
+    expect(ckpt.objective).toBe('grpo');
+    expect(curve(ckpt, 'reward')).toEqual(expected('grpo', 'reward').filter((p) => (p.step as number) <= 3));
+  });
+
+  it("reads LLaMA-Factory's trainer_log.jsonl of an SFT run as sft, and one with accuracy lines as dpo", () => {
+    const log = file(`${v}/llama-factory/trainer_log.jsonl`);
+    expect(parseRunFiles([log]).run).toMatchObject({ objective: 'sft', metricCurves: [] });
+    // LogCallback.on_log writes accuracy = log_history[-1]["rewards/accuracies"] (LLaMA-Factory callbacks.py L271-317,
+    // copied in generate_trainer_outputs.py): the DPO run's values as that callback would have written them.
+    const dpo = (readPython(`${v}/dpo/trainer_state.json`).log_history as Entry[]).filter((e) => 'loss' in e);
+    const lines = dpo.map((e) =>
+      JSON.stringify({ current_steps: e.step, total_steps: 6, loss: e.loss, accuracy: e['rewards/accuracies'] }),
+    );
+    const { run } = parseRunFiles([{ name: 'trainer_log.jsonl', text: `${lines.join('\n')}\n` }]);
+    expect(run.objective).toBe('dpo');
+    expect(curve(run, 'accuracy')).toEqual(dpo.map((e) => ({ step: e.step, value: e['rewards/accuracies'] })));
+  });
+});
+
+describe('objective detection from the keys each TRL 1.16 trainer logs', () => {
+  // The key sets are those the trainers' code writes (trl 1.16, paths under trl/): see shared/import/run-objective.ts.
+  const cases: Array<[string, string[], string | null]> = [
+    [
+      'KTOTrainer (kto_trainer.py L1484-1546)',
+      ['loss', 'kl', 'rewards/chosen', 'rewards/rejected', 'rewards/margins'],
+      'kto',
+    ],
+    [
+      'CPOTrainer (experimental/cpo/cpo_trainer.py L894-912)',
+      ['loss', 'rewards/chosen', 'rewards/accuracies', 'nll_loss'],
+      'cpo',
+    ],
+    [
+      'ORPOTrainer (experimental/orpo/orpo_trainer.py L853-869)',
+      ['loss', 'rewards/margins', 'nll_loss', 'log_odds_ratio'],
+      'orpo',
+    ],
+    [
+      'RewardTrainer (reward_trainer.py L803-815)',
+      ['loss', 'min_reward', 'mean_reward', 'accuracy', 'margin'],
+      'reward',
+    ],
+    ['GRPOTrainer with beta 0 (no kl key)', ['loss', 'reward', 'reward_std', 'completions/mean_length'], 'grpo'],
+    ['nothing recognisable', ['epoch', 'step'], null],
+  ];
+  it.each(cases)('%s', (_name, keys, objective) => {
+    const entry = Object.fromEntries([...keys.map((k) => [k, 0.5]), ['step', 1]]);
+    const text = JSON.stringify({ global_step: 1, log_history: [entry] });
+    expect(parseRunFiles([{ name: 'trainer_state.json', text }]).run.objective).toBe(objective);
   });
 });
 
