@@ -5,8 +5,8 @@
  * run removes its influence (factors are recomputed from the runs that exist).
  */
 import { matchGpuName } from '../catalog/gpus';
-import type { Plan } from '../domain/plan';
-import type { RunResult } from '../domain/run-result';
+import type { ObjectiveKind, Plan } from '../domain/plan';
+import type { RunObjective, RunResult } from '../domain/run-result';
 import { median } from '../stats';
 import { estimatePlan, type TechniqueEstimate } from './estimate';
 
@@ -22,6 +22,44 @@ export interface RunComparison {
   throughputErrorPercent: number | null;
   measuredWallSeconds: number | null;
   predictedWallSeconds: number | null;
+  /**
+   * Set when the run's logs show another objective than the plan's (issue 19): a GRPO run's memory and time hold a
+   * generation engine an SFT plan has not, so its predictions are left empty and it calibrates nothing.
+   */
+  objectiveMismatch: { run: RunObjective; plan: ObjectiveKind } | null;
+}
+
+/** What an imported run's objective is called (RUN_OBJECTIVES in shared/domain/run-result.ts). */
+export const RUN_OBJECTIVE_LABELS: Record<RunObjective, string> = {
+  sft: 'SFT',
+  dpo: 'DPO',
+  cpo: 'CPO/SimPO',
+  orpo: 'ORPO',
+  kto: 'KTO',
+  reward: 'Reward model',
+  grpo: 'GRPO',
+};
+
+/**
+ * The run objective a plan's objective logs as: IPO is DPOTrainer's loss_type "ipo" and SimPO CPOTrainer's
+ * loss_type "simpo", and the logs do not say the loss_type (shared/import/run-objective.ts).
+ */
+export const LOGGED_OBJECTIVE: Record<ObjectiveKind, RunObjective> = {
+  sft: 'sft',
+  dpo: 'dpo',
+  ipo: 'dpo',
+  orpo: 'orpo',
+  simpo: 'cpo',
+  kto: 'kto',
+  reward: 'reward',
+  grpo: 'grpo',
+};
+
+/** The mismatch of a run with the plan, or null when they agree or the run does not say (typed by hand). */
+export function objectiveMismatch(plan: Plan, run: RunResult): RunComparison['objectiveMismatch'] {
+  const planKind = plan.objective.kind;
+  if (run.objective == null || run.objective === LOGGED_OBJECTIVE[planKind]) return null;
+  return { run: run.objective, plan: planKind };
 }
 
 export interface CalibrationFactor {
@@ -62,7 +100,8 @@ const pct = (measured: number | null, predicted: number | null) =>
 
 export function compareRuns(plan: Plan, runs: Array<{ id: string; result: RunResult }>): RunComparison[] {
   return runs.map(({ id, result }) => {
-    const e = predictedFor(result, plan);
+    const mismatch = objectiveMismatch(plan, result);
+    const e = mismatch ? null : predictedFor(result, plan);
     const predictedMemory = e
       ? result.memoryCounter === 'allocated'
         ? e.memory.allocatedBytes
@@ -82,6 +121,7 @@ export function compareRuns(plan: Plan, runs: Array<{ id: string; result: RunRes
       throughputErrorPercent: pct(result.tokensPerSecond, e?.tokensPerSecond ?? null),
       measuredWallSeconds: result.wallSeconds,
       predictedWallSeconds: e?.wallSeconds ?? null,
+      objectiveMismatch: mismatch,
     };
   });
 }
@@ -89,6 +129,7 @@ export function compareRuns(plan: Plan, runs: Array<{ id: string; result: RunRes
 export function calibrationFactors(comparisons: RunComparison[]): CalibrationFactor[] {
   const groups = new Map<string, RunComparison[]>();
   for (const c of comparisons) {
+    if (c.objectiveMismatch) continue; // another objective's memory and time say nothing about this plan's
     const key = `${c.technique}|${c.gpuKey}`;
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }

@@ -69,3 +69,60 @@ test('this machine, a recorded run from trainer_state.json, estimate vs actual a
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(table.getByRole('row')).toHaveCount(2);
 });
+
+test("a GRPO run's trainer_state.json: its objective, its reward chart, and the flag on an SFT plan", async ({
+  page,
+  server,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(server.url);
+  await page.getByLabel('Name', { exact: true }).fill('SFT plan with a GRPO run');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status').first()).toContainText('Saved');
+
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  // Written by TRL 1.16's GRPOTrainer (tests/fixtures/runs/README.md).
+  const grpo = path.join(fixtures, 'runs/transformers-5.24.0_trl-1.16.0/grpo');
+  await page
+    .getByLabel('Import trainer_state.json…')
+    .setInputFiles([path.join(grpo, 'trainer_state.json'), path.join(grpo, 'all_results.json')]);
+  await expect(
+    page.getByText(/Read trainer_state\.json and all_results\.json \(GRPO run\): .* metric curves/),
+  ).toBeVisible();
+  await page.getByLabel('Peak memory per GPU').fill('2');
+  await page.getByRole('button', { name: 'Record run' }).click();
+
+  const table = page.getByRole('table', { name: 'Recorded runs' });
+  await expect(table.getByRole('row')).toHaveCount(2);
+  await expect(table.getByTestId('run-objective')).toContainText(
+    'GRPO⚠ this run is GRPO, the plan is SFT: its memory and time are not comparable',
+  );
+  await expect(table.getByTestId('memory-error')).toHaveText('not comparable (other objective)');
+  await expect(page.getByTestId('objective-left-out')).toContainText('run 1 (GRPO)');
+  await expect(page.getByRole('heading', { name: 'Calibration' })).toHaveCount(0);
+
+  // The reward chart: reward (mean) and the reward function's mean, each with its eval twin, over the ± std band.
+  const chart = page.locator('[data-chart="metric-curve"]');
+  await expect(chart.locator('figcaption')).toHaveText('GRPO run: Reward ± reward_std by step');
+  await expect(chart.locator('.recharts-line')).toHaveCount(4);
+  await expect(chart.locator('.recharts-area')).toHaveCount(1);
+  await expect(chart).toContainText("reward (reward functions' sum)");
+  await expect(chart).toContainText('step');
+  await expect(page.locator('[data-chart="loss-curve"] .recharts-line')).toHaveCount(2);
+
+  const shots = path.join(here, 'screenshots');
+  fs.mkdirSync(shots, { recursive: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.mouse.move(0, 0); // no tooltip in the picture
+    await table.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(shots, `runs-grpo-1280x800-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // The picker: completion length in tokens.
+  await chart.getByLabel('Metric').selectOption({ label: 'Completion length' });
+  await expect(chart.locator('figcaption')).toHaveText('GRPO run: Completion length by step');
+  await expect(chart).toContainText('completion length (tokens)');
+  await expect(chart.locator('.recharts-line')).toHaveCount(2);
+});

@@ -110,6 +110,8 @@ describe('the runs table says which way the error goes', () => {
         samplesPerSecond: null,
         warnings: [],
         lossCurve: [],
+        objective: null,
+        metricCurves: [],
       },
     } as unknown as StoredRun;
     const comparison = {

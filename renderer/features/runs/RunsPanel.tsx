@@ -1,13 +1,13 @@
 import { useMemo, useState } from 'react';
 import type { StoredRun } from '../../../shared/contract';
 import type { Plan } from '../../../shared/domain/plan';
-import { calibrationFactors, compareRuns } from '../../../shared/estimate/calibration';
+import { calibrationFactors, compareRuns, RUN_OBJECTIVE_LABELS } from '../../../shared/estimate/calibration';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import { parseRunFiles, TrainerImportError } from '../../../shared/import/trainer-state';
 import { issuesFromZod } from '../../../shared/result';
 import type { TuneplanApi } from '../../api/client';
 import { useQuery } from '../../api/use-query';
-import { LossCurveChart, PredictedVsMeasured } from '../../charts/RunCharts';
+import { LossCurveChart, MetricCurvesChart, PredictedVsMeasured } from '../../charts/RunCharts';
 import { GiB } from '../../format';
 import { CalibrationSection } from './CalibrationSection';
 import { emptyForm, formFromRun, toResult, withImport, type RunFormValues } from './run-form';
@@ -77,9 +77,12 @@ export function RunsPanel({
       const run = parsed.run;
       setForm(withImport(form, run));
       setMessage(
-        `Read ${parsed.found.join(' and ')}: wall time, throughput, loss and ` +
+        `Read ${parsed.found.join(' and ')}` +
+          (run.objective && run.objective !== 'sft' ? ` (${RUN_OBJECTIVE_LABELS[run.objective]} run)` : '') +
+          ': wall time, throughput, loss and ' +
           `${run.lossCurve.length} loss points filled in` +
-          `${run.evalCurve.length ? ` (and ${run.evalCurve.length} eval loss points)` : ''}. ` +
+          `${run.evalCurve.length ? ` (and ${run.evalCurve.length} eval loss points)` : ''}` +
+          `${run.metricCurves.length ? `, ${run.metricCurves.length} metric curves` : ''}. ` +
           'Add the peak memory, then record the run.',
       );
     } catch (e) {
@@ -93,7 +96,12 @@ export function RunsPanel({
   const timePoints = comparisons
     .filter((c) => c.measuredWallSeconds !== null && c.predictedWallSeconds !== null)
     .map((c) => ({ measured: c.measuredWallSeconds! / 3600, predicted: c.predictedWallSeconds! / 3600 }));
-  const curve = runs.find((r) => r.id === curveRun) ?? [...runs].reverse().find((r) => r.result.lossCurve.length > 0);
+  const hasCurves = (r: StoredRun) => r.result.lossCurve.length > 0 || r.result.metricCurves.length > 0;
+  const curve = runs.find((r) => r.id === curveRun) ?? [...runs].reverse().find(hasCurves);
+  const leftOut = runs.flatMap((r, i) => {
+    const m = comparisons[i]?.objectiveMismatch;
+    return m ? [`run ${i + 1} (${RUN_OBJECTIVE_LABELS[m.run]})`] : [];
+  });
 
   return (
     <div className="runs">
@@ -104,6 +112,12 @@ export function RunsPanel({
         onShowLoss={(run) => setCurveRun(run.id)}
         onDelete={(run) => void remove(run)}
       />
+      {leftOut.length ? (
+        <p className="hint" data-testid="objective-left-out">
+          Left out of the calibration and the predicted-against-measured charts, as their objective is not this
+          plan&apos;s: {leftOut.join(', ')}.
+        </p>
+      ) : null}
       {undo ? (
         <p role="status">
           Run deleted.{' '}
@@ -111,6 +125,13 @@ export function RunsPanel({
             Undo
           </button>
         </p>
+      ) : null}
+
+      {curve ? (
+        <div className="chart-pair run-curves" aria-label="Run curves" role="group">
+          <LossCurveChart result={curve.result} />
+          <MetricCurvesChart key={curve.id} result={curve.result} />
+        </div>
       ) : null}
 
       <RunForm
@@ -140,7 +161,6 @@ export function RunsPanel({
         floor={0.1}
         color="#E69F00"
       />
-      {curve ? <LossCurveChart result={curve.result} /> : null}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { StoredRun } from '../../../shared/contract';
-import type { RunComparison } from '../../../shared/estimate/calibration';
+import { RUN_OBJECTIVE_LABELS, type RunComparison } from '../../../shared/estimate/calibration';
+import { OBJECTIVE_LABELS } from '../../../shared/estimate/objective';
 import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
 import { duration, gib, tokensPerSecond } from '../../format';
 
@@ -12,6 +13,14 @@ export function errorText(v: number | null): string {
   const size = Math.abs(v).toFixed(1);
   if (size === '0.0') return 'estimate matches measured';
   return `estimate ${size} % ${v > 0 ? 'above' : 'below'} measured`;
+}
+
+/** Why a run's figures are not set against this plan's estimate (issue 19). */
+export function mismatchText(m: NonNullable<RunComparison['objectiveMismatch']>): string {
+  return (
+    `this run is ${RUN_OBJECTIVE_LABELS[m.run]}, the plan is ${OBJECTIVE_LABELS[m.plan]}: ` +
+    'its memory and time are not comparable'
+  );
 }
 
 /** Recorded runs against this plan's estimate: one row per run, `comparisons[i]` belonging to `runs[i]`. */
@@ -36,6 +45,7 @@ export function RunsTable({
           <tr>
             {[
               'Technique',
+              'Objective',
               'GPU',
               'Peak measured',
               'Predicted',
@@ -59,9 +69,18 @@ export function RunsTable({
         <tbody>
           {runs.map((run, i) => {
             const c = comparisons[i]!;
+            const objective = run.result.objective;
             return (
-              <tr key={run.id}>
+              <tr key={run.id} data-objective-mismatch={c.objectiveMismatch ? 'true' : undefined}>
                 <th scope="row">{TECHNIQUE_LABELS[run.result.technique]}</th>
+                <td data-testid="run-objective">
+                  {objective ? RUN_OBJECTIVE_LABELS[objective] : '—'}
+                  {c.objectiveMismatch ? (
+                    <p className="field-warning" role="note">
+                      ⚠ {mismatchText(c.objectiveMismatch)}
+                    </p>
+                  ) : null}
+                </td>
                 <td>
                   {run.result.gpuCount} × {run.result.gpuName}
                 </td>
@@ -70,7 +89,7 @@ export function RunsTable({
                 </td>
                 <td className="num">{c.predictedMemoryBytes === null ? '—' : gib(c.predictedMemoryBytes)}</td>
                 <td className="num" data-testid="memory-error">
-                  {errorText(c.memoryErrorPercent)}
+                  {c.objectiveMismatch ? 'not comparable (other objective)' : errorText(c.memoryErrorPercent)}
                 </td>
                 <td className="num">{c.measuredWallSeconds === null ? '—' : duration(c.measuredWallSeconds)}</td>
                 <td className="num">{c.predictedWallSeconds === null ? '—' : duration(c.predictedWallSeconds)}</td>
@@ -107,9 +126,10 @@ export function RunsTable({
                     type="button"
                     className="link"
                     onClick={() => onShowLoss(run)}
-                    disabled={run.result.lossCurve.length === 0}
+                    disabled={run.result.lossCurve.length === 0 && run.result.metricCurves.length === 0}
+                    aria-label={`Curves of run ${i + 1}`}
                   >
-                    Loss
+                    Curves
                   </button>
                   <button
                     type="button"
