@@ -5,6 +5,7 @@
  *   tuneplan validate [--json]
  *   tuneplan runs parse FILE... [--json]
  *   tuneplan model <config.json> [--json] [--technique JSON]...
+ *   tuneplan model --hub <repoId> [--revision REV] [--json] [--technique JSON]...
  * Exit 0 on success, 2 on invalid input (with each bad field named), 1 on other errors.
  */
 import fs from 'node:fs';
@@ -32,6 +33,7 @@ import { IMPORT_USAGE, runImportCommand } from './import';
 import { DATA_USAGE, runDataCommand, terminalProgress } from './data';
 import { DataInputError, statsForPlan, withStats, type PlanDataOptions } from './estimate-data';
 import { describeModelConfig, formatModelReport, ModelFileError, parseTechniqueArg } from './model';
+import { runModelHub } from './model-hub';
 
 const USAGE =
   `Usage:
@@ -51,7 +53,10 @@ ${IMPORT_USAGE}
 ${DATA_USAGE}
   tuneplan model <config.json> [--json] [--technique JSON]...
                                                           what Tuneplan reads from a Hugging Face config.json and its
-                                                          parameter counts (every technique's defaults unless given)`;
+                                                          parameter counts (every technique's defaults unless given)
+  tuneplan model --hub <repoId> [--revision REV] [--json] [--technique JSON]...
+                                                          the same for a config.json fetched from the Hugging Face Hub
+                                                          (TUNEPLAN_HF_ENDPOINT, HF_TOKEN when set)`;
 
 class UsageError extends Error {}
 
@@ -141,6 +146,9 @@ function parseOptions(args: string[]) {
       data: { type: 'string', multiple: true },
       tokenizer: { type: 'string', multiple: true },
       full: { type: 'boolean' },
+      // model --hub REPO_ID [--revision REV] (issue 16): electron/cli/model-hub.ts.
+      hub: { type: 'string', multiple: true },
+      revision: { type: 'string', multiple: true },
     },
     strict: false,
     allowPositionals: true,
@@ -285,6 +293,17 @@ export function main(
       const target = option('out');
       if (target) writeFileAtomic(target, text);
       else out(text.trimEnd());
+      return 0;
+    }
+    if (command === 'model' && values.hub !== undefined) {
+      const [hub] = values.hub;
+      const [revision] = values.revision ?? [];
+      if (typeof hub !== 'string' || hub === '' || typeof revision === 'boolean')
+        throw new UsageError('model --hub needs a model id: tuneplan model --hub Qwen/Qwen2.5-7B [--revision main]');
+      const techniqueArgs = all('technique').map((a) => (typeof a === 'string' ? a : ''));
+      const techniques = techniqueArgs.length ? techniqueArgs.map(parseTechniqueArg) : undefined;
+      // Fetching is asynchronous: the exit code is set when it finishes.
+      void runModelHub({ hub, revision, json, techniques }, out, err).then((code) => (process.exitCode = code));
       return 0;
     }
     if (command === 'model') {

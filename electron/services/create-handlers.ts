@@ -66,7 +66,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { id };
     },
     // Only on the user's request; the renderer reads the text with the same reader as an opened file.
-    'models:fetchHubConfig': (request) => fetchHubConfig(request, (deps.hub ?? hubDepsFromEnv)()),
+    'models:fetchHubConfig': (request) =>
+      fetchHubConfig(request, { ...(deps.now ? { now: deps.now } : {}), ...(deps.hub ?? hubDepsFromEnv)() }),
     'system:probe': () => probe(),
     'profiles:list': () => profiles.list(),
     'profiles:save': ({ name, probe: snapshot }) => profiles.create(newId(), name, snapshot, now()),

@@ -103,9 +103,12 @@ function guardedFetch(base: typeof fetch, hub: URL, signal: AbortSignal, maxByte
         seen.tooLarge = declared;
         throw new Error('body over the size limit');
       }
+      // The library reads only the headers of a successful 1-byte probe: release its connection now.
+      const probe = res.ok && new Headers(init?.headers).get('range') === 'bytes=0-0';
+      if (probe) await res.body?.cancel();
       let received = 0;
       const body =
-        res.body && !NULL_BODY_STATUS.has(res.status)
+        res.body && !probe && !NULL_BODY_STATUS.has(res.status)
           ? res.body.pipeThrough(
               new TransformStream<Uint8Array, Uint8Array>({
                 transform(chunk, controller) {
@@ -159,13 +162,13 @@ function explain(
   if (seen.tooLarge !== undefined)
     return new AppFailure(
       'TOO_LARGE',
-      `The config.json of ${repoId} is over ${deps.maxBytes ?? HUB_CONFIG_MAX_BYTES} bytes (a config.json is a few ` +
+      `The config.json of ${repoId} is over ${size(deps.maxBytes ?? HUB_CONFIG_MAX_BYTES)} (a config.json is a few ` +
         `KB), so Tuneplan stopped reading it. Check the file at ${pageUrl}.`,
     );
   if (signal.aborted)
     return new AppFailure(
       'NETWORK',
-      `${hub.host} did not answer within ${Math.round((deps.timeoutMs ?? HUB_TIMEOUT_MS) / 1000)} s. ` +
+      `${hub.host} did not answer within ${limit(deps.timeoutMs ?? HUB_TIMEOUT_MS)}. ` +
         `Try again, or ${byHand(pageUrl)}.`,
     );
   if (error instanceof HubApiError) {
@@ -229,6 +232,9 @@ function explain(
   );
 }
 
+const size = (bytes: number) => (bytes % 1024 ** 2 === 0 ? `${bytes / 1024 ** 2} MiB` : `${bytes} bytes`);
+const limit = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
+
 const page = (req: Required<HubConfigRequest>, deps: HubDeps) =>
   hubConfigPageUrl(req.repoId, req.revision, deps.hubUrl);
 
@@ -279,8 +285,8 @@ export async function fetchHubConfig(request: HubConfigRequest, deps: HubDeps): 
       seen.tooLarge = blob.size;
       throw new Error('over the size limit');
     }
-    const commit = seen.commit;
     const text = new TextDecoder('utf-8').decode(await blob.arrayBuffer());
+    const commit = seen.commit;
     return {
       name: req.repoId,
       text,

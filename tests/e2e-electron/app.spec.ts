@@ -50,6 +50,7 @@ test('the desktop window exposes exactly the contract and refuses navigation', a
       'desktopOpenPath',
       'desktopSavePdf',
       'modelsDelete',
+      'modelsFetchHubConfig',
       'modelsList',
       'modelsSave',
       'plansDelete',

@@ -1,5 +1,6 @@
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { ConfigImportError, readHfConfigText } from '../../../shared/catalog/hf-config';
+import { hubRepoIdFromText, hubRepoIdProblem } from '../../../shared/catalog/hub-repo-id';
 import { CATALOG_MODELS } from '../../../shared/catalog/models';
 import type { StoredModel } from '../../../shared/contract';
 import type { ModelSpec } from '../../../shared/domain/model-spec';
@@ -17,8 +18,21 @@ interface ConfigFile {
   name: string;
   size: number;
   folder?: string | undefined;
+  /** Fetched from the Hugging Face Hub: the model is named after this repo id (and exports load it by it). */
+  hubId?: string | undefined;
   text: () => Promise<string>;
 }
+
+/** navigator.onLine, kept current by the window's online/offline events. */
+const subscribeOnline = (onChange: () => void) => {
+  window.addEventListener('online', onChange);
+  window.addEventListener('offline', onChange);
+  return () => {
+    window.removeEventListener('online', onChange);
+    window.removeEventListener('offline', onChange);
+  };
+};
+const isOnline = () => navigator.onLine;
 
 /** Same architecture, whatever the name: re-importing the same file stores no copy. */
 const sameSpec = (a: ModelSpec, b: ModelSpec) => {
@@ -50,6 +64,13 @@ export function ModelSection({
   const [query, setQuery] = useState('');
   const [importError, setImportError] = useState<string | null>(null);
   const [importNote, setImportNote] = useState<string | null>(null);
+  /** Fetching a config.json by Hub id (issue 16): only when the user asks, through the backend, never from here. */
+  const [hubText, setHubText] = useState('');
+  const [hubBusy, setHubBusy] = useState(false);
+  const [hubError, setHubError] = useState<string | null>(null);
+  const online = useSyncExternalStore(subscribeOnline, isOnline, () => true);
+  const hubId = hubRepoIdFromText(hubText);
+  const hubProblem = hubText.trim() ? hubRepoIdProblem(hubId) : null;
   /** An imported model whose name is taken: the user picks keep both (default) or replace. */
   const [clash, setClash] = useState<{ spec: ModelSpec; existing: StoredModel; newName: string } | null>(null);
   const keepBothRef = useRef<HTMLButtonElement>(null);
@@ -108,7 +129,8 @@ export function ModelSection({
       if (file.size > 5 * 1024 * 1024)
         throw new ConfigImportError('That file is over 5 MB; a config.json is a few KB.');
       // Named from the content (shared/naming.ts): every real file is called config.json (issue 11.1).
-      const parsed = readHfConfigText(await file.text(), { fileName: file.name, folder: file.folder });
+      const read = readHfConfigText(await file.text(), { fileName: file.name, folder: file.folder });
+      const parsed = file.hubId ? { ...read, name: file.hubId, hfId: file.hubId } : read;
       const current = await api.invoke('models:list', {});
       const kept = current.ok ? current.data : saved;
       const existing = kept.find((m) => sameName(m.name, parsed.name));
@@ -128,6 +150,24 @@ export function ModelSection({
       });
     } catch (e) {
       setImportError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const fetchFromHub = async () => {
+    if (!hubId || hubProblem || hubBusy) return;
+    setHubError(null);
+    setHubBusy(true);
+    try {
+      const r = await api.invoke('models:fetchHubConfig', { repoId: hubId });
+      if (!r.ok) return setHubError(r.error.message);
+      await importConfig({
+        name: 'config.json',
+        size: r.data.text.length,
+        hubId: r.data.name,
+        text: () => Promise.resolve(r.data.text),
+      });
+    } finally {
+      setHubBusy(false);
     }
   };
 
@@ -185,6 +225,46 @@ export function ModelSection({
               {error}
             </p>
           ) : null}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-hub`}>Fetch config.json from the Hub</label>
+          <div className="control-row">
+            <input
+              id={`${id}-hub`}
+              type="text"
+              placeholder="Qwen/Qwen2.5-7B-Instruct"
+              spellCheck={false}
+              autoComplete="off"
+              value={hubText}
+              aria-invalid={hubProblem ? true : undefined}
+              aria-describedby={`${id}-hub-hint`}
+              onChange={(e) => setHubText(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && online) void fetchFromHub();
+              }}
+            />
+            <button
+              type="button"
+              disabled={!online || hubBusy || !hubText.trim() || hubProblem !== null}
+              onClick={() => void fetchFromHub()}
+            >
+              {hubBusy ? 'Fetching…' : 'Fetch'}
+            </button>
+          </div>
+          {hubError ? (
+            <p className="field-error" role="alert" id={`${id}-hub-hint`}>
+              {hubError}
+            </p>
+          ) : (
+            <p className={hubProblem ? 'field-error' : 'hint'} id={`${id}-hub-hint`}>
+              {!online
+                ? 'You’re offline, so nothing can be fetched: download config.json from the model’s page on ' +
+                  'huggingface.co and use Import config.json… instead.'
+                : (hubProblem ??
+                  'A Hub model id or page address; asked only when you press Fetch. Gated models need their ' +
+                    'licence accepted first.')}
+            </p>
+          )}
         </div>
         <div className="field">
           <label htmlFor={`${id}-import`}>Import config.json…</label>
