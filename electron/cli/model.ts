@@ -5,9 +5,9 @@
  * (tests/python/test_param_counts.py) compares these numbers with the real transformers classes.
  */
 import { ConfigImportError, readHfConfig } from '../../shared/catalog/hf-config';
-import type { ModelSpec, VisionSpec } from '../../shared/domain/model-spec';
+import type { EncoderSpec, ModelSpec, VisionSpec } from '../../shared/domain/model-spec';
 import { TECHNIQUE_KINDS, TechniqueSchema, type Technique, type TechniqueKind } from '../../shared/domain/plan';
-import { describeArchitecture, type VisionParams } from '../../shared/estimate/architecture';
+import { describeArchitecture, type EncoderParams, type VisionParams } from '../../shared/estimate/architecture';
 import { EstimateInputError, ia3TargetNames, resolveTargets, techniqueParams } from '../../shared/estimate/techniques';
 import { count } from '../../shared/format';
 import { issuesFromZod } from '../../shared/result';
@@ -48,6 +48,11 @@ export type ModelReport = ModelSpec & {
    * what the multimodal class adds to the language model (mllama); all included in totalParams. Null for a text model.
    */
   vision: (VisionSpec & VisionParams) | null;
+  /**
+   * Encoder-only and encoder-decoder models: the ModelSpec's encoder description plus the exact parameters of each
+   * stack, the embeddings and the task head (all included in totalParams). Null for a decoder-only model.
+   */
+  encoder: (EncoderSpec & EncoderParams) | null;
   /** DeepSeek-V3 multi-token-prediction parameters in the checkpoint, not in totalParams (0 for other models). */
   mtpParams: number;
   /** Unknown model_type read as a Llama-style decoder: the keys used; null when the family is known. */
@@ -132,6 +137,7 @@ export function describeModelConfig(text: string, file: string, techniques?: Tec
         }
       : null,
     vision: spec.vision && arch.vision ? { ...spec.vision, ...arch.vision } : null,
+    encoder: spec.encoder && arch.encoder ? { ...spec.encoder, ...arch.encoder } : null,
     mtpParams: arch.mtpParams,
     approximatedFrom: reading.approximatedFrom,
     warnings: reading.warnings,
@@ -158,6 +164,23 @@ export function formatModelReport(r: ModelReport): string {
           `vision tower  ${count(r.vision.towerParams)} (${r.vision.towerParams.toLocaleString('en-US')}, ` +
             `${r.vision.modelType} ${r.vision.tower}: ${r.vision.numLayers} layers, hidden ${r.vision.hiddenSize}` +
             `${r.vision.freezeTower ? ', frozen' : ''}), projector ${r.vision.projectorParams.toLocaleString('en-US')}`,
+        ]
+      : []),
+    ...(r.encoder
+      ? [
+          `encoder       ${r.encoder.encoderLayers} layers, ` +
+            `${r.encoder.encoderStackParams.toLocaleString('en-US')} params` +
+            (r.encoder.decoderLayers
+              ? `; decoder ${r.encoder.decoderLayers} layers (with cross-attention), ` +
+                `${r.encoder.decoderStackParams.toLocaleString('en-US')} params`
+              : ''),
+          `task head     ${
+            r.encoder.task === 'classification'
+              ? `classification, ${r.encoder.numLabels} labels`
+              : 'sequence-to-sequence LM head'
+          }` +
+            ` ${r.encoder.headParams.toLocaleString('en-US')} params` +
+            (r.encoder.headParams === 0 ? ' (tied to the embedding)' : ''),
         ]
       : []),
     ...(r.mtpParams

@@ -12,9 +12,11 @@
  * save_pretrained file reads the way the library builds it.
  */
 import {
+  ENCODER_MODEL_TYPES,
   MODEL_TYPES,
   ModelSpecSchema,
   VISION_MODEL_TYPES,
+  type EncoderSpec,
   type ModelSpec,
   type VisionSpec,
 } from '../domain/model-spec';
@@ -35,19 +37,12 @@ const ALIASES: Record<string, (typeof KNOWN_MODEL_TYPES)[number]> = {
   glm4_chatglm: 'chatglm',
 };
 
-/** Encoder-only and encoder-decoder families: Tuneplan plans causal-LM fine-tuning only (see exportSupport). */
-const ENCODER_TYPES = [
-  'bert',
-  'roberta',
-  'xlm-roberta',
-  'deberta',
-  'deberta-v2',
-  'distilbert',
-  'electra',
-  'albert',
-  'modernbert',
-];
-const SEQ2SEQ_TYPES = ['t5', 'mt5', 'umt5', 'bart', 'mbart', 'pegasus', 'marian', 'led', 'longt5', 'flan-t5'];
+/**
+ * Encoder-only and encoder-decoder families Tuneplan does not lay out (it reads ENCODER_MODEL_TYPES: t5, mt5, bart,
+ * bert, roberta, deberta-v2); refused with the reason.
+ */
+const ENCODER_TYPES = ['xlm-roberta', 'deberta', 'distilbert', 'electra', 'albert', 'modernbert'];
+const SEQ2SEQ_TYPES = ['umt5', 'mbart', 'pegasus', 'marian', 'led', 'longt5', 'flan-t5'];
 /** Keys that mean a vision tower or image pipeline (llava, qwen2_vl, mllama, idefics3, gemma3, phi3_v, phi4mm). */
 const VISION_KEYS = [
   'vision_config',
@@ -67,8 +62,12 @@ const VISION_KEYS = [
 const REMOTE_VISION_TYPES: Record<string, string> = {
   phi3_v: "microsoft/Phi-3.5-vision-instruct's modeling_phi3_v.py (a CLIP ViT-L/14 image embedding with HD crops)",
   phi4mm:
-    "microsoft/Phi-4-multimodal-instruct's modeling_phio.py (a SigLIP image encoder, an audio encoder and LoRA adapters)",
+    "microsoft/Phi-4-multimodal-instruct's modeling_phio.py " +
+    '(a SigLIP image encoder, an audio encoder and LoRA adapters)',
 };
+
+const isEncoderModelType = (t: string): t is EncoderSpec['modelType'] =>
+  (ENCODER_MODEL_TYPES as readonly string[]).includes(t);
 
 const isVisionModelType = (t: string): t is VisionSpec['modelType'] =>
   (VISION_MODEL_TYPES as readonly string[]).includes(t);
@@ -156,13 +155,14 @@ function refuseUnsupportedShapes(c: Json, modelType: string): void {
         `as its own config.json with the text model's model_type and import that.`,
     );
   }
+  if (isEncoderModelType(modelType)) return;
   if (ENCODER_TYPES.includes(modelType) || SEQ2SEQ_TYPES.includes(modelType) || c.is_encoder_decoder === true) {
     const kind =
       SEQ2SEQ_TYPES.includes(modelType) || c.is_encoder_decoder === true ? 'an encoder-decoder' : 'an encoder-only';
     throw new ConfigImportError(
-      `${label} is ${kind} model: Tuneplan plans decoder-only (causal language model) fine-tuning and does not yet ` +
-        `estimate ${kind === 'an encoder-only' ? 'classification' : 'sequence-to-sequence'} training (encoder, ` +
-        `decoder and cross-attention memory). Pick a decoder model, or estimate this one by hand.`,
+      `${label} is ${kind} model whose layout Tuneplan does not count: it reads the encoder and ` +
+        `encoder-decoder families ${ENCODER_MODEL_TYPES.join(', ')} and decoder-only models. Pick one of those, or ` +
+        `estimate this one by hand.`,
     );
   }
 }
@@ -319,6 +319,7 @@ function llamaLike(
     mtpLayers: 0,
     ...slidingWindow(c, c.num_hidden_layers as number, modelType),
     vision: null,
+    encoder: null,
   };
 }
 
@@ -584,7 +585,320 @@ function readKnown(
       return readOpt(c, warnings);
     case 'chatglm':
       return readChatglm(c, warnings);
+    case 'glm':
+    case 'glm4': {
+      // models/glm GlmConfig / models/glm4 Glm4Config: attention_bias (default true) on q/k/v only, o_proj without;
+      // fused gate_up_proj; untied lm_head; Glm4DecoderLayer adds post_self_attn_layernorm and post_mlp_layernorm.
+      const s = llamaLike(c, modelType, warnings, { headDim: 128, maxPos: 131072 });
+      return {
+        ...s,
+        linearBias: c.attention_bias === false ? 'none' : 'qkv',
+        fusedGateUp: true,
+        normsPerLayer: modelType === 'glm4' ? 4 : 2,
+      };
+    }
+    case 't5':
+    case 'mt5':
+    case 'bart':
+    case 'bert':
+    case 'roberta':
+    case 'deberta-v2':
+      return readEncoder(c, modelType, warnings);
   }
+}
+
+/**
+ * transformers 5 config-class defaults of the encoder families, for keys a hand-written file leaves out
+ * (save_pretrained writes them all): models/t5 T5Config, models/mt5 MT5Config, models/bart BartConfig,
+ * models/bert BertConfig, models/roberta RobertaConfig, models/deberta_v2 DebertaV2Config.
+ */
+const ENCODER_DEFAULTS: Record<EncoderSpec['modelType'], Json> = {
+  t5: {
+    vocab_size: 32128,
+    d_model: 512,
+    d_kv: 64,
+    d_ff: 2048,
+    num_layers: 6,
+    num_heads: 8,
+    relative_attention_num_buckets: 32,
+    feed_forward_proj: 'relu',
+  },
+  mt5: {
+    vocab_size: 250112,
+    d_model: 512,
+    d_kv: 64,
+    d_ff: 1024,
+    num_layers: 8,
+    num_heads: 6,
+    relative_attention_num_buckets: 32,
+    feed_forward_proj: 'gated-gelu',
+  },
+  bart: {
+    vocab_size: 50265,
+    max_position_embeddings: 1024,
+    d_model: 1024,
+    encoder_layers: 12,
+    decoder_layers: 12,
+    encoder_ffn_dim: 4096,
+    decoder_ffn_dim: 4096,
+    encoder_attention_heads: 16,
+    decoder_attention_heads: 16,
+  },
+  bert: {
+    vocab_size: 30522,
+    hidden_size: 768,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+  },
+  roberta: {
+    vocab_size: 50265,
+    hidden_size: 768,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
+  },
+  'deberta-v2': {
+    vocab_size: 128100,
+    hidden_size: 1536,
+    num_hidden_layers: 24,
+    num_attention_heads: 24,
+    intermediate_size: 6144,
+    max_position_embeddings: 512,
+    type_vocab_size: 0,
+  },
+};
+
+/** transformers' PreTrainedConfig: num_labels is len(id2label) when the file has one, else num_labels, else 2. */
+function labelCount(c: Json): number {
+  const id2label = asObject(c.id2label);
+  if (id2label && Object.keys(id2label).length > 0) return Object.keys(id2label).length;
+  return isPosInt(c.num_labels) ? c.num_labels : 2;
+}
+
+/**
+ * An encoder-decoder (t5, mt5, bart: fine-tuned as *ForConditionalGeneration) or encoder-only config (bert, roberta,
+ * deberta-v2: fine-tuned as *ForSequenceClassification with the file's labels), counted by
+ * shared/estimate/architecture.ts encoderArchitecture.
+ */
+function readEncoder(c0: Json, modelType: EncoderSpec['modelType'], warnings: string[]): Shape {
+  const c = filled(c0, ENCODER_DEFAULTS[modelType], 'The config.json', `${modelType} config`, warnings);
+  const where = modelType;
+  const common = {
+    modelType,
+    numKvHeads: 0,
+    linearBias: 'all' as const,
+    lmHeadBias: false,
+    norm: 'layernorm' as const,
+    normsPerLayer: 2,
+    fusedQkv: false,
+    fusedGateUp: false,
+    moe: null,
+    mlp: 'plain' as const,
+    qkNorm: 'none' as const,
+    learnedPositions: 0,
+    embeddingNorm: false,
+    mla: null,
+    mtpLayers: 0,
+    slidingWindow: null,
+    slidingWindowLayers: 0,
+    vision: null,
+  };
+  const encoder = (e: Partial<EncoderSpec> & Pick<EncoderSpec, 'task' | 'encoderLayers'>): EncoderSpec => ({
+    modelType,
+    decoderLayers: 0,
+    decoderIntermediateSize: null,
+    relativePositions: 0,
+    tokenTypes: 0,
+    positionProjections: 0,
+    relativeEmbeddingNorm: false,
+    numLabels: null,
+    poolerSize: 0,
+    ...e,
+  });
+  if (modelType === 't5' || modelType === 'mt5') {
+    const d = int(c, 'd_model', where);
+    const heads = int(c, 'num_heads', where);
+    const enc = int(c, 'num_layers', where);
+    const dec = isNonNegInt(c.num_decoder_layers) ? c.num_decoder_layers : enc;
+    const proj = typeof c.feed_forward_proj === 'string' ? c.feed_forward_proj : 'relu';
+    const vocab = int(c, 'vocab_size', where);
+    // models/t5 T5Config.__post_init__ (and MT5Config): "we tie weights always" — transformers 5 builds lm_head tied to
+    // `shared` whatever the file says; tie_word_embeddings false only turns off the decoder-output scaling.
+    if (c0.tie_word_embeddings === false)
+      warnings.push(
+        `tie_word_embeddings = false (T5 v1.1 / mT5): transformers 5 ties lm_head to the shared embedding anyway ` +
+          `(T5Config.__post_init__), so the class has no separate ${(vocab * d).toLocaleString('en-US')}-parameter ` +
+          `head; the checkpoint's own lm_head is not counted.`,
+      );
+    warnings.push(
+      "Sequence-to-sequence: memory and time take the plan's sequence length as both the source (encoder) and the " +
+        "target (decoder, with cross-attention over the source) length, and every decoder layer's shapes for " +
+        'every layer: an upper-bound approximation.',
+    );
+    return {
+      ...common,
+      hiddenSize: d,
+      intermediateSize: int(c, 'd_ff', where),
+      numLayers: enc + dec,
+      numHeads: heads,
+      numKvHeads: heads,
+      headDim: int(c, 'd_kv', where),
+      vocabSize: vocab,
+      maxPositionEmbeddings: isPosInt(c.n_positions) ? c.n_positions : 512,
+      tieWordEmbeddings: true,
+      linearBias: 'none',
+      norm: 'rmsnorm',
+      mlp: proj.startsWith('gated-') ? 'gated' : 'plain',
+      encoder: encoder({
+        task: 'seq2seq',
+        encoderLayers: enc,
+        decoderLayers: dec,
+        relativePositions: int(c, 'relative_attention_num_buckets', where),
+      }),
+    };
+  }
+  if (modelType === 'bart') {
+    const d = int(c, 'd_model', where);
+    const heads = int(c, 'encoder_attention_heads', where);
+    if (d % heads !== 0)
+      throw new ConfigImportError(
+        `bart: d_model (${d}) must be divisible by encoder_attention_heads (${heads}); fix it in the config.json.`,
+        ['encoder_attention_heads'],
+      );
+    const enc = int(c, 'encoder_layers', where);
+    const dec = int(c, 'decoder_layers', where);
+    const encFfn = int(c, 'encoder_ffn_dim', where);
+    const decFfn = int(c, 'decoder_ffn_dim', where);
+    const maxPos = int(c, 'max_position_embeddings', where);
+    warnings.push(
+      "Sequence-to-sequence: memory and time take the plan's sequence length as both the source (encoder) and the " +
+        "target (decoder, with cross-attention over the source) length, and every decoder layer's shapes for " +
+        'every layer: an upper-bound approximation.',
+    );
+    return {
+      ...common,
+      hiddenSize: d,
+      intermediateSize: encFfn,
+      numLayers: enc + dec,
+      numHeads: heads,
+      numKvHeads: heads,
+      headDim: d / heads,
+      vocabSize: int(c, 'vocab_size', where),
+      maxPositionEmbeddings: maxPos,
+      tieWordEmbeddings: c.tie_word_embeddings !== false,
+      // models/bart BartLearnedPositionalEmbedding: max_position_embeddings + 2 rows (the fairseq offset).
+      learnedPositions: maxPos + 2,
+      embeddingNorm: true,
+      encoder: encoder({
+        task: 'seq2seq',
+        encoderLayers: enc,
+        decoderLayers: dec,
+        decoderIntermediateSize: decFfn === encFfn ? null : decFfn,
+      }),
+    };
+  }
+  // bert, roberta, deberta-v2: *ForSequenceClassification.
+  const h = int(c, 'hidden_size', where);
+  const heads = int(c, 'num_attention_heads', where);
+  if (h % heads !== 0)
+    throw new ConfigImportError(
+      `${modelType}: hidden_size (${h}) must be divisible by num_attention_heads (${heads}); ` +
+        'fix it in the config.json.',
+      ['num_attention_heads'],
+    );
+  const layers = int(c, 'num_hidden_layers', where);
+  const maxPos = int(c, 'max_position_embeddings', where);
+  const tokenTypes = isNonNegInt(c.type_vocab_size) ? c.type_vocab_size : 0;
+  const numLabels = labelCount(c);
+  let positions = maxPos;
+  let relativePositions = 0;
+  let positionProjections = 0;
+  let relativeEmbeddingNorm = false;
+  let poolerSize = h;
+  if (modelType === 'deberta-v2') {
+    // models/deberta_v2 DebertaV2Embeddings / DebertaV2Encoder / DisentangledSelfAttention / ContextPooler.
+    if (isPosInt(c.embedding_size) && c.embedding_size !== h)
+      throw new ConfigImportError(
+        `deberta-v2: embedding_size (${c.embedding_size}) differs from hidden_size (${h}): the embed_proj layout is ` +
+          `not one Tuneplan counts.`,
+        ['embedding_size'],
+      );
+    if (isPosInt(c.conv_kernel_size))
+      throw new ConfigImportError(
+        `deberta-v2: conv_kernel_size = ${c.conv_kernel_size} (deberta-v2-xlarge's convolution layer) is not a ` +
+          `layout Tuneplan counts.`,
+        ['conv_kernel_size'],
+      );
+    if (c.position_biased_input === false) positions = 0;
+    if (c.relative_attention === true) {
+      const maxRel =
+        typeof c.max_relative_positions === 'number' && c.max_relative_positions >= 1
+          ? c.max_relative_positions
+          : maxPos;
+      const buckets = typeof c.position_buckets === 'number' && c.position_buckets > 0 ? c.position_buckets : 0;
+      relativePositions = 2 * (buckets || maxRel);
+      const posAtt =
+        typeof c.pos_att_type === 'string'
+          ? c.pos_att_type
+              .toLowerCase()
+              .split('|')
+              .map((x) => x.trim())
+          : Array.isArray(c.pos_att_type)
+            ? c.pos_att_type
+            : [];
+      if (c.share_att_key !== true)
+        positionProjections = (posAtt.includes('c2p') ? 1 : 0) + (posAtt.includes('p2c') ? 1 : 0);
+      if (positionProjections === 1 && !posAtt.includes('c2p'))
+        throw new ConfigImportError(
+          'deberta-v2: pos_att_type has "p2c" without "c2p" and share_att_key is false: Tuneplan lays out ' +
+            'pos_key_proj before pos_query_proj; add "c2p" or set share_att_key to true.',
+          ['pos_att_type'],
+        );
+    }
+    relativeEmbeddingNorm =
+      typeof c.norm_rel_ebd === 'string' &&
+      c.norm_rel_ebd
+        .toLowerCase()
+        .split('|')
+        .map((x) => x.trim())
+        .includes('layer_norm') &&
+      c.relative_attention === true;
+    poolerSize = isPosInt(c.pooler_hidden_size) ? c.pooler_hidden_size : h;
+  }
+  warnings.push(
+    `Sequence classification (${numLabels} labels${asObject(c.id2label) ? ', from id2label' : ''}): the head is ` +
+      `counted and trained; memory and time have no vocabulary logits, only ${numLabels} per sequence.`,
+  );
+  return {
+    ...common,
+    hiddenSize: h,
+    intermediateSize: int(c, 'intermediate_size', where),
+    numLayers: layers,
+    numHeads: heads,
+    numKvHeads: heads,
+    headDim: h / heads,
+    vocabSize: int(c, 'vocab_size', where),
+    // RoBERTa's max_position_embeddings (514) includes its padding_idx offset of 2: 512 usable positions.
+    maxPositionEmbeddings: modelType === 'roberta' ? Math.max(1, maxPos - 2) : maxPos,
+    tieWordEmbeddings: true,
+    learnedPositions: positions,
+    embeddingNorm: true,
+    encoder: encoder({
+      task: 'classification',
+      encoderLayers: layers,
+      relativePositions,
+      tokenTypes,
+      positionProjections,
+      relativeEmbeddingNorm,
+      numLabels,
+      poolerSize,
+    }),
+  };
 }
 
 const moe = (numExperts: number, topK: number): NonNullable<ModelSpec['moe']> => ({
@@ -962,10 +1276,17 @@ function readVision(c: Json, vt: VisionSpec['modelType'], warnings: string[]): S
     ({ qwen2_vl_text: 'qwen2', qwen2_5_vl_text: 'qwen2', mllama_text_model: 'llama' } as Record<string, string>)[
       textType
     ] ?? textType;
-  if (!(KNOWN_MODEL_TYPES as readonly string[]).includes(family) || family === 'chatglm' || family === 'phi3small')
+  if (
+    !(KNOWN_MODEL_TYPES as readonly string[]).includes(family) ||
+    family === 'chatglm' ||
+    family === 'phi3small' ||
+    isEncoderModelType(family)
+  )
     throw new ConfigImportError(
       `model_type "${vt}" has a text_config with model_type "${textType}", a language model Tuneplan does not read ` +
-        `inside a vision-language model (it reads ${KNOWN_MODEL_TYPES.filter((t) => t !== 'chatglm' && t !== 'phi3small').join(', ')}).`,
+        `inside a vision-language model (it reads ${KNOWN_MODEL_TYPES.filter(
+          (t) => t !== 'chatglm' && t !== 'phi3small' && !isEncoderModelType(t),
+        ).join(', ')}).`,
       ['text_config.model_type'],
     );
   const textWarnings: string[] = [];
@@ -996,7 +1317,8 @@ function readVision(c: Json, vt: VisionSpec['modelType'], warnings: string[]): S
     warnings.push(`tie_word_embeddings is absent: assumed ${tie} (the transformers ${vt} rule).`);
   const vision = readVisionTower(c, vt, lm, text, warnings);
   warnings.push(
-    `Vision-language model: the vision tower (${billions(vision.towerParamsHint)} parameters) is counted as frozen weights and ` +
+    `Vision-language model: the vision tower (${billions(vision.towerParamsHint)} parameters) ` +
+      'is counted as frozen weights and ' +
       `LoRA-family counts cover the language model's modules only. PEFT matches target_modules by name in the vision ` +
       `tower too (q_proj, fc1, ...) and "all-linear" adapts it: target the language model by a regex on its ` +
       `module path.`,

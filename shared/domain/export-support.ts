@@ -16,8 +16,17 @@ export interface ExportSupport {
 
 /** Model types whose exports Tuneplan writes: every ModelSpec model type is a decoder-only causal LM today. */
 export function exportSupport(
-  spec: Pick<ModelSpec, 'modelType' | 'name' | 'mtpLayers' | 'moe'> & Partial<Pick<ModelSpec, 'vision'>>,
+  spec: Pick<ModelSpec, 'modelType' | 'name' | 'mtpLayers' | 'moe'> & Partial<Pick<ModelSpec, 'vision' | 'encoder'>>,
 ): ExportSupport {
+  // Encoder-only and encoder-decoder models are counted and estimated (issue 16), but a causal-LM train.py would load
+  // them with the wrong Auto class and feed them the wrong data: say so instead of exporting one.
+  if (spec.encoder)
+    return {
+      supported: false,
+      modelClass: null,
+      trainer: null,
+      notes: [unsupportedExportReason(spec.encoder.task === 'seq2seq' ? 'seq2seq' : 'encoder')],
+    };
   // A vision-language model is counted (issue 16) but a causal-LM train.py would neither load its processor nor
   // feed it images: say so instead of exporting one.
   if (spec.vision)

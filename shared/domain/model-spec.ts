@@ -37,6 +37,16 @@ export const MODEL_TYPES = [
   'opt',
   /** Hub-only remote code (THUDM/chatglm3-6b, THUDM/glm-4-9b-chat modeling_chatglm.py). */
   'chatglm',
+  /** transformers' GLM ports: models/glm (THUDM/glm-4-9b-chat-hf), models/glm4 (THUDM/GLM-4-9B-0414). */
+  'glm',
+  'glm4',
+  // Issue 16: encoder-decoder and encoder-only families (the layout is in ModelSpec.encoder).
+  't5',
+  'mt5',
+  'bart',
+  'bert',
+  'roberta',
+  'deberta-v2',
   'generic',
 ] as const;
 
@@ -114,7 +124,9 @@ export const VisionSchema = z.object({
    * RMSNorm + projection matrix.
    */
   projector: z.enum(['mlp2', 'merger', 'linear', 'gemma3']),
-  /** Width into the projector (llava: hidden × feature layers; idefics3: hidden × scale²; mllama: vision_output_dim). */
+  /**
+   * Width into the projector (llava: hidden × feature layers; idefics3: hidden × scale²; mllama: vision_output_dim).
+   */
   projectorInSize: posInt(100_000_000),
   /** Width out of the projector (the language model's hidden size; Qwen's out_hidden_size). */
   projectorOutSize: posInt(1_000_000),
@@ -123,12 +135,52 @@ export const VisionSchema = z.object({
   crossAttentionLayers: z.number().int().min(0).max(10_000).default(0),
   /** Mllama: embedding rows beyond vocabSize (the text model embeds vocab_size + 8). */
   extraEmbeddings: z.number().int().min(0).max(1_000_000).default(0),
-  /** Tokens one image adds to the language model's sequence; null where it depends on the image (Qwen, mllama tiles). */
+  /**
+   * Tokens one image adds to the language model's sequence; null where it depends on the image (Qwen, mllama tiles).
+   */
   imageTokensPerImage: posInt(1_000_000).nullable(),
   /** The vision tower is frozen while fine-tuning (the usual recipe); the projector trains with full fine-tuning. */
   freezeTower: z.boolean().default(true),
 });
 export type VisionSpec = z.infer<typeof VisionSchema>;
+
+/** The encoder-only and encoder-decoder model types Tuneplan counts (issue 16): ModelSpec.encoder describes them. */
+export const ENCODER_MODEL_TYPES = ['t5', 'mt5', 'bart', 'bert', 'roberta', 'deberta-v2'] as const;
+
+/**
+ * An encoder-decoder (T5, mT5, BART: fine-tuned as *ForConditionalGeneration, sequence to sequence) or encoder-only
+ * model (BERT, RoBERTa, DeBERTa-v2: fine-tuned as *ForSequenceClassification). The ModelSpec's own fields hold the
+ * shapes every layer shares (hiddenSize, numHeads, headDim, intermediateSize of the encoder, vocabSize, norm, biases);
+ * numLayers is encoderLayers + decoderLayers, so the per-layer memory and FLOPs cover both stacks. Counted by
+ * shared/estimate/architecture.ts encoderArchitecture; each layout checked against the transformers class in
+ * tests/python/test_param_counts.py (test_encoder_params).
+ */
+export const EncoderSchema = z.object({
+  modelType: z.enum(ENCODER_MODEL_TYPES),
+  /** `seq2seq`: encoder + decoder with cross-attention + LM head; `classification`: encoder + a num_labels head. */
+  task: z.enum(['seq2seq', 'classification']),
+  encoderLayers: posInt(10_000),
+  /** Decoder layers (self-attention, cross-attention over the encoder's output, MLP); 0 for an encoder-only model. */
+  decoderLayers: z.number().int().min(0).max(10_000).default(0),
+  /** BART decoder_ffn_dim when it differs from encoder_ffn_dim (intermediateSize); null: the same. */
+  decoderIntermediateSize: posInt(4_000_000).nullable().default(null),
+  /**
+   * Rows of the relative-position table: T5 relative_attention_num_buckets (one bias per head, in the first layer of
+   * each stack); DeBERTa-v2 2 × position_buckets (one hidden-size row each, shared by every layer); 0: none.
+   */
+  relativePositions: z.number().int().min(0).max(100_000_000).default(0),
+  /** BERT / RoBERTa / DeBERTa token_type_embeddings rows (type_vocab_size); 0: none. */
+  tokenTypes: z.number().int().min(0).max(1_000_000).default(0),
+  /** DeBERTa-v2 without share_att_key: pos_key_proj (c2p) and pos_query_proj (p2c) per layer. */
+  positionProjections: z.number().int().min(0).max(2).default(0),
+  /** DeBERTa-v2 norm_rel_ebd "layer_norm": a LayerNorm over the relative embeddings. */
+  relativeEmbeddingNorm: z.boolean().default(false),
+  /** Classification: labels (len(id2label), or num_labels; transformers' default 2); null for seq2seq. */
+  numLabels: posInt(1_000_000).nullable().default(null),
+  /** Classification: width of the dense layer before the classifier (BERT pooler, RoBERTa head, DeBERTa pooler). */
+  poolerSize: z.number().int().min(0).max(1_000_000).default(0),
+});
+export type EncoderSpec = z.infer<typeof EncoderSchema>;
 
 export const ModelSpecSchema = z
   .object({
@@ -187,6 +239,11 @@ export const ModelSpecSchema = z
     slidingWindowLayers: z.number().int().min(0).max(10_000).default(0),
     /** Vision-language models: the vision tower and projector (null for a text-only model). */
     vision: VisionSchema.nullable().default(null),
+    /**
+     * Encoder-only and encoder-decoder models: the stacks, heads and position tables (null or absent for a decoder-only
+     * model; optional so that specs written before it, in saved plans and code, stay valid).
+     */
+    encoder: EncoderSchema.nullable().optional(),
   })
   .superRefine((m, ctx) => {
     if (m.numHeads % m.numKvHeads !== 0) {

@@ -8,7 +8,7 @@
  * Each family's layout is checked against the real class on the meta device in
  * tests/python/test_param_counts.py; the sources are named beside each branch below.
  */
-import type { ModelSpec, VisionSpec } from '../domain/model-spec';
+import type { EncoderSpec, ModelSpec, VisionSpec } from '../domain/model-spec';
 
 export type ModuleRole =
   | 'q'
@@ -95,6 +95,11 @@ export interface Architecture {
    * for a text-only model.
    */
   vision: VisionParams | null;
+  /**
+   * Encoder-only and encoder-decoder models: the parameters of each stack and of the task head (all in totalParams);
+   * absent or null for a decoder-only model.
+   */
+  encoder?: EncoderParams | null;
   /** Query width for attention-score FLOPs (MLA: heads × (nope + rope) head dims). */
   qWidth: number;
   /**
@@ -335,6 +340,9 @@ export function normLayout(m: ModelSpec): {
     case 'olmo2':
       perLayer = per('post_attention_layernorm', 'post_feedforward_layernorm');
       break;
+    case 'glm4': // models/glm4 Glm4DecoderLayer
+      perLayer = per('input_layernorm', 'post_self_attn_layernorm', 'post_attention_layernorm', 'post_mlp_layernorm');
+      break;
     case 'gpt2':
       perLayer = per('ln_1', 'ln_2');
       break;
@@ -475,6 +483,7 @@ export function withShapeDefaults(spec: ModelSpec): ModelSpec {
     slidingWindow: spec.slidingWindow ?? null,
     slidingWindowLayers: spec.slidingWindowLayers ?? 0,
     vision: spec.vision ?? null,
+    encoder: spec.encoder ?? null,
     moe: spec.moe
       ? {
           ...spec.moe,
@@ -488,6 +497,7 @@ export function withShapeDefaults(spec: ModelSpec): ModelSpec {
 
 export function describeArchitecture(spec: ModelSpec): Architecture {
   const m = withShapeDefaults(spec);
+  if (m.encoder) return encoderArchitecture(m, m.encoder);
   const h = m.hiddenSize;
   const norms = layerNormParams(m);
   const group = (kind: LayerGroup['kind'], layers: number, modules: LinearModule[]): LayerGroup => ({
@@ -542,5 +552,186 @@ export function describeArchitecture(spec: ModelSpec): Architecture {
     matmulParamsPerToken: sum(linearActive) + m.vocabSize * h,
     qWidth,
     kvWidth,
+  };
+}
+
+export interface EncoderParams {
+  /** The encoder stack: its layers, relative-position table and final norm (embeddings apart). */
+  encoderStackParams: number;
+  /**
+   * The decoder stack (self-attention, cross-attention, MLP per layer, its position table and final norm); 0 without
+   * one.
+   */
+  decoderStackParams: number;
+  /** Word, position and token-type embeddings and the embedding LayerNorm(s). */
+  embeddingParams: number;
+  /** The task head: the LM head when untied (seq2seq), or pooler/dense + classifier (classification). */
+  headParams: number;
+}
+
+/** The layer modules of an encoder or decoder stack, with the module names of the family's transformers class. */
+export function encoderLayerModules(m: ModelSpec, e: EncoderSpec, decoder: boolean): LinearModule[] {
+  const h = m.hiddenSize;
+  const inner = m.numHeads * m.headDim;
+  const I = decoder && e.decoderIntermediateSize !== null ? e.decoderIntermediateSize : m.intermediateSize;
+  const part = 'attention' as const;
+  const storage = 'linear' as const;
+  const lin = (name: string, inF: number, outF: number, bias: boolean, p: 'attention' | 'mlp', role: ModuleRole) =>
+    mk({ name, in: inF, out: outF, bias, part: p, role, storage });
+  switch (e.modelType) {
+    case 't5':
+    case 'mt5': {
+      // models/t5 T5Attention: q, k, v (d_model → heads·d_kv) and o, no biases; the decoder's EncDecAttention has the
+      // same names. T5DenseActDense wi → wo, T5DenseGatedActDense (feed_forward_proj "gated-*") wi_0, wi_1 → wo.
+      const attn = [
+        lin('q', h, inner, false, part, 'q'),
+        lin('k', h, inner, false, part, 'k'),
+        lin('v', h, inner, false, part, 'v'),
+        lin('o', inner, h, false, part, 'o'),
+      ];
+      const mlp =
+        m.mlp === 'gated'
+          ? [
+              lin('wi_0', h, I, false, 'mlp', 'gate'),
+              lin('wi_1', h, I, false, 'mlp', 'up'),
+              lin('wo', I, h, false, 'mlp', 'down'),
+            ]
+          : [lin('wi', h, I, false, 'mlp', 'up'), lin('wo', I, h, false, 'mlp', 'down')];
+      return decoder ? [...attn, ...attn, ...mlp] : [...attn, ...mlp];
+    }
+    case 'bart': {
+      // models/bart BartAttention q/k/v/out_proj with biases (self_attn; encoder_attn in the decoder), fc1 → fc2.
+      const attn = [
+        lin('q_proj', h, h, true, part, 'q'),
+        lin('k_proj', h, h, true, part, 'k'),
+        lin('v_proj', h, h, true, part, 'v'),
+        lin('out_proj', h, h, true, part, 'o'),
+      ];
+      const mlp = [lin('fc1', h, I, true, 'mlp', 'up'), lin('fc2', I, h, true, 'mlp', 'down')];
+      return decoder ? [...attn, ...attn, ...mlp] : [...attn, ...mlp];
+    }
+    case 'bert':
+    case 'roberta':
+    case 'deberta-v2': {
+      // models/bert BertSelfAttention query/key/value, BertSelfOutput dense, BertIntermediate dense, BertOutput dense
+      // (RoBERTa the same); models/deberta_v2 DisentangledSelfAttention query_proj/key_proj/value_proj and, without
+      // share_att_key, pos_key_proj (c2p) / pos_query_proj (p2c). PEFT matches by suffix: "output.dense" also matches
+      // attention.output.dense.
+      const deberta = e.modelType === 'deberta-v2';
+      const [q, k, v] = deberta ? ['query_proj', 'key_proj', 'value_proj'] : ['query', 'key', 'value'];
+      const pos = [lin('pos_key_proj', h, h, true, part, 'k'), lin('pos_query_proj', h, h, true, part, 'q')].slice(
+        0,
+        e.positionProjections,
+      );
+      return [
+        lin(q, h, h, true, part, 'q'),
+        lin(k, h, h, true, part, 'k'),
+        lin(v, h, h, true, part, 'v'),
+        ...pos,
+        lin('attention.output.dense', h, h, true, part, 'o'),
+        lin('intermediate.dense', h, I, true, 'mlp', 'up'),
+        lin('output.dense', I, h, true, 'mlp', 'down'),
+      ];
+    }
+  }
+}
+
+/**
+ * Exact parameters of an encoder-only or encoder-decoder model as the fine-tuning class builds it (each layout checked
+ * against transformers 5 on the meta device in tests/python/test_param_counts.py test_encoder_params):
+ * - t5 / mt5: models/t5 T5ForConditionalGeneration — `shared` V·d; each stack's T5Blocks (T5LayerNorm weight only: 2
+ *   per encoder block, 3 per decoder block), relative_attention_bias Embedding(buckets, heads) in the first block of
+ *   each stack only, final_layer_norm d per stack; lm_head V·d unless tie_word_embeddings.
+ * - bart: models/bart BartForConditionalGeneration — `shared` V·d (untied: also each stack's embed_tokens); per stack
+ *   BartLearnedPositionalEmbedding
+ *   (max_position_embeddings + 2 offset)·d and layernorm_embedding; LayerNorms with bias; lm_head tied
+ *   (final_logits_bias is a buffer, not a parameter).
+ * - bert / roberta: models/bert BertForSequenceClassification — embeddings (word, position, token_type, LayerNorm),
+ *   layers, pooler dense h², classifier h·n; models/roberta RobertaForSequenceClassification — no pooler
+ *   (add_pooling_layer=False) but RobertaClassificationHead dense h² + out_proj h·n: the same count. RoBERTa's
+ *   max_position_embeddings already includes its padding_idx offset (514 for 512 tokens).
+ * - deberta-v2: models/deberta_v2 DebertaV2ForSequenceClassification — word embeddings, positions only with
+ *   position_biased_input, token types when type_vocab_size > 0, LayerNorm; encoder rel_embeddings (2 × position
+ *   buckets)·h and its LayerNorm (norm_rel_ebd "layer_norm"); ContextPooler dense h → pooler_hidden_size, classifier.
+ */
+export function encoderArchitecture(m: ModelSpec, e: EncoderSpec): Architecture {
+  const h = m.hiddenSize;
+  const ln = normSize(m); // T5LayerNorm: weight only (norm 'rmsnorm'); the others LayerNorm weight + bias
+  const t5 = e.modelType === 't5' || e.modelType === 'mt5';
+  const bart = e.modelType === 'bart';
+  const group = (layers: number, decoder: boolean): LayerGroup => {
+    const modules = encoderLayerModules(m, e, decoder);
+    const normParams = (decoder ? 3 : 2) * ln;
+    const params = modules.reduce((s, mod) => s + moduleParams(mod), 0) + normParams;
+    return { kind: 'dense', layers, modules, normParams, params, activeParams: params };
+  };
+  const layerGroups = [group(e.encoderLayers, false), group(e.decoderLayers, true)].filter((g) => g.layers > 0);
+  const encoderLayers = layerGroups[0]!;
+  const decoderLayers = layerGroups[1];
+  const V = m.vocabSize;
+  const stacks = decoderLayers ? 2 : 1;
+  // Relative-position tables: T5's bias (buckets × heads) in the first block of each stack; DeBERTa's rel_embeddings
+  // (2 × buckets rows of h, shared by every layer) and their LayerNorm.
+  const relativeParams = t5
+    ? stacks * e.relativePositions * m.numHeads
+    : e.relativePositions * h + (e.relativeEmbeddingNorm ? ln : 0);
+  // Learned positions, token types and the embedding LayerNorm: BART's embed_positions + layernorm_embedding in each
+  // stack; BERT/RoBERTa/DeBERTa's embeddings module once; T5 has none.
+  const absoluteParams = bart
+    ? 2 * (m.learnedPositions * h + ln)
+    : t5
+      ? 0
+      : m.learnedPositions * h + e.tokenTypes * h + ln;
+  const finalNormParams = t5 ? stacks * ln : 0;
+  // transformers 5 BartForConditionalGeneration ties encoder.embed_tokens, decoder.embed_tokens and lm_head to `shared`
+  // only with tie_word_embeddings (_tied_weights_keys): untied, each stack has its own V·d copy.
+  const embeddingParams = bart && !m.tieWordEmbeddings ? 3 * V * h : V * h;
+  const numLabels = e.numLabels ?? 2;
+  const headParams =
+    e.task === 'classification'
+      ? (e.poolerSize > 0 ? e.poolerSize * h + e.poolerSize : 0) + (e.poolerSize || h) * numLabels + numLabels
+      : m.tieWordEmbeddings
+        ? 0
+        : V * h;
+  const layersOf = (g: LayerGroup | undefined) => (g ? g.layers * g.params : 0);
+  const totalParams =
+    embeddingParams +
+    absoluteParams +
+    relativeParams +
+    layersOf(encoderLayers) +
+    layersOf(decoderLayers) +
+    finalNormParams +
+    headParams;
+  const linear = layerGroups.reduce((s, g) => s + g.layers * (g.params - g.normParams), 0);
+  const main = decoderLayers ?? encoderLayers;
+  const perStack = (g: LayerGroup | undefined, first: boolean) =>
+    g ? layersOf(g) + (t5 ? e.relativePositions * m.numHeads + ln : first ? relativeParams : 0) : 0;
+  return {
+    spec: m,
+    // The largest layer (the decoder's, with cross-attention): what per-layer memory terms read.
+    modules: main.modules,
+    layerGroups,
+    layerParams: Math.max(...layerGroups.map((g) => g.params)),
+    layerActiveParams: main.params,
+    embeddingParams,
+    positionParams: absoluteParams + relativeParams,
+    lmHeadParams: headParams,
+    finalNormParams,
+    normParamsPerLayer: main.normParams,
+    totalParams,
+    activeParams: totalParams,
+    mtpParams: 0,
+    vision: null,
+    encoder: {
+      encoderStackParams: perStack(encoderLayers, true),
+      decoderStackParams: perStack(decoderLayers, false),
+      embeddingParams: embeddingParams + absoluteParams,
+      headParams,
+    },
+    // Seq2seq: encoder and decoder layers per (source, target) token pair plus the LM head over the target; the
+    // classifier runs once per sequence (negligible per token).
+    matmulParamsPerToken: linear + (e.task === 'seq2seq' ? V * h : 0),
+    qWidth: m.numHeads * m.headDim,
+    kvWidth: m.numHeads * m.headDim,
   };
 }

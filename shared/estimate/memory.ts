@@ -781,7 +781,9 @@ export function memoryAt(
 
   // Logits, by moment: the forward end (`logitsForward`), the loss's backward (`logitsBackward`) and — torchtune's
   // chunked output with a trainable head — the head's backward (`logitsHead`, with the head's weight gradient).
-  const V = m.vocabSize;
+  // Issue 16: a sequence-classification model (ModelSpec.encoder) has num_labels logits, not vocabulary logits (an
+  // upper bound here: counted per token, where the classifier runs once per sequence).
+  const V = m.encoder?.task === 'classification' ? (m.encoder.numLabels ?? 2) : m.vocabSize;
   const torchtune = training.stack === 'torchtune';
   const headGradient = profile.firstGradients;
   let logitsForward: number;

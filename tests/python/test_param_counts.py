@@ -195,6 +195,9 @@ NEW_FAMILIES: dict[str, dict[str, Any]] = {
         n_group=1,
         topk_group=1,
     ),
+    "glm": small("glm", head_dim=24),
+    "glm4": small("glm4", head_dim=24),
+    "glm4-nobias": small("glm4", head_dim=24, attention_bias=False),
     "olmo2": small("olmo2"),
     "cohere": small("cohere", use_qk_norm=True),
     "cohere-plain": small("cohere"),
@@ -425,3 +428,90 @@ def test_vision_language_params(case: str, tmp_path: Path) -> None:
     # Full fine-tuning trains everything but the frozen vision tower.
     full = report["techniques"][0]
     assert full["trainableParams"] == report["totalParams"] - tower
+
+
+# Issue 16: encoder-decoder (T5, mT5, BART → *ForConditionalGeneration, AutoModelForSeq2SeqLM) and encoder-only
+# models (BERT, RoBERTa, DeBERTa-v2 → *ForSequenceClassification with the config's labels). Each scaled down with its
+# own config keys (every dimension distinct), written with save_pretrained, read by `tuneplan model`, and built by the
+# real class on the meta device: totals, the per-stack split and full fine-tuning's trainable count must be exact.
+ENCODER_CASES: dict[str, dict[str, Any]] = {
+    "t5": {"model_type": "t5", "d_model": 32, "d_kv": 8, "d_ff": 48, "num_layers": 2, "num_decoder_layers": 3,
+           "num_heads": 3, "vocab_size": 100, "relative_attention_num_buckets": 7},
+    # T5 v1.1 layout: gated-gelu, an untied head in the file (transformers 5 ties it anyway: T5Config.__post_init__).
+    "t5-v1_1": {"model_type": "t5", "d_model": 32, "d_kv": 8, "d_ff": 48, "num_layers": 2, "num_heads": 3,
+                "vocab_size": 100, "feed_forward_proj": "gated-gelu", "tie_word_embeddings": False},
+    "mt5": {"model_type": "mt5", "d_model": 32, "d_kv": 8, "d_ff": 40, "num_layers": 3, "num_decoder_layers": 2,
+            "num_heads": 5, "vocab_size": 120, "relative_attention_num_buckets": 9},
+    "bart": {"model_type": "bart", "d_model": 32, "encoder_layers": 2, "decoder_layers": 3, "encoder_ffn_dim": 48,
+             "decoder_ffn_dim": 40, "encoder_attention_heads": 4, "decoder_attention_heads": 2, "vocab_size": 100,
+             "max_position_embeddings": 64},
+    "bart-untied": {"model_type": "bart", "d_model": 32, "encoder_layers": 1, "decoder_layers": 1,
+                    "encoder_ffn_dim": 48, "decoder_ffn_dim": 48, "encoder_attention_heads": 4,
+                    "decoder_attention_heads": 4, "vocab_size": 100, "max_position_embeddings": 64,
+                    "tie_word_embeddings": False},
+    "bert": {"model_type": "bert", "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+             "intermediate_size": 48, "vocab_size": 100, "max_position_embeddings": 64, "type_vocab_size": 3},
+    "bert-5-labels": {"model_type": "bert", "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+                      "intermediate_size": 48, "vocab_size": 100, "max_position_embeddings": 64,
+                      "id2label": {str(i): f"L{i}" for i in range(5)}},
+    "roberta": {"model_type": "roberta", "hidden_size": 32, "num_hidden_layers": 3, "num_attention_heads": 4,
+                "intermediate_size": 56, "vocab_size": 110, "max_position_embeddings": 66, "type_vocab_size": 1,
+                "num_labels": 3},
+    # microsoft/deberta-v3-base's layout: relative attention with position buckets, shared keys, no absolute positions.
+    "deberta-v3": {"model_type": "deberta-v2", "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+                   "intermediate_size": 48, "vocab_size": 100, "max_position_embeddings": 64, "type_vocab_size": 0,
+                   "relative_attention": True, "position_buckets": 16, "pos_att_type": ["p2c", "c2p"],
+                   "norm_rel_ebd": "layer_norm", "share_att_key": True, "position_biased_input": False,
+                   "max_relative_positions": -1, "pooler_hidden_size": 32},
+    # deberta-v2 without shared keys (pos_key_proj / pos_query_proj), absolute positions and token types.
+    "deberta-v2-unshared": {"model_type": "deberta-v2", "hidden_size": 32, "num_hidden_layers": 2,
+                            "num_attention_heads": 4, "intermediate_size": 48, "vocab_size": 100,
+                            "max_position_embeddings": 64, "type_vocab_size": 2, "relative_attention": True,
+                            "max_relative_positions": 20, "pos_att_type": "c2p|p2c", "share_att_key": False,
+                            "pooler_hidden_size": 32},
+}
+ENCODER_FIXTURES = sorted((FIXTURES / "encoders").glob("*.json"))
+# The stacks' module paths in each class (transformers 5).
+STACKS = {"t5": ("encoder", "decoder"), "mt5": ("encoder", "decoder"), "bart": ("model.encoder", "model.decoder"),
+          "bert": ("bert.encoder", None), "roberta": ("roberta.encoder", None), "deberta-v2": ("deberta.encoder", None)}
+
+
+def meta_encoder(cfg):
+    from transformers import AutoModelForSeq2SeqLM, AutoModelForSequenceClassification
+
+    cls = AutoModelForSeq2SeqLM if cfg.is_encoder_decoder else AutoModelForSequenceClassification
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            return cls.from_config(cfg)
+
+
+def own_params(model, path: str) -> int:
+    """A submodule's parameters less the embeddings it shares with the model (T5/BART stacks hold embed_tokens)."""
+    sub = model.get_submodule(path)
+    shared = {id(p) for n, p in sub.named_parameters() if "embed_tokens" in n or "embed_positions" in n
+              or "layernorm_embedding" in n}
+    return sum(p.numel() for p in sub.parameters() if id(p) not in shared)
+
+
+@pytest.mark.parametrize("case", list(ENCODER_CASES) + [f"fixture:{p.name}" for p in ENCODER_FIXTURES])
+def test_encoder_params(case: str, tmp_path: Path) -> None:
+    raw = (
+        json.loads((FIXTURES / "encoders" / case.removeprefix("fixture:")).read_text())
+        if case.startswith("fixture:")
+        else {**ENCODER_CASES[case], "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 1}
+    )
+    cfg = make_config(raw)
+    cfg.save_pretrained(tmp_path)
+    report = model_report(tmp_path / "config.json", [{"kind": "full"}])
+    model = meta_encoder(cfg)
+    enc = report["encoder"]
+    assert report["modelType"] == cfg.model_type and enc is not None
+    assert report["totalParams"] == total_params(model), case
+    assert enc["task"] == ("seq2seq" if cfg.is_encoder_decoder else "classification")
+    if enc["task"] == "classification":
+        assert enc["numLabels"] == cfg.num_labels
+    encoder_path, decoder_path = STACKS[cfg.model_type]
+    assert enc["encoderStackParams"] == own_params(model, encoder_path), case
+    assert enc["decoderStackParams"] == (own_params(model, decoder_path) if decoder_path else 0), case
+    assert report["techniques"][0]["trainableParams"] == total_params(model)

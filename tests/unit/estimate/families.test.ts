@@ -80,9 +80,10 @@ describe('refusals name the model type, what is missing and the keys the file ha
     );
   });
 
-  it('refuses encoder-only and encoder-decoder models plainly', () => {
-    expect(refusal({ model_type: 'bert', hidden_size: 768 })).toMatch(/encoder-only model/);
-    expect(refusal({ model_type: 't5', d_model: 512 })).toMatch(/encoder-decoder model/);
+  it('refuses the encoder-only and encoder-decoder families it has no layout for plainly', () => {
+    // t5, mt5, bart, bert, roberta and deberta-v2 are read (tests/unit/estimate/encoders.test.ts).
+    expect(refusal({ model_type: 'distilbert', dim: 768 })).toMatch(/encoder-only model whose layout/);
+    expect(refusal({ model_type: 'mbart', d_model: 1024 })).toMatch(/encoder-decoder model whose layout.*t5, mt5/);
     expect(refusal({ model_type: 'my_seq2seq', is_encoder_decoder: true })).toMatch(/encoder-decoder/);
   });
 
