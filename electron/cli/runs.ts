@@ -71,7 +71,8 @@ export function formatRun(run: ImportedRun, found: string[]): string {
     `  tokens/s           ${v(run.tokensPerSecond, tokensPerSecond)}`,
     `  loss curve         ${curve(run.lossCurve)}`,
     `  eval loss curve    ${curve(run.evalCurve)}`,
-    `  objective          ${run.objective === null ? '— (the logs do not say)' : `${run.objective}: ${OBJECTIVE_NAMES[run.objective]}`}`,
+    '  objective          ' +
+      (run.objective === null ? '— (the logs do not say)' : `${run.objective}: ${OBJECTIVE_NAMES[run.objective]}`),
     ...(run.metricCurves.length ? ['  rewards and metrics (first → last):', ...metricLines(run)] : []),
     ...run.warnings.map((w) => `warning: ${w}`),
   ].join('\n');

@@ -31,7 +31,8 @@ export const PART_COLORS: Record<PartKey, string> = {
   activations: '#D55E00',
   logits: '#CC79A7',
   referenceModel: '#332288',
-  generation: '#44AA99',
+  // Tol's olive: apart from the gradients' bluish green under deuteranopia (a teal was not), dark enough for white.
+  generation: '#999933',
   optimizerTransients: '#F0E442',
   communication: '#882255',
   allocatorSlack: '#BBBBBB',
@@ -54,8 +55,8 @@ export function partColor(part: PartKey, dark: boolean): string {
 
 /**
  * One colour per phase, in light and dark: generation and the reference forwards take the colours of their memory
- * parts (the vLLM engine's teal, the reference model's indigo), so the two charts tell one story; the update takes
- * Tol's muted rose.
+ * parts (the generation engine's olive, the reference model's indigo), so the two charts tell one story; the update
+ * takes Tol's muted rose.
  */
 export const PHASE_COLORS: Record<PhaseKey, { light: string; dark: string }> = {
   generation: { light: PART_COLORS.generation, dark: PART_COLORS.generation },

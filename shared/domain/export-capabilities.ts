@@ -32,6 +32,8 @@ export const PLAN_SWITCHES = [
   'activationOffload',
   'chunkedLoss',
   'torchtuneStack',
+  'ligerKernels',
+  'unslothKernels',
 ] as const;
 export type PlanSwitch = (typeof PLAN_SWITCHES)[number];
 
@@ -41,13 +43,33 @@ export const SWITCH_LABELS: Record<PlanSwitch, string> = {
   activationOffload: 'activation offloading to CPU (training.activationOffload)',
   chunkedLoss: 'chunked / fused cross-entropy (training.lossKernel: chunked)',
   torchtuneStack: 'the torchtune stack (training.stack: torchtune)',
+  ligerKernels: 'Liger kernels (training.kernels: liger)',
+  unslothKernels: "Unsloth's kernels and offloaded checkpointing (training.kernels: unsloth)",
 };
 
 /** true: the target's files express the switch. `json` is the plan file itself: it holds every field. */
 export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolean>> = {
-  json: { compile: true, optimizerInBackward: true, activationOffload: true, chunkedLoss: true, torchtuneStack: true },
-  // TRL SFTTrainer script: torch_compile, activation_offloading, use_liger_kernel; no optimizer_in_bwd; no torchtune.
-  hf: { compile: true, optimizerInBackward: false, activationOffload: true, chunkedLoss: true, torchtuneStack: false },
+  json: {
+    compile: true,
+    optimizerInBackward: true,
+    activationOffload: true,
+    chunkedLoss: true,
+    torchtuneStack: true,
+    ligerKernels: true,
+    unslothKernels: true,
+  },
+  // TRL SFTTrainer script: torch_compile, activation_offloading, use_liger_kernel (transformers TrainingArguments
+  // use_liger_kernel, inherited by SFTConfig); no optimizer_in_bwd; no torchtune. Unsloth replaces the model class
+  // (FastLanguageModel.from_pretrained / get_peft_model) and has no TrainingArguments flag.
+  hf: {
+    compile: true,
+    optimizerInBackward: false,
+    activationOffload: true,
+    chunkedLoss: true,
+    torchtuneStack: false,
+    ligerKernels: true,
+    unslothKernels: false,
+  },
   // The same TRL script launched by DeepSpeed; DeepSpeed does its own offload (of states, not activations in TRL's
   // way).
   deepspeed: {
@@ -56,6 +78,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: false,
     chunkedLoss: true,
     torchtuneStack: false,
+    ligerKernels: true,
+    unslothKernels: false,
   },
   // An Azure ML command job running the TRL script.
   azureml: {
@@ -64,6 +88,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: true,
     chunkedLoss: true,
     torchtuneStack: false,
+    ligerKernels: true,
+    unslothKernels: false,
   },
   kaito: {
     compile: false,
@@ -71,6 +97,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: false,
     chunkedLoss: false,
     torchtuneStack: false,
+    ligerKernels: false,
+    unslothKernels: false,
   },
   olive: {
     compile: false,
@@ -78,6 +106,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: false,
     chunkedLoss: false,
     torchtuneStack: false,
+    ligerKernels: false,
+    unslothKernels: false,
   },
   service: {
     compile: false,
@@ -85,6 +115,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: false,
     chunkedLoss: false,
     torchtuneStack: false,
+    ligerKernels: false,
+    unslothKernels: false,
   },
   // LLaMA-Factory's arguments extend transformers' Seq2SeqTrainingArguments (torch_compile) and add
   // enable_liger_kernel (src/llamafactory/hparams/model_args.py); no optimizer step in backward, no activation
@@ -95,6 +127,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: false,
     chunkedLoss: true,
     torchtuneStack: false,
+    ligerKernels: false,
+    unslothKernels: false,
   },
   // axolotl: torch_compile, activation_offloading and the Liger plugin (src/axolotl/utils/schemas/config.py).
   axolotl: {
@@ -103,6 +137,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: true,
     chunkedLoss: true,
     torchtuneStack: false,
+    ligerKernels: false,
+    unslothKernels: false,
   },
   // torchtune recipes: compile, optimizer_in_bwd, enable_activation_offloading, CEWithChunkedOutputLoss.
   torchtune: {
@@ -111,6 +147,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     activationOffload: true,
     chunkedLoss: true,
     torchtuneStack: true,
+    ligerKernels: false,
+    unslothKernels: false,
   },
 };
 
@@ -123,6 +161,8 @@ export function switchesInUse(plan: Pick<Plan, 'training'>): PlanSwitch[] {
     activationOffload: t.activationOffload,
     chunkedLoss: t.lossKernel === 'chunked',
     torchtuneStack: t.stack === 'torchtune',
+    ligerKernels: t.kernels === 'liger',
+    unslothKernels: t.kernels === 'unsloth',
   };
   return PLAN_SWITCHES.filter((s) => on[s]);
 }
@@ -157,8 +197,8 @@ export const OBJECTIVE_SUPPORT: Partial<Record<ExportTarget, readonly ObjectiveK
   // (src/axolotl/utils/schemas/enums.py L28-38). Reward modelling (reward_model: true) is not exported yet.
   axolotl: ['sft', 'dpo', 'ipo', 'orpo', 'simpo', 'kto', 'grpo'],
   // torchtune 0.6 (pytorch/torchtune @ bd2a0fc) has DPO recipes (lora_dpo_single_device, lora_dpo_distributed,
-  // full_dpo_distributed with torchtune.rlhf.loss.DPOLoss; rlhf/loss/__init__.py exports DPOLoss, RSOLoss, PPOLoss only)
-  // and GRPO only under recipes/dev. Tuneplan's torchtune export writes the SFT recipes only so far.
+  // full_dpo_distributed with torchtune.rlhf.loss.DPOLoss; rlhf/loss/__init__.py exports DPOLoss, RSOLoss,
+  // PPOLoss only) and GRPO only under recipes/dev. Tuneplan's torchtune export writes the SFT recipes only so far.
   torchtune: ['sft'],
 };
 
@@ -180,4 +220,30 @@ export function objectiveRefusal(plan: Pick<Plan, 'objective'>, target: ExportTa
 export function objectiveUnsupported(plan: Pick<Plan, 'objective'>, target: ExportTarget): boolean {
   const kinds = OBJECTIVE_SUPPORT[target];
   return kinds !== undefined && !kinds.includes(plan.objective.kind);
+}
+
+/**
+ * A GPTQ or AWQ base (technique.quantType 'gptq' | 'awq', issue 15 §4) trains from a checkpoint that is already packed
+ * in int4: transformers reads its quantization_config from config.json and loads it through gptqmodel (GPTQ:
+ * transformers/quantizers/quantizer_gptq.py GptqHfQuantizer.validate_environment needs optimum >= 1.24.0 and gptqmodel
+ * >= 1.4.3; AWQ: quantizer_awq.py AwqQuantizer.validate_environment needs gptqmodel and accelerate, and is_trainable
+ * only with gptqmodel >= 5.0.0), whose kernels need a GPU stack. The exports write a BitsAndBytesConfig (or the
+ * frameworks' bitsandbytes settings) for QLoRA, which would quantize a 16-bit checkpoint instead: every target but the
+ * plan file refuses, saying what the run needs. Null when the technique has no such base or the target is json.
+ */
+export function int4BaseRefusal(
+  technique: Pick<Plan['techniques'][number], 'kind' | 'quantType' | 'quantGroupSize'>,
+  target: ExportTarget,
+): string | null {
+  if (target === 'json' || technique.kind !== 'qlora') return null;
+  if (technique.quantType !== 'gptq' && technique.quantType !== 'awq') return null;
+  const gptq = technique.quantType === 'gptq';
+  return (
+    `This technique trains LoRA on a ${gptq ? 'GPTQ' : 'AWQ'} int4 base (techniques[].quantType: ` +
+    `${technique.quantType}, group size ${technique.quantGroupSize}), which the ${target} export cannot write yet: ` +
+    'its files quantize a 16-bit checkpoint with bitsandbytes. To run it, load a checkpoint already quantized with ' +
+    `${gptq ? 'GPTQ' : 'AWQ'} (its config.json holds the quantization_config; no BitsAndBytesConfig), install ` +
+    `${gptq ? 'gptqmodel>=1.4.3 and optimum>=1.24.0' : 'gptqmodel>=5.0.0 and accelerate'} on a CUDA machine, and ` +
+    "pass the LoRA config as usual; or pick quantType nf4 to export Tuneplan's bitsandbytes QLoRA."
+  );
 }

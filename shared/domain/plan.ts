@@ -41,6 +41,9 @@ export const TECHNIQUE_KINDS = [
 export type TechniqueKind = (typeof TECHNIQUE_KINDS)[number];
 
 export const LORA_TARGETS = ['all-linear', 'attention', 'qv', 'mlp', 'custom'] as const;
+/** QLoRA base formats: bitsandbytes (quantized while loading) and pre-quantized GPTQ / AWQ int4 checkpoints. */
+export const QUANT_TYPES = ['nf4', 'fp4', 'int8', 'gptq', 'awq'] as const;
+export type QuantType = (typeof QUANT_TYPES)[number];
 
 export const TechniqueSchema = z
   .object({
@@ -52,9 +55,23 @@ export const TechniqueSchema = z
     targets: z.enum(LORA_TARGETS).default('all-linear'),
     /** Module names for `targets: custom` (PEFT matches by suffix: `q_proj`, `qkv_proj`, ...). */
     customModules: z.array(z.string().trim().min(1).max(100)).max(64).default([]),
-    /** QLoRA base quantization. */
-    quantType: z.enum(['nf4', 'fp4', 'int8']).default('nf4'),
+    /**
+     * QLoRA base quantization: bitsandbytes quantizes at load time (nf4, fp4, int8); 'gptq' and 'awq' load a checkpoint
+     * already packed in 4 bits (int32 qweight, per-group fp16 scales and packed zeros; GPTQ adds g_idx). Plan format 4.
+     */
+    quantType: z.enum(QUANT_TYPES).default('nf4'),
     doubleQuant: z.boolean().default(true),
+    /**
+     * GPTQ/AWQ: input rows per group of scales and zeros (GPTQConfig / AwqConfig group_size, default 128); -1 = one
+     * group per column, as GPTQ writes it. Plan format 4.
+     */
+    quantGroupSize: z
+      .number({ message: 'must be a number' })
+      .int('must be a whole number')
+      .min(-1, 'must be -1 (one group per column) or at least 8')
+      .max(1_000_000, 'must be at most 1000000')
+      .refine((g) => g === -1 || g >= 8, 'must be -1 (one group per column) or at least 8')
+      .default(128),
     /** Prompt / prefix / p-tuning. */
     virtualTokens: int(1, 100_000).default(20),
     /** Full fine-tuning with frozen input embeddings and output head. */
@@ -93,6 +110,9 @@ export const OPTIMIZERS = [
   'adamw_torch_fused',
 ] as const;
 
+export const KERNEL_SETS = ['none', 'liger', 'unsloth'] as const;
+export type KernelSet = (typeof KERNEL_SETS)[number];
+
 export const TrainingSchema = z.object({
   precision: z.enum(PRECISIONS).default('pure_bf16'),
   optimizer: z.enum(OPTIMIZERS).default('adamw'),
@@ -119,6 +139,13 @@ export const TrainingSchema = z.object({
    * 2.
    */
   activationOffload: z.boolean().default(false),
+  /**
+   * Fused kernels (issue 15 §6). 'liger': transformers' use_liger_kernel=True (liger_kernel.transformers
+   * _apply_liger_kernel_to_instance: RMSNorm, SwiGLU/GeGLU, RoPE, and fused linear cross-entropy outside TRL).
+   * 'unsloth': Unsloth's FastLanguageModel (fused RMSNorm and MLP, chunked fused cross-entropy, and with gradient
+   * checkpointing its "unsloth" mode that moves the checkpointed layer inputs to pinned host RAM). Plan format 4.
+   */
+  kernels: z.enum(KERNEL_SETS).default('none'),
   epochs: num(0.01, 10_000).default(3),
   learningRate: num(0, 10).default(2e-4),
 });
@@ -140,6 +167,14 @@ export const DataSchema = z.object({
    * real tokens and the padding from them instead of the fields above. Absent = none analysed. Plan format 3.
    */
   stats: DataStatsSchema.optional(),
+  /**
+   * Vision-language models (issue 16): images in each example (0 = text only) and their size in pixels before the
+   * processor resizes them (null = unknown: models whose image tokens follow the image's size are sized at the
+   * processor's largest image; shared/estimate/vision.ts). Ignored for a text-only model. Plan format 4.
+   */
+  imagesPerExample: int(0, 1_000).default(0),
+  imageWidth: int(1, 100_000, ' px').nullable().default(null),
+  imageHeight: int(1, 100_000, ' px').nullable().default(null),
 });
 export type Data = z.infer<typeof DataSchema>;
 
@@ -190,11 +225,31 @@ export const GpuRefSchema = z.discriminatedUnion('source', [
 ]);
 export type GpuRef = z.infer<typeof GpuRefSchema>;
 
+/** Links between the GPUs of one node (issue 15 §7); bandwidths and their sources: shared/estimate/interconnect.ts. */
+export const INTRA_NODE_LINKS = ['nvlink', 'pcie'] as const;
+/** Networks between nodes: an NVLink domain across trays (GB200 NVL72), InfiniBand NDR/HDR/EDR, Ethernet. */
+export const INTER_NODE_LINKS = [
+  'nvlink',
+  'infiniband_400',
+  'infiniband_200',
+  'infiniband_100',
+  'ethernet_100',
+  'ethernet_25',
+] as const;
 export const HardwareSchema = z.object({
   gpu: GpuRefSchema.default({ source: 'catalog', id: 'a100-80gb-sxm' }),
   /** Model FLOPs utilisation 0..1; null = the estimator's default for this technique and GPU (shown). */
   mfu: num(0.001, 1).nullable().default(null),
   headroomPct: num(0, 90, ' %').default(10),
+  /** The link inside a node; null = the GPU catalog's (NVLink/NVSwitch on SXM/OAM boards, PCIe on cards). Format 4. */
+  intraNode: z.enum(INTRA_NODE_LINKS).nullable().default(null),
+  /**
+   * The network between nodes, used when distribution.nodes > 1; the default is what format 3 assumed (one 200 Gb/s
+   * HDR link per node), a conservative choice for cloud nodes. Format 4.
+   */
+  interNode: z.enum(INTER_NODE_LINKS).default('infiniband_200'),
+  /** Network adapters per node at that speed; null = one per GPU (rail-optimised DGX/HGX design). Format 4. */
+  nicsPerNode: int(1, 64).nullable().default(1),
 });
 export type Hardware = z.infer<typeof HardwareSchema>;
 

@@ -57,6 +57,18 @@ export interface TechniqueEstimate {
   wallSeconds: number;
   wallSecondsLow: number;
   wallSecondsHigh: number;
+  /**
+   * Issue 15 §7: the links the step's collectives ran over and their time per step (seconds): all collectives back to
+   * back, the part hidden behind compute, the exposed rest (in stepSeconds) and its share of the step.
+   */
+  communication: {
+    intraNode: string;
+    interNode: string | null;
+    seconds: number;
+    hiddenSeconds: number;
+    exposedSeconds: number;
+    sharePercent: number;
+  };
   /** The training objective this estimate models (plan.objective.kind). */
   objective: ObjectiveKind;
   /**
@@ -145,7 +157,16 @@ export function prepareTechnique(
   const params = techniqueParams(arch, technique, index);
   // GRPO's colocated vLLM takes a share of the GPU's memory (issue 19): the profile needs the GPU's capacity.
   const memory = gpuMemoryBytes ?? (plan.objective.kind === 'grpo' ? resolveGpu(plan.hardware.gpu).memoryBytes : 0);
-  const profile = memoryProfile(arch, params, technique, plan.training, distribution, plan.objective, memory);
+  const profile = memoryProfile(
+    arch,
+    params,
+    technique,
+    plan.training,
+    distribution,
+    plan.objective,
+    memory,
+    plan.data, // issue 16: images per example (vision.ts)
+  );
   return { index, technique, params, profile };
 }
 
@@ -180,7 +201,15 @@ export function estimateTechnique(
   const batches = dataBatches(plan);
   const peakSeq = batches.peak.expected;
   const rows = batches.sequencesPerRow; // sequences per example: a micro-batch of b examples holds b × rows
-  const time: TimeEstimate = estimateTime(arch, profile, gpu, plan.data, plan.hardware.mfu);
+  const time: TimeEstimate = estimateTime(
+    arch,
+    profile,
+    gpu,
+    plan.data,
+    plan.hardware.mfu,
+    t.microBatch,
+    plan.hardware,
+  );
   // GRPO server mode: the generation GPUs run (and are paid for) as long as the training GPUs (time.billedGpus).
   const cost = estimateCost(plan.pricing, gpu, time.billedGpus, time.wallSeconds, time.trainingTokens, t.epochs);
   const usable = usableBytes(gpu, plan.hardware.headroomPct);
@@ -208,7 +237,11 @@ export function estimateTechnique(
     range,
     fromData,
   });
-  const wall = wallRange(time.wallSeconds, time.computeSeconds, time.stepSeconds);
+  const wall = wallRange(time.wallSeconds, time.computeSeconds, time.stepSeconds, {
+    seconds: time.communication.seconds,
+    hiddenSeconds: time.communication.hiddenSeconds,
+    steps: time.steps,
+  });
 
   return {
     index,
@@ -222,7 +255,8 @@ export function estimateTechnique(
       reservedBytes: mem.reservedBytes,
       nvidiaSmiBytes: mem.nvidiaSmiBytes,
       activeBytes: mem.allocatedBytes,
-      hostBytes: profile.hostBytes + mem.offloadedActivationBytes,
+      // Loading (and quantizing) comes before training: the host peak is the larger of the two (kernels.ts).
+      hostBytes: Math.max(profile.hostBytes + mem.offloadedActivationBytes, profile.loadHostBytes),
       nvmeBytes: profile.nvmeBytes,
       peakPhase: mem.phase,
       parts: mem.parts,
@@ -241,6 +275,14 @@ export function estimateTechnique(
     wallSeconds: time.wallSeconds,
     wallSecondsLow: wall.low,
     wallSecondsHigh: wall.high,
+    communication: {
+      intraNode: time.communication.interconnect.intra.label,
+      interNode: time.communication.interconnect.inter?.label ?? null,
+      seconds: time.communication.seconds,
+      hiddenSeconds: time.communication.hiddenSeconds,
+      exposedSeconds: time.communicationSeconds,
+      sharePercent: time.stepSeconds > 0 ? (100 * time.communicationSeconds) / time.stepSeconds : 0,
+    },
     objective: plan.objective.kind,
     phases: {
       generationSeconds: time.generationSeconds,
@@ -260,7 +302,7 @@ export function estimateTechnique(
       usableBytes: usable,
       marginBytes: usable - mem.nvidiaSmiBytes,
       headroomPercent: plan.hardware.headroomPct,
-      state: fitStateFor(mem.nvidiaSmiBytes, range.high.nvidiaSmiBytes, usable),
+      state: fitStateFor(mem.nvidiaSmiBytes, range.high.nvidiaSmiBytes, usable, mem.pagedBytes),
     },
     maxMicroBatch,
     maxSeqLen,

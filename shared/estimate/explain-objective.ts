@@ -85,21 +85,24 @@ function explainReference(c: ExplainContext): Explanation {
         'log-probs as dataset columns; no reference model stays in memory (DPOTrainer.__init__ sets ref_model None).',
     };
   const weights = profile.referenceWeights;
+  const perShard = shards > 1 && weights < profile.arch.totalParams * profile.bytes.baseWeight ? ` / ${shards}` : '';
+  const copyBytes = `${n(profile.arch.totalParams)} × ${profile.bytes.baseWeight} B${perShard} = ${gib(weights)}`;
   return {
     ...base,
     formula:
       (mode === 'copy' ? 'P × weight bytes (÷ N under ZeRO-3 / FSDP full shard)' : '0 weights (adapter disabled)') +
       ' + no-grad forward: b·s·(2h + max(3I, 2q + 2kv))·a + b·s·h·a + log-prob tile',
     substituted:
-      `${mode === 'copy' ? `${n(profile.arch.totalParams)} × ${profile.bytes.baseWeight} B${shards > 1 && weights < profile.arch.totalParams * profile.bytes.baseWeight ? ` / ${shards}` : ''} = ${gib(weights)}` : '0 B'}` +
+      `${mode === 'copy' ? copyBytes : '0 B'}` +
       (o.kind === 'grpo' ? '' : ` + forward ${gib(extra.referenceForward)}`) +
       ` = ${gib(c.mem.parts.referenceModel)} at the ${c.mem.phase} peak`,
     note:
       mode === 'copy'
-        ? 'A frozen copy built like the policy (create_model_from_path with its dtype and quantization). Its forward runs ' +
-          'under torch.no_grad after the policy forward: nothing is saved for backward, one layer at a time.'
-        : 'The PEFT base: the same weights with the adapter disabled (use_adapter / disable_adapter): no second copy, ' +
-          'a second forward.',
+        ? 'A frozen copy built like the policy (create_model_from_path with its dtype and quantization). ' +
+          'Its forward runs under torch.no_grad after the policy forward: nothing is saved for backward, ' +
+          'one layer at a time.'
+        : 'The PEFT base: the same weights with the adapter disabled (use_adapter / disable_adapter): ' +
+          'no second copy, a second forward.',
   };
 }
 
@@ -110,9 +113,11 @@ function explainGeneration(c: ExplainContext): Explanation {
   const gt = c.time.objective.generation;
   const assumptions = gt ? [describeAssumption(gt.efficiency)] : [];
   const timing = gt
-    ? ` Time per step: ${n(gt.sequences)} sequences, ${n(gt.concurrent)} at once (${gt.waves} round${gt.waves > 1 ? 's' : ''}) × ` +
+    ? ` Time per step: ${n(gt.sequences)} sequences, ${n(gt.concurrent)} at once ` +
+      `(${gt.waves} round${gt.waves > 1 ? 's' : ''}) × ` +
       `${n(o.completionTokens)} decode steps × ${(gt.decodeStepSeconds * 1e3).toFixed(2)} ms (weights ` +
-      `${gib(gt.weightBytesPerGpu)} + KV ${gib(gt.kvBytesPerStepPerGpu)} read per step at ${c.gpu.bandwidthGBs} GB/s × ` +
+      `${gib(gt.weightBytesPerGpu)} + KV ${gib(gt.kvBytesPerStepPerGpu)} read per step ` +
+      `at ${c.gpu.bandwidthGBs} GB/s × ` +
       `efficiency) + prefill ${sec(gt.prefillSeconds)} + weight sync ${sec(gt.syncSeconds)} = ${sec(gt.stepSeconds)}.`
     : '';
   const common = {
@@ -142,14 +147,16 @@ function explainGeneration(c: ExplainContext): Explanation {
     return {
       ...common,
       formula: 'weight-sync buffer (one gathered weight tensor); vLLM runs on its own GPUs',
-      substituted: `${gib(g.weightSyncBytes)} on each training GPU; ${o.vllmServerGpus} generation GPUs billed beside them`,
+      substituted:
+        `${gib(g.weightSyncBytes)} on each training GPU; ` + `${o.vllmServerGpus} generation GPUs billed beside them`,
       note: `The server's GPUs are counted in the GPU-hours and the cost.${timing}`,
     };
   const kv = objectiveAt(profile, c.plan.training.microBatch, c.mem.seqLen).generateKvBytes;
   return {
     ...common,
     formula:
-      'generate(): KV cache = (micro-batch × accumulation) sequences × (prompt + completion) × 2·L·kv_heads·head_dim·a ' +
+      'generate(): KV cache = (micro-batch × accumulation) sequences × (prompt + completion) × ' +
+      '2·L·kv_heads·head_dim·a ' +
       '+ prefill intermediates (+ the gathered weights under ZeRO-3)',
     substituted:
       `${n(c.plan.training.microBatch * c.plan.training.gradAccum)} × ${n(o.promptTokens + o.completionTokens)} × ` +

@@ -3,11 +3,13 @@
  * substituted into it, and its sources (ESTIMATOR.md). The estimate (estimate.ts) computes the
  * figures; this file only says how they were computed.
  */
-import type { Plan, Technique } from '../domain/plan';
+import type { Plan, Technique, Training } from '../domain/plan';
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
 import type { CostEstimate } from './cost';
 import { optimizerImplementation } from './optimizer-impl';
+import { BNB_OPTIMIZERS } from './bnb-states';
+import { isInt4Base, pagingSecondsPerStep } from './kernels';
 import type { FromDataReport, PreparedTechnique } from './estimate';
 import type { ResolvedGpu } from './hardware';
 import {
@@ -22,11 +24,13 @@ import {
 } from './memory';
 import { gib as formatGib } from '../format';
 import type { SourceId } from './sources';
+import { explainVision } from './explain-vision';
 import { MEMORY_RANGE } from './memory';
 import { fitStateFor, TIME_RANGE, type MemoryCounters } from './ranges';
 import { NCCL_CHANNELS, ncclBufferBytes } from './distributed';
 import { explainObjective } from './explain-objective';
-import { describeAssumption, MFU_HALF_TOKENS, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
+import { publishedMfu } from './mfu';
+import { describeAssumption, MFU_CEILING, MFU_HALF_TOKENS, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
 
 export interface Explanation {
   key: string;
@@ -79,12 +83,14 @@ export function explainTechnique(c: ExplainContext): Explanation[] {
     explainFlops(c),
     explainMfu(c),
     explainThroughput(c),
+    explainCommunicationTime(c),
     explainWallTime(c),
     explainGpuHours(c),
     explainCost(c),
     explainFit(c),
     ...(c.fromData ? [explainFromData(c, c.fromData)] : []),
     ...explainObjective(c), // issue 19: reference model, generation engine, time by phase (explain-objective.ts)
+    ...explainVision(c), // issue 16: image tokens, the image side's activations and FLOPs (explain-vision.ts)
   ];
 }
 
@@ -173,21 +179,40 @@ function explainFrozenWeights(c: ExplainContext): Explanation {
   return memoryPart(
     c,
     'frozenWeights',
-    technique.kind === 'qlora'
-      ? 'linear weights × (4 + constants) bits / 8 + other weights × 2 B'
-      : 'frozen parameters × bytes per weight',
+    isInt4Base(technique)
+      ? 'Σ per linear: qweight in·out/2 + (qzeros out/2 + scales 2·out) × ceil(in / group)' +
+          `${technique.quantType === 'gptq' ? ' + g_idx 4·in' : ''} B + other weights × 2 B`
+      : technique.kind === 'qlora'
+        ? 'linear weights × (4 + constants) bits / 8 + other weights × 2 B'
+        : 'frozen parameters × bytes per weight',
     profile.quantizedLinearBytesPerParam !== null
       ? `linear layers at ${(profile.quantizedLinearBytesPerParam * 8).toFixed(3)} bits, the rest at ${b.baseWeight} ` +
           `B = ${gib(c.mem.parts.frozenWeights)}`
       : `${n(params.frozenBaseParams)} × ${b.baseWeight} B${shardNote(c, 'parameters', shardsOf(c).parameters)} = ` +
           `${gib(c.mem.parts.frozenWeights)}`,
-    technique.kind === 'qlora' ? ['qlora', 'bnbDequant'] : ['estimatorGuide'],
-    c.plan.distribution.offloadParams !== 'none'
-      ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.'
-      : profile.dequantBytes > 0
-        ? `Includes one weight dequantized to the compute dtype while its matmul runs (largest linear layer, ` +
-          `${gib(profile.dequantBytes)}), in the forward and again in the backward.`
-        : undefined,
+    isInt4Base(technique)
+      ? ['gptqmodelKernels', 'hfQuantizedLoading']
+      : technique.kind === 'qlora'
+        ? ['qlora', 'bnbDequant', 'hfQuantizedLoading']
+        : ['estimatorGuide'],
+    [
+      c.plan.distribution.offloadParams !== 'none'
+        ? 'Offloaded: parameters live in host memory or NVMe and are gathered layer by layer.'
+        : profile.dequantBytes > 0
+          ? `Includes one weight dequantized to the compute dtype while its matmul runs (largest linear layer, ` +
+            `${gib(profile.dequantBytes)}), in the forward and again in the backward.`
+          : '',
+      profile.loadHostBytes > 0
+        ? `Loading: ${gib(profile.loadHostBytes)} of host RAM per node at the load peak (transformers 5.24 reads ` +
+          (isInt4Base(technique)
+            ? 'up to 4 tensors at once from the pre-quantized checkpoint'
+            : 'one 16-bit tensor at a time and quantizes it on the GPU; the GPU peak while loading is the ' +
+              'quantized weights so far plus that one tensor, below the training peak') +
+          ', largest tensor × 2 B per process, page cache of the safetensors files aside).'
+        : '',
+    ]
+      .filter(Boolean)
+      .join(' ') || undefined,
   );
 }
 
@@ -224,6 +249,18 @@ function explainGradients(c: ExplainContext): Explanation {
   );
 }
 
+/** How bitsandbytes sizes the states it allocates (bnb-states.ts); the figure above is summed tensor by tensor. */
+function bnbStatesNote(bits: 8 | 32, stack: Training['stack']): string {
+  if (bits === 32) return 'bitsandbytes keeps 32-bit states in fp32 whatever the parameter dtype (4 B per state).';
+  return (
+    'bitsandbytes 8-bit, tensor by tensor (optimizer.py Optimizer2State.init_state): 1 B per state element plus an ' +
+    'fp32 absmax per 256 elements; tensors under 4,096 elements keep fp32 states' +
+    (stack === 'torchtune'
+      ? '; torchtune registers no override, so the embedding is 8-bit too.'
+      : '; transformers’ Trainer gives every nn.Embedding weight 32-bit states (register_module_override).')
+  );
+}
+
 function explainOptimizerStates(c: ExplainContext): Explanation {
   const { profile, params, technique } = c.prepared;
   const { training, distribution } = c.plan;
@@ -247,10 +284,19 @@ function explainOptimizerStates(c: ExplainContext): Explanation {
               : (['zero', 'pytorchAdamW'] as const)),
         // Which class and kernel the optim name selects in transformers (foreach, fused, 8-bit, paged; issue 20).
         ...optimizerImplementation(training.optimizer).sources,
+        ...(profile.pagedOptimizerBytes > 0 ? (['bnbPagedOptimizer'] as const) : []),
       ]),
     ],
     [
       `Implementation: ${optimizerImplementation(training.optimizer).text}`,
+      BNB_OPTIMIZERS[training.optimizer] ? bnbStatesNote(BNB_OPTIMIZERS[training.optimizer]!.bits, training.stack) : '',
+      profile.pagedOptimizerBytes > 0
+        ? `Paged: ${gib(profile.pagedOptimizerBytes)} of these states (tensors ≥ 1e5 elements) are in CUDA managed ` +
+          'memory — in nvidia-smi, not in PyTorch’s allocated or reserved; under memory pressure the driver moves ' +
+          `them to host RAM and each step pages them back over PCIe (2 × ${gib(profile.pagedOptimizerBytes)} ≈ ` +
+          `${pagingSecondsPerStep(profile.pagedOptimizerBytes).toFixed(2)} s at 25 GB/s), so a peak over the ` +
+          'usable memory by no more than them is "may not fit", not "does not fit".'
+        : '',
       distribution.offloadOptimizer !== 'none'
         ? `Offloaded to ${distribution.offloadOptimizer === 'cpu' ? 'host RAM' : 'NVMe'}.`
         : '',
@@ -295,6 +341,9 @@ function explainActivations(c: ExplainContext): Explanation {
       'korthikanti',
       ...(c.plan.training.compile ? (['torchCompilePartitioner'] as const) : []),
       ...(c.plan.training.activationOffload ? (['torchtuneActivationOffload'] as const) : []),
+      ...(c.prepared.profile.kernels === 'liger' ? (['ligerKernels'] as const) : []),
+      ...(c.prepared.profile.kernels === 'unsloth' ? (['unslothKernels'] as const) : []),
+      ...(c.prepared.profile.int4SavedWeightsPerLayer > 0 ? (['gptqmodelKernels'] as const) : []),
     ],
     [
       'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
@@ -302,9 +351,26 @@ function explainActivations(c: ExplainContext): Explanation {
         ? 'torch.compile: RMSNorm keeps its 16-bit input (the fp32 upcast is recomputed) and the MLP keeps gate and ' +
           'up (act(gate) is recomputed).'
         : '',
-      mem.offloadedActivationBytes > 0
-        ? `Activation offloading: ${gib(mem.offloadedActivationBytes)} of saved tensors wait in pinned host RAM; ` +
-          `about two layers' worth stays on the GPU.`
+      mem.offloadedActivationBytes > 0 && c.prepared.profile.kernels === 'unsloth' && !c.plan.training.activationOffload
+        ? `Unsloth offloaded checkpointing: ${gib(mem.offloadedActivationBytes)} of checkpointed layer inputs ` +
+          '(L − 1 layers × tokens × h × 2 B; the last layer stays) wait in pinned host RAM; the GPU keeps two ' +
+          'layer-input buffers to copy them back into (unsloth_zoo UnslothCheckpointFunction).'
+        : mem.offloadedActivationBytes > 0
+          ? `Activation offloading: ${gib(mem.offloadedActivationBytes)} of saved tensors wait in pinned host RAM; ` +
+            `about two layers' worth stays on the GPU.`
+          : '',
+      c.prepared.profile.kernels !== 'none'
+        ? `${c.prepared.profile.kernels === 'liger' ? 'Liger' : 'Unsloth'} kernels: fused RMSNorm keeps its 16-bit ` +
+          'input and fp32 rstd (a·h + 4 B per norm per token), the fused MLP keeps gate and up (2·a·I), RoPE ' +
+          'saves only cos/sin (no change: the stock RoPE saves no activation either).'
+        : '',
+      c.prepared.profile.int4SavedWeightsPerLayer > 0
+        ? `${c.prepared.technique.quantType.toUpperCase()} base: the trainable gptqmodel kernel dequantizes each ` +
+          'weight and torch.mm keeps it for the input gradient: ' +
+          `${gib(c.prepared.profile.int4SavedWeightsPerLayer)} per layer (Σ in·out × 2 B)` +
+          (c.plan.training.gradientCheckpointing
+            ? ', for the recomputed layer only (checkpointing).'
+            : ` × ${c.prepared.profile.arch.spec.numLayers} layers until the backward.`)
         : '',
       `Sized at the longest batch: ${n(mem.seqLen)} tokens per sequence${
         c.plan.training.packing
@@ -505,8 +571,10 @@ function explainFlops({ time, plan, prepared: { technique } }: ExplainContext): 
   };
 }
 
-function explainMfu({ time, prepared: { technique } }: ExplainContext): Explanation {
+function explainMfu({ time, gpu, prepared: { technique } }: ExplainContext): Explanation {
   const eff = TECHNIQUE_EFFICIENCY[technique.kind];
+  const published = publishedMfu(gpu);
+  const fill = `tokens/(tokens + ${MFU_HALF_TOKENS})`;
   return {
     key: 'time.mfu',
     label: 'Model FLOPs utilisation',
@@ -514,13 +582,53 @@ function explainMfu({ time, prepared: { technique } }: ExplainContext): Explanat
     unit: 'ratio',
     formula: time.mfuFromPlan
       ? 'set in the plan'
-      : `ceiling(GPU class) × tokens/(tokens + ${MFU_HALF_TOKENS}) × technique factor`,
+      : published
+        ? `published MFU × [${fill}] / [its run's tokens/(tokens + ${MFU_HALF_TOKENS})] × technique factor`
+        : `ceiling(GPU class) × ${fill} × technique factor`,
     substituted: time.mfuFromPlan
       ? `${(time.mfu * 100).toFixed(1)} % (default would be ${(time.mfuDefault * 100).toFixed(1)} %)`
       : `${(time.mfuDefault * 100).toFixed(1)} % at ${n(time.tokensPerMicroBatch)} tokens per micro-batch` +
+        (published
+          ? ` (published ${(published.mfu * 100).toFixed(1)} % at ${n(published.tokens)} tokens)`
+          : ` (ceiling ${MFU_CEILING[gpu.tier] * 100} % for this GPU class: no published MFU for its generation)`) +
         `${eff ? `; × ${eff.factor}: ${eff.why}` : ''}`,
-    sources: ['peftBench'],
+    sources: published ? [/V100/i.test(gpu.name) ? 'megatronV1' : 'torchtitanPerformance', 'peftBench'] : ['peftBench'],
+    ...(published ? { note: published.source } : {}),
     ...(time.mfuFromPlan ? {} : { assumptions: [describeAssumption('mfuHalfTokens')] }),
+  };
+}
+
+function explainCommunicationTime({ time }: ExplainContext): Explanation {
+  const c = time.communication;
+  const share = time.stepSeconds > 0 ? (100 * time.communicationSeconds) / time.stepSeconds : 0;
+  const links =
+    `inside a node ${c.interconnect.intra.label} (${c.interconnect.intra.busGBs.toFixed(1)} GB/s bus)` +
+    (c.interconnect.inter
+      ? `; between nodes ${c.interconnect.inter.label} (${c.interconnect.inter.busGBs.toFixed(1)} GB/s bus)`
+      : '');
+  const each = c.collectives
+    .map(
+      (x) =>
+        `${x.op} of ${x.label} ${gib(x.bytes)} × ${x.callsPerStep} over ${x.ranks} GPUs at ` +
+        `${x.busGBs.toFixed(1)} GB/s = ${x.seconds.toFixed(3)} s`,
+    )
+    .join('; ');
+  return {
+    key: 'time.communication',
+    label: 'Communication per step',
+    value: time.communicationSeconds,
+    unit: 'seconds',
+    formula:
+      'Σ payload × ring factor (all-reduce 2(n−1)/n, reduce-scatter and all-gather (n−1)/n) × calls ÷ bus bandwidth; ' +
+      'exposed = total − min(overlap × total, compute)',
+    substituted: c.collectives.length
+      ? `${each}; total ${c.seconds.toFixed(3)} s, hidden ${c.hiddenSeconds.toFixed(3)} s, exposed ` +
+        `${time.communicationSeconds.toFixed(3)} s = ${share.toFixed(1)} % of the step. ${links}`
+      : `one GPU: no collectives. ${links}`,
+    sources: ['ncclTestsPerformance', 'interconnectDatasheets', 'pytorchDdp', 'zero'],
+    ...(c.collectives.length
+      ? { assumptions: [describeAssumption('collectiveEfficiency'), describeAssumption('commOverlap')] }
+      : {}),
   };
 }
 
@@ -553,7 +661,7 @@ function explainWallTime({ time }: ExplainContext): Explanation {
     sources: ['transformerMath'],
     assumptions: [
       `Range: the compute time ±${TIME_RANGE.mfuSpread * 100} % for the MFU's uncertainty (an engineering assumption ` +
-        `until recorded runs calibrate it).`,
+        `until recorded runs calibrate it), and communication from all of it hidden behind compute to none.`,
     ],
   };
 }
@@ -586,7 +694,12 @@ function explainCost({ cost, plan }: ExplainContext): Explanation {
 }
 
 function explainFit({ mem, gpu, plan, usableBytes, range }: ExplainContext): Explanation {
-  const state = fitStateFor(mem.nvidiaSmiBytes, range?.high.nvidiaSmiBytes ?? mem.nvidiaSmiBytes, usableBytes);
+  const state = fitStateFor(
+    mem.nvidiaSmiBytes,
+    range?.high.nvidiaSmiBytes ?? mem.nvidiaSmiBytes,
+    usableBytes,
+    mem.pagedBytes,
+  );
   return {
     key: 'fit',
     label: 'Fits on the GPU',

@@ -316,7 +316,9 @@ function objectiveLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
     out.push([
       'lower-vllm-memory',
       utils.map((u) => ({
-        label: `vLLM gpu_memory_utilization ${u} (now ${o.vllmGpuMemoryUtilization}; KV cache shrinks, decoding may take more rounds)`,
+        label:
+          `vLLM gpu_memory_utilization ${u} (now ${o.vllmGpuMemoryUtilization}; ` +
+          'KV cache shrinks, decoding may take more rounds)',
         patch: { objective: { vllmGpuMemoryUtilization: u } },
       })),
     ]);

@@ -12,11 +12,27 @@
  * Gradients live through the forward only when they persist (gradient accumulation, DDP buckets,
  * DeepSpeed's partitions); with one micro-batch per step they are freed by zero_grad(set_to_none).
  */
-import type { Distribution, Objective, Technique, Training } from '../domain/plan';
+import type { Data, Distribution, Objective, Technique, Training } from '../domain/plan';
 import { GiB } from '../format';
 import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture, LinearModule } from './architecture';
+import { imageLoad, imageNotes, visionMemory, type ImageLoad } from './vision';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
+import { BNB_OPTIMIZERS, bnbOptimizerStateBytes, trainableTensors } from './bnb-states';
+import {
+  int4BaseBytes,
+  int4SavedWeightsPerLayer,
+  isInt4Base,
+  kernelsFor,
+  ligerChunkTokens,
+  ligerFusedLinearCrossEntropy,
+  loadHostBytesPerProcess,
+  pagedStateShare,
+  UNSLOTH_GPU_BUFFERS,
+  UNSLOTH_INITIAL_PINNED_ELEMENTS,
+  UNSLOTH_OFFLOAD_MIN_BYTES,
+  unslothChunks,
+} from './kernels';
 import {
   fusedHeadFor,
   generationBatchPerGpu,
@@ -165,6 +181,20 @@ export interface MemoryProfile {
   dequantBytes: number;
   /** The step runs inside backward, one parameter at a time: gradients never all exist together. */
   optimizerInBackward: boolean;
+  /** Issue 15 §6: the fused kernels that actually run (kernels.ts kernelsFor: 'none' where the library has none). */
+  kernels: Training['kernels'];
+  /**
+   * GPTQ/AWQ base: dequantized 16-bit weights one layer keeps for its backward (kernels.ts isInt4Base);
+   * 0 otherwise.
+   */
+  int4SavedWeightsPerLayer: number;
+  /**
+   * bitsandbytes paged optimizer: optimizer-state bytes per GPU in CUDA managed memory (kernels.ts pagedStateShare):
+   * counted in nvidia-smi, not in PyTorch's allocated/reserved/active, and evictable to host RAM under pressure.
+   */
+  pagedOptimizerBytes: number;
+  /** Host RAM per node while the checkpoint loads (and, for bitsandbytes, is quantized): kernels.ts. */
+  loadHostBytes: number;
   notes: string[];
   /** The strategy's named buffers (distributed.ts); `communication` is the part alive in every phase. */
   distributedParts: DistributedPart[];
@@ -180,6 +210,8 @@ export interface MemoryProfile {
   /** Reference-model weights per GPU: a frozen copy ('copy'), sharded with the parameters under ZeRO-3/FSDP. */
   referenceWeights: number;
   generation: GenerationProfile;
+  /** Issue 16: a vision-language plan's images (vision.ts imageLoad); null or absent for text only. */
+  images?: ImageLoad | null;
 }
 
 /** GRPO's generation engine on a training GPU (issue 19); engine 'none' for every other objective. */
@@ -192,7 +224,10 @@ export interface GenerationProfile {
   /** vLLM colocate with vllm_enable_sleep_mode: the share is released during the update. */
   sleepMode: boolean;
   kvBytesPerToken: number;
-  /** transformers generate under ZeRO-3: the rest of the weights gathered for generation (ds3_gather_for_generation). */
+  /**
+   * transformers generate under ZeRO-3: the rest of the weights gathered for generation
+   * (ds3_gather_for_generation).
+   */
   gatheredWeightsBytes: number;
   /** Weight sync into vLLM: one gathered weight tensor at a time (the largest). */
   weightSyncBytes: number;
@@ -214,6 +249,11 @@ export interface MemoryBreakdown {
   kvCacheBytes: number;
   /** Saved activations held in pinned host RAM by activation offloading (0 without it). */
   offloadedActivationBytes: number;
+  /**
+   * bitsandbytes paged optimizer states in CUDA managed memory: in nvidiaSmiBytes and in parts.optimizerStates, not in
+   * allocatedBytes or reservedBytes; the driver can evict them to host RAM (fit treats them as "may not fit").
+   */
+  pagedBytes: number;
   /** The sequence length the peak was sized at (the longest batch). */
   seqLen: number;
 }
@@ -244,13 +284,15 @@ export function bytesFor(technique: Technique, training: Training, distribution?
   const stateElement = p === 'mixed' || trainableWeight === 4 ? 4 : trainableWeight;
   const perState: Record<Training['optimizer'], number> = {
     adamw: 2 * stateElement,
-    paged_adamw: 2 * stateElement,
+    // bitsandbytes keeps 32-bit states in fp32 whatever the parameter dtype; 8-bit ones at 1 B per state plus an
+    // fp32 absmax per 256 (bnb-states.ts has the per-tensor rule memoryProfile uses; these are per-parameter rates).
+    paged_adamw: 8,
     adamw_torch_fused: 2 * stateElement, // the same exp_avg and exp_avg_sq as `adamw`
     adamw_8bit: 2, // both moments in 8 bits (bitsandbytes)
     paged_adamw_8bit: 2,
     adafactor: 0, // factored: computed per matrix in optimizerBytes()
     sgd_momentum: stateElement,
-    lion: stateElement,
+    lion: 4,
   };
   return {
     activation: compute,
@@ -291,6 +333,7 @@ export function memoryProfile(
   distribution: Distribution,
   objective: Objective = SFT_OBJECTIVE,
   gpuMemoryBytes = 0,
+  data?: Partial<Pick<Data, 'imagesPerExample' | 'imageWidth' | 'imageHeight'>>,
 ): MemoryProfile {
   const N = distribution.gpusPerNode * distribution.nodes;
   // Sharded states are split over the shard group: every GPU, or one node's GPUs for hybrid sharding.
@@ -312,7 +355,10 @@ export function memoryProfile(
   let frozenBytes = params.frozenBaseParams * b.baseWeight;
   if (technique.kind === 'qlora') {
     const linearParams = arch.spec.numLayers * arch.modules.reduce((s, m) => s + m.in * m.out * m.count, 0);
-    if (technique.quantType === 'int8') {
+    if (isInt4Base(technique)) {
+      // GPTQ/AWQ int4 checkpoints: the exact packed layout, module by module (kernels.ts int4PackedBytes).
+      quantizedLinearBytesPerParam = int4BaseBytes(arch, technique) / linearParams;
+    } else if (technique.quantType === 'int8') {
       quantizedLinearBytesPerParam = 1 + 4 / 4096; // LLM.int8(): 1 byte + an fp32 scale per row (≈ per 4096 weights)
     } else {
       // NF4/FP4: 4 bits + fp32 absmax per 64 weights (0.5 bit), or 8-bit absmax + fp32 per 256 blocks with double
@@ -325,6 +371,12 @@ export function memoryProfile(
       `QLoRA: decoder linear layers at ${(quantizedLinearBytesPerParam * 8).toFixed(3)} bits per weight; embeddings, ` +
         `head and norms stay 16-bit.`,
     );
+    if (isInt4Base(technique))
+      notes.push(
+        `${technique.quantType.toUpperCase()} base (group size ${technique.quantGroupSize}): gptqmodel's trainable ` +
+          'kernels dequantize each weight for its matmul, and autograd keeps that 16-bit copy until the layer’s ' +
+          'backward (gradient checkpointing limits it to the layer being recomputed).',
+      );
   }
   if (technique.kind === 'lora_fa') {
     // LoRA-FA's frozen A matrices are stored in fp32 but take no gradient or optimizer state.
@@ -345,10 +397,20 @@ export function memoryProfile(
   const trainableWeights = offloadParams ? 0 : (T * b.trainableWeight) / paramShards;
 
   const mixed = technique.kind === 'full' && effectivePrecision(training, distribution) === 'mixed';
+  // bitsandbytes optimizers: per-tensor state bytes (bnb-states.ts: 8-bit blocks, fp32 below 4096 elements, the
+  // Trainer's 32-bit embedding override).
+  const bnbStates = BNB_OPTIMIZERS[training.optimizer];
   const optimizerTotal =
     training.optimizer === 'adafactor'
       ? adafactorStateElements(arch, params, technique.rank) * 4 + (mixed ? 4 * T : 0)
-      : T * b.optimizerPerParam;
+      : bnbStates
+        ? bnbOptimizerStateBytes(
+            trainableTensors(arch, params, technique),
+            bnbStates.states,
+            bnbStates.bits,
+            training.stack,
+          ) + (mixed ? 4 * T : 0)
+        : T * b.optimizerPerParam;
   const optimizerStates = offloadOptimizer ? 0 : optimizerTotal / (shard.optimizer ? S : 1);
   const gradientsFull = T * b.gradient;
   let gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? S : 1);
@@ -445,6 +507,33 @@ export function memoryProfile(
   const extraTokens = technique.kind === 'prompt_tuning' || technique.kind === 'p_tuning' ? technique.virtualTokens : 0;
   const extraKeys = technique.kind === 'prefix_tuning' ? technique.virtualTokens : 0;
 
+  // Issue 15 §4 and §6 (kernels.ts has the sources): the kernels that run, a GPTQ/AWQ base's saved dequantized
+  // weights, paged optimizer states and the host RAM of loading.
+  const kernels = kernelsFor(arch, training);
+  if ((training.kernels ?? 'none') !== kernels)
+    notes.push(
+      training.stack === 'torchtune'
+        ? 'torchtune builds its own modules and never applies Liger or Unsloth kernels: estimated without them.'
+        : `${training.kernels === 'liger' ? 'Liger' : 'Unsloth'} has no kernels for model type ` +
+            `${arch.spec.vision?.modelType ?? arch.spec.modelType}: estimated with the stock modules.`,
+    );
+  // unsloth_zoo initialize_unsloth_gradient_checkpointing: 200 pinned host buffers of 128 Ki 16-bit elements.
+  if (kernels === 'unsloth' && training.gradientCheckpointing)
+    hostBytes += distribution.gpusPerNode * UNSLOTH_INITIAL_PINNED_ELEMENTS * b.activation;
+  const int4Saved = isInt4Base(technique) ? int4SavedWeightsPerLayer(arch, b.activation) : 0;
+  const paged = training.optimizer === 'paged_adamw' || training.optimizer === 'paged_adamw_8bit';
+  const pagedOptimizerBytes =
+    paged && !offloadOptimizer ? optimizerStates * pagedStateShare(arch, params, technique) : 0;
+  if (pagedOptimizerBytes > 0)
+    notes.push(
+      'Paged optimizer: states of tensors with at least 1e5 elements live in CUDA managed memory (bitsandbytes ' +
+        'get_paged → cudaMallocManaged): nvidia-smi counts them, PyTorch’s allocated and reserved do not, and the ' +
+        'driver pages them to host RAM when the GPU runs out, at the cost of PCIe copies every step.',
+    );
+  const loadHostBytes = distribution.gpusPerNode * loadHostBytesPerProcess(arch, technique);
+  const images = imageLoad(arch, technique, data);
+  notes.push(...imageNotes(arch, images, data?.imagesPerExample ?? 0, training.seqLen));
+
   return {
     arch,
     params,
@@ -468,12 +557,17 @@ export function memoryProfile(
     quantizedLinearBytesPerParam,
     dequantBytes,
     optimizerInBackward,
+    kernels,
+    int4SavedWeightsPerLayer: int4Saved,
+    pagedOptimizerBytes,
+    loadHostBytes,
     notes,
     distributedParts: distParts,
     communicationExtra,
     shardGpus: S,
     ncclCommunicators: ncclCommunicators(distribution),
     ...objectiveStates(arch, technique, distribution, objective, b, frozenBytes, paramShards, gpuMemoryBytes, notes),
+    images,
   };
 }
 
@@ -570,7 +664,13 @@ export function savedBytesPerTokenPerLayer(
 
   // Norms. HF RMSNorm upcasts to fp32 and pow() keeps that copy; LayerNorm keeps its input and fp32 mean/rstd.
   const normCount = m.normsPerLayer;
-  if (m.norm === 'rmsnorm' && training.compile) {
+  // Liger's and Unsloth's fused RMSNorm keep the 16-bit input and the fp32 rstd per row, and compute the weight's
+  // gradient from them (Liger src/liger_kernel/ops/rms_norm.py LigerRMSNormFunction.forward `save_for_backward(X, W,
+  // RSTD)`; unsloth/kernels/rms_layernorm.py Fast_RMS_Layernorm `save_for_backward(X, W, r)`).
+  const fusedKernels = profile.kernels !== undefined && profile.kernels !== 'none';
+  if (m.norm === 'rmsnorm' && fusedKernels) {
+    add(() => `${normCount} RMSNorm inputs (fused ${profile.kernels} kernel) + fp32 rstd`, normCount * (a * h + 4));
+  } else if (m.norm === 'rmsnorm' && training.compile) {
     // Inductor fuses the norm and its min-cut partitioner recomputes the fp32 upcast in the backward
     // (torch/_functorch/partitioners.py `min_cut_rematerialization_partition`): the 16-bit input and rstd stay.
     add(() => `${normCount} RMSNorm inputs (compiled: upcast recomputed) + rsqrt`, normCount * (a * h + 4));
@@ -605,7 +705,14 @@ export function savedBytesPerTokenPerLayer(
 
   // MLP: the activation keeps its input; the gate·up product keeps both factors. MoE: per active expert.
   const experts = m.moe ? m.moe.topK : 1;
-  if (training.compile) {
+  if (fusedKernels && m.mlp === 'gated') {
+    // Liger LigerSiLUMulFunction / LigerGELUMulFunction `save_for_backward(a, b)` (ops/swiglu.py, ops/geglu.py) and
+    // Unsloth's fused MLP keep gate and up; act(gate) is recomputed in the backward.
+    add(
+      () => `MLP gate, up (fused ${profile.kernels} kernel)${experts > 1 ? ` × ${experts} active experts` : ''}`,
+      experts * 2 * a * I,
+    );
+  } else if (training.compile) {
     // Compiled: act(gate)·up is one fused kernel and act(gate) is recomputed in the backward (min-cut partitioner).
     add(() => `MLP gate, up (compiled)${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 2 * a * I);
   } else {
@@ -752,18 +859,40 @@ export function memoryAt(
     offloadedActivationBytes = Math.max(0, tokens * L * storedPerLayer - kept);
     stored -= offloadedActivationBytes;
   }
+  // Unsloth's "unsloth" gradient checkpointing (kernels.ts): every checkpointed layer input over 2 MiB but the last
+  // layer's goes to pinned host RAM; the GPU keeps that one and the buffers the backward copies them back into.
+  const layerInput = tokens * checkpointInputPerToken;
+  if (
+    profile.kernels === 'unsloth' &&
+    training.gradientCheckpointing &&
+    !training.activationOffload &&
+    layerInput > UNSLOTH_OFFLOAD_MIN_BYTES
+  ) {
+    const moved = Math.max(0, L - 1) * layerInput;
+    offloadedActivationBytes += moved;
+    stored += UNSLOTH_GPU_BUFFERS * layerInput - moved;
+  }
   // The final norm's input: HF RMSNorm and torchtune's RMSNorm keep the fp32 upcast; torch.compile fuses it away only
   // where it compiles the norm (torchtune compiles the decoder layers alone: torchtune/training/_compile.py
   // `compile_model`, so its final norm stays eager).
   const finalNormPerToken = (training.compile && training.stack !== 'torchtune' ? a : 4) * m.hiddenSize;
   stored += tokens * finalNormPerToken;
+  // Issue 16: the image side (vision.ts): what a trained tower, a trained projector and mllama's cross-attention save
+  // for backward, and the tower's forward working set, alone at the start of the forward.
+  const vision = visionMemory(arch, profile.images ?? null, microBatch, a, training);
+  stored += vision.savedBytes;
   stored *= assume.activationFactor;
+  // A GPTQ/AWQ base keeps each layer's dequantized weights for its backward (kernels.ts isInt4Base): every layer's
+  // without checkpointing, the recomputed layer's with it.
+  const int4Saved = profile.int4SavedWeightsPerLayer ?? 0;
+  if (!training.gradientCheckpointing) stored += L * int4Saved;
   // One layer's saved tensors, alive while that layer's backward runs (recomputed first under checkpointing, with the
   // layer's input brought back).
   const oneLayer =
     tokens *
-    (layerBytesPerToken + (training.gradientCheckpointing ? checkpointInputPerToken : 0)) *
-    assume.activationFactor;
+      (layerBytesPerToken + (training.gradientCheckpointing ? checkpointInputPerToken : 0)) *
+      assume.activationFactor +
+    int4Saved;
 
   // transformers: use_cache defaults to True without gradient checkpointing, and the returned cache keeps k and v of
   // every layer alive. torchtune builds no cache in training (kv_cache is None unless setup_caches is called).
@@ -836,6 +965,22 @@ export function memoryAt(
     const tile = Math.min(n, TRL_TOKEN_TILE) * TRL_VOCAB_CHUNK * a;
     logitsForward = tokens * m.hiddenSize * a + n * (m.hiddenSize * a + 36) + tile;
     logitsBackward = n * m.hiddenSize * (2 * a + 4) + n * 20 + tile + (headGradient > 0 ? V * m.hiddenSize * 4 : 0);
+  } else if (profile.kernels === 'liger' && ligerFusedLinearCrossEntropy(training.stack, false)) {
+    // Liger fused linear cross-entropy (kernels.ts; ops/fused_linear_cross_entropy.py): no logits tensor. Inside the
+    // forward: the head's input t·h, grad_input t·h (zeros_like(_input)), one chunk of 16-bit logits turned into its
+    // gradient in place, the fp32 per-token loss, and with a trainable head grad_weight (zeros_like(weight)), which
+    // becomes the head's gradient. The backward only scales the saved grad_input.
+    const chunk = ligerChunkTokens(tokens, V, m.hiddenSize);
+    logitsForward = 2 * tokens * m.hiddenSize * a + chunk * V * a + 4 * tokens + headGradient;
+    logitsBackward = tokens * m.hiddenSize * a;
+  } else if (profile.kernels === 'unsloth') {
+    // Unsloth's fused cross-entropy (kernels.ts; unsloth_zoo/fused_losses/cross_entropy_loss.py UnslothFusedLoss):
+    // grad_inputs = empty_like(hidden_states), grad_lm_head = zeros_like(weight) when the head trains, and per chunk
+    // (torch.func.grad_and_value) the 16-bit logits, their fp32 upcast and fp32 gradient. The backward scales the
+    // saved grad_inputs.
+    const chunkTokens = tokens / unslothChunks(tokens, V);
+    logitsForward = 2 * tokens * m.hiddenSize * a + chunkTokens * V * (a + 8) + headGradient;
+    logitsBackward = tokens * m.hiddenSize * a;
   } else if (training.lossKernel === 'chunked') {
     // Fused/chunked cross-entropy: only chunks of logits exist; about an fp32 hidden-sized buffer per token for each
     // pass.
@@ -907,17 +1052,18 @@ export function memoryAt(
   // Issue 19: the reference weights and a colocated vLLM without sleep mode stay through every phase; the reference's
   // no-grad forward runs after the policy's forward, its saved activations still alive (objectiveAt).
   const standing = profile.referenceWeights + extra.residentGeneration;
+  // Issue 16: the vision tower runs first; its working set is the forward's largest moment when it exceeds what the
+  // forward's end holds (vision.ts visionMemory).
+  const towerForward = vision.forwardBytes * assume.activationFactor;
+  const towerStart = towerForward > stored + kvCacheBytes + logitsForward + extra.referenceForward;
   const phases: Record<Phase, number> = {
     forward:
       states +
       persistentGrads +
-      stored +
-      kvCacheBytes +
-      logitsForward +
+      (towerStart ? towerForward : stored + kvCacheBytes + logitsForward + extra.referenceForward) +
       profile.dequantBytes +
       profile.communicationExtra.forward +
-      standing +
-      extra.referenceForward,
+      standing,
     backward: states + backwardBytes + profile.dequantBytes + profile.communicationExtra.backward + standing,
     optimizer: states + stepGradients + transients + profile.communicationExtra.optimizer + standing,
   };
@@ -934,7 +1080,10 @@ export function memoryAt(
       ? states + profile.referenceWeights + extra.residentGeneration + extra.generationPhase
       : 0;
   const phase: PeakPhase = generationBytes > phases[updatePhase] ? 'generation' : updatePhase;
-  const allocatedBytes = phase === 'generation' ? generationBytes : phases[phase];
+  // Paged optimizer states (kernels.ts pagedStateShare) are cudaMallocManaged by bitsandbytes: in every phase's total
+  // and in nvidia-smi, never in PyTorch's allocated, reserved or active counters.
+  const pagedBytes = profile.pagedOptimizerBytes ?? 0;
+  const allocatedBytes = (phase === 'generation' ? generationBytes : phases[phase]) - pagedBytes;
   // NCCL's buffers are cudaMalloc'ed by NCCL itself: in nvidia-smi, not in allocated or reserved (distributed.ts).
   const nccl = ncclBufferBytes(profile.ncclCommunicators, assume.ncclChannels);
   // vLLM's share is one block taken up front: no caching-allocator slack on it.
@@ -957,10 +1106,12 @@ export function memoryAt(
       phase === 'optimizer' || inGeneration
         ? 0
         : phase === 'forward'
-          ? stored + kvCacheBytes
+          ? towerStart
+            ? towerForward
+            : stored + kvCacheBytes
           : backwardMoment.activations,
-    logits: phase === 'forward' ? logitsForward : phase === 'backward' ? backwardMoment.logits : 0,
-    referenceModel: profile.referenceWeights + (phase === 'forward' ? extra.referenceForward : 0),
+    logits: phase === 'forward' ? (towerStart ? 0 : logitsForward) : phase === 'backward' ? backwardMoment.logits : 0,
+    referenceModel: profile.referenceWeights + (phase === 'forward' && !towerStart ? extra.referenceForward : 0),
     generation: extra.residentGeneration + (inGeneration ? extra.generationPhase : 0),
     optimizerTransients: phase === 'optimizer' ? transients : 0,
     communication: profile.communication + (inGeneration ? 0 : profile.communicationExtra[phase]),
@@ -972,7 +1123,8 @@ export function memoryAt(
     phase,
     allocatedBytes,
     reservedBytes,
-    nvidiaSmiBytes: reservedBytes + assume.cudaContextBytes + nccl,
+    nvidiaSmiBytes: reservedBytes + assume.cudaContextBytes + nccl + pagedBytes,
+    pagedBytes,
     phases,
     generationBytes,
     backwardMoment: backwardMoment.name,

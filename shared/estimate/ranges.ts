@@ -3,7 +3,7 @@
  * model cannot pin down for a given plan — each named here and in the explanation:
  *  - memory: allocator slack, CUDA context, whether the optimizer step builds temporaries, the saved-tensor set
  *    (memory.ts `MEMORY_RANGE`), and — for unpacked batches whose longest example is unknown — the longest batch;
- *  - time: the model FLOPs utilisation (`TIME_RANGE`).
+ *  - time: the model FLOPs utilisation (`TIME_RANGE`) and how much communication hides behind compute (none to all).
  * Fit has three states: fits (the high end fits), may not fit (expected fits, high does not), does not fit.
  */
 import type { Plan } from '../domain/plan';
@@ -74,14 +74,32 @@ export function wallRange(
   wallSeconds: number,
   computeSeconds: number,
   stepSeconds: number,
+  comm?: { seconds: number; hiddenSeconds: number; steps: number },
 ): { low: number; high: number } {
   const computeShare = stepSeconds > 0 ? computeSeconds / stepSeconds : 1;
   const spread = TIME_RANGE.mfuSpread * computeShare;
-  return { low: wallSeconds * (1 - spread), high: wallSeconds * (1 + spread) };
+  // Communication overlap (time.ts commOverlap): the high end hides none of the traffic, the low end all of it that
+  // fits behind the compute.
+  const hidden = comm?.hiddenSeconds ?? 0;
+  const hiddenMax = comm ? Math.min(comm.seconds, computeSeconds) : 0;
+  const steps = comm?.steps ?? 0;
+  return {
+    low: Math.max(0, wallSeconds * (1 - spread) - (hiddenMax - hidden) * steps),
+    high: wallSeconds * (1 + spread) + hidden * steps,
+  };
 }
 
-/** Three-state fit from the expected and high nvidia-smi peaks against the usable memory. */
-export function fitStateFor(expectedBytes: number, highBytes: number, usableBytes: number): FitState {
-  if (expectedBytes > usableBytes) return 'does-not-fit';
+/**
+ * Three-state fit from the expected and high nvidia-smi peaks against the usable memory. `evictableBytes`: paged
+ * optimizer states (memory.ts MemoryBreakdown.pagedBytes) the driver can move to host RAM, so a peak that is over
+ * only by them still runs, paging over PCIe: "may not fit", never "does not fit".
+ */
+export function fitStateFor(
+  expectedBytes: number,
+  highBytes: number,
+  usableBytes: number,
+  evictableBytes = 0,
+): FitState {
+  if (expectedBytes > usableBytes) return expectedBytes - evictableBytes > usableBytes ? 'does-not-fit' : 'may-not-fit';
   return highBytes > usableBytes ? 'may-not-fit' : 'fits';
 }

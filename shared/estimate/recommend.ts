@@ -23,6 +23,7 @@ import { describeArchitecture } from './architecture';
 import { estimateCost } from './cost';
 import { resolveModel, usableBytes } from './estimate';
 import { fromCatalog, type ResolvedGpu } from './hardware';
+import { DEFAULT_INTERCONNECT, resolveInterconnect, type InterconnectChoice } from './interconnect';
 import { memoryProfile, type MemoryProfile } from './memory';
 import {
   FIT_RULES,
@@ -254,6 +255,7 @@ export function recommend(input: PlanInput | Plan, options: RecommendOptions = {
         distribution,
         plan.objective,
         gpuMemoryBytes,
+        plan.data,
       );
       // The estimator's own peak for this split (the longest batch, expected allocator figures, and the high end).
       const range = memoryRange(profile, { training, data: plan.data });
@@ -294,7 +296,15 @@ export function recommend(input: PlanInput | Plan, options: RecommendOptions = {
         for (const split of splits) {
           // The estimate's rule (estimate.ts `fits`), through advice.ts like every other fit decision.
           if (!isFitting({ fits: split.nvidiaSmiBytes <= usable })) continue;
-          const time = estimateTime(arch, split.profile, hw.gpu, plan.data, hw.mfu, split.microBatch);
+          const time = estimateTime(
+            arch,
+            split.profile,
+            hw.gpu,
+            plan.data,
+            hw.mfu,
+            split.microBatch,
+            candidateLinks(plan.hardware, hw.gpu, split.profile.distribution),
+          );
           if (!best || time.wallSeconds < best.wallSeconds)
             best = { split, wallSeconds: time.wallSeconds, trainingTokens: time.trainingTokens };
         }
@@ -423,4 +433,24 @@ function tieBreak(a: RecommendedOption, b: RecommendedOption): number {
     a.gpuId.localeCompare(b.gpuId) ||
     (a.ownedId ?? '').localeCompare(b.ownedId ?? '')
   );
+}
+
+/**
+ * The plan's interconnect for a candidate GPU: its network between nodes and adapters per node; the link inside a node
+ * is the candidate's own (the plan's choice only for the plan's GPU), and a choice the candidate cannot have (NVLink
+ * on a card without it, an NVLink domain it does not span) falls back to the defaults.
+ */
+function candidateLinks(
+  hardware: Plan['hardware'],
+  gpu: ResolvedGpu,
+  distribution: Parameters<typeof resolveInterconnect>[2],
+): InterconnectChoice {
+  const same = hardware.gpu.source === 'catalog' ? hardware.gpu.id === gpu.id : gpu.id === 'custom';
+  const choice: InterconnectChoice = { ...hardware, intraNode: same ? hardware.intraNode : null };
+  try {
+    resolveInterconnect(gpu, choice, distribution);
+    return choice;
+  } catch {
+    return { ...DEFAULT_INTERCONNECT, nicsPerNode: hardware.nicsPerNode };
+  }
 }

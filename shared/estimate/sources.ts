@@ -284,6 +284,82 @@ export const SOURCES = {
     'https://github.com/vllm-project/vllm/blob/main/vllm/v1/worker/gpu_worker.py',
     '2026',
   ),
+  ncclTestsPerformance: s(
+    'ncclTestsPerformance',
+    'NCCL tests, doc/PERFORMANCE.md: bus bandwidth; ring all-reduce 2(n−1)/n, reduce-scatter and all-gather (n−1)/n',
+    'https://github.com/NVIDIA/nccl-tests/blob/master/doc/PERFORMANCE.md',
+    '2026',
+  ),
+  interconnectDatasheets: s(
+    'interconnectDatasheets',
+    'NVLink, PCIe and network rates per GPU and adapter from vendor datasheets (NVIDIA A100/H100/H200/B200, AMD ' +
+      'MI300X, ConnectX-5/6/7) and PCI-SIG; the table with each source: shared/estimate/interconnect.ts',
+    'shared/estimate/interconnect.ts',
+    '2026',
+  ),
+  torchtitanPerformance: s(
+    'torchtitanPerformance',
+    'torchtitan docs/performance.md: Llama 3 8B FSDP2 on 64 A100 56.8–58.2 % MFU; Llama 3.1 8B FSDP on 8 H100 ' +
+      '33–39 % MFU',
+    'https://github.com/pytorch/torchtitan/blob/main/docs/performance.md',
+    '2025',
+  ),
+  megatronV1: s(
+    'megatronV1',
+    "NVIDIA ADLR, MegatronLM's Supercharged V1.0: 62.4 TFLOPS per V100 (48 % of peak)",
+    'https://nv-adlr.github.io/MegatronLMV1',
+    '2020-05',
+  ),
+  ligerKernels: s(
+    'ligerKernels',
+    'Liger-Kernel 0.8.2: RMSNorm saves X and fp32 rstd, SwiGLU saves gate and up, fused linear cross-entropy in ' +
+      'chunks of next_pow2(BT / ceil(V/H)) rows (src/liger_kernel/ops/*.py, transformers/monkey_patch.py)',
+    'https://github.com/linkedin/Liger-Kernel/tree/ead96b6/src/liger_kernel',
+    '2026-08',
+  ),
+  unslothKernels: s(
+    'unslothKernels',
+    'Unsloth: offloaded gradient checkpointing (unsloth_zoo/gradient_checkpointing.py UnslothCheckpointFunction) ' +
+      'and fused cross-entropy in fp32 chunks of at most 4 GiB (unsloth_zoo/fused_losses/cross_entropy_loss.py)',
+    'https://github.com/unslothai/unsloth-zoo/tree/ce232d6/unsloth_zoo',
+    '2026-08',
+  ),
+  gptqmodelKernels: s(
+    'gptqmodelKernels',
+    'GPTQModel: int4 packing (qweight, qzeros, fp16 scales, g_idx) and the trainable torch kernel that ' +
+      'dequantizes each weight and multiplies (gptqmodel/nn_modules/qlinear/torch.py TorchLinear._forward_eager)',
+    'https://github.com/ModelCloud/GPTQModel/tree/f4c327a/gptqmodel/nn_modules/qlinear',
+    '2026-08',
+  ),
+  bnbPagedOptimizer: s(
+    'bnbPagedOptimizer',
+    'bitsandbytes paged optimizers: states of tensors ≥ 1e5 elements in cudaMallocManaged memory, prefetched ' +
+      'before each update (bitsandbytes/optim/optimizer.py get_state_buffer, prefetch_state; csrc/pythonInterface.cpp)',
+    'https://github.com/bitsandbytes-foundation/bitsandbytes/blob/95f9af3/bitsandbytes/optim/optimizer.py',
+    '2026-08',
+  ),
+  hfQuantizedLoading: s(
+    'hfQuantizedLoading',
+    'transformers 5.24 loading: on-the-fly quantization loads one tensor at a time, pre-quantized checkpoints with ' +
+      '4 threads (core_model_loading.py convert_and_load_state_dict_in_model; integrations/bitsandbytes.py)',
+    'https://github.com/huggingface/transformers/blob/v5.24.0/src/transformers/core_model_loading.py',
+    '2026',
+  ),
+  hfVisionProcessors: s(
+    'hfVisionProcessors',
+    'transformers 5.24 image processors and processors: tokens per image (llava get_image_features, Gemma3Processor ' +
+      'image_seq_length, MllamaVisionModel tiles, Idefics3ImageProcessor get_number_of_image_patches, ' +
+      'Qwen2VLImageProcessor smart_resize and Qwen2VLProcessor replace_image_token)',
+    'https://github.com/huggingface/transformers/tree/v5.24.0/src/transformers/models',
+    '2026',
+  ),
+  pytorchAutograd: s(
+    'pytorchAutograd',
+    'PyTorch autograd mechanics, "Excluding subgraphs from backward": an operation whose inputs all have ' +
+      'requires_grad=False records no graph; in a frozen base "no intermediate buffers will be saved"',
+    'https://docs.pytorch.org/docs/stable/notes/autograd.html',
+    '2026',
+  ),
 } as const satisfies Record<string, Source>;
 
 export type SourceId = keyof typeof SOURCES;

@@ -5,12 +5,22 @@
  * gradients (≈ 4·P); checkpointing adds a forward.
  */
 import type { Data, Distribution, Technique, Training } from '../domain/plan';
+import {
+  BUS_FACTOR,
+  COLLECTIVE_EFFICIENCY,
+  DEFAULT_INTERCONNECT,
+  resolveInterconnect,
+  type Interconnect,
+  type InterconnectChoice,
+} from './interconnect';
+import { publishedMfu } from './mfu';
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
 import type { ResolvedGpu } from './hardware';
 import { dataBatches } from './data-batches';
 import { effectivePrecision, type MemoryProfile } from './memory';
 import { generationBatchPerGpu } from './objective';
+import { visionFlopsPerSequence, type VisionFlops } from './vision';
 
 /** Best MFU a well-fed kernel mix reaches, by GPU class (large micro-batches; PEFT benchmark, Megatron reports). */
 export const MFU_CEILING: Record<ResolvedGpu['tier'], number> = {
@@ -44,29 +54,22 @@ export const TIME_ASSUMPTIONS = {
     unit: '× mean tokens',
     basis: 'unpacked batches run to their longest example; assumed 25 % above the mean with length grouping',
   },
-  nvlinkGBs: {
-    label: 'NVLink collective bandwidth',
-    value: 200,
-    unit: 'GB/s per GPU',
-    basis: 'a third of A100 NVLink 3 (600 GB/s both directions, NVIDIA A100 datasheet) reached by ring collectives',
-  },
-  pcieGBs: {
-    label: 'PCIe bandwidth',
-    value: 25,
-    unit: 'GB/s',
-    basis: 'about 80 % of PCIe 4.0 x16 (31.5 GB/s per direction)',
-  },
-  interNodeGBs: {
-    label: 'inter-node bandwidth',
-    value: 25,
-    unit: 'GB/s per node',
-    basis: 'one 200 Gb/s InfiniBand HDR link per node',
+  collectiveEfficiency: {
+    label: 'link efficiency (NVLink, PCIe, inter-node network)',
+    value: COLLECTIVE_EFFICIENCY,
+    unit: "share of a link's one-direction rate",
+    basis:
+      'ring collectives (nccl-tests bus bandwidth) and host copies stay below the datasheet rate; no source pins the ' +
+      'share for a given system (interconnect.ts)',
   },
   commOverlap: {
     label: 'communication overlap',
     value: 0.5,
-    unit: 'share hidden behind compute',
-    basis: 'bucketed all-reduce and prefetch hide part of the traffic; half assumed',
+    unit: 'share of the traffic hidden behind compute (at most the compute time)',
+    basis:
+      "DDP's bucketed all-reduce runs during the backward and ZeRO-3/FSDP prefetch the next layer's all-gather " +
+      "during this layer's compute, but the first and last buckets, the optimizer's all-gather and SM contention " +
+      'stay exposed; half assumed, and the range spans none to all of it',
   },
   cpuAdamParamsPerS: {
     label: 'CPU Adam speed',
@@ -130,12 +133,6 @@ export const TECHNIQUE_EFFICIENCY: Partial<Record<Technique['kind'], { factor: n
  * mean.
  */
 export const PADDING_FACTOR = TIME_ASSUMPTIONS.paddingFactor.value;
-/** Interconnect bandwidth per GPU (GB/s): NVLink within an SXM/OAM node, PCIe otherwise; InfiniBand between nodes. */
-export const LINK_GBS = {
-  nvlink: TIME_ASSUMPTIONS.nvlinkGBs.value,
-  pcie: TIME_ASSUMPTIONS.pcieGBs.value,
-  interNode: TIME_ASSUMPTIONS.interNodeGBs.value,
-};
 /** Share of gradient/parameter communication hidden behind compute (bucketed all-reduce, prefetch). */
 export const COMM_OVERLAP = TIME_ASSUMPTIONS.commOverlap.value;
 export const CPU_ADAM_PARAMS_PER_S = TIME_ASSUMPTIONS.cpuAdamParamsPerS.value;
@@ -154,7 +151,10 @@ export interface TimeEstimate {
   stepSeconds: number;
   computeSeconds: number;
   optimizerSeconds: number;
+  /** Exposed communication per step: the collectives' time less what overlaps compute (communication below). */
   communicationSeconds: number;
+  /** Issue 15 §7: the links used, each collective of the step, and the time hidden behind compute. */
+  communication: CommunicationTime & { hiddenSeconds: number };
   offloadSeconds: number;
   steps: number;
   trainingTokens: number;
@@ -168,6 +168,8 @@ export interface TimeEstimate {
   /** GPUs the run keeps busy (and pays for): the training GPUs plus GRPO's vLLM server GPUs. */
   billedGpus: number;
   objective: ObjectiveTime;
+  /** Issue 16: the image side's FLOPs per sequence and per micro-batch (vision.ts); absent or 0 for text only. */
+  vision?: VisionFlops & { perMicroBatch: number };
 }
 
 /** The objective's time terms (issue 19), per optimizer step unless named otherwise; explained in explain.ts. */
@@ -232,21 +234,137 @@ export function flopsPerToken(
   return { total: forward + backward + recompute, forward, matmul, attention };
 }
 
+/**
+ * Default MFU: the GPU generation's published MFU (mfu.ts) scaled by the fill curve from the published run's tokens per
+ * micro-batch to the plan's; generations without a published figure take the class ceiling at full fill. `which`
+ * picks the published run's low or high end (ranges).
+ */
 export function defaultMfu(
   gpu: ResolvedGpu,
   technique: Technique,
   tokensPerMicroBatch: number,
   distribution: Distribution,
+  which: 'low' | 'mfu' | 'high' = 'mfu',
 ): number {
-  const ceiling = MFU_CEILING[gpu.tier];
-  const fill = tokensPerMicroBatch / (tokensPerMicroBatch + MFU_HALF_TOKENS);
+  const fill = (tokens: number) => tokens / (tokens + MFU_HALF_TOKENS);
+  const published = publishedMfu(gpu);
+  const base = published
+    ? (published[which] * fill(tokensPerMicroBatch)) / fill(published.tokens)
+    : MFU_CEILING[gpu.tier] * fill(tokensPerMicroBatch);
   const tech = TECHNIQUE_EFFICIENCY[technique.kind]?.factor ?? 1;
-  return ceiling * fill * tech * (distribution.offloadParams !== 'none' ? 0.8 : 1);
+  return Math.min(1, base * tech * (distribution.offloadParams !== 'none' ? 0.8 : 1));
 }
 
-function link(gpu: ResolvedGpu, distribution: Distribution): TimeAssumptionId {
-  if (distribution.nodes > 1) return 'interNodeGBs';
-  return gpu.tier === 'datacenter' && !/pcie/i.test(gpu.name) ? 'nvlinkGBs' : 'pcieGBs';
+/** One collective of a training step (per GPU), priced as ring bus traffic over its group's link. */
+export interface Collective {
+  label: string;
+  op: 'all-reduce' | 'reduce-scatter' | 'all-gather';
+  /** The GPUs it spans: all of them, one node's (hybrid sharding), or one GPU per node (hybrid's cross-node step). */
+  group: 'all' | 'node' | 'across-nodes';
+  ranks: number;
+  /** Payload S of one call (bytes, the whole array as nccl-tests counts it) and calls per optimizer step. */
+  bytes: number;
+  callsPerStep: number;
+  /** S × bus factor × calls: what crosses each GPU's bottleneck link per step. */
+  busBytes: number;
+  busGBs: number;
+  seconds: number;
+  source: string;
+}
+
+export interface CommunicationTime {
+  interconnect: Interconnect;
+  collectives: Collective[];
+  /** All collectives back to back, before overlap with compute. */
+  seconds: number;
+}
+
+const DS_SOURCE = 'DeepSpeed stage_1_and_2.py / stage3.py: gradients reduced in every backward (micro-batch)';
+/**
+ * The step's collectives (issue 15 §7). Per micro-batch unless said: DDP all-reduces the gradients once per step
+ * (no_sync during accumulation: accelerate `Accelerator.accumulate`); DeepSpeed ZeRO reduces (reduce-scatter) in every
+ * backward and ZeRO-1/2 all-gather the updated weights after the step; ZeRO-3 and FSDP full shard all-gather the
+ * weights in the forward and again in the backward (resharded after forward) and reduce-scatter the gradients — two
+ * all-gathers and one reduce-scatter; FSDP SHARD_GRAD_OP gathers once (kept through the backward); hybrid sharding
+ * does that inside a node and all-reduces its shard of the gradients across nodes. Ring volumes: nccl-tests
+ * doc/PERFORMANCE.md.
+ */
+export function communication(profile: MemoryProfile, ic: Interconnect, gradAccum: number): CommunicationTime {
+  const N = profile.gpus;
+  const collectives: Collective[] = [];
+  if (N > 1) {
+    const d = profile.distribution;
+    const traits = STRATEGY_TRAITS[d.strategy];
+    const b = profile.bytes;
+    const gradBytes = profile.params.trainableParams * b.gradient;
+    const paramBytes = profile.params.totalParams * b.baseWeight;
+    const S = profile.shardGpus;
+    const shardGroup: Collective['group'] = S === N ? 'all' : 'node';
+    const bw: Record<Collective['group'], number> = {
+      all: ic.inter?.busGBs ?? ic.intra.busGBs,
+      node: ic.intra.busGBs,
+      // One ring per local rank, d.gpusPerNode of them sharing the node's adapters.
+      'across-nodes': ic.inter ? ic.inter.nodeGBs / d.gpusPerNode : ic.intra.busGBs,
+    };
+    const add = (
+      label: string,
+      op: Collective['op'],
+      group: Collective['group'],
+      ranks: number,
+      bytes: number,
+      callsPerStep: number,
+      source: string,
+    ) => {
+      if (ranks <= 1 || bytes <= 0) return;
+      const factor = op === 'all-reduce' ? BUS_FACTOR.allReduce(ranks) : BUS_FACTOR.allGather(ranks);
+      const busBytes = bytes * factor * callsPerStep;
+      const busGBs = bw[group];
+      collectives.push({
+        label,
+        op,
+        group,
+        ranks,
+        bytes,
+        callsPerStep,
+        busBytes,
+        busGBs,
+        seconds: busBytes / (busGBs * 1e9),
+        source,
+      });
+    };
+    if (traits.shards.parameters) {
+      add('weights, forward', 'all-gather', shardGroup, S, paramBytes, gradAccum, 'ZeRO-3 / FSDP: gathered per layer');
+      add('weights, backward', 'all-gather', shardGroup, S, paramBytes, gradAccum, 'resharded after the forward');
+      add('gradients', 'reduce-scatter', shardGroup, S, gradBytes, gradAccum, DS_SOURCE);
+      if (S < N)
+        add(
+          'gradient shard across nodes',
+          'all-reduce',
+          'across-nodes',
+          N / S,
+          gradBytes / S,
+          gradAccum,
+          'HYBRID_SHARD',
+        );
+    } else if (traits.family === 'fsdp') {
+      add('weights', 'all-gather', 'all', N, paramBytes, gradAccum, 'FSDP SHARD_GRAD_OP: gathered once per forward');
+      add('gradients', 'reduce-scatter', 'all', N, gradBytes, gradAccum, 'FSDP: reduce-scatter in the backward');
+    } else if (traits.shards.optimizer) {
+      add('gradients', 'reduce-scatter', 'all', N, gradBytes, gradAccum, DS_SOURCE);
+      add(
+        'updated weights',
+        'all-gather',
+        'all',
+        N,
+        profile.params.trainableParams * b.trainableWeight,
+        1,
+        'DeepSpeed stage_1_and_2.py: all_gather_dp_groups after the step',
+      );
+    } else {
+      add('gradients', 'all-reduce', 'all', N, gradBytes, 1, 'PyTorch DDP bucketed all-reduce, once per step');
+    }
+  }
+  return { interconnect: ic, collectives, seconds: collectives.reduce((sum, c) => sum + c.seconds, 0) };
 }
 
 export function estimateTime(
@@ -256,6 +374,7 @@ export function estimateTime(
   data: Data,
   mfuOverride: number | null,
   microBatch = profile.training.microBatch,
+  links: InterconnectChoice = DEFAULT_INTERCONNECT,
 ): TimeEstimate {
   const { technique, training, distribution } = profile;
   const N = profile.gpus;
@@ -276,7 +395,13 @@ export function estimateTime(
   const mfu = mfuOverride ?? mfuDefault;
   const peak = gpu.tflops16 * 1e12;
 
-  const computeSeconds = (training.gradAccum * tokensPerMicroBatch * flops.total) / (peak * mfu);
+  // Issue 16: the vision tower, projector and cross-attention of every image in the micro-batch (vision.ts).
+  const sequences = microBatch * batches.sequencesPerRow;
+  const seqPerSequence = seqProcessed / batches.sequencesPerRow;
+  const vision = visionFlopsPerSequence(arch, profile.images ?? null, seqPerSequence, technique, training);
+  const visionPerMicroBatch = sequences * vision.total;
+  const computeSeconds =
+    (training.gradAccum * (tokensPerMicroBatch * flops.total + visionPerMicroBatch)) / (peak * mfu);
 
   // Optimizer step: elementwise and memory-bound; bytes read and written per trainable parameter on this GPU.
   const b = profile.bytes;
@@ -298,39 +423,39 @@ export function estimateTime(
       : 0;
   const optimizerSeconds = optimizerBytes / (gpu.bandwidthGBs * 1e9 * BANDWIDTH_EFFICIENCY);
 
-  // Communication, of which half is assumed hidden behind compute.
-  let commBytes = 0;
-  if (N > 1) {
-    const ring = (2 * (N - 1)) / N;
-    commBytes += ring * profile.params.trainableParams * b.gradient; // all-reduce / reduce-scatter of gradients
-    if (STRATEGY_TRAITS[distribution.strategy].shards.parameters) {
-      // all-gather params in forward and backward, within the shard group (one node for hybrid sharding)
-      const S = profile.shardGpus;
-      commBytes += training.gradAccum * 2 * ((S - 1) / S) * profile.params.totalParams * b.baseWeight;
-    }
-  }
-  const linkUsed = link(gpu, distribution);
-  const communicationSeconds = (commBytes / (TIME_ASSUMPTIONS[linkUsed].value * 1e9)) * (1 - COMM_OVERLAP);
+  // Communication per step over the plan's links (interconnect.ts, communication()), part of it hidden behind compute.
+  const interconnect = resolveInterconnect(gpu, links, distribution);
+  const comm = communication(profile, interconnect, training.gradAccum);
+  const hiddenSeconds = Math.min(COMM_OVERLAP * comm.seconds, computeSeconds);
+  const communicationSeconds = comm.seconds - hiddenSeconds;
+  const commBytes = comm.collectives.reduce((sum, c) => sum + c.busBytes, 0);
 
-  // Offload: PCIe transfers of gradients and parameters, the CPU or NVMe optimizer step.
+  // Offload: host-link transfers of gradients and parameters (the GPU's PCIe link), the CPU or NVMe optimizer step.
   let offloadSeconds = 0;
+  const hostBytesPerS = interconnect.hostGBs * 1e9;
   const nodeT = profile.params.trainableParams / distribution.nodes;
   if (distribution.offloadOptimizer !== 'none') {
-    offloadSeconds += (localT * (b.gradient + b.trainableWeight)) / (LINK_GBS.pcie * 1e9);
+    offloadSeconds += (localT * (b.gradient + b.trainableWeight)) / hostBytesPerS;
     offloadSeconds += nodeT / CPU_ADAM_PARAMS_PER_S;
     if (distribution.offloadOptimizer === 'nvme') offloadSeconds += (2 * nodeT * 16) / (NVME_GBS * 1e9);
   }
   if (distribution.offloadParams !== 'none') {
     const paramBytes = (profile.params.totalParams * b.baseWeight) / N;
-    offloadSeconds += (training.gradAccum * 2 * paramBytes) / (LINK_GBS.pcie * 1e9);
+    offloadSeconds += (training.gradAccum * 2 * paramBytes) / hostBytesPerS;
     if (distribution.offloadParams === 'nvme')
       offloadSeconds += (training.gradAccum * 2 * paramBytes) / (NVME_GBS * 1e9);
   }
 
-  const objective = objectiveTime(profile, gpu, flops.forward, mfu, microBatch, tokensPerMicroBatch, {
-    rows: examples,
-    tokensPerRow: seqProcessed,
-  });
+  const objective = objectiveTime(
+    profile,
+    gpu,
+    flops.forward,
+    mfu,
+    microBatch,
+    tokensPerMicroBatch,
+    { rows: examples, tokensPerRow: seqProcessed },
+    interconnect,
+  );
   const generationStep = objective.generation?.stepSeconds ?? 0;
   const stepSeconds =
     computeSeconds +
@@ -351,8 +476,8 @@ export function estimateTime(
     ...(mfuOverride === null ? (['mfuHalfTokens'] as const) : []),
     ...(padded ? (['paddingFactor'] as const) : []),
     ...(optimizerBytes > 0 ? (['bandwidthEfficiency'] as const) : []),
-    ...(commBytes > 0 ? [linkUsed, 'commOverlap' as const] : []),
-    ...(offloading ? (['pcieGBs'] as const) : []),
+    ...(commBytes > 0 || offloading ? (['collectiveEfficiency'] as const) : []),
+    ...(commBytes > 0 ? (['commOverlap'] as const) : []),
     ...(distribution.offloadOptimizer !== 'none' ? (['cpuAdamParamsPerS'] as const) : []),
     ...(nvme ? (['nvmeGBs'] as const) : []),
     ...(objective.generation ? [objective.generation.efficiency] : []),
@@ -375,6 +500,7 @@ export function estimateTime(
     computeSeconds,
     optimizerSeconds,
     communicationSeconds,
+    communication: { ...comm, hiddenSeconds },
     offloadSeconds,
     steps,
     trainingTokens,
@@ -384,6 +510,7 @@ export function estimateTime(
     referenceSeconds: steps * objective.referenceStepSeconds + objective.precomputeSeconds,
     billedGpus,
     objective,
+    vision: { ...vision, perMicroBatch: visionPerMicroBatch },
   };
 }
 
@@ -402,6 +529,7 @@ export function objectiveTime(
   microBatch: number,
   tokensPerMicroBatch: number,
   data: { rows: number; tokensPerRow: number },
+  interconnect: Interconnect = resolveInterconnect(gpu, DEFAULT_INTERCONNECT, profile.distribution),
 ): ObjectiveTime {
   const o = profile.objective;
   const training = profile.training;
@@ -474,7 +602,7 @@ export function objectiveTime(
   // (NCCL broadcast), under ZeRO-3 every parameter gathered; transformers under ZeRO-3 gathers the model
   // (ds3_gather_for_generation).
   const sharded = STRATEGY_TRAITS[profile.distribution.strategy].shards.parameters && N > 1;
-  const linkBytesPerS = TIME_ASSUMPTIONS[link(gpu, profile.distribution)].value * 1e9;
+  const linkBytesPerS = (interconnect.inter?.busGBs ?? interconnect.intra.busGBs) * 1e9;
   const syncSeconds =
     (server ? weightBytes / linkBytesPerS : 0) + (sharded ? (weightBytes * (N - 1)) / N / linkBytesPerS : 0);
   out.generation = {

@@ -161,8 +161,9 @@ function objectiveWarnings(plan: Plan): PlanWarning[] {
       out.push({
         code: 'reference-peft-base-full',
         message:
-          'Full fine-tuning has no adapter to disable, so the base model cannot serve as the reference: TRL loads a ' +
-          'frozen copy instead (DPOTrainer/GRPOTrainer __init__, create_model_from_path), and the estimate counts it. ' +
+          'Full fine-tuning has no adapter to disable, so the base model cannot serve as the reference: ' +
+          'TRL loads a frozen copy instead (DPOTrainer/GRPOTrainer __init__, create_model_from_path), ' +
+          'and the estimate counts it. ' +
           'Pick a PEFT technique, or precompute the reference log-probs.',
         field: 'objective.reference',
         technique: i,
@@ -183,8 +184,9 @@ function objectiveWarnings(plan: Plan): PlanWarning[] {
     out.push({
       code: 'reference-precomputed-grpo',
       message:
-        'GRPO generates its completions during training, so the reference log-probs cannot be precomputed (GRPOConfig ' +
-        'has no precompute_ref_log_probs): the estimate uses the PEFT base under a PEFT technique, else a copy.',
+        'GRPO generates its completions during training, so the reference log-probs cannot be precomputed ' +
+        '(GRPOConfig has no precompute_ref_log_probs): the estimate uses the PEFT base under a PEFT technique, ' +
+        'else a copy.',
       field: 'objective.reference',
     });
   return out;

@@ -176,7 +176,10 @@ function stubData(kind: ObjectiveKind): string {
     case 'grpo':
       return `${JSON.stringify({ prompt: 'What is 2 + 2?' })}\n`;
     default:
-      return '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n';
+      return (
+        '{"messages": [{"role": "user", "content": "Hello"}, ' +
+        '{"role": "assistant", "content": "Hi! How can I help?"}]}\n'
+      );
   }
 }
 

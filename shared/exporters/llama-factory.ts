@@ -66,7 +66,10 @@ export const LLAMA_FACTORY_OBJECTIVES: Partial<Record<ObjectiveKind, { stage: st
   reward: { stage: 'rm' },
 };
 
-/** Objectives whose LLaMA-Factory trainer loads a reference model (use_ref_model, finetuning_args.py L593; KTO always). */
+/**
+ * Objectives whose LLaMA-Factory trainer loads a reference model (use_ref_model, finetuning_args.py L593;
+ * KTO always).
+ */
 const usesReference = (k: ObjectiveKind) => k === 'dpo' || k === 'ipo' || k === 'kto';
 
 /** The stage, loss, beta and reference-model keys for the plan's objective. */
@@ -297,7 +300,10 @@ export function llamaFactoryFiles(
   return files;
 }
 
-/** Preference pairs: stage dpo (every pref_loss) and rm read chosen / rejected (data/README.md "Preference Dataset"). */
+/**
+ * Preference pairs: stage dpo (every pref_loss) and rm read chosen / rejected (data/README.md
+ * "Preference Dataset").
+ */
 const pairwise = (k: ObjectiveKind) => k === 'dpo' || k === 'ipo' || k === 'orpo' || k === 'simpo' || k === 'reward';
 
 const DATA_SHAPE: Partial<Record<ObjectiveKind, string>> = {
@@ -320,5 +326,8 @@ function stubData(kind: ObjectiveKind): string {
   if (pairwise(kind))
     return `${JSON.stringify({ messages: [user], chosen: good, rejected: { role: 'assistant', content: 'What?' } })}\n`;
   if (kind === 'kto') return `${JSON.stringify({ messages: [user, good], label: true })}\n`;
-  return '{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]}\n';
+  return (
+    '{"messages": [{"role": "user", "content": "Hello"}, ' +
+    '{"role": "assistant", "content": "Hi! How can I help?"}]}\n'
+  );
 }

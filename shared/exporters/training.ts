@@ -12,6 +12,7 @@ import { VM_SKUS } from '../catalog/prices';
 import {
   EXPORT_CAPABILITIES,
   EXPORT_TARGETS,
+  int4BaseRefusal,
   objectiveUnsupported,
   type ExportTarget,
 } from '../domain/export-capabilities';
@@ -330,7 +331,8 @@ function hfScript(c: Ctx): string {
   // The objective's trainer, config, reference model and data format (shared/exporters/trl-objectives.ts).
   const obj = trlObjectiveParts(c.plan, t, c.gpus);
   const sft = obj.kind === 'sft';
-  const chunked = sft && tr.lossKernel === 'chunked';
+  // training.kernels 'liger' (issue 15 §6) turns on the same use_liger_kernel flag: TRL applies Liger's layer kernels.
+  const chunked = sft && (tr.lossKernel === 'chunked' || tr.kernels === 'liger');
   const modelClass = obj.sequenceClassifier ? 'AutoModelForSequenceClassification' : 'AutoModelForCausalLM';
   // RewardTrainer trains a sequence-classification model: PEFT's SEQ_CLS task keeps its new score head trainable
   // (modules_to_save), as trl/trainer/reward_trainer.py's docstring recommends for a causal LM checkpoint.
@@ -490,7 +492,8 @@ function hfScript(c: Ctx): string {
     ...loadArgs,
     ...(obj.sequenceClassifier
       ? [
-          '        num_labels=1,  # one scalar reward per sequence (trl/trainer/reward_trainer.py requires num_labels=1)',
+          '        num_labels=1,  # one scalar reward per sequence ' +
+            '(trl/trainer/reward_trainer.py requires num_labels=1)',
         ]
       : []),
     '    )',
@@ -592,7 +595,9 @@ function requirements(c: Ctx): string {
       ? ['bitsandbytes>=0.45,<1']
       : []),
     ...(usesDeepSpeed(c.plan) ? ['deepspeed>=0.16,<1'] : []),
-    ...(c.plan.training.lossKernel === 'chunked' ? ['liger-kernel>=0.5,<1'] : []),
+    ...(c.plan.training.lossKernel === 'chunked' || c.plan.training.kernels === 'liger'
+      ? ['liger-kernel>=0.5,<1']
+      : []),
   ];
   return rows.join('\n') + '\n';
 }
@@ -1443,6 +1448,10 @@ export function exportFiles(plan: Plan, format: ExportFormat, index: number, ver
   if (format === 'json')
     return [{ path: `${slugify(plan.name)}.tuneplan.json`, content: planToJson(plan), mediaType: 'application/json' }];
   // LLaMA-Factory, axolotl, torchtune (issue 18 item 4): one file each, shared/exporters/framework-targets.ts.
+  // Issue 15 §4: a GPTQ/AWQ base is refused by every script and framework target, saying what the run needs.
+  const int4 = plan.techniques[index] ? int4BaseRefusal(plan.techniques[index], format) : null;
+  if (int4)
+    return [{ path: 'README.md', content: `# ${plan.name}: not exported\n\n${int4}\n`, mediaType: 'text/markdown' }];
   if (isFrameworkFormat(format)) return FRAMEWORK_EXPORTERS[format](plan, index, version);
   const c = buildContext(plan, index, version);
   const limits = targetLimits(c, format);

@@ -362,7 +362,10 @@ export const DATA_EXAMPLES: Record<Exclude<DataFormat, 'language_modeling'>, { l
 export function dataDocLine(kind: ObjectiveKind): string {
   switch (OBJECTIVE_DATA[kind]) {
     case 'language_modeling':
-      return 'Data: a JSON Lines file with a "messages" (chat) or "text" field per line (data/train.jsonl is an example).';
+      return (
+        'Data: a JSON Lines file with a "messages" (chat) or "text" field per line ' +
+        '(data/train.jsonl is an example).'
+      );
     case 'preference':
       return (
         'Data: a JSON Lines file of preference pairs, "prompt", "chosen" and "rejected" per line (chat messages or ' +

@@ -104,7 +104,7 @@ const figure = (label: string) => {
 };
 
 describe('Data section, desktop app', () => {
-  it('chooses the file and tokenizer with the native dialog and analyses them by path in the main process', async () => {
+  it('chooses the file and tokenizer with the native dialog, analyses them by path in the main process', async () => {
     const { api, calls } = desktopApi((purpose) =>
       purpose === 'dataFile'
         ? chosen(fixture('chat.jsonl'))

@@ -39,7 +39,7 @@ describe('the Objective section', () => {
     expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'Generation engine' }).value).toBe('vllm_colocate');
   });
 
-  it("names the GRPO batch rule at the field when the generation batch does not divide (TRL's GRPOConfig)", async () => {
+  it('names the GRPO batch rule at the field when the generation batch does not divide (TRL GRPOConfig)', async () => {
     render(<App api={createTestApi()} />);
     fireEvent.change(objective(), { target: { value: 'grpo' } });
     const generations = screen.getByLabelText('Generations per prompt');

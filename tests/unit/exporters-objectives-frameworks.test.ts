@@ -32,7 +32,8 @@ const refusalOf = (p: ReturnType<typeof plan>, f: Target) =>
   files(p, f).find((x) => x.path.endsWith('-NOT-SUPPORTED.md'))?.content ?? null;
 
 describe('LLaMA-Factory objectives (src/llamafactory/hparams/finetuning_args.py)', () => {
-  // stage: Literal["pt", "sft", "rm", "ppo", "dpo", "kto"] (L460); pref_loss: sigmoid|hinge|ipo|kto_pair|orpo|simpo (L183).
+  // stage: Literal["pt", "sft", "rm", "ppo", "dpo", "kto"] (L460);
+  // pref_loss: sigmoid|hinge|ipo|kto_pair|orpo|simpo (L183).
   const expected: Array<[ObjectiveKind, string, string | undefined]> = [
     ['sft', 'sft', undefined],
     ['dpo', 'dpo', 'sigmoid'],
@@ -91,7 +92,8 @@ describe('LLaMA-Factory objectives (src/llamafactory/hparams/finetuning_args.py)
     expect(yamlOf(plan({ kind: 'orpo' }), 'llama-factory', 'llamafactory_config.yaml').ref_model).toBeUndefined();
   });
 
-  it('refuses precomputed reference log-probs (train/dpo/trainer.py L70 precompute_ref_log_probs = False) and GRPO', () => {
+  // train/dpo/trainer.py L70: precompute_ref_log_probs = False.
+  it('refuses precomputed reference log-probs (LLaMA-Factory never precomputes them) and GRPO', () => {
     expect(refusalOf(plan({ kind: 'dpo', reference: 'precomputed' }), 'llama-factory')).toMatch(
       /never precomputes the reference log-probabilities.*objective\.reference/s,
     );
@@ -102,7 +104,8 @@ describe('LLaMA-Factory objectives (src/llamafactory/hparams/finetuning_args.py)
 });
 
 describe('axolotl objectives (src/axolotl/utils/schemas/config.py, core/builders/rl.py)', () => {
-  it('writes rl as RLType names it (utils/schemas/enums.py L28-38), IPO as dpo_loss_type ["ipo"] (docs/rlhf.qmd)', () => {
+  // RLType: utils/schemas/enums.py L28-38; IPO: docs/rlhf.qmd.
+  it('writes rl as RLType names it, IPO as dpo_loss_type ["ipo"]', () => {
     const cfg = (kind: ObjectiveKind) => yamlOf(plan({ kind, beta: 0.3 }), 'axolotl', 'axolotl_config.yaml');
     expect(cfg('sft').rl).toBeUndefined();
     expect(cfg('dpo')).toMatchObject({ rl: 'dpo', rl_beta: 0.3 });
@@ -133,7 +136,7 @@ describe('axolotl objectives (src/axolotl/utils/schemas/config.py, core/builders
     expect(refusalOf(plan({ kind: 'kto', reference: 'precomputed' }), 'axolotl')).toMatch(/not KTO/);
   });
 
-  it('writes GRPO with its trl and vllm blocks (schemas/trl.py, schemas/vllm.py, core/trainers/grpo/__init__.py)', () => {
+  it('writes GRPO with its trl and vllm blocks (schemas/trl.py and vllm.py, core/trainers/grpo/__init__.py)', () => {
     const colocate = plan({
       kind: 'grpo',
       beta: 0.04,

@@ -213,7 +213,8 @@ export function createDataJobs(deps: DataJobsDeps): DataJobs {
           if (!(error instanceof DataWorkerError)) onExit();
         },
       );
-      sweeper ??= setInterval(sweep, Math.max(1000, Math.min(abandonAfterMs, 10_000)));
+      // Sweep at the abandon period (at most every 10 s; a short period, as tests set, is swept as often, from 50 ms).
+      sweeper ??= setInterval(sweep, Math.max(50, Math.min(abandonAfterMs, 10_000)));
       sweeper.unref();
       return { jobId };
     },

@@ -4,7 +4,8 @@
  * it by the path its open dialog chose (desktop-runner.ts). Nothing is uploaded, nothing runs on the UI thread,
  * and only statistics come back: the token-length histogram with the plan's sequence length, p50/p95/max,
  * examples over the sequence length (truncated or dropped), real tokens per epoch, padding for random vs
- * length-grouped batches vs packing, and the worst batch. "Use these statistics in the plan" sets the plan's examples, mean and longest example.
+ * length-grouped batches vs packing, and the worst batch. "Use these statistics in the plan" sets the plan's
+ * examples, mean and longest example.
  * The file, its path and the statistics stay in this component; the file's name is kept only when asked.
  */
 import { useCallback, useId, useMemo, useState, type ChangeEvent } from 'react';
@@ -427,7 +428,8 @@ export function DataFileSection({
           ? 'Read where it lies, by the app in a background thread: nothing is copied, and the plan keeps only the ' +
             "statistics (the file's name only if you ask). JSON Lines, JSON, CSV, Parquet, a datasets Arrow file or " +
             'a save_to_disk folder.'
-          : "Read here, in a background worker: nothing is uploaded, and the plan keeps only the statistics (the file's " +
+          : 'Read here, in a background worker: nothing is uploaded, ' +
+            "and the plan keeps only the statistics (the file's " +
             'name only if you ask). JSON Lines, JSON, CSV, Parquet or a datasets Arrow file.'}
       </p>
       {desktop ? (
@@ -468,7 +470,8 @@ export function DataFileSection({
             </button>
             <p className="hint" id={`${id}-tok-hint`}>
               {tokenizerPick
-                ? `${tokenizerPick.name}${tokenizerPick.folder ? ' (its tokenizer.json and tokenizer_config.json)' : ''}`
+                ? `${tokenizerPick.name}` +
+                  (tokenizerPick.folder ? ' (its tokenizer.json and tokenizer_config.json)' : '')
                 : 'tokenizer.json (with tokenizer_config.json beside it: its chat template and special tokens). ' +
                   'Without them, tokens are estimated from bytes.'}
             </p>

@@ -218,6 +218,42 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, 
               : 'empty: the estimator’s default'
           }
         />
+        <SelectField
+          label="Link inside a node"
+          value={h.intraNode ?? 'catalog'}
+          onChange={(v) => onChange(setIn(draft, ['hardware', 'intraNode'], v === 'catalog' ? null : v))}
+          options={[
+            { value: 'catalog', label: 'What the GPU has (NVLink on SXM boards, PCIe on cards)' },
+            { value: 'nvlink', label: 'NVLink (bridges between cards that have them)' },
+            { value: 'pcie', label: 'PCIe only' },
+          ]}
+          error={e('hardware.intraNode')}
+          hint="sets how fast gradients and sharded weights move between this node's GPUs"
+        />
+        <SelectField
+          label="Network between nodes"
+          value={h.interNode ?? 'infiniband_200'}
+          onChange={(v) => onChange(setIn(draft, ['hardware', 'interNode'], v))}
+          options={[
+            { value: 'infiniband_400', label: 'InfiniBand NDR 400 Gb/s' },
+            { value: 'infiniband_200', label: 'InfiniBand HDR 200 Gb/s' },
+            { value: 'infiniband_100', label: 'InfiniBand EDR 100 Gb/s' },
+            { value: 'ethernet_100', label: '100 Gb Ethernet' },
+            { value: 'ethernet_25', label: '25 Gb Ethernet' },
+            { value: 'nvlink', label: 'NVLink domain across trays (GB200 NVL72)' },
+          ]}
+          error={e('hardware.interNode')}
+          hint="used when the plan has more than one node"
+        />
+        <NumberField
+          label="Network adapters per node"
+          nullable
+          value={h.nicsPerNode ?? null}
+          onChange={(v) => onChange(setIn(draft, ['hardware', 'nicsPerNode'], v))}
+          error={e('hardware.nicsPerNode')}
+          step={1}
+          hint="empty: one per GPU (DGX/HGX rail design)"
+        />
         <NumberField
           label="Deadline"
           unit="h"

@@ -117,14 +117,31 @@ export function TechniquesSection({
                         { value: 'nf4', label: '4-bit NF4' },
                         { value: 'fp4', label: '4-bit FP4' },
                         { value: 'int8', label: '8-bit (LLM.int8)' },
+                        { value: 'gptq', label: 'GPTQ int4 checkpoint' },
+                        { value: 'awq', label: 'AWQ int4 checkpoint' },
                       ]}
+                      hint={
+                        t.quantType === 'gptq' || t.quantType === 'awq'
+                          ? 'a pre-quantized checkpoint, run by gptqmodel (GPU only)'
+                          : undefined
+                      }
                     />
-                    <CheckField
-                      label="Double quantization"
-                      checked={t.doubleQuant}
-                      onChange={(doubleQuant) => set(i, { doubleQuant })}
-                      hint="0.127 instead of 0.5 bits per weight of constants"
-                    />
+                    {t.quantType === 'gptq' || t.quantType === 'awq' ? (
+                      <NumberField
+                        label="Group size"
+                        value={t.quantGroupSize}
+                        onChange={(v) => set(i, { quantGroupSize: v ?? Number.NaN })}
+                        error={err(i, 'quantGroupSize')}
+                        hint="rows per scale and zero (config group_size; -1 = per column)"
+                      />
+                    ) : (
+                      <CheckField
+                        label="Double quantization"
+                        checked={t.doubleQuant}
+                        onChange={(doubleQuant) => set(i, { doubleQuant })}
+                        hint="0.127 instead of 0.5 bits per weight of constants"
+                      />
+                    )}
                   </>
                 ) : null}
                 {prompt ? (

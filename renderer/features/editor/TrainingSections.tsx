@@ -1,4 +1,6 @@
+import { findCatalogModel } from '../../../shared/catalog/models';
 import { OPTIMIZERS, PRECISIONS, STRATEGIES } from '../../../shared/domain/plan';
+import { imageTokens } from '../../../shared/estimate/vision';
 import { STRATEGY_TRAITS } from '../../../shared/domain/strategies';
 import { Advanced, CheckField, NumberField, SelectField, Section } from '../../components/fields';
 import { count } from '../../format';
@@ -167,6 +169,17 @@ export function TrainingSection({ draft, errors, onChange, warnings = {} }: Prop
           onChange={(v) => set('activationOffload', v)}
           hint={fieldNotes('saved tensors to host RAM; needs checkpointing', { warnings: w('activationOffload') })}
         />
+        <SelectField
+          label="Fused kernels"
+          value={t.kernels}
+          onChange={(v) => set('kernels', v)}
+          options={[
+            { value: 'none', label: 'None (stock modules)' },
+            { value: 'liger', label: 'Liger (use_liger_kernel)' },
+            { value: 'unsloth', label: 'Unsloth (offloaded checkpointing)' },
+          ]}
+          hint={fieldNotes('fused norm, MLP and loss keep fewer tensors', { warnings: w('kernels') })}
+        />
       </Advanced>
     </Section>
   );
@@ -179,6 +192,11 @@ export function DataSection({ draft, errors, onChange, warnings = {} }: Props) {
   const w = (k: string) => warnings[`data.${k}`];
   const tokens =
     d.mode === 'tokens' ? d.totalTokens : d.examples * Math.min(d.meanTokensPerExample, draft.training.seqLen);
+  // Issue 16: images per example only for a model with a vision tower (catalog or imported config.json).
+  const vision =
+    draft.model.source === 'custom' ? draft.model.spec.vision : findCatalogModel(draft.model.id)?.spec.vision;
+  const sized = vision && (vision.imageSize === null || vision.modelType === 'idefics3');
+  const perImage = vision ? imageTokens(vision, d.imageWidth, d.imageHeight) : null;
   return (
     <Section title="Data" summary={`${count(tokens)} training tokens per epoch`}>
       <div className="grid">
@@ -217,6 +235,45 @@ export function DataSection({ draft, errors, onChange, warnings = {} }: Props) {
             error={e('totalTokens')}
           />
         )}
+        {vision && perImage ? (
+          <>
+            <NumberField
+              label="Images per example"
+              value={d.imagesPerExample}
+              onChange={(v) => set('imagesPerExample', num(v))}
+              error={e('imagesPerExample')}
+              step={1}
+              hint={fieldNotes(
+                `${count(perImage.lmTokens)} image tokens per image, counted in the tokens per example and the ` +
+                  'sequence length',
+                { warnings: w('imagesPerExample') },
+              )}
+            />
+            {sized ? (
+              <>
+                <NumberField
+                  label="Image width"
+                  unit="px"
+                  nullable
+                  value={d.imageWidth}
+                  onChange={(v) => set('imageWidth', v)}
+                  error={e('imageWidth')}
+                  step={1}
+                  hint="before the processor resizes it; empty: the largest image the processor makes"
+                />
+                <NumberField
+                  label="Image height"
+                  unit="px"
+                  nullable
+                  value={d.imageHeight}
+                  onChange={(v) => set('imageHeight', v)}
+                  error={e('imageHeight')}
+                  step={1}
+                />
+              </>
+            ) : null}
+          </>
+        ) : null}
       </div>
       <Advanced>
         <NumberField

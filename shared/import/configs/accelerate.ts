@@ -93,7 +93,8 @@ export function readAccelerateConfig(doc: unknown, file: string): ConfigReading 
       r.leave(
         'distribution.strategy',
         'fsdp_config.fsdp_sharding_strategy',
-        `FSDP sharding ${JSON.stringify(s ?? null)} is not one Tuneplan plans (FULL_SHARD, SHARD_GRAD_OP or HYBRID_SHARD); ` +
+        `FSDP sharding ${JSON.stringify(s ?? null)} is not one Tuneplan plans ` +
+          '(FULL_SHARD, SHARD_GRAD_OP or HYBRID_SHARD); ' +
           `pick the strategy in the plan`,
       );
     const off = bool(f.fsdp_offload_params);

@@ -19,7 +19,13 @@ OUT = Path(__file__).resolve().parents[2] / "fixtures" / "import-configs" / "gen
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        common = dict(output_dir=tmp, per_device_train_batch_size=4, gradient_accumulation_steps=2, report_to="none", use_cpu=True)
+        common = dict(
+            output_dir=tmp,
+            per_device_train_batch_size=4,
+            gradient_accumulation_steps=2,
+            report_to="none",
+            use_cpu=True,
+        )
         configs = {
             # IPO: DPOTrainer with loss_type ["ipo"] (trl/trainer/dpo_config.py loss_type), a precomputed reference.
             "dpo_config_ipo.json": DPOConfig(

@@ -136,7 +136,7 @@ describe('data:analyze by path (desktop)', () => {
   }, 30_000);
 
   it('a job nobody polls is cancelled (its window closed or reloaded)', async () => {
-    const { call, jobs } = desktop({ abandonAfterMs: 200 });
+    const { call, jobs } = desktop({ abandonAfterMs: 50 });
     const jobId = await start(call, { dataPath: bigFile, options: { pass: 'full' } });
     await vi.waitFor(() => expect(jobs.liveThreads()).toBe(0), { timeout: 8000, interval: 100 });
     expect(data<DataJobStatus>(await call('data:progress', { jobId })).state).toBe('cancelled');
@@ -196,7 +196,9 @@ describe('data:analyze refuses paths that are not readable data, naming the fiel
     expect(await refusal({ dataPath: missing })).toEqual({
       code: 'NOT_FOUND',
       field: 'dataPath',
-      message: `dataPath: nothing is at ${missing} (moved or deleted?); choose the data file again with "Choose data file…"`,
+      message:
+        `dataPath: nothing is at ${missing} (moved or deleted?); ` +
+        'choose the data file again with "Choose data file…"',
     });
   });
   it('a device rather than a regular file', async () => {

@@ -166,7 +166,7 @@ describe('plan format 3 → 4 (issue 19: the training objective)', () => {
   };
 
   it('writes objective.kind "sft" into the document: a format-3 file planned supervised fine-tuning', () => {
-    expect(step.up(structuredClone(v3))).toEqual({ ...v3, objective: { kind: 'sft' } });
+    expect(step.up(structuredClone(v3)).objective).toEqual({ kind: 'sft' });
     const read = readPlanDocument(structuredClone(v3));
     expect(read.ok).toBe(true);
     if (!read.ok) return;
@@ -184,6 +184,69 @@ describe('plan format 3 → 4 (issue 19: the training objective)', () => {
   it('a format-4 document with an unknown objective is refused naming objective.kind', () => {
     const read = readPlanDocument({ ...v3, schemaVersion: 4, objective: { kind: 'ppo' } });
     expect(!read.ok && read.message).toMatch(/objective\.kind/);
+  });
+
+  it("writes the interconnect format 3 assumed: the GPU's own link in a node, one HDR InfiniBand link per node", () => {
+    expect(step.up(structuredClone(v3)).hardware).toEqual({
+      intraNode: null,
+      interNode: 'infiniband_200',
+      nicsPerNode: 1,
+    });
+    const read = readPlanDocument({ ...structuredClone(v3), hardware: { gpu: { source: 'catalog', id: 'h100-sxm' } } });
+    expect(read.ok && read.plan.hardware).toMatchObject({
+      gpu: { id: 'h100-sxm' },
+      intraNode: null,
+      interNode: 'infiniband_200',
+      nicsPerNode: 1,
+    });
+    // A new plan's defaults are the same conservative network; faster ones are the user's choice.
+    const fresh = PlanSchema.parse({ name: 'new', model: { source: 'catalog', id: 'llama-3.2-3b' } });
+    expect(fresh.hardware).toMatchObject({ intraNode: null, interNode: 'infiniband_200', nicsPerNode: 1 });
+    const rail = PlanSchema.parse({ ...fresh, hardware: { interNode: 'infiniband_400', nicsPerNode: null } });
+    expect(rail.hardware.nicsPerNode).toBeNull();
+  });
+
+  it('keeps interconnect fields already present and names a bad one with its allowed values', () => {
+    const up = step.up({ ...v3, hardware: { interNode: 'ethernet_25', nicsPerNode: 2 } });
+    expect(up.hardware).toEqual({ intraNode: null, interNode: 'ethernet_25', nicsPerNode: 2 });
+    const bad = readPlanDocument({ ...v3, hardware: { interNode: 'infiniband_800' } });
+    expect(!bad.ok && bad.message).toMatch(/hardware\.interNode/);
+    expect(readPlanDocument({ ...v3, hardware: 'fast' }).ok).toBe(false);
+  });
+
+  it("writes training.kernels 'none' and each technique's quantGroupSize 128: format 3 ran the stock modules", () => {
+    const up = step.up({ ...structuredClone(v3), techniques: [{ kind: 'qlora' }, { kind: 'lora', rank: 8 }] });
+    expect(up.training).toEqual({ kernels: 'none', microBatch: 2, seqLen: 1024, stack: 'trl' });
+    expect(up.techniques).toEqual([
+      { quantGroupSize: 128, kind: 'qlora' },
+      { quantGroupSize: 128, kind: 'lora', rank: 8 },
+    ]);
+    const read = readPlanDocument(structuredClone(v3));
+    expect(read.ok && read.plan.training.kernels).toBe('none');
+    expect(read.ok && read.plan.techniques[0]?.quantGroupSize).toBe(128);
+  });
+
+  it('keeps kernels and group sizes already present, and names a bad one with its field', () => {
+    const up = step.up({ ...v3, training: { kernels: 'liger' }, techniques: [{ kind: 'qlora', quantGroupSize: 64 }] });
+    expect(up.training).toEqual({ kernels: 'liger' });
+    expect(up.techniques).toEqual([{ kind: 'qlora', quantGroupSize: 64 }]);
+    const bad = readPlanDocument({ ...v3, training: { kernels: 'flash' } });
+    expect(!bad.ok && bad.message).toMatch(/training\.kernels/);
+    const group = readPlanDocument({ ...v3, techniques: [{ kind: 'qlora', quantType: 'gptq', quantGroupSize: 0 }] });
+    expect(!group.ok && group.message).toMatch(/techniques\[0\]\.quantGroupSize: must be -1/);
+    // A techniques value that is not a list is left for the schema to report.
+    expect(step.up({ ...v3, techniques: 'lora' }).techniques).toBe('lora');
+  });
+
+  it('writes data.imagesPerExample 0 and no image size (issue 16): format 3 estimated text only', () => {
+    expect(step.up(structuredClone(v3)).data).toEqual({ imagesPerExample: 0, imageWidth: null, imageHeight: null });
+    const up = step.up({ ...v3, data: { examples: 500, imagesPerExample: 2 } });
+    expect(up.data).toEqual({ imagesPerExample: 2, imageWidth: null, imageHeight: null, examples: 500 });
+    const read = readPlanDocument(structuredClone(v3));
+    expect(read.ok && read.plan.data).toMatchObject({ imagesPerExample: 0, imageWidth: null, imageHeight: null });
+    const bad = readPlanDocument({ ...v3, data: { imagesPerExample: -1 } });
+    expect(!bad.ok && bad.message).toMatch(/data\.imagesPerExample/);
+    expect(step.up({ ...v3, data: 'images' }).data).toBe('images');
   });
 });
 

@@ -120,7 +120,7 @@ describe('model as a service', () => {
     for (const url of SERVICE_PRICE_PAGES) expect(cost.note).toContain(url);
   });
 
-  it('the catalog keeps its hosted prices null (none is published in it) and names where providers publish them', () => {
+  it('the catalog keeps its hosted prices null (none is published) and names where providers publish them', () => {
     for (const s of SERVICE_PRICES) {
       expect(s.usdPer1kTrainingTokens).toBeNull();
       expect(s.hostingUsdPerHour).toBeNull();

@@ -46,7 +46,13 @@ describe('the time model names its unsourced constants as assumptions', () => {
       },
       'time.tokensPerSecond',
     ).assumptions!.join('\n');
-    for (const label of ['inter-node bandwidth', 'communication overlap', 'CPU Adam speed', 'NVMe bandwidth', 'PCIe']) {
+    for (const label of [
+      'link efficiency',
+      'inter-node',
+      'communication overlap',
+      'CPU Adam speed',
+      'NVMe bandwidth',
+    ]) {
       expect(big).toContain(label);
     }
   });

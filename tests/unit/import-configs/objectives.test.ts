@@ -60,7 +60,8 @@ describe.each(['llama-factory', 'axolotl'] as const)('%s export → import keeps
       const r = roundTrip(plan({ kind: 'dpo', reference: 'precomputed' }), target);
       expect(r.plan.objective.reference).toBe('precomputed');
     } else {
-      // LLaMA-Factory: ref_model under LoRA is a copy, without it the adapter-disabled base (trainer_utils.py L123-146).
+      // LLaMA-Factory: ref_model under LoRA is a copy, without it the adapter-disabled base
+      // (trainer_utils.py L123-146).
       expect(roundTrip(plan({ kind: 'dpo', reference: 'copy' }), target).plan.objective.reference).toBe('copy');
       expect(roundTrip(plan({ kind: 'dpo', reference: 'peft_base' }), target).plan.objective.reference).toBe(
         'peft_base',
