@@ -18,7 +18,7 @@ import type { EstimateReport } from '../../shared/estimate/estimate';
 import { PART_KEYS, PART_LABELS } from '../../shared/estimate/memory';
 import { GiB, usd, usdTick } from '../format';
 import { fitState, type FitState } from '../../shared/estimate/advice';
-import { errorBarSpan, hasPhases, memoryRows, paramsRows, sweepRows, timeCostRows } from './chart-data';
+import { errorBarSpan, hasPhases, legendOrder, memoryRows, paramsRows, sweepRows, timeCostRows } from './chart-data';
 import { savePng, saveSvg } from './chart-export';
 import { partColor, TECHNIQUE_COLORS } from './colors';
 import { PhaseChart } from './PhaseChart';
@@ -242,7 +242,7 @@ export function MemoryChart({
           formatter={(v, n) => [`${fmt(v, 2)} GiB`, n]}
           contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
         />
-        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
+        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} itemSorter={legendOrder(parts)} />
         {parts.map((p) => (
           <Bar
             key={p}
@@ -491,7 +491,11 @@ export function SweepChart({
           labelFormatter={(x) => `${label}: ${typeof x === 'number' || typeof x === 'string' ? x : ''}`}
           contentStyle={{ background: 'var(--panel)' }}
         />
-        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
+        <Legend
+          wrapperStyle={{ fontSize: 12 }}
+          formatter={legendText}
+          itemSorter={legendOrder(report.techniques.map((t) => `t${t.index}`))}
+        />
         {report.techniques.map((t) => (
           <Line
             key={t.index}

@@ -7,7 +7,7 @@
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EstimateReport } from '../../shared/estimate/estimate';
 import { duration } from '../format';
-import { PHASE_LABELS, phaseRows, type PhaseKey, type PhaseRow } from './chart-data';
+import { legendOrder, PHASE_LABELS, phaseRows, type PhaseKey, type PhaseRow } from './chart-data';
 import { ChartCard, DataTable } from './Charts';
 import { PHASE_COLORS } from './colors';
 import { niceTicks } from './ticks';
@@ -78,7 +78,7 @@ export function PhaseChart({ report, width }: { report: EstimateReport; width: n
           }}
           contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
         />
-        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
+        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} itemSorter={legendOrder(phases)} />
         {phases.map((p) => (
           <Bar
             key={p}

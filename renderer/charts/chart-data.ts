@@ -199,3 +199,15 @@ export function phaseRows(report: Pick<EstimateReport, 'techniques'>): {
   });
   return { rows, unit, phases: activePhases(report) };
 }
+
+/**
+ * Legend order (docs UI.md: "the memory parts in a fixed order"): recharts 3 sorts legend items alphabetically by
+ * label unless told otherwise (Legend `itemSorter` defaults to 'value'). This sorter keeps the given order of data
+ * keys, so the legend reads in stacking order; keys not listed go last.
+ */
+export function legendOrder(keys: readonly string[]): (item: { dataKey?: unknown }) => number {
+  return (item) => {
+    const i = keys.indexOf(String(item.dataKey));
+    return i === -1 ? keys.length : i;
+  };
+}

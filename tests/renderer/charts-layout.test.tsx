@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PlanSchema } from '../../shared/domain/plan';
 import { estimatePlan, type EstimateReport } from '../../shared/estimate/estimate';
 import { ChartsPanel, MemoryChart, ParamsChart, SweepChart } from '../../renderer/charts/Charts';
+import { legendOrder } from '../../renderer/charts/chart-data';
+import { PART_KEYS, PART_LABELS } from '../../shared/estimate/memory';
 
 afterEach(() => {
   cleanup();
@@ -121,5 +123,27 @@ describe('time and cost charts use the panel width', () => {
     const costs = [...table.querySelectorAll('tbody tr')].map((tr) => tr.querySelectorAll('td')[3]!.textContent);
     expect(costs.length).toBe(3);
     for (const c of costs) expect(c).toMatch(/^\$[\d,]+\.\d\d$/);
+  });
+});
+
+describe('legends read in the fixed order of their series (docs UI.md), not alphabetically', () => {
+  const legendTexts = (container: HTMLElement) =>
+    [...container.querySelectorAll('.recharts-legend-item-text')].map((t) => t.textContent ?? '');
+
+  it('the memory chart lists its parts in stacking order (PART_KEYS)', () => {
+    const { container } = render(<MemoryChart report={report} capacityGiB={80} usableGiB={72} width={620} />);
+    const texts = legendTexts(container);
+    const shown = PART_KEYS.filter((k) => report.techniques.some((t) => t.memory.parts[k] > 0)).map(
+      (k) => PART_LABELS[k],
+    );
+    expect(texts).toEqual(shown);
+    // Alphabetical order would put "Activations" first; the stack starts with the frozen weights.
+    expect(texts[0]).toBe(PART_LABELS.frozenWeights);
+  });
+
+  it('legendOrder keeps the given keys first, in their order, and unknown keys last', () => {
+    const sort = legendOrder(['b', 'a']);
+    const items = [{ dataKey: 'a' }, { dataKey: 'z' }, { dataKey: 'b' }];
+    expect([...items].sort((x, y) => sort(x) - sort(y)).map((i) => i.dataKey)).toEqual(['b', 'a', 'z']);
   });
 });
