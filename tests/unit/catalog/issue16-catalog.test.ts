@@ -31,6 +31,10 @@ describe('issue 16 catalog models', () => {
     ['DeepSeek-V3', 671_026_404_352, 37_552_282_624],
     ['Mistral-Small-24B-Instruct-2501', 23_572_403_200, 23_572_403_200],
     ['Llama-3.3-70B-Instruct', 70_553_706_496, 70_553_706_496],
+    ['Qwen3-1.7B', 1_720_574_976, 1_720_574_976],
+    ['DeepSeek-R1-Distill-Qwen-1.5B', 1_777_088_000, 1_777_088_000],
+    ['DeepSeek-R1-Distill-Llama-8B', 8_030_261_248, 8_030_261_248],
+    ['DeepSeek-R1-Distill-Qwen-32B', 32_763_876_352, 32_763_876_352],
   ] as const)('%s counts %i parameters (%i active)', (id, total, active) => {
     const a = arch(id);
     expect(a.totalParams).toBe(total);
@@ -48,6 +52,21 @@ describe('issue 16 catalog models', () => {
 
   it('Mistral Small 3 equals its safetensors index (47,144,806,400 bytes of bf16 = 23,572,403,200 parameters)', () => {
     expect(arch('Mistral-Small-24B-Instruct-2501').totalParams * 2).toBe(47_144_806_400);
+  });
+
+  it('R1 distills equal the Hub API safetensors totals (Llama-8B 8,030,261,248; Qwen-32B 32,763,876,352)', () => {
+    // Hub API dumps: daniel-p-green/alain-ai-learning-platform
+    // out/research-deepseek-ai-deepseek-r1-distill-*/sources/huggingface/model.json
+    expect(arch('DeepSeek-R1-Distill-Llama-8B').totalParams).toBe(8_030_261_248);
+    expect(arch('DeepSeek-R1-Distill-Qwen-32B').totalParams).toBe(32_763_876_352);
+  });
+
+  it('Qwen3-1.7B equals keras-hub qwen3_1.7b_en (1,720,574,976); Distill-Qwen-1.5B by hand (qkv bias, untied)', () => {
+    expect(arch('Qwen3-1.7B').totalParams).toBe(1_720_574_976);
+    const h = 1536;
+    const attention = h * h + h + 2 * (h * 256 + 256) + h * h; // q (12 × 128) and k, v (2 × 128) with bias; o
+    const perLayer = attention + 3 * h * 8960 + 2 * h;
+    expect(arch('DeepSeek-R1-Distill-Qwen-1.5B').totalParams).toBe(2 * 151_936 * h + 28 * perLayer + h);
   });
 
   it('DeepSeek-V3 keeps its MTP layer apart: 671.0 B in the class (card: 671 B), 11.6 B more in the checkpoint', () => {
