@@ -303,7 +303,8 @@ export function distributedParts(x: DistributedInput): DistributedPart[] {
   const S = shardGroupSize(d);
   const rootParams = arch.embeddingParams + arch.positionParams + arch.finalNormParams + arch.lmHeadParams;
   const trainableLayer = x.fullFineTune ? arch.layerParams : Math.min(arch.layerParams, x.trainableParams / L);
-  if (traits.shards.parameters && S > 1) {
+  // With CPU offload the GPU holds no parameter between uses, even on one GPU: every unit is copied in when gathered.
+  if (traits.shards.parameters && (S > 1 || d.offloadParams === 'cpu')) {
     const root = rootParams * x.weightBytes;
     parts.push({
       key: 'fsdp.root',

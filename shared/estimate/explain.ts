@@ -541,14 +541,32 @@ function explainPeak({ mem, range }: ExplainContext): Explanation {
 }
 
 function explainHostRam({ prepared: { profile } }: ExplainContext): Explanation {
+  // The offload allocations (offload.ts), each with the library call that makes it; other host buffers (Unsloth's
+  // pinned checkpoint buffers) make up the rest of hostBytes.
+  const parts = profile.offload.parts.filter((p) => p.where !== 'gpu');
+  const host = parts.filter((p) => p.where === 'host');
+  const pinned = host.filter((p) => p.pinned).reduce((sum, p) => sum + p.bytes, 0);
+  const fsdp = STRATEGY_TRAITS[profile.distribution.strategy].family === 'fsdp';
   return {
     key: 'memory.host',
     label: 'Host RAM for offload (per node)',
     value: profile.hostBytes,
     unit: 'bytes',
-    formula: '(offloaded states) × 1.5 buffer factor',
-    substituted: gib(profile.hostBytes),
-    sources: ['zeroInfinity', 'deepspeedConfig'],
+    formula: parts.length
+      ? 'Σ offloaded allocations per node (each as the library allocates it)'
+      : 'no offloaded states',
+    substituted: parts.length
+      ? parts.map((p) => `${p.label}${p.where === 'nvme' ? ' [NVMe]' : ''}: ${p.substituted} (${p.source})`).join('; ')
+      : gib(profile.hostBytes),
+    sources: fsdp ? ['fsdp'] : ['zeroInfinity', 'deepspeedConfig'],
+    ...(host.length
+      ? {
+          note:
+            `${gib(pinned)} of it is page-locked (pinned): it cannot be swapped out and counts against the ` +
+            'locked-memory limit (ulimit -l).' +
+            (profile.nvmeBytes > 0 ? ` NVMe: ${gib(profile.nvmeBytes)} per node.` : ''),
+        }
+      : {}),
   };
 }
 

@@ -226,7 +226,8 @@ function memoryLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
     ]);
   }
   const offload: Candidate[] = [];
-  if (d.offloadOptimizer === 'none' && ctx.base.trainableParams > 0) {
+  // FSDP has no optimizer-only offload (offload.ts fsdpCpuOffload): its one switch is the candidate below.
+  if (d.offloadOptimizer === 'none' && ctx.base.trainableParams > 0 && STRATEGY_TRAITS[d.strategy].family !== 'fsdp') {
     const s: Strategy = STRATEGY_TRAITS[d.strategy].optimizerOffload.includes('cpu') ? d.strategy : 'zero2';
     offload.push({
       label: `Optimizer states offloaded to CPU RAM${s !== d.strategy ? ` (${STRATEGY_TRAITS[s].label})` : ''}`,

@@ -52,6 +52,14 @@ import {
   zero3StepElements,
   type DistributedPart,
 } from './distributed';
+import {
+  fsdp1ShardStagingPart,
+  fsdpCpuOffload,
+  fsdpVersion,
+  offloadBytes,
+  offloadProfile,
+  type OffloadProfile,
+} from './offload';
 
 /** Freed blocks stay cached and large blocks are rounded to 2 MiB: reserved ≈ allocated × (1 + this). */
 export const ALLOCATOR_SLACK = 0.05; // lower end of the 5–20 % in ESTIMATOR.md §6 (PyTorch caching allocator)
@@ -59,8 +67,6 @@ export const ALLOCATOR_SLACK = 0.05; // lower end of the 5–20 % in ESTIMATOR.m
 export const CUDA_CONTEXT_BYTES = 0.5 * GiB;
 /** DeepSpeed reduce_bucket_size and allgather_bucket_size default (elements). */
 export const DS_BUCKET_ELEMENTS = 5e8;
-/** DeepSpeed additional_buffer_factor for offloaded states in host RAM. */
-export const DS_HOST_BUFFER_FACTOR = 1.5;
 
 /** What nvidia-smi shows for a peak of `allocated` bytes: + allocator slack (= reserved) + CUDA context. */
 export function nvidiaSmiFromAllocated(allocated: number): number {
@@ -170,6 +176,8 @@ export interface MemoryProfile {
   /** Host RAM and NVMe for offloaded states, per node. */
   hostBytes: number;
   nvmeBytes: number;
+  /** The offloaded allocations behind hostBytes and nvmeBytes, and the host-link traffic of FSDP offload. */
+  offload: OffloadProfile;
   /** Tokens added to every sequence (prompt tuning, p-tuning) and extra keys (prefix tuning). */
   extraTokens: number;
   extraKeys: number;
@@ -391,8 +399,11 @@ export function memoryProfile(
   }
 
   const paramShards = shard.parameters ? S : 1;
-  const offloadParams = distribution.offloadParams !== 'none';
-  const offloadOptimizer = distribution.offloadOptimizer !== 'none';
+  // What leaves the GPU (offload.ts): DeepSpeed offloads the optimizer (states, master and gradient partitions) and
+  // ZeRO-3 parameters separately; FSDP's one CPU offload switch moves parameters, gradients and the optimizer step.
+  const fsdp = STRATEGY_TRAITS[distribution.strategy].family === 'fsdp';
+  const offloadParams = fsdp ? fsdpCpuOffload(distribution) : distribution.offloadParams !== 'none';
+  const offloadOptimizer = fsdp ? fsdpCpuOffload(distribution) : distribution.offloadOptimizer !== 'none';
   const frozenWeights = offloadParams ? 0 : frozenBytes / paramShards;
   const trainableWeights = offloadParams ? 0 : (T * b.trainableWeight) / paramShards;
 
@@ -414,6 +425,27 @@ export function memoryProfile(
   const optimizerStates = offloadOptimizer ? 0 : optimizerTotal / (shard.optimizer ? S : 1);
   const gradientsFull = T * b.gradient;
   let gradients = offloadOptimizer ? 0 : gradientsFull / (shard.gradients ? S : 1);
+  // FSDP1 with use_orig_params=True (the accelerate export's fsdp_use_orig_params) lets one FlatParameter mix frozen
+  // and trainable parameters; autograd then produces the gradient of the whole FlatParameter, frozen parts included
+  // (torch/distributed/fsdp/fully_sharded_data_parallel.py FullyShardedDataParallel docstring: mixing "higher than
+  // expected gradient memory usage"; _flat_param.py _validate_tensors_to_flatten permits non-uniform requires_grad).
+  // TRANSFORMER_BASED_WRAP leaves embeddings, final norm and head in the root unit, so frozen embeddings beside the
+  // trainable final norm still get a (sharded) gradient. PEFT adapters are wrapped as their own units (transformers
+  // distributed/fsdp.py update_fsdp_plugin_peft → peft fsdp_auto_wrap_policy), so LoRA mixes nothing.
+  // Stored bytes of a trainable parameter as FSDP keeps its shard: fp32 for a mixed-precision full fine-tune (the
+  // export loads fp32 weights: exporters/training.ts loadDtype).
+  const trainableStoredBytes = mixed ? 4 : b.trainableWeight;
+  const frozenInMixedUnits =
+    fsdp && fsdpVersion(training) === 1 && technique.kind === 'full' && technique.freezeEmbeddings
+      ? arch.embeddingParams + arch.positionParams + arch.lmHeadParams
+      : 0;
+  if (frozenInMixedUnits > 0 && !offloadOptimizer) {
+    gradients += (frozenInMixedUnits * trainableStoredBytes) / (shard.gradients ? S : 1);
+    notes.push(
+      'FSDP1 use_orig_params: the frozen embeddings share the root FlatParameter with the trainable final norm, so ' +
+        'their gradient is materialized too (counted under gradients).',
+    );
+  }
 
   // One step's temporaries: PyTorch's foreach AdamW builds a sqrt(v) list as big as a state; mixed precision
   // also casts the gradient partition to fp32 for the update. 8-bit optimizers update in place.
@@ -435,6 +467,20 @@ export function memoryProfile(
     optimizerTransients +=
       (shard.deepspeed && shard.parameters ? zero3StepElements(T / S) : T / (shard.optimizer ? S : 1)) * 4;
 
+  // Offloaded states in host RAM and on NVMe, and the staging buffers offload adds on the GPU (offload.ts).
+  const offload = offloadProfile({
+    training,
+    distribution,
+    totalParams: params.totalParams,
+    trainableParams: T,
+    frozenBytes,
+    trainableStoredBytes,
+    stateBytes: optimizerTotal - (mixed ? 4 * T : 0),
+    largestTrainableTensor: largestTrainableTensor(arch, params, technique.rank),
+    frozenInMixedUnits,
+  });
+  notes.push(...offload.notes);
+
   // Communication buffers: the strategy's named parts (distributed.ts), each in the phases it is allocated in.
   const replicated = STRATEGY_TRAITS[distribution.strategy].family === 'ddp';
   const distParts = distributedParts({
@@ -448,6 +494,10 @@ export function memoryProfile(
     largestTrainableTensor: largestTrainableTensor(arch, params, technique.rank),
     fullGradientBytes: gradientsFull,
   });
+  for (const p of offload.parts)
+    if (p.where === 'gpu') distParts.push({ ...p, phases: { forward: true, backward: true, optimizer: true } });
+  const staging = fsdp1ShardStagingPart(arch, training, distribution, mixed, trainableStoredBytes);
+  if (staging) distParts.push(staging);
   const byPhase = partsByPhase(distParts);
   const communication = Math.min(byPhase.forward, byPhase.backward, byPhase.optimizer);
   const communicationExtra: Record<Phase, number> = {
@@ -486,23 +536,9 @@ export function memoryProfile(
     ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? S : 1)
     : 0;
 
-  // Host RAM (per node) and NVMe for offloaded states: DeepSpeed keeps fp32 master + Adam (+ fp32 gradients) per
-  // parameter, with additional_buffer_factor 1.5 (DeepSpeed's own estimator).
-  const perNodeShare = 1 / distribution.nodes;
-  const offloadedOptimizerBytes = offloadOptimizer
-    ? (optimizerTotal + T * 4) * perNodeShare * DS_HOST_BUFFER_FACTOR
-    : 0;
-  const offloadedParamBytes = offloadParams
-    ? (frozenBytes + T * b.trainableWeight) * perNodeShare * DS_HOST_BUFFER_FACTOR
-    : 0;
-  let hostBytes = 0;
-  let nvmeBytes = 0;
-  if (distribution.offloadOptimizer === 'cpu') hostBytes += offloadedOptimizerBytes;
-  if (distribution.offloadOptimizer === 'nvme') nvmeBytes += offloadedOptimizerBytes;
-  if (distribution.offloadParams === 'cpu') hostBytes += offloadedParamBytes;
-  if (distribution.offloadParams === 'nvme') nvmeBytes += offloadedParamBytes;
-  // pinned swap buffers: buffer_count 5 × buffer_size 1e8 fp32 (DeepSpeed aio defaults)
-  if (nvmeBytes > 0) hostBytes += 5 * 1e8 * 4;
+  // Host RAM (per node) and NVMe for offloaded states: the allocations offload.ts lists, each from its library.
+  let hostBytes = offloadBytes(offload, 'host');
+  const nvmeBytes = offloadBytes(offload, 'nvme');
 
   const extraTokens = technique.kind === 'prompt_tuning' || technique.kind === 'p_tuning' ? technique.virtualTokens : 0;
   const extraKeys = technique.kind === 'prefix_tuning' ? technique.virtualTokens : 0;
@@ -552,6 +588,7 @@ export function memoryProfile(
     gradientsPersist,
     hostBytes,
     nvmeBytes,
+    offload,
     extraTokens,
     extraKeys,
     quantizedLinearBytesPerParam,
