@@ -1407,11 +1407,20 @@ const isCapabilityTarget = (f: string): f is ExportTarget => f in EXPORT_CAPABIL
 function targetLimits(c: Ctx, format: ExportFormat): { notes: string[]; refuse: string | null } {
   const notes = isCapabilityTarget(format) ? switchNotes(c.plan, format, FORMAT_LABELS[format]) : [];
   const refuses = techniqueParams(c.arch, c.technique, c.index).peftRefuses;
+  const d = c.plan.distribution;
+  // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
+  // (torch/distributed/fsdp/api.py CPUOffload; accelerate writes it from fsdp_offload_params): an optimizer-only
+  // offload cannot be written, and writing `false` would silently train a different job than the one estimated.
+  const fsdpOffload =
+    usesFsdp(c.plan) && d.offloadOptimizer !== d.offloadParams
+      ? 'accelerate runs FSDP with one offload switch (fsdp_offload_params), which moves parameters, gradients and ' +
+        'optimizer states together: set both offloads in the plan to cpu, or both to none.'
+      : null;
   const refuse =
     refuses && !refuses.includes('lora_dropout')
       ? `PEFT ${UPSTREAM_VERSIONS.peft} refuses ${TECHNIQUE_LABELS[c.technique.kind]} with these targets ` +
         `on ${c.arch.spec.name}: ${refuses}`
-      : null;
+      : fsdpOffload;
   return { notes, refuse };
 }
 

@@ -76,6 +76,26 @@ describe('accelerate 1.15 config rules', () => {
   );
 });
 
+describe('FSDP offload (torch/distributed/fsdp/api.py CPUOffload: one switch, offload_params)', () => {
+  it('both offloads on write fsdp_offload_params: true; the optimizer alone is refused, naming the fix', () => {
+    const fsdp = (offloadOptimizer: 'cpu' | 'none', offloadParams: 'cpu' | 'none') =>
+      plan({ distribution: { gpusPerNode: 4, strategy: 'fsdp_full', offloadOptimizer, offloadParams } });
+    const both = yaml<{ fsdp_config: { fsdp_offload_params: boolean } }>(
+      fsdp('cpu', 'cpu'),
+      'deepspeed',
+      'accelerate_config.yaml',
+    );
+    expect(both.fsdp_config.fsdp_offload_params).toBe(true);
+    for (const format of ['hf', 'deepspeed'] as const) {
+      const files = exportFiles(fsdp('cpu', 'none'), format, 0, 't');
+      expect(files.map((f) => f.path)).not.toContain('train.py');
+      expect(files.map((f) => f.path)).not.toContain('accelerate_config.yaml');
+      const reason = files.find((f) => f.path === 'train-NOT-SUPPORTED.md')!.content;
+      expect(reason).toMatch(/one offload switch \(fsdp_offload_params\).*set both offloads in the plan to cpu/s);
+    }
+  });
+});
+
 describe('transformers 5.24 DeepSpeed integration (integrations/deepspeed.py trainer_config_process)', () => {
   it('ds_config fp16/bf16 equal the trainer flags (fill_match "fp16.enabled" / "bf16.enabled")', () => {
     for (const precision of ['mixed', 'pure_bf16', 'pure_fp16', 'fp32'] as const) {
