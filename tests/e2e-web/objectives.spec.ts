@@ -147,6 +147,16 @@ for (const scheme of ['light', 'dark'] as const) {
       await phases.screenshot({
         path: path.join(shots, `objectives-grpo-phases-${size.width}x${size.height}-${scheme}.png`),
       });
+
+      // The editor's Objective section shows GRPO's fields, the vLLM ones under their own Advanced part.
+      const section = page.getByRole('region', { name: 'Objective' });
+      await expect(section.getByLabel('Generations per prompt')).toHaveValue('8');
+      await section.getByText('vLLM', { exact: true }).click();
+      await expect(section.getByLabel('vLLM GPU memory share')).toHaveValue('0.3');
+      await section.scrollIntoViewIfNeeded();
+      await section.screenshot({
+        path: path.join(shots, `objectives-grpo-editor-${size.width}x${size.height}-${scheme}.png`),
+      });
     });
   }
 }
