@@ -100,6 +100,11 @@ export interface Architecture {
    * absent or null for a decoder-only model.
    */
   encoder?: EncoderParams | null;
+  /**
+   * The output head's width: the vocabulary (absent), or 1 for a reward model's score head (rewardArchitecture). What
+   * the head's matmul, gradient and saved tensors scale with.
+   */
+  headOut?: number;
   /** Query width for attention-score FLOPs (MLA: heads × (nope + rope) head dims). */
   qWidth: number;
   /**
@@ -733,5 +738,33 @@ export function encoderArchitecture(m: ModelSpec, e: EncoderSpec): Architecture 
     matmulParamsPerToken: linear + (e.task === 'seq2seq' ? V * h : 0),
     qWidth: m.numHeads * m.headDim,
     kvWidth: m.numHeads * m.headDim,
+  };
+}
+
+/** The output head's width: the vocabulary, or the reward model's single score (Architecture.headOut). */
+export function headWidth(arch: Architecture): number {
+  return arch.headOut ?? arch.spec.vocabSize;
+}
+
+/**
+ * Issue 19, reward modelling: TRL's RewardTrainer loads AutoModelForSequenceClassification with num_labels=1
+ * (trl/trainer/reward_trainer.py), whose class has no lm_head: a score head `nn.Linear(hidden_size, num_labels,
+ * bias=False)` (transformers/modeling_layers.py:138 GenericForSequenceClassification) applied to every token's hidden
+ * state (`logits = self.score(hidden_states)`, :167) and read at the last non-pad token. So the untied LM head's V·h
+ * (and its bias) leave the parameters, tied embeddings keep their V·h (the embedding stays) but no longer multiply
+ * every token, and h × 1 joins both. Decoder-only models only (an encoder spec already has its task head).
+ */
+export function rewardArchitecture(arch: Architecture): Architecture {
+  if (arch.encoder) return arch;
+  const h = arch.spec.hiddenSize;
+  const score = h;
+  const removed = arch.lmHeadParams;
+  return {
+    ...arch,
+    lmHeadParams: score,
+    totalParams: arch.totalParams - removed + score,
+    activeParams: arch.activeParams - removed + score,
+    matmulParamsPerToken: arch.matmulParamsPerToken - arch.spec.vocabSize * h + score,
+    headOut: 1,
   };
 }

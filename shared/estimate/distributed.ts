@@ -6,7 +6,7 @@
  */
 import type { Distribution, Training } from '../domain/plan';
 import { STRATEGY_TRAITS } from '../domain/strategies';
-import type { Architecture } from './architecture';
+import { headWidth, type Architecture } from './architecture';
 
 export type DistPhase = 'forward' | 'backward' | 'optimizer';
 
@@ -133,7 +133,7 @@ export function zero3LiveParams(arch: Architecture, cfg: ZeroConfig): Zero3Live 
   const finalNorm = arch.finalNormParams <= cfg.paramPersistenceThreshold ? arch.finalNormParams : 0;
   const persistentParams = L * perLayerPersistent + finalNorm;
   const layer = Math.max(0, arch.layerParams - perLayerPersistent);
-  const headParams = arch.spec.vocabSize * h;
+  const headParams = headWidth(arch) * h;
   const window = cfg.maxReuseDistance - 2 * headParams - layer;
   const retainedLayers = window > 0 && layer > 0 ? Math.min(L, Math.ceil(window / (2 * layer))) : 0;
   const available = headParams + retainedLayers * layer;

@@ -6,7 +6,7 @@
 import { findCatalogModel } from '../catalog/models';
 import type { ModelSpec } from '../domain/model-spec';
 import { PlanSchema, type ObjectiveKind, type Plan, type PlanInput, type Technique } from '../domain/plan';
-import { describeArchitecture, type Architecture } from './architecture';
+import { describeArchitecture, rewardArchitecture, type Architecture } from './architecture';
 import { estimateCost, type CostEstimate } from './cost';
 import { explainTechnique, type Explanation } from './explain';
 import { resolveGpu, type ResolvedGpu } from './hardware';
@@ -136,6 +136,15 @@ export function resolveModel(plan: Pick<Plan, 'model'>): ModelSpec {
       `"${plan.model.id}" is not in the model catalog; pick one from the list or import its config.json`,
     );
   return found.spec;
+}
+
+/**
+ * The architecture the plan trains: the model's, with a reward model's score head in place of its LM head
+ * (architecture.ts rewardArchitecture). Every estimate and export of the plan reads this one.
+ */
+export function planArchitecture(plan: Pick<Plan, 'model' | 'objective'>, spec = resolveModel(plan)): Architecture {
+  const arch = describeArchitecture(spec);
+  return plan.objective.kind === 'reward' ? rewardArchitecture(arch) : arch;
 }
 
 /** Everything about one technique that does not depend on the micro-batch: reused by sweeps. */
@@ -395,18 +404,29 @@ function fromDataReport(
   };
 }
 
+/** What the estimate assumes beyond the plan: the trainer an export's framework runs (issue 19). */
+export interface EstimateOptions {
+  /**
+   * The framework's preference trainer computes the full logits instead of TRL's fused LM head (LLaMA-Factory:
+   * exporters/framework-context.ts); named in the explanation.
+   */
+  fullLogitsTrainer?: string;
+}
+
 /** Validates a plan (throws zod errors naming the field) and estimates every technique in it. */
-export function estimatePlan(input: PlanInput | Plan): EstimateReport {
+export function estimatePlan(input: PlanInput | Plan, options: EstimateOptions = {}): EstimateReport {
   // A document of an older plan format is upgraded first (shared/domain/plan-migrations.ts); one the chain refuses
   // is parsed as it is, so the schema names its problem.
   const upgraded = upgradePlanDocument(input);
   const plan = PlanSchema.parse(upgraded.ok ? upgraded.document : input);
   const spec = resolveModel(plan);
-  const arch = describeArchitecture(spec);
+  const arch = planArchitecture(plan, spec);
   const gpu = resolveGpu(plan.hardware.gpu);
-  const techniques = plan.techniques.map((t, i) =>
-    estimateTechnique(plan, arch, gpu, prepareTechnique(plan, arch, t, i)),
-  );
+  const techniques = plan.techniques.map((t, i) => {
+    const prepared = prepareTechnique(plan, arch, t, i);
+    if (options.fullLogitsTrainer) prepared.profile.fullLogitsTrainer = options.fullLogitsTrainer;
+    return estimateTechnique(plan, arch, gpu, prepared);
+  });
   const used = new Set<SourceId>(techniques.flatMap((t) => t.explain.flatMap((e) => e.sources)));
   return {
     // 2: issue 14 — warnings, device, adamw_torch_fused; recommendation keeps the global batch.

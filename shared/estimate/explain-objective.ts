@@ -6,7 +6,7 @@
 import { gib as formatGib } from '../format';
 import type { Explanation, ExplainContext } from './explain';
 import { objectiveAt } from './memory';
-import { OBJECTIVE_LABELS, OBJECTIVE_TRAINERS, effectiveBeta, isPaired } from './objective';
+import { OBJECTIVE_LABELS, OBJECTIVE_TRAINERS, effectiveBeta, isPaired, vllmMaxModelLength } from './objective';
 import { describeAssumption } from './time';
 
 const gib = (bytes: number) => formatGib(bytes, 2, { grouping: false });
@@ -85,24 +85,50 @@ function explainReference(c: ExplainContext): Explanation {
         'log-probs as dataset columns; no reference model stays in memory (DPOTrainer.__init__ sets ref_model None).',
     };
   const weights = profile.referenceWeights;
-  const perShard = shards > 1 && weights < profile.arch.totalParams * profile.bytes.baseWeight ? ` / ${shards}` : '';
-  const copyBytes = `${n(profile.arch.totalParams)} × ${profile.bytes.baseWeight} B${perShard} = ${gib(weights)}`;
+  const terms = profile.referenceTerms;
+  const whole = terms.reduce((s, t) => s + t.params * t.bytes, 0);
+  const perShard = shards > 1 && weights < whole ? ` / ${shards}` : '';
+  // Each term as loaded: parameters × bytes (QLoRA: the quantized linear weights and the 16-bit rest).
+  const product = terms.map((t) => `${n(t.params)} × ${+t.bytes.toFixed(4)} B`).join(' + ');
+  const copyBytes = `${terms.length > 1 ? `(${product})` : product}${perShard} = ${gib(weights)}`;
+  const withForward = o.kind !== 'grpo' && c.mem.parts.referenceModel > weights;
+  // GRPO scores the reference while generating (GRPOTrainer._generate_and_score_completions, under torch.no_grad),
+  // before the update's forward: its activations are not on top of the policy's (memory.ts objectiveAt).
+  const when =
+    o.kind === 'grpo'
+      ? 'Its log-probs are computed under torch.no_grad in _generate_and_score_completions, right after the ' +
+        'completions are generated and before the update (not on top of its saved activations).'
+      : 'Its forward runs under torch.no_grad after the policy forward: nothing is saved for backward, one layer at ' +
+        'a time.';
+  const grpoPeft =
+    o.kind === 'grpo' && mode === 'peft_base' && o.reference !== 'peft_base'
+      ? ` GRPOTrainer takes no reference choice: under PEFT it always sets ref_model None and disables the adapter ` +
+        `(trl/trainer/grpo_trainer.py:987-990), whatever objective.reference ("${o.reference}") says.`
+      : '';
   return {
     ...base,
     formula:
-      (mode === 'copy' ? 'P × weight bytes (÷ N under ZeRO-3 / FSDP full shard)' : '0 weights (adapter disabled)') +
-      ' + no-grad forward: b·s·(2h + max(3I, 2q + 2kv))·a + b·s·h·a + log-prob tile',
+      (mode === 'copy'
+        ? 'P × load bytes (the policy’s dtype; QLoRA: quantized linear weights + 16-bit rest) ' +
+          '(÷ N under ZeRO-3 / FSDP full shard)'
+        : '0 weights (adapter disabled)') +
+      (o.kind === 'grpo' ? '' : ' + no-grad forward: b·s·(2h + max(3I, 2q + 2kv))·a + b·s·h·a + log-prob tile'),
+    // The forward's bytes are in the part's value only at the forward peak (memory.ts: referenceModel adds
+    // referenceForward in the forward phase); elsewhere they are named apart so the sum stays right.
     substituted:
       `${mode === 'copy' ? copyBytes : '0 B'}` +
-      (o.kind === 'grpo' ? '' : ` + forward ${gib(extra.referenceForward)}`) +
-      ` = ${gib(c.mem.parts.referenceModel)} at the ${c.mem.phase} peak`,
+      (withForward
+        ? ` + forward ${gib(c.mem.parts.referenceModel - weights)} = ${gib(c.mem.parts.referenceModel)}`
+        : '') +
+      ` at the ${c.mem.phase} peak` +
+      (o.kind !== 'grpo' && !withForward && extra.referenceForward > 0
+        ? ` (its no-grad forward, ${gib(extra.referenceForward)}, exists only at the forward moment)`
+        : ''),
     note:
-      mode === 'copy'
-        ? 'A frozen copy built like the policy (create_model_from_path with its dtype and quantization). ' +
-          'Its forward runs under torch.no_grad after the policy forward: nothing is saved for backward, ' +
-          'one layer at a time.'
+      (mode === 'copy'
+        ? 'A frozen copy built like the policy (create_model_from_path with its dtype and quantization). ' + when
         : 'The PEFT base: the same weights with the adapter disabled (use_adapter / disable_adapter): ' +
-          'no second copy, a second forward.',
+          `no second copy, a second forward. ${when}`) + grpoPeft,
   };
 }
 
@@ -116,10 +142,18 @@ function explainGeneration(c: ExplainContext): Explanation {
     ? ` Time per step: ${n(gt.sequences)} sequences, ${n(gt.concurrent)} at once ` +
       `(${gt.waves} round${gt.waves > 1 ? 's' : ''}) × ` +
       `${n(o.completionTokens)} decode steps × ${(gt.decodeStepSeconds * 1e3).toFixed(2)} ms (weights ` +
-      `${gib(gt.weightBytesPerGpu)} + KV ${gib(gt.kvBytesPerStepPerGpu)} read per step ` +
+      `${gib(gt.weightBytesPerGpu)} + ` +
+      (gt.dequantBytesPerStepPerGpu > 0 ? `16-bit dequantized copy ${gib(gt.dequantBytesPerStepPerGpu)} + ` : '') +
+      `KV ${gib(gt.kvBytesPerStepPerGpu)} read per step ` +
       `at ${c.gpu.bandwidthGBs} GB/s × ` +
-      `efficiency) + prefill ${sec(gt.prefillSeconds)} + weight sync ${sec(gt.syncSeconds)} = ${sec(gt.stepSeconds)}.`
+      `efficiency) + prefill ${sec(gt.prefillSeconds)} + weight sync ${sec(gt.syncSeconds)} = ${sec(gt.stepSeconds)}.` +
+      (gt.dequantBytesPerStepPerGpu > 0
+        ? ' vLLM runs the 4-bit base through bitsandbytes, whose fused 4-bit kernel serves at most 4 rows ' +
+          '(backends/cuda/ops.py _GEMM_4BIT_CUSTOM_FLOOR_M); a batched decode dequantizes each weight to 16 bits and ' +
+          'calls F.linear (autograd/_functions.py matmul_4bit), writing and reading that copy every step.'
+        : '')
     : '';
+  const inGeneration = c.mem.phase === 'generation';
   const common = {
     key: 'memory.generation',
     label: 'Generation engine (vLLM weights + KV cache)',
@@ -139,17 +173,29 @@ function explainGeneration(c: ExplainContext): Explanation {
       substituted:
         `${o.vllmGpuMemoryUtilization} × ${gib(c.gpu.memoryBytes)} = ${gib(g.vllmShareBytes)} (weights ` +
         `${gib(g.vllmWeightsBytes)}, KV cache ${gib(Math.max(0, g.vllmShareBytes - g.vllmWeightsBytes))} = ` +
-        `${n(gt?.kvCapacityTokens ?? 0)} tokens at ${n(g.kvBytesPerToken)} B/token) + weight-sync buffer ` +
-        `${gib(g.weightSyncBytes)}`,
-      note: `KV bytes per token = 2 · layers · kv_heads · head_dim · bytes.${timing}`,
+        `${n(gt?.kvCapacityTokens ?? 0)} tokens at ${n(g.kvBytesPerToken)} B/token)` +
+        (inGeneration ? ` + weight-sync buffer ${gib(g.weightSyncBytes)}` : g.sleepMode ? ', asleep (released)' : '') +
+        ` → ${gib(c.mem.parts.generation)} at the ${c.mem.phase} peak`,
+      note:
+        `KV bytes per token = 2 · layers · kv_heads · head_dim · bytes; vLLM's context window is prompt + ` +
+        `completion = ${n(vllmMaxModelLength(o))} tokens (vllm_max_model_length). The weight-sync buffer ` +
+        `(${gib(g.weightSyncBytes)}, one gathered weight) exists only while the weights are loaded into vLLM before ` +
+        'generating: it counts at the generation moment only' +
+        (g.sleepMode ? ', and so does the share (sleep mode).' : '; the share is held through the update too.') +
+        timing,
     };
   if (g.engine === 'vllm_server')
     return {
       ...common,
       formula: 'weight-sync buffer (one gathered weight tensor); vLLM runs on its own GPUs',
       substituted:
-        `${gib(g.weightSyncBytes)} on each training GPU; ` + `${o.vllmServerGpus} generation GPUs billed beside them`,
-      note: `The server's GPUs are counted in the GPU-hours and the cost.${timing}`,
+        `weight-sync buffer ${gib(g.weightSyncBytes)} on each training GPU while syncing → ` +
+        `${gib(c.mem.parts.generation)} at the ${c.mem.phase} peak; ${o.vllmServerGpus} generation GPUs billed ` +
+        'beside them',
+      note:
+        'The weight-sync buffer exists only while the weights are sent to the server before generating (the ' +
+        `generation moment), not through the update. The server's GPUs are counted in the GPU-hours and the cost.` +
+        timing,
     };
   const kv = objectiveAt(profile, c.plan.training.microBatch, c.mem.seqLen).generateKvBytes;
   return {

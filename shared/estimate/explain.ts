@@ -29,6 +29,7 @@ import { MEMORY_RANGE } from './memory';
 import { fitStateFor, TIME_RANGE, type MemoryCounters } from './ranges';
 import { NCCL_CHANNELS, ncclBufferBytes } from './distributed';
 import { explainObjective } from './explain-objective';
+import { OBJECTIVE_LABELS, OBJECTIVE_TRAINERS } from './objective';
 import { publishedMfu } from './mfu';
 import { describeAssumption, MFU_CEILING, MFU_HALF_TOKENS, TECHNIQUE_EFFICIENCY, type TimeEstimate } from './time';
 
@@ -389,7 +390,20 @@ function explainActivations(c: ExplainContext): Explanation {
 }
 
 function explainLogits(c: ExplainContext): Explanation {
-  const chunked = c.plan.training.lossKernel === 'chunked';
+  // Preference / RL trainers compute their own log-probs: no chunked loss kernel runs for them (memory.ts modelLoss).
+  const chunked = c.plan.training.lossKernel === 'chunked' && c.plan.objective.kind === 'sft';
+  if (c.plan.objective.kind === 'reward')
+    return memoryPart(
+      c,
+      'logits',
+      'tokens × (a + 4 B) at the forward end | tokens × 8 B at the loss backward (one score per token)',
+      `${n(microBatchTokens(c))} tokens × 1 score = ${gib(c.mem.parts.logits)} at the ${peakMoment(c.mem)}`,
+      ['trlPreference'],
+      'A reward model has no LM head and no vocabulary logits: AutoModelForSequenceClassification (num_labels 1, ' +
+        'trl/trainer/reward_trainer.py) ends in a score head Linear(h, 1) over every token ' +
+        '(transformers/modeling_layers.py GenericForSequenceClassification), its 16-bit output, the fp32 upcast ' +
+        'and its gradient; the loss reads the last non-pad token.',
+    );
   if (trlFusedHead(c.prepared.profile)) {
     const h = c.prepared.profile.arch.spec.hiddenSize;
     return memoryPart(
@@ -401,18 +415,26 @@ function explainLogits(c: ExplainContext): Explanation {
       `${n(microBatchTokens(c))} tokens, h = ${n(h)}, no logits tensor = ${gib(c.mem.parts.logits)} at ` +
         `the ${peakMoment(c.mem)}`,
       ['trlFusedHead'],
-      `TRL 1.16 SFTTrainer with loss_type "nll" (the exported train.py) scores every token through its fused LM head ` +
-        `(trl/trainer/sft_trainer.py:1611, trl/kernels/chunked_logprob.py) in tiles of 4,096 tokens × 32,768 ` +
-        `vocabulary entries: the (batch, sequence, vocabulary) logits never exist, and no KV cache is kept ` +
-        `(use_cache=False).` +
-        `${
-          chunked
-            ? ' lossKernel "chunked" runs this same head: TRL switches Liger’s fused linear cross-entropy off ' +
-              '(sft_trainer.py:1140), so the estimate equals what the export runs.'
-            : ' lossKernel "standard" cannot ' +
-              'be expressed with TRL 1.16’s SFTTrainer (the fused head is always on for loss_type "nll"), so the ' +
-              'estimate models the fused head the export runs.'
-        }`,
+      c.plan.objective.kind !== 'sft'
+        ? // The preference and RL trainers call the fused head themselves (objective.ts fusedHeadFor): name that one.
+          `${OBJECTIVE_LABELS[c.plan.objective.kind]} trains with TRL 1.16 ` +
+            `${OBJECTIVE_TRAINERS[c.plan.objective.kind]} (the exported train.py), which scores every token — the ` +
+            `policy's and any reference's — through TRL's fused LM head (add_fused_lm_head, model(..., ` +
+            `fused_lm_head=True); trl/kernels/chunked_logprob.py) in tiles of 4,096 tokens × 32,768 vocabulary ` +
+            `entries: the (batch, sequence, vocabulary) logits never exist, and no KV cache is kept ` +
+            `(use_cache=False). The trainer always takes this head, whatever lossKernel says.`
+        : `TRL 1.16 SFTTrainer with loss_type "nll" (the exported train.py) scores every token through its fused ` +
+            `LM head (trl/trainer/sft_trainer.py:1611, trl/kernels/chunked_logprob.py) in tiles of 4,096 tokens × ` +
+            `32,768 vocabulary entries: the (batch, sequence, vocabulary) logits never exist, and no KV cache is ` +
+            `kept (use_cache=False).` +
+            `${
+              chunked
+                ? ' lossKernel "chunked" runs this same head: TRL switches Liger’s fused linear cross-entropy off ' +
+                  '(sft_trainer.py:1140), so the estimate equals what the export runs.'
+                : ' lossKernel "standard" cannot ' +
+                  'be expressed with TRL 1.16’s SFTTrainer (the fused head is always on for loss_type "nll"), so the ' +
+                  'estimate models the fused head the export runs.'
+            }`,
     );
   }
   return memoryPart(

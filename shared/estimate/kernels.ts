@@ -4,7 +4,7 @@
  * these functions; the explanation quotes the same sources.
  */
 import type { Technique, Training } from '../domain/plan';
-import type { Architecture, LinearModule } from './architecture';
+import { headWidth, type Architecture, type LinearModule } from './architecture';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
 
 /**
@@ -174,8 +174,10 @@ export function pagedStateShare(arch: Architecture, params: TechniqueParams, tec
     const h = arch.spec.hiddenSize;
     const V = arch.spec.vocabSize;
     for (const m of arch.modules) paged += L * m.count * big(m.in * m.out);
-    paged += big(V * h) * (arch.lmHeadParams ? 2 : 1);
-    if (technique.freezeEmbeddings) paged -= big(V * h) * (arch.lmHeadParams ? 2 : 1);
+    // The embedding and an untied output head (a reward model's score head is h × 1: headWidth).
+    const head = arch.lmHeadParams ? headWidth(arch) * h : 0;
+    paged += big(V * h) + big(head);
+    if (technique.freezeEmbeddings) paged -= big(V * h) + big(head);
   } else if (LORA_FAMILY.includes(technique.kind) && params.adapted.length > 0) {
     const r = technique.rank;
     for (const { module: m } of params.adapted)

@@ -18,11 +18,11 @@ import { STRATEGY_TRAITS, type Strategy } from '../domain/strategies';
 import { gib } from '../format';
 import { applyMergePatch } from '../merge-patch';
 import { isFitting } from './advice';
-import { describeArchitecture, type Architecture } from './architecture';
-import { estimateTechnique, prepareTechnique, resolveModel, type TechniqueEstimate } from './estimate';
+import type { Architecture } from './architecture';
+import { estimateTechnique, planArchitecture, prepareTechnique, type TechniqueEstimate } from './estimate';
 import { resolveGpu, type ResolvedGpu } from './hardware';
 import { LORA_FAMILY } from './techniques';
-import { referenceMode } from './objective';
+import { referenceMode, vllmMaxModelLength } from './objective';
 
 export type LeverId =
   | 'gradient-checkpointing'
@@ -307,10 +307,12 @@ function objectiveLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
   }
   if (o.kind !== 'grpo') return out;
   if (o.generation === 'vllm_colocate') {
-    const seq = o.promptTokens + o.completionTokens;
-    const arch = ctx.arch;
-    const weights = (arch.totalParams * 2) / o.vllmTensorParallel;
-    const floor = (weights + seq * 2 * arch.spec.numLayers * arch.kvWidth * 2) / ctx.gpu.memoryBytes;
+    // vLLM refuses to start when its KV cache cannot hold one max_model_len sequence; the export sets max_model_len to
+    // prompt + completion (objective.ts vllmMaxModelLength). The floor is the estimate's own vLLM weights per GPU and
+    // that one sequence's KV cache (split over the tensor-parallel ranks), as memory.ts sizes them.
+    const g = prepareTechnique(ctx.plan, ctx.arch, ctx.technique, ctx.index).profile.generation;
+    const floor =
+      (g.vllmWeightsBytes + (vllmMaxModelLength(o) * g.kvBytesPerToken) / o.vllmTensorParallel) / ctx.gpu.memoryBytes;
     const utils: number[] = [];
     for (let u = Math.round(o.vllmGpuMemoryUtilization * 100) - 5; u >= 5; u -= 5)
       if (u / 100 > floor) utils.push(u / 100);
@@ -434,7 +436,7 @@ export function leversFor(input: PlanInput | Plan, techniqueIndex: number): Leve
   const plan = PlanSchema.parse(input);
   const technique = plan.techniques[techniqueIndex];
   if (!technique) throw new RangeError(`techniqueIndex must be 0 to ${plan.techniques.length - 1}`);
-  const arch = describeArchitecture(resolveModel(plan));
+  const arch = planArchitecture(plan);
   const gpu = resolveGpu(plan.hardware.gpu);
   const base = estimateTechnique(plan, arch, gpu, prepareTechnique(plan, arch, technique, techniqueIndex));
   const gpus = plan.distribution.gpusPerNode * plan.distribution.nodes;

@@ -15,7 +15,7 @@
 import type { Data, Distribution, Objective, Technique, Training } from '../domain/plan';
 import { GiB } from '../format';
 import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
-import type { Architecture, LinearModule } from './architecture';
+import { headWidth, type Architecture, type LinearModule } from './architecture';
 import { imageLoad, imageNotes, visionMemory, type ImageLoad } from './vision';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
 import { BNB_OPTIMIZERS, bnbOptimizerStateBytes, trainableTensors } from './bnb-states';
@@ -38,6 +38,7 @@ import {
   generationBatchPerGpu,
   kvBytesPerToken,
   noGradLayerBytesPerToken,
+  disablesDropout,
   referenceMode,
   SFT_OBJECTIVE,
   type ReferenceMode,
@@ -132,11 +133,13 @@ export const TRL_VOCAB_CHUNK = 32_768;
  * the export trains with the model's own loss (transformers Trainer.compute_loss: the full logits).
  */
 export function trlFusedHead(
-  profile: Pick<MemoryProfile, 'training' | 'technique'> & { objective?: Objective },
+  profile: Pick<MemoryProfile, 'training' | 'technique'> & { objective?: Objective; fullLogitsTrainer?: string },
 ): boolean {
-  // Issue 19: the preference and RL trainers pick their head themselves (objective.ts fusedHeadFor).
+  // Issue 19: the preference and RL trainers pick their head themselves (objective.ts fusedHeadFor), unless the
+  // export's framework runs its own trainer over the full logits (MemoryProfile.fullLogitsTrainer).
   const byObjective = fusedHeadFor((profile.objective ?? SFT_OBJECTIVE).kind);
-  if (byObjective !== null) return byObjective && profile.technique.kind !== 'adaption_prompt';
+  if (byObjective !== null)
+    return byObjective && !profile.fullLogitsTrainer && profile.technique.kind !== 'adaption_prompt';
   return profile.training.stack === 'trl' && profile.technique.kind !== 'adaption_prompt';
 }
 
@@ -213,13 +216,26 @@ export interface MemoryProfile {
   ncclCommunicators: number;
   /** Issue 19: the plan's objective (SFT when the caller passes none). */
   objective: Objective;
+  /**
+   * A framework's preference trainer that computes the full logits in place of TRL's fused LM head (LLaMA-Factory's
+   * CustomDPOTrainer / CustomKTOTrainer: estimate.ts EstimateOptions); absent for TRL.
+   */
+  fullLogitsTrainer?: string;
   /** How the reference policy is obtained at training time (objective.ts referenceMode). */
   reference: ReferenceMode;
   /** Reference-model weights per GPU: a frozen copy ('copy'), sharded with the parameters under ZeRO-3/FSDP. */
   referenceWeights: number;
+  /** What referenceWeights is made of before sharding: parameters × bytes each (none without a copy). */
+  referenceTerms: ReferenceTerm[];
   generation: GenerationProfile;
   /** Issue 16: a vision-language plan's images (vision.ts imageLoad); null or absent for text only. */
   images?: ImageLoad | null;
+}
+
+export interface ReferenceTerm {
+  what: string;
+  params: number;
+  bytes: number;
 }
 
 /** GRPO's generation engine on a training GPU (issue 19); engine 'none' for every other objective. */
@@ -319,7 +335,11 @@ function adafactorStateElements(arch: Architecture, params: TechniqueParams, ran
     const perLayer =
       arch.modules.reduce((s, m) => s + (m.in + m.out + (m.bias ? m.out : 0)) * m.count, 0) + arch.normParamsPerLayer;
     return (
-      L * perLayer + (arch.spec.vocabSize + arch.spec.hiddenSize) * (arch.lmHeadParams ? 2 : 1) + arch.finalNormParams
+      L * perLayer +
+      arch.spec.vocabSize +
+      arch.spec.hiddenSize +
+      (arch.lmHeadParams ? headWidth(arch) + arch.spec.hiddenSize : 0) +
+      arch.finalNormParams
     );
   }
   if (params.adapted.length > 0) {
@@ -533,7 +553,7 @@ export function memoryProfile(
     technique.kind === 'qlora' ? Math.max(...arch.modules.map((mod) => mod.in * mod.out)) * b.activation : 0;
   const headTrainable = technique.kind === 'full' && !technique.freezeEmbeddings;
   const firstGradients = headTrainable
-    ? (arch.spec.vocabSize * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? S : 1)
+    ? (headWidth(arch) * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? S : 1)
     : 0;
 
   // Host RAM (per node) and NVMe for offloaded states: the allocations offload.ts lists, each from its library.
@@ -603,7 +623,19 @@ export function memoryProfile(
     communicationExtra,
     shardGpus: S,
     ncclCommunicators: ncclCommunicators(distribution),
-    ...objectiveStates(arch, technique, distribution, objective, b, frozenBytes, paramShards, gpuMemoryBytes, notes),
+    ...objectiveStates(
+      arch,
+      technique,
+      distribution,
+      objective,
+      b,
+      frozenBytes,
+      paramShards,
+      gpuMemoryBytes,
+      notes,
+      training,
+      quantizedLinearBytesPerParam,
+    ),
     images,
   };
 }
@@ -625,11 +657,28 @@ function objectiveStates(
   paramShards: number,
   gpuMemoryBytes: number,
   notes: string[],
-): Pick<MemoryProfile, 'objective' | 'reference' | 'referenceWeights' | 'generation'> {
+  training: Training,
+  quantizedLinearBytesPerParam: number | null,
+): Pick<MemoryProfile, 'objective' | 'reference' | 'referenceWeights' | 'referenceTerms' | 'generation'> {
   const reference = referenceMode(objective, technique);
   // The base as stored: QLoRA's quantized base (frozenBytes), else every parameter in the compute dtype.
   const baseBytes = technique.kind === 'qlora' ? frozenBytes : arch.totalParams * b.baseWeight;
-  const referenceWeights = reference === 'copy' ? baseBytes / paramShards : 0;
+  // The reference copy is loaded in the policy's dtype (trl/trainer/dpo_trainer.py:924 and grpo_trainer.py:1001
+  // `model_init_kwargs.setdefault("dtype", self.model.dtype)`; kto_trainer.py:935 likewise): fp32 for a full fine-tune
+  // under mixed precision without DeepSpeed (the export's load dtype, exporters/training.ts loadDtype), QLoRA's
+  // quantized linear layers at their quantized bytes (the same quantization_config) and the rest at the load dtype.
+  const loadBytes = policyLoadBytes(training, distribution, technique);
+  const referenceTerms: ReferenceTerm[] = [];
+  if (reference === 'copy') {
+    if (technique.kind === 'qlora' && quantizedLinearBytesPerParam !== null) {
+      const linear = arch.spec.numLayers * arch.modules.reduce((s, m) => s + m.in * m.out * m.count, 0);
+      referenceTerms.push(
+        { what: 'quantized linear weights', params: linear, bytes: quantizedLinearBytesPerParam },
+        { what: 'embeddings, head and norms', params: arch.totalParams - linear, bytes: loadBytes },
+      );
+    } else referenceTerms.push({ what: 'weights', params: arch.totalParams, bytes: loadBytes });
+  }
+  const referenceWeights = referenceTerms.reduce((s, t) => s + t.params * t.bytes, 0) / paramShards;
   const grpo = objective.kind === 'grpo';
   const engine = grpo ? objective.generation : 'none';
   const tp = objective.vllmTensorParallel;
@@ -658,7 +707,23 @@ function objectiveStates(
     );
   if (reference === 'copy' && paramShards === 1 && N > 1)
     notes.push('Reference model: a whole frozen copy on every GPU (TRL prepares it as ZeRO stage 0 unless stage 3).');
-  return { objective, reference, referenceWeights, generation };
+  return { objective, reference, referenceWeights, referenceTerms, generation };
+}
+
+/**
+ * Bytes per parameter of the policy as the export loads it (exporters/training.ts loadDtype: fp32, or fp16 for pure
+ * fp16, fp32 for a full fine-tune under mixed precision unless DeepSpeed casts it, else bf16). The reference copy
+ * takes this dtype from the policy (trl/trainer/dpo_trainer.py:924, grpo_trainer.py:1001).
+ */
+export function policyLoadBytes(
+  training: Pick<Training, 'precision'>,
+  distribution: Pick<Distribution, 'strategy'>,
+  technique: Pick<Technique, 'kind'>,
+): 2 | 4 {
+  const p = training.precision;
+  if (p === 'fp32') return 4;
+  if (p === 'mixed' && technique.kind === 'full' && !isDeepSpeed(distribution.strategy)) return 4;
+  return 2;
 }
 
 /** Adafactor updates one tensor at a time: its temporaries are as big as the largest trainable tensor. */
@@ -761,7 +826,11 @@ export function savedBytesPerTokenPerLayer(
   }
 
   // PEFT layers.
-  const dropout = technique.dropout > 0;
+  // nn.Dropout with p = 0 returns its input (ATen Dropout.cpp `_dropout`: `if (p == 0 || !train ...) return input`):
+  // no mask where the objective's trainer disables dropout (objective.ts disablesDropout). LoHa's rank dropout is
+  // PEFT's own Bernoulli mask, not an nn.Dropout, so it stays.
+  const dropout =
+    technique.dropout > 0 && (technique.kind === 'loha' || !disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind));
   const adapterDtype = profile.bytes.trainableWeight;
   const perModule = (mod: LinearModule, what: string, bytes: number) =>
     add(() => `${mod.name}: ${what}`, bytes * mod.activeCount);
@@ -952,6 +1021,11 @@ export function memoryAt(
   const V = m.encoder?.task === 'classification' ? (m.encoder.numLabels ?? 2) : m.vocabSize;
   const torchtune = training.stack === 'torchtune';
   const headGradient = profile.firstGradients;
+  // Issue 19: the fused / chunked cross-entropy kernels replace the model's own loss; the preference and RL trainers
+  // compute their log-probs from the logits themselves (ORPO / CPO `concatenated_forward`: `outputs.logits`;
+  // LLaMA-Factory's CustomDPOTrainer / CustomKTOTrainer likewise), so those kernels never run for them (the TRL export
+  // says "NOT EXPRESSED: chunked / fused cross-entropy"; trl-objectives.ts). Only the TRL fused head applies.
+  const modelLoss = profile.objective.kind === 'sft';
   let logitsForward: number;
   let logitsBackward: number;
   let logitsHead = 0;
@@ -1002,7 +1076,7 @@ export function memoryAt(
     const tile = Math.min(n, TRL_TOKEN_TILE) * TRL_VOCAB_CHUNK * a;
     logitsForward = tokens * m.hiddenSize * a + n * (m.hiddenSize * a + 36) + tile;
     logitsBackward = n * m.hiddenSize * (2 * a + 4) + n * 20 + tile + (headGradient > 0 ? V * m.hiddenSize * 4 : 0);
-  } else if (profile.kernels === 'liger' && ligerFusedLinearCrossEntropy(training.stack, false)) {
+  } else if (modelLoss && profile.kernels === 'liger' && ligerFusedLinearCrossEntropy(training.stack, false)) {
     // Liger fused linear cross-entropy (kernels.ts; ops/fused_linear_cross_entropy.py): no logits tensor. Inside the
     // forward: the head's input t·h, grad_input t·h (zeros_like(_input)), one chunk of 16-bit logits turned into its
     // gradient in place, the fp32 per-token loss, and with a trainable head grad_weight (zeros_like(weight)), which
@@ -1010,7 +1084,7 @@ export function memoryAt(
     const chunk = ligerChunkTokens(tokens, V, m.hiddenSize);
     logitsForward = 2 * tokens * m.hiddenSize * a + chunk * V * a + 4 * tokens + headGradient;
     logitsBackward = tokens * m.hiddenSize * a;
-  } else if (profile.kernels === 'unsloth') {
+  } else if (modelLoss && profile.kernels === 'unsloth') {
     // Unsloth's fused cross-entropy (kernels.ts; unsloth_zoo/fused_losses/cross_entropy_loss.py UnslothFusedLoss):
     // grad_inputs = empty_like(hidden_states), grad_lm_head = zeros_like(weight) when the head trains, and per chunk
     // (torch.func.grad_and_value) the 16-bit logits, their fp32 upcast and fp32 gradient. The backward scales the
@@ -1018,7 +1092,7 @@ export function memoryAt(
     const chunkTokens = tokens / unslothChunks(tokens, V);
     logitsForward = 2 * tokens * m.hiddenSize * a + chunkTokens * V * (a + 8) + headGradient;
     logitsBackward = tokens * m.hiddenSize * a;
-  } else if (training.lossKernel === 'chunked') {
+  } else if (modelLoss && training.lossKernel === 'chunked') {
     // Fused/chunked cross-entropy: only chunks of logits exist; about an fp32 hidden-sized buffer per token for each
     // pass.
     logitsForward = tokens * 3 * 4 * m.hiddenSize;
@@ -1197,7 +1271,12 @@ export function objectiveAt(profile: MemoryProfile, microBatch: number, seqLen: 
     // forward, gradient checkpointing switched off for it (`disable_gradient_checkpointing`): nothing is saved, so
     // one layer's intermediates exist at a time, plus the fused log-prob head's tile (4,096 tokens × 32,768 entries,
     // trl/kernels/chunked_logprob.py), the backbone output it reads and its fp32 per-token results.
-    const tile = Math.min(tokens, TRL_TOKEN_TILE) * TRL_VOCAB_CHUNK * a;
+    // Without the fused head (MemoryProfile.fullLogitsTrainer: LLaMA-Factory's concatenated_forward
+    // `model(...).logits.to(torch.float32)` then log_softmax in get_batch_logps), the reference's logits exist whole:
+    // the fp32 copy and its log-softmax, 8 B per vocabulary entry (the 16-bit logits are freed by the cast).
+    const tile = trlFusedHead(profile)
+      ? Math.min(tokens, TRL_TOKEN_TILE) * TRL_VOCAB_CHUNK * a
+      : tokens * profile.arch.spec.vocabSize * 8;
     referenceForward =
       (tokens * noGradLayerBytesPerToken(arch, a) + tokens * arch.spec.hiddenSize * a + tile + tokens * 8) * factor;
   }

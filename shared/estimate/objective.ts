@@ -66,17 +66,42 @@ export function usesReference(o: Objective): boolean {
 
 /**
  * How the reference is obtained at training time. The plan's choice, except where TRL cannot do it:
- *  - 'peft_base' needs an adapter to disable (DPOTrainer `use_adapter(...)` on a PEFT model; GRPOTrainer likewise):
- *    full fine-tuning has none, so DPOTrainer.__init__ loads a copy (`create_model_from_path`) → 'copy';
- *  - GRPO has no precompute (GRPOConfig has no precompute_ref_log_probs: its completions are generated online);
- *    GRPOTrainer.__init__ uses the adapter-disabled base under PEFT, else a copy.
+ *  - 'peft_base' needs an adapter to disable (DPOTrainer `use_adapter(...)` on a PEFT model): full fine-tuning has
+ *    none, so DPOTrainer.__init__ loads a copy (`create_model_from_path`) → 'copy';
+ *  - GRPO ignores the plan's choice: GRPOConfig has no precompute_ref_log_probs (its completions are generated
+ *    online), and GRPOTrainer.__init__ sets `self.ref_model = None` whenever the model is a PEFT model ("If PEFT is
+ *    used, the reference model is not needed since the adapter can be disabled", trl/trainer/grpo_trainer.py:987-990)
+ *    and builds a copy otherwise (grpo_trainer.py:991-1003): PEFT → 'peft_base', full → 'copy'.
  */
 export function referenceMode(o: Objective, technique: Pick<Technique, 'kind'>): ReferenceMode {
   if (!usesReference(o)) return 'none';
   const peft = technique.kind !== 'full';
-  if (o.kind === 'grpo' && o.reference === 'precomputed') return peft ? 'peft_base' : 'copy';
+  if (o.kind === 'grpo') return peft ? 'peft_base' : 'copy';
   if (o.reference === 'peft_base' && !peft) return 'copy';
   return o.reference;
+}
+
+/**
+ * GRPO with vLLM: the context window the export gives vLLM (GRPOConfig.vllm_max_model_length, trl/trainer/
+ * grpo_config.py:664; the README's `trl vllm-serve --max_model_len`, trl/scripts/vllm_serve.py:127): prompt +
+ * completion, the sequence the estimate sizes the KV cache for. Left unset, TRL passes max_model_len=None to vLLM
+ * (trl/trainer/grpo_trainer.py:1123 → trl/generation/vllm_generation.py:351), which then takes the model's whole
+ * context (131,072 tokens for Llama-3.1-8B) and refuses to start when its KV cache cannot hold one such sequence.
+ */
+export function vllmMaxModelLength(o: Pick<Objective, 'promptTokens' | 'completionTokens'>): number {
+  return o.promptTokens + o.completionTokens;
+}
+
+/**
+ * Whether the trainer sets every nn.Dropout's p to 0 before training: `disable_dropout` defaults to True in DPOConfig
+ * (trl/trainer/dpo_config.py:185, DPO and IPO), KTOConfig (kto_config.py:156), RewardConfig (reward_config.py:128),
+ * ORPOConfig (experimental/orpo/orpo_config.py:97) and CPOConfig (experimental/cpo/cpo_config.py:128, SimPO), and the
+ * trainers then call `disable_dropout_in_model` (trl/trainer/utils.py:194: `module.p = 0` for every torch.nn.Dropout,
+ * PEFT's lora_dropout included). GRPOConfig's default is False (grpo_config.py:453); SFTConfig has none. The exports
+ * leave disable_dropout at these defaults.
+ */
+export function disablesDropout(kind: ObjectiveKind): boolean {
+  return kind === 'dpo' || kind === 'ipo' || kind === 'kto' || kind === 'reward' || kind === 'orpo' || kind === 'simpo';
 }
 
 /**

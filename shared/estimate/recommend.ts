@@ -19,9 +19,8 @@ import { cheapestPerGpuHour } from '../catalog/prices';
 import { PlanSchema, type Distribution, type GpuRef, type Plan, type PlanInput, type Technique } from '../domain/plan';
 import { gib, GiB, usd } from '../format';
 import { isFitting } from './advice';
-import { describeArchitecture } from './architecture';
 import { estimateCost } from './cost';
-import { resolveModel, usableBytes } from './estimate';
+import { planArchitecture, usableBytes } from './estimate';
 import { fromCatalog, type ResolvedGpu } from './hardware';
 import { DEFAULT_INTERCONNECT, resolveInterconnect, type InterconnectChoice } from './interconnect';
 import { memoryProfile, type MemoryProfile } from './memory';
@@ -151,7 +150,7 @@ const refKey = (ref: GpuRef): string =>
 
 export function recommend(input: PlanInput | Plan, options: RecommendOptions = {}): Recommendation {
   const plan = PlanSchema.parse(input);
-  const arch = describeArchitecture(resolveModel(plan));
+  const arch = planArchitecture(plan);
   const t = plan.training;
   const globalBatch = t.microBatch * t.gradAccum * plan.distribution.gpusPerNode * plan.distribution.nodes;
   const maxGpus = options.maxGpus ?? plan.goals.maxGpus;

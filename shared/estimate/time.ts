@@ -19,6 +19,7 @@ import type { Architecture } from './architecture';
 import type { ResolvedGpu } from './hardware';
 import { dataBatches } from './data-batches';
 import { effectivePrecision, type MemoryProfile } from './memory';
+import { isInt4Base } from './kernels';
 import { generationBatchPerGpu } from './objective';
 import { visionFlopsPerSequence, type VisionFlops } from './vision';
 
@@ -203,6 +204,11 @@ export interface GenerationTime {
   /** KV-cache capacity of the engine in tokens (null: generate() allocates what it needs). */
   kvCapacityTokens: number | null;
   weightBytesPerGpu: number;
+  /**
+   * 16-bit weight bytes written and read per decode step when bitsandbytes dequantizes a 4-bit base for a batched
+   * matmul (0 otherwise).
+   */
+  dequantBytesPerStepPerGpu: number;
   kvBytesPerStepPerGpu: number;
   decodeStepSeconds: number;
   decodeSeconds: number;
@@ -539,6 +545,11 @@ export function estimateTime(
  * is large enough to be compute-bound (2·P FLOPs per sequence per step at the MFU ceiling); the prompts' prefill is a
  * compute-bound forward.
  */
+/**
+ * bitsandbytes 0.50 backends/cuda/ops.py _GEMM_4BIT_CUSTOM_FLOOR_M: up to this many rows its fused 4-bit kernel runs.
+ */
+const BNB_FUSED_MAX_ROWS = 4;
+
 export function objectiveTime(
   profile: MemoryProfile,
   gpu: ResolvedGpu,
@@ -610,8 +621,21 @@ export function objectiveTime(
   const meanContext = o.promptTokens + o.completionTokens / 2;
   const kvBytesPerStepPerGpu = (concurrent * meanContext * kv) / tp;
   const matmulFlops = 2 * profile.arch.matmulParamsPerToken;
+  // A bitsandbytes 4-bit base in vLLM (quantization="bitsandbytes": its linear method calls bitsandbytes'
+  // matmul_4bit): bitsandbytes 0.50 runs its fused 4-bit kernel for a few rows only (backends/cuda/ops.py
+  // _GEMM_4BIT_CUSTOM_FLOOR_M = 4, then per-GPU heuristics that mostly choose the other path on HBM GPUs) and
+  // otherwise dequantizes the weight to 16 bits and calls F.linear (autograd/_functions.py matmul_4bit, gemm_4bit's
+  // dequant + linear): each batched decode step then also writes and reads the 16-bit linear weights.
+  const bnbDequant =
+    o.generation !== 'transformers' &&
+    profile.quantizedLinearBytesPerParam !== null &&
+    profile.technique.kind === 'qlora' &&
+    !isInt4Base(profile.technique) &&
+    concurrent > BNB_FUSED_MAX_ROWS;
+  const quantizedLinearParams = profile.arch.matmulParamsPerToken - profile.arch.lmHeadParams;
+  const dequantBytes = bnbDequant ? 2 * 2 * quantizedLinearParams : 0;
   const decodeStepSeconds = Math.max(
-    (weightBytes / tp + kvBytesPerStepPerGpu) / bandwidth,
+    (weightBytes / tp + dequantBytes / tp + kvBytesPerStepPerGpu) / bandwidth,
     (matmulFlops * concurrent) / tp / (peak * MFU_CEILING[gpu.tier]),
   );
   const decodeSeconds = waves * o.completionTokens * decodeStepSeconds;
@@ -630,6 +654,7 @@ export function objectiveTime(
     waves,
     kvCapacityTokens,
     weightBytesPerGpu: weightBytes / tp,
+    dequantBytesPerStepPerGpu: dequantBytes / tp,
     kvBytesPerStepPerGpu,
     decodeStepSeconds,
     decodeSeconds,

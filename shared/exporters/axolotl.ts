@@ -7,6 +7,7 @@
 import { stringify as toYaml } from 'yaml';
 import { PLAN_TO_HF_OPTIM } from '../import/configs/facts';
 import {
+  axolotlAdapterReference,
   DECODER_LAYER_CLASS,
   frameworkContext,
   frameworkDsConfig,
@@ -22,6 +23,9 @@ import {
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import { objectiveRefusal } from '../domain/export-capabilities';
 import type { ObjectiveKind } from '../domain/plan';
+import { kvBytesPerToken, vllmMaxModelLength } from '../estimate/objective';
+import { resolveGpu } from '../estimate/hardware';
+import { gib } from '../format';
 
 export const AXOLOTL_VERSION = 'axolotl 0.19';
 
@@ -132,10 +136,26 @@ function grpoKeys(c: FrameworkCtx): Record<string, unknown> {
           ? { vllm_mode: 'server', vllm_server_host: '127.0.0.1', vllm_server_port: 8000 }
           : {}),
     },
+    // vllm.max_model_len (schemas/vllm.py VllmConfig.max_model_len L33): prompt + completion, the sequence the
+    // estimate sized the KV cache for (objective.ts vllmMaxModelLength). `axolotl vllm-serve` reads it
+    // (cli/vllm_serve.py L67); colocate mode does not pass it on (axolotlUnsupported checks what that costs).
     ...(o.generation === 'vllm_colocate'
-      ? { vllm: { gpu_memory_utilization: o.vllmGpuMemoryUtilization, tensor_parallel_size: o.vllmTensorParallel } }
+      ? {
+          vllm: {
+            gpu_memory_utilization: o.vllmGpuMemoryUtilization,
+            tensor_parallel_size: o.vllmTensorParallel,
+            max_model_len: vllmMaxModelLength(o),
+          },
+        }
       : o.generation === 'vllm_server'
-        ? { vllm: { host: '127.0.0.1', port: 8000, tensor_parallel_size: o.vllmTensorParallel } }
+        ? {
+            vllm: {
+              host: '127.0.0.1',
+              port: 8000,
+              tensor_parallel_size: o.vllmTensorParallel,
+              max_model_len: vllmMaxModelLength(o),
+            },
+          }
         : {}),
   };
 }
@@ -260,6 +280,50 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
   };
 }
 
+/**
+ * GRPO with colocated vLLM: axolotl's GRPO builder passes vllm.gpu_memory_utilization and tensor_parallel_size to
+ * GRPOConfig but not vllm.max_model_len (core/trainers/grpo/__init__.py set_training_args_kwargs L72-79), so TRL gives
+ * vLLM max_model_len=None (trl/trainer/grpo_trainer.py:1123, trl/generation/vllm_generation.py:351) and vLLM takes the
+ * model's whole context, refusing to start when its KV cache cannot hold one such sequence. The KV room is counted as
+ * the estimate counts it (time.ts objectiveTime: the share minus 16-bit weights ÷ tensor parallel, per GPU).
+ */
+function colocatedContextShortfall(c: FrameworkCtx): string | null {
+  const o = c.plan.objective;
+  if (o.kind !== 'grpo' || o.generation !== 'vllm_colocate') return null;
+  const context = c.arch.spec.maxPositionEmbeddings;
+  if (context <= vllmMaxModelLength(o)) return null;
+  const tp = o.vllmTensorParallel;
+  const share = o.vllmGpuMemoryUtilization * resolveGpu(c.plan.hardware.gpu).memoryBytes;
+  const kvRoom = share - (c.arch.totalParams * 2) / tp;
+  const needed = (context * kvBytesPerToken(c.arch, 2)) / tp;
+  if (kvRoom >= needed) return null;
+  return (
+    `axolotl does not pass vllm.max_model_len to a colocated vLLM (core/trainers/grpo/__init__.py), so vLLM would ` +
+    `size for the model's whole context, ${context.toLocaleString('en-US')} tokens: one such sequence needs ` +
+    `${gib(needed)} of KV cache, and gpu_memory_utilization ${o.vllmGpuMemoryUtilization} leaves about ` +
+    `${gib(Math.max(0, kvRoom))} after the weights, so vLLM would refuse to start. Export the Hugging Face script ` +
+    '(it sets vllm_max_model_length), use vLLM server mode, or raise gpu_memory_utilization.'
+  );
+}
+
+/**
+ * DPO / IPO / KTO with an adapter and a frozen-copy reference: axolotl cannot load the copy. train.py
+ * setup_reference_model (L139) sets model_ref = None (the adapter-disabled base) unless cfg.rl_adapter_ref_model, and
+ * that key is not a field of AxolotlInputConfig (schemas/config.py @ 067b021), so validate_config's `model_dump`
+ * (utils/config/__init__.py L480-499; pydantic's default extra="ignore") drops it before train.py reads it. The key is
+ * therefore not written; the header's estimate is the adapter-disabled job axolotl runs (framework-context.ts
+ * targetEstimate), and this note says so.
+ */
+function axolotlReferenceNotes(c: FrameworkCtx): string[] {
+  if (!axolotlAdapterReference(c.plan, c.technique)) return [];
+  return [
+    'REFERENCE: axolotl uses the base with the adapter disabled as reference for adapter training (src/axolotl/' +
+      'train.py setup_reference_model; its rl_adapter_ref_model switch is not in the 0.19 config schema, which ' +
+      'drops it), not the frozen copy the plan asks for: the estimate above is for the adapter-disabled reference. ' +
+      'Export the Hugging Face script to train with a frozen copy.',
+  ];
+}
+
 export function axolotlUnsupported(c: FrameworkCtx): string | null {
   const refusal = objectiveRefusal(c.plan, 'axolotl');
   if (refusal) return refusal;
@@ -271,6 +335,8 @@ export function axolotlUnsupported(c: FrameworkCtx): string | null {
       'objective.reference to copy or peft_base, or export the Hugging Face script.'
     );
   const k = c.technique.kind;
+  const vllmContext = colocatedContextShortfall(c);
+  if (vllmContext) return vllmContext;
   if (!['full', 'lora', 'qlora', 'dora'].includes(k))
     return (
       `axolotl's built-in adapters are lora and qlora (schemas/peft.py); ${k} is not one of them. Export ` +
@@ -303,12 +369,13 @@ export function axolotlFiles(
   const c = frameworkContext(plan, index, version, 'axolotl');
   const why = modelUnsupported(c) ?? axolotlUnsupported(c);
   if (why) return notSupportedFiles(c, 'axolotl', AXOLOTL_VERSION, why);
+  const notes = axolotlReferenceNotes(c);
   const d = plan.distribution;
   const files: FrameworkFile[] = [
     {
       path: 'axolotl_config.yaml',
       mediaType: 'application/yaml',
-      content: `${hashHeader(c, AXOLOTL_VERSION)}\n${toYaml(axolotlConfig(c), { lineWidth: 0 })}`,
+      content: `${hashHeader(c, AXOLOTL_VERSION, notes)}\n${toYaml(axolotlConfig(c), { lineWidth: 0 })}`,
     },
   ];
   if (usesDeepSpeed(plan))
@@ -337,7 +404,7 @@ export function axolotlFiles(
     mediaType: 'text/markdown',
     content:
       `# ${plan.name} — ` +
-      `axolotl\n\n${hashHeader(c, AXOLOTL_VERSION).replace(/^# /gm, '')}\n\n\`\`\`bash\npip install ` +
+      `axolotl\n\n${hashHeader(c, AXOLOTL_VERSION, notes).replace(/^# /gm, '')}\n\n\`\`\`bash\npip install ` +
       `"axolotl${o.kind === 'grpo' && o.generation !== 'transformers' ? '[vllm]' : ''}>=0.19,<0.20"` +
       `${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${serve}${launch}\n\`\`\`\n\nPut your data in ` +
       `\`data/train.jsonl\` (${DATA_SHAPE[o.kind] ?? 'one chat per line in `messages`'}, as the stub shows).\n`,

@@ -9,8 +9,8 @@ import { slugify, stampLines, switchNotes } from './header';
 import { findCatalogModel } from '../catalog/models';
 import { exportSupport } from '../domain/export-support';
 import type { Plan, Technique } from '../domain/plan';
-import { describeArchitecture, type Architecture } from '../estimate/architecture';
-import { estimatePlan, resolveModel, type TechniqueEstimate } from '../estimate/estimate';
+import type { Architecture } from '../estimate/architecture';
+import { estimatePlan, planArchitecture, resolveModel, type TechniqueEstimate } from '../estimate/estimate';
 import { resolveTargets } from '../estimate/techniques';
 import { isDeepSpeed, isFsdp, STRATEGY_TRAITS } from '../domain/strategies';
 
@@ -46,14 +46,48 @@ export function frameworkContext(plan: Plan, index: number, version: string, tar
     plan,
     technique,
     index,
-    estimate: estimatePlan(plan).techniques[index]!,
-    arch: describeArchitecture(spec),
+    estimate: targetEstimate(plan, index, target),
+    arch: planArchitecture(plan, spec),
     hfId,
     version,
     slug: slugify(plan.name),
     target,
     gpus: plan.distribution.gpusPerNode * plan.distribution.nodes,
   };
+}
+
+/**
+ * The estimate of the job the framework will run, which is not always the TRL job the plan's own estimate sizes
+ * (issue 19):
+ *  - LLaMA-Factory's preference stages run their own trainers, which compute the full logits in fp32
+ *    (src/llamafactory/train/dpo/trainer.py CustomDPOTrainer.concatenated_forward: `model(**batch, ...).logits
+ *    .to(torch.float32)` then get_batch_logps; ORPO and SimPO are pref_loss values of the same trainer; KTO's
+ *    train/kto/trainer.py likewise), for the policy and for the reference: not TRL's fused LM head.
+ *  - axolotl with an adapter always takes the adapter-disabled base as DPO / IPO / KTO reference (src/axolotl/train.py
+ *    setup_reference_model L139: model_ref = None unless cfg.rl_adapter_ref_model, a key its input schema does not
+ *    declare, so validate_config drops it): a plan's frozen copy is estimated as what axolotl runs.
+ */
+export function targetEstimate(plan: Plan, index: number, target: ExportTarget): TechniqueEstimate {
+  const o = plan.objective;
+  const technique = plan.techniques[index];
+  if (target === 'llama-factory' && ['dpo', 'ipo', 'kto', 'orpo', 'simpo'].includes(o.kind))
+    return estimatePlan(plan, {
+      fullLogitsTrainer: `LLaMA-Factory's ${o.kind === 'kto' ? 'CustomKTOTrainer' : 'CustomDPOTrainer'}`,
+    }).techniques[index]!;
+  if (target === 'axolotl' && axolotlAdapterReference(plan, technique))
+    return estimatePlan({ ...plan, objective: { ...o, reference: 'peft_base' } }).techniques[index]!;
+  return estimatePlan(plan).techniques[index]!;
+}
+
+/** axolotl + adapter + DPO / IPO / KTO with a frozen-copy reference: axolotl uses the adapter-disabled base. */
+export function axolotlAdapterReference(plan: Plan, technique: Technique | undefined): boolean {
+  const o = plan.objective;
+  return (
+    technique !== undefined &&
+    technique.kind !== 'full' &&
+    ['dpo', 'ipo', 'kto'].includes(o.kind) &&
+    o.reference === 'copy'
+  );
 }
 
 /** The module names an explicit target list holds (each once), as PEFT / the frameworks name them. */

@@ -20,8 +20,8 @@ import { exportSupport } from '../domain/export-support';
 import { peftUnsupportedReason } from '../domain/peft-support';
 import type { Plan, Technique } from '../domain/plan';
 import { isDeepSpeed, isFsdp, STRATEGY_TRAITS } from '../domain/strategies';
-import { describeArchitecture, type Architecture } from '../estimate/architecture';
-import { estimatePlan, resolveModel, type TechniqueEstimate } from '../estimate/estimate';
+import type { Architecture } from '../estimate/architecture';
+import { estimatePlan, planArchitecture, resolveModel, type TechniqueEstimate } from '../estimate/estimate';
 import {
   allModules,
   ia3TargetNames,
@@ -1324,7 +1324,7 @@ export function buildContext(plan: Plan, index: number, version: string): Ctx {
   const technique = plan.techniques[index];
   if (!technique) throw new Error(`The plan has no technique #${index + 1}.`);
   const spec = resolveModel(plan);
-  const arch = describeArchitecture(spec);
+  const arch = planArchitecture(plan, spec);
   const report = estimatePlan(plan);
   const hfId =
     plan.model.source === 'catalog'
@@ -1410,9 +1410,10 @@ function targetLimits(c: Ctx, format: ExportFormat): { notes: string[]; refuse: 
   const d = c.plan.distribution;
   // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
   // (torch/distributed/fsdp/api.py CPUOffload; accelerate writes it from fsdp_offload_params): an optimizer-only
-  // offload cannot be written, and writing `false` would silently train a different job than the one estimated.
+  // offload cannot be written, and writing `false` would silently train a different job than the one estimated. (A
+  // parameter offload is written as it runs: the estimate moves the optimizer states with it, memory.ts.)
   const fsdpOffload =
-    usesFsdp(c.plan) && d.offloadOptimizer !== d.offloadParams
+    usesFsdp(c.plan) && d.offloadOptimizer !== 'none' && d.offloadParams === 'none'
       ? 'accelerate runs FSDP with one offload switch (fsdp_offload_params), which moves parameters, gradients and ' +
         'optimizer states together: set both offloads in the plan to cpu, or both to none.'
       : null;

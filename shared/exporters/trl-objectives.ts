@@ -24,6 +24,7 @@
  *   prompt/completion/label; prompt-only: prompt), conversational or standard.
  */
 import type { Objective, ObjectiveKind, Plan, Technique } from '../domain/plan';
+import { vllmMaxModelLength } from '../estimate/objective';
 
 /** The TRL trainer and config class each objective runs, and where TRL 1.16 exports them. */
 export const TRL_TRAINERS: Record<ObjectiveKind, { trainer: string; config: string; module: string }> = {
@@ -249,6 +250,9 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
                 'weights and KV cache',
               `        vllm_enable_sleep_mode=${o.vllmSleepMode ? 'True' : 'False'},`,
               `        vllm_tensor_parallel_size=${o.vllmTensorParallel},`,
+              // Unset, vLLM takes the model's whole context and may refuse to start (objective.ts vllmMaxModelLength).
+              `        vllm_max_model_length=${vllmMaxModelLength(o)},  # prompt + completion, what the estimate ` +
+                'sized the KV cache for',
             ]
           : []),
         ...(server
@@ -417,7 +421,8 @@ export function grpoReadme(plan: Plan, hfId: string, moe: boolean): string[] {
     );
   else {
     // trl/scripts/vllm_serve.py ScriptArguments: --tensor-parallel-size, --data-parallel-size ("For dense models,
-    // keep this at 1"), --host, --port; it passes --logprobs-mode processed_logprobs to vLLM itself.
+    // keep this at 1"), --max-model-len (vllm_serve.py:127; prompt + completion, objective.ts vllmMaxModelLength),
+    // --host, --port; it passes --logprobs-mode processed_logprobs to vLLM itself.
     const replicas = Math.max(1, Math.floor(o.vllmServerGpus / o.vllmTensorParallel));
     const dp = moe ? replicas : 1;
     const used = o.vllmTensorParallel * dp;
@@ -431,7 +436,8 @@ export function grpoReadme(plan: Plan, hfId: string, moe: boolean): string[] {
       '```bash',
       'pip install "trl[vllm]"',
       `CUDA_VISIBLE_DEVICES=${devices} trl vllm-serve --model ${hfId} --tensor-parallel-size ` +
-        `${o.vllmTensorParallel}${dp > 1 ? ` --data-parallel-size ${dp}` : ''} --port 8000`,
+        `${o.vllmTensorParallel}${dp > 1 ? ` --data-parallel-size ${dp}` : ''} --max-model-len ` +
+        `${vllmMaxModelLength(o)} --port 8000`,
       '```',
       ...(replicas > 1 && !moe
         ? [

@@ -58,7 +58,12 @@ describe('the objective in words', () => {
   it('names GRPO’s generations, completion length and engine share', () => {
     expect(objectiveText(grpo.objective, ['lora'])).toBe('GRPO: 8 generations × 512 tokens, vLLM colocate at 30 %');
     const server = planOf({ kind: 'grpo', generation: 'vllm_server', vllmServerGpus: 2, beta: 0.04 });
+    // GRPOTrainer under PEFT scores the reference with the adapter disabled (grpo_trainer.py ref_model = None);
+    // full fine-tuning loads a frozen copy.
     expect(objectiveText(server.objective, ['lora'])).toBe(
+      'GRPO: 8 generations × 512 tokens, vLLM server on 2 GPUs, KL to the adapter-disabled base as reference',
+    );
+    expect(objectiveText(server.objective, ['full'])).toBe(
       'GRPO: 8 generations × 512 tokens, vLLM server on 2 GPUs, KL to a frozen reference copy',
     );
     expect(objectiveText(planOf({ kind: 'orpo' }).objective, ['lora'])).toBe('ORPO (no reference model)');

@@ -125,7 +125,10 @@ describe('axolotl objectives (src/axolotl/utils/schemas/config.py, core/builders
     expect(ds('dpo')).toMatchObject({ type: 'chat_template.default', field_chosen: 'chosen' });
     expect(ds('orpo').type).toBe('chat_template.argilla');
     expect(ds('kto').type).toMatchObject({ field_label: 'label', field_completion: 'completion' });
-    expect(ds('grpo').type).toBe('rewards.prompt_transform');
+    // GRPO at vLLM's default 0.3 share is refused for Llama-3.1-8B (axolotl colocate cannot cap vLLM's context):
+    // a share that holds one full-context sequence.
+    const grpo = yamlOf(plan({ kind: 'grpo', vllmGpuMemoryUtilization: 0.5 }), 'axolotl', 'axolotl_config.yaml');
+    expect((grpo.datasets as Array<Record<string, unknown>>)[0]!.type).toBe('rewards.prompt_transform');
   });
 
   it('writes precompute_ref_log_probs for DPO (core/trainers/dpo/__init__.py L43-46) and refuses it for KTO', () => {
@@ -158,7 +161,8 @@ describe('axolotl objectives (src/axolotl/utils/schemas/config.py, core/builders
       vllm_enable_sleep_mode: true,
     });
     // Colocate: gpu_memory_utilization and tensor_parallel_size come from the vllm block (grpo/__init__.py L72-79).
-    expect(cfg.vllm).toEqual({ gpu_memory_utilization: 0.4, tensor_parallel_size: 1 });
+    // max_model_len: prompt + completion (schemas/vllm.py VllmConfig.max_model_len; objective.ts vllmMaxModelLength).
+    expect(cfg.vllm).toEqual({ gpu_memory_utilization: 0.4, tensor_parallel_size: 1, max_model_len: 512 + 256 });
     const all = files(colocate, 'axolotl');
     // reward_funcs name '{file_name}.{fn_name}' (docs/rlhf.qmd): rewards.py defines both names the config uses.
     const rewards = all.find((f) => f.path === 'rewards.py')!.content;

@@ -230,7 +230,7 @@ describe('GRPO (trl/trainer/grpo_config.py, grpo_trainer.py)', () => {
     const readme = file(plan, 'hf', 0, 'README.md');
     expect(readme).toContain(
       'CUDA_VISIBLE_DEVICES=1,2 trl vllm-serve --model microsoft/Phi-3-mini-4k-instruct ' +
-        '--tensor-parallel-size 2 --port 8000',
+        '--tensor-parallel-size 2 --max-model-len 768 --port 8000',
     );
   });
 

@@ -86,6 +86,13 @@ describe('FSDP offload (torch/distributed/fsdp/api.py CPUOffload: one switch, of
       'accelerate_config.yaml',
     );
     expect(both.fsdp_config.fsdp_offload_params).toBe(true);
+    // Parameters alone: offload_params moves the optimizer states too, as the estimate counts.
+    const params = yaml<{ fsdp_config: { fsdp_offload_params: boolean } }>(
+      fsdp('none', 'cpu'),
+      'deepspeed',
+      'accelerate_config.yaml',
+    );
+    expect(params.fsdp_config.fsdp_offload_params).toBe(true);
     for (const format of ['hf', 'deepspeed'] as const) {
       const files = exportFiles(fsdp('cpu', 'none'), format, 0, 't');
       expect(files.map((f) => f.path)).not.toContain('train.py');
