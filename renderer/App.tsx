@@ -224,6 +224,10 @@ export function App({ api }: { api: TuneplanApi }) {
   );
   const basePlanId = draft.objective.basePlanId;
   const basePlanName = basePlanId ? (state.plans.find((p) => p.id === basePlanId)?.name ?? null) : null;
+  // Stable for the memoized section: the actions object is read through its ref.
+  const openBase = useCallback(() => {
+    if (basePlanId) void actionsRef.current.open(basePlanId);
+  }, [basePlanId]);
   const first = report?.techniques[0];
   const defaultMfu = first?.mfuIsDefault ? first.mfu : null;
 
@@ -296,6 +300,7 @@ export function App({ api }: { api: TuneplanApi }) {
           onChange={setDraft}
           warnings={warnings}
           basePlanName={basePlanName}
+          onOpenBase={openBase}
         />
         <MemoTraining draft={draft} errors={errors} onChange={setDraft} warnings={warnings} />
         <MemoData draft={draft} errors={errors} onChange={setDraft} warnings={warnings} />

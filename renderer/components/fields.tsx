@@ -60,6 +60,7 @@ export function NumberField({
   max,
   step,
   nullable,
+  digits,
 }: Base & {
   value: number | null | undefined;
   onChange: (v: number | null) => void;
@@ -67,11 +68,22 @@ export function NumberField({
   max?: number;
   step?: number | 'any';
   nullable?: boolean;
+  /**
+   * Significant figures to show while the field is not being typed in (an imported 0.0338888… h reads 0.03389); the
+   * value itself is kept whole until the user types a new one.
+   */
+  digits?: number;
 }) {
   const id = useId();
   // Keep the text the user typed (e.g. "1e-" while typing) separate from the parsed number.
   const [text, setText] = useState<string | null>(null);
-  const shown = text ?? (value === null || value === undefined || Number.isNaN(value) ? '' : String(value));
+  const shown =
+    text ??
+    (value === null || value === undefined || Number.isNaN(value)
+      ? ''
+      : digits === undefined || !Number.isFinite(value)
+        ? String(value)
+        : String(Number(value.toPrecision(digits))));
   return (
     <Frame id={id} label={label} error={error} hint={hint} unit={unit} prefix={prefix}>
       <input

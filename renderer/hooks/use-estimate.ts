@@ -40,9 +40,30 @@ export function useEstimate({ plan, errors }: Validation): {
  */
 export function useDraftEstimate(draft: Draft) {
   const live = useMemo(() => validateDraft(draft), [draft]);
-  const deferred = useDeferredValue(live);
+  const estimable = useMemo(() => forEstimate(draft, live), [draft, live]);
+  const deferred = useDeferredValue(estimable);
   const { report, errors, estimateError, plan } = useEstimate(deferred);
   const allErrors = useMemo(() => ({ ...errors, ...live.errors }), [errors, live.errors]);
-  const stale = deferred !== live || Object.keys(live.errors).length > 0;
+  // Stale: the results are not (yet) this draft's — still deferred, or a field the estimate reads is invalid.
+  const stale = deferred !== estimable || estimable.plan === null;
   return { live, report, errors: allErrors, estimateError, plan, stale };
+}
+
+/** Fields the estimate does not read: an error in them neither stops nor greys the results. */
+const NOT_ESTIMATED: ReadonlySet<string> = new Set(['name', 'notes']);
+
+/**
+ * The validation the estimate follows: the draft's own, or — when only the name or the notes are invalid (an emptied
+ * name while renaming) — the draft with those two made valid, so the results stay current. Saving still goes by
+ * `live`, which keeps the error.
+ */
+function forEstimate(draft: Draft, live: Validation): Validation {
+  const keys = Object.keys(live.errors);
+  if (live.plan || keys.length === 0 || !keys.every((k) => NOT_ESTIMATED.has(k))) return live;
+  const valid = validateDraft({
+    ...draft,
+    name: live.errors.name ? 'Untitled plan' : draft.name,
+    notes: live.errors.notes ? '' : draft.notes,
+  });
+  return valid.plan ? { plan: valid.plan, errors: live.errors } : live;
 }

@@ -77,9 +77,69 @@ export function recordChange(draft: Draft, next: Draft, label: string): AppliedC
   return { label, changes: diffFields(draft, next) };
 }
 
-/** "training.microBatch" / "techniques" — the editor's names for fields. */
+/** "training.microBatch" / "techniques" — the plan file's names for fields (keys, error maps, export sources). */
 export const pathName = (path: FieldPath): string =>
   path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
+
+/**
+ * The labels the editor shows for the fields advice can set (the sections' own field labels, lower-cased as they
+ * read inside a sentence): what a user reads in the undo bar and the scenario guide, not the file's paths.
+ */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  model: 'model',
+  techniques: 'techniques',
+  'training.precision': 'precision',
+  'training.optimizer': 'optimizer',
+  'training.microBatch': 'micro-batch per GPU',
+  'training.gradAccum': 'gradient accumulation',
+  'training.seqLen': 'sequence length',
+  'training.epochs': 'epochs',
+  'training.gradientCheckpointing': 'gradient checkpointing',
+  'training.packing': 'sequence packing',
+  'training.attention': 'attention kernel',
+  'training.lossKernel': 'loss kernel',
+  'training.learningRate': 'learning rate',
+  'training.stack': 'training library',
+  'training.compile': 'torch.compile',
+  'training.optimizerInBackward': 'optimizer step in backward',
+  'training.activationOffload': 'activation offloading',
+  'training.kernels': 'fused kernels',
+  'data.mode': 'dataset size given as',
+  'data.examples': 'examples',
+  'data.meanTokensPerExample': 'mean tokens per example',
+  'data.totalTokens': 'total tokens',
+  'data.maxTokensPerExample': 'longest example',
+  'distribution.gpusPerNode': 'GPUs per node',
+  'distribution.nodes': 'nodes',
+  'distribution.strategy': 'strategy',
+  'distribution.offloadOptimizer': 'offload optimizer',
+  'distribution.offloadParams': 'offload parameters',
+  'hardware.gpu': 'GPU',
+  'hardware.headroomPct': 'headroom',
+  'hardware.mfu': 'MFU',
+  'pricing.mode': 'where training happens',
+  'pricing.vmSku': 'cloud VM',
+  'pricing.usdPerGpuHour': 'price per GPU-hour',
+  'objective.kind': 'objective',
+  'objective.reference': 'reference model',
+  'objective.beta': 'beta',
+  'objective.numGenerations': 'generations per prompt',
+  'objective.completionTokens': 'completion length',
+  'objective.generation': 'generation engine',
+  'objective.vllmGpuMemoryUtilization': 'vLLM GPU memory share',
+  'objective.vllmSleepMode': 'vLLM sleep mode',
+};
+
+/** A field as the editor labels it ("sequence length"); a field with no label here keeps its path. */
+export const fieldLabel = (path: FieldPath): string => FIELD_LABELS[pathName(path)] ?? pathName(path);
+
+/** The fields a change set, for a sentence: "techniques, sequence length, mean tokens per example". */
+export const changedFields = (changes: readonly FieldChange[]): string =>
+  changes.map((c) => fieldLabel(c.path)).join(', ');
+
+/** One field's change for a sentence: "sequence length 1024 → 2048". */
+export const changeText = (c: FieldChange): string =>
+  `${fieldLabel(c.path)} ${showValue(c.before)} → ${showValue(c.after)}`;
 
 /** A value as a field shows it: short, no JSON braces for scalars. */
 export function showValue(v: unknown): string {

@@ -42,6 +42,23 @@ async function noHorizontalOverflow(page: Page) {
     innerWidth: window.innerWidth,
   }));
   expect(scrollWidth, 'the page must not scroll sideways').toBeLessThanOrEqual(innerWidth);
+  // On narrow windows the workspace (.app) scrolls down; it must not scroll sideways either.
+  const app = await page.locator('.app').evaluate((el) => ({ sw: el.scrollWidth, cw: el.clientWidth }));
+  expect(app.sw, 'the workspace must not scroll sideways').toBeLessThanOrEqual(app.cw);
+}
+
+/** The document never scrolls down: the panes (or, on narrow windows, the workspace) do. */
+async function noVerticalPageScroll(page: Page) {
+  const { scrollHeight, innerHeight } = await page.evaluate(() => ({
+    scrollHeight: document.documentElement.scrollHeight,
+    innerHeight: window.innerHeight,
+  }));
+  expect(scrollHeight, 'the page itself must not scroll down').toBeLessThanOrEqual(innerHeight);
+  // The wheel over the plans list moves nothing on the page.
+  await page.mouse.move(100, innerHeight - 200);
+  await page.mouse.wheel(0, 600);
+  await page.waitForTimeout(100);
+  expect(await page.evaluate(() => window.scrollY), 'the wheel must not scroll the document').toBe(0);
 }
 
 async function width(page: Page, selector: string): Promise<number> {
@@ -78,6 +95,7 @@ for (const scheme of ['light', 'dark'] as const) {
       expect(await width(page, '[data-chart="memory-breakdown"] .recharts-wrapper')).toBeGreaterThan(450);
       expect(await width(page, 'main.editor')).toBeGreaterThan(380);
       await noHorizontalOverflow(page);
+      await noVerticalPageScroll(page);
 
       // A technique that does not fit (full fine-tuning here) is greyed in every row and never starred.
       const full = table.locator('td[data-technique="full"]');
@@ -137,6 +155,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(page.getByRole('table', { name: 'Ranges for LoRA' })).toBeVisible();
       expect(await width(page, '.explain')).toBeGreaterThan(450);
       await noHorizontalOverflow(page);
+      await noVerticalPageScroll(page);
       await showResults(page);
       await page.screenshot({ path: path.join(shots, `explain-${size.width}x${size.height}-${scheme}.png`) });
     });

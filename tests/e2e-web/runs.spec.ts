@@ -45,7 +45,9 @@ test('this machine, a recorded run from trainer_state.json, estimate vs actual a
     .getByLabel('Import trainer_state.json…')
     .setInputFiles([path.join(fixtures, 'trainer_state.json'), path.join(fixtures, 'all_results.json')]);
   await expect(page.getByText(/Read trainer_state\.json and all_results\.json/)).toBeVisible();
-  await expect(page.getByLabel('Wall time')).toHaveValue(String(1834.22 / 3600));
+  // Imported floats read rounded (4 significant figures, the wall time also as a duration); stored whole.
+  await expect(page.getByLabel('Wall time')).toHaveValue(String(Number((1834.22 / 3600).toPrecision(4))));
+  await expect(page.locator('.field', { has: page.getByLabel('Wall time') })).toContainText('31 min');
   await page.getByLabel('Technique used').selectOption({ label: '2. LoRA' });
   await page.getByLabel('GPU', { exact: true }).last().fill('NVIDIA A100-SXM4-80GB');
   await page.getByLabel('GPU count').fill('1');
@@ -55,6 +57,16 @@ test('this machine, a recorded run from trainer_state.json, estimate vs actual a
   await expect(table.getByRole('row')).toHaveCount(2);
   await expect(table.getByTestId('memory-error')).toHaveText(/^estimate (\d+\.\d % (above|below)|matches) measured$/);
   await expect(page.locator('[data-chart="loss-curve"] .recharts-line')).toHaveCount(1);
+  // The wide runs table scrolls like the comparison table: it says so, and its first column stays in view.
+  const runsWrap = page.locator('.table-wrap', { has: table });
+  await expect(runsWrap).toHaveAttribute('data-scroll-right', 'true');
+  await expect(page.locator('.scroll-hint', { hasText: 'More columns to the right' })).toBeVisible();
+  const firstCell = table.locator('tbody th[scope="row"]').first();
+  const before = await firstCell.boundingBox();
+  await runsWrap.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
+  await expect(runsWrap).toHaveAttribute('data-scroll-left', 'true');
+  expect(Math.abs((await firstCell.boundingBox())!.x - before!.x)).toBeLessThan(1);
+  await runsWrap.evaluate((el) => el.scrollTo({ left: 0 }));
 
   await page.getByLabel('Show calibrated estimates for this plan').check();
   await expect(page.getByRole('list', { name: 'Calibrated estimates' })).toContainText(

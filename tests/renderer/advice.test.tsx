@@ -38,7 +38,9 @@ describe('advice in the workspace', () => {
       fireEvent.click(within(row).getByRole('button', { name: /Apply/ }));
       await waitFor(() => expect(checkbox('Gradient checkpointing').checked).toBe(true));
       const bar = screen.getByText(/Applied DoRA: Gradient checkpointing on/).closest('.undo-bar')!;
-      expect(bar.textContent).toContain('training.gradientCheckpointing false → true');
+      // The editor's label for the field, not its path in the plan file.
+      expect(bar.textContent).toContain('gradient checkpointing false → true');
+      expect(bar.textContent).not.toContain('training.');
       fireEvent.click(within(bar as HTMLElement).getByRole('button', { name: 'Undo' }));
       await waitFor(() => expect(checkbox('Gradient checkpointing').checked).toBe(false));
       expect(screen.queryByText(/Applied DoRA/)).toBeNull();
@@ -77,10 +79,16 @@ describe('advice in the workspace', () => {
     render(<App api={createTestApi()} />);
     const list = screen.getByLabelText('Fields the guide sets');
     fireEvent.click(screen.getByLabelText('Human-like chatbot responses'));
-    await waitFor(() => expect(list.textContent).toContain('data.meanTokensPerExample 512 → 768'));
-    expect(list.textContent).toContain('training.seqLen 1024 → 2048');
+    // Fields by the labels the editor shows them with, never their paths in the plan file.
+    await waitFor(() => expect(list.textContent).toContain('mean tokens per example 512 → 768'));
+    expect(list.textContent).toContain('sequence length 1024 → 2048');
+    expect(list.textContent).not.toMatch(/training\.|data\./);
     fireEvent.click(screen.getByRole('button', { name: 'Choose techniques for this' }));
     await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Sequence length').value).toBe('2048'));
+    // What it set, comma-separated.
+    expect(screen.getByText(/^The guide set/).textContent).toMatch(
+      /^The guide set (techniques, )?sequence length, mean tokens per example\./,
+    );
     // Unticking the only goal undoes what the guide set.
     fireEvent.click(screen.getByLabelText('Lower memory use'));
     await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Sequence length').value).toBe('1024'));

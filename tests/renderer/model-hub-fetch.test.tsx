@@ -99,6 +99,30 @@ describe('Fetch config.json from the Hub', () => {
     expect(button().disabled).toBe(false); // can try again
   });
 
+  it('after a failed fetch: focus is back on Fetch, the address is a link, the row is the full width', async () => {
+    const url = 'https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct/blob/main/config.json';
+    const { input, button } = setup(() => {
+      throw new AppFailure(
+        'NETWORK',
+        `Could not reach huggingface.co (ENOTFOUND): download config.json from ${url} and open it.`,
+      );
+    });
+    fireEvent.change(input, { target: { value: 'meta-llama/Llama-3.1-8B-Instruct' } });
+    button().focus();
+    fireEvent.click(button());
+    const alert = await screen.findByText(/Could not reach huggingface\.co/);
+    await waitFor(() => expect(document.activeElement).toBe(button()));
+    const link = screen.getByRole<HTMLAnchorElement>('link', { name: url });
+    expect(link.href).toBe(url);
+    expect(link.target).toBe('_blank'); // opened outside the app, as the Explain tab's links are
+    expect(alert.textContent).toBe(
+      `Could not reach huggingface.co (ENOTFOUND): download config.json from ${url} and open it.`,
+    );
+    // The Hub row and the file import take a whole row of the section's grid (.grid > .wide).
+    expect(input.closest('.field')!.classList.contains('wide')).toBe(true);
+    expect(screen.getByLabelText('Import config.json…').closest('.field')!.classList.contains('wide')).toBe(true);
+  });
+
   it('a config.json Tuneplan cannot read is refused by the same reader as an opened file', async () => {
     const { input, button } = setup((req) => ({ name: req.repoId, text: '{ not json', source: source(req.repoId) }));
     fireEvent.change(input, { target: { value: 'org/broken' } });

@@ -57,7 +57,15 @@ describe('price fields and lists', () => {
     const links = within(field as HTMLElement)
       .getAllByRole('link')
       .map((a) => a.getAttribute('href'));
-    expect(links).toEqual([...SERVICE_PRICE_PAGES]);
+    // Pages to read: the provider's pricing page, and the Retail Prices API's documentation rather than the raw JSON
+    // endpoint, which is named as text.
+    const api = SERVICE_PRICE_PAGES.find((u) => u.startsWith('https://prices.azure.com/'))!;
+    expect(links).toEqual([
+      ...SERVICE_PRICE_PAGES.filter((u) => u !== api),
+      'https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices',
+    ]);
+    expect(links).not.toContain(api);
+    expect(field.textContent).toContain('prices.azure.com/api/retail/prices');
     expect(
       screen.getByLabelText('Hosting price per hour').closest('.control-row')!.firstElementChild?.textContent,
     ).toBe('$');

@@ -6,7 +6,9 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/App';
+import { resultsSummary } from '../../renderer/features/results/summary';
 import { dpoStage, sftStage, stageTotals } from '../../renderer/features/scenario/scenarios';
+import { TechniqueSchema } from '../../shared/domain/plan';
 import { newPlanFromTemplate } from '../../shared/domain/plan-template';
 import { estimatePlan } from '../../shared/estimate/estimate';
 import { createTestApi } from '../helpers/test-api';
@@ -74,6 +76,24 @@ describe('SFT → DPO: the scenario guide offers the second stage as a linked pl
     expect(total.peakBytes).toBe(Math.max(stages[0]!.peakBytes, stages[1]!.peakBytes));
   });
 
+  it('shows both stages for the technique the results lead with, not silently the first one', () => {
+    // Full fine-tuning first: the results' headline leads with the cheapest (or fastest) technique that fits.
+    const base = newPlanFromTemplate();
+    const kinds = ['full', 'lora', 'qlora'] as const;
+    const plan = { ...base, techniques: kinds.map((kind) => TechniqueSchema.parse({ kind })) };
+    const sft = estimatePlan(sftStage(plan));
+    const dpo = estimatePlan(dpoStage(plan, null));
+    const summary = resultsSummary(sft);
+    const lead = sft.techniques.find((t) => t.index === summary.index)!;
+    expect(lead.technique).not.toBe('full');
+    const pair = stageTotals(sft, dpo);
+    expect(pair.technique.label).toBe(lead.label);
+    expect(summary.text.startsWith(lead.label)).toBe(true);
+    expect(pair.stages[0]!.wallSeconds).toBe(lead.wallSeconds);
+    expect(pair.stages[1]!.wallSeconds).toBe(dpo.techniques[lead.index]!.wallSeconds);
+    expect(pair.technique.why).toMatch(/fastest|cheapest/);
+  });
+
   it('shows both stages for chatbot responses and creates the DPO plan linked to the saved SFT plan', async () => {
     render(<App api={createTestApi()} />);
     fireEvent.click(screen.getByLabelText('Human-like chatbot responses'));
@@ -92,5 +112,31 @@ describe('SFT → DPO: the scenario guide offers the second stage as a linked pl
     await waitFor(() => expect(objective().value).toBe('dpo'));
     expect(screen.getByTestId('objective-base').textContent).toMatch(/Starts from the output of the plan/);
     expect(screen.getByRole('heading', { level: 1 }).textContent).toMatch(/→ DPO/);
+  });
+
+  it('names the technique of the stage table: the one the results summary leads with', async () => {
+    render(<App api={createTestApi()} />);
+    fireEvent.click(screen.getByLabelText('Human-like chatbot responses'));
+    const stages = screen.getByLabelText('SFT then DPO');
+    const caption = await within(stages).findByText(/^Both stages with/, {}, { timeout: 5000 });
+    const headline = await screen.findByTestId('results-summary');
+    const named = /^Both stages with (.+?) \(/.exec(caption.textContent ?? '')![1]!;
+    expect(headline.textContent).toContain(`${named} fits`);
+  });
+
+  it('"Undo the guide" does not follow into the DPO plan it creates', async () => {
+    render(<App api={createTestApi()} />);
+    fireEvent.click(screen.getByLabelText('Human-like chatbot responses'));
+    fireEvent.click(screen.getByRole('button', { name: 'Choose techniques for this' }));
+    await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Sequence length').value).toBe('2048'));
+    expect(screen.getByRole('button', { name: 'Undo the guide' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const stages = screen.getByLabelText('SFT then DPO');
+    const create = within(stages).getByRole<HTMLButtonElement>('button', { name: 'Create the DPO plan' });
+    await waitFor(() => expect(create.disabled).toBe(false));
+    fireEvent.click(create);
+    await waitFor(() => expect(objective().value).toBe('dpo'));
+    expect(screen.queryByRole('button', { name: 'Undo the guide' })).toBeNull();
+    expect(screen.getByLabelText<HTMLInputElement>('Sequence length').value).toBe('2048');
   });
 });

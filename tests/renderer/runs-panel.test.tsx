@@ -45,11 +45,13 @@ describe('Runs tab import', () => {
         .filter((l) => l.loss !== undefined)
         .at(-1) as { loss: number }
     ).loss;
-    expect(Number(value('Final loss'))).toBe(lastLoss);
+    // Shown to 4 significant figures; stored whole.
+    expect(value('Final loss')).toBe(String(Number(lastLoss.toPrecision(4))));
     fireEvent.change(screen.getByLabelText('Peak memory per GPU'), { target: { value: '1' } });
     fireEvent.click(screen.getByRole('button', { name: 'Record run' }));
     await waitFor(() => expect(api.runs.size).toBe(1));
     const stored = [...api.runs.values()][0]!.result;
+    expect(stored.finalLoss).toBe(lastLoss);
     expect(stored.source).toBe('llama-factory');
     expect(stored.evalCurve).toHaveLength(3);
     // The chart gets the eval curve as a second line (Recharts draws no paths in happy-dom; e2e checks them).
@@ -79,8 +81,12 @@ describe('Runs tab import', () => {
       string,
       number
     >;
-    expect(Number(value('Wall time')) * 3600).toBeCloseTo(all.train_runtime!, 9);
-    expect(screen.getByTestId('imported-details').textContent).toContain(`mean loss ${all.train_loss}`);
+    // Imported floats read rounded (3.0731 s = 0.000853638… h): 4 significant figures, the wall time also as a
+    // duration; the raw float never shows.
+    expect(value('Wall time')).toBe('0.0008536');
+    expect(screen.getByLabelText('Wall time').closest('.field')!.textContent).toContain('3 s');
+    expect(screen.getByTestId('imported-details').textContent).toContain('mean loss 3.538,');
+    expect(screen.getByTestId('imported-details').textContent).not.toContain(String(all.train_loss));
     expect(screen.getByTestId('imported-details').textContent).toContain(`${all.train_samples_per_second} samples/s`);
 
     // A mid-run checkpoint has no run summary (no train_loss, no samples/s): those must not stay from the first import.
@@ -101,5 +107,28 @@ describe('Runs tab import', () => {
     const table = await screen.findByRole('table', { name: 'Recorded runs' });
     expect(within(table).getByText(/\d+ warnings?/)).toBeTruthy();
     expect([...api.runs.values()][0]!.result).toMatchObject({ finalLoss: null, meanLoss: null });
+  });
+
+  it('records an import whole and shows it rounded, in a table that scrolls with its first column', async () => {
+    const { api, choose } = await openRuns();
+    choose(realFile('trainer/trainer_state.json'), realFile('trainer/all_results.json'));
+    await screen.findByText(/Read trainer_state\.json and all_results\.json/);
+    const all = JSON.parse(fs.readFileSync(path.join(runs, 'trainer/all_results.json'), 'utf8')) as Record<
+      string,
+      number
+    >;
+    fireEvent.change(screen.getByLabelText('Peak memory per GPU'), { target: { value: '1' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Record run' }));
+    await waitFor(() => expect(api.runs.size).toBe(1));
+    const stored = [...api.runs.values()][0]!.result;
+    expect(stored.wallSeconds).toBeCloseTo(all.train_runtime!, 9);
+    expect(stored.meanLoss).toBe(all.train_loss);
+    const table = await screen.findByRole('table', { name: 'Recorded runs' });
+    const row = within(table).getAllByRole('row')[1]!;
+    expect(row.textContent).toContain('3.538');
+    expect(row.textContent).not.toContain(String(all.train_loss));
+    // The same scroll box as the comparison table (first column sticky, a line saying that it scrolls).
+    expect(table.closest('.table-wrap')).not.toBeNull();
+    expect(table.classList.contains('comparison')).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * "What would make it fit" per technique (issue 14.2), and "Faster / cheaper" for a technique that fits: the single
- * changes shared/estimate/levers.ts finds, each re-estimated by the estimator, applicable in one click (the screen
- * records the change so it can be undone in one click).
+ * "What would make it fit" per technique (issue 14.2), and "Ways to make X faster or cheaper" for a technique that
+ * fits: the single changes shared/estimate/levers.ts finds, each re-estimated by the estimator, applicable in one
+ * click (the screen records the change so it can be undone in one click).
  *
  * Levers cost tens of re-estimates per technique, so they are computed after the table and charts render, one
  * technique per idle period, and dropped when the plan changes (hooks/use-idle-value.ts).
@@ -49,14 +49,15 @@ export function LeversPanel({
       <div className="card-body">
         {report.techniques.map((t, i) => {
           const fits = isFitting(t);
-          const title = fits ? 'Faster / cheaper' : 'What would make it fit';
+          // A technique that fits gets suggestions, not a verdict: "Ways to make LoRA faster or cheaper".
+          const title = fits ? `Ways to make ${t.label} faster or cheaper` : `${t.label}: What would make it fit`;
           const computed = results[i];
           const over = t.memory.nvidiaSmiBytes - t.fit.usableBytes;
           return (
             // Keyed by the fit: it opens by itself when the technique stops fitting.
             <details key={`${i}:${fits}`} open={!fits} className="lever-group">
               <summary>
-                {t.label}: {title}
+                {title}
                 {fits ? '' : ` — over by ${gib(over)}`}
               </summary>
               {!computed ? (
@@ -72,7 +73,7 @@ export function LeversPanel({
                     : 'No single change lowers its peak; try another GPU (Recommend).'}
                 </p>
               ) : (
-                <table className="lever-table" aria-label={`${t.label}: ${title}`}>
+                <table className="lever-table" aria-label={title}>
                   <thead>
                     <tr>
                       <th scope="col">Change</th>

@@ -1,5 +1,5 @@
 /** The last piece of advice applied, the fields it set, and one click to undo it. */
-import { pathName, showValue, type AppliedChange } from '../../state/changes';
+import { changeText, type AppliedChange } from '../../state/changes';
 
 export function UndoBar({ applied, onUndo }: { applied: AppliedChange | null; onUndo: () => void }) {
   if (!applied) return null;
@@ -7,11 +7,7 @@ export function UndoBar({ applied, onUndo }: { applied: AppliedChange | null; on
     <div className="banner info undo-bar" role="status">
       <span>
         Applied {applied.label}
-        {applied.changes.length > 0
-          ? ': ' +
-            applied.changes.map((c) => `${pathName(c.path)} ${showValue(c.before)} → ${showValue(c.after)}`).join('; ')
-          : ' (nothing changed)'}
-        .
+        {applied.changes.length > 0 ? ': ' + applied.changes.map(changeText).join('; ') : ' (nothing changed)'}.
       </span>{' '}
       <button type="button" onClick={onUndo}>
         Undo

@@ -22,6 +22,18 @@ type Props = {
 const usable = CATALOG_GPUS.filter((g) => g.tflops16 !== null);
 
 /**
+ * The pages the price hint links: the catalog's provider pages, each named by its host. The catalog's note also names
+ * the Azure Retail Prices API, a JSON endpoint rather than a page to read: the link goes to its documentation, and
+ * the endpoint itself is mentioned as text.
+ */
+const RETAIL_API_DOCS = 'https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices';
+const retailApi = SERVICE_PRICE_PAGES.find((u) => u.startsWith('https://prices.azure.com/'));
+const PRICE_PAGES: ReadonlyArray<{ url: string; text: string }> = [
+  ...SERVICE_PRICE_PAGES.filter((u) => u !== retailApi).map((url) => ({ url, text: new URL(url).host })),
+  ...(retailApi ? [{ url: RETAIL_API_DOCS, text: 'the Azure Retail Prices API documentation' }] : []),
+];
+
+/**
  * Where to find a hosted fine-tuning price (issue 20: "unknown price" never stands without a way forward): the
  * catalog publishes none (its serverless entries are null on purpose, prices.json fine_tuning_note), so the user enters
  * it here, from the provider pages the catalog names. The prices are kept with the plan.
@@ -34,15 +46,16 @@ function servicePriceHint(modelName: string): ReactNode {
         ? `catalog: ${usdRate(listed.usdPer1kTrainingTokens, '1K tokens')} for ${listed.model}. `
         : 'No published price in the catalog: enter the provider’s price (kept with the plan). '}
       Providers publish it at{' '}
-      {SERVICE_PRICE_PAGES.map((url, i) => (
-        <span key={url}>
+      {PRICE_PAGES.map((page, i) => (
+        <span key={page.url}>
           {i > 0 ? ' and ' : ''}
-          <a href={url} target="_blank" rel="noreferrer noopener">
-            {new URL(url).host}
+          <a href={page.url} target="_blank" rel="noreferrer noopener">
+            {page.text}
           </a>
         </span>
       ))}
-      ; the cost is training tokens × epochs × this price / 1000 + hosting hours × the hosting price.
+      {retailApi ? ` (the API itself: ${retailApi.replace(/^https:\/\//, '')})` : ''}; the cost is training tokens ×
+      epochs × this price / 1000 + hosting hours × the hosting price.
     </>
   );
 }
@@ -59,83 +72,86 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, 
   const skus = VM_PRICES.filter((v) => gpuId === '__custom' || v.gpuId === gpuId);
   const e = (k: string) => errors[k];
   const modelName = draft.model.source === 'catalog' ? draft.model.id : draft.model.spec.name;
+  const hosted = p.mode === 'service' && !Object.keys(errors).some((k) => k.startsWith('hardware.'));
   return (
     <Section
       title="Hardware & price"
       summary={
-        `${gpuLabel} · ` +
-        (p.mode === 'service'
-          ? 'hosted fine-tuning'
-          : p.vmSku
-            ? p.vmSku
-            : p.usdPerGpuHour !== null
-              ? usdRate(p.usdPerGpuHour, 'GPU-h')
-              : 'catalog price')
+        p.mode === 'service'
+          ? 'Model as a service · hosted fine-tuning'
+          : `${gpuLabel} · ` +
+            (p.vmSku ? p.vmSku : p.usdPerGpuHour !== null ? usdRate(p.usdPerGpuHour, 'GPU-h') : 'catalog price')
       }
     >
       {machine}
       <div className="grid">
-        <SelectField
-          label="GPU"
-          value={gpuId}
-          onChange={(v) =>
-            onChange(
-              setIn(
-                draft,
-                ['hardware', 'gpu'],
-                v === '__custom'
-                  ? { source: 'custom', name: 'My GPU', memoryGiB: 24, bf16Tflops: 100, bandwidthGBs: 1000 }
-                  : { source: 'catalog', id: v },
-              ),
-            )
-          }
-          options={[
-            ...usable.map((x) => ({ value: x.id, label: `${x.name} — ${x.memoryGiB} GB, ${x.tflops16} TFLOPS` })),
-            { value: '__custom', label: 'Custom GPU…' },
-          ]}
-          hint={fieldNotes(null, { warnings: warnings['hardware.gpu'] })}
-        />
-        {h.gpu.source === 'custom' ? (
+        {/* Model as a service: the provider's GPUs run it, so there is no GPU, memory or headroom to choose (kept
+            while one of those fields has an error, so it stays reachable). */}
+        {hosted ? null : (
           <>
-            <TextField
-              label="GPU name"
-              value={h.gpu.name}
-              onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'name'], v))}
-              error={e('hardware.gpu.name')}
+            <SelectField
+              label="GPU"
+              value={gpuId}
+              onChange={(v) =>
+                onChange(
+                  setIn(
+                    draft,
+                    ['hardware', 'gpu'],
+                    v === '__custom'
+                      ? { source: 'custom', name: 'My GPU', memoryGiB: 24, bf16Tflops: 100, bandwidthGBs: 1000 }
+                      : { source: 'catalog', id: v },
+                  ),
+                )
+              }
+              options={[
+                ...usable.map((x) => ({ value: x.id, label: `${x.name} — ${x.memoryGiB} GB, ${x.tflops16} TFLOPS` })),
+                { value: '__custom', label: 'Custom GPU…' },
+              ]}
+              hint={fieldNotes(null, { warnings: warnings['hardware.gpu'] })}
             />
+            {h.gpu.source === 'custom' ? (
+              <>
+                <TextField
+                  label="GPU name"
+                  value={h.gpu.name}
+                  onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'name'], v))}
+                  error={e('hardware.gpu.name')}
+                />
+                <NumberField
+                  label="Memory"
+                  unit="GiB"
+                  value={h.gpu.memoryGiB}
+                  onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'memoryGiB'], v ?? Number.NaN))}
+                  error={e('hardware.gpu.memoryGiB')}
+                />
+                <NumberField
+                  label="Dense bf16 tensor"
+                  unit="TFLOPS"
+                  value={h.gpu.bf16Tflops}
+                  onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'bf16Tflops'], v ?? Number.NaN))}
+                  error={e('hardware.gpu.bf16Tflops')}
+                />
+                <NumberField
+                  label="Memory bandwidth"
+                  unit="GB/s"
+                  value={h.gpu.bandwidthGBs}
+                  onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'bandwidthGBs'], v ?? Number.NaN))}
+                  error={e('hardware.gpu.bandwidthGBs')}
+                />
+              </>
+            ) : null}
             <NumberField
-              label="Memory"
-              unit="GiB"
-              value={h.gpu.memoryGiB}
-              onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'memoryGiB'], v ?? Number.NaN))}
-              error={e('hardware.gpu.memoryGiB')}
-            />
-            <NumberField
-              label="Dense bf16 tensor"
-              unit="TFLOPS"
-              value={h.gpu.bf16Tflops}
-              onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'bf16Tflops'], v ?? Number.NaN))}
-              error={e('hardware.gpu.bf16Tflops')}
-            />
-            <NumberField
-              label="Memory bandwidth"
-              unit="GB/s"
-              value={h.gpu.bandwidthGBs}
-              onChange={(v) => onChange(setIn(draft, ['hardware', 'gpu', 'bandwidthGBs'], v ?? Number.NaN))}
-              error={e('hardware.gpu.bandwidthGBs')}
+              label="Headroom"
+              unit="%"
+              value={h.headroomPct}
+              onChange={(v) => onChange(setIn(draft, ['hardware', 'headroomPct'], v ?? Number.NaN))}
+              error={e('hardware.headroomPct')}
+              hint={fieldNotes('memory kept free for fragmentation and spikes', {
+                warnings: warnings['hardware.headroomPct'],
+              })}
             />
           </>
-        ) : null}
-        <NumberField
-          label="Headroom"
-          unit="%"
-          value={h.headroomPct}
-          onChange={(v) => onChange(setIn(draft, ['hardware', 'headroomPct'], v ?? Number.NaN))}
-          error={e('hardware.headroomPct')}
-          hint={fieldNotes('memory kept free for fragmentation and spikes', {
-            warnings: warnings['hardware.headroomPct'],
-          })}
-        />
+        )}
         <SelectField
           label="Where training happens"
           value={p.mode}
@@ -144,7 +160,9 @@ export function HardwareSection({ machine, draft, errors, onChange, defaultMfu, 
             { value: 'platform', label: 'Model as a platform: own GPUs or cloud VMs (per hour)' },
             { value: 'service', label: 'Model as a service: hosted fine-tuning (per token)' },
           ]}
-          hint={fieldNotes(null, { warnings: warnings['pricing.mode'] })}
+          hint={fieldNotes(hosted ? 'the provider picks and runs the GPUs; you pay per training token' : null, {
+            warnings: warnings['pricing.mode'],
+          })}
         />
         {p.mode === 'platform' ? (
           <>

@@ -7,6 +7,7 @@ import type { ModelSpec } from '../../../shared/domain/model-spec';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { sameName, uniqueName } from '../../../shared/naming';
 import { Section } from '../../components/fields';
+import { LinkedText } from '../../components/linked-text';
 import { SELECT_WIDE_CLASS } from '../../components/select-width';
 import { compactParams } from '../../format';
 import type { TuneplanApi } from '../../api/client';
@@ -153,13 +154,27 @@ export function ModelSection({
     }
   };
 
+  // After a failed fetch, focus goes back to the Fetch button (the button is inert while busy; focus must never be
+  // left on the page body), unless the user has moved on to another control meanwhile.
+  const fetchRef = useRef<HTMLButtonElement>(null);
+  const [refocus, setRefocus] = useState(0);
+  useEffect(() => {
+    if (refocus === 0) return;
+    const active = document.activeElement;
+    if (!active || active === document.body || active === fetchRef.current) fetchRef.current?.focus();
+  }, [refocus]);
+
   const fetchFromHub = async () => {
     if (!hubId || hubProblem || hubBusy) return;
     setHubError(null);
     setHubBusy(true);
     try {
       const r = await api.invoke('models:fetchHubConfig', { repoId: hubId });
-      if (!r.ok) return setHubError(r.error.message);
+      if (!r.ok) {
+        setHubError(r.error.message);
+        setRefocus((n) => n + 1);
+        return;
+      }
       await importConfig({
         name: 'config.json',
         size: r.data.text.length,
@@ -226,7 +241,8 @@ export function ModelSection({
             </p>
           ) : null}
         </div>
-        <div className="field">
+        {/* A whole row: the repo id reads in full, and so does a failed fetch's message with its download link. */}
+        <div className="field wide">
           <label htmlFor={`${id}-hub`}>Fetch config.json from the Hub</label>
           <div className="control-row">
             <input
@@ -244,8 +260,11 @@ export function ModelSection({
               }}
             />
             <button
+              ref={fetchRef}
               type="button"
-              disabled={!online || hubBusy || !hubText.trim() || hubProblem !== null}
+              // Busy: aria-disabled, not disabled, so the focused button keeps focus through the fetch.
+              disabled={!online || !hubText.trim() || hubProblem !== null}
+              aria-disabled={hubBusy || undefined}
               onClick={() => void fetchFromHub()}
             >
               {hubBusy ? 'Fetching…' : 'Fetch'}
@@ -253,7 +272,7 @@ export function ModelSection({
           </div>
           {hubError ? (
             <p className="field-error" role="alert" id={`${id}-hub-hint`}>
-              {hubError}
+              <LinkedText text={hubError} />
             </p>
           ) : (
             <p className={hubProblem ? 'field-error' : 'hint'} id={`${id}-hub-hint`}>
@@ -266,7 +285,7 @@ export function ModelSection({
             </p>
           )}
         </div>
-        <div className="field">
+        <div className="field wide">
           <label htmlFor={`${id}-import`}>Import config.json…</label>
           {api.transport === 'ipc' ? (
             <button

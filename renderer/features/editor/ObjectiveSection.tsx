@@ -19,6 +19,8 @@ type Props = {
   warnings?: FieldWarnings;
   /** The name of the plan this one builds on (objective.basePlanId), when it is in the list. */
   basePlanName?: string | null;
+  /** Opens the plan this one builds on (the screen's plans actions). */
+  onOpenBase?: (() => void) | undefined;
 };
 const num = (v: number | null) => v ?? Number.NaN;
 
@@ -54,7 +56,7 @@ export function objectiveSummary(o: Draft['objective']): string {
   return head;
 }
 
-export function ObjectiveSection({ draft, errors, onChange, warnings = {}, basePlanName = null }: Props) {
+export function ObjectiveSection({ draft, errors, onChange, warnings = {}, basePlanName = null, onOpenBase }: Props) {
   const o = draft.objective;
   const set = (k: keyof Draft['objective'], v: unknown) => onChange(setIn(draft, ['objective', k], v));
   const e = (k: string) => errors[`objective.${k}`];
@@ -74,8 +76,14 @@ export function ObjectiveSection({ draft, errors, onChange, warnings = {}, baseP
           )}
         />
         {basePlanName ? (
-          <p className="hint" data-testid="objective-base">
-            Starts from the output of the plan “{basePlanName}”.
+          // A whole row of the grid: the note, and a button that opens the base plan.
+          <p className="hint objective-base" data-testid="objective-base">
+            Starts from the output of the plan “{basePlanName}”.{' '}
+            {onOpenBase ? (
+              <button type="button" className="link" onClick={onOpenBase}>
+                Open “{basePlanName}”
+              </button>
+            ) : null}
           </p>
         ) : null}
         {USES_REFERENCE.has(o.kind) ? (

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { bestMarks, fitState, type FitState } from '../../../shared/estimate/advice';
 import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
 import { count, duration, gib, percent, tokensPerSecond, usd } from '../../format';
+import { ScrollWrap } from '../../components/scroll-wrap';
 import { TECHNIQUE_COLORS } from '../../charts/colors';
 import { activePhases, hasPhases, type PhaseKey } from '../../charts/chart-data';
 import { durationRangeText, fitText, memoryRangeText, memoryText } from './summary';
@@ -144,33 +145,6 @@ export function comparisonRows(device: Device, phases: PhaseKey[] = []): Row[] {
   return rows.filter((r): r is Row => r !== null);
 }
 
-/**
- * Whether a scroll box has more to the left or right, kept in state so the table can say that it scrolls (a shadow
- * on the side with more, and a line of text). Updated on scroll and on resize only when it changes.
- */
-function useScrollEdges(ref: React.RefObject<HTMLDivElement | null>): { left: boolean; right: boolean } {
-  const [edges, setEdges] = useState({ left: false, right: false });
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const update = () => {
-      const left = el.scrollLeft > 1;
-      const right = el.scrollLeft + el.clientWidth < el.scrollWidth - 1;
-      setEdges((e) => (e.left === left && e.right === right ? e : { left, right }));
-    };
-    update();
-    el.addEventListener('scroll', update, { passive: true });
-    const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(update);
-    observer?.observe(el);
-    if (el.firstElementChild) observer?.observe(el.firstElementChild);
-    return () => {
-      el.removeEventListener('scroll', update);
-      observer?.disconnect();
-    };
-  }, [ref]);
-  return edges;
-}
-
 export function ComparisonTable({
   report,
   onExplain,
@@ -178,114 +152,100 @@ export function ComparisonTable({
   report: EstimateReport;
   onExplain: (techniqueIndex: number, key: string) => void;
 }) {
-  const wrap = useRef<HTMLDivElement>(null);
-  const edges = useScrollEdges(wrap);
   const marks = bestMarks(report);
   const many = report.techniques.length > 1;
   const states = report.techniques.map((t) => fitState(t));
   return (
-    <>
-      <div
-        className="table-wrap"
-        ref={wrap}
-        data-scroll-left={edges.left || undefined}
-        data-scroll-right={edges.right || undefined}
-        // Scrollable regions must be reachable by keyboard (axe: scrollable-region-focusable).
-        tabIndex={edges.left || edges.right ? 0 : undefined}
-        role={edges.left || edges.right ? 'region' : undefined}
-        aria-label={edges.left || edges.right ? 'Technique comparison, scrolls sideways' : undefined}
-      >
-        <table className="comparison" aria-label="Technique comparison">
-          <thead>
-            <tr>
-              <th scope="col">Per technique</th>
-              {report.techniques.map((t, i) => (
-                <th
-                  key={t.index}
-                  scope="col"
-                  className={states[i] === 'does-not-fit' ? 'num over' : 'num'}
-                  title={
-                    states[i] === 'does-not-fit' ? `${t.label} does not fit: ${fitText(t, report.device)}` : undefined
-                  }
-                >
-                  <span className="swatch" style={{ background: TECHNIQUE_COLORS[t.technique] }} aria-hidden="true" />
-                  {` ${t.label}`}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {comparisonRows(report.device, hasPhases(report) ? activePhases(report) : []).map((row) => {
-              const best = row.mark ? marks[row.mark] : null;
-              return (
-                <tr key={row.key} data-row={row.key}>
-                  <th scope="row">{row.label}</th>
-                  {report.techniques.map((t, i) => {
-                    const { text, range } = row.show(t);
-                    const state = states[i]!;
-                    const isBest = many && best === t.index;
-                    const over = state === 'does-not-fit';
-                    const cls = [
-                      'num',
-                      row.key === 'fits' ? FIT_CLASS[state] : '',
-                      over ? 'over' : '',
-                      isBest ? 'best' : '',
-                    ]
-                      .filter(Boolean)
-                      .join(' ');
-                    const figure: ReactNode = (
-                      <>
-                        <span className="value">{text}</span>
-                        {range ? <span className="range"> ({range})</span> : null}
-                      </>
-                    );
-                    return (
-                      <td
-                        key={t.index}
-                        className={cls}
-                        data-technique={t.technique}
-                        data-fit={state}
-                        title={over && row.key !== 'fits' ? `does not fit: ${fitText(t, report.device)}` : undefined}
-                      >
-                        {row.explain ? (
-                          <button
-                            type="button"
-                            className="figure"
-                            onClick={() => onExplain(t.index, row.explain!)}
-                            title="How is this computed?"
-                          >
-                            {figure}
-                          </button>
-                        ) : (
-                          figure
-                        )}
-                        {isBest ? (
-                          <span
-                            className={state === 'may-not-fit' ? 'best-mark maybe' : 'best-mark'}
-                            title={state === 'may-not-fit' ? 'best, but it may not fit' : 'best among those that fit'}
-                          >
-                            {' '}
-                            ★{state === 'may-not-fit' ? '?' : ''}
-                            <span className="visually-hidden">
-                              {state === 'may-not-fit' ? ' best, but may not fit' : ' best'}
-                            </span>
+    <ScrollWrap
+      label="Technique comparison"
+      more="More techniques to the right — scroll sideways →"
+      back="← Scroll back for the first techniques"
+    >
+      <table className="comparison" aria-label="Technique comparison">
+        <thead>
+          <tr>
+            <th scope="col">Per technique</th>
+            {report.techniques.map((t, i) => (
+              <th
+                key={t.index}
+                scope="col"
+                className={states[i] === 'does-not-fit' ? 'num over' : 'num'}
+                title={
+                  states[i] === 'does-not-fit' ? `${t.label} does not fit: ${fitText(t, report.device)}` : undefined
+                }
+              >
+                <span className="swatch" style={{ background: TECHNIQUE_COLORS[t.technique] }} aria-hidden="true" />
+                {` ${t.label}`}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {comparisonRows(report.device, hasPhases(report) ? activePhases(report) : []).map((row) => {
+            const best = row.mark ? marks[row.mark] : null;
+            return (
+              <tr key={row.key} data-row={row.key}>
+                <th scope="row">{row.label}</th>
+                {report.techniques.map((t, i) => {
+                  const { text, range } = row.show(t);
+                  const state = states[i]!;
+                  const isBest = many && best === t.index;
+                  const over = state === 'does-not-fit';
+                  const cls = [
+                    'num',
+                    row.key === 'fits' ? FIT_CLASS[state] : '',
+                    over ? 'over' : '',
+                    isBest ? 'best' : '',
+                  ]
+                    .filter(Boolean)
+                    .join(' ');
+                  const figure: ReactNode = (
+                    <>
+                      <span className="value">{text}</span>
+                      {range ? <span className="range"> ({range})</span> : null}
+                    </>
+                  );
+                  return (
+                    <td
+                      key={t.index}
+                      className={cls}
+                      data-technique={t.technique}
+                      data-fit={state}
+                      title={over && row.key !== 'fits' ? `does not fit: ${fitText(t, report.device)}` : undefined}
+                    >
+                      {row.explain ? (
+                        <button
+                          type="button"
+                          className="figure"
+                          onClick={() => onExplain(t.index, row.explain!)}
+                          title="How is this computed?"
+                        >
+                          {figure}
+                        </button>
+                      ) : (
+                        figure
+                      )}
+                      {isBest ? (
+                        <span
+                          className={state === 'may-not-fit' ? 'best-mark maybe' : 'best-mark'}
+                          title={state === 'may-not-fit' ? 'best, but it may not fit' : 'best among those that fit'}
+                        >
+                          {' '}
+                          ★{state === 'may-not-fit' ? '?' : ''}
+                          <span className="visually-hidden">
+                            {state === 'may-not-fit' ? ' best, but may not fit' : ' best'}
                           </span>
-                        ) : null}
-                        {over && row.mark ? <span className="visually-hidden"> (does not fit)</span> : null}
-                      </td>
-                    );
-                  })}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      {edges.left || edges.right ? (
-        <p className="scroll-hint" aria-hidden="true">
-          {edges.right ? 'More techniques to the right — scroll sideways →' : '← Scroll back for the first techniques'}
-        </p>
-      ) : null}
-    </>
+                        </span>
+                      ) : null}
+                      {over && row.mark ? <span className="visually-hidden"> (does not fit)</span> : null}
+                    </td>
+                  );
+                })}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </ScrollWrap>
   );
 }

@@ -1,6 +1,7 @@
 import { fitState } from '../../../shared/estimate/advice';
 import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
 import { SOURCES } from '../../../shared/estimate/sources';
+import { LinkedText } from '../../components/linked-text';
 import { count, duration, gib, usd } from '../../format';
 import { durationRangeText, fitText, memoryRangeText, memoryText } from './summary';
 
@@ -27,22 +28,7 @@ function valueText(value: number | null, unit: string): string {
 }
 
 /** A note's web addresses as links (the cost note names where providers publish prices, issue 20). */
-export function LinkedText({ text }: { text: string }) {
-  const parts = text.split(/(https?:\/\/[^\s)]+[^\s).,;])/);
-  return (
-    <>
-      {parts.map((part, i) =>
-        i % 2 === 1 ? (
-          <a key={i} href={part} target="_blank" rel="noreferrer noopener">
-            {part}
-          </a>
-        ) : (
-          part
-        ),
-      )}
-    </>
-  );
-}
+export { LinkedText };
 
 /** The low–high range of an explained figure, where the estimate gives one (issue 15 §8). */
 function rangeOf(key: string, t: TechniqueEstimate, device: EstimateReport['device']): string | null {
@@ -154,8 +140,12 @@ export function ExplainPanel({
       ) : null}
       <RangeTable t={t} device={report.device} />
       <dl className="explanations">
-        {explanations.map((e) => {
+        {explanations.map((e, i) => {
           const range = rangeOf(e.key, t, report.device);
+          // The same sources as the figure just above (GRPO's batch, reference and generation all cite TRL's
+          // GRPOTrainer): said once, not repeated line after line.
+          const prev = explanations[i - 1]?.sources;
+          const asAbove = prev !== undefined && prev.length > 0 && prev.join('|') === e.sources.join('|');
           return (
             <div
               key={e.key}
@@ -185,7 +175,9 @@ export function ExplainPanel({
                     </ul>
                   </div>
                 ) : null}
-                {e.sources.length > 0 ? (
+                {e.sources.length > 0 && asAbove ? (
+                  <div className="sources">Sources: as above.</div>
+                ) : e.sources.length > 0 ? (
                   <div className="sources">
                     Sources:{' '}
                     {e.sources.map((id, i) => (

@@ -47,7 +47,13 @@ export function tabForKey(key: string, current: number, count: number): number |
   return null;
 }
 
-const SUMMARY_CLASS = { fits: 'fit-ok', 'may-not-fit': 'fit-amber', 'does-not-fit': 'fit-bad', none: 'fit-bad' };
+const SUMMARY_CLASS = {
+  fits: 'fit-ok',
+  'may-not-fit': 'fit-amber',
+  'does-not-fit': 'fit-bad',
+  none: 'fit-bad',
+  hosted: 'fit-hosted',
+};
 
 /** The one-line answer above the tabs (docs UI.md): everything below explains it. */
 function SummaryLine({ report, objective, stale }: { report: EstimateReport; objective: Objective; stale: boolean }) {

@@ -161,8 +161,11 @@ function figures(t: TechniqueEstimate, device: Device, withPhases = false): stri
 export interface ResultsSummary {
   /** The sentence shown at the top of the results. */
   text: string;
-  /** The fit state of the technique the sentence leads with; 'none' when nothing fits. */
-  state: FitState | 'none';
+  /**
+   * The fit state of the technique the sentence leads with; 'none' when nothing fits; 'hosted' for a model-as-a-service
+   * plan, where the provider's GPUs run it and no fit is claimed.
+   */
+  state: FitState | 'none' | 'hosted';
   /** Index (in report.techniques) of the technique the sentence leads with, or of the closest when none fits. */
   index: number | null;
   /** The objective in words when it is not SFT (`objectiveText`); the text starts with it. */
@@ -195,6 +198,7 @@ function verdictSummary(
   const { techniques, device } = report;
   const where = whereText(report);
   if (techniques.length === 0) return { text: 'No techniques to compare.', state: 'none', index: null };
+  if (techniques[0]!.cost.mode === 'service') return hostedSummary(techniques);
   const marks = bestMarks(report);
   const leadIndex = marks.cost ?? marks.time;
   const lead = techniques.find((t) => t.index === leadIndex);
@@ -234,4 +238,31 @@ function verdictSummary(
   }
   if (!priced && !alone) tail += ' (price unknown)';
   return { text: `${verdict}, ${figures(lead, device, true)}${why}${tail}.`, state, index: lead.index };
+}
+
+/**
+ * Model as a service (pricing.mode 'service'): the provider trains on its own GPUs, so the sentence claims no GPU fit
+ * and no GPU time — only the hosted cost (training tokens × epochs × the price per 1K tokens + hosting, shared/
+ * estimate/cost.ts), or that it waits for the provider's price.
+ */
+function hostedSummary(techniques: TechniqueEstimate[]): Omit<ResultsSummary, 'objective'> {
+  const lead = 'Model as a service: the provider fine-tunes on its own GPUs, so no GPU fit or time is claimed here';
+  const costs = techniques.map((t) => t.costUsd);
+  if (costs.some((c) => c === null))
+    return {
+      text:
+        `${lead}; the hosted cost is unknown until you enter the provider’s price per 1K training tokens ` +
+        '(Hardware & price).',
+      state: 'hosted',
+      index: null,
+    };
+  const known = costs as number[];
+  const low = Math.min(...known);
+  const high = Math.max(...known);
+  const cost = usd(low) === usd(high) ? usd(low) : `${usd(low)}–${usd(high)} by technique`;
+  return {
+    text: `${lead}; hosted cost ${cost} (training tokens × epochs × your price per 1K tokens, plus hosting).`,
+    state: 'hosted',
+    index: null,
+  };
 }

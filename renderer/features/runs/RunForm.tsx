@@ -2,7 +2,11 @@ import { useId } from 'react';
 import type { Plan } from '../../../shared/domain/plan';
 import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
 import { NumberField, SelectField, TextField } from '../../components/fields';
+import { duration, significant } from '../../format';
 import type { RunFormValues } from './run-form';
+
+/** An imported figure, rounded for reading (the form keeps it whole). */
+const shown = (v: number | null | undefined) => (v === null || v === undefined ? '—' : significant(v));
 
 /** Record or edit a run by hand, or fill it from a trainer's log files. */
 export function RunForm({
@@ -54,6 +58,7 @@ export function RunForm({
         />
         <NumberField
           label="Peak memory per GPU"
+          digits={4}
           unit="GiB"
           nullable
           value={form.peakGiB}
@@ -72,14 +77,17 @@ export function RunForm({
         />
         <NumberField
           label="Wall time"
+          digits={4}
           unit="h"
           nullable
           value={form.wallHours}
           onChange={(wallHours) => onChange({ ...form, wallHours })}
           error={errors.wallSeconds}
+          hint={form.wallHours !== null && form.wallHours > 0 ? duration(form.wallHours * 3600) : undefined}
         />
         <NumberField
           label="Throughput"
+          digits={4}
           unit="tok/s"
           nullable
           value={form.tokensPerSecond}
@@ -88,6 +96,7 @@ export function RunForm({
         />
         <NumberField
           label="Cost"
+          digits={4}
           unit="USD"
           nullable
           value={form.costUsd}
@@ -96,6 +105,7 @@ export function RunForm({
         />
         <NumberField
           label="Final loss"
+          digits={4}
           nullable
           value={form.finalLoss}
           onChange={(finalLoss) => onChange({ ...form, finalLoss })}
@@ -139,8 +149,8 @@ export function RunForm({
       ) : null}
       {form.extra.source !== 'manual' ? (
         <p className="hint" data-testid="imported-details">
-          Imported: {form.extra.steps ?? '—'} steps, {form.extra.epochs ?? '—'} epochs, mean loss{' '}
-          {form.extra.meanLoss ?? '—'}, {form.extra.samplesPerSecond ?? '—'} samples/s,{' '}
+          Imported: {shown(form.extra.steps)} steps, {shown(form.extra.epochs)} epochs, mean loss{' '}
+          {shown(form.extra.meanLoss)}, {shown(form.extra.samplesPerSecond)} samples/s,{' '}
           {form.extra.lossCurve?.length ?? 0} loss and {form.extra.evalCurve?.length ?? 0} eval loss points.
         </p>
       ) : null}

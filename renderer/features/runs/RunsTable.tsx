@@ -2,7 +2,8 @@ import type { StoredRun } from '../../../shared/contract';
 import { RUN_OBJECTIVE_LABELS, type RunComparison } from '../../../shared/estimate/calibration';
 import { OBJECTIVE_LABELS } from '../../../shared/estimate/objective';
 import { TECHNIQUE_LABELS } from '../../../shared/estimate/techniques';
-import { duration, gib, tokensPerSecond } from '../../format';
+import { ScrollWrap } from '../../components/scroll-wrap';
+import { duration, gib, significant, tokensPerSecond } from '../../format';
 
 /**
  * The error with its direction in words (issue 20): a signed "+10.9 %" left readers guessing which side was high.
@@ -23,6 +24,9 @@ export function mismatchText(m: NonNullable<RunComparison['objectiveMismatch']>)
   );
 }
 
+/** A run's figure rounded for reading (3–4 significant figures); the stored run keeps it whole. */
+const shown = (v: number | null) => (v === null ? '—' : significant(v));
+
 /** Recorded runs against this plan's estimate: one row per run, `comparisons[i]` belonging to `runs[i]`. */
 export function RunsTable({
   runs,
@@ -39,7 +43,11 @@ export function RunsTable({
 }) {
   if (runs.length === 0) return <p className="empty">No runs recorded yet.</p>;
   return (
-    <div className="table-wrap">
+    <ScrollWrap
+      label="Recorded runs"
+      more="More columns to the right — scroll sideways →"
+      back="← Scroll back for the first columns"
+    >
       <table className="comparison runs-table" aria-label="Recorded runs">
         <thead>
           <tr>
@@ -99,9 +107,9 @@ export function RunsTable({
                 <td className="num">
                   {c.predictedTokensPerSecond === null ? '—' : tokensPerSecond(c.predictedTokensPerSecond)}
                 </td>
-                <td className="num">{run.result.finalLoss ?? '—'}</td>
-                <td className="num">{run.result.meanLoss ?? '—'}</td>
-                <td className="num">{run.result.samplesPerSecond ?? '—'}</td>
+                <td className="num">{shown(run.result.finalLoss)}</td>
+                <td className="num">{shown(run.result.meanLoss)}</td>
+                <td className="num">{shown(run.result.samplesPerSecond)}</td>
                 <td>
                   {run.result.warnings.length === 0 ? (
                     '—'
@@ -145,6 +153,6 @@ export function RunsTable({
           })}
         </tbody>
       </table>
-    </div>
+    </ScrollWrap>
   );
 }

@@ -8,7 +8,14 @@ import type { Plan } from '../../../shared/domain/plan';
 import { estimatePlan, type EstimateReport } from '../../../shared/estimate/estimate';
 import { Section } from '../../components/fields';
 import { useIdleSteps } from '../../hooks/use-idle-value';
-import { pathName, revertChange, showValue, stillApplied, type AppliedChange } from '../../state/changes';
+import {
+  changedFields,
+  changeText,
+  pathName,
+  revertChange,
+  stillApplied,
+  type AppliedChange,
+} from '../../state/changes';
 import type { Draft } from '../../state/draft';
 import { gib, usd, duration } from '../../format';
 import {
@@ -78,11 +85,18 @@ export function ScenarioGuide({
   const [goals, setGoals] = useState<GoalId[]>(['memory']);
   // What the guide set, relative to the draft before it: undone by "Undo" or, goal by goal, by unticking.
   const [applied, setApplied] = useState<{ change: AppliedChange; goals: GoalId[] } | null>(null);
+  // Another plan opened (or this one saved as a new plan, or a new plan started): what the guide set belonged to the
+  // draft before, so its Undo goes — left, it would rewrite the plan now open (the DPO plan the guide just created).
+  const [appliedFor, setAppliedFor] = useState(savedPlanId);
+  if (appliedFor !== savedPlanId) {
+    setAppliedFor(savedPlanId);
+    setApplied(null);
+  }
   const ranking = useIdleSteps(plan, rankSteps).results[0] ?? null;
   const preference = PREFERENCE_SCENARIOS.has(scenario) && plan !== null && plan.objective.kind === 'sft';
   const stages = useIdleSteps(preference ? plan : null, stageSteps).results;
   const pair = preference && stages[0] && stages[1] ? stageTotals(stages[0], stages[1]) : null;
-  const live = applied && stillApplied(draft, applied.change) ? applied : null;
+  const live = applied && appliedFor === savedPlanId && stillApplied(draft, applied.change) ? applied : null;
 
   const apply = (forGoals: GoalId[], base: Draft) => {
     const r = guideResult(base, scenario, forGoals, ranking);
@@ -159,7 +173,7 @@ export function ScenarioGuide({
               {preview.map((c, i) => (
                 <span key={pathName(c.path)}>
                   {i > 0 ? '; ' : ''}
-                  <code>{pathName(c.path)}</code> {showValue(c.before)} → {showValue(c.after)}
+                  {changeText(c)}
                 </span>
               ))}
               {ranking ? ' (techniques ranked by this plan’s estimate)' : ''}.
@@ -169,10 +183,7 @@ export function ScenarioGuide({
       </div>
       {live ? (
         <p className="guide-applied" role="status">
-          The guide set{' '}
-          {live.change.changes.map((c) => (
-            <code key={pathName(c.path)}>{pathName(c.path)} </code>
-          ))}
+          The guide set {changedFields(live.change.changes)}.{' '}
           <button type="button" onClick={undo}>
             Undo the guide
           </button>
@@ -186,6 +197,9 @@ export function ScenarioGuide({
           </p>
           {pair ? (
             <table className="stages">
+              <caption>
+                Both stages with {pair.technique.label} ({pair.technique.why}, as in the results)
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">Stage</th>

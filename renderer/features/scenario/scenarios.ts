@@ -4,6 +4,7 @@
  * is then backed by this plan's own estimate.
  */
 import { TechniqueSchema, type Plan, type Technique, type TechniqueKind } from '../../../shared/domain/plan';
+import { bestMarks, fitState } from '../../../shared/estimate/advice';
 import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
 import { count, gib, usd, duration } from '../../format';
 import { diffFields, type AppliedChange } from '../../state/changes';
@@ -239,8 +240,9 @@ export function guideResult(
 /**
  * "Human-like chatbot responses" is, in practice, supervised fine-tuning followed by preference training (issue 19):
  * the guide offers the second stage as a linked plan. The DPO plan is this plan with objective DPO, its base the SFT
- * plan's output (objective.basePlanId), the reference where TRL takes it for the technique (the PEFT base with the
- * adapter disabled when the first technique is an adapter, else a frozen copy), and DPOConfig's own learning rate
+ * plan's output (objective.basePlanId), the reference where TRL takes it (the PEFT base with the adapter disabled
+ * when the plan compares an adapter — full fine-tuning, which has none, then falls back to a frozen copy, shared/
+ * estimate/objective.ts `referenceMode` — else a frozen copy), and DPOConfig's own learning rate
  * (trl/trainer/dpo_config.py: learning_rate=1e-6). Everything else is the SFT plan's, so the two are estimated on
  * the same hardware.
  */
@@ -253,7 +255,7 @@ export function sftStage(plan: Plan): Plan {
 }
 
 export function dpoStage(plan: Plan, basePlanId: string | null): Plan {
-  const adapter = plan.techniques[0] !== undefined && ADAPTERS.has(plan.techniques[0].kind);
+  const adapter = plan.techniques.some((t) => ADAPTERS.has(t.kind));
   return {
     ...plan,
     name: `${plan.name} → DPO`.slice(0, 200),
@@ -269,15 +271,38 @@ export interface StageFigures {
   costUsd: number | null;
 }
 
-/** The two stages' figures for the plan's first technique, and their total (time and cost add; memory is a max). */
-export function stageTotals(sft: EstimateReport, dpo: EstimateReport): { stages: StageFigures[]; total: StageFigures } {
+export interface StageTotals {
+  /** The technique both stages are shown for, and why it is that one (for the table's caption). */
+  technique: { index: number; label: string; why: string };
+  stages: StageFigures[];
+  total: StageFigures;
+}
+
+/**
+ * The two stages' figures for one technique, and their total (time and cost add; memory is a max). The technique is
+ * the one the results' headline leads with on the SFT stage (shared/estimate/advice.ts `bestMarks`: the cheapest
+ * that fits, the fastest when nothing has a price — the results summary's own choice), so the table and the
+ * headline never name different techniques; when nothing fits, the plan's first technique, said so.
+ */
+export function stageTotals(sft: EstimateReport, dpo: EstimateReport): StageTotals {
+  const marks = bestMarks(sft);
+  const lead = marks.cost ?? marks.time;
+  const chosen = sft.techniques.find((t) => t.index === lead) ?? sft.techniques[0]!;
+  const that = fitState(chosen) === 'fits' ? 'that fits' : 'that may fit';
+  const why =
+    lead === null
+      ? 'the plan’s first technique: none fits'
+      : marks.cost !== null
+        ? `${marks.time === lead ? 'cheapest and fastest' : 'cheapest'} ${that}`
+        : `fastest ${that}`;
   const pick = (label: string, r: EstimateReport): StageFigures => {
-    const t = r.techniques[0]!;
+    const t = r.techniques.find((x) => x.index === chosen.index) ?? r.techniques[0]!;
     return { label, peakBytes: t.memory.nvidiaSmiBytes, wallSeconds: t.wallSeconds, costUsd: t.costUsd };
   };
   const stages = [pick('SFT', sft), pick('DPO', dpo)];
   const costs = stages.map((s) => s.costUsd);
   return {
+    technique: { index: chosen.index, label: chosen.label, why },
     stages,
     total: {
       label: 'SFT → DPO',
