@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   Bar,
   BarChart,
@@ -96,6 +96,17 @@ function useChartWidth(ref: React.RefObject<HTMLDivElement | null>): number {
   return width;
 }
 
+/**
+ * `legendOrder(keys)` as one function while the keys stay the same. recharts 3 copies a Legend's `itemSorter` into its
+ * chart store from a layout effect keyed on the function's identity: a new sorter each render re-sorts the legend and
+ * re-renders the whole chart synchronously before the browser paints (it doubled the input → chart time of an
+ * 8-technique plan, tests/bench).
+ */
+export function useLegendOrder(keys: readonly string[]): ReturnType<typeof legendOrder> {
+  const joined = keys.join('\n');
+  return useMemo(() => legendOrder(joined === '' ? [] : joined.split('\n')), [joined]);
+}
+
 export function ChartCard({
   title,
   name,
@@ -187,6 +198,7 @@ export function MemoryChart({
   // The reference model's indigo has a lighter twin on the dark panel (colors.ts PART_COLORS_DARK).
   const dark = usePrefersDark();
   const parts = PART_KEYS.filter((k) => rows.some((r) => r[k] > 0));
+  const partOrder = useLegendOrder(parts);
   const cpu = report.device.kind === 'cpu';
   const ticks = niceTicks(Math.max(capacityGiB, ...rows.map((r) => r.highGiB)));
   const top = parts[parts.length - 1];
@@ -242,7 +254,7 @@ export function MemoryChart({
           formatter={(v, n) => [`${fmt(v, 2)} GiB`, n]}
           contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
         />
-        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} itemSorter={legendOrder(parts)} />
+        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} itemSorter={partOrder} />
         {parts.map((p) => (
           <Bar
             key={p}
@@ -449,6 +461,7 @@ export function SweepChart({
     Math.max(usableGiB, ...rows.flatMap((r) => report.techniques.map((t) => r[`t${t.index}`] ?? 0))),
   );
   const usableLabel = `usable ${usableGiB.toFixed(0)} GiB`;
+  const techniqueOrder = useLegendOrder(report.techniques.map((t) => `t${t.index}`));
   return (
     <ChartCard
       title={`Peak memory per GPU (GiB) against ${label}`}
@@ -491,11 +504,7 @@ export function SweepChart({
           labelFormatter={(x) => `${label}: ${typeof x === 'number' || typeof x === 'string' ? x : ''}`}
           contentStyle={{ background: 'var(--panel)' }}
         />
-        <Legend
-          wrapperStyle={{ fontSize: 12 }}
-          formatter={legendText}
-          itemSorter={legendOrder(report.techniques.map((t) => `t${t.index}`))}
-        />
+        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} itemSorter={techniqueOrder} />
         {report.techniques.map((t) => (
           <Line
             key={t.index}

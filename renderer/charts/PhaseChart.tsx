@@ -7,8 +7,8 @@
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EstimateReport } from '../../shared/estimate/estimate';
 import { duration } from '../format';
-import { legendOrder, PHASE_LABELS, phaseRows, type PhaseKey, type PhaseRow } from './chart-data';
-import { ChartCard, DataTable } from './Charts';
+import { PHASE_LABELS, phaseRows, type PhaseKey, type PhaseRow } from './chart-data';
+import { ChartCard, DataTable, useLegendOrder } from './Charts';
 import { PHASE_COLORS } from './colors';
 import { niceTicks } from './ticks';
 import { usePrefersDark } from './use-color-scheme';
@@ -30,6 +30,7 @@ export function phaseTableRows(rows: PhaseRow[], phases: PhaseKey[]): string[][]
 export function PhaseChart({ report, width }: { report: EstimateReport; width: number }) {
   const dark = usePrefersDark();
   const { rows, unit, phases } = phaseRows(report);
+  const phaseOrder = useLegendOrder(phases);
   const ticks = niceTicks(Math.max(0, ...rows.map((r) => r.totalSeconds / unit.seconds)), 5);
   const rough = report.device.rough ? ', rough CPU estimate' : '';
   return (
@@ -78,7 +79,7 @@ export function PhaseChart({ report, width }: { report: EstimateReport; width: n
           }}
           contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
         />
-        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} itemSorter={legendOrder(phases)} />
+        <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} itemSorter={phaseOrder} />
         {phases.map((p) => (
           <Bar
             key={p}
