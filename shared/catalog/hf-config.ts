@@ -25,6 +25,12 @@ import { modelNameFromConfig, type ConfigNameHints } from '../naming';
 import { stripBom } from '../text';
 
 /** The model types read exactly: every ModelSpec model type except the generic reading (one list: model-spec.ts). */
+/** The one stated approximation of encoder-decoder plans (t5, mt5, bart): said once, wherever one is read. */
+const SEQ2SEQ_APPROXIMATION =
+  "Sequence-to-sequence: memory and time take the plan's sequence length as both the source (encoder) and the " +
+  "target (decoder, with cross-attention over the source) length, and every decoder layer's shapes for every " +
+  'layer: an upper-bound approximation.';
+
 export const KNOWN_MODEL_TYPES = MODEL_TYPES.filter(
   (t): t is Exclude<(typeof MODEL_TYPES)[number], 'generic'> => t !== 'generic',
 );
@@ -735,11 +741,7 @@ function readEncoder(c0: Json, modelType: EncoderSpec['modelType'], warnings: st
           `(T5Config.__post_init__), so the class has no separate ${(vocab * d).toLocaleString('en-US')}-parameter ` +
           `head; the checkpoint's own lm_head is not counted.`,
       );
-    warnings.push(
-      "Sequence-to-sequence: memory and time take the plan's sequence length as both the source (encoder) and the " +
-        "target (decoder, with cross-attention over the source) length, and every decoder layer's shapes for " +
-        'every layer: an upper-bound approximation.',
-    );
+    warnings.push(SEQ2SEQ_APPROXIMATION);
     return {
       ...common,
       hiddenSize: d,
@@ -775,11 +777,7 @@ function readEncoder(c0: Json, modelType: EncoderSpec['modelType'], warnings: st
     const encFfn = int(c, 'encoder_ffn_dim', where);
     const decFfn = int(c, 'decoder_ffn_dim', where);
     const maxPos = int(c, 'max_position_embeddings', where);
-    warnings.push(
-      "Sequence-to-sequence: memory and time take the plan's sequence length as both the source (encoder) and the " +
-        "target (decoder, with cross-attention over the source) length, and every decoder layer's shapes for " +
-        'every layer: an upper-bound approximation.',
-    );
+    warnings.push(SEQ2SEQ_APPROXIMATION);
     return {
       ...common,
       hiddenSize: d,

@@ -64,12 +64,7 @@ const isDated = (p: RawPrice) => typeof p.date === 'string' && /^\d{4}-\d{2}-\d{
  * plan that picked one is told why it is gone.
  */
 export const VM_PRICES: readonly VmPrice[] = data.vm_prices.filter(isDated).map((p) => ({
-  key: `${p.provider}:${p.sku}`,
-  provider: p.provider,
-  sku: p.sku,
-  gpuId: p.gpu,
-  gpuCount: p.gpu_count,
-  region: p.region,
+  ...vmSku(p),
   usdPerHour: p.usd_per_hour,
   priceType: p.price_type,
   date: (p.date ?? '').slice(0, 10),
@@ -85,14 +80,19 @@ export type VmSku = Pick<VmPrice, 'key' | 'provider' | 'sku' | 'gpuId' | 'gpuCou
  * Every VM SKU in the catalog, dated price or not: the Azure ML job export picks a SKU by its GPUs (a shape that does
  * not age like a price does), so it still knows the SKUs whose prices were dropped.
  */
-export const VM_SKUS: readonly VmSku[] = data.vm_prices.map((p) => ({
-  key: `${p.provider}:${p.sku}`,
-  provider: p.provider,
-  sku: p.sku,
-  gpuId: p.gpu,
-  gpuCount: p.gpu_count,
-  region: p.region,
-}));
+export const VM_SKUS: readonly VmSku[] = data.vm_prices.map(vmSku);
+
+/** A catalog row's shape, the part VM_PRICES and VM_SKUS share. */
+function vmSku(p: (typeof data.vm_prices)[number]): VmSku {
+  return {
+    key: `${p.provider}:${p.sku}`,
+    provider: p.provider,
+    sku: p.sku,
+    gpuId: p.gpu,
+    gpuCount: p.gpu_count,
+    region: p.region,
+  };
+}
 
 /** `provider:sku` of the catalog rows left out of VM_PRICES for having no date. */
 export const UNDATED_VM_SKUS: ReadonlySet<string> = new Set(

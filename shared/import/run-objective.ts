@@ -40,36 +40,22 @@ export function detectObjective(keys: ReadonlySet<string>): RunObjective | null 
   return null;
 }
 
+/** The preference trainers' shared log keys (DPOTrainer, CPOTrainer, ORPOTrainer log these alike). */
+const PAIRED_KEYS = [
+  'rewards/margins',
+  'rewards/accuracies',
+  'rewards/chosen',
+  'rewards/rejected',
+  'logps/chosen',
+  'logps/rejected',
+] as const;
+
 /** The keys worth a curve per objective, in display order; GRPO adds one per reward function. */
 const CURVE_KEYS: Record<RunObjective, readonly string[]> = {
   sft: [],
-  dpo: [
-    'rewards/margins',
-    'rewards/accuracies',
-    'rewards/chosen',
-    'rewards/rejected',
-    'logps/chosen',
-    'logps/rejected',
-  ],
-  cpo: [
-    'rewards/margins',
-    'rewards/accuracies',
-    'rewards/chosen',
-    'rewards/rejected',
-    'logps/chosen',
-    'logps/rejected',
-    'nll_loss',
-  ],
-  orpo: [
-    'rewards/margins',
-    'rewards/accuracies',
-    'rewards/chosen',
-    'rewards/rejected',
-    'logps/chosen',
-    'logps/rejected',
-    'nll_loss',
-    'log_odds_ratio',
-  ],
+  dpo: PAIRED_KEYS,
+  cpo: [...PAIRED_KEYS, 'nll_loss'],
+  orpo: [...PAIRED_KEYS, 'nll_loss', 'log_odds_ratio'],
   kto: ['rewards/margins', 'rewards/chosen', 'rewards/rejected', 'logps/chosen', 'logps/rejected', 'kl'],
   reward: ['accuracy', 'margin', 'mean_reward'],
   grpo: [
