@@ -116,6 +116,25 @@ export function strategyTraits(strategy: Strategy): StrategyTraits {
 export const isDeepSpeed = (strategy: Strategy): boolean => STRATEGY_TRAITS[strategy].family === 'deepspeed';
 export const isFsdp = (strategy: Strategy): boolean => STRATEGY_TRAITS[strategy].family === 'fsdp';
 
+/**
+ * FSDP's CPU offload is one switch that moves parameters, gradients and optimizer states together
+ * (torch/distributed/fsdp/api.py CPUOffload(offload_params); FSDP2 CPUOffloadPolicy; accelerate's
+ * fsdp_offload_params, torchtune's fsdp_cpu_offload), and the estimate counts a parameter offload that way
+ * (memory.ts). An optimizer-only offload has no switch: every export refuses it rather than write `false` and train
+ * another job than the one estimated. Null when the plan can be written; else the sentence that says how to fix it.
+ */
+export function fsdpOffloadProblem(
+  d: { strategy: Strategy; offloadOptimizer: string; offloadParams: string },
+  tool: string,
+  offloadSwitch: string,
+): string | null {
+  if (!isFsdp(d.strategy) || d.offloadOptimizer === 'none' || d.offloadParams !== 'none') return null;
+  return (
+    `${tool} has one offload switch (${offloadSwitch}), which moves parameters, gradients and optimizer states ` +
+    'together: offload both or neither in the plan (set both offloads in the plan to cpu, or both to none).'
+  );
+}
+
 /** The strategy for a DeepSpeed ZeRO stage (0 or absent = plain data parallel). */
 export function strategyForZeroStage(stage: number | null | undefined): Strategy {
   const found = (Object.keys(STRATEGY_TRAITS) as Strategy[]).find((s) => STRATEGY_TRAITS[s].zeroStage === stage);

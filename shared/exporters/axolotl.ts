@@ -20,7 +20,7 @@ import {
   type FrameworkCtx,
   type FrameworkFile,
 } from './framework-context';
-import { STRATEGY_TRAITS } from '../domain/strategies';
+import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
 import { objectiveRefusal } from '../domain/export-capabilities';
 import type { ObjectiveKind } from '../domain/plan';
 import { kvBytesPerToken, vllmMaxModelLength } from '../estimate/objective';
@@ -350,13 +350,8 @@ export function axolotlUnsupported(c: FrameworkCtx): string | null {
       'Tuneplan does not write hybrid sharding (shard within a node) for axolotl: export the accelerate config ' +
       '(the DeepSpeed / accelerate target writes fsdp_sharding_strategy: HYBRID_SHARD) or pick FSDP full shard.'
     );
-  // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
-  // (torch/distributed/fsdp/api.py CPUOffload); an optimizer-only offload cannot be written.
-  if (usesFsdp(c.plan) && d.offloadOptimizer !== d.offloadParams)
-    return (
-      `axolotl runs FSDP through accelerate, whose only offload (fsdp_offload_params) moves parameters, ` +
-      `gradients and optimizer states together: offload both or neither in the plan.`
-    );
+  const offload = fsdpOffloadProblem(d, 'axolotl (FSDP through accelerate)', 'fsdp_offload_params');
+  if (offload) return offload;
   if (c.plan.training.optimizerInBackward) return 'axolotl has no optimizer-in-backward step; turn it off in the plan.';
   return null;
 }

@@ -20,7 +20,7 @@ import {
   type FrameworkCtx,
   type FrameworkFile,
 } from './framework-context';
-import { STRATEGY_TRAITS } from '../domain/strategies';
+import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
 import { objectiveRefusal } from '../domain/export-capabilities';
 import type { ObjectiveKind } from '../domain/plan';
 
@@ -199,13 +199,8 @@ export function llamaFactoryUnsupported(c: FrameworkCtx): string | null {
       `is not one of them. Export the Hugging Face script instead.`
     );
   const d = c.plan.distribution;
-  // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
-  // (torch/distributed/fsdp/api.py CPUOffload); an optimizer-only offload cannot be written.
-  if (usesFsdp(c.plan) && d.offloadOptimizer !== d.offloadParams)
-    return (
-      `LLaMA-Factory runs FSDP through accelerate, whose only offload (fsdp_offload_params) moves ` +
-      `parameters, gradients and optimizer states together: offload both or neither in the plan.`
-    );
+  const offload = fsdpOffloadProblem(d, 'LLaMA-Factory (FSDP through accelerate)', 'fsdp_offload_params');
+  if (offload) return offload;
   if (c.plan.training.optimizerInBackward)
     return 'LLaMA-Factory has no optimizer-in-backward step; turn it off in the plan.';
   return null;

@@ -18,7 +18,7 @@ import {
   type FrameworkCtx,
   type FrameworkFile,
 } from './framework-context';
-import { STRATEGY_TRAITS } from '../domain/strategies';
+import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
 import { objectiveRefusal } from '../domain/export-capabilities';
 
 export const TORCHTUNE_VERSION = 'torchtune 0.6';
@@ -88,11 +88,8 @@ export function torchtuneUnsupported(c: FrameworkCtx, m: TorchtuneModel | undefi
     );
   if (p.distribution.offloadParams === 'nvme' || p.distribution.offloadOptimizer === 'nvme')
     return 'torchtune offloads to CPU only (fsdp_cpu_offload), not to NVMe.';
-  if (p.distribution.offloadOptimizer !== p.distribution.offloadParams)
-    return (
-      "torchtune's fsdp_cpu_offload moves parameters, gradients and optimizer states together: offload " +
-      'both or neither in the plan.'
-    );
+  const offload = fsdpOffloadProblem(p.distribution, 'torchtune', 'fsdp_cpu_offload');
+  if (offload) return offload;
   if (p.training.optimizerInBackward && p.training.gradAccum > 1)
     return 'optimizer_in_bwd requires gradient_accumulation_steps=1 (torchtune recipes).';
   if (t.kind !== 'full' && !loraTargets(c))

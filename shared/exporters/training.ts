@@ -19,7 +19,7 @@ import {
 import { exportSupport } from '../domain/export-support';
 import { peftUnsupportedReason } from '../domain/peft-support';
 import type { Plan, Technique } from '../domain/plan';
-import { isDeepSpeed, isFsdp, STRATEGY_TRAITS } from '../domain/strategies';
+import { fsdpOffloadProblem, isDeepSpeed, isFsdp, STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from '../estimate/architecture';
 import { estimatePlan, planArchitecture, resolveModel, type TechniqueEstimate } from '../estimate/estimate';
 import {
@@ -1408,15 +1408,7 @@ function targetLimits(c: Ctx, format: ExportFormat): { notes: string[]; refuse: 
   const notes = isCapabilityTarget(format) ? switchNotes(c.plan, format, FORMAT_LABELS[format]) : [];
   const refuses = techniqueParams(c.arch, c.technique, c.index).peftRefuses;
   const d = c.plan.distribution;
-  // FSDP's CPUOffload has one switch, offload_params, which moves parameters, gradients and optimizer states together
-  // (torch/distributed/fsdp/api.py CPUOffload; accelerate writes it from fsdp_offload_params): an optimizer-only
-  // offload cannot be written, and writing `false` would silently train a different job than the one estimated. (A
-  // parameter offload is written as it runs: the estimate moves the optimizer states with it, memory.ts.)
-  const fsdpOffload =
-    usesFsdp(c.plan) && d.offloadOptimizer !== 'none' && d.offloadParams === 'none'
-      ? 'accelerate runs FSDP with one offload switch (fsdp_offload_params), which moves parameters, gradients and ' +
-        'optimizer states together: set both offloads in the plan to cpu, or both to none.'
-      : null;
+  const fsdpOffload = fsdpOffloadProblem(d, 'accelerate', 'fsdp_offload_params');
   const refuse =
     refuses && !refuses.includes('lora_dropout')
       ? `PEFT ${UPSTREAM_VERSIONS.peft} refuses ${TECHNIQUE_LABELS[c.technique.kind]} with these targets ` +
