@@ -10,6 +10,7 @@ export default defineConfig({
     include: ['tests/unit/**/*.test.ts', 'tests/renderer/**/*.test.tsx', 'tests/renderer/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
+    setupFiles: ['tests/helpers/vitest-setup.ts'],
     testTimeout: 20_000,
   },
 });

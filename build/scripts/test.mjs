@@ -32,6 +32,12 @@ function step(title, command, args) {
   return r.ok;
 }
 
+/** The first line of a failure message, at most 300 characters: enough to say what broke in the summary. */
+const firstLine = (message) =>
+  String(message ?? '')
+    .split(/\n|&#10;/)[0]
+    .slice(0, 300);
+
 function readJson(file) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -64,6 +70,18 @@ if (v) {
     `${vitest.ok ? 'ok  ' : 'FAIL'} vitest: ${v.numPassedTests} passed, ${v.numFailedTests} failed, ` +
       `${v.numPendingTests} skipped (${vitest.seconds} s)`,
   );
+  // The failing tests by name, with the first line of why: CI keeps only the tail of the log.
+  for (const file of v.testResults ?? []) {
+    for (const t of file.assertionResults ?? []) {
+      if (t.status !== 'failed') continue;
+      lines.push(
+        `     ✗ ${path.relative(root, file.name)} › ${t.fullName ?? t.title}: ${firstLine(t.failureMessages?.[0])}`,
+      );
+    }
+    if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
+      lines.push(`     ✗ ${path.relative(root, file.name)}: ${firstLine(file.message)}`);
+    }
+  }
 } else {
   totals.failed += 1;
   lines.push(`FAIL vitest produced no report (exit ${vitest.status})`);
@@ -127,6 +145,11 @@ function pythonTier() {
   lines.push(
     `${py.ok ? 'ok  ' : 'FAIL'} pytest: ${passed} passed, ${failed} failed, ${skipped} skipped${why} (${py.seconds} s)`,
   );
+  // <testcase classname="tests.python.test_x" name="test_y" ...><failure message="...">: the failing ones by name.
+  for (const m of xml.matchAll(/<testcase\b([^>]*)>\s*<(failure|error)\b([^>]*)>/g)) {
+    const get = (s, name) => new RegExp(`\\b${name}="([^"]*)"`).exec(s)?.[1] ?? '';
+    lines.push(`     ✗ ${get(m[1], 'classname')}::${get(m[1], 'name')}: ${firstLine(get(m[3], 'message'))}`);
+  }
 }
 
 if (built) pythonTier();

@@ -100,7 +100,7 @@ describe('data:analyze by path (desktop)', () => {
     expect(done.updates).toBeGreaterThan(0);
     // Only statistics: the path is not in them (keepName is off).
     expect(JSON.stringify(done)).not.toContain('chat.jsonl');
-    await vi.waitFor(() => expect(jobs.liveThreads()).toBe(0));
+    await vi.waitFor(() => expect(jobs.liveThreads()).toBe(0), { timeout: 5000 });
     // A finished job reads the same again.
     expect(data<DataJobStatus>(await call('data:progress', { jobId }))).toEqual(done);
   }, 30_000);
