@@ -1,7 +1,7 @@
 /**
  * A Hugging Face `config.json` → ModelSpec, exact to the parameter for every family in KNOWN_MODEL_TYPES
  * (each checked against the real transformers class, or the Hub modelling file for chatglm / phi3small /
- * Falcon's RW layout, in tests/python/test_param_counts.py).
+ * Falcon's RW layout / phi3_v, in tests/python/test_param_counts.py).
  *
  * Never silently wrong (issue 16): a config with experts, latent attention, a vision tower or an encoder
  * that Tuneplan cannot lay out is refused with the model type, what is missing and the equivalent keys the
@@ -66,7 +66,6 @@ const VISION_KEYS = [
  * file Tuneplan's tests can build offline): refused with the reason.
  */
 const REMOTE_VISION_TYPES: Record<string, string> = {
-  phi3_v: "microsoft/Phi-3.5-vision-instruct's modeling_phi3_v.py (a CLIP ViT-L/14 image embedding with HD crops)",
   phi4mm:
     "microsoft/Phi-4-multimodal-instruct's modeling_phio.py " +
     '(a SigLIP image encoder, an audio encoder and LoRA adapters)',
@@ -1255,7 +1254,9 @@ const asObject = (v: unknown): Json | null =>
  * Qwen2.5-VL Hub files: Qwen2VLConfig.__post_init__ builds text_config from them).
  */
 function readVision(c: Json, vt: VisionSpec['modelType'], warnings: string[]): Shape {
-  const textRaw = asObject(c.text_config) ?? (vt === 'qwen2_vl' || vt === 'qwen2_5_vl' ? c : {});
+  // Qwen's Hub files and Phi-3-V's (Phi3VConfig is a Phi3Config plus img_processor / embd_layer) keep the text keys at
+  // the top level.
+  const textRaw = asObject(c.text_config) ?? (vt === 'qwen2_vl' || vt === 'qwen2_5_vl' || vt === 'phi3_v' ? c : {});
   // The sub-config class each multimodal config builds (configuration_*.py sub_configs_defaults): llava and
   // idefics3 resolve text_config.model_type through AutoConfig (default llama); the others use a fixed class,
   // whatever model_type the file's text_config says (meta-llama/Llama-3.2-11B-Vision writes "mllama").
@@ -1269,6 +1270,7 @@ function readVision(c: Json, vt: VisionSpec['modelType'], warnings: string[]): S
           qwen2_5_vl: 'qwen2_5_vl_text',
           mllama: 'mllama_text_model',
           gemma3: 'gemma3_text',
+          phi3_v: 'phi3',
         }[vt];
   const family =
     ({ qwen2_vl_text: 'qwen2', qwen2_5_vl_text: 'qwen2', mllama_text_model: 'llama' } as Record<string, string>)[
@@ -1448,6 +1450,9 @@ function readVisionTower(
       };
       break;
     }
+    case 'phi3_v':
+      spec = readPhi3vTower(c, lm, warnings);
+      break;
     case 'gemma3': {
       const v = filled(raw ?? {}, VISION_DEFAULTS.siglip_vision_model!, w, 'siglip_vision_model', warnings);
       spec = {
@@ -1465,6 +1470,92 @@ function readVisionTower(
     }
   }
   return { spec, towerParamsHint: visionParams(spec, { ...lm, name: vt }).towerParams };
+}
+
+/**
+ * The CLIP tower Phi-3-V's Hub code builds, whatever config.json says beyond its name:
+ * CLIP_VIT_LARGE_PATCH14_336_CONFIG (microsoft/Phi-3.5-vision-instruct modeling_phi3_v.py with
+ * image_embedding_phi3_v.py inlined, as copied in sdpython/experimental-experiment@5747758a
+ * experimental_experiment/torch_models/fromhub/modeling_phi3_v.py lines 67-82; line 162 builds
+ * CLIPVisionModel(clip_config), all 24 layers).
+ */
+const PHI3V_CLIP: Json = {
+  hidden_size: 1024,
+  intermediate_size: 4096,
+  num_hidden_layers: 24,
+  num_attention_heads: 16,
+  num_channels: 3,
+  image_size: 336,
+  patch_size: 14,
+};
+/** Phi3VProcessor num_crops Tuneplan plans when none is given (see shared/estimate/vision.ts, phi3_v). */
+export const PHI3V_DEFAULT_NUM_CROPS = 4;
+
+/**
+ * Phi-3-V's image side (Hub Phi3ImageEmbedding, the copy cited at PHI3V_CLIP, lines 129-226): only the layout
+ * Microsoft's checkpoints use is read — the HD transform with learnable separators (glb_GN, sub_GN), "sub_glb" order
+ * (hd_feature_transform asserts it) and the two-layer "mlp" projection over 2×2-merged features (4·image_dim_out
+ * wide; a "linear" projection would not take them). Anything else is refused with the field.
+ */
+function readPhi3vTower(c: Json, lm: Shape, warnings: string[]): VisionSpec {
+  const ip = asObject(c.img_processor);
+  const el = asObject(c.embd_layer);
+  if (!el)
+    throw new ConfigImportError(
+      'model_type "phi3_v" without an embd_layer object builds no image embedding (Phi3VModel: vision_embed_tokens = ' +
+        'None). Add the embd_layer of the checkpoint, or set model_type to "phi3" to plan the language model alone.',
+      ['embd_layer'],
+    );
+  if (!ip)
+    throw new ConfigImportError(
+      'model_type "phi3_v" needs an img_processor object ({"name": "clip_vision_model", "model_name": ' +
+        '"openai/clip-vit-large-patch14-336", "image_dim_out": 1024, "num_img_tokens": 144} in ' +
+        'microsoft/Phi-3.5-vision-instruct); fix it in the config.json.',
+      ['img_processor'],
+    );
+  const expect = (obj: Json, where: string, key: string, value: unknown, why: string) => {
+    if (obj[key] !== value)
+      throw new ConfigImportError(
+        `${where}.${key} is ${JSON.stringify(obj[key])}; Tuneplan reads Phi-3-V's checkpoint layout, which has ` +
+          `${JSON.stringify(value)} (${why}). Set ${where}.${key} to ${JSON.stringify(value)}, or estimate this ` +
+          `variant by hand.`,
+        [`${where}.${key}`],
+      );
+  };
+  const code = 'modeling_phi3_v.py Phi3ImageEmbedding';
+  expect(ip, 'img_processor', 'name', 'clip_vision_model', `${code} builds only a CLIPVisionModel`);
+  expect(ip, 'img_processor', 'model_name', 'openai/clip-vit-large-patch14-336', `${code} asserts it`);
+  expect(ip, 'img_processor', 'image_dim_out', 1024, 'reshape_hd_patches_2x2merge asserts 1024-wide CLIP features');
+  if (!isPosInt(ip.num_img_tokens))
+    throw new ConfigImportError(
+      `img_processor.num_img_tokens must be a positive whole number (it is ${JSON.stringify(ip.num_img_tokens)}; ` +
+        `${code} asserts it is given; the Hub file has 144).`,
+      ['img_processor.num_img_tokens'],
+    );
+  if (ip.type_feature !== undefined)
+    expect(ip, 'img_processor', 'type_feature', 'patch', `get_img_features raises NotImplementedError otherwise`);
+  expect(el, 'embd_layer', 'use_hd_transform', true, 'images go through the HD transform only');
+  expect(el, 'embd_layer', 'with_learnable_separator', true, `${code} asserts it equals use_hd_transform`);
+  expect(el, 'embd_layer', 'hd_transform_order', 'sub_glb', 'hd_feature_transform asserts it');
+  expect(el, 'embd_layer', 'projection_cls', 'mlp', 'the HD features are 4·image_dim_out wide');
+  warnings.push(
+    'img_processor names openai/clip-vit-large-patch14-336: the Hub code builds that CLIP tower from its own fixed ' +
+      'config (24 layers, hidden 1024, 336 px / 14 patches), not from config.json.',
+    `Image tokens follow Phi3VProcessor's num_crops, which config.json does not hold: planned with ` +
+      `${PHI3V_DEFAULT_NUM_CROPS} (the processor's default for microsoft/Phi-3.5-vision-instruct; the model card ` +
+      `asks for 4 with several images or frames and 16 for a single image, which gives more tokens per image).`,
+  );
+  return {
+    ...towerCommon(PHI3V_CLIP, 'img_processor', 'num_hidden_layers', 'num_attention_heads', 'num_channels'),
+    modelType: 'phi3_v',
+    tower: 'clip',
+    maxNumTiles: PHI3V_DEFAULT_NUM_CROPS,
+    projector: 'phi3_v',
+    projectorInSize: 4 * (ip.image_dim_out as number),
+    projectorOutSize: lm.hiddenSize,
+    projectorBias: true,
+    imageTokensPerImage: null,
+  };
 }
 
 /** The fields every ViT-style tower (CLIP, SigLIP, Idefics3, Mllama) reads from its own key names. */

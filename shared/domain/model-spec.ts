@@ -83,7 +83,16 @@ export const MlaSchema = z.object({
 });
 
 /** The multimodal model types whose vision tower, projector and language model Tuneplan counts (issue 16). */
-export const VISION_MODEL_TYPES = ['llava', 'qwen2_vl', 'qwen2_5_vl', 'mllama', 'idefics3', 'gemma3'] as const;
+export const VISION_MODEL_TYPES = [
+  'llava',
+  'qwen2_vl',
+  'qwen2_5_vl',
+  'mllama',
+  'idefics3',
+  'gemma3',
+  /** Hub-only remote code (microsoft/Phi-3.5-vision-instruct modeling_phi3_v.py): CLIP ViT-L/14-336 with HD crops. */
+  'phi3_v',
+] as const;
 
 /**
  * A vision-language model's image side: the vision tower's shapes, the projector into the language model,
@@ -114,16 +123,19 @@ export const VisionSchema = z.object({
   mergeSize: posInt(64).default(1),
   /** SigLIP `vision_use_head`: the attention-pooling head (built, unused by the multimodal model). */
   poolingHead: z.boolean().default(false),
-  /** Mllama: global layers after the local ones, tiles per image, aspect-ratio ids (supported_aspect_ratios). */
+  /**
+   * Mllama: global layers after the local ones, tiles per image, aspect-ratio ids (supported_aspect_ratios). Phi-3-V:
+   * maxNumTiles is the processor's num_crops (the most 336-px crops of one image; not in config.json).
+   */
   globalLayers: z.number().int().min(0).max(10_000).default(0),
   maxNumTiles: posInt(64).default(1),
   aspectRatios: z.number().int().min(0).max(1_000).default(0),
   /**
    * The projector from the tower into the language model: llava's two-layer MLP, Qwen's patch merger
    * (LayerNorm/RMSNorm + two-layer MLP), one Linear (mllama with bias, idefics3 without), Gemma 3's
-   * RMSNorm + projection matrix.
+   * RMSNorm + projection matrix, Phi-3-V's two-layer MLP over 2×2-merged patches plus its glb_GN / sub_GN separators.
    */
-  projector: z.enum(['mlp2', 'merger', 'linear', 'gemma3']),
+  projector: z.enum(['mlp2', 'merger', 'linear', 'gemma3', 'phi3_v']),
   /**
    * Width into the projector (llava: hidden × feature layers; idefics3: hidden × scale²; mllama: vision_output_dim).
    */

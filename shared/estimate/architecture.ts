@@ -394,7 +394,8 @@ export interface VisionParams {
  * (each layout checked against the real class in tests/python/test_param_counts.py):
  * - clip: models/clip CLIPVisionModel — class_embedding H, patch Conv2d C·p²·H (no bias), position Embedding
  *   (n + 1)·H, pre_layrnorm and post_layernorm, CLIPEncoderLayer (q/k/v/out_proj and fc1/fc2 with biases,
- *   layer_norm1/2).
+ *   layer_norm1/2). Phi-3-V's Hub code builds the whole CLIPVisionModel (all 24 layers and post_layernorm, though it
+ *   reads hidden_states[-2]), so its checkpoint and the model users fine-tune hold them all.
  * - siglip: models/siglip SiglipVisionModel (and models/idefics3 Idefics3VisionTransformer, the same modules) —
  *   patch Conv2d with bias, n positions, no class token nor pre-norm, post_layernorm; with vision_use_head the
  *   SiglipMultiheadAttentionPoolingHead (probe, nn.MultiheadAttention, LayerNorm, MLP).
@@ -466,6 +467,13 @@ export function visionParams(v: VisionSpec, m: ModelSpec): VisionParams {
       break;
     case 'gemma3': // models/gemma3 Gemma3MultiModalProjector: mm_input_projection_weight [K, out], mm_soft_emb_norm (K)
       projector = K * out + K;
+      break;
+    case 'phi3_v':
+      // Hub microsoft/Phi-3.5-vision-instruct Phi3ImageEmbedding (modeling_phi3_v.py with image_embedding_phi3_v.py
+      // inlined, as copied in sdpython/experimental-experiment@5747758a experimental_experiment/torch_models/fromhub/
+      // modeling_phi3_v.py lines 191-192 and 202-207): glb_GN [1, 1, K] and sub_GN [1, 1, 1, K] (K = image_dim_out·4),
+      // img_projection = Linear(K → out), GELU, Linear(out → out), both biased.
+      projector = 2 * K + K * out + out + out * out + out;
       break;
   }
   // models/mllama MllamaCrossAttentionDecoderLayer: the self-attention layer's modules (the same names and shapes)

@@ -24,6 +24,16 @@
  *   [min_pixels, max_pixels] (defaults 56·56 and 28·28·1280); the tower runs over (h / p)·(w / p) patches, and
  *   Qwen2VLProcessor writes grid_thw.prod() / merge_size² `<|image_pad|>` tokens (processing_qwen2_vl.py
  *   replace_image_token).
+ * - phi3_v (Hub-only code, microsoft/Phi-3.5-vision-instruct): Phi3VImageProcessor's HD transform
+ *   (image_processing_phi3_v.py calc_hd_transform_size) scales the longer side to `scale` crops of 336 px, the
+ *   largest scale with scale · ceil(scale / aspect) ≤ num_crops, and pads the shorter side to a multiple of 336; each
+ *   crop's 24 × 24 CLIP patches are merged 2 × 2 into 12 × 12, every row ends in a sub_GN separator, and the global
+ *   view (12 × 13) follows a glb_GN token: (h/336 · w/336 + 1) · 144 + 1 + (h/336 + 1) · 12 tokens
+ *   (calc_num_image_tokens_from_image_size; modeling_phi3_v.py hd_feature_transform). The tower runs over the global
+ *   view and num_crops crops, unused ones zero-padded (pad_to_max_num_crops_tensor), 577 tokens each (class token
+ *   kept in the tower, dropped after). num_crops is a processor argument, not in config.json: the model card asks
+ *   for 4 with several images or frames and 16 for one image; vLLM's tests/models/multimodal/processing/
+ *   test_phi3v.py: "the default num_crops of phi-3.5-vision is 4".
  *
  * The image tokens are positions of the language model's sequence: the processor expands them in input_ids before
  * truncation, so training.seqLen and the data's tokens per example already count them; the language model's memory
@@ -99,6 +109,32 @@ export function qwenSmartResize(
     w = Math.ceil((width * beta) / factor) * factor;
   }
   return { height: h, width: w };
+}
+
+/**
+ * Phi3VImageProcessor's HD transform size (Hub microsoft/Phi-3.5-vision-instruct image_processing_phi3_v.py
+ * calc_hd_transform_size and calc_padded_size, line for line): width × height → the padded size the crops are cut
+ * from. `crop` is the CLIP input side (336).
+ */
+export function phi3vHdSize(
+  width: number,
+  height: number,
+  numCrops: number,
+  crop = 336,
+): { width: number; height: number } {
+  let w = width;
+  let h = height;
+  const transposed = w < h;
+  if (transposed) [w, h] = [h, w];
+  const ratio = w / h;
+  let scale = 1;
+  while (scale * Math.ceil(scale / ratio) <= numCrops) scale += 1;
+  scale -= 1;
+  const newWidth = Math.trunc(scale * crop);
+  const newHeight = Math.trunc(newWidth / ratio);
+  // calc_padded_size: the height padded (top and bottom) up to int(ceil(height / 336) * 336), the width unchanged.
+  const paddedHeight = Math.ceil(newHeight / crop) * crop;
+  return transposed ? { width: paddedHeight, height: newWidth } : { width: newWidth, height: paddedHeight };
 }
 
 /** Idefics3ImageProcessor.get_number_of_image_patches (tiles + the global view; 0 tiles when the image is one tile). */
@@ -220,6 +256,34 @@ export function imageTokens(v: VisionSpec, width: number | null = null, height: 
           `${split.tiles > 0 ? `${split.rows} × ${split.cols} + 1` : '1'} tiles × (${side} / ${v.patchSize})² / ` +
           `${v.mergeSize}² = ${fmt(tiles * perTile)} image tokens` +
           (sized ? '' : ' (no image size in the plan: a square image, the processor’s most tiles)'),
+      };
+    }
+    case 'phi3_v': {
+      const crop = v.imageSize ?? 336;
+      const crops = v.maxNumTiles;
+      // The 24 × 24 patches of a crop merged 2 × 2 (reshape_hd_patches_2x2merge): 12 tokens a side.
+      const s = Math.floor(crop / v.patchSize) / 2;
+      // No size in the plan: a square image (any square gives the same crops).
+      const r = phi3vHdSize(sized ? width : crop, sized ? height : crop, crops, crop);
+      const rows = Math.floor(r.height / crop);
+      const cols = Math.floor(r.width / crop);
+      const lm = (rows * cols + 1) * s * s + 1 + (rows + 1) * s;
+      return {
+        lmTokens: lm,
+        towerTokens: (crops + 1) * (n + 1),
+        attentionGroups: crops + 1,
+        groupTokens: n + 1,
+        projectorTokens: lm,
+        crossTokens: 0,
+        resized: { width: r.width, height: r.height },
+        formula:
+          '(h/336 · w/336 + 1) · 144 + 1 + (h/336 + 1) · 12, h and w from the HD transform (num_crops); ' +
+          'the tower runs over num_crops + 1 crops of (image_size / patch_size)² + 1 tokens',
+        substituted:
+          `${sized ? `${width} × ${height}` : 'no image size in the plan: a square image'} → ${r.width} × ` +
+          `${r.height} px, ${rows} × ${cols} crops (num_crops ${crops}); (${rows * cols} + 1) · ${s * s} + 1 + ` +
+          `(${rows} + 1) · ${s} = ${fmt(lm)} image tokens; the tower: ${crops + 1} × ${n + 1} = ` +
+          `${fmt((crops + 1) * (n + 1))} tokens`,
       };
     }
     case 'qwen2_vl':
@@ -380,7 +444,9 @@ export function visionFlopsPerSequence(
     2 * t.towerTokens * (lin.layers * lin.perLayer + lin.patch) +
     4 * lin.layers * v.hiddenSize * t.attentionGroups * t.groupTokens * t.groupTokens;
   const towerForward = load.imagesPerSequence * towerPerImage;
-  const projectorForward = load.imagesPerSequence * 2 * t.projectorTokens * arch.vision.projectorParams;
+  // Phi-3-V's glb_GN / sub_GN separators are parameters of the projector's module but no matmul.
+  const projectorMatmul = arch.vision.projectorParams - (v.projector === 'phi3_v' ? 2 * v.projectorInSize : 0);
+  const projectorForward = load.imagesPerSequence * 2 * t.projectorTokens * projectorMatmul;
   const cross =
     v.crossAttentionLayers *
     load.imagesPerSequence *

@@ -6,6 +6,14 @@ min/max pixels) and Idefics3ImageProcessor.get_number_of_image_patches (models/i
 default size 4 × 364 and max_image_size 364). The TypeScript port (shared/estimate/vision.ts) is checked against the
 same file in tests/unit/estimate/vision-images.test.ts. The functions are taken from the installed transformers source
 itself (they need neither torchvision nor PIL, which the image-processor modules import at the top).
+
+Phi-3-V (phi3_v) has no transformers class: its processor is Hub remote code. Its size and token functions below are
+copied verbatim (trailing spaces dropped) from microsoft/Phi-3.5-vision-instruct image_processing_phi3_v.py
+(calc_padded_size, calc_hd_transform_size, and the count of Phi3VImageProcessor.calc_num_image_tokens_from_image_size),
+as found in a
+public copy of the Hub file (the code search's "Processor class for Phi3-V" file that inlines the image processor);
+the fixture holds their output for num_crops 4 (the processor's default for Phi-3.5-vision) and 16.
+
 Regenerate with: python tests/python/test_image_tokens.py --write
 """
 
@@ -16,6 +24,7 @@ import pathlib
 import sys
 import textwrap
 
+import numpy as np
 import transformers
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "vision" / "image-tokens.json"
@@ -39,6 +48,48 @@ def _functions(path, names):
     return found
 
 
+# --- microsoft/Phi-3.5-vision-instruct image_processing_phi3_v.py, verbatim -------------------------------------
+def calc_padded_size(width, height, padding_unit=336):
+    target_height = int(np.ceil(height / padding_unit) * padding_unit)
+    top_padding = int((target_height - height) / 2)
+    bottom_padding = target_height - height - top_padding
+    left_padding = 0
+    right_padding = 0
+    padded_width = width + left_padding + right_padding
+    padded_height = height + top_padding + bottom_padding
+    return padded_width, padded_height
+
+
+def calc_hd_transform_size(width, height, hd_num=16):
+    transposed = False
+    if width < height:
+        width, height = height, width
+        transposed = True
+
+    ratio = width / height
+    scale = 1
+    while scale * np.ceil(scale / ratio) <= hd_num:
+        scale += 1
+    scale -= 1
+
+    new_width = int(scale * 336)
+    new_height = int(new_width / ratio)
+
+    padded_width, padded_height = calc_padded_size(new_width, new_height)
+
+    if transposed:
+        padded_width, padded_height = padded_height, padded_width
+
+    return padded_width, padded_height
+
+
+def calc_num_image_tokens_from_image_size(num_crops, width, height):  # a method there: self.num_crops
+    new_width, new_height = calc_hd_transform_size(width, height, hd_num=num_crops)
+    num_img_tokens = int((new_height // 336 * new_width // 336 + 1) * 144 + 1 + (new_height // 336 + 1) * 12)
+    return num_img_tokens
+# --- end of the Hub code ------------------------------------------------------------------------------------------
+
+
 def compute():
     scope = {"math": math}
     exec(_functions("qwen2_vl/image_processing_qwen2_vl.py", ["smart_resize"])["smart_resize"], scope)
@@ -59,7 +110,7 @@ def compute():
         size = {"longest_edge": 4 * 364}
         max_image_size = {"longest_edge": 364}
 
-    out = {"transformers": transformers.__version__, "qwen2_vl": [], "idefics3": []}
+    out = {"transformers": transformers.__version__, "qwen2_vl": [], "idefics3": [], "phi3_v": []}
     for w, h in SIZES:
         rh, rw = scope["smart_resize"](h, w, factor=28)
         patches = (rh // 14) * (rw // 14)
@@ -67,6 +118,12 @@ def compute():
         out["qwen2_vl"].append({**row, "patches": patches, "tokens": patches // 4})
         tiles, rows, cols = scope["get_number_of_image_patches"](Defaults(), h, w, {})
         out["idefics3"].append({"width": w, "height": h, "tiles": tiles, "rows": rows, "cols": cols})
+        for num_crops in (4, 16):
+            pw, ph = calc_hd_transform_size(w, h, hd_num=num_crops)
+            out["phi3_v"].append({
+                "width": w, "height": h, "numCrops": num_crops, "resizedWidth": int(pw), "resizedHeight": int(ph),
+                "tokens": calc_num_image_tokens_from_image_size(num_crops, w, h),
+            })
     return out
 
 
@@ -75,6 +132,7 @@ def test_fixture_matches_transformers():
     got = compute()
     assert got["qwen2_vl"] == expected["qwen2_vl"]
     assert got["idefics3"] == expected["idefics3"]
+    assert got["phi3_v"] == expected["phi3_v"]
 
 
 if __name__ == "__main__" and "--write" in sys.argv:

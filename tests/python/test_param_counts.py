@@ -130,8 +130,10 @@ def from_catalog(m: dict[str, Any]) -> dict[str, Any]:
 
 def catalog() -> list[tuple[str, dict[str, Any]]]:
     data = json.loads((REPO / "shared" / "catalog" / "data" / "models.json").read_text())
-    # phi3small exists only as Hub remote code (no transformers class): not instantiable offline.
-    return [(f"catalog:{m['name']}", from_catalog(m)) for m in data["models"] if m.get("model_type") != "phi3small"]
+    # phi3small and phi3_v exist only as Hub remote code (no transformers class): not instantiable offline (phi3_v is
+    # rebuilt from its modelling file in test_phi3_v_params).
+    return [(f"catalog:{m['name']}", from_catalog(m)) for m in data["models"]
+            if m.get("model_type") not in ("phi3small", "phi3_v")]
 
 
 def real_configs() -> list[tuple[str, dict[str, Any]]]:
@@ -515,3 +517,62 @@ def test_encoder_params(case: str, tmp_path: Path) -> None:
     assert enc["encoderStackParams"] == own_params(model, encoder_path), case
     assert enc["decoderStackParams"] == (own_params(model, decoder_path) if decoder_path else 0), case
     assert report["techniques"][0]["trainableParams"] == total_params(model)
+
+
+# Issue 16: Phi-3.5-vision (model_type phi3_v) exists only as Hub remote code (microsoft/Phi-3.5-vision-instruct
+# modeling_phi3_v.py, with image_embedding_phi3_v.py; no transformers class, not importable offline). Its module tree
+# is rebuilt here from that file with the same transformers classes it instantiates, on the meta device, and the
+# formula is written out beside it. Line numbers are those of the public copy that inlines both Hub files,
+# sdpython/experimental-experiment@5747758a experimental_experiment/torch_models/fromhub/modeling_phi3_v.py:
+#   lines 67-82   CLIP_VIT_LARGE_PATCH14_336_CONFIG (hidden 1024, 4096, 24 layers, 16 heads, 336 px / 14)
+#   line 162      self.img_processor = CLIPVisionModel(clip_config)   (the whole tower: 24 layers, post_layernorm)
+#   lines 191-192 glb_GN [1, 1, image_dim_out·4], sub_GN [1, 1, 1, image_dim_out·4]
+#   lines 202-207 img_projection = Sequential(Linear(image_dim_out·4, hidden), GELU, Linear(hidden, hidden))
+#   lines 1535-1574 Phi3VModel: embed_tokens (shared with the image embedding as wte), Phi3DecoderLayer × L, norm
+#   line 1774     lm_head = Linear(hidden, vocab, bias=False)
+# Phi3DecoderLayer (lines 613-650, 1290-1310): qkv_proj, o_proj, gate_up_proj, down_proj without bias, two RMSNorms —
+# the shapes of transformers' Phi3DecoderLayer, so Phi3ForCausalLM stands in for the language model.
+PHI3V_TEXT_KEYS = ["hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                   "num_key_value_heads", "vocab_size", "max_position_embeddings", "tie_word_embeddings",
+                   "pad_token_id"]
+PHI3V_FIXTURE = FIXTURES / "remote-vision" / "phi-3.5-vision-instruct-config.json"
+PHI3V_CASES = {
+    "fixture:phi-3.5-vision-instruct": json.loads(PHI3V_FIXTURE.read_text()),
+    # The same image side under a scaled-down Phi-3 (every text dimension distinct): the projector follows hidden_size.
+    "scaled-text": {**json.loads(PHI3V_FIXTURE.read_text()), "hidden_size": 64, "intermediate_size": 96,
+                    "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1000,
+                    "pad_token_id": 0},
+}
+
+
+@pytest.mark.parametrize("case", list(PHI3V_CASES))
+def test_phi3_v_params(case: str, tmp_path: Path) -> None:
+    from torch import nn
+    from transformers import CLIPVisionConfig, CLIPVisionModel, Phi3Config, Phi3ForCausalLM
+
+    raw = PHI3V_CASES[case]
+    (tmp_path / "config.json").write_text(json.dumps(raw))
+    report = model_report(tmp_path / "config.json", [{"kind": "full"}])
+    h = raw["hidden_size"]
+    k = raw["img_processor"]["image_dim_out"] * 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            clip = CLIPVisionModel(CLIPVisionConfig(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24,
+                                                    num_attention_heads=16, num_channels=3, image_size=336,
+                                                    patch_size=14))
+            text = Phi3ForCausalLM(Phi3Config(**{key: raw[key] for key in PHI3V_TEXT_KEYS if key in raw}))
+            projection = nn.Sequential(nn.Linear(k, h), nn.GELU(), nn.Linear(h, h))
+    tower = total_params(clip)
+    projector = 2 * k + total_params(projection)
+    # The formula, module by module (CLIP: class token, patch conv, 577 positions, pre/post LayerNorm, 24 layers).
+    H, I = 1024, 4096  # noqa: N806
+    assert tower == H + 3 * 14 * 14 * H + 577 * H + 2 * 2 * H + 24 * (4 * (H * H + H) + 2 * H * I + I + H + 4 * H)
+    assert projector == 2 * k + k * h + h + h * h + h
+    vision = report["vision"]
+    assert vision is not None and vision["modelType"] == "phi3_v" and report["modelType"] == "phi3"
+    assert (vision["towerParams"], vision["projectorParams"]) == (tower, projector), case
+    assert report["totalParams"] == total_params(text) + tower + projector, case
+    if case.startswith("fixture:"):
+        assert report["totalParams"] == 4_146_621_440  # model card "4.2B parameters"; the Hub page shows 4.15B
+    assert report["techniques"][0]["trainableParams"] == report["totalParams"] - tower

@@ -35,6 +35,8 @@ describe('issue 16 catalog models', () => {
     ['DeepSeek-R1-Distill-Qwen-1.5B', 1_777_088_000, 1_777_088_000],
     ['DeepSeek-R1-Distill-Llama-8B', 8_030_261_248, 8_030_261_248],
     ['DeepSeek-R1-Distill-Qwen-32B', 32_763_876_352, 32_763_876_352],
+    // Hub-only phi3_v: rebuilt from modeling_phi3_v.py with transformers' classes (test_phi3_v_params); card "4.2B"
+    ['Phi-3.5-vision-instruct', 4_146_621_440, 4_146_621_440],
   ] as const)('%s counts %i parameters (%i active)', (id, total, active) => {
     const a = arch(id);
     expect(a.totalParams).toBe(total);

@@ -15,6 +15,7 @@ import { estimatePlan } from '../../../shared/estimate/estimate';
 import {
   idefics3Tiles,
   imageTokens,
+  phi3vHdSize,
   qwenSmartResize,
   visionFlopsPerSequence,
   imageLoad,
@@ -27,6 +28,14 @@ const llava = readHfConfig(
 const table = JSON.parse(fs.readFileSync(path.join(fixtures, 'vision/image-tokens.json'), 'utf8')) as {
   qwen2_vl: Array<{ width: number; height: number; resizedWidth: number; resizedHeight: number; tokens: number }>;
   idefics3: Array<{ width: number; height: number; tiles: number; rows: number; cols: number }>;
+  phi3_v: Array<{
+    width: number;
+    height: number;
+    numCrops: number;
+    resizedWidth: number;
+    resizedHeight: number;
+    tokens: number;
+  }>;
 };
 
 // Test inputs (the shapes under test, not catalog claims): a Gemma 3 tower at 896 px / 14, an Idefics3 tower at
@@ -53,7 +62,30 @@ const qwen2vl = readHfConfig({
 }).spec;
 const mllama = readHfConfig({ model_type: 'mllama' }).spec;
 
+const phi3v = readHfConfig(
+  JSON.parse(fs.readFileSync(path.join(fixtures, 'configs/remote-vision/phi-3.5-vision-instruct-config.json'), 'utf8')),
+).spec;
+
 describe('image tokens per image (the processors of transformers 5.24)', () => {
+  it("Phi-3.5-vision: the Hub processor's HD size and tokens for every size in the table (num_crops 4, 16)", () => {
+    expect(table.phi3_v.length).toBeGreaterThan(10);
+    for (const row of table.phi3_v) {
+      expect(phi3vHdSize(row.width, row.height, row.numCrops)).toEqual({
+        width: row.resizedWidth,
+        height: row.resizedHeight,
+      });
+      const t = imageTokens({ ...phi3v.vision!, maxNumTiles: row.numCrops }, row.width, row.height);
+      expect(t.lmTokens).toBe(row.tokens);
+      // The tower runs over the global view and num_crops crops (unused ones zero-padded), 577 tokens each.
+      expect(t).toMatchObject({ towerTokens: (row.numCrops + 1) * 577, attentionGroups: row.numCrops + 1 });
+    }
+    // 640 × 480 at num_crops 16: 1344 × 1008 → 3 × 4 crops; (12 + 1) · 144 + 1 + (3 + 1) · 12 = 1921, the count vLLM's
+    // tests/models/multimodal/processing/test_phi3v.py expects of its test image at num_crops 16 (757 at 4: 2 × 2).
+    expect(imageTokens({ ...phi3v.vision!, maxNumTiles: 16 }, 640, 480).lmTokens).toBe(13 * 144 + 1 + 4 * 12);
+    // No size in the plan: a square image, 2 × 2 crops at the default num_crops 4.
+    expect(imageTokens(phi3v.vision!).lmTokens).toBe(5 * 144 + 1 + 3 * 12);
+  });
+
   it('llava-1.5 at 336 px / 14: 576 image tokens; the CLIP tower runs over 577 (class token dropped after)', () => {
     const t = imageTokens(llava.vision!);
     expect(t.lmTokens).toBe((336 / 14) ** 2);

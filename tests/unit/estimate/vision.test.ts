@@ -136,13 +136,104 @@ describe('other vision-language layouts read from their own nesting', () => {
   });
 });
 
+describe('microsoft/Phi-3.5-vision-instruct (Hub phi3_v: CLIP ViT-L/14-336, HD crops, Phi-3-mini)', () => {
+  // The Hub config.json (tests/fixtures/configs/README.md, remote-vision/): Phi3VConfig's text keys at the top level,
+  // img_processor and embd_layer for the image side.
+  const config = JSON.parse(
+    fs.readFileSync(
+      path.join(__dirname, '../../fixtures/configs/remote-vision/phi-3.5-vision-instruct-config.json'),
+      'utf8',
+    ),
+  ) as Record<string, unknown>;
+  const reading = readHfConfig(config);
+  const arch = describeArchitecture(reading.spec);
+  // Hub modeling_phi3_v.py (the copy cited in shared/catalog/hf-config.ts PHI3V_CLIP): CLIPVisionModel built whole
+  // from CLIP_VIT_LARGE_PATCH14_336_CONFIG — class token, patch Conv2d 3·14²·1024 (no bias), 577 positions,
+  // pre/post LayerNorm, 24 layers (q/k/v/out H² + H each, fc1/fc2, two LayerNorms).
+  const H = 1024;
+  const I = 4096;
+  const tower = H + 3 * 14 * 14 * H + 577 * H + 2 * (2 * H) + 24 * (4 * (H * H + H) + H * I + I + I * H + H + 4 * H);
+  // glb_GN and sub_GN (4·1024 each), img_projection Linear(4096 → 3072), GELU, Linear(3072 → 3072), biased.
+  const h = 3072;
+  const K = 4 * H;
+  const projector = 2 * K + K * h + h + h * h + h;
+  // Phi-3-mini: embed_tokens and an untied lm_head (32064 × 3072), 32 layers of qkv_proj (3·3072 wide: 32 kv heads),
+  // o_proj, gate_up_proj (2·8192), down_proj and two RMSNorms, the final norm.
+  const V = 32064;
+  const lm = 2 * V * h + 32 * (h * 3 * h + h * h + h * 2 * 8192 + 8192 * h + 2 * h) + h;
+
+  it('reads the text keys as Phi-3 (fused qkv and gate_up) and the image side from img_processor / embd_layer', () => {
+    expect(reading.spec).toMatchObject({
+      modelType: 'phi3',
+      hiddenSize: h,
+      numLayers: 32,
+      vocabSize: V,
+      fusedQkv: true,
+      fusedGateUp: true,
+      tieWordEmbeddings: false,
+    });
+    expect(reading.spec.vision).toMatchObject({
+      modelType: 'phi3_v',
+      tower: 'clip',
+      hiddenSize: H,
+      numLayers: 24,
+      imageSize: 336,
+      patchSize: 14,
+      projector: 'phi3_v',
+      projectorInSize: K,
+      projectorOutSize: h,
+      maxNumTiles: 4,
+      imageTokensPerImage: null,
+      freezeTower: true,
+    });
+    expect(reading.warnings.join(' ')).toMatch(/num_crops, which config.json does not hold: planned with 4/);
+    expect(reading.warnings.join(' ')).toMatch(/builds that CLIP tower from its own fixed config/);
+  });
+
+  it('counts 4,146,621,440 parameters exactly (model card: "4.2B parameters"; Hub page: 4.15B)', () => {
+    expect(tower).toBe(303_507_456);
+    expect(projector).toBe(22_034_432);
+    expect(lm).toBe(3_821_079_552); // the catalog's Phi-3.5-mini-instruct: the same language model
+    expect(arch.vision).toEqual({ towerParams: tower, projectorParams: projector, languageExtraParams: 0 });
+    expect(arch.totalParams).toBe(lm + tower + projector);
+    expect(arch.totalParams).toBe(4_146_621_440);
+    expect(Math.round(arch.totalParams / 1e7) / 100).toBe(4.15);
+  });
+
+  it('full fine-tuning trains all but the CLIP tower; LoRA adapts the 32 Phi-3 layers only', () => {
+    const full = techniqueParams(arch, TechniqueSchema.parse({ kind: 'full' }));
+    expect(full.trainableParams).toBe(arch.totalParams - tower);
+    const lora = techniqueParams(arch, TechniqueSchema.parse({ kind: 'lora' }));
+    expect(lora.frozenBaseParams).toBe(arch.totalParams);
+    expect(lora.adapted.every((a) => a.layers === 32)).toBe(true);
+  });
+
+  it('refuses a layout the Hub code does not build, naming the field', () => {
+    const embd = config.embd_layer as Record<string, unknown>;
+    const img = config.img_processor as Record<string, unknown>;
+    expect(refusal({ ...config, embd_layer: { ...embd, projection_cls: 'linear' } })).toMatch(
+      /embd_layer.projection_cls is "linear".*has "mlp".*Set embd_layer.projection_cls to "mlp"/,
+    );
+    expect(refusal({ ...config, img_processor: { ...img, image_dim_out: 768 } })).toMatch(
+      /img_processor.image_dim_out is 768.*1024-wide CLIP features/,
+    );
+    expect(refusal({ ...config, img_processor: { ...img, model_name: 'openai/clip-vit-base-patch16' } })).toMatch(
+      /img_processor.model_name is "openai\/clip-vit-base-patch16"/,
+    );
+    expect(refusal({ ...config, embd_layer: { ...embd, hd_transform_order: 'glb_sub' } })).toMatch(
+      /embd_layer.hd_transform_order.*hd_feature_transform asserts it/,
+    );
+    const noEmbd: Record<string, unknown> = { ...config };
+    delete noEmbd.embd_layer;
+    expect(refusal(noEmbd)).toMatch(/without an embd_layer object builds no image embedding.*"phi3"/);
+  });
+});
+
 describe('refusals name the field and what to do', () => {
-  it('phi3_v and phi4mm: Hub-only vision code, with the text-only way out', () => {
-    for (const t of ['phi3_v', 'phi4mm']) {
-      const msg = refusal({ model_type: t, embd_layer: { embedding_cls: 'image' }, hidden_size: 3072 });
-      expect(msg).toMatch(/exists only as Hub modelling code/);
-      expect(msg).toMatch(/save its text_config .*as its own config.json/);
-    }
+  it('phi4mm: Hub-only vision and audio code, with the text-only way out', () => {
+    const msg = refusal({ model_type: 'phi4mm', embd_layer: { embedding_cls: 'image_audio' }, hidden_size: 3072 });
+    expect(msg).toMatch(/exists only as Hub modelling code/);
+    expect(msg).toMatch(/save its text_config .*as its own config.json/);
   });
 
   it('a llava tower type it has no layout for, and a bad vision_config value', () => {
