@@ -104,6 +104,8 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
   'training.optimizerInBackward': 'optimizer step in backward',
   'training.activationOffload': 'activation offloading',
   'training.kernels': 'fused kernels',
+  'training.expandableSegments': 'expandable allocator segments',
+  'training.samplingStrategy': 'batch order',
   'data.mode': 'dataset size given as',
   'data.examples': 'examples',
   'data.meanTokensPerExample': 'mean tokens per example',

@@ -7,7 +7,13 @@
  * TRL SFTConfig `activation_offloading` (trl/trainer/sft_config.py, ported from torchtune's OffloadActivations);
  * Liger's fused linear cross-entropy through SFTConfig `use_liger_kernel` (trl, linkedin/Liger-Kernel). The optimizer
  * step in backward has no TrainingArguments flag (torchtune `optimizer_in_bwd` only). Hosted targets (kaito, olive,
- * service) take a training configuration, not a script: they expose none of these switches.
+ * service) take a training configuration, not a script: they expose none of these switches. Expandable allocator
+ * segments are an environment setting: the TRL script sets it before torch is imported, the frameworks' launch lines
+ * carry it (shared/exporters/header.ts allocatorEnv); the hosted targets start their own processes.
+ * Length-grouped batches (training.samplingStrategy 'group_by_length') are transformers' LengthGroupedSampler, chosen
+ * by TrainingArguments `train_sampling_strategy` since transformers 5.2 (training_args.py line 1380 in 5.24; a boolean
+ * `group_by_length` up to 5.1, line 1180 in 5.1.0): the TRL script passes it; LLaMA-Factory takes whichever key its
+ * transformers has, axolotl its own `group_by_length`; torchtune's recipes have no length-grouped sampler.
  */
 import { OBJECTIVE_KINDS, type ObjectiveKind, type Plan } from './plan';
 
@@ -34,6 +40,8 @@ export const PLAN_SWITCHES = [
   'torchtuneStack',
   'ligerKernels',
   'unslothKernels',
+  'expandableSegments',
+  'lengthGroupedBatches',
 ] as const;
 export type PlanSwitch = (typeof PLAN_SWITCHES)[number];
 
@@ -45,6 +53,8 @@ export const SWITCH_LABELS: Record<PlanSwitch, string> = {
   torchtuneStack: 'the torchtune stack (training.stack: torchtune)',
   ligerKernels: 'Liger kernels (training.kernels: liger)',
   unslothKernels: "Unsloth's kernels and offloaded checkpointing (training.kernels: unsloth)",
+  expandableSegments: 'expandable allocator segments (training.expandableSegments)',
+  lengthGroupedBatches: 'batches grouped by length, longest first (training.samplingStrategy: group_by_length)',
 };
 
 /** true: the target's files express the switch. `json` is the plan file itself: it holds every field. */
@@ -57,6 +67,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: true,
     ligerKernels: true,
     unslothKernels: true,
+    expandableSegments: true,
+    lengthGroupedBatches: true,
   },
   // TRL SFTTrainer script: torch_compile, activation_offloading, use_liger_kernel (transformers TrainingArguments
   // use_liger_kernel, inherited by SFTConfig); no optimizer_in_bwd; no torchtune. Unsloth replaces the model class
@@ -69,6 +81,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: false,
     ligerKernels: true,
     unslothKernels: false,
+    expandableSegments: true,
+    lengthGroupedBatches: true,
   },
   // The same TRL script launched by DeepSpeed; DeepSpeed does its own offload (of states, not activations in TRL's
   // way).
@@ -80,6 +94,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: false,
     ligerKernels: true,
     unslothKernels: false,
+    expandableSegments: true,
+    lengthGroupedBatches: true,
   },
   // An Azure ML command job running the TRL script.
   azureml: {
@@ -90,6 +106,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: false,
     ligerKernels: true,
     unslothKernels: false,
+    expandableSegments: true,
+    lengthGroupedBatches: true,
   },
   kaito: {
     compile: false,
@@ -99,6 +117,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: false,
     ligerKernels: false,
     unslothKernels: false,
+    expandableSegments: false,
+    lengthGroupedBatches: false,
   },
   olive: {
     compile: false,
@@ -108,6 +128,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: false,
     ligerKernels: false,
     unslothKernels: false,
+    expandableSegments: false,
+    lengthGroupedBatches: false,
   },
   service: {
     compile: false,
@@ -117,10 +139,14 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: false,
     ligerKernels: false,
     unslothKernels: false,
+    expandableSegments: false,
+    lengthGroupedBatches: false,
   },
   // LLaMA-Factory's arguments extend transformers' Seq2SeqTrainingArguments (torch_compile) and add
   // enable_liger_kernel (src/llamafactory/hparams/model_args.py); no optimizer step in backward, no activation
-  // offloading of torchtune's kind (use_unsloth_gc offloads checkpoints, a different mechanism).
+  // offloading of torchtune's kind (use_unsloth_gc offloads checkpoints, a different mechanism). Length grouping:
+  // transformers' own key, as its installed transformers spells it (LLaMA-Factory 0.9.5 accepts transformers
+  // 4.55-5.8, src/llamafactory/extras/misc.py line 97; the export pins >= 5.2, train_sampling_strategy).
   'llama-factory': {
     compile: true,
     optimizerInBackward: false,
@@ -129,8 +155,12 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: false,
     ligerKernels: false,
     unslothKernels: false,
+    expandableSegments: true,
+    lengthGroupedBatches: true,
   },
-  // axolotl: torch_compile, activation_offloading and the Liger plugin (src/axolotl/utils/schemas/config.py).
+  // axolotl: torch_compile, activation_offloading and the Liger plugin (src/axolotl/utils/schemas/config.py);
+  // group_by_length (src/axolotl/utils/schemas/training.py line 109), passed to the trainer as
+  // train_sampling_strategy="group_by_length" (src/axolotl/core/builders/causal.py lines 270-271 at 067b021).
   axolotl: {
     compile: true,
     optimizerInBackward: false,
@@ -139,8 +169,13 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: false,
     ligerKernels: false,
     unslothKernels: false,
+    expandableSegments: true,
+    lengthGroupedBatches: true,
   },
-  // torchtune recipes: compile, optimizer_in_bwd, enable_activation_offloading, CEWithChunkedOutputLoss.
+  // torchtune recipes: compile, optimizer_in_bwd, enable_activation_offloading, CEWithChunkedOutputLoss. No
+  // length-grouped sampler: the recipes shuffle with a StatefulDistributedSampler
+  // (recipes/lora_finetune_single_device.py line 540, recipes/full_finetune_distributed.py line 825; no
+  // group_by_length anywhere in pytorch/torchtune).
   torchtune: {
     compile: true,
     optimizerInBackward: true,
@@ -149,6 +184,8 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
     torchtuneStack: true,
     ligerKernels: false,
     unslothKernels: false,
+    expandableSegments: true,
+    lengthGroupedBatches: false,
   },
 };
 
@@ -163,6 +200,8 @@ export function switchesInUse(plan: Pick<Plan, 'training'>): PlanSwitch[] {
     torchtuneStack: t.stack === 'torchtune',
     ligerKernels: t.kernels === 'liger',
     unslothKernels: t.kernels === 'unsloth',
+    expandableSegments: t.expandableSegments,
+    lengthGroupedBatches: t.samplingStrategy === 'group_by_length',
   };
   return PLAN_SWITCHES.filter((s) => on[s]);
 }

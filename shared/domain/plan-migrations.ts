@@ -61,7 +61,9 @@ export const PLAN_MIGRATIONS: ReadonlyArray<PlanMigrationStep> = [
       "{ kind: 'sft' } and every other objective field takes its default; " +
       'add hardware.intraNode, hardware.interNode and hardware.nicsPerNode (issue 15 §7): format 3 took the link ' +
       'inside a node from the GPU (null) and assumed one 200 Gb/s InfiniBand HDR link per node between nodes ' +
-      "('infiniband_200', 1); add training.kernels (format 3 ran the stock modules: 'none') and each technique's " +
+      "('infiniband_200', 1); add training.kernels (format 3 ran the stock modules: 'none'), " +
+      "training.expandableSegments and training.samplingStrategy (format 3 assumed PyTorch's default allocator and " +
+      "shuffled batches: false, 'random') and each technique's " +
       'quantGroupSize (format 3 had no GPTQ/AWQ base: 128, unused); add data.imagesPerExample, data.imageWidth and ' +
       'data.imageHeight (issue 16: format 3 estimated text only: 0 images, sizes null)',
     up: (document) => {
@@ -76,7 +78,9 @@ export const PLAN_MIGRATIONS: ReadonlyArray<PlanMigrationStep> = [
         hardware: isObject(hardware)
           ? { intraNode: null, interNode: 'infiniband_200', nicsPerNode: 1, ...hardware }
           : hardware,
-        training: isObject(training) ? { kernels: 'none', ...training } : training,
+        training: isObject(training)
+          ? { kernels: 'none', expandableSegments: false, samplingStrategy: 'random', ...training }
+          : training,
         data: isObject(data) ? { imagesPerExample: 0, imageWidth: null, imageHeight: null, ...data } : data,
         ...(Array.isArray(techniques)
           ? { techniques: techniques.map((t: unknown) => (isObject(t) ? { quantGroupSize: 128, ...t } : t)) }

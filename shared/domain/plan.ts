@@ -146,6 +146,20 @@ export const TrainingSchema = z.object({
    * checkpointing its "unsloth" mode that moves the checkpointed layer inputs to pinned host RAM). Plan format 4.
    */
   kernels: z.enum(KERNEL_SETS).default('none'),
+  /**
+   * PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True: the caching allocator maps segments in 2 MiB pages and grows
+   * them instead of reserving a new segment per size class, so freed blocks fragment far less
+   * (c10/cuda/CUDACachingAllocator.cpp ExpandableSegment). Issue 15 §3. Plan format 4.
+   */
+  expandableSegments: z.boolean().default(false),
+  /**
+   * The order batches are drawn in (transformers TrainingArguments train_sampling_strategy). 'random': shuffled.
+   * 'group_by_length': LengthGroupedSampler groups examples of similar length and puts the longest batch first
+   * (transformers/trainer_pt_utils.py get_length_grouped_indices, "so that an OOM happens sooner rather than later"):
+   * the caching allocator's first segments are then the largest and later batches reuse them. Issue 15 §3. Plan
+   * format 4.
+   */
+  samplingStrategy: z.enum(['random', 'group_by_length']).default('random'),
   epochs: num(0.01, 10_000).default(3),
   learningRate: num(0, 10).default(2e-4),
 });

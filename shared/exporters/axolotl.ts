@@ -22,6 +22,7 @@ import {
 } from './framework-context';
 import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
 import { objectiveRefusal } from '../domain/export-capabilities';
+import { allocatorEnv } from './header';
 import type { ObjectiveKind } from '../domain/plan';
 import { kvBytesPerToken, vllmMaxModelLength } from '../estimate/objective';
 import { resolveGpu } from '../estimate/hardware';
@@ -262,6 +263,9 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
     attn_implementation: tr.attention,
     chunked_cross_entropy: tr.lossKernel === 'chunked',
     torch_compile: tr.compile,
+    // Length-grouped batches: axolotl's group_by_length (src/axolotl/utils/schemas/training.py line 109) becomes
+    // train_sampling_strategy="group_by_length" (src/axolotl/core/builders/causal.py lines 270-271 at 067b021).
+    ...(tr.samplingStrategy === 'group_by_length' ? { group_by_length: true } : {}),
     ...(usesDeepSpeed(c.plan) ? { deepspeed: 'ds_config.json' } : {}),
     ...(usesFsdp(c.plan)
       ? {
@@ -388,12 +392,13 @@ export function axolotlFiles(
     o.kind === 'grpo' && o.generation === 'vllm_server'
       ? `CUDA_VISIBLE_DEVICES=<${o.vllmServerGpus} generation GPU(s)> axolotl vllm-serve axolotl_config.yaml &\n`
       : '';
-  const launch =
+  const launch = `${allocatorEnv(plan)} ${
     c.gpus > 1
       ? `accelerate launch --num_processes ${c.gpus} --num_machines ${d.nodes}${
           d.nodes > 1 ? ' ' + '--machine_rank <0..N-1> --main_process_ip <MASTER_ADDR> --main_process_port 29500' : ''
         } -m axolotl.cli.train axolotl_config.yaml`
-      : 'axolotl train axolotl_config.yaml';
+      : 'axolotl train axolotl_config.yaml'
+  }`;
   files.push({
     path: 'README.md',
     mediaType: 'text/markdown',

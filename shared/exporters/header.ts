@@ -61,6 +61,20 @@ export function switchNotes(plan: Plan, target: ExportTarget, targetLabel: strin
   );
 }
 
+/**
+ * The caching-allocator setting the plan was estimated with (training.expandableSegments), as environment assignments
+ * for a launch line. PyTorch reads PYTORCH_ALLOC_CONF or the older PYTORCH_CUDA_ALLOC_CONF, and which one it reads
+ * first differs between releases (c10/cuda/CUDAAllocatorConfig.h CUDAAllocatorConfig::instance), so both are set to
+ * the same value. Written both ways because launchers change the default: axolotl turns expandable segments on when
+ * neither is set (src/axolotl/utils/__init__.py set_pytorch_cuda_alloc_conf, lines 81-97 at 067b021), LLaMA-Factory's
+ * multi-GPU launcher unless OPTIM_TORCH=0 (src/llamafactory/launcher.py lines 80-83 at ff6d4d1), torchtune's package
+ * import after 0.6 (torchtune/__init__.py, commit 9d91fe3).
+ */
+export function allocatorEnv(plan: Pick<Plan, 'training'>): string {
+  const value = `expandable_segments:${plan.training.expandableSegments ? 'True' : 'False'}`;
+  return `PYTORCH_ALLOC_CONF=${value} PYTORCH_CUDA_ALLOC_CONF=${value}`;
+}
+
 /** The header's lines; `writtenFor` names the upstream versions, `notes` follow last. */
 export function stampLines(c: StampSource, writtenFor: string, notes: readonly string[] = []): string[] {
   const e = c.estimate;

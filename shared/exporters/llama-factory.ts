@@ -22,6 +22,7 @@ import {
 } from './framework-context';
 import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
 import { objectiveRefusal } from '../domain/export-capabilities';
+import { allocatorEnv } from './header';
 import type { ObjectiveKind } from '../domain/plan';
 
 export const LLAMA_FACTORY_VERSION = 'LLaMA-Factory 0.9.5';
@@ -89,6 +90,21 @@ function objectiveKeys(c: FrameworkCtx): Record<string, unknown> {
   };
 }
 
+/**
+ * Whether the YAML groups batches by length (training.samplingStrategy 'group_by_length'). LLaMA-Factory passes
+ * transformers' own key through (hparams/training_args.py extends Seq2SeqTrainingArguments): `train_sampling_strategy`
+ * from transformers 5.2 (training_args.py line 1309 in 5.2.0, 1380 in 5.24), a boolean `group_by_length` up to 5.1
+ * (line 1180 in 5.1.0); 0.9.5 accepts transformers 4.55-5.8 (src/llamafactory/extras/misc.py line 97), so the README
+ * pins transformers >= 5.2 for this key. Only stage sft: transformers' LengthGroupedSampler reads `input_ids` rows
+ * (trainer.py lines 1115-1125 in 5.24); the dpo / rm stages' pairwise rows hold chosen_input_ids instead
+ * (data/processor/pairwise.py line 90), and the kto stage (its own _get_train_sampler, train/kto/trainer.py line 136)
+ * has not been checked with it.
+ */
+export function llamaFactoryLengthGrouped(c: FrameworkCtx): boolean {
+  const stage = LLAMA_FACTORY_OBJECTIVES[c.plan.objective.kind]?.stage ?? 'sft';
+  return c.plan.training.samplingStrategy === 'group_by_length' && stage === 'sft';
+}
+
 export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {
   const t = c.technique;
   const tr = c.plan.training;
@@ -141,6 +157,7 @@ export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {
     optim: PLAN_TO_HF_OPTIM[tr.optimizer],
     ...(tr.optimizer === 'sgd_momentum' ? { optim_args: 'momentum=0.9' } : {}),
     torch_compile: tr.compile,
+    ...(llamaFactoryLengthGrouped(c) ? { train_sampling_strategy: 'group_by_length' } : {}),
     ...llamaFactoryPrecision(c),
     ddp_timeout: 180000000,
   };
@@ -219,6 +236,13 @@ export function llamaFactoryFiles(
     ...(plan.training.precision === 'pure_bf16' && STRATEGY_TRAITS[d.strategy].zeroStage === 3
       ? ['pure_bf16 is refused under ZeRO-3 (hparams/parser.py); bf16 with DeepSpeed bf16 mode is written instead.']
       : []),
+    ...(plan.training.samplingStrategy === 'group_by_length' && !llamaFactoryLengthGrouped(c)
+      ? [
+          `NOT EXPRESSED: batches grouped by length — written for LLaMA-Factory's sft stage only (transformers' ` +
+            `LengthGroupedSampler reads input_ids rows), not its ${String(objectiveKeys(c)['stage'])} stage; ` +
+            'batches come in random order.',
+        ]
+      : []),
   ];
   const files: FrameworkFile[] = [
     {
@@ -271,14 +295,21 @@ export function llamaFactoryFiles(
     )}\n`,
   });
   files.push({ path: 'data/train.jsonl', mediaType: 'application/jsonl', content: stubData(plan.objective.kind) });
-  const launch = usesFsdp(plan)
-    ? `accelerate launch --config_file fsdp_config.yaml $(python -c "import llamafactory, os; ` +
-      `print(os.path.join(os.path.dirname(llamafactory.__file__), 'launcher.py'))") llamafactory_config.yaml`
-    : c.gpus > 1
-      ? `FORCE_TORCHRUN=1 NNODES=${d.nodes} NPROC_PER_NODE=${d.gpusPerNode}${
-          d.nodes > 1 ? ' ' + 'NODE_RANK=<0..N-1> MASTER_ADDR=<MASTER_ADDR> MASTER_PORT=29500' : ''
-        } llamafactory-cli train llamafactory_config.yaml`
-      : 'llamafactory-cli train llamafactory_config.yaml';
+  // LLaMA-Factory's torchrun launch sets PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True over the caller's value
+  // unless OPTIM_TORCH=0 (src/llamafactory/launcher.py lines 80-83 at ff6d4d1): a plan estimated without expandable
+  // segments switches that off, so the run allocates as estimated.
+  const torchrun = !usesFsdp(plan) && c.gpus > 1;
+  const env = `${torchrun && !plan.training.expandableSegments ? 'OPTIM_TORCH=0 ' : ''}${allocatorEnv(plan)} `;
+  const launch =
+    env +
+    (usesFsdp(plan)
+      ? `accelerate launch --config_file fsdp_config.yaml $(python -c "import llamafactory, os; ` +
+        `print(os.path.join(os.path.dirname(llamafactory.__file__), 'launcher.py'))") llamafactory_config.yaml`
+      : c.gpus > 1
+        ? `FORCE_TORCHRUN=1 NNODES=${d.nodes} NPROC_PER_NODE=${d.gpusPerNode}${
+            d.nodes > 1 ? ' ' + 'NODE_RANK=<0..N-1> MASTER_ADDR=<MASTER_ADDR> MASTER_PORT=29500' : ''
+          } llamafactory-cli train llamafactory_config.yaml`
+        : 'llamafactory-cli train llamafactory_config.yaml');
   files.push({
     path: 'README.md',
     mediaType: 'text/markdown',
@@ -288,6 +319,7 @@ export function llamaFactoryFiles(
       `install "llamafactory[torch,metrics]>=0.9.4,<0.10"` +
       `${plan.techniques[index]!.kind === 'qlora' ? ' bitsandbytes' : ''}` +
       `${plan.training.lossKernel === 'chunked' ? ' liger-kernel' : ''}` +
+      `${llamaFactoryLengthGrouped(c) ? ' "transformers>=5.2"' : ''}` +
       `${usesDeepSpeed(plan) ? ' deepspeed' : ''}\n${launch}\n\`\`\`\n\nPut your data in \`data/train.jsonl\` ` +
       `(${DATA_SHAPE[plan.objective.kind] ?? 'one chat per line'}, as the stub shows); ` +
       `\`data/dataset_info.json\` registers it as \`train\`.\n`,

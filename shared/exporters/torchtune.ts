@@ -20,6 +20,7 @@ import {
 } from './framework-context';
 import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
 import { objectiveRefusal } from '../domain/export-capabilities';
+import { allocatorEnv } from './header';
 
 export const TORCHTUNE_VERSION = 'torchtune 0.6';
 
@@ -194,7 +195,7 @@ export function torchtuneFiles(
   if (why || !m) return notSupportedFiles(c, 'torchtune', TORCHTUNE_VERSION, why ?? '');
   const recipe = torchtuneRecipe(c);
   const d = plan.distribution;
-  const run = `tune run ${
+  const run = `${allocatorEnv(plan)} tune run ${
     recipe.endsWith('distributed')
       ? `--nnodes ${d.nodes} --nproc_per_node ` +
         `${d.gpusPerNode}${d.nodes > 1 ? ' --rdzv_backend c10d --rdzv_endpoint <MASTER_ADDR>:29500' : ''} `

@@ -122,6 +122,15 @@ function referenceNotes(plan: Pick<Plan, 'objective'>, technique: Technique): st
 /** Config arguments TRL 1.16 accepts for activation offloading (DPOConfig, KTOConfig, RewardConfig, SFTConfig). */
 const ACTIVATION_OFFLOAD: ReadonlySet<ObjectiveKind> = new Set(['sft', 'dpo', 'ipo', 'kto', 'reward']);
 
+/**
+ * Objectives whose TRL 1.16 trainer can take train_sampling_strategy="group_by_length": transformers'
+ * LengthGroupedSampler reads each row's `input_ids` (transformers 5.24 trainer.py lines 1115-1125, a ValueError
+ * otherwise). SFT rows have them; DPO's and the reward trainer's rows hold prompt_ids / chosen_ids / rejected_ids
+ * (trl/trainer/dpo_trainer.py DataCollatorForPreference, reward_trainer.py line 658), KTOTrainer and GRPOTrainer
+ * override _get_train_sampler (kto_trainer.py line 1211, grpo_trainer.py line 1280).
+ */
+const LENGTH_GROUPED: ReadonlySet<ObjectiveKind> = new Set(['sft']);
+
 export interface TrlObjectiveParts {
   kind: ObjectiveKind;
   trainer: string;
@@ -132,6 +141,8 @@ export interface TrlObjectiveParts {
   configArgs: string[];
   /** Whether the config can take activation_offloading=True. */
   activationOffload: boolean;
+  /** Whether the trainer can group batches by length (train_sampling_strategy="group_by_length"). */
+  lengthGroupedBatches: boolean;
   /** The reference model: how the script computes the reference log-probabilities. */
   reference: ReferenceMode;
   /** A sequence-classification model with one output (reward modelling). */
@@ -304,6 +315,12 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
       `NOT EXPRESSED: activation offloading — ${names.config} has no activation_offloading setting in TRL 1.16; ` +
         'this run keeps activations on the GPU.',
     );
+  if (tr.samplingStrategy === 'group_by_length' && !LENGTH_GROUPED.has(o.kind))
+    notes.push(
+      `NOT EXPRESSED: batches grouped by length — ${names.trainer} cannot use transformers' LengthGroupedSampler ` +
+        '(it needs input_ids rows and the default sampler); batches come in random order, so the longest batch ' +
+        'may come later than estimated.',
+    );
   return {
     kind: o.kind,
     trainer: names.trainer,
@@ -311,6 +328,7 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
     importLine: `from ${names.module} import ${names.config}, ${names.trainer}`,
     configArgs,
     activationOffload: ACTIVATION_OFFLOAD.has(o.kind),
+    lengthGroupedBatches: LENGTH_GROUPED.has(o.kind),
     reference,
     sequenceClassifier: o.kind === 'reward',
     moduleCode,

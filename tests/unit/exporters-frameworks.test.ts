@@ -184,7 +184,11 @@ describe('torchtune', () => {
     const fs = files(p, 'torchtune');
     const text = fs.find((f) => f.path === 'torchtune_config.yaml')!.content;
     expect(text).toMatch(
-      /^# Run: tune run --nnodes 1 --nproc_per_node 4 lora_finetune_distributed --config torchtune_config.yaml$/m,
+      new RegExp(
+        '^# Run: PYTORCH_ALLOC_CONF=expandable_segments:False PYTORCH_CUDA_ALLOC_CONF=expandable_segments:False ' +
+          'tune run --nnodes 1 --nproc_per_node 4 lora_finetune_distributed --config torchtune_config.yaml$',
+        'm',
+      ),
     );
     // Qwen2.5 has no qlora_ builders: lora_ with quantize_base (torchtune/models/qwen2_5/_model_builders.py).
     expect(parseYaml(text)).toMatchObject({

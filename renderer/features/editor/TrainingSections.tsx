@@ -180,6 +180,26 @@ export function TrainingSection({ draft, errors, onChange, warnings = {} }: Prop
           ]}
           hint={fieldNotes('fused norm, MLP and loss keep fewer tensors', { warnings: w('kernels') })}
         />
+        <CheckField
+          label="Expandable allocator segments"
+          checked={t.expandableSegments}
+          onChange={(v) => set('expandableSegments', v)}
+          hint={fieldNotes('expandable_segments:True in PYTORCH_ALLOC_CONF; less cached fragmentation', {
+            warnings: w('expandableSegments'),
+          })}
+        />
+        <SelectField
+          label="Batch order"
+          value={t.samplingStrategy}
+          onChange={(v) => set('samplingStrategy', v)}
+          options={[
+            { value: 'random', label: 'random (shuffled)' },
+            { value: 'group_by_length', label: 'grouped by length, longest first' },
+          ]}
+          hint={fieldNotes('longest batch first: later batches reuse its cached blocks', {
+            warnings: w('samplingStrategy'),
+          })}
+        />
       </Advanced>
     </Section>
   );

@@ -166,8 +166,9 @@ export function readTorchtuneConfig(doc: unknown, file: string, text = ''): Conf
     const off = doc.fsdp_cpu_offload === true ? 'cpu' : 'none';
     r.set('distribution.offloadParams', off, 'fsdp_cpu_offload');
     r.set('distribution.offloadOptimizer', off, 'fsdp_cpu_offload');
-    // Tuneplan's own exports record the launch line as a comment ("# Run: tune run --nnodes 2 --nproc_per_node 8 ...").
-    const launch = /^#\s*Run: tune run --nnodes (\d+) --nproc_per_node (\d+)/m.exec(text);
+    // Tuneplan's own exports record the launch line as a comment ("# Run: tune run --nnodes 2 --nproc_per_node 8 ..."),
+    // after the allocator's environment assignments ("PYTORCH_ALLOC_CONF=expandable_segments:False ...").
+    const launch = /^#\s*Run: (?:[A-Z_]+=\S+ )*tune run --nnodes (\d+) --nproc_per_node (\d+)/m.exec(text);
     if (launch) {
       r.set('distribution.nodes', Number(launch[1]), 'tune run --nnodes (comment)');
       r.set('distribution.gpusPerNode', Number(launch[2]), 'tune run --nproc_per_node (comment)');

@@ -214,21 +214,39 @@ describe('plan format 3 → 4 (issue 19: the training objective)', () => {
     expect(readPlanDocument({ ...v3, hardware: 'fast' }).ok).toBe(false);
   });
 
-  it("writes training.kernels 'none' and each technique's quantGroupSize 128: format 3 ran the stock modules", () => {
-    const up = step.up({ ...structuredClone(v3), techniques: [{ kind: 'qlora' }, { kind: 'lora', rank: 8 }] });
-    expect(up.training).toEqual({ kernels: 'none', microBatch: 2, seqLen: 1024, stack: 'trl' });
-    expect(up.techniques).toEqual([
-      { quantGroupSize: 128, kind: 'qlora' },
-      { quantGroupSize: 128, kind: 'lora', rank: 8 },
-    ]);
-    const read = readPlanDocument(structuredClone(v3));
-    expect(read.ok && read.plan.training.kernels).toBe('none');
-    expect(read.ok && read.plan.techniques[0]?.quantGroupSize).toBe(128);
-  });
+  it(
+    "writes training.kernels 'none', expandableSegments false and each technique's quantGroupSize 128: format 3 " +
+      "ran the stock modules on PyTorch's default allocator",
+    () => {
+      const up = step.up({ ...structuredClone(v3), techniques: [{ kind: 'qlora' }, { kind: 'lora', rank: 8 }] });
+      expect(up.training).toEqual({
+        kernels: 'none',
+        expandableSegments: false,
+        samplingStrategy: 'random',
+        microBatch: 2,
+        seqLen: 1024,
+        stack: 'trl',
+      });
+      expect(up.techniques).toEqual([
+        { quantGroupSize: 128, kind: 'qlora' },
+        { quantGroupSize: 128, kind: 'lora', rank: 8 },
+      ]);
+      const read = readPlanDocument(structuredClone(v3));
+      expect(read.ok && read.plan.training.kernels).toBe('none');
+      expect(read.ok && read.plan.techniques[0]?.quantGroupSize).toBe(128);
+      expect(read.ok && read.plan.training.expandableSegments).toBe(false);
+    },
+  );
 
-  it('keeps kernels and group sizes already present, and names a bad one with its field', () => {
-    const up = step.up({ ...v3, training: { kernels: 'liger' }, techniques: [{ kind: 'qlora', quantGroupSize: 64 }] });
-    expect(up.training).toEqual({ kernels: 'liger' });
+  it('keeps kernels, the allocator setting and group sizes already present, and names a bad one with its field', () => {
+    const up = step.up({
+      ...v3,
+      training: { kernels: 'liger', expandableSegments: true, samplingStrategy: 'group_by_length' },
+      techniques: [{ kind: 'qlora', quantGroupSize: 64 }],
+    });
+    expect(up.training).toEqual({ kernels: 'liger', expandableSegments: true, samplingStrategy: 'group_by_length' });
+    const badAlloc = readPlanDocument({ ...v3, training: { expandableSegments: 'yes' } });
+    expect(!badAlloc.ok && badAlloc.message).toMatch(/training\.expandableSegments/);
     expect(up.techniques).toEqual([{ kind: 'qlora', quantGroupSize: 64 }]);
     const bad = readPlanDocument({ ...v3, training: { kernels: 'flash' } });
     expect(!bad.ok && bad.message).toMatch(/training\.kernels/);
