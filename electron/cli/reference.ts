@@ -182,6 +182,12 @@ export function planFromRecord(
         lossKernel: switches.chunkedLoss ? 'chunked' : 'standard',
         optimizerInBackward: switches.optimizerInBackward,
         activationOffload: switches.activationOffload,
+        // "length-bucketed batches": PEFT's method-comparison BucketIterator sorts each bucket long to short
+        // (method_comparison/MetaMathQA/data.py), and the run empties the cache every 10 steps; the closest plan
+        // setting is transformers' LengthGroupedSampler, which puts the longest batch first.
+        ...(/length-bucketed/i.test(record.sequence_length_note ?? '')
+          ? { samplingStrategy: 'group_by_length' as const }
+          : {}),
       },
       distribution: { gpusPerNode: record.num_gpus ?? 1, strategy },
       hardware: { gpu: { source: 'catalog', id: gpu } },

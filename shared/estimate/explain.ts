@@ -14,7 +14,6 @@ import type { FromDataReport, PreparedTechnique } from './estimate';
 import type { ResolvedGpu } from './hardware';
 import {
   trlFusedHead,
-  ALLOCATOR_SLACK,
   CUDA_CONTEXT_BYTES,
   effectivePrecision,
   PART_LABELS,
@@ -496,18 +495,33 @@ function explainCommunication(c: ExplainContext): Explanation {
 }
 
 function explainAllocatorSlack(c: ExplainContext): Explanation {
+  const a = c.mem.allocator;
+  const regime = a.expandable
+    ? 'expandable segments on: one growing segment per pool, freed ranges reused'
+    : a.shapes === 'fixed'
+      ? 'fixed shapes (packed or full-length batches): the same sizes recur and cached blocks are reused'
+      : a.shapes === 'longest_first'
+        ? 'longest batch first: the shorter batches after it are cut from its cached blocks'
+        : 'variable shapes (unpacked batches padded to their longest): longer batches reserve new segments while ' +
+          'the smaller cached ones stay';
+  const at = a.phase === c.mem.phase ? '' : ` (set at the ${a.phase} moment, which reserved more)`;
   return memoryPart(
     c,
     'allocatorSlack',
-    `allocated × ${ALLOCATOR_SLACK}`,
-    `${gib(c.mem.allocatedBytes)} × ${ALLOCATOR_SLACK} = ${gib(c.mem.parts.allocatorSlack)}`,
-    ['cudaMemory', 'estimatorGuide'],
-    'PyTorch’s caching allocator rounds every block to 512 B, serves requests ≤ 1 MiB from 2 MiB segments and ' +
-      'larger ones from 20 MiB or 2 MiB-rounded segments, and keeps freed blocks cached ' +
-      '(c10/cuda/CUDACachingAllocator.cpp kMinBlockSize, kSmallBuffer, kLargeBuffer, kRoundLarge): reserved − ' +
-      'allocated depends on the sizes in play, spread over the range. PYTORCH_CUDA_ALLOC_CONF=' +
-      'expandable_segments:True maps segments in 2 MiB pages and removes most of the cached fragmentation ' +
-      '(the low end of the range).',
+    'rounding of the live tensors (512 B blocks; ≤ 1 MiB in 2 MiB segments, 1–10 MiB in shared 20 MiB segments, ' +
+      'larger in 2 MiB-rounded segments) + fragmentation of what churns with the batch shape',
+    `rounding ${gib(a.roundingBytes)} + fragmentation ${gib(a.fragmentationBytes)} of ${gib(a.churnBytes)} ` +
+      `churned${at} = ${gib(c.mem.parts.allocatorSlack)}; ${regime}; expandable_segments ` +
+      `${a.expandable ? 'on' : 'off'}`,
+    a.shapes === 'variable' && !a.expandable
+      ? ['cudaCachingAllocator', 'torchtuneExpandableSegments', 'cudaMemory']
+      : ['cudaCachingAllocator', 'cudaMemory'],
+    'PyTorch’s caching allocator (c10/cuda/CUDACachingAllocator.cpp round_size, get_allocation_size, should_split, ' +
+      'get_free_block) keeps freed blocks cached: reserved − allocated follows the sizes in play. Fragmentation ' +
+      'range: fixed shapes none to two layers’ working sets (expected one); variable shapes one layer’s working ' +
+      'set (the longest batch first) to everything that churns once more (expected: the midpoint, an engineering ' +
+      'assumption); expandable segments none to one layer’s. vLLM’s up-front share and bitsandbytes paged states ' +
+      '(cudaMallocManaged) are outside the allocator.',
   );
 }
 
@@ -552,14 +566,21 @@ function explainPeak({ mem, range }: ExplainContext): Explanation {
       'PyTorch’s peak active bytes (torch.cuda.memory_stats active_bytes.all.peak) are ' +
       'predicted equal to allocated.',
     assumptions: [
-      `Range inputs: allocator slack ${MEMORY_RANGE.low.allocatorSlack * 100}–` +
-        `${MEMORY_RANGE.high.allocatorSlack * 100} %, CUDA context ${gib(MEMORY_RANGE.low.cudaContextBytes)}–` +
+      `Range inputs: allocator fragmentation ${allocatorRangeText(mem.allocator)} (rounding of the live ` +
+        `tensors at every end), CUDA context ${gib(MEMORY_RANGE.low.cudaContextBytes)}–` +
         `${gib(MEMORY_RANGE.high.cudaContextBytes)}, optimizer-step temporaries none–foreach, saved activations ` +
         `and logits ×${MEMORY_RANGE.low.activationFactor}–×${MEMORY_RANGE.high.activationFactor} (kernel and ` +
         `library versions; an engineering assumption), and for padded batches with an unknown longest example, ` +
         `mean-length to full-length batches.`,
     ],
   };
+}
+
+/** The fragmentation's low–high ends in words, for the regime the plan is in (allocator.ts fragmentationBytes). */
+function allocatorRangeText(a: MemoryBreakdown['allocator']): string {
+  if (a.expandable) return 'none to one layer’s working set (expandable segments)';
+  if (a.shapes !== 'variable') return 'none to two layers’ working sets (fixed shapes or longest batch first)';
+  return 'one layer’s working set to all the churned bytes once more (variable shapes)';
 }
 
 function explainHostRam({ prepared: { profile } }: ExplainContext): Explanation {

@@ -20,6 +20,14 @@ import { imageLoad, imageNotes, visionMemory, type ImageLoad } from './vision';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
 import { BNB_OPTIMIZERS, bnbOptimizerStateBytes, trainableTensors } from './bnb-states';
 import {
+  fragmentationBytes,
+  persistentRounding,
+  roundingBytes,
+  type AllocatorEnd,
+  type PersistentRounding,
+  type ShapeRegime,
+} from './allocator';
+import {
   int4BaseBytes,
   int4SavedWeightsPerLayer,
   isInt4Base,
@@ -62,22 +70,10 @@ import {
   type OffloadProfile,
 } from './offload';
 
-/** Freed blocks stay cached and large blocks are rounded to 2 MiB: reserved ≈ allocated × (1 + this). */
-export const ALLOCATOR_SLACK = 0.05; // lower end of the 5–20 % in ESTIMATOR.md §6 (PyTorch caching allocator)
 /** CUDA context, cuBLAS/cuDNN workspaces: counted by nvidia-smi, not by PyTorch (0.3–1.5 GiB, ESTIMATOR.md §6). */
 export const CUDA_CONTEXT_BYTES = 0.5 * GiB;
 /** DeepSpeed reduce_bucket_size and allgather_bucket_size default (elements). */
 export const DS_BUCKET_ELEMENTS = 5e8;
-
-/** What nvidia-smi shows for a peak of `allocated` bytes: + allocator slack (= reserved) + CUDA context. */
-export function nvidiaSmiFromAllocated(allocated: number): number {
-  return allocated * (1 + ALLOCATOR_SLACK) + CUDA_CONTEXT_BYTES;
-}
-
-/** The largest allocated peak whose nvidia-smi figure stays within `limitBytes`. */
-export function allocatedBudget(limitBytes: number): number {
-  return (limitBytes - CUDA_CONTEXT_BYTES) / (1 + ALLOCATOR_SLACK);
-}
 
 export const PART_KEYS = [
   'frozenWeights',
@@ -230,6 +226,11 @@ export interface MemoryProfile {
   generation: GenerationProfile;
   /** Issue 16: a vision-language plan's images (vision.ts imageLoad); null or absent for text only. */
   images?: ImageLoad | null;
+  /**
+   * Issue 15 §3: whether the shapes that churn every step repeat (allocator.ts ShapeRegime: packing, a token budget or
+   * full-length examples) or follow each batch's longest example; absent = decided from training.packing alone.
+   */
+  allocatorShapes?: ShapeRegime;
 }
 
 export interface ReferenceTerm {
@@ -280,6 +281,22 @@ export interface MemoryBreakdown {
   pagedBytes: number;
   /** The sequence length the peak was sized at (the longest batch). */
   seqLen: number;
+  /** Issue 15 §3: what makes reserved − allocated (allocator.ts), at the moment that sets the reserved peak. */
+  allocator: AllocatorBreakdown;
+}
+
+/** reserved − allocated by cause (allocator.ts), at the moment that sets the reserved peak. */
+export interface AllocatorBreakdown {
+  /** The moment whose reserved bytes are the largest (the allocated peak's, or an earlier one that reserved more). */
+  phase: PeakPhase;
+  /** Segment and block rounding of the live tensors (persistent states, gradients, activations, logits). */
+  roundingBytes: number;
+  /** Cached freed blocks the requests at that moment cannot reuse. */
+  fragmentationBytes: number;
+  /** Bytes at that moment whose size follows the batch's shape (activations, logits): what fragments. */
+  churnBytes: number;
+  shapes: ShapeRegime;
+  expandable: boolean;
 }
 
 /**
@@ -361,7 +378,18 @@ export function memoryProfile(
   distribution: Distribution,
   objective: Objective = SFT_OBJECTIVE,
   gpuMemoryBytes = 0,
-  data?: Partial<Pick<Data, 'imagesPerExample' | 'imageWidth' | 'imageHeight'>>,
+  data?: Partial<
+    Pick<
+      Data,
+      | 'imagesPerExample'
+      | 'imageWidth'
+      | 'imageHeight'
+      | 'mode'
+      | 'meanTokensPerExample'
+      | 'maxTokensPerExample'
+      | 'stats'
+    >
+  >,
 ): MemoryProfile {
   const N = distribution.gpusPerNode * distribution.nodes;
   // Sharded states are split over the shard group: every GPU, or one node's GPUs for hybrid sharding.
@@ -637,6 +665,90 @@ export function memoryProfile(
       quantizedLinearBytesPerParam,
     ),
     images,
+    allocatorShapes: shapeRegime(training, objective, data),
+  };
+}
+
+/**
+ * Issue 15 §3 (allocator.ts ShapeRegime): whether the tensors that churn every step have the same shapes from step to
+ * step. Packed batches (TRL packing, torchtune's PackedDataset) and a token budget (packed sequences) are always
+ * seqLen long; unpacked batches are padded to their longest example (transformers DataCollatorWithPadding, TRL's
+ * DataCollatorForLanguageModeling), so their shapes vary unless every example reaches the sequence length (the
+ * shortest one in the statistics, or the plan's mean, at or above it). GRPO pads completions to the longest of the
+ * batch. Without data the plan's default (unpacked, lengths that vary) holds. Unpacked batches drawn by transformers'
+ * LengthGroupedSampler (training.samplingStrategy 'group_by_length') come longest first: 'longest_first'.
+ */
+export function shapeRegime(
+  training: Pick<Training, 'packing' | 'seqLen'> & Partial<Pick<Training, 'samplingStrategy'>>,
+  objective: Pick<Objective, 'kind'>,
+  data?: Partial<Pick<Data, 'mode' | 'meanTokensPerExample' | 'maxTokensPerExample' | 'stats'>>,
+): ShapeRegime {
+  if (objective.kind === 'grpo') return 'variable';
+  if (training.packing || data?.mode === 'tokens') return 'fixed';
+  const shortest = data?.stats ? data.stats.lengths.quantiles[0] : data?.meanTokensPerExample;
+  if (shortest !== undefined && shortest >= training.seqLen) return 'fixed';
+  if (data?.stats && data.stats.lengths.quantiles[0] === data.stats.lengths.max) return 'fixed';
+  return training.samplingStrategy === 'group_by_length' ? 'longest_first' : 'variable';
+}
+
+/**
+ * The persistent inventory's rounding (allocator.ts persistentRounding), once per profile: weights one tensor per
+ * parameter tensor, adapters, optimizer states per trainable tensor (AdamW: exp_avg and exp_avg_sq, and the fp32
+ * master copy of mixed precision), the reference copy. Sharded states keep the tensor count with each shard's bytes
+ * (FSDP2 and ZeRO-3 shard per parameter; flat buffers round less, so this is the upper side). Paged optimizer states
+ * are cudaMallocManaged (kernels.ts pagedStateShare), outside the caching allocator.
+ */
+const persistentCache = new WeakMap<MemoryProfile, PersistentRounding>();
+function persistentRoundingOf(profile: MemoryProfile): PersistentRounding {
+  const hit = persistentCache.get(profile);
+  if (hit) return hit;
+  const { arch, params, technique, training, distribution } = profile;
+  const full = technique.kind === 'full';
+  const mixed = full && effectivePrecision(training, distribution) === 'mixed';
+  const twoStates = !['sgd_momentum', 'lion'].includes(training.optimizer);
+  const trainable = trainableTensors(arch, params, technique);
+  const expandable = training.expandableSegments ?? false;
+  const r = persistentRounding({
+    arch,
+    weightBytes: profile.frozenWeights + (full ? profile.trainableWeights : 0),
+    trainable,
+    adapterBytes: full ? 0 : profile.trainableWeights,
+    optimizerStateBytes: Math.max(0, profile.optimizerStates - (profile.pagedOptimizerBytes ?? 0)),
+    stateCopies: (twoStates ? 2 : 1) + (mixed ? 1 : 0),
+    gradientBytes: profile.gradients,
+    referenceBytes: profile.referenceWeights,
+    expandable,
+  });
+  persistentCache.set(profile, r);
+  return r;
+}
+
+/**
+ * Rounding per byte of the layers' saved tensors at `tokens` (each labelled row of savedBytesPerTokenPerLayer taken as
+ * one tensor of tokens × its bytes per token, one per layer: small and 1–10 MiB ones share segments across the layers),
+ * and of the checkpointed layer inputs (tokens × hidden × activation bytes, one per layer). The per-token rows are
+ * computed once per profile. A row that sums several tensors is rounded as one, the upper side.
+ */
+const rowsCache = new WeakMap<MemoryProfile, number[]>();
+function activationRounding(profile: MemoryProfile, tokens: number, expandable: boolean) {
+  let rows = rowsCache.get(profile);
+  if (!rows) {
+    const labelled: Array<{ tensor: string; bytes: number }> = [];
+    savedBytesPerTokenPerLayer(profile, profile.training.microBatch, 1, labelled);
+    rows = labelled.map((r) => r.bytes);
+    rowsCache.set(profile, rows);
+  }
+  const L = Math.max(1, profile.arch.spec.numLayers);
+  let layerBytes = 0;
+  let layerRounding = 0;
+  for (const perToken of rows) {
+    layerBytes += tokens * perToken * L;
+    layerRounding += roundingBytes(tokens * perToken, L, expandable);
+  }
+  const input = tokens * profile.arch.spec.hiddenSize * profile.bytes.activation;
+  return {
+    perLayerByte: layerBytes > 0 ? layerRounding / layerBytes : 0,
+    perCheckpointByte: input > 0 ? roundingBytes(input, L, expandable) / (input * L) : 0,
   };
 }
 
@@ -882,8 +994,11 @@ export function savedBytesPerTokenPerLayer(
  * uses; `MEMORY_RANGE` holds the low and high ends that give every figure its range (issue 15 §8).
  */
 export interface MemoryAssumptions {
-  /** reserved − allocated, as a share of allocated (caching allocator: 5–20 %, ESTIMATOR.md §6). */
-  allocatorSlack: number;
+  /**
+   * reserved − allocated: which end of the caching allocator's fragmentation (allocator.ts fragmentationBytes; the
+   * rounding of the live tensors is the same at every end).
+   */
+  allocator: AllocatorEnd;
   /** CUDA context and library workspaces seen by nvidia-smi (0.3–1.5 GiB, ESTIMATOR.md §6). */
   cudaContextBytes: number;
   /** Share of the optimizer-step temporaries that exist: 0 for an in-place (fused, for-loop) step, 1 for foreach. */
@@ -895,7 +1010,7 @@ export interface MemoryAssumptions {
 }
 
 export const EXPECTED_MEMORY: MemoryAssumptions = {
-  allocatorSlack: ALLOCATOR_SLACK,
+  allocator: 'expected',
   cudaContextBytes: CUDA_CONTEXT_BYTES,
   optimizerTransientFactor: 1,
   activationFactor: 1,
@@ -903,7 +1018,8 @@ export const EXPECTED_MEMORY: MemoryAssumptions = {
 };
 
 /**
- * Low and high ends of each uncertain input. Allocator slack and context: the ranges of ESTIMATOR.md §6.
+ * Low and high ends of each uncertain input. Allocator: the ends of allocator.ts fragmentationBytes (each with its
+ * mechanism there). CUDA context: the range of ESTIMATOR.md §6.
  * Optimizer temporaries: PyTorch picks foreach on CUDA unless a fused or for-loop step is asked for
  * (torch/optim/optimizer.py `_default_to_fused_or_foreach`), and a library may ask (torchtune configs set
  * `fused: True`), so the low end has none. Activations ±10 %: an engineering assumption (no source pins it) for
@@ -912,14 +1028,14 @@ export const EXPECTED_MEMORY: MemoryAssumptions = {
  */
 export const MEMORY_RANGE: Record<'low' | 'high', MemoryAssumptions> = {
   low: {
-    allocatorSlack: 0.02,
+    allocator: 'low',
     cudaContextBytes: 0.3 * GiB,
     optimizerTransientFactor: 0,
     activationFactor: 0.9,
     ncclChannels: NCCL_CHANNELS.low,
   },
   high: {
-    allocatorSlack: 0.2,
+    allocator: 'high',
     cudaContextBytes: 1.5 * GiB,
     optimizerTransientFactor: 1,
     activationFactor: 1.1,
@@ -1197,11 +1313,85 @@ export function memoryAt(
   const allocatedBytes = (phase === 'generation' ? generationBytes : phases[phase]) - pagedBytes;
   // NCCL's buffers are cudaMalloc'ed by NCCL itself: in nvidia-smi, not in allocated or reserved (distributed.ts).
   const nccl = ncclBufferBytes(profile.ncclCommunicators, assume.ncclChannels);
-  // vLLM's share is one block taken up front: no caching-allocator slack on it.
   const inGeneration = phase === 'generation';
-  const vllmBytes = extra.residentGeneration + (inGeneration ? extra.generationPhaseVllm : 0);
-  const allocatorSlack = (allocatedBytes - vllmBytes) * assume.allocatorSlack;
-  const reservedBytes = allocatedBytes + allocatorSlack;
+  // Issue 15 §3: reserved − allocated from the caching allocator (allocator.ts). Reserved never shrinks within a run
+  // (freed blocks stay cached), so the reserved peak is the largest over the step's moments of what each moment has
+  // allocated + the rounding of its live tensors + the cached blocks its requests cannot reuse. vLLM's share is one
+  // block taken up front and paged optimizer states are cudaMallocManaged: neither is rounded nor fragments here.
+  const expandable = training.expandableSegments ?? false;
+  const shapes: ShapeRegime = profile.allocatorShapes ?? (training.packing ? 'fixed' : 'variable');
+  const persistent = persistentRoundingOf(profile);
+  const actRound = activationRounding(profile, tokens, expandable);
+  const checkpointStored = training.gradientCheckpointing ? Math.min(stored, tokens * L * checkpointInputPerToken) : 0;
+  const momentSlack = (gradients: number, activations: number, logits: number, dataChurn: number) => {
+    const inputs = Math.min(activations, checkpointStored);
+    const rounding =
+      persistent.statesBytes +
+      persistent.perGradientByte * gradients +
+      inputs * actRound.perCheckpointByte +
+      Math.max(0, activations - inputs) * actRound.perLayerByte +
+      roundingBytes(logits, 1, expandable);
+    const fragmentation = fragmentationBytes({
+      shapes,
+      expandable,
+      dataChurnBytes: dataChurn,
+      layerBytes: oneLayer,
+      end: assume.allocator,
+    });
+    return { rounding, fragmentation, churn: Math.max(0, dataChurn) };
+  };
+  const forwardActivations = towerStart ? towerForward : stored + kvCacheBytes;
+  const forwardLogits = towerStart ? 0 : logitsForward;
+  const forwardChurn = forwardActivations + forwardLogits + (towerStart ? 0 : extra.referenceForward);
+  const moments: Array<{ phase: PeakPhase; bytes: number; slack: ReturnType<typeof momentSlack> }> = [
+    {
+      phase: 'forward',
+      bytes: phases.forward,
+      slack: momentSlack(persistentGrads, forwardActivations, forwardLogits, forwardChurn),
+    },
+    {
+      phase: 'backward',
+      bytes: phases.backward,
+      slack: momentSlack(
+        backwardMoment.gradients,
+        backwardMoment.activations,
+        backwardMoment.logits,
+        backwardMoment.activations + backwardMoment.logits,
+      ),
+    },
+    { phase: 'optimizer', bytes: phases.optimizer, slack: momentSlack(stepGradients, 0, 0, 0) },
+  ];
+  if (generationBytes > 0)
+    moments.push({
+      phase: 'generation',
+      bytes: generationBytes,
+      slack: momentSlack(0, 0, 0, extra.generationPhase - extra.generationPhaseVllm),
+    });
+  let reservedBytes = allocatedBytes;
+  let allocator: AllocatorBreakdown = {
+    phase,
+    roundingBytes: 0,
+    fragmentationBytes: 0,
+    churnBytes: 0,
+    shapes,
+    expandable,
+  };
+  for (const m of moments) {
+    const reserved = m.bytes - pagedBytes + m.slack.rounding + m.slack.fragmentation;
+    // The allocated peak's own moment always counts; an earlier moment counts when it reserved more.
+    if (m.phase === phase ? reserved >= reservedBytes : reserved > reservedBytes) {
+      reservedBytes = Math.max(reserved, allocatedBytes);
+      allocator = {
+        phase: m.phase,
+        roundingBytes: m.slack.rounding,
+        fragmentationBytes: m.slack.fragmentation,
+        churnBytes: m.slack.churn,
+        shapes,
+        expandable,
+      };
+    }
+  }
+  const allocatorSlack = reservedBytes - allocatedBytes;
   const parts: MemoryParts = {
     frozenWeights: profile.frozenWeights + (phase === 'optimizer' || inGeneration ? 0 : profile.dequantBytes),
     trainableWeights: profile.trainableWeights,
@@ -1243,6 +1433,7 @@ export function memoryAt(
     kvCacheBytes,
     offloadedActivationBytes,
     seqLen: s,
+    allocator,
   };
 }
 

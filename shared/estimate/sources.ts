@@ -165,6 +165,21 @@ export const SOURCES = {
     'https://pytorch.org/docs/stable/notes/cuda.html#memory-management',
     '2026',
   ),
+  cudaCachingAllocator: s(
+    'cudaCachingAllocator',
+    'PyTorch c10/cuda/CUDACachingAllocator.cpp: kMinBlockSize 512 B (round_size), kSmallSize 1 MiB, kSmallBuffer ' +
+      '2 MiB, kMinLargeAlloc 10 MiB, kLargeBuffer 20 MiB, kRoundLarge 2 MiB (get_allocation_size), should_split, ' +
+      'best-fit get_free_block, Note [Expandable Segments]',
+    'https://github.com/pytorch/pytorch/blob/main/c10/cuda/CUDACachingAllocator.cpp',
+    '2026',
+  ),
+  torchtuneExpandableSegments: s(
+    'torchtuneExpandableSegments',
+    'torchtune issue #1185: Llama-3 8B QLoRA on unpacked Alpaca, peak reserved 16.39 GiB, 10.83 GiB with ' +
+      'PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True (A100 80GB, 20 steps)',
+    'https://github.com/meta-pytorch/torchtune/issues/1185',
+    '2024-07',
+  ),
   estimatorGuide: s(
     'estimatorGuide',
     'Tuneplan estimator design notes (measured-peak counters, CUDA context 0.3–1.5 GiB)',

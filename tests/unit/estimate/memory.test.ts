@@ -17,7 +17,8 @@ const base: PlanInput = {
   name: 't',
   model: { source: 'catalog', id: 'Llama-3.2-3B' },
   techniques: [{ kind: 'full' }],
-  training: { microBatch: 4, seqLen: 768, precision: 'pure_bf16' },
+  // The PEFT benchmark's length-bucketed batches come long to short (electron/cli/reference.ts): group_by_length.
+  training: { microBatch: 4, seqLen: 768, precision: 'pure_bf16', samplingStrategy: 'group_by_length' },
   hardware: { gpu: { source: 'catalog', id: 'l40s' } },
 };
 

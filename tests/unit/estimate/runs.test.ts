@@ -53,7 +53,8 @@ describe('estimate vs actual and calibration', () => {
     name: 'c',
     model: { source: 'catalog', id: 'Llama-3.2-3B' },
     techniques: [{ kind: 'lora', rank: 32, targets: 'qv', dropout: 0 }],
-    training: { microBatch: 4, seqLen: 768 },
+    // The PEFT benchmark's LoRA run: length-bucketed batches, long to short (electron/cli/reference.ts).
+    training: { microBatch: 4, seqLen: 768, samplingStrategy: 'group_by_length' },
     hardware: { gpu: { source: 'catalog', id: 'l40s' } },
   });
   const run = (id: string, memGiB: number | null, tps: number | null) => ({
