@@ -3,6 +3,7 @@
  * substituted into it, and its sources (ESTIMATOR.md). The estimate (estimate.ts) computes the
  * figures; this file only says how they were computed.
  */
+import { VARIABLE_SHAPE_MIDPOINT } from './allocator';
 import type { Plan, Technique, Training } from '../domain/plan';
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
@@ -505,7 +506,8 @@ function explainAllocatorSlack(c: ExplainContext): Explanation {
         : 'variable shapes (unpacked batches padded to their longest): longer batches reserve new segments while ' +
           'the smaller cached ones stay';
   const at = a.phase === c.mem.phase ? '' : ` (set at the ${a.phase} moment, which reserved more)`;
-  return memoryPart(
+  const midpoint = a.shapes === 'variable' && !a.expandable;
+  const part = memoryPart(
     c,
     'allocatorSlack',
     'rounding of the live tensors (512 B blocks; ≤ 1 MiB in 2 MiB segments, 1–10 MiB in shared 20 MiB segments, ' +
@@ -523,6 +525,16 @@ function explainAllocatorSlack(c: ExplainContext): Explanation {
       'assumption); expandable segments none to one layer’s. vLLM’s up-front share and bitsandbytes paged states ' +
       '(cudaMallocManaged) are outside the allocator.',
   );
+  return midpoint
+    ? {
+        ...part,
+        assumptions: [
+          `Fragmentation with shuffled, unpacked batches: ${VARIABLE_SHAPE_MIDPOINT * 100} % of the way from one ` +
+            'layer’s working set to everything that churns (no source pins where a run lands between them; ' +
+            'batches grouped by length or expandable segments remove the question)',
+        ],
+      }
+    : part;
 }
 
 function explainCudaContext(c: ExplainContext): Explanation {

@@ -181,4 +181,18 @@ describe('reserved − allocated in the estimate', () => {
     expect(text).toContain('expandable_segments off');
     expect(text).toContain('Range inputs: allocator fragmentation one layer');
   });
+
+  it('says the shuffled-batch midpoint is an assumption, and only where it is used', () => {
+    const slackOf = (training: PlanInput['training']) =>
+      estimatePlan({
+        name: 'a',
+        model: { source: 'catalog', id: 'Llama-3.2-3B' },
+        techniques: [{ kind: 'lora' }],
+        training,
+      }).techniques[0]!.explain.find((e) => e.key === 'memory.allocatorSlack')!;
+    expect(slackOf({ microBatch: 4, seqLen: 2048 }).assumptions?.join(' ')).toMatch(/50 % of the way/);
+    expect(slackOf({ microBatch: 4, seqLen: 2048, samplingStrategy: 'group_by_length' }).assumptions).toBeUndefined();
+    expect(slackOf({ microBatch: 4, seqLen: 2048, expandableSegments: true }).assumptions).toBeUndefined();
+    expect(slackOf({ microBatch: 4, seqLen: 2048, packing: true }).assumptions).toBeUndefined();
+  });
 });

@@ -1,0 +1,80 @@
+/**
+ * Issue 15 §3 end to end: the caching allocator's settings in the editor change the estimate's "Allocator slack"
+ * part and its explanation (rounding + fragmentation of the churned bytes, and the regime), at the sizes docs UI.md
+ * names, light and dark, with screenshots of the training section under tests/e2e-web/screenshots/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const shots = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+
+const SIZES = [
+  { width: 1024, height: 700 },
+  { width: 1280, height: 800 },
+  { width: 1440, height: 900 },
+] as const;
+
+/** Unpacked, shuffled batches (the defaults): the allocator's fragmentation is at its largest. */
+const PLAN = {
+  name: 'Allocator settings',
+  model: { source: 'catalog', id: 'Llama-3.2-3B' },
+  techniques: [{ kind: 'lora' }],
+  training: { microBatch: 4, seqLen: 2048 },
+};
+
+async function importPlan(page: Page, dataDir: string) {
+  const file = path.join(dataDir, 'allocator.tuneplan.json');
+  fs.writeFileSync(file, JSON.stringify(PLAN));
+  await page.getByLabel('Import plan JSON file').setInputFiles(file);
+  await expect(page.getByRole('status').first()).toContainText(`Imported “${PLAN.name}”`);
+}
+
+/** The "Allocator slack" explanation's text and its figure in GiB. */
+async function slack(page: Page): Promise<{ text: string; gib: number }> {
+  await page.getByRole('tab', { name: 'Explain' }).click();
+  const item = page.getByRole('tabpanel', { name: 'Explain' }).locator('[id="explain-memory.allocatorSlack"]');
+  await expect(item).toContainText(/^Allocator slack: [\d.,]+ GiB/);
+  const text = (await item.innerText()).replace(/\s+/g, ' ').trim();
+  const gib = Number(/Allocator slack: ([\d.,]+) GiB/.exec(text)![1]!.replace(/,/g, ''));
+  return { text, gib };
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`expandable segments and batch order change the allocator slack, explained (${scheme})`, async ({
+    page,
+    server,
+  }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(server.url);
+    await importPlan(page, server.dataDir);
+
+    const shuffled = await slack(page);
+    expect(shuffled.text).toContain('variable shapes');
+    expect(shuffled.text).toContain('expandable_segments off');
+
+    const training = page.getByRole('region', { name: 'Training' });
+    await training.getByText('Advanced', { exact: true }).click();
+    await training.getByLabel('Batch order').selectOption('group_by_length');
+    const grouped = await slack(page);
+    expect(grouped.text).toContain('longest batch first');
+    expect(grouped.gib).toBeLessThan(shuffled.gib);
+
+    await training.getByLabel('Expandable allocator segments').check();
+    const expandable = await slack(page);
+    expect(expandable.text).toContain('expandable_segments on');
+    expect(expandable.gib).toBeLessThanOrEqual(grouped.gib);
+
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      // The section is taller than the window: the picture is the window, the new fields scrolled into it.
+      await training.getByLabel('Batch order').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await page.mouse.move(0, 0);
+      await page.screenshot({
+        path: path.join(shots, `allocator-training-${size.width}x${size.height}-${scheme}.png`),
+      });
+    }
+  });
+}
