@@ -264,8 +264,9 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
     chunked_cross_entropy: tr.lossKernel === 'chunked',
     torch_compile: tr.compile,
     // Length-grouped batches: axolotl's group_by_length (src/axolotl/utils/schemas/training.py line 109) becomes
-    // train_sampling_strategy="group_by_length" (src/axolotl/core/builders/causal.py lines 270-271 at 067b021).
-    ...(tr.samplingStrategy === 'group_by_length' ? { group_by_length: true } : {}),
+    // train_sampling_strategy="group_by_length" in the causal (SFT) builder only (src/axolotl/core/builders/causal.py
+    // lines 270-271 at 067b021); the preference and GRPO trainers cannot use it (trl-objectives.ts LENGTH_GROUPED).
+    ...(axolotlLengthGrouped(c) ? { group_by_length: true } : {}),
     ...(usesDeepSpeed(c.plan) ? { deepspeed: 'ds_config.json' } : {}),
     ...(usesFsdp(c.plan)
       ? {
@@ -328,6 +329,11 @@ function axolotlReferenceNotes(c: FrameworkCtx): string[] {
   ];
 }
 
+/** Whether the config groups batches by length: SFT only (training.samplingStrategy 'group_by_length'). */
+function axolotlLengthGrouped(c: FrameworkCtx): boolean {
+  return c.plan.training.samplingStrategy === 'group_by_length' && c.plan.objective.kind === 'sft';
+}
+
 export function axolotlUnsupported(c: FrameworkCtx): string | null {
   const refusal = objectiveRefusal(c.plan, 'axolotl');
   if (refusal) return refusal;
@@ -368,7 +374,15 @@ export function axolotlFiles(
   const c = frameworkContext(plan, index, version, 'axolotl');
   const why = modelUnsupported(c) ?? axolotlUnsupported(c);
   if (why) return notSupportedFiles(c, 'axolotl', AXOLOTL_VERSION, why);
-  const notes = axolotlReferenceNotes(c);
+  const notes = [
+    ...axolotlReferenceNotes(c),
+    ...(plan.training.samplingStrategy === 'group_by_length' && !axolotlLengthGrouped(c)
+      ? [
+          `NOT EXPRESSED: batches grouped by length — axolotl passes group_by_length to its SFT trainer only, not ` +
+            `to rl: ${plan.objective.kind}; batches come in random order.`,
+        ]
+      : []),
+  ];
   const d = plan.distribution;
   const files: FrameworkFile[] = [
     {

@@ -46,6 +46,7 @@ export const FIELD_LABELS: Record<ImportField, string> = {
   'training.compile': 'torch.compile',
   'training.optimizerInBackward': 'Optimizer step in backward',
   'training.activationOffload': 'Activation offloading',
+  'training.samplingStrategy': 'Batch order',
   'training.epochs': 'Epochs',
   'training.learningRate': 'Learning rate',
   'distribution.gpusPerNode': 'GPUs per node',

@@ -21,6 +21,7 @@ import {
   isObject,
   posInt,
   readOptim,
+  readSampling,
   Reading,
   str,
   type ConfigReading,
@@ -106,6 +107,7 @@ export function readAxolotlConfig(doc: unknown, file: string): ConfigReading {
     r.set('training.lossKernel', 'chunked', 'chunked_cross_entropy');
   else if (doc.chunked_cross_entropy === false) r.set('training.lossKernel', 'standard', 'chunked_cross_entropy');
   r.set('training.compile', typeof doc.torch_compile === 'boolean' ? doc.torch_compile : undefined, 'torch_compile');
+  readSampling(r, doc);
   if (doc.activation_offloading === false) r.set('training.activationOffload', false, 'activation_offloading');
   const ds = doc.deepspeed;
   if (typeof ds === 'string') {

@@ -62,6 +62,7 @@ export interface FieldValues {
   'training.compile': boolean;
   'training.optimizerInBackward': boolean;
   'training.activationOffload': boolean;
+  'training.samplingStrategy': Training['samplingStrategy'];
   'training.epochs': number;
   'training.learningRate': number;
   'distribution.gpusPerNode': number;
@@ -102,6 +103,7 @@ export const IMPORT_FIELDS: readonly ImportField[] = [
   'training.compile',
   'training.optimizerInBackward',
   'training.activationOffload',
+  'training.samplingStrategy',
   'training.epochs',
   'training.learningRate',
   'distribution.gpusPerNode',
@@ -215,6 +217,27 @@ export const PLAN_TO_HF_OPTIM: Record<Training['optimizer'], string> = {
   sgd_momentum: 'sgd',
   lion: 'lion_32bit',
 };
+
+/**
+ * The batch order of a TrainingArguments-shaped config: `train_sampling_strategy` (transformers >= 5.2,
+ * training_args.py: random | sequential | group_by_length | batch_rebalance) or the older boolean `group_by_length`
+ * (axolotl keeps that name). Orders the plan has no value for are left to the user, named.
+ */
+export function readSampling(r: Reading, doc: Record<string, unknown>): void {
+  const strategy = str(doc.train_sampling_strategy);
+  if (strategy === 'random' || strategy === 'group_by_length')
+    r.set('training.samplingStrategy', strategy, 'train_sampling_strategy');
+  // Dataset order (KTOConfig's default): lengths come unsorted, as shuffled ones do for the allocator.
+  else if (strategy === 'sequential') r.set('training.samplingStrategy', 'random', 'train_sampling_strategy');
+  else if (strategy !== undefined)
+    r.leave(
+      'training.samplingStrategy',
+      'train_sampling_strategy',
+      `"${strategy}" has no plan value (random or group_by_length); the estimate assumes shuffled batches`,
+    );
+  else if (typeof doc.group_by_length === 'boolean')
+    r.set('training.samplingStrategy', doc.group_by_length ? 'group_by_length' : 'random', 'group_by_length');
+}
 
 export function readOptim(r: Reading, value: unknown, key: string): void {
   const name = str(value);

@@ -20,6 +20,7 @@ import {
   isObject,
   posInt,
   readOptim,
+  readSampling,
   Reading,
   str,
   type ConfigReading,
@@ -118,6 +119,7 @@ export function readLlamaFactoryConfig(doc: unknown, file: string): ConfigReadin
   const liger = bool(doc.enable_liger_kernel);
   r.set('training.lossKernel', liger === undefined ? undefined : liger ? 'chunked' : 'standard', 'enable_liger_kernel');
   r.set('training.compile', bool(doc.torch_compile), 'torch_compile');
+  readSampling(r, doc);
   const ds = str(doc.deepspeed);
   if (ds) {
     const stage = /z(?:ero)?_?([0-3])/i.exec(ds.split('/').pop() ?? '')?.[1];

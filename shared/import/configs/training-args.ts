@@ -16,6 +16,7 @@ import {
   isObject,
   posInt,
   readOptim,
+  readSampling,
   Reading,
   str,
   type ConfigReading,
@@ -46,6 +47,7 @@ export function readTrainingArgs(json: unknown, file: string): ConfigReading {
   r.leave('training.precision', 'bf16 / fp16', `${flags} ${AUTOCAST_PRECISION_OPEN}`);
   if (json.use_liger_kernel === true) r.set('training.lossKernel', 'chunked', 'use_liger_kernel');
   r.set('training.compile', bool(json.torch_compile), 'torch_compile');
+  readSampling(r, json);
   // TRL's SFTConfig (trl/trainer/sft_config.py): max_length and packing.
   if ('max_length' in json) {
     if (json.max_length === null)
