@@ -21,6 +21,7 @@ import { isFitting } from './advice';
 import type { Architecture } from './architecture';
 import { estimateTechnique, planArchitecture, prepareTechnique, type TechniqueEstimate } from './estimate';
 import { resolveGpu, type ResolvedGpu } from './hardware';
+import { deviceKindOfRef } from './owned-hardware';
 import { LORA_FAMILY } from './techniques';
 import { referenceMode, vllmMaxModelLength } from './objective';
 
@@ -28,6 +29,9 @@ export type LeverId =
   | 'gradient-checkpointing'
   | 'smaller-micro-batch'
   | 'chunked-loss'
+  // Issue 15 §3: the caching allocator's fragmentation (allocator.ts fragmentationBytes).
+  | 'expandable-segments'
+  | 'group-by-length'
   | 'optimizer-8bit'
   | 'qlora'
   | 'lower-rank'
@@ -61,11 +65,14 @@ export interface Lever {
 }
 
 interface Candidate {
-  label: string;
+  /** The change in words; a function when the words quote the re-estimate's own figures. */
+  label: string | ((after: TechniqueEstimate) => string);
   patch: Record<string, unknown>;
 }
 
-interface Evaluated extends Candidate {
+interface Evaluated {
+  label: string;
+  patch: Record<string, unknown>;
   estimate: TechniqueEstimate;
 }
 
@@ -90,7 +97,7 @@ function evaluate(ctx: Ctx, c: Candidate): Evaluated | null {
   if (!technique) return null;
   try {
     const estimate = estimateTechnique(plan, ctx.arch, ctx.gpu, prepareTechnique(plan, ctx.arch, technique, ctx.index));
-    return { ...c, estimate };
+    return { label: typeof c.label === 'string' ? c.label : c.label(estimate), patch: c.patch, estimate };
   } catch {
     return null; // a change the estimator refuses (named by its own error elsewhere) is no lever
   }
@@ -172,6 +179,7 @@ function memoryLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
       'chunked-loss',
       [{ label: 'Chunked (fused) cross-entropy loss', patch: { training: { lossKernel: 'chunked' } } }],
     ]);
+  out.push(...allocatorLevers(ctx));
   const eightBit: Partial<Record<Plan['training']['optimizer'], Plan['training']['optimizer']>> = {
     adamw: 'adamw_8bit',
     adamw_torch_fused: 'adamw_8bit',
@@ -269,6 +277,50 @@ function memoryLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
     ]);
   out.push(['more-gpus', gpuCandidates(ctx, (n) => n > ctx.gpus)]);
   out.push(...objectiveLevers(ctx));
+  return out;
+}
+
+/**
+ * Issue 15 §3: the two allocator settings, each re-estimated like every other lever (memory.ts reads them into the
+ * allocator's fragmentation, allocator.ts fragmentationBytes), so each is kept only when its re-estimate lowers the
+ * peak or makes the technique fit (`pick`). The label quotes the allocator slack before and after from the estimates.
+ *  - Expandable segments (PYTORCH_CUDA_ALLOC_CONF expandable_segments:True): a setting of PyTorch's CUDA caching
+ *    allocator, so only on a CUDA-class device — not Apple silicon's MPS allocator, not a CPU-only machine
+ *    (owned-hardware.ts deviceKindOfRef).
+ *  - Batches grouped by length (transformers' LengthGroupedSampler, the longest batch first): only for unpacked
+ *    batches (packed rows are all seqLen long) and only for SFT, the one objective whose trainer can take the sampler
+ *    (exporters/trl-objectives.ts LENGTH_GROUPED: it reads `input_ids` rows; the preference and reward rows lack them,
+ *    KTO and GRPO replace the sampler).
+ */
+function allocatorLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
+  const tr = ctx.plan.training;
+  const slack = (after: TechniqueEstimate) =>
+    `allocator slack ${gib(ctx.base.memory.parts.allocatorSlack)} → ${gib(after.memory.parts.allocatorSlack)}`;
+  const out: Array<[LeverId, Candidate[]]> = [];
+  if (!tr.expandableSegments && deviceKindOfRef(ctx.plan.hardware.gpu) === 'gpu')
+    out.push([
+      'expandable-segments',
+      [
+        {
+          label: (after) =>
+            'Expandable allocator segments (expandable_segments: the caching allocator grows one segment instead of ' +
+            `caching blocks a longer batch cannot reuse; ${slack(after)})`,
+          patch: { training: { expandableSegments: true } },
+        },
+      ],
+    ]);
+  if (tr.samplingStrategy === 'random' && !tr.packing && ctx.plan.objective.kind === 'sft')
+    out.push([
+      'group-by-length',
+      [
+        {
+          label: (after) =>
+            'Batches grouped by length, longest first (LengthGroupedSampler: the shorter batches after it reuse the ' +
+            `blocks the longest one reserved; ${slack(after)})`,
+          patch: { training: { samplingStrategy: 'group_by_length' } },
+        },
+      ],
+    ]);
   return out;
 }
 
