@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +33,13 @@ class Case:
     gradient_checkpointing: bool = True
     micro_batch: int = 2
     seq_len: int = 2048
+    # Issue 15 §3, the caching allocator: "packed" (every row seq_len long), or unpacked rows of random lengths
+    # padded per batch, drawn "shuffled" or "longest_first" (transformers' LengthGroupedSampler order).
+    lengths: str = "packed"
+    # PYTORCH_ALLOC_CONF=expandable_segments:True, read once per process: such a case runs in its own process.
+    expandable: bool = False
+    # Steps to run (None: --steps). Unpacked cases run more, so that fragmentation across batches shows.
+    steps: int | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -42,10 +51,56 @@ CASES = [
     Case("lora-zero2-2gpu", technique="lora", gpus=2, zero_stage=2),
     Case("full-zero3-2gpu", gpus=2, zero_stage=3),
     Case("full-fsdp-2gpu", gpus=2, fsdp="full_shard"),
+    Case("lora-shuffled", technique="lora", gradient_checkpointing=False, micro_batch=4, lengths="shuffled", steps=24),
+    Case(
+        "lora-longest-first",
+        technique="lora",
+        gradient_checkpointing=False,
+        micro_batch=4,
+        lengths="longest_first",
+        steps=24,
+    ),
+    Case(
+        "lora-shuffled-expandable",
+        technique="lora",
+        gradient_checkpointing=False,
+        micro_batch=4,
+        lengths="shuffled",
+        expandable=True,
+        steps=24,
+    ),
 ]
 
+# Unpacked rows: lengths uniform in [seq_len / 8, seq_len] from a fixed seed, so every run sees the same batches.
+LENGTH_SEED = 20261201
 
-def record(case: Case, model: str, gpu: str, peaks: dict[str, float]) -> dict:
+
+def row_lengths(case: Case, rows: int) -> list[int]:
+    """The unpacked rows' lengths, in the order the batches are drawn."""
+    import random
+
+    rng = random.Random(LENGTH_SEED)
+    lengths = [rng.randint(case.seq_len // 8, case.seq_len) for _ in range(rows)]
+    if case.lengths == "longest_first":
+        # LengthGroupedSampler's effect on the allocator: the longest batch comes first.
+        lengths.sort(reverse=True)
+    return lengths
+
+
+def length_note(case: Case, steps: int) -> str:
+    """sequence_length_note in the words electron/cli/reference.ts reads (packed / mean / truncated / bucketed)."""
+    if case.lengths == "packed":
+        return f"packed to {case.seq_len} tokens"
+    lengths = row_lengths(case, case.micro_batch * steps)
+    mean = round(sum(lengths) / len(lengths))
+    order = "length-bucketed batches, longest first" if case.lengths == "longest_first" else "shuffled batches"
+    return (
+        f"random lengths, padded per batch, truncated to max_seq_length {case.seq_len}, {order}; "
+        f"mean ~{mean} tokens/sample"
+    )
+
+
+def record(case: Case, model: str, gpu: str, peaks: dict[str, float], steps: int = 3) -> dict:
     """One record in the reference format (counter: peak active bytes; the others in other_values)."""
     gib = 2**30
     return {
@@ -60,7 +115,7 @@ def record(case: Case, model: str, gpu: str, peaks: dict[str, float]) -> dict:
         "micro_batch_size": case.micro_batch,
         "gradient_accumulation_steps": 1,
         "sequence_length": case.seq_len,
-        "sequence_length_note": f"packed to {case.seq_len} tokens",
+        "sequence_length_note": length_note(case, steps),
         "gradient_checkpointing": case.gradient_checkpointing,
         "num_gpus": case.gpus,
         "gpu_type": gpu,
@@ -69,9 +124,10 @@ def record(case: Case, model: str, gpu: str, peaks: dict[str, float]) -> dict:
         "other_settings": "+".join(
             s
             for s, on in (
-                ("packed", True),
+                ("packed", case.lengths == "packed"),
                 ("compile", case.compile),
                 ("activation offloading", case.activation_offload),
+                ("expandable segments", case.expandable),
             )
             if on
         ),
@@ -91,11 +147,20 @@ def measure(case: Case, config_dir: str, steps: int) -> dict[str, float]:  # pra
     model = AutoModelForCausalLM.from_config(config, torch_dtype=torch.bfloat16).cuda()
     if case.gradient_checkpointing:
         model.gradient_checkpointing_enable()
+    if case.technique == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        # The record's peft_config: "r=16, all-linear".
+        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear"))
     if case.compile:
         model = torch.compile(model)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
-    ids = torch.randint(0, config.vocab_size, (case.micro_batch, case.seq_len), device="cuda")
-    for _ in range(steps):
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+    lengths = row_lengths(case, case.micro_batch * steps)
+    for step in range(steps):
+        # Packed: every row seq_len long. Unpacked: the batch padded to its longest row (DataCollatorWithPadding).
+        batch = lengths[step * case.micro_batch : (step + 1) * case.micro_batch]
+        width = case.seq_len if case.lengths == "packed" else max(batch)
+        ids = torch.randint(0, config.vocab_size, (case.micro_batch, width), device="cuda")
         loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         opt.step()
@@ -122,6 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     for case in cases:
         if a.dry_run:
             peaks = {"allocated": 0.0, "active": 0.0, "reserved": 0.0}
+        elif case.expandable and "expandable_segments:True" not in os.environ.get("PYTORCH_ALLOC_CONF", ""):
+            # The allocator reads its settings once per process: run this case in a child process that has them.
+            env = {**os.environ, "PYTORCH_ALLOC_CONF": "expandable_segments:True"}
+            env["PYTORCH_CUDA_ALLOC_CONF"] = env["PYTORCH_ALLOC_CONF"]
+            child = Path(a.out).with_suffix(f".{case.id}.json")
+            argv_child = [sys.executable, __file__, "--model", a.model, "--gpu", a.gpu, "--steps", str(a.steps)]
+            subprocess.run([*argv_child, "--only", case.id, "--out", str(child)], env=env, check=True)
+            records += json.loads(child.read_text())["records"]
+            continue
         elif case.gpus > 1 or case.technique == "qlora" or case.activation_offload:
             print(
                 f"skip {case.id}: launch it with the stack that runs it "
@@ -129,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             continue
         else:  # pragma: no cover - needs CUDA
-            peaks = measure(case, a.model, a.steps)
-        records.append(record(case, a.model, a.gpu, peaks))
+            peaks = measure(case, a.model, case.steps or a.steps)
+        records.append(record(case, a.model, a.gpu, peaks, case.steps or a.steps))
     Path(a.out).write_text(json.dumps({"about": "tests/calibration/measure_switches.py", "records": records}, indent=1))
     print(f"wrote {len(records)} records to {a.out}")
     return 0

@@ -31,3 +31,26 @@ def test_dry_run_writes_one_record_per_case_in_the_reference_format(tmp_path):
         assert "active_bytes" in r["memory_metric"]
     compiled = next(r for r in records if r["id"] == "calibration-full-compile")
     assert compiled["other_settings"] == "packed+compile"
+
+
+def test_allocator_cases_draw_the_same_unpacked_batches_in_the_order_they_name(tmp_path):
+    """Issue 15 §3: shuffled vs longest-first vs expandable segments, over the same rows (a fixed seed)."""
+    mod = load()
+    by_id = {c.id: c for c in mod.CASES}
+    shuffled = mod.row_lengths(by_id["lora-shuffled"], 96)
+    longest = mod.row_lengths(by_id["lora-longest-first"], 96)
+    assert sorted(shuffled) == sorted(longest) and shuffled != longest
+    assert longest == sorted(longest, reverse=True)
+    assert mod.row_lengths(by_id["lora-shuffled-expandable"], 96) == shuffled
+    seq = by_id["lora-shuffled"].seq_len
+    assert min(shuffled) >= seq // 8 and max(shuffled) <= seq
+    out = tmp_path / "switches.json"
+    assert mod.main(["--dry-run", "--out", str(out), "--only", "lora-longest-first,lora-shuffled-expandable"]) == 0
+    records = {r["id"]: r for r in json.loads(out.read_text())["records"]}
+    first = records["calibration-lora-longest-first"]
+    # The words electron/cli/reference.ts reads: not packed, the longest row, the mean, the bucketed order.
+    assert "packed" not in first["other_settings"]
+    assert f"truncated to max_seq_length {seq}" in first["sequence_length_note"]
+    assert "length-bucketed" in first["sequence_length_note"]
+    assert "mean ~" in first["sequence_length_note"]
+    assert records["calibration-lora-shuffled-expandable"]["other_settings"] == "expandable segments"
