@@ -15,6 +15,7 @@ import type { FromDataReport, PreparedTechnique } from './estimate';
 import type { ResolvedGpu } from './hardware';
 import {
   trlFusedHead,
+  torchtuneKeepsCompiledLoss,
   CUDA_CONTEXT_BYTES,
   effectivePrecision,
   PART_LABELS,
@@ -349,8 +350,8 @@ function explainActivations(c: ExplainContext): Explanation {
     [
       'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
       c.plan.training.compile
-        ? 'torch.compile: RMSNorm keeps its 16-bit input (the fp32 upcast is recomputed) and the MLP keeps gate and ' +
-          'up (act(gate) is recomputed).'
+        ? 'torch.compile: RMSNorm keeps its 16-bit input and rsqrt (the fp32 upcast and the normalized product its ' +
+          'weight gradient reads are recomputed) and the MLP keeps gate and up (act(gate) is recomputed).'
         : '',
       mem.offloadedActivationBytes > 0 && c.prepared.profile.kernels === 'unsloth' && !c.plan.training.activationOffload
         ? `Unsloth offloaded checkpointing: ${gib(mem.offloadedActivationBytes)} of checkpointed layer inputs ` +
@@ -454,7 +455,11 @@ function explainLogits(c: ExplainContext): Explanation {
             'a trainable head, its V·h gradient accumulates chunk by chunk.'
           : 'torchtune chunked cross-entropy, eager: each chunk’s log_softmax keeps its fp32 output for the ' +
             'backward, so chunking saves only the upcast copy; compile the loss to keep just the 16-bit chunks.'
-        : 'torchtune upcasts the logits to fp32 in the model (the 16-bit logits are a temporary).'
+        : 'torchtune upcasts the logits to fp32 in the model (the 16-bit logits are a temporary).' +
+          (c.plan.training.compile && !torchtuneKeepsCompiledLoss(c.prepared.profile)
+            ? ' compile=True leaves this loss eager: only lora_finetune_single_device keeps what ' +
+              'training.compile_loss returns.'
+            : '')
       : undefined,
   );
 }

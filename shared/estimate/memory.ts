@@ -139,6 +139,18 @@ export function trlFusedHead(
   return profile.training.stack === 'trl' && profile.technique.kind !== 'adaption_prompt';
 }
 
+/**
+ * Whether torchtune's recipe keeps the compiled standard loss: only lora_finetune_single_device assigns
+ * `training.compile_loss`'s result (memory.ts, standard cross-entropy). The recipe is picked as the torchtune export
+ * picks it (shared/exporters/torchtune.ts torchtuneRecipe): full or LoRA, single device when one GPU under DDP.
+ */
+export function torchtuneKeepsCompiledLoss(
+  profile: Pick<MemoryProfile, 'technique' | 'gpus' | 'distribution'>,
+): boolean {
+  const distributed = profile.gpus > 1 || STRATEGY_TRAITS[profile.distribution.strategy].family !== 'ddp';
+  return profile.technique.kind !== 'full' && !distributed;
+}
+
 /** torchtune CEWithChunkedOutputLoss's default num_output_chunks (torchtune/modules/loss/ce_chunked_output_loss.py). */
 export const TORCHTUNE_OUTPUT_CHUNKS = 8;
 
@@ -676,7 +688,7 @@ export function memoryProfile(
  * DataCollatorForLanguageModeling), so their shapes vary unless every example reaches the sequence length (the
  * shortest one in the statistics, or the plan's mean, at or above it). GRPO pads completions to the longest of the
  * batch. Without data the plan's default (unpacked, lengths that vary) holds. Unpacked batches drawn by transformers'
- * LengthGroupedSampler (training.samplingStrategy 'group_by_length') come longest first: 'longest_first'.
+ * LengthGroupedSampler (training.samplingStrategy 'group_by_length', SFT only) come longest first: 'longest_first'.
  */
 export function shapeRegime(
   training: Pick<Training, 'packing' | 'seqLen'> & Partial<Pick<Training, 'samplingStrategy'>>,
@@ -688,7 +700,9 @@ export function shapeRegime(
   const shortest = data?.stats ? data.stats.lengths.quantiles[0] : data?.meanTokensPerExample;
   if (shortest !== undefined && shortest >= training.seqLen) return 'fixed';
   if (data?.stats && data.stats.lengths.quantiles[0] === data.stats.lengths.max) return 'fixed';
-  return training.samplingStrategy === 'group_by_length' ? 'longest_first' : 'variable';
+  // Only SFT's trainers can take the sampler (exporters/trl-objectives.ts LENGTH_GROUPED: it reads input_ids rows;
+  // the preference and reward rows lack them, KTO and GRPO replace the sampler): the others run shuffled.
+  return training.samplingStrategy === 'group_by_length' && objective.kind === 'sft' ? 'longest_first' : 'variable';
 }
 
 /**
@@ -887,8 +901,12 @@ export function savedBytesPerTokenPerLayer(
   } else if (m.norm === 'rmsnorm' && training.compile) {
     // Inductor fuses the norm and its min-cut partitioner recomputes the fp32 upcast in the backward
     // (torch/_functorch/partitioners.py `min_cut_rematerialization_partition`): the 16-bit input and rstd stay.
-    add(() => `${normCount} RMSNorm inputs (compiled: upcast recomputed) + rsqrt`, normCount * (a * h + 4));
-    if (normTrainable) add(() => `${normCount} normalized outputs (weight gradient)`, normCount * a * h);
+    // The normalized product x·rsqrt that the weight's gradient reads is recomputed too: its only backward users are
+    // the pointwise mul and the sum over tokens, both fusible, so `is_materialized_backwards` is false and
+    // `should_ban_recomputation` lets the partitioner rebuild it from the saved input and rsqrt. (The norm's output,
+    // read by the q/k/v and gate/up matmuls' weight gradients, is materialized in the backward and stays: counted as
+    // the attention and MLP inputs below.) Eager, `mul` saves it (below), as Liger's fused norm does not.
+    add(() => `${normCount} RMSNorm inputs (compiled: upcast and x·rsqrt recomputed) + rsqrt`, normCount * (a * h + 4));
   } else if (m.norm === 'rmsnorm') {
     add(() => `${normCount} RMSNorm inputs in fp32 (4·h each) + rsqrt`, normCount * (4 * h + 4));
     if (normTrainable) add(() => `${normCount} normalized outputs (weight gradient)`, normCount * a * h);
@@ -1219,8 +1237,14 @@ export function memoryAt(
     // kernel that keeps only its fp32 input (4 B). Backward: the recipe's `del logits` leaves the loss's saved tensors;
     // eager, nll_loss's fp32 gradient and log_softmax's fp32 gradient exist next to the saved log-probabilities (12 B);
     // compiled, one fp32 gradient next to the saved fp32 logits (8 B). The 16-bit cast comes after those are freed.
-    logitsForward = tokens * V * (training.compile ? 4 : 8);
-    logitsBackward = tokens * V * (training.compile ? 8 : 12);
+    // Only lora_finetune_single_device runs this loss compiled: `training.compile_loss` returns `torch.compile(loss)`
+    // for any loss but CEWithChunkedOutputLoss (which it patches in place; torchtune/training/_compile.py at 1814feb),
+    // and that recipe keeps the result (`self._loss_fn = training.compile_loss(...)`, recipes/
+    // lora_finetune_single_device.py line 296) while full_finetune_single_device (line 292), full_finetune_distributed
+    // and lora_finetune_distributed call it and drop it (the same at bd2a0fc), so their cross-entropy stays eager.
+    const compiledLoss = training.compile && torchtuneKeepsCompiledLoss(profile);
+    logitsForward = tokens * V * (compiledLoss ? 4 : 8);
+    logitsBackward = tokens * V * (compiledLoss ? 8 : 12);
   } else {
     logitsForward = tokens * V * (a + (a === 4 ? 0 : 4) + (training.compile ? 0 : 4));
     logitsBackward = tokens * V * (training.compile ? 10 : 12);

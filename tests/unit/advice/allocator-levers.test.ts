@@ -105,11 +105,13 @@ describe('allocator levers (issue 15 §3)', () => {
     expect(levers).not.toContain('group-by-length');
   });
 
-  it('does not offer grouping to a DPO plan, even though the estimate would lower its peak', () => {
-    // DPOTrainer cannot take transformers' LengthGroupedSampler (exporters/trl-objectives.ts LENGTH_GROUPED).
+  it('does not offer grouping to a DPO plan: its trainer cannot group, so the estimate does not assume it', () => {
+    // DPOTrainer cannot take transformers' LengthGroupedSampler (exporters/trl-objectives.ts LENGTH_GROUPED), and
+    // memory.ts shapeRegime keeps a DPO plan's batches shuffled whatever samplingStrategy says.
     const dpo: Partial<PlanInput> = { objective: { kind: 'dpo', reference: 'peft_base' } };
-    const plan = sizedBetween(dpo, [EXPANDABLE, GROUPED]);
+    const plan = sizedBetween(dpo, [EXPANDABLE]);
     expect(fitState(one(plan))).toBe('does-not-fit');
+    expect(one(withTraining(plan, GROUPED)).memory.nvidiaSmiBytes).toBe(one(plan).memory.nvidiaSmiBytes);
     const levers = ids(leversFor(plan, 0));
     expect(levers).toContain('expandable-segments');
     expect(levers).not.toContain('group-by-length');

@@ -195,4 +195,11 @@ describe('reserved − allocated in the estimate', () => {
     expect(slackOf({ microBatch: 4, seqLen: 2048, expandableSegments: true }).assumptions).toBeUndefined();
     expect(slackOf({ microBatch: 4, seqLen: 2048, packing: true }).assumptions).toBeUndefined();
   });
+
+  it('batches grouped by length are longest first for SFT only: the other trainers cannot take the sampler', () => {
+    const t = { packing: false, seqLen: 2048, samplingStrategy: 'group_by_length' as const };
+    expect(shapeRegime(t, { kind: 'sft' })).toBe('longest_first');
+    for (const kind of ['dpo', 'kto', 'reward', 'grpo'] as const) expect(shapeRegime(t, { kind })).toBe('variable');
+    expect(shapeRegime({ ...t, samplingStrategy: 'random' }, { kind: 'sft' })).toBe('variable');
+  });
 });

@@ -106,4 +106,37 @@ describe('torchtune standard cross-entropy after `self.output(h).float()`', () =
     expect(est({ gradientCheckpointing: true }, lora).memory.parts.logits).toBe(tokens * V * 12);
     expect(est({ gradientCheckpointing: true, compile: true }, lora).memory.parts.logits).toBe(tokens * V * 8);
   });
+
+  // training.compile_loss returns torch.compile(loss) for the standard loss (torchtune/training/_compile.py at
+  // 1814feb); lora_finetune_single_device keeps it (line 296), full_finetune_single_device drops it (line 292), as do
+  // the distributed recipes: with compile=True their cross-entropy still runs eager.
+  it('only lora_finetune_single_device keeps the compiled loss: the full and distributed recipes run it eager', () => {
+    const full = est({ gradientCheckpointing: true, compile: true });
+    expect(full.memory.parts.logits).toBe(tokens * V * 12);
+    const compiledDistributed = estimatePlan({
+      name: 't',
+      model: { source: 'catalog', id: llama.id },
+      techniques: lora,
+      training: {
+        precision: 'pure_bf16',
+        microBatch: 2,
+        seqLen: 4096,
+        packing: true,
+        stack: 'torchtune',
+        compile: true,
+        gradientCheckpointing: true,
+      },
+      distribution: { gpusPerNode: 2, strategy: 'fsdp_full' },
+      hardware: { gpu: { source: 'catalog', id: 'a100-80gb-sxm' } },
+    }).techniques[0]!;
+    expect(compiledDistributed.memory.parts.logits).toBe(tokens * V * 12);
+    // The chunked loss is patched in place, so every recipe compiles it (8 chunks + one gradient chunk).
+    const chunked = est({
+      gradientCheckpointing: true,
+      compile: true,
+      lossKernel: 'chunked',
+      optimizerInBackward: true,
+    });
+    expect(chunked.memory.parts.logits).toBeLessThan(tokens * V * 4);
+  });
 });

@@ -31,13 +31,15 @@ function est(
 const saved = (t: ReturnType<typeof est>) => t.explain.find((e) => e.key === 'memory.activations')!;
 
 describe('torch.compile (min-cut partitioner recomputes fused element-wise ops)', () => {
-  it('saves 2·(4h − 2h) bytes of RMSNorm upcast and one I-wide SwiGLU tensor per token per layer fewer', () => {
+  it('saves 2·(4h − 2h) + 2·2h bytes of RMSNorm tensors and one I-wide SwiGLU tensor per token per layer fewer', () => {
     const eager = est({ stack: 'torchtune' });
     const compiled = est({ stack: 'torchtune', compile: true });
     const tokens = 2 * 4096;
-    // per layer: 2 norms × (4h+4 → 2h+4) and 3·2·I → 2·2·I. torchtune compiles the decoder layers alone
-    // (torchtune/training/_compile.py `compile_model`), so its final norm keeps the fp32 upcast.
-    const perTokenLayer = 2 * (4 * h - 2 * h) + 2 * I;
+    // per layer: 2 norms × (4h+4 → 2h+4), the 2 normalized products x·rsqrt the weight gradients read (2h each:
+    // rebuilt from the saved input and rsqrt, torch/_functorch/partitioners.py `is_materialized_backwards`) and
+    // 3·2·I → 2·2·I. torchtune compiles the decoder layers alone (torchtune/training/_compile.py `compile_model`), so
+    // its final norm keeps the fp32 upcast.
+    const perTokenLayer = 2 * (4 * h - 2 * h) + 2 * 2 * h + 2 * I;
     const expectedDrop = tokens * L * perTokenLayer;
     const activationsDrop = eager.memory.parts.activations - compiled.memory.parts.activations;
     expect(activationsDrop).toBeCloseTo(expectedDrop, -3);
