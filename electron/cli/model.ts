@@ -153,6 +153,8 @@ export function formatModelReport(r: ModelReport): string {
       (r.experts.denseLayers ? `, ${r.experts.denseLayers} dense layers` : '') +
       ')'
     : '';
+  // towerParams counts an audio encoder with the vision tower (architecture.ts VisionParams): said apart here.
+  const visionOnly = r.vision ? r.vision.towerParams - r.vision.audioParams : 0;
   const lines = [
     `${r.name} (${r.modelType}): ${r.numLayers} layers, hidden ${r.hiddenSize}, ` +
       `intermediate ${r.intermediateSize}, ${r.numHeads} heads (${r.numKvHeads} kv) × ${r.headDim}, ` +
@@ -161,9 +163,15 @@ export function formatModelReport(r: ModelReport): string {
     `active params ${count(r.activeParams)} (${r.activeParams.toLocaleString('en-US')})`,
     ...(r.vision
       ? [
-          `vision tower  ${count(r.vision.towerParams)} (${r.vision.towerParams.toLocaleString('en-US')}, ` +
+          `vision tower  ${count(visionOnly)} (${visionOnly.toLocaleString('en-US')}, ` +
             `${r.vision.modelType} ${r.vision.tower}: ${r.vision.numLayers} layers, hidden ${r.vision.hiddenSize}` +
             `${r.vision.freezeTower ? ', frozen' : ''}), projector ${r.vision.projectorParams.toLocaleString('en-US')}`,
+          ...(r.vision.audioParams > 0
+            ? [
+                `audio encoder ${count(r.vision.audioParams)} (${r.vision.audioParams.toLocaleString('en-US')}, ` +
+                  'frozen: only image inputs are planned)',
+              ]
+            : []),
         ]
       : []),
     ...(r.encoder

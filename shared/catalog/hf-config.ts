@@ -1,7 +1,8 @@
 /**
  * A Hugging Face `config.json` → ModelSpec, exact to the parameter for every family in KNOWN_MODEL_TYPES
  * (each checked against the real transformers class, or the Hub modelling file for chatglm / phi3small /
- * Falcon's RW layout / phi3_v, in tests/python/test_param_counts.py).
+ * Falcon's RW layout / phi3_v, in tests/python/test_param_counts.py). Hub `phi4mm` files (Phi-4-multimodal's remote
+ * code) are read as the native phi4_multimodal config transformers' conversion script makes of them (phi4mmToNative).
  *
  * Never silently wrong (issue 16): a config with experts, latent attention, a vision tower or an encoder
  * that Tuneplan cannot lay out is refused with the model type, what is missing and the equivalent keys the
@@ -20,7 +21,8 @@ import {
   type ModelSpec,
   type VisionSpec,
 } from '../domain/model-spec';
-import { describeArchitecture, visionParams } from '../estimate/architecture';
+import { describeArchitecture, phi4AudioParams, visionParams } from '../estimate/architecture';
+import { PHI4_MULTIMODAL_DYNAMIC_HD } from '../estimate/vision';
 import { modelNameFromConfig, type ConfigNameHints } from '../naming';
 import { stripBom } from '../text';
 
@@ -63,13 +65,10 @@ const VISION_KEYS = [
 ];
 /**
  * Vision-language families whose image side exists only as Hub remote code (no transformers class, and no modelling
- * file Tuneplan's tests can build offline): refused with the reason.
+ * file Tuneplan's tests can build offline): refused with the reason. None at present: phi3_v is rebuilt from its Hub
+ * file, and phi4mm is read through transformers' conversion to phi4_multimodal (phi4mmToNative).
  */
-const REMOTE_VISION_TYPES: Record<string, string> = {
-  phi4mm:
-    "microsoft/Phi-4-multimodal-instruct's modeling_phio.py " +
-    '(a SigLIP image encoder, an audio encoder and LoRA adapters)',
-};
+const REMOTE_VISION_TYPES: Record<string, string> = {};
 
 const isEncoderModelType = (t: string): t is EncoderSpec['modelType'] =>
   (ENCODER_MODEL_TYPES as readonly string[]).includes(t);
@@ -175,13 +174,15 @@ function refuseUnsupportedShapes(c: Json, modelType: string): void {
 export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): ConfigReading {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigImportError('config.json must be a JSON object.');
-  const c = raw as Json;
-  const rawModelType = typeof c.model_type === 'string' ? c.model_type : '';
-  refuseUnsupportedShapes(c, rawModelType);
-  const aliased = ALIASES[rawModelType];
-  const modelType = aliased ?? rawModelType;
-  const known = (KNOWN_MODEL_TYPES as readonly string[]).includes(modelType) || isVisionModelType(modelType);
   const warnings: string[] = [];
+  const rawModelType = typeof (raw as Json).model_type === 'string' ? ((raw as Json).model_type as string) : '';
+  // Phi-4-multimodal's Hub file (remote code): read as the native config transformers' conversion script makes of it.
+  const c = rawModelType === 'phi4mm' ? phi4mmToNative(raw as Json, warnings) : (raw as Json);
+  const ownType = typeof c.model_type === 'string' ? c.model_type : '';
+  refuseUnsupportedShapes(c, ownType);
+  const aliased = ALIASES[ownType];
+  const modelType = aliased ?? ownType;
+  const known = (KNOWN_MODEL_TYPES as readonly string[]).includes(modelType) || isVisionModelType(modelType);
   if (aliased)
     warnings.push(
       `model_type "${rawModelType}" is ${aliased}'s original Hub layout; read with the same shapes as ` +
@@ -1130,6 +1131,17 @@ const TEXT_DEFAULTS: Record<string, Json> = {
   },
 };
 TEXT_DEFAULTS.qwen2_5_vl_text = TEXT_DEFAULTS.qwen2_vl_text!;
+// models/phi4_multimodal Phi4MultimodalConfig (configuration_phi4_multimodal.py lines 183-190; num_key_value_heads
+// None means num_attention_heads, __post_init__).
+TEXT_DEFAULTS.phi4_multimodal = {
+  vocab_size: 200064,
+  hidden_size: 3072,
+  intermediate_size: 8192,
+  num_hidden_layers: 32,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
+  max_position_embeddings: 131072,
+};
 
 /**
  * Vision config-class defaults (transformers 5): models/clip CLIPVisionConfig (LlavaConfig's own defaults when
@@ -1220,6 +1232,35 @@ const VISION_DEFAULTS: Record<string, Json> = {
   },
 };
 
+// models/phi4_multimodal Phi4MultimodalVisionConfig and Phi4MultimodalAudioConfig (configuration_phi4_multimodal.py
+// lines 44-56 and 111-134): the fields that shape their weights.
+VISION_DEFAULTS.phi4_multimodal_vision = {
+  hidden_size: 1152,
+  intermediate_size: 4304,
+  num_hidden_layers: 27,
+  num_attention_heads: 16,
+  num_channels: 3,
+  image_size: 448,
+  patch_size: 14,
+  crop_size: 448,
+};
+const PHI4_AUDIO_DEFAULTS: Json = {
+  hidden_size: 1024,
+  intermediate_size: 1536,
+  num_blocks: 24,
+  num_attention_heads: 16,
+  ext_pw_out_channel: 1024,
+  depthwise_separable_out_channel: 1024,
+  depthwise_multiplier: 1,
+  kernel_size: 3,
+  input_size: 80,
+  time_reduction: 8,
+  bias_max_distance: 1000,
+  bias_symmetric: false,
+  nemo_conv_channels: 1024,
+  downsample_rate: 1,
+};
+
 /** `obj` with `defaults` filled in for absent (or null) keys; the filled keys are named in a warning. */
 function filled(obj: Json, defaults: Json, where: string, source: string, warnings: string[]): Json {
   const out: Json = { ...obj };
@@ -1254,9 +1295,11 @@ const asObject = (v: unknown): Json | null =>
  * Qwen2.5-VL Hub files: Qwen2VLConfig.__post_init__ builds text_config from them).
  */
 function readVision(c: Json, vt: VisionSpec['modelType'], warnings: string[]): Shape {
-  // Qwen's Hub files and Phi-3-V's (Phi3VConfig is a Phi3Config plus img_processor / embd_layer) keep the text keys at
-  // the top level.
-  const textRaw = asObject(c.text_config) ?? (vt === 'qwen2_vl' || vt === 'qwen2_5_vl' || vt === 'phi3_v' ? c : {});
+  // Qwen's Hub files, Phi-3-V's (Phi3VConfig is a Phi3Config plus img_processor / embd_layer) and Phi-4-multimodal's
+  // (Phi4MultimodalConfig holds the text keys itself, beside vision_config / audio_config) keep the text keys at the
+  // top level.
+  const flat = vt === 'qwen2_vl' || vt === 'qwen2_5_vl' || vt === 'phi3_v' || vt === 'phi4_multimodal';
+  const textRaw = asObject(c.text_config) ?? (flat ? c : {});
   // The sub-config class each multimodal config builds (configuration_*.py sub_configs_defaults): llava and
   // idefics3 resolve text_config.model_type through AutoConfig (default llama); the others use a fixed class,
   // whatever model_type the file's text_config says (meta-llama/Llama-3.2-11B-Vision writes "mllama").
@@ -1271,11 +1314,19 @@ function readVision(c: Json, vt: VisionSpec['modelType'], warnings: string[]): S
           mllama: 'mllama_text_model',
           gemma3: 'gemma3_text',
           phi3_v: 'phi3',
+          phi4_multimodal: 'phi4_multimodal',
         }[vt];
+  // Phi4MultimodalDecoderLayer (modeling_phi4_multimodal.py lines 1217-1291) has Phi-3's modules: fused qkv_proj and
+  // gate_up_proj, no biases, two RMSNorms.
   const family =
-    ({ qwen2_vl_text: 'qwen2', qwen2_5_vl_text: 'qwen2', mllama_text_model: 'llama' } as Record<string, string>)[
-      textType
-    ] ?? textType;
+    (
+      {
+        qwen2_vl_text: 'qwen2',
+        qwen2_5_vl_text: 'qwen2',
+        mllama_text_model: 'llama',
+        phi4_multimodal: 'phi3',
+      } as Record<string, string>
+    )[textType] ?? textType;
   if (
     !(KNOWN_MODEL_TYPES as readonly string[]).includes(family) ||
     family === 'chatglm' ||
@@ -1307,17 +1358,23 @@ function readVision(c: Json, vt: VisionSpec['modelType'], warnings: string[]): S
           : tieDefault;
   text.tie_word_embeddings = tie;
   let lm = readKnown(text, family as (typeof KNOWN_MODEL_TYPES)[number], family, textWarnings);
-  if (family === 'qwen2' || vt === 'mllama') {
+  if (family === 'qwen2' || vt === 'mllama' || vt === 'phi4_multimodal') {
     // Qwen2VLTextConfig has no attention_bias (q/k/v always biased, as Qwen2); MllamaTextSelfAttention and its
-    // cross-attention have no biases.
-    lm = { ...lm, linearBias: vt === 'mllama' ? 'none' : 'qkv' };
+    // cross-attention have no biases, nor have Phi4MultimodalAttention / Phi4MultimodalMLP and its lm_head (whatever
+    // attention_bias, mlp_bias or lm_head_bias a phi4mm file says).
+    lm = {
+      ...lm,
+      linearBias: family === 'qwen2' ? 'qkv' : 'none',
+      lmHeadBias: vt === 'phi4_multimodal' ? false : lm.lmHeadBias,
+    };
   }
   warnings.push(...textWarnings.filter((w) => !w.startsWith('tie_word_embeddings')).map((w) => `text_config: ${w}`));
   if (typeof c.tie_word_embeddings !== 'boolean' && vt !== 'mllama')
     warnings.push(`tie_word_embeddings is absent: assumed ${tie} (the transformers ${vt} rule).`);
   const vision = readVisionTower(c, vt, lm, text, warnings);
   warnings.push(
-    `Vision-language model: the vision tower (${billions(vision.towerParamsHint)} parameters) ` +
+    `Vision-language model: the vision tower (${billions(vision.towerParamsHint - vision.spec.audioParams)} ` +
+      'parameters) ' +
       'is counted as frozen weights and ' +
       `LoRA-family counts cover the language model's modules only. PEFT matches target_modules by name in the vision ` +
       `tower too (q_proj, fc1, ...) and "all-linear" adapts it: target the language model by a regex on its ` +
@@ -1402,6 +1459,7 @@ function readVisionTower(
         extraEmbeddings: 0,
         imageTokensPerImage: null,
         freezeTower: true,
+        audioParams: 0,
       };
       break;
     }
@@ -1452,6 +1510,9 @@ function readVisionTower(
     }
     case 'phi3_v':
       spec = readPhi3vTower(c, lm, warnings);
+      break;
+    case 'phi4_multimodal':
+      spec = readPhi4Tower(c, lm, warnings);
       break;
     case 'gemma3': {
       const v = filled(raw ?? {}, VISION_DEFAULTS.siglip_vision_model!, w, 'siglip_vision_model', warnings);
@@ -1558,6 +1619,193 @@ function readPhi3vTower(c: Json, lm: Shape, warnings: string[]): VisionSpec {
   };
 }
 
+/**
+ * Phi-4-multimodal's image and audio sides (transformers 5.24 models/phi4_multimodal): Phi4MultimodalVisionModel (a
+ * SigLIP tower with its pooling head, built always: modeling_phi4_multimodal.py lines 387-398) from vision_config, the
+ * projection and separators (lines 473-477), and the audio encoder from audio_config, counted exactly
+ * (phi4AudioParams) as frozen weights: Tuneplan plans images as the only non-text inputs.
+ */
+function readPhi4Tower(c: Json, lm: Shape, warnings: string[]): VisionSpec {
+  const w = 'vision_config';
+  const v = filled(
+    asObject(c.vision_config) ?? {},
+    VISION_DEFAULTS.phi4_multimodal_vision!,
+    w,
+    'phi4_multimodal_vision',
+    warnings,
+  );
+  const aw = 'audio_config';
+  const a = filled(asObject(c.audio_config) ?? {}, PHI4_AUDIO_DEFAULTS, aw, 'phi4_multimodal_audio', warnings);
+  const tr = int(a, 'time_reduction', aw);
+  // Phi4MultimodalAudioConfig.validate_architecture; NemoConvSubsampling stacks log2(time_reduction) stride-2 convs.
+  if (tr % 2 !== 0)
+    throw new ConfigImportError(`audio_config.time_reduction is ${tr}; transformers requires a multiple of 2.`, [
+      'audio_config.time_reduction',
+    ]);
+  const audioParams = phi4AudioParams(
+    {
+      hiddenSize: int(a, 'hidden_size', aw),
+      intermediateSize: int(a, 'intermediate_size', aw),
+      numBlocks: int(a, 'num_blocks', aw),
+      numHeads: int(a, 'num_attention_heads', aw),
+      inputSize: int(a, 'input_size', aw),
+      timeReduction: tr,
+      nemoConvChannels: int(a, 'nemo_conv_channels', aw),
+      extPwOutChannel: int(a, 'ext_pw_out_channel', aw),
+      depthwiseSeparableOutChannel: int(a, 'depthwise_separable_out_channel', aw),
+      depthwiseMultiplier: int(a, 'depthwise_multiplier', aw),
+      kernelSize: int(a, 'kernel_size', aw),
+      biasMaxDistance: int(a, 'bias_max_distance', aw),
+      biasSymmetric: a.bias_symmetric === true,
+      downsampleRate: int(a, 'downsample_rate', aw),
+    },
+    lm.hiddenSize,
+  );
+  warnings.push(
+    `Phi-4-multimodal's audio encoder and its projections (${billions(audioParams)} parameters) are counted as ` +
+      'frozen weights: Tuneplan plans images as the only non-text inputs, so no audio runs through them and none of ' +
+      'them trains (only images are planned; speech data is not).',
+    `Image tokens follow Phi4MultimodalImageProcessor's dynamic_hd, which config.json does not hold: planned with ` +
+      `${PHI4_MULTIMODAL_DYNAMIC_HD} (the processor's default), the most 448-px crops of one image.`,
+  );
+  return {
+    ...towerCommon(v, w, 'num_hidden_layers', 'num_attention_heads', 'num_channels'),
+    modelType: 'phi4_multimodal',
+    tower: 'siglip',
+    poolingHead: true,
+    maxNumTiles: PHI4_MULTIMODAL_DYNAMIC_HD,
+    projector: 'phi4_multimodal',
+    projectorInSize: int(v, 'hidden_size', w),
+    projectorOutSize: lm.hiddenSize,
+    projectorBias: true,
+    imageTokensPerImage: null,
+    audioParams,
+  };
+}
+
+/** The Hub checkpoint keys convert_phi4_multimodal_weights_to_hf.py convert_config pops before building the config. */
+const PHI4MM_DROPPED = [
+  '_name_or_path',
+  'architectures',
+  'auto_map',
+  'vision_lora',
+  'speech_lora',
+  'transformers_version',
+  '_attn_implementation',
+  'embd_layer',
+  'audio_processor',
+];
+
+/**
+ * A Hub `phi4mm` config.json (microsoft/Phi-4-multimodal-instruct's remote code) → the native phi4_multimodal config,
+ * as transformers' src/transformers/models/phi4_multimodal/convert_phi4_multimodal_weights_to_hf.py convert_config
+ * builds it (huggingface/transformers@089c232c): the text keys kept as they are; vision_config = only
+ * embd_layer.image_embd_layer.crop_size (every other vision field is Phi4MultimodalVisionConfig's default, the SigLIP
+ * tower the Hub code builds); audio_config = audio_processor.config with attention_dim → hidden_size,
+ * attention_heads → num_attention_heads, linear_units → intermediate_size, nemo_conv_settings.conv_channels →
+ * nemo_conv_channels, relative_attention_bias_args.t5_bias_max_distance → bias_max_distance, plus
+ * embd_layer.audio_embd_layer.downsample_rate. The script then loads the checkpoint's base weights into
+ * Phi4MultimodalForCausalLM and raises on any missing key but the tied lm_head or any unexpected key, so the native
+ * model holds exactly the checkpoint's base weights. Its LoRA weights are not base weights: the script drops them
+ * (map_old_key_to_new returns None for "lora" keys) and saves them as PEFT adapters (extract_adapters_data:
+ * vision-lora/ r=256, speech-lora/ r=320 on qkv_proj, o_proj, gate_up_proj and down_proj of every layer).
+ * Fields the Hub code reads but the native classes hard-code are checked, so a file they would not fit is refused
+ * with the field.
+ */
+function phi4mmToNative(raw: Json, warnings: string[]): Json {
+  const obj = (v: unknown, path: string): Json => {
+    const o = asObject(v);
+    if (!o)
+      throw new ConfigImportError(
+        `model_type "phi4mm" needs ${path} (an object) to be read as transformers' phi4_multimodal; ` +
+          `convert_phi4_multimodal_weights_to_hf.py reads it. Fix the config.json, or save the converted model's ` +
+          `config.json (model_type "phi4_multimodal") and import that.`,
+        [path],
+      );
+    return o;
+  };
+  const embd = obj(raw.embd_layer, 'embd_layer');
+  const image = obj(embd.image_embd_layer, 'embd_layer.image_embd_layer');
+  const audioEmbd = obj(embd.audio_embd_layer, 'embd_layer.audio_embd_layer');
+  const audio = obj(obj(raw.audio_processor, 'audio_processor').config, 'audio_processor.config');
+  const expect = (o: Json, where: string, key: string, value: unknown) => {
+    if (o[key] !== undefined && o[key] !== value)
+      throw new ConfigImportError(
+        `${where}.${key} is ${JSON.stringify(o[key])}; transformers' phi4_multimodal classes (which Tuneplan counts, ` +
+          `through convert_phi4_multimodal_weights_to_hf.py) build only ${JSON.stringify(value)}. Estimate this ` +
+          `variant by hand.`,
+        [`${where}.${key}`],
+      );
+  };
+  const ie = 'embd_layer.image_embd_layer';
+  expect(image, ie, 'use_hd_transform', true);
+  expect(image, ie, 'with_learnable_separator', true);
+  expect(image, ie, 'hd_transform_order', 'sub_glb');
+  expect(image, ie, 'projection_cls', 'mlp');
+  expect(image, ie, 'image_token_compression_cls', 'avg_pool_2d');
+  const ae = 'embd_layer.audio_embd_layer';
+  expect(audioEmbd, ae, 'projection_cls', 'mlp');
+  expect(audioEmbd, ae, 'use_qformer', false);
+  expect(audioEmbd, ae, 'use_conv_downsample', false);
+  const ac = 'audio_processor.config';
+  expect(audio, ac, 'input_layer', 'nemo_conv');
+  expect(audio, ac, 'batch_norm', false);
+  expect(audio, ac, 'bias_in_glu', true);
+  expect(audio, ac, 'ext_pw_kernel_size', 1);
+  // The Hub key's own spelling: the script drops it, so the native default (1024) must be what the checkpoint has.
+  expect(audio, ac, 'depthwise_seperable_out_channel', 1024);
+  const renamed: Array<[string, string]> = [
+    ['attention_dim', 'hidden_size'],
+    ['attention_heads', 'num_attention_heads'],
+    ['linear_units', 'intermediate_size'],
+  ];
+  const audioConfig: Json = { ...audio };
+  for (const k of [
+    'activation_checkpointing',
+    'cnn_layer_norm',
+    'input_layer',
+    'batch_norm',
+    'encoder_embedding_config',
+    'ext_pw_kernel_size',
+    'bias_in_glu',
+    'causal',
+    'depthwise_seperable_out_channel',
+  ])
+    delete audioConfig[k];
+  for (const [from, to] of renamed) {
+    if (audio[from] === undefined) obj(undefined, `${ac}.${from}`);
+    audioConfig[to] = audio[from];
+    delete audioConfig[from];
+  }
+  const nemo = obj(audio.nemo_conv_settings, `${ac}.nemo_conv_settings`);
+  const bias = obj(audio.relative_attention_bias_args, `${ac}.relative_attention_bias_args`);
+  expect(bias, `${ac}.relative_attention_bias_args`, 'type', 't5');
+  audioConfig.nemo_conv_channels = nemo.conv_channels;
+  audioConfig.bias_max_distance = bias.t5_bias_max_distance;
+  delete audioConfig.nemo_conv_settings;
+  delete audioConfig.relative_attention_bias_args;
+  audioConfig.downsample_rate = audioEmbd.downsample_rate;
+  const native: Json = {};
+  for (const [k, v] of Object.entries(raw)) if (!PHI4MM_DROPPED.includes(k)) native[k] = v;
+  native.model_type = 'phi4_multimodal';
+  native.vision_config = image.crop_size === undefined ? {} : { crop_size: image.crop_size };
+  native.audio_config = audioConfig;
+  const lora = (key: string) => {
+    const l = asObject(raw[key]);
+    return l && isPosInt(l.r) ? ` r=${l.r}` : '';
+  };
+  warnings.push(
+    'model_type "phi4mm" (microsoft/Phi-4-multimodal-instruct\'s Hub remote code) is read as the native ' +
+      "phi4_multimodal config that transformers' convert_phi4_multimodal_weights_to_hf.py makes of it: the same base " +
+      "weights, the SigLIP tower from Phi4MultimodalVisionConfig's defaults (what the Hub code builds).",
+    `The checkpoint's vision_lora${lora('vision_lora')} and speech_lora${lora('speech_lora')} weights are not ` +
+      'counted: the conversion script saves them as PEFT adapters (vision-lora/, speech-lora/) beside the base ' +
+      "model, which is what Tuneplan plans (the Hub page's parameter total includes them). To train an adapter " +
+      'of that shape, plan a LoRA of its rank.',
+  );
+  return native;
+}
+
 /** The fields every ViT-style tower (CLIP, SigLIP, Idefics3, Mllama) reads from its own key names. */
 function towerCommon(
   v: Json,
@@ -1587,5 +1835,6 @@ function towerCommon(
     crossAttentionLayers: 0,
     extraEmbeddings: 0,
     freezeTower: true,
+    audioParams: 0,
   };
 }

@@ -92,6 +92,12 @@ export const VISION_MODEL_TYPES = [
   'gemma3',
   /** Hub-only remote code (microsoft/Phi-3.5-vision-instruct modeling_phi3_v.py): CLIP ViT-L/14-336 with HD crops. */
   'phi3_v',
+  /**
+   * transformers models/phi4_multimodal (microsoft/Phi-4-multimodal-instruct): SigLIP tower with dynamic HD crops, and
+   * an audio encoder counted as frozen weights (VisionSpec.audioParams). Hub `phi4mm` files are read through
+   * transformers' convert_phi4_multimodal_weights_to_hf.py mapping.
+   */
+  'phi4_multimodal',
 ] as const;
 
 /**
@@ -126,6 +132,8 @@ export const VisionSchema = z.object({
   /**
    * Mllama: global layers after the local ones, tiles per image, aspect-ratio ids (supported_aspect_ratios). Phi-3-V:
    * maxNumTiles is the processor's num_crops (the most 336-px crops of one image; not in config.json).
+   * Phi-4-multimodal: maxNumTiles is Phi4MultimodalImageProcessor's dynamic_hd (the most crops of one image, default
+   * 36).
    */
   globalLayers: z.number().int().min(0).max(10_000).default(0),
   maxNumTiles: posInt(64).default(1),
@@ -133,9 +141,10 @@ export const VisionSchema = z.object({
   /**
    * The projector from the tower into the language model: llava's two-layer MLP, Qwen's patch merger
    * (LayerNorm/RMSNorm + two-layer MLP), one Linear (mllama with bias, idefics3 without), Gemma 3's
-   * RMSNorm + projection matrix, Phi-3-V's two-layer MLP over 2×2-merged patches plus its glb_GN / sub_GN separators.
+   * RMSNorm + projection matrix, Phi-3-V's two-layer MLP over 2×2-merged patches plus its glb_GN / sub_GN separators,
+   * Phi-4-multimodal's two-layer MLP over 2×2-pooled patches plus its global / sub-image separators.
    */
-  projector: z.enum(['mlp2', 'merger', 'linear', 'gemma3', 'phi3_v']),
+  projector: z.enum(['mlp2', 'merger', 'linear', 'gemma3', 'phi3_v', 'phi4_multimodal']),
   /**
    * Width into the projector (llava: hidden × feature layers; idefics3: hidden × scale²; mllama: vision_output_dim).
    */
@@ -153,6 +162,12 @@ export const VisionSchema = z.object({
   imageTokensPerImage: posInt(1_000_000).nullable(),
   /** The vision tower is frozen while fine-tuning (the usual recipe); the projector trains with full fine-tuning. */
   freezeTower: z.boolean().default(true),
+  /**
+   * Phi-4-multimodal: the audio encoder and its two projections (Phi4MultimodalAudioEmbedding), exact from
+   * audio_config (shared/estimate/architecture.ts phi4AudioParams). Counted with the tower's frozen weights: only
+   * images are planned as inputs, so no audio runs and nothing of it trains.
+   */
+  audioParams: z.number().int().min(0).max(1e12).default(0),
 });
 export type VisionSpec = z.infer<typeof VisionSchema>;
 

@@ -380,7 +380,13 @@ export function normLayout(m: ModelSpec): {
 }
 
 export interface VisionParams {
+  /**
+   * The frozen encoders: the vision tower and, for Phi-4-multimodal, the audio encoder and its projections
+   * (audioParams of them), which only audio inputs use.
+   */
   towerParams: number;
+  /** Phi-4-multimodal: the audio side's share of towerParams (0 for the others). */
+  audioParams: number;
   projectorParams: number;
   /**
    * Parameters of the multimodal language model beyond its text family's layout (mllama's cross-attention norms and
@@ -398,7 +404,8 @@ export interface VisionParams {
  *   reads hidden_states[-2]), so its checkpoint and the model users fine-tune hold them all.
  * - siglip: models/siglip SiglipVisionModel (and models/idefics3 Idefics3VisionTransformer, the same modules) —
  *   patch Conv2d with bias, n positions, no class token nor pre-norm, post_layernorm; with vision_use_head the
- *   SiglipMultiheadAttentionPoolingHead (probe, nn.MultiheadAttention, LayerNorm, MLP).
+ *   SiglipMultiheadAttentionPoolingHead (probe, nn.MultiheadAttention, LayerNorm, MLP). models/phi4_multimodal
+ *   Phi4MultimodalVisionModel (modeling_phi4_multimodal.py lines 387-398) builds the same modules, the head always.
  * - qwen2_vl / qwen2_5_vl: models/qwen2_vl Qwen2VisionTransformerPretrainedModel, models/qwen2_5_vl
  *   Qwen2_5_VisionTransformerPretrainedModel — Conv3d patches C·t·p²·H (no bias), blocks with fused qkv and proj
  *   (biased), LayerNorm fc1/fc2 MLP (Qwen2-VL) or RMSNorm gated MLP with biases (Qwen2.5-VL).
@@ -475,12 +482,76 @@ export function visionParams(v: VisionSpec, m: ModelSpec): VisionParams {
       // img_projection = Linear(K → out), GELU, Linear(out → out), both biased.
       projector = 2 * K + K * out + out + out * out + out;
       break;
+    case 'phi4_multimodal':
+      // models/phi4_multimodal/modeling_phi4_multimodal.py Phi4MultimodalImageEmbedding (lines 473-477): the AvgPool2d
+      // has no weights; img_projection_up Linear(K → out), img_projection_down Linear(out → out), both biased;
+      // global_img_feature_extensor [1, 1, K] and sub_img_feature_extensor [1, 1, 1, K] (K = the tower's hidden size).
+      projector = K * out + out + out * out + out + 2 * K;
+      break;
   }
   // models/mllama MllamaCrossAttentionDecoderLayer: the self-attention layer's modules (the same names and shapes)
   // plus q_norm and k_norm (RMSNorm of head_dim) and two scalar gates. (MllamaTextModel's 8 extra embedding rows
   // are in embeddingParams.)
   const languageExtraParams = v.crossAttentionLayers * (2 * m.headDim + 2);
-  return { towerParams: tower, projectorParams: projector, languageExtraParams };
+  const audioParams = v.audioParams ?? 0;
+  return { towerParams: tower + audioParams, audioParams, projectorParams: projector, languageExtraParams };
+}
+
+/** Phi4MultimodalAudioConfig's fields that shape its weights (transformers 5.24 configuration_phi4_multimodal.py). */
+export interface Phi4AudioShape {
+  hiddenSize: number;
+  intermediateSize: number;
+  numBlocks: number;
+  numHeads: number;
+  inputSize: number;
+  timeReduction: number;
+  nemoConvChannels: number;
+  extPwOutChannel: number;
+  depthwiseSeparableOutChannel: number;
+  depthwiseMultiplier: number;
+  kernelSize: number;
+  biasMaxDistance: number;
+  biasSymmetric: boolean;
+  downsampleRate: number;
+}
+
+/**
+ * Exact parameters of Phi-4-multimodal's audio side (Phi4MultimodalAudioEmbedding), module by module from
+ * transformers 5.24 models/phi4_multimodal/modeling_phi4_multimodal.py (checked against the class in
+ * tests/python/test_param_counts.py test_phi4_multimodal_params); `h` is the language model's hidden size.
+ * - encoder_embedding (Phi4MultimodalAudioMeanVarianceNormLayer, lines 831-839): buffers only.
+ * - embed (Phi4MultimodalAudioNemoConvSubsampling, lines 753-776): Conv2d(1, C, 3), then log2(time_reduction) − 1 ×
+ *   [depthwise Conv2d(C, C, 3, groups=C), Conv2d(C, C, 1)], all biased; out Linear(C · f → H) with f the input size
+ *   halved log2(time_reduction) times (Phi4MultimodalAudioConfig.__post_init__ nemo_final_size).
+ * - relative_attention_bias_layer (lines 798-807): Embedding(max_distance · (symmetric ? 1 : 2), heads).
+ * - encoders × num_blocks (Phi4MultimodalAudioConformerEncoderLayer, lines 725-734): feed_forward_in and _out
+ *   (LayerNorm, gate_up Linear(H → 2I), down Linear(I → H), biased; lines 591-598), self_attn q/k/v/o biased
+ *   (lines 612-624), conv (lines 699-710: LayerNorm; glu Conv1d(H → 2E, 1) + b1, b2 [E]; depthwise Conv1d(H → H·m, k,
+ *   groups=H) and pointwise Conv1d(H·m → D, 1); ext_pw_conv_1d Conv1d(H → E, 1); all biased), layer_norm_att,
+ *   layer_norm.
+ * - up_proj_for_speech / up_proj_for_vision_speech Linear(H · downsample_rate → h) and down_proj_for_speech /
+ *   down_proj_for_vision_speech Linear(h → h), biased (lines 1052-1059).
+ */
+export function phi4AudioParams(a: Phi4AudioShape, h: number): number {
+  const H = a.hiddenSize;
+  const I = a.intermediateSize;
+  const C = a.nemoConvChannels;
+  const E = a.extPwOutChannel;
+  const D = a.depthwiseSeparableOutChannel;
+  const Hm = H * a.depthwiseMultiplier;
+  const steps = Math.trunc(Math.log2(a.timeReduction));
+  let f = a.inputSize;
+  for (let i = 0; i < steps; i++) f = Math.floor((f - 1) / 2 + 1);
+  const embed = 9 * C + C + (steps - 1) * (9 * C + C + C * C + C) + C * f * H + H;
+  const bias = (a.biasSymmetric ? 1 : 2) * a.biasMaxDistance * a.numHeads;
+  const headDim = Math.floor(H / a.numHeads);
+  const qkvo = a.numHeads * headDim;
+  const ffn = 2 * H + H * 2 * I + 2 * I + I * H + H;
+  const attn = 3 * (H * qkvo + qkvo) + qkvo * H + H;
+  const conv = 2 * H + (H * 2 * E + 2 * E) + 2 * E + (Hm * a.kernelSize + Hm) + (Hm * D + D) + (H * E + E);
+  const block = 2 * ffn + attn + conv + 2 * (2 * H);
+  const projections = 2 * (H * a.downsampleRate * h + h) + 2 * (h * h + h);
+  return embed + bias + a.numBlocks * block + projections;
 }
 
 /** Fills the issue-16 fields that specs built before them (saved plans, hand-written test specs) leave out. */

@@ -35,7 +35,12 @@ export function explainVision(c: ExplainContext): Explanation[] {
             'sequence: the processor expands the image tokens in input_ids, so the sequence length and the tokens ' +
             'per ' +
             "example count them and the language model's memory and FLOPs at that length cover them. ") +
-        `The vision tower runs over ${n(t.towerTokens)} tokens per image.`,
+        `The vision tower runs over ${n(t.towerTokens)} tokens per image.` +
+        // Phi-4-multimodal (VisionSpec.audioParams): weights in memory, no input planned for them.
+        ((v.audioParams ?? 0) > 0
+          ? ` The audio encoder's ${n(v.audioParams)} parameters are stored frozen and never run: only images are ` +
+            'planned as non-text inputs.'
+          : ''),
     },
   ];
   // Sequences in a micro-batch (preference pairs hold two, each with the example's images), as memoryAt counts them.

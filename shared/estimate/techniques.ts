@@ -358,7 +358,12 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
     case 'full': {
       // A vision-language model's vision tower stays frozen (VisionSpec.freezeTower, the usual recipe: LLaVA's
       // stage-2 fine-tuning trains the projector and the language model); its weights count as frozen.
-      const tower = arch.vision && m.vision?.freezeTower !== false ? arch.vision.towerParams : 0;
+      // An audio encoder (Phi-4-multimodal) stays frozen either way: only image inputs are planned.
+      const tower = arch.vision
+        ? m.vision?.freezeTower !== false
+          ? arch.vision.towerParams
+          : arch.vision.audioParams
+        : 0;
       const frozen = (technique.freezeEmbeddings ? arch.embeddingParams + arch.lmHeadParams : 0) + tower;
       const what = technique.freezeEmbeddings ? 'P − V·h (embeddings) − head' : 'P (every parameter)';
       return done({

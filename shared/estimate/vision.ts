@@ -34,6 +34,15 @@
  *   kept in the tower, dropped after). num_crops is a processor argument, not in config.json: the model card asks
  *   for 4 with several images or frames and 16 for one image; vLLM's tests/models/multimodal/processing/
  *   test_phi3v.py: "the default num_crops of phi-3.5-vision is 4".
+ * - phi4_multimodal: Phi4MultimodalImageProcessor (transformers 5.24 models/phi4_multimodal/
+ *   image_processing_phi4_multimodal.py) dynamic_preprocess (lines 79-137) cuts the image into ceil(w / 448) ×
+ *   ceil(h / 448) crops of 448 px — or, past dynamic_hd crops (36 by default, a processor argument not in config.json),
+ *   the columns × rows grid within dynamic_hd closest to the image's aspect ratio (find_closest_aspect_ratio, lines
+ *   64-77) — resizes it to fit and pads the rest; its attention mask drops the padded patches. _preprocess (lines
+ *   203-222) writes 256 + 1 + (kept 2 × 2-pooled patches) + (their rows, a sub-image separator each) + 16 image tokens
+ *   (the 16 × 16 global view, its 16 separators, one global separator; modeling_phi4_multimodal.py
+ *   Phi4MultimodalImageEmbedding.forward, lines 516-555). The tower runs over the global view and every crop,
+ *   (image_size / patch_size)² patches each.
  *
  * The image tokens are positions of the language model's sequence: the processor expands them in input_ids before
  * truncation, so training.seqLen and the data's tokens per example already count them; the language model's memory
@@ -135,6 +144,85 @@ export function phi3vHdSize(
   // calc_padded_size: the height padded (top and bottom) up to int(ceil(height / 336) * 336), the width unchanged.
   const paddedHeight = Math.ceil(newHeight / crop) * crop;
   return transposed ? { width: paddedHeight, height: newWidth } : { width: newWidth, height: paddedHeight };
+}
+
+/** Phi4MultimodalImageProcessor's default dynamic_hd (image_processing_phi4_multimodal.py line 48). */
+export const PHI4_MULTIMODAL_DYNAMIC_HD = 36;
+
+/**
+ * Phi4MultimodalImageProcessor's crop grid and image tokens (transformers 5.24 image_processing_phi4_multimodal.py
+ * find_closest_aspect_ratio and dynamic_preprocess, lines 64-137, and the count in _preprocess, lines 174-222, line
+ * for line): width × height → the resized-and-padded size, the columns × rows of `size`-px crops, and the image
+ * tokens. `patch` is the processor's patch_size (14), `size` its square size (448).
+ */
+export function phi4Crops(
+  width: number,
+  height: number,
+  maxNum = PHI4_MULTIMODAL_DYNAMIC_HD,
+  size = 448,
+  patch = 14,
+): { width: number; height: number; cols: number; rows: number; tokens: number } {
+  const minNum = 1;
+  const maskSize = Math.floor(size / patch);
+  const wCropNum = Math.ceil(width / size);
+  const hCropNum = Math.ceil(height / size);
+  let ratio: [number, number];
+  if (wCropNum * hCropNum > maxNum) {
+    const aspect = width / height;
+    // target_ratios: a set of (i, j) with min_num ≤ i·j ≤ max_num, sorted by i·j (a stable sort). Within one product
+    // Python iterates the set in its own hash order, which only matters when two ratios of the same product are
+    // exactly equally far from the aspect ratio; here they come i-major, j ascending.
+    const seen = new Set<string>();
+    const targets: Array<[number, number]> = [];
+    for (let n = minNum; n <= maxNum; n++)
+      for (let i = 1; i <= n; i++)
+        for (let j = 1; j <= n; j++)
+          if (i * j <= maxNum && i * j >= minNum && !seen.has(`${i},${j}`)) {
+            seen.add(`${i},${j}`);
+            targets.push([i, j]);
+          }
+    targets.sort((a, b) => a[0] * a[1] - b[0] * b[1]);
+    let bestDiff = Infinity;
+    ratio = [1, 1];
+    const area = width * height;
+    for (const r of targets) {
+      const diff = Math.abs(aspect - r[0] / r[1]);
+      if (diff < bestDiff) {
+        bestDiff = diff;
+        ratio = r;
+      } else if (diff === bestDiff && area > 0.5 * size * size * r[0] * r[1]) {
+        ratio = r;
+      }
+    }
+  } else {
+    ratio = [wCropNum, hCropNum];
+  }
+  const targetWidth = size * ratio[0];
+  const targetHeight = size * ratio[1];
+  const ratioWidth = targetWidth / width;
+  const ratioHeight = targetHeight / height;
+  let paddingWidth: number;
+  let paddingHeight: number;
+  if (ratioWidth < ratioHeight) {
+    paddingWidth = 0;
+    paddingHeight = targetHeight - Math.trunc(height * ratioWidth);
+  } else {
+    paddingWidth = targetWidth - Math.trunc(width * ratioHeight);
+    paddingHeight = 0;
+  }
+  // The attention mask: maskSize · rows × maskSize · cols ones, its last floor(padding / patch) columns and rows zero.
+  const maskCols = maskSize * ratio[0] - (paddingWidth >= patch ? Math.floor(paddingWidth / patch) : 0);
+  const maskRows = maskSize * ratio[1] - (paddingHeight >= patch ? Math.floor(paddingHeight / patch) : 0);
+  // downsample_attention_mask: every crop's [0::2, 0::2] entries, crops laid back side by side.
+  const kept = (cropsAlong: number, keptFull: number) => {
+    let k = 0;
+    for (let c = 0; c < cropsAlong; c++) for (let i = 0; i < maskSize; i += 2) if (c * maskSize + i < keptFull) k += 1;
+    return k;
+  };
+  const keptRows = kept(ratio[1], maskRows);
+  const keptCols = kept(ratio[0], maskCols);
+  const tokens = 256 + 1 + keptRows * keptCols + (keptCols > 0 ? keptRows : 0) + 16;
+  return { width: targetWidth, height: targetHeight, cols: ratio[0], rows: ratio[1], tokens };
 }
 
 /** Idefics3ImageProcessor.get_number_of_image_patches (tiles + the global view; 0 tiles when the image is one tile). */
@@ -284,6 +372,30 @@ export function imageTokens(v: VisionSpec, width: number | null = null, height: 
           `${r.height} px, ${rows} × ${cols} crops (num_crops ${crops}); (${rows * cols} + 1) · ${s * s} + 1 + ` +
           `(${rows} + 1) · ${s} = ${fmt(lm)} image tokens; the tower: ${crops + 1} × ${n + 1} = ` +
           `${fmt((crops + 1) * (n + 1))} tokens`,
+      };
+    }
+    case 'phi4_multimodal': {
+      const crop = v.imageSize ?? 448;
+      // No size in the plan: the processor's largest image, a square of the most crops dynamic_hd allows.
+      const side = crop * Math.floor(Math.sqrt(v.maxNumTiles));
+      const r = phi4Crops(sized ? width : side, sized ? height : side, v.maxNumTiles, crop, v.patchSize);
+      const crops = r.cols * r.rows + 1;
+      return {
+        lmTokens: r.tokens,
+        towerTokens: crops * n,
+        attentionGroups: crops,
+        groupTokens: n,
+        projectorTokens: r.tokens,
+        crossTokens: 0,
+        resized: { width: r.width, height: r.height },
+        formula:
+          '256 + 1 + kept pooled patches + their rows + 16 (a 16 × 16 global view, separators), over a grid of ' +
+          `448-px crops within dynamic_hd; the tower runs over the crops and the global view, (image_size / ` +
+          `patch_size)² patches each`,
+        substituted:
+          `${sized ? `${width} × ${height}` : 'no image size in the plan: the largest square'} → ${r.width} × ` +
+          `${r.height} px, ${r.cols} × ${r.rows} crops (dynamic_hd ${v.maxNumTiles}) = ${fmt(r.tokens)} image ` +
+          `tokens; the tower: ${crops} × ${n} = ${fmt(crops * n)} tokens`,
       };
     }
     case 'qwen2_vl':
@@ -444,8 +556,10 @@ export function visionFlopsPerSequence(
     2 * t.towerTokens * (lin.layers * lin.perLayer + lin.patch) +
     4 * lin.layers * v.hiddenSize * t.attentionGroups * t.groupTokens * t.groupTokens;
   const towerForward = load.imagesPerSequence * towerPerImage;
-  // Phi-3-V's glb_GN / sub_GN separators are parameters of the projector's module but no matmul.
-  const projectorMatmul = arch.vision.projectorParams - (v.projector === 'phi3_v' ? 2 * v.projectorInSize : 0);
+  // Phi-3-V's glb_GN / sub_GN separators (Phi-4-multimodal's feature extensors) are parameters of the projector's
+  // module but no matmul.
+  const separators = v.projector === 'phi3_v' || v.projector === 'phi4_multimodal' ? 2 * v.projectorInSize : 0;
+  const projectorMatmul = arch.vision.projectorParams - separators;
   const projectorForward = load.imagesPerSequence * 2 * t.projectorTokens * projectorMatmul;
   const cross =
     v.crossAttentionLayers *

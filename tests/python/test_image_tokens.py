@@ -14,6 +14,14 @@ as found in a
 public copy of the Hub file (the code search's "Processor class for Phi3-V" file that inlines the image processor);
 the fixture holds their output for num_crops 4 (the processor's default for Phi-3.5-vision) and 16.
 
+Phi-4-multimodal (phi4_multimodal): Phi4MultimodalImageProcessor's own methods (models/phi4_multimodal/
+image_processing_phi4_multimodal.py find_closest_aspect_ratio, dynamic_preprocess, pad_to_max_num_crops,
+pad_mask_to_max_num_crops and _preprocess, taken from the installed source) run on a blank image of each size; only
+torchvision's resize and pad (imported at the module's top, not installed here) are stood in for by functions that
+return a blank tensor of the size they would return, and rescale/normalise by the identity: neither changes a shape,
+and the token count reads only shapes and the attention mask. The fixture holds the padded size, the crop grid and
+num_img_tokens for dynamic_hd 36 (the processor's default) and 16.
+
 Regenerate with: python tests/python/test_image_tokens.py --write
 """
 
@@ -33,6 +41,7 @@ SIZES = [
     (1024, 1024), (640, 480), (1920, 1080), (224, 224), (28, 28), (100, 4000),
     (333, 517), (56, 56), (1001, 1001), (3000, 2000), (5000, 300),
 ]
+PHI4_MORE_SIZES = [(4032, 3024), (8000, 1000), (2689, 2689), (6000, 6000), (1000, 3000), (2000, 2001), (900, 4480)]
 
 
 def _functions(path, names):
@@ -90,6 +99,57 @@ def calc_num_image_tokens_from_image_size(num_crops, width, height):  # a method
 # --- end of the Hub code ------------------------------------------------------------------------------------------
 
 
+def phi4_processor():
+    """Phi4MultimodalImageProcessor's methods, run on a blank image; returns (w, h, dynamic_hd) → its outputs."""
+    import torch
+
+    class TvF:  # torchvision.transforms.v2.functional: the output's shape only
+        @staticmethod
+        def resize(image, size):
+            return torch.zeros((image.shape[0], *size), dtype=image.dtype)
+
+        @staticmethod
+        def pad(image, padding, fill=None):
+            left, top, right, bottom = padding
+            return torch.zeros((image.shape[0], image.shape[1] + top + bottom, image.shape[2] + left + right),
+                               dtype=image.dtype)
+
+    class SizeDict:
+        def __init__(self, height, width):
+            self.height, self.width = height, width
+
+    scope = {"math": math, "torch": torch, "tvF": TvF, "SizeDict": SizeDict, "TensorType": str,
+             "BatchFeature": lambda data, tensor_type=None: data}
+    names = ["find_closest_aspect_ratio", "dynamic_preprocess", "pad_to_max_num_crops", "pad_mask_to_max_num_crops",
+             "_preprocess"]
+    for code in _functions("phi4_multimodal/image_processing_phi4_multimodal.py", names).values():
+        exec(code, scope)
+
+    class Processor:
+        find_closest_aspect_ratio = scope["find_closest_aspect_ratio"]
+        dynamic_preprocess = scope["dynamic_preprocess"]
+        pad_to_max_num_crops = scope["pad_to_max_num_crops"]
+        pad_mask_to_max_num_crops = scope["pad_mask_to_max_num_crops"]
+        _preprocess = scope["_preprocess"]
+
+        def rescale_and_normalize(self, image, *args):
+            return image
+
+        def resize(self, image, size, resample=None, antialias=None):
+            return torch.zeros((image.shape[0], size.height, size.width), dtype=image.dtype)
+
+    def run(w, h, dynamic_hd):
+        data = Processor()._preprocess(
+            [torch.zeros((3, h, w), dtype=torch.uint8)], do_resize=True, size=SizeDict(448, 448), resample=None,
+            do_rescale=True, rescale_factor=1 / 255, do_normalize=True, image_mean=None, image_std=None,
+            patch_size=14, dynamic_hd=dynamic_hd, return_tensors=None)
+        height, width = (int(x) for x in data["image_sizes"][0])
+        return {"resizedWidth": width, "resizedHeight": height, "crops": int(data["image_pixel_values"].shape[1]),
+                "tokens": int(data["num_img_tokens"][0])}
+
+    return run
+
+
 def compute():
     scope = {"math": math}
     exec(_functions("qwen2_vl/image_processing_qwen2_vl.py", ["smart_resize"])["smart_resize"], scope)
@@ -110,7 +170,9 @@ def compute():
         size = {"longest_edge": 4 * 364}
         max_image_size = {"longest_edge": 364}
 
-    out = {"transformers": transformers.__version__, "qwen2_vl": [], "idefics3": [], "phi3_v": []}
+    phi4 = phi4_processor()
+    out = {"transformers": transformers.__version__, "qwen2_vl": [], "idefics3": [], "phi3_v": [],
+           "phi4_multimodal": []}
     for w, h in SIZES:
         rh, rw = scope["smart_resize"](h, w, factor=28)
         patches = (rh // 14) * (rw // 14)
@@ -124,6 +186,10 @@ def compute():
                 "width": w, "height": h, "numCrops": num_crops, "resizedWidth": int(pw), "resizedHeight": int(ph),
                 "tokens": calc_num_image_tokens_from_image_size(num_crops, w, h),
             })
+    # Phi-4-multimodal past dynamic_hd crops (the closest-aspect-ratio grid, and its tie rule for squares) as well.
+    for w, h in SIZES + PHI4_MORE_SIZES:
+        for dynamic_hd in (36, 16, 4):
+            out["phi4_multimodal"].append({"width": w, "height": h, "dynamicHd": dynamic_hd, **phi4(w, h, dynamic_hd)})
     return out
 
 
@@ -133,6 +199,7 @@ def test_fixture_matches_transformers():
     assert got["qwen2_vl"] == expected["qwen2_vl"]
     assert got["idefics3"] == expected["idefics3"]
     assert got["phi3_v"] == expected["phi3_v"]
+    assert got["phi4_multimodal"] == expected["phi4_multimodal"]
 
 
 if __name__ == "__main__" and "--write" in sys.argv:

@@ -576,3 +576,133 @@ def test_phi3_v_params(case: str, tmp_path: Path) -> None:
     if case.startswith("fixture:"):
         assert report["totalParams"] == 4_146_621_440  # model card "4.2B parameters"; the Hub page shows 4.15B
     assert report["techniques"][0]["trainableParams"] == report["totalParams"] - tower
+
+
+# Issue 16: Phi-4-multimodal (transformers models/phi4_multimodal, Phi4MultimodalForCausalLM). A native config is built
+# as it is; a Hub `phi4mm` file (microsoft/Phi-4-multimodal-instruct's remote code) is converted first with
+# convert_config below, copied verbatim from transformers' own conversion script
+# (huggingface/transformers@089c232c src/transformers/models/phi4_multimodal/convert_phi4_multimodal_weights_to_hf.py;
+# the script is not in the installed wheel). The frozen encoders Tuneplan reports (towerParams) are the SigLIP tower
+# plus the audio side (model.embed_tokens_extend.audio_embed, audioParams); the projector is the image embedding less
+# its tower (img_projection_up / _down and the two separators).
+# --- convert_phi4_multimodal_weights_to_hf.py convert_config, verbatim ---------------------------------------------
+def convert_config(original_config: dict):
+    from transformers import (
+        Phi4MultimodalAudioConfig,
+        Phi4MultimodalConfig,
+        Phi4MultimodalVisionConfig,
+    )
+
+    # Remove unused args
+    original_config.pop("_name_or_path", None)
+    original_config.pop("architectures", None)
+    original_config.pop("auto_map", None)
+    original_config.pop("vision_lora", None)
+    original_config.pop("speech_lora", None)
+    original_config.pop("transformers_version", None)
+    original_config.pop("_attn_implementation", None)
+
+    embd_layer = original_config.pop("embd_layer")
+    audio_embd_layer = embd_layer["audio_embd_layer"]
+    vision_embd_layer = embd_layer["image_embd_layer"]
+
+    # Keep only some of the subdict
+    keep_audio_embd_layer = ["downsample_rate"]
+    keep_vision_embd_layer = ["crop_size"]
+    audio_embd_layer = {k: v for k, v in audio_embd_layer.items() if k in keep_audio_embd_layer}
+    vision_embd_layer = {k: v for k, v in vision_embd_layer.items() if k in keep_vision_embd_layer}
+
+    audio_config = original_config.pop("audio_processor")["config"]
+    # remove
+    audio_config.pop("activation_checkpointing", None)
+    audio_config.pop("cnn_layer_norm", None)
+    audio_config.pop("input_layer", None)
+    audio_config.pop("batch_norm", None)
+    audio_config.pop("encoder_embedding_config", None)
+    audio_config.pop("ext_pw_kernel_size", None)
+    audio_config.pop("bias_in_glu", None)
+    audio_config.pop("causal", None)
+    # rename
+    audio_config["hidden_size"] = audio_config.pop("attention_dim")
+    audio_config["num_attention_heads"] = audio_config.pop("attention_heads")
+    audio_config["intermediate_size"] = audio_config.pop("linear_units")
+    audio_config["nemo_conv_channels"] = audio_config.pop("nemo_conv_settings")["conv_channels"]
+    audio_config["bias_max_distance"] = audio_config.pop("relative_attention_bias_args")["t5_bias_max_distance"]
+    # add
+    audio_config = {**audio_config, **audio_embd_layer}
+
+    # Create transformers config objects
+    audio_config = Phi4MultimodalAudioConfig(**audio_config)
+    vision_config = Phi4MultimodalVisionConfig(**vision_embd_layer)
+
+    # Add 2nd eos to config
+    original_config["eos_token_id"] = [199999, 200020]
+
+    new_config = Phi4MultimodalConfig(**original_config, vision_config=vision_config, audio_config=audio_config)
+    return new_config
+# --- end of the transformers script -------------------------------------------------------------------------------
+
+
+PHI4MM_FIXTURE = FIXTURES / "remote-vision" / "phi-4-multimodal-instruct-trtllm-config.json"
+
+
+def _phi4mm_full_depth() -> dict[str, Any]:
+    """The fixture with the depths its own comments give for the Hub file ("original: 32", "original: 24")."""
+    raw = json.loads(PHI4MM_FIXTURE.read_text())
+    raw["num_hidden_layers"] = 32
+    raw["audio_processor"]["config"]["num_blocks"] = 24
+    return raw
+
+
+PHI4_CASES: dict[str, dict[str, Any]] = {
+    "fixture:phi4mm-trtllm": json.loads(PHI4MM_FIXTURE.read_text()),
+    "fixture:phi4mm-full-depth": _phi4mm_full_depth(),
+    # A native file scaled down, every dimension distinct, the audio encoder's less usual switches set.
+    "native-scaled": {
+        "model_type": "phi4_multimodal", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1000, "pad_token_id": 0,
+        "bos_token_id": 1, "eos_token_id": 2, "tie_word_embeddings": False,
+        "vision_config": {"hidden_size": 48, "intermediate_size": 80, "num_hidden_layers": 2,
+                          "num_attention_heads": 4, "image_size": 56, "patch_size": 14, "crop_size": 56},
+        "audio_config": {"hidden_size": 40, "intermediate_size": 72, "num_blocks": 2, "num_attention_heads": 5,
+                         "ext_pw_out_channel": 44, "depthwise_separable_out_channel": 36, "depthwise_multiplier": 2,
+                         "kernel_size": 5, "input_size": 24, "time_reduction": 4, "bias_max_distance": 30,
+                         "bias_symmetric": True, "nemo_conv_channels": 12, "downsample_rate": 2},
+    },
+    # Phi4MultimodalConfig's own defaults (32 heads, untied head, bias_max_distance 1000: not the checkpoint's values).
+    "native-defaults": {"model_type": "phi4_multimodal"},
+}
+
+
+@pytest.mark.parametrize("case", list(PHI4_CASES))
+def test_phi4_multimodal_params(case: str, tmp_path: Path) -> None:
+    from transformers import Phi4MultimodalConfig, Phi4MultimodalForCausalLM
+
+    raw = json.loads(json.dumps(PHI4_CASES[case]))
+    (tmp_path / "config.json").write_text(json.dumps(raw))
+    report = model_report(tmp_path / "config.json", [{"kind": "full"}, {"kind": "lora"}])
+    if raw.get("model_type") == "phi4mm":
+        cfg = convert_config(json.loads(json.dumps(raw)))
+    else:
+        cfg = Phi4MultimodalConfig(**{k: v for k, v in raw.items() if k != "model_type"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            model = Phi4MultimodalForCausalLM(cfg)
+    image = module_params(model, "model.embed_tokens_extend.image_embed")
+    tower = module_params(model, "model.embed_tokens_extend.image_embed.img_processor")
+    audio = module_params(model, "model.embed_tokens_extend.audio_embed")
+    vision = report["vision"]
+    assert vision is not None and vision["modelType"] == "phi4_multimodal" and report["modelType"] == "phi3"
+    assert report["totalParams"] == total_params(model), case
+    assert (vision["towerParams"], vision["audioParams"], vision["projectorParams"]) == (
+        tower + audio, audio, image - tower), case
+    # Full fine-tuning trains all but the frozen SigLIP tower and audio encoder.
+    assert report["techniques"][0]["trainableParams"] == report["totalParams"] - tower - audio
+    if case == "fixture:phi4mm-trtllm":
+        assert report["totalParams"] == 1_331_016_512
+    if case == "fixture:phi4mm-full-depth":
+        # Hub page: 5.57B = these base weights + the checkpoint's LoRA (r 256 + r 320 on qkv/o/gate_up/down × 32).
+        assert report["totalParams"] == 4_743_988_032
+        lora = (256 + 320) * 32 * ((3072 + 5120) + (3072 + 3072) + (3072 + 16384) + (8192 + 3072))
+        assert round((report["totalParams"] + lora) / 1e7) / 100 == 5.57

@@ -75,9 +75,10 @@ describe('refusals name the model type, what is missing and the keys the file ha
     });
     expect(msg).toMatch(/model_type "llava_next" is a vision-language model \(vision_config\)/);
     expect(msg).toMatch(/text_config .*as its own config.json/);
-    // phi3_v is read (tests/unit/estimate/vision.test.ts); phi4mm's image and audio encoders are still refused.
+    // phi3_v and phi4mm are read (tests/unit/estimate/vision.test.ts); a phi4mm file without the parts the conversion
+    // to phi4_multimodal reads is refused, naming the missing object and the way out.
     expect(refusal({ model_type: 'phi4mm', embd_layer: { embedding_cls: 'image_audio' }, hidden_size: 3072 })).toMatch(
-      /vision-language model \(embd_layer\) whose vision tower exists only as Hub modelling code/,
+      /model_type "phi4mm" needs embd_layer.image_embd_layer .*convert_phi4_multimodal_weights_to_hf.py.*"phi4_multi/,
     );
   });
 

@@ -16,6 +16,7 @@ import {
   idefics3Tiles,
   imageTokens,
   phi3vHdSize,
+  phi4Crops,
   qwenSmartResize,
   visionFlopsPerSequence,
   imageLoad,
@@ -28,6 +29,15 @@ const llava = readHfConfig(
 const table = JSON.parse(fs.readFileSync(path.join(fixtures, 'vision/image-tokens.json'), 'utf8')) as {
   qwen2_vl: Array<{ width: number; height: number; resizedWidth: number; resizedHeight: number; tokens: number }>;
   idefics3: Array<{ width: number; height: number; tiles: number; rows: number; cols: number }>;
+  phi4_multimodal: Array<{
+    width: number;
+    height: number;
+    dynamicHd: number;
+    resizedWidth: number;
+    resizedHeight: number;
+    crops: number;
+    tokens: number;
+  }>;
   phi3_v: Array<{
     width: number;
     height: number;
@@ -66,7 +76,39 @@ const phi3v = readHfConfig(
   JSON.parse(fs.readFileSync(path.join(fixtures, 'configs/remote-vision/phi-3.5-vision-instruct-config.json'), 'utf8')),
 ).spec;
 
+// The Hub phi4mm config.json as TensorRT-LLM's test copies it (tests/fixtures/configs/README.md, remote-vision/).
+const phi4 = readHfConfig(
+  JSON.parse(
+    fs.readFileSync(path.join(fixtures, 'configs/remote-vision/phi-4-multimodal-instruct-trtllm-config.json'), 'utf8'),
+  ),
+).spec;
+
 describe('image tokens per image (the processors of transformers 5.24)', () => {
+  it("Phi-4-multimodal: the processor's crops and num_img_tokens for every row (dynamic_hd 36, 16, 4)", () => {
+    expect(table.phi4_multimodal.length).toBeGreaterThan(40);
+    // Rows past dynamic_hd, where the closest-aspect-ratio grid (and its tie rule for squares) decides.
+    expect(table.phi4_multimodal.some((r) => Math.ceil(r.width / 448) * Math.ceil(r.height / 448) > r.dynamicHd)).toBe(
+      true,
+    );
+    for (const row of table.phi4_multimodal) {
+      const r = phi4Crops(row.width, row.height, row.dynamicHd);
+      expect({ ...r, crops: r.cols * r.rows + 1 }).toMatchObject({
+        width: row.resizedWidth,
+        height: row.resizedHeight,
+        crops: row.crops,
+        tokens: row.tokens,
+      });
+      const t = imageTokens({ ...phi4.vision!, maxNumTiles: row.dynamicHd }, row.width, row.height);
+      expect(t.lmTokens).toBe(row.tokens);
+      // The tower runs over the global view and every crop, (448 / 14)² = 1024 patches each (no class token).
+      expect(t).toMatchObject({ towerTokens: row.crops * 1024, attentionGroups: row.crops, groupTokens: 1024 });
+    }
+    // 1024 × 1024: 3 × 3 crops, nothing padded: 256 + 1 + 48 · 48 + 48 + 16.
+    expect(imageTokens(phi4.vision!, 1024, 1024).lmTokens).toBe(256 + 1 + 48 * 48 + 48 + 16);
+    // No size in the plan: the largest square dynamic_hd 36 allows, 6 × 6 crops of 448 px.
+    expect(imageTokens(phi4.vision!).lmTokens).toBe(256 + 1 + 96 * 96 + 96 + 16);
+  });
+
   it("Phi-3.5-vision: the Hub processor's HD size and tokens for every size in the table (num_crops 4, 16)", () => {
     expect(table.phi3_v.length).toBeGreaterThan(10);
     for (const row of table.phi3_v) {

@@ -59,7 +59,12 @@ describe('llava-hf/llava-1.5-7b-hf (CLIP ViT-L/14-336, two-layer projector, Vicu
   });
 
   it('counts 7.06 B parameters exactly (the Hub model page says 7.06B)', () => {
-    expect(arch.vision).toEqual({ towerParams: tower, projectorParams: projector, languageExtraParams: 0 });
+    expect(arch.vision).toEqual({
+      towerParams: tower,
+      audioParams: 0,
+      projectorParams: projector,
+      languageExtraParams: 0,
+    });
     expect(arch.totalParams).toBe(lm + tower + projector);
     expect(arch.totalParams).toBe(7_063_427_072);
     expect(arch.activeParams).toBe(arch.totalParams);
@@ -194,7 +199,12 @@ describe('microsoft/Phi-3.5-vision-instruct (Hub phi3_v: CLIP ViT-L/14-336, HD c
     expect(tower).toBe(303_507_456);
     expect(projector).toBe(22_034_432);
     expect(lm).toBe(3_821_079_552); // the catalog's Phi-3.5-mini-instruct: the same language model
-    expect(arch.vision).toEqual({ towerParams: tower, projectorParams: projector, languageExtraParams: 0 });
+    expect(arch.vision).toEqual({
+      towerParams: tower,
+      audioParams: 0,
+      projectorParams: projector,
+      languageExtraParams: 0,
+    });
     expect(arch.totalParams).toBe(lm + tower + projector);
     expect(arch.totalParams).toBe(4_146_621_440);
     expect(Math.round(arch.totalParams / 1e7) / 100).toBe(4.15);
@@ -229,13 +239,180 @@ describe('microsoft/Phi-3.5-vision-instruct (Hub phi3_v: CLIP ViT-L/14-336, HD c
   });
 });
 
-describe('refusals name the field and what to do', () => {
-  it('phi4mm: Hub-only vision and audio code, with the text-only way out', () => {
-    const msg = refusal({ model_type: 'phi4mm', embd_layer: { embedding_cls: 'image_audio' }, hidden_size: 3072 });
-    expect(msg).toMatch(/exists only as Hub modelling code/);
-    expect(msg).toMatch(/save its text_config .*as its own config.json/);
+describe('Phi-4-multimodal-instruct (phi4mm → phi4_multimodal: SigLIP, audio encoder, Phi-4-mini)', () => {
+  // The Hub phi4mm config.json as TensorRT-LLM's test copies it (tests/fixtures/configs/README.md, remote-vision/): 2
+  // decoder layers and 2 audio blocks (its comments: "original: 32", "original: 24"), every other key the Hub file's.
+  const hub = JSON.parse(
+    fs.readFileSync(
+      path.join(__dirname, '../../fixtures/configs/remote-vision/phi-4-multimodal-instruct-trtllm-config.json'),
+      'utf8',
+    ),
+  ) as Record<string, unknown>;
+  const audioCfg = (hub.audio_processor as { config: Record<string, unknown> }).config;
+  const full = {
+    ...hub,
+    num_hidden_layers: 32,
+    audio_processor: { name: 'cascades', config: { ...audioCfg, num_blocks: 24 } },
+  };
+  // modeling_phi4_multimodal.py Phi4MultimodalVisionModel (lines 387-398) from Phi4MultimodalVisionConfig's defaults:
+  // patch Conv2d 3·14²·H + H, 1024 positions, 27 layers (q/k/v/out and fc1/fc2 biased, two LayerNorms), post_layernorm,
+  // the pooling head (probe, MultiheadAttention in/out projections, LayerNorm, MLP).
+  const H = 1152;
+  const I = 4304;
+  const layer = 4 * (H * H + H) + H * I + I + I * H + H + 4 * H;
+  const head = H + (3 * H * H + 3 * H) + (H * H + H) + 2 * H + (H * I + I + I * H + H);
+  const tower = 3 * 14 * 14 * H + H + 1024 * H + 27 * layer + 2 * H + head;
+  // Phi4MultimodalImageEmbedding (lines 473-477): img_projection_up (1152 → 3072), _down (3072 → 3072), biased; the
+  // global and sub-image separators, 1152 each.
+  const h = 3072;
+  const projector = H * h + h + h * h + h + 2 * H;
+  // Phi4MultimodalAudioEmbedding (lines 1044-1059) for the Hub audio_processor.config (attention_dim 1024, 16 heads,
+  // linear_units 1536, 1024 conv channels, time_reduction 8, t5_bias_max_distance 500): NeMo subsampling (Conv2d 1 → C,
+  // two depthwise + pointwise pairs, out Linear(C·10 → A)), the relative bias Embedding(1000, 16), per block two
+  // feed-forwards, q/k/v/o, the conv module and two LayerNorms, then four projections into the language model.
+  const A = 1024;
+  const AI = 1536;
+  const C = 1024;
+  const subsampling = 10 * C + 2 * (10 * C + C * C + C) + C * 10 * A + A;
+  const ffn = 2 * A + A * 2 * AI + 2 * AI + AI * A + A;
+  const conv = 2 * A + (A * 2 * A + 2 * A) + 2 * A + (A * 3 + A) + (A * A + A) + (A * A + A);
+  const block = 2 * ffn + 4 * (A * A + A) + conv + 4 * A;
+  const audio = (blocks: number) => subsampling + 1000 * 16 + blocks * block + 2 * (A * h + h) + 2 * (h * h + h);
+  // Phi-4-mini: 200064 × 3072 embedding tied to the head, layers of qkv_proj (24 + 2·8 heads of 128), o_proj,
+  // gate_up_proj (2·8192), down_proj and two RMSNorms, the final norm.
+  const V = 200064;
+  const lm = (layers: number) => V * h + layers * (h * 40 * 128 + h * h + h * 2 * 8192 + 8192 * h + 2 * h) + h;
+
+  it('reads the Hub file via the conversion script: Phi-3-shaped text, native SigLIP tower, audio encoder', () => {
+    const reading = readHfConfig(hub);
+    expect(reading.rawModelType).toBe('phi4mm');
+    expect(reading.spec).toMatchObject({
+      modelType: 'phi3',
+      hiddenSize: h,
+      numLayers: 2,
+      numHeads: 24,
+      numKvHeads: 8,
+      headDim: 128,
+      vocabSize: V,
+      fusedQkv: true,
+      fusedGateUp: true,
+      tieWordEmbeddings: true,
+      linearBias: 'none',
+      lmHeadBias: false,
+    });
+    expect(reading.spec.vision).toMatchObject({
+      modelType: 'phi4_multimodal',
+      tower: 'siglip',
+      hiddenSize: H,
+      intermediateSize: I,
+      numLayers: 27,
+      imageSize: 448,
+      patchSize: 14,
+      poolingHead: true,
+      projector: 'phi4_multimodal',
+      projectorInSize: H,
+      projectorOutSize: h,
+      maxNumTiles: 36,
+      audioParams: audio(2),
+      freezeTower: true,
+    });
+    const warnings = reading.warnings.join(' ');
+    expect(warnings).toMatch(/read as the native phi4_multimodal config .*convert_phi4_multimodal_weights_to_hf.py/);
+    expect(warnings).toMatch(/vision_lora and speech_lora weights are not counted: .*PEFT adapters/);
+    expect(warnings).toMatch(/audio encoder and its projections \(73.5 M parameters\) are counted as frozen weights/);
+    expect(warnings).toMatch(/dynamic_hd, which config.json does not hold: planned with 36/);
   });
 
+  it('counts 1,331,016,512 (the copy) and 4,743,988,032 (32 layers, 24 blocks): the Hub 5.57B less LoRA', () => {
+    expect(tower).toBe(428_565_440);
+    expect(projector).toBe(12_984_576);
+    expect(audio(2)).toBe(73_527_936);
+    expect(audio(24)).toBe(466_416_256);
+    const small = describeArchitecture(readHfConfig(hub).spec);
+    expect(small.vision).toEqual({
+      towerParams: tower + audio(2),
+      audioParams: audio(2),
+      projectorParams: projector,
+      languageExtraParams: 0,
+    });
+    expect(small.totalParams).toBe(lm(2) + tower + audio(2) + projector);
+    expect(small.totalParams).toBe(1_331_016_512);
+    const big = describeArchitecture(readHfConfig(full).spec);
+    expect(big.totalParams).toBe(lm(32) + tower + audio(24) + projector);
+    expect(big.totalParams).toBe(4_743_988_032);
+    // The checkpoint's adapters (the conversion script's LoraConfig: r 256 and 320 on qkv_proj, o_proj, gate_up_proj
+    // and down_proj of the 32 layers) make up the rest of the Hub page's 5.57B.
+    const perRank = 32 * (h + 5120 + (h + h) + (h + 2 * 8192) + (8192 + h));
+    expect(Math.round((big.totalParams + (256 + 320) * perRank) / 1e7) / 100).toBe(5.57);
+  });
+
+  it('full fine-tuning freezes the SigLIP tower and the audio encoder; LoRA adapts the decoder layers only', () => {
+    const arch = describeArchitecture(readHfConfig(full).spec);
+    const fullFt = techniqueParams(arch, TechniqueSchema.parse({ kind: 'full' }));
+    expect(fullFt.trainableParams).toBe(arch.totalParams - tower - audio(24));
+    const lora = techniqueParams(arch, TechniqueSchema.parse({ kind: 'lora' }));
+    expect(lora.adapted.every((a) => a.layers === 32)).toBe(true);
+    // With the tower trained, the audio encoder still stays frozen: only image inputs are planned.
+    const spec = readHfConfig(full).spec;
+    const trained = describeArchitecture({ ...spec, vision: { ...spec.vision!, freezeTower: false } });
+    const towerToo = techniqueParams(trained, TechniqueSchema.parse({ kind: 'full' }));
+    expect(towerToo.frozenBaseParams).toBe(audio(24));
+    expect(towerToo.trainableParams).toBe(arch.totalParams - audio(24));
+  });
+
+  it('a native phi4_multimodal config.json reads the same model', () => {
+    // What the conversion writes: the text keys, vision_config {crop_size}, audio_config renamed.
+    const native = {
+      ...Object.fromEntries(
+        Object.entries(full).filter(
+          ([k]) => !['embd_layer', 'audio_processor', 'auto_map', 'architectures'].includes(k),
+        ),
+      ),
+      model_type: 'phi4_multimodal',
+      vision_config: { crop_size: 448 },
+      audio_config: {
+        hidden_size: 1024,
+        num_attention_heads: 16,
+        intermediate_size: 1536,
+        num_blocks: 24,
+        nemo_conv_channels: 1024,
+        bias_max_distance: 500,
+        downsample_rate: 1,
+      },
+    };
+    const arch = describeArchitecture(readHfConfig(native).spec);
+    expect(arch.totalParams).toBe(4_743_988_032);
+    // Phi4MultimodalConfig's own defaults: 32 heads (not the checkpoint's 24), untied head, bias_max_distance 1000.
+    const defaults = describeArchitecture(readHfConfig({ model_type: 'phi4_multimodal' }).spec);
+    expect(defaults.spec).toMatchObject({ numHeads: 32, numKvHeads: 8, tieWordEmbeddings: false, vocabSize: V });
+    // Embedding(2 · 1000, 16) for the default bias_max_distance, not Embedding(2 · 500, 16).
+    expect(defaults.vision!.audioParams).toBe(audio(24) + 1000 * 16);
+  });
+
+  it('refuses a phi4mm layout the native classes do not build, naming the field', () => {
+    const embd = hub.embd_layer as Record<string, Record<string, unknown>>;
+    expect(
+      refusal({
+        ...hub,
+        embd_layer: { ...embd, image_embd_layer: { ...embd.image_embd_layer, projection_cls: 'linear' } },
+      }),
+    ).toMatch(/embd_layer.image_embd_layer.projection_cls is "linear".*build only "mlp"/);
+    expect(
+      refusal({
+        ...hub,
+        audio_processor: { name: 'cascades', config: { ...audioCfg, depthwise_seperable_out_channel: 512 } },
+      }),
+    ).toMatch(/audio_processor.config.depthwise_seperable_out_channel is 512/);
+    const noAudio: Record<string, unknown> = { ...hub };
+    delete noAudio.audio_processor;
+    expect(refusal(noAudio)).toMatch(/needs audio_processor \(an object\)/);
+    expect(refusal({ model_type: 'phi4_multimodal', audio_config: { time_reduction: 3 } })).toMatch(
+      /time_reduction is 3; transformers requires a multiple of 2/,
+    );
+  });
+});
+
+describe('refusals name the field and what to do', () => {
   it('a llava tower type it has no layout for, and a bad vision_config value', () => {
     expect(refusal({ model_type: 'llava', vision_config: { model_type: 'dinov2' } })).toMatch(
       /vision_config.model_type is "dinov2"/,
