@@ -4,9 +4,14 @@
  * estimator gives for the changed plan. No rule of thumb: every candidate is re-estimated with the same code
  * `estimatePlan` runs (`estimateTechnique` on the patched plan), and its fit is read through `fitState`.
  *
- * A lever's value: the smallest change of its kind that makes the technique fit; when none does, its largest
- * useful step (the candidate with the lowest peak, kept only if it lowers the peak at all). For a technique that
- * fits: the value that is fastest (or cheapest) while still fitting, kept only if it is faster (or cheaper).
+ * Fit has three states (advice.ts fitState, issue 15 §8): fits / may not fit (expected peak fits, high end does not) /
+ * does not fit; each lever states the re-estimate's (`stateAfter`). A lever's value, by the technique's state:
+ *  - does not fit: the smallest change of its kind whose expected peak fits ('fits' or 'may-not-fit'); when none
+ *    does, its largest useful step (the candidate with the lowest peak, kept only if it lowers the peak at all).
+ *  - may not fit: the smallest change of each memory kind that makes it a sure fit ('fits': the high end fits too),
+ *    and the faster / cheaper changes below.
+ *  - fits (or may not fit): the value that is fastest (or cheapest) while its expected peak still fits, kept only if
+ *    it is faster (or cheaper).
  * "More GPUs" and the micro-batch levers keep the global batch (GPUs × micro-batch × accumulation) exactly.
  *
  * Each lever carries `patch`, an RFC 7386 merge patch on the plan file as it stands (technique changes carry the
@@ -17,7 +22,7 @@ import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain
 import { STRATEGY_TRAITS, type Strategy } from '../domain/strategies';
 import { gib } from '../format';
 import { applyMergePatch } from '../merge-patch';
-import { isFitting } from './advice';
+import { fitState, isFitting, type FitState } from './advice';
 import type { Architecture } from './architecture';
 import { estimateTechnique, planArchitecture, prepareTechnique, type TechniqueEstimate } from './estimate';
 import { resolveGpu, type ResolvedGpu } from './hardware';
@@ -60,7 +65,8 @@ export interface Lever {
   patch: Record<string, unknown>;
   reservedBytesAfter: number;
   nvidiaSmiBytesAfter: number;
-  fitsAfter: boolean;
+  /** The re-estimate's fit (`fit.state`): fits / may-not-fit (expected fits, high end over) / does-not-fit. */
+  stateAfter: FitState;
   wallSecondsAfter: number;
 }
 
@@ -120,10 +126,12 @@ const divisors = (n: number): number[] => {
 const shardCount = (s: Strategy) => Object.values(STRATEGY_TRAITS[s].shards).filter(Boolean).length;
 
 /**
- * Picks one value of a kind. Candidates come smallest change first. Not fitting: the first that fits, else the
- * lowest peak if it is lower than now. Fitting: the fastest (or cheapest) that fits, if it beats the plan as is.
+ * Picks one value of a kind. Candidates come smallest change first. Not fitting ('fit'): the first whose expected
+ * peak fits, else the lowest peak if it is lower than now. May not fit ('sure-fit'): the first that surely fits
+ * (state 'fits'), else none. Fitting: the fastest (or cheapest) that fits, if it beats the plan as is.
  */
-function pick(ctx: Ctx, evaluated: Evaluated[], goal: 'fit' | 'faster' | 'cheaper'): Evaluated | null {
+function pick(ctx: Ctx, evaluated: Evaluated[], goal: 'fit' | 'sure-fit' | 'faster' | 'cheaper'): Evaluated | null {
+  if (goal === 'sure-fit') return evaluated.find((e) => fitState(e.estimate) === 'fits') ?? null;
   if (goal === 'fit') {
     const fitting = evaluated.find((e) => isFitting(e.estimate));
     if (fitting) return fitting;
@@ -476,13 +484,18 @@ const toLever = (id: LeverId, e: Evaluated): Lever => ({
   patch: e.patch,
   reservedBytesAfter: e.estimate.memory.reservedBytes,
   nvidiaSmiBytesAfter: e.estimate.memory.nvidiaSmiBytes,
-  fitsAfter: isFitting(e.estimate),
+  stateAfter: fitState(e.estimate),
   wallSecondsAfter: e.estimate.wallSeconds,
 });
 
+/** Sure fits first, then "may not fit", then "still over". */
+const STATE_RANK: Record<FitState, number> = { fits: 0, 'may-not-fit': 1, 'does-not-fit': 2 };
+
 /**
  * The levers for one technique of a plan (a plan file as it stands, or a parsed plan). Order: levers after which
- * the technique fits, by wall time after; then the others by bytes saved, most first.
+ * the technique surely fits ('fits'), by wall time after; then those after which it may not fit, by wall time
+ * after; then the others by bytes saved, most first. One lever per id (a technique that may not fit gets both the
+ * memory and the speed levers; where both offer "more GPUs", the one ranked first stays).
  */
 export function leversFor(input: PlanInput | Plan, techniqueIndex: number): Lever[] {
   const plan = PlanSchema.parse(input);
@@ -504,32 +517,46 @@ export function leversFor(input: PlanInput | Plan, techniqueIndex: number): Leve
   };
   const levers: Lever[] = [];
   const evalAll = (cs: Candidate[]) => cs.map((c) => evaluate(ctx, c)).filter((e): e is Evaluated => e !== null);
-  if (!isFitting(base)) {
+  const state = fitState(base);
+  if (state !== 'fits') {
+    const goal = state === 'does-not-fit' ? 'fit' : 'sure-fit';
     for (const [id, candidates] of memoryLevers(ctx)) {
-      const chosen = pick(ctx, evalAll(candidates), 'fit');
+      const chosen = pick(ctx, evalAll(candidates), goal);
       if (chosen) levers.push(toLever(id, chosen));
     }
-  } else {
+  }
+  if (isFitting(base)) {
     for (const [id, candidates, goal] of speedLevers(ctx)) {
       const chosen = pick(ctx, evalAll(candidates), goal);
       if (chosen) levers.push(toLever(id, chosen));
     }
   }
-  return levers.sort((a, b) =>
-    a.fitsAfter !== b.fitsAfter
-      ? a.fitsAfter
-        ? -1
-        : 1
-      : a.fitsAfter
-        ? a.wallSecondsAfter - b.wallSecondsAfter
-        : a.nvidiaSmiBytesAfter - b.nvidiaSmiBytesAfter,
-  );
+  const seen = new Set<LeverId>();
+  return levers
+    .sort((a, b) =>
+      a.stateAfter !== b.stateAfter
+        ? STATE_RANK[a.stateAfter] - STATE_RANK[b.stateAfter]
+        : a.stateAfter !== 'does-not-fit'
+          ? a.wallSecondsAfter - b.wallSecondsAfter
+          : a.nvidiaSmiBytesAfter - b.nvidiaSmiBytesAfter,
+    )
+    .filter((l) => {
+      if (seen.has(l.id)) return false;
+      seen.add(l.id);
+      return true;
+    });
 }
+
+/** A lever's fit after, in words (the CLI's text and the UI's lever table say the same). */
+export const STATE_AFTER_TEXT: Record<FitState, string> = {
+  fits: 'fits',
+  'may-not-fit': 'may not fit (high end over)',
+  'does-not-fit': 'still over',
+};
 
 /** One line for a lever, for the CLI table and the UI's tooltip. */
 export function describeLever(l: Lever, techniqueLabel: string): string {
   return (
-    `${techniqueLabel}: ${l.label} → peak ${gib(l.nvidiaSmiBytesAfter)} (nvidia-smi), ` +
-    `${l.fitsAfter ? 'fits' : 'still over'}`
+    `${techniqueLabel}: ${l.label} → peak ${gib(l.nvidiaSmiBytesAfter)} (nvidia-smi), ` + STATE_AFTER_TEXT[l.stateAfter]
   );
 }

@@ -77,7 +77,7 @@ describe('tuneplan estimate', () => {
       'patch',
       'reservedBytesAfter',
       'nvidiaSmiBytesAfter',
-      'fitsAfter',
+      'stateAfter',
       'wallSecondsAfter',
     ]);
     // The patch is a merge patch on the file as it stands: estimating the patched file gives the lever's figures.
@@ -87,16 +87,16 @@ describe('tuneplan estimate', () => {
     fs.writeFileSync(patched, JSON.stringify(applyMergePatch(JSON.parse(fs.readFileSync(file, 'utf8')), lever.patch)));
     const after = JSON.parse(run(['estimate', patched, '--json']).out) as {
       techniques: Array<{
-        fits: boolean;
+        fit: { state: string };
         wallSeconds: number;
         memory: { reservedBytes: number; nvidiaSmiBytes: number };
       }>;
     };
     const t = after.techniques[index]!;
-    expect([t.memory.reservedBytes, t.memory.nvidiaSmiBytes, t.fits, t.wallSeconds]).toEqual([
+    expect([t.memory.reservedBytes, t.memory.nvidiaSmiBytes, t.fit.state, t.wallSeconds]).toEqual([
       lever.reservedBytesAfter,
       lever.nvidiaSmiBytesAfter,
-      lever.fitsAfter,
+      lever.stateAfter,
       lever.wallSecondsAfter,
     ]);
   });
@@ -276,6 +276,22 @@ describe('tuneplan model (issue 12 item 4)', () => {
     });
     expect(Object.keys(r.trainable)).toHaveLength(13);
     expect(r.trainable.full).toBe(46_702_792_704);
+  });
+
+  it('says the vision tower and an audio encoder apart (Phi-4-multimodal), the audio frozen', () => {
+    const { code, out } = run([
+      'model',
+      path.join(configs, 'remote-vision/phi-4-multimodal-instruct-trtllm-config.json'),
+    ]);
+    expect(code).toBe(0);
+    const tower = /^vision tower {2}([\d,]+) /m.exec(out)?.[1];
+    const audio = /^audio encoder ([\d,]+) .*frozen: only image inputs are planned/m.exec(out)?.[1];
+    const json = JSON.parse(
+      run(['model', path.join(configs, 'remote-vision/phi-4-multimodal-instruct-trtllm-config.json'), '--json']).out,
+    ) as { vision: { towerParams: number; audioParams: number } };
+    expect(Number(audio?.replace(/,/g, ''))).toBe(json.vision.audioParams);
+    expect(Number(tower?.replace(/,/g, ''))).toBe(json.vision.towerParams - json.vision.audioParams);
+    expect(json.vision.audioParams).toBeGreaterThan(0);
   });
 
   it('takes techniques as JSON, in order, and names the adapted modules', () => {

@@ -1,17 +1,22 @@
 /**
- * "What would make it fit" per technique (issue 14.2), and "Ways to make X faster or cheaper" for a technique that
- * fits: the single changes shared/estimate/levers.ts finds, each re-estimated by the estimator, applicable in one
- * click (the screen records the change so it can be undone in one click).
+ * "What would make it fit" per technique (issue 14.2), "Ways to make X faster or cheaper" for a technique that
+ * fits, and for one that may not fit (issue 15 §8: expected peak fits, high end does not) what would make it a sure
+ * fit, with the faster or cheaper changes: the single changes shared/estimate/levers.ts finds, each re-estimated by
+ * the estimator, applicable in one click (the screen records the change so it can be undone in one click). Each
+ * lever's fit after is one of three, in the words and colours the comparison uses for the same states.
  *
  * Levers cost tens of re-estimates per technique, so they are computed after the table and charts render, one
  * technique per idle period, and dropped when the plan changes (hooks/use-idle-value.ts).
  */
 import type { Plan } from '../../../shared/domain/plan';
-import { isFitting } from '../../../shared/estimate/advice';
+import { fitState, type FitState } from '../../../shared/estimate/advice';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
-import { leversFor, type Lever } from '../../../shared/estimate/levers';
+import { leversFor, STATE_AFTER_TEXT, type Lever } from '../../../shared/estimate/levers';
 import { duration, gib } from '../../format';
 import { useIdleSteps } from '../../hooks/use-idle-value';
+
+/** The comparison's fit classes (results/ComparisonTable.tsx FIT_CLASS): green, amber, red. */
+const FIT_CLASS: Record<FitState, string> = { fits: 'fit-ok', 'may-not-fit': 'fit-amber', 'does-not-fit': 'fit-bad' };
 
 type Levers = { ok: true; levers: Lever[] } | { ok: false; error: string };
 
@@ -48,17 +53,24 @@ export function LeversPanel({
       <h2 className="card-title">Advice per technique</h2>
       <div className="card-body">
         {report.techniques.map((t, i) => {
-          const fits = isFitting(t);
+          const state = fitState(t);
+          const fits = state === 'fits';
           // A technique that fits gets suggestions, not a verdict: "Ways to make LoRA faster or cheaper".
-          const title = fits ? `Ways to make ${t.label} faster or cheaper` : `${t.label}: What would make it fit`;
+          const title = fits
+            ? `Ways to make ${t.label} faster or cheaper`
+            : state === 'may-not-fit'
+              ? `${t.label} may not fit: ways to make it a sure fit, faster or cheaper`
+              : `${t.label}: What would make it fit`;
           const computed = results[i];
-          const over = t.memory.nvidiaSmiBytes - t.fit.usableBytes;
+          // Over by: the expected peak when it does not fit, the high end when it may not.
+          const over =
+            (state === 'may-not-fit' ? t.memory.high.nvidiaSmiBytes : t.memory.nvidiaSmiBytes) - t.fit.usableBytes;
           return (
-            // Keyed by the fit: it opens by itself when the technique stops fitting.
-            <details key={`${i}:${fits}`} open={!fits} className="lever-group">
+            // Keyed by the fit: it opens by itself when the technique stops surely fitting.
+            <details key={`${i}:${state}`} open={!fits} className="lever-group">
               <summary>
                 {title}
-                {fits ? '' : ` — over by ${gib(over)}`}
+                {fits ? '' : state === 'may-not-fit' ? ` — high end over by ${gib(over)}` : ` — over by ${gib(over)}`}
               </summary>
               {!computed ? (
                 <p className="hint" aria-busy="true">
@@ -70,7 +82,9 @@ export function LeversPanel({
                 <p className="hint">
                   {fits
                     ? 'No single change makes it faster or cheaper while it still fits.'
-                    : 'No single change lowers its peak; try another GPU (Recommend).'}
+                    : state === 'may-not-fit'
+                      ? 'No single change makes it a sure fit, faster or cheaper; try another GPU (Recommend).'
+                      : 'No single change lowers its peak; try another GPU (Recommend).'}
                 </p>
               ) : (
                 <table className="lever-table" aria-label={title}>
@@ -90,7 +104,7 @@ export function LeversPanel({
                       <tr key={l.id} data-lever={l.id}>
                         <th scope="row">{l.label}</th>
                         <td>{gib(l.nvidiaSmiBytesAfter)}</td>
-                        <td className={l.fitsAfter ? 'fits' : 'over'}>{l.fitsAfter ? 'fits' : 'still over'}</td>
+                        <td className={FIT_CLASS[l.stateAfter]}>{STATE_AFTER_TEXT[l.stateAfter]}</td>
                         <td>
                           {duration(l.wallSecondsAfter)} ({timeChange(t.wallSeconds, l.wallSecondsAfter)})
                         </td>

@@ -82,11 +82,11 @@ describe('allocator levers (issue 15 §3)', () => {
       expect(lever!.nvidiaSmiBytesAfter).toBe(after.memory.nvidiaSmiBytes);
       expect(lever!.reservedBytesAfter).toBe(after.memory.reservedBytes);
       expect(lever!.wallSecondsAfter).toBe(after.wallSeconds);
-      expect(lever!.fitsAfter).toBe(isFitting(after));
+      expect(lever!.stateAfter).toBe(fitState(after));
       // It helps the way every memory lever is judged: a lower peak, and the technique fits (or may not fit).
       expect(lever!.nvidiaSmiBytesAfter).toBeLessThan(before.memory.nvidiaSmiBytes);
-      expect(lever!.fitsAfter).toBe(true);
-      expect(fitState(after)).not.toBe('does-not-fit');
+      expect(isFitting(after)).toBe(true);
+      expect(lever!.stateAfter).not.toBe('does-not-fit');
       // The label quotes the allocator slack before and after from the two estimates.
       expect(lever!.label).toContain(
         `allocator slack ${gib(before.memory.parts.allocatorSlack)} → ${gib(after.memory.parts.allocatorSlack)}`,
