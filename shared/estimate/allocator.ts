@@ -144,13 +144,6 @@ export type ShapeRegime = 'fixed' | 'variable' | 'longest_first';
 /** Which end of the fragmentation's range a figure takes (memory.ts MemoryAssumptions). */
 export type AllocatorEnd = 'low' | 'expected' | 'high';
 
-/**
- * Variable shapes, expected figure: the midpoint between the two ends below. No source pins where between them a run
- * lands (it depends on the order the batch lengths come in and how best-fit splits the cached blocks), so the
- * midpoint is an engineering assumption, not a fitted value; recorded runs (calibration.ts) narrow it.
- */
-export const VARIABLE_SHAPE_MIDPOINT = 0.5;
-
 export interface FragmentationInput {
   shapes: ShapeRegime;
   expandable: boolean;
@@ -171,12 +164,15 @@ export interface FragmentationInput {
  *  - Variable shapes: the longest batch needs blocks larger than any cached for the shorter batches before it, so it
  *    reserves new segments while the smaller cached ones stay (Note [Expandable Segments], "Rationale": "some number
  *    of (N + 1)*A allocations will actually fit in the already existing N*B*A segments, though not perfectly").
- *    Low: as for fixed shapes — the longest batch came first and every later one is cut from its blocks
- *    (transformers' LengthGroupedSampler puts the longest batch first: trainer_pt_utils.get_length_grouped_indices).
- *    High: the whole churned set once more — the cache holds a full earlier, shorter pattern the longest batch cannot
- *    use (torchtune issue #1185: Llama-3 8B QLoRA on unpacked Alpaca, peak reserved 16.39 GiB, 10.83 GiB with
- *    expandable segments — a difference of the order of everything that churns). Expected: the midpoint
- *    (VARIABLE_SHAPE_MIDPOINT).
+ *    High: the whole churned set once more — what reserved can reach with memory to spare (torchtune issue #1185:
+ *    Llama-3 8B QLoRA on unpacked Alpaca, peak reserved 16.39 GiB, 10.83 GiB with expandable segments — a difference
+ *    of the order of everything that churns). Expected and low: one layer's working set, as for fixed shapes. Before
+ *    an allocation fails, `DeviceCachingAllocator::malloc` frees the cached blocks it can and retries
+ *    (`release_available_cached_blocks`, then "Free all non-split cached blocks and retry alloc.":
+ *    `release_cached_blocks`). The earlier, shorter batches' activations are all freed by the end of their step, so
+ *    their segments are whole free blocks that this releases; what the retry cannot give back is the free space
+ *    inside segments that still hold live blocks — the working set of the layer in flight. So a run near the limit
+ *    pays the fixed-shape fragmentation, and the high end is what reserved shows when nothing forced the release.
  *  - Longest batch first ('longest_first'): as fixed shapes.
  *  - Expandable segments: one growing segment per pool, split down to 512 B, so freed ranges are reused by any later
  *    request that fits and a longer batch extends the segment. Low and expected: none. High: one layer's working set
@@ -189,9 +185,9 @@ export function fragmentationBytes(f: FragmentationInput): number {
   if (f.expandable) return f.end === 'high' ? layer : 0;
   // Longest first: after the longest batch the shorter ones reuse (split) its blocks, as with fixed shapes.
   if (f.shapes !== 'variable') return f.end === 'low' ? 0 : f.end === 'expected' ? layer : Math.min(2 * layer, churn);
-  if (f.end === 'low') return layer;
-  if (f.end === 'high') return churn;
-  return layer + VARIABLE_SHAPE_MIDPOINT * (churn - layer);
+  // Shuffled: whole free segments of earlier batches are released before an allocation fails (release_cached_blocks);
+  // what stays is the layer in flight. With memory to spare, reserved keeps them: the high end.
+  return f.end === 'high' ? churn : layer;
 }
 
 /** What the persistent inventory needs from a memory profile (memory.ts MemoryProfile). */

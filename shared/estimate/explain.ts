@@ -3,7 +3,6 @@
  * substituted into it, and its sources (ESTIMATOR.md). The estimate (estimate.ts) computes the
  * figures; this file only says how they were computed.
  */
-import { VARIABLE_SHAPE_MIDPOINT } from './allocator';
 import type { Plan, Technique, Training } from '../domain/plan';
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
@@ -313,6 +312,7 @@ const BACKWARD_MOMENT_LABELS: Record<BackwardMoment, string> = {
   loss: 'at the loss backward',
   head: 'at the output head’s backward',
   recompute: 'at the first recomputed layer',
+  layer: 'at the first layer’s backward',
   end: 'at the last layer’s backward, every gradient made',
 };
 
@@ -323,6 +323,36 @@ const peakMoment = (mem: MemoryBreakdown) =>
 /** Tokens in one micro-batch, including virtual tokens (prompt/prefix tuning). */
 const microBatchTokens = ({ plan, prepared }: ExplainContext) =>
   plan.training.microBatch * (plan.training.seqLen + prepared.profile.extraTokens);
+
+/**
+ * The layer's backward working set (memory.ts layerBackwardBytesPerToken): what a layer's own backward adds to its
+ * saved tensors, in the first layer's and the last layer's backward moments.
+ */
+function layerBackwardNote(c: ExplainContext): string {
+  const { mem } = c;
+  const { bytesPerToken, stage } = mem.layerBackward;
+  const compiled = c.plan.training.compile;
+  const fused = c.prepared.profile.kernels !== 'none' && c.prepared.profile.arch.spec.mlp === 'gated';
+  const what =
+    stage === 'norm'
+      ? 'the post-attention RMSNorm’s fp32 backward (PowBackward0 holds its input gradient, the pow(1) copy, 2· that ' +
+        'and its result, 16·h, next to the fp32 gradient of x_fp32, 4·h) and the output gradient a·h, less the ' +
+        'MLP’s saved tensors released before it'
+      : 'the MLP product’s backward: the layer’s output gradient (a·h, held for the residual add) and the gradient ' +
+        `of act(gate)·up with the new gradients of act(gate) and up (a·I each)${
+          fused
+            ? '; the fused kernel writes both into the saved gate and up, so only a·I stays'
+            : compiled
+              ? '; compiled, Inductor writes one of the two into the dying up output, so 2·a·I'
+              : ', 3·a·I'
+        }${c.prepared.technique.kind === 'full' ? ', less down_proj’s saved input released before it (a·I)' : ''}`;
+  return (
+    `Layer backward working set: ${n(bytesPerToken)} B per token on top of that layer’s saved tensors, in the first ` +
+    `and last layers’ backward — ${what} (autograd frees a node’s saved tensors and consumed gradients right after ` +
+    'it runs: torch/csrc/autograd/engine.cpp evaluate_function; transformers modeling_llama.py LlamaMLP, ' +
+    'LlamaRMSNorm).'
+  );
+}
 
 function explainActivations(c: ExplainContext): Explanation {
   const { mem } = c;
@@ -349,6 +379,7 @@ function explainActivations(c: ExplainContext): Explanation {
     ],
     [
       'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
+      layerBackwardNote(c),
       c.plan.training.compile
         ? 'torch.compile: RMSNorm keeps its 16-bit input and rsqrt (the fp32 upcast and the normalized product its ' +
           'weight gradient reads are recomputed) and the MLP keeps gate and up (act(gate) is recomputed).'
@@ -511,8 +542,7 @@ function explainAllocatorSlack(c: ExplainContext): Explanation {
         : 'variable shapes (unpacked batches padded to their longest): longer batches reserve new segments while ' +
           'the smaller cached ones stay';
   const at = a.phase === c.mem.phase ? '' : ` (set at the ${a.phase} moment, which reserved more)`;
-  const midpoint = a.shapes === 'variable' && !a.expandable;
-  const part = memoryPart(
+  return memoryPart(
     c,
     'allocatorSlack',
     'rounding of the live tensors (512 B blocks; ≤ 1 MiB in 2 MiB segments, 1–10 MiB in shared 20 MiB segments, ' +
@@ -525,21 +555,13 @@ function explainAllocatorSlack(c: ExplainContext): Explanation {
       : ['cudaCachingAllocator', 'cudaMemory'],
     'PyTorch’s caching allocator (c10/cuda/CUDACachingAllocator.cpp round_size, get_allocation_size, should_split, ' +
       'get_free_block) keeps freed blocks cached: reserved − allocated follows the sizes in play. Fragmentation ' +
-      'range: fixed shapes none to two layers’ working sets (expected one); variable shapes one layer’s working ' +
-      'set (the longest batch first) to everything that churns once more (expected: the midpoint, an engineering ' +
-      'assumption); expandable segments none to one layer’s. vLLM’s up-front share and bitsandbytes paged states ' +
-      '(cudaMallocManaged) are outside the allocator.',
+      'range: fixed shapes or the longest batch first none to two layers’ working sets (expected one); shuffled ' +
+      'unpacked batches one layer’s working set to everything that churns once more — before an allocation fails ' +
+      'the allocator frees the whole free segments earlier, shorter batches left and retries ' +
+      '(release_cached_blocks), so a run near the limit pays one layer’s; with memory to spare reserved keeps ' +
+      'them (the high end); expandable segments none to one layer’s. vLLM’s up-front share and bitsandbytes paged ' +
+      'states (cudaMallocManaged) are outside the allocator.',
   );
-  return midpoint
-    ? {
-        ...part,
-        assumptions: [
-          `Fragmentation with shuffled, unpacked batches: ${VARIABLE_SHAPE_MIDPOINT * 100} % of the way from one ` +
-            'layer’s working set to everything that churns (no source pins where a run lands between them; ' +
-            'batches grouped by length or expandable segments remove the question)',
-        ],
-      }
-    : part;
 }
 
 function explainCudaContext(c: ExplainContext): Explanation {

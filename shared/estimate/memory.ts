@@ -112,10 +112,11 @@ export type Phase = 'forward' | 'backward' | 'optimizer';
 export type PeakPhase = Phase | 'generation';
 /**
  * Which moment of the backward pass holds its peak: the loss's backward (logits and their gradients), the output
- * head's backward (torchtune's chunked output), the first layer recomputed under checkpointing, or the last layer's
- * backward (every gradient made).
+ * head's backward (torchtune's chunked output), the first layer recomputed under checkpointing, the first layer's
+ * backward without it (`layer`: when the loss leaves less behind than that layer's backward working set), or the last
+ * layer's backward (every gradient made).
  */
-export type BackwardMoment = 'loss' | 'head' | 'recompute' | 'end';
+export type BackwardMoment = 'loss' | 'head' | 'recompute' | 'layer' | 'end';
 
 /**
  * TRL 1.16's fused LM head tiles: tokens per tile (trl/kernels/chunked_logprob.py:31 TOKEN_CHUNK_SIZE) and vocabulary
@@ -283,6 +284,8 @@ export interface MemoryBreakdown {
   backwardMoment: BackwardMoment;
   /** Saved activations per token per layer, by tensor, for the explanation. */
   perTokenLayer: Array<{ tensor: string; bytes: number }>;
+  /** The layer's backward working set per token (layerBackwardBytesPerToken) and the stage that sets it. */
+  layerBackward: { bytesPerToken: number; stage: 'mlp' | 'norm' };
   kvCacheBytes: number;
   /** Saved activations held in pinned host RAM by activation offloading (0 without it). */
   offloadedActivationBytes: number;
@@ -1008,6 +1011,54 @@ export function savedBytesPerTokenPerLayer(
 }
 
 /**
+ * The layer's backward working set: the gradient tensors alive together at the largest moment of one decoder layer's
+ * backward, net of the layer's saved tensors already released by then, per token (bytes). Autograd runs the layer's
+ * nodes one at a time, highest sequence number first (torch/csrc/autograd/engine.cpp ReadyQueue); a node's outputs
+ * are allocated while its incoming gradient is still held (the `apply` of the generated node reads `grads[0]` until
+ * it returns), and its saved tensors are freed right after it ran (engine.cpp `evaluate_function`:
+ * `fn.release_variables()`), recomputed ones too (torch/utils/checkpoint.py `_checkpoint_hook.unpack_hook` drops its
+ * handle on the recomputed tensor). Two moments compete, in a Llama-style layer (transformers
+ * models/llama/modeling_llama.py:164 `down_proj(act_fn(gate_proj(x)) * up_proj(x))`, :308/:314 the residual adds;
+ * torchtune/modules/feed_forward.py at 1814feb, lines 50–53, the same order):
+ *  - the MLP product's backward. The final residual add passes the layer's output gradient g (a·h) on to both
+ *    branches as one tensor (AddBackward0 with alpha 1); the residual branch's copy waits in the input buffer of the
+ *    post-attention sum until the norm's gradient joins it, so g is held through the whole MLP. down_proj's backward
+ *    makes the gradient of the product (a·I); the product's MulBackward0 then makes the gradients of act(gate) and of
+ *    up (a·I each) while it still holds the product's: a·(h + 3·I) eager. Compiled, Inductor's fused pointwise kernel
+ *    writes one of the two into the buffer of the dying up_proj output (`in_out_ptr0`, "# reuse"; seen in the
+ *    generated backward of torch 2.13): a·(h + 2·I). Liger's swiglu_backward (liger_kernel/ops/swiglu.py
+ *    `_swiglu_backward_kernel` stores da, db into a_ptr, b_ptr) and Unsloth's fused MLP write both into the saved
+ *    gate and up: a·(h + I). A plain MLP has no product: one I-wide gradient fewer. down_proj's saved input (a·I,
+ *    kept for its weight gradient when the base trains) is released when its node ran. Per active expert.
+ *  - eager RMSNorm (HF LlamaRMSNorm, modeling_llama.py:63–67; torchtune RMSNorm the same ops): after the MLP's saved
+ *    tensors are released, the post-attention norm's PowBackward0 (`grad * (exp * self.pow(exp - 1))`,
+ *    FunctionsManual.cpp pow_backward) holds its fp32 input gradient (MeanBackward's expand / h), the `pow(1)` copy,
+ *    `2·` that and its result (4·4·h), next to MulBackward0's fp32 gradient of x_fp32 waiting for it (4·h) and g:
+ *    a·h + 20·h, less the MLP's saved tensors. Compiled or fused norms keep their fp32 math in registers.
+ * The attention's backward (g, the o_proj input gradient and q, k, v gradients) comes after every MLP and norm tensor
+ * is released: smaller for every catalog model (I ≥ h).
+ */
+export function layerBackwardBytesPerToken(profile: MemoryProfile): { bytes: number; stage: 'mlp' | 'norm' } {
+  const { training, technique } = profile;
+  const m = profile.arch.spec;
+  const a = profile.bytes.activation;
+  const h = m.hiddenSize;
+  const I = m.intermediateSize;
+  const experts = m.moe ? m.moe.topK : 1;
+  const fused = profile.kernels !== undefined && profile.kernels !== 'none';
+  const gated = m.mlp === 'gated';
+  // I-wide gradients alive at the product's backward: its own, and the new buffers for act(gate) and up.
+  const widths = (fused && gated ? 1 : training.compile ? 2 : 3) - (gated ? 0 : 1);
+  const baseTrains = technique.kind === 'full';
+  const mlp = a * h + experts * a * I * (widths - (baseTrains ? 1 : 0));
+  if (m.norm !== 'rmsnorm' || fused || training.compile) return { bytes: mlp, stage: 'mlp' };
+  // Released before the norm's backward: the MLP's saved tensors (savedBytesPerTokenPerLayer, eager rows).
+  const mlpSaved = experts * (gated ? 3 : 2) * a * I + (baseTrains ? experts * a * (h + I) : 0);
+  const norm = a * h + 20 * h - mlpSaved;
+  return norm > mlp ? { bytes: norm, stage: 'norm' } : { bytes: mlp, stage: 'mlp' };
+}
+
+/**
  * The inputs of the memory model no source pins down for a given plan, each with the value the expected figure
  * uses; `MEMORY_RANGE` holds the low and high ends that give every figure its range (issue 15 §8).
  */
@@ -1133,6 +1184,10 @@ export function memoryAt(
       (layerBytesPerToken + (training.gradientCheckpointing ? checkpointInputPerToken : 0)) *
       assume.activationFactor +
     int4Saved;
+  // The gradient tensors that layer's own backward makes, at its largest moment (layerBackwardBytesPerToken): on top
+  // of its saved tensors while it runs, recomputed or not.
+  const layerBackward = layerBackwardBytesPerToken(profile);
+  const layerWorking = tokens * layerBackward.bytes * assume.activationFactor;
 
   // transformers: use_cache defaults to True without gradient checkpointing, and the returned cache keeps k and v of
   // every layer alive. torchtune builds no cache in training (kv_cache is None unless setup_caches is called).
@@ -1275,8 +1330,9 @@ export function memoryAt(
   const tiedExtra = arch.lmHeadParams === 0 ? profile.firstGradients : 0;
 
   // The backward's moments: the loss's backward (logits), the head's backward (torchtune chunked output), the first
-  // recomputed layer under checkpointing (every checkpointed input still stored, the logits already freed), and the
-  // last layer's backward (every gradient made, one layer's tensors left).
+  // layer's backward (recomputed under checkpointing: every checkpointed input still stored, the logits already
+  // freed; without it every layer's saved tensors are), and the last layer's backward (every gradient made, one
+  // layer's tensors left). Both layer moments hold that layer's backward working set (layerWorking).
   // Plain comparisons rather than an array: this runs in every sweep's inner loop.
   let backwardMoment: { name: BackwardMoment; activations: number; logits: number; gradients: number } = {
     name: 'loss',
@@ -1289,12 +1345,22 @@ export function memoryAt(
     backwardMoment = { name: 'head', activations: stored, logits: logitsHead, gradients: earlyGradients };
     backwardBytes = stored + logitsHead + earlyGradients;
   }
-  if (training.gradientCheckpointing && oneLayer > backwardMoment.logits) {
-    backwardMoment = { name: 'recompute', activations: stored + oneLayer, logits: 0, gradients: earlyGradients };
-    backwardBytes = stored + oneLayer + earlyGradients;
+  if (training.gradientCheckpointing && oneLayer + layerWorking > backwardMoment.logits) {
+    backwardMoment = {
+      name: 'recompute',
+      activations: stored + oneLayer + layerWorking,
+      logits: 0,
+      gradients: earlyGradients,
+    };
+    backwardBytes = stored + oneLayer + layerWorking + earlyGradients;
+  } else if (!training.gradientCheckpointing && layerWorking > backwardMoment.logits) {
+    // Without checkpointing the first layer's saved tensors are in `stored` already; a loss that leaves less than
+    // the working set behind (fused heads, a reward head) peaks here instead.
+    backwardMoment = { name: 'layer', activations: stored + layerWorking, logits: 0, gradients: earlyGradients };
+    backwardBytes = stored + layerWorking + earlyGradients;
   }
   const endGradients = profile.optimizerInBackward ? stepGradients : profile.gradients;
-  const endActivations = Math.max(oneLayer, tiedExtra);
+  const endActivations = Math.max(oneLayer + layerWorking, tiedExtra);
   if (endActivations + endGradients > backwardBytes) {
     backwardMoment = { name: 'end', activations: endActivations, logits: 0, gradients: endGradients };
     backwardBytes = endActivations + endGradients;
@@ -1454,6 +1520,7 @@ export function memoryAt(
     generationBytes,
     backwardMoment: backwardMoment.name,
     perTokenLayer,
+    layerBackward: { bytesPerToken: layerBackward.bytes, stage: layerBackward.stage },
     kvCacheBytes,
     offloadedActivationBytes,
     seqLen: s,

@@ -55,19 +55,38 @@ function sizedBetween(over: Partial<PlanInput>, settings: Training[], name?: str
   return plan;
 }
 
+/**
+ * A GPU between the plan's expected peak (and the high ends the settings give it) and the plan's own high end: the
+ * plan may not fit, each setting's re-estimate surely fits. With shuffled, unpacked batches the expected
+ * fragmentation is one layer's working set whatever the order (the allocator releases whole free segments before an
+ * OOM); the settings lower what reserved can reach with room to spare, the high end.
+ */
+function sizedBelowHigh(over: Partial<PlanInput>, settings: Training[], name?: string) {
+  const roomy = one(fragmented(200, over, name));
+  const afterHighs = settings.map((s) => one(withTraining(fragmented(200, over, name), s)).memory.high.nvidiaSmiBytes);
+  for (const h of afterHighs) expect(h).toBeLessThan(roomy.memory.high.nvidiaSmiBytes);
+  const floor = Math.max(...afterHighs, roomy.memory.nvidiaSmiBytes);
+  const plan = fragmented((floor + roomy.memory.high.nvidiaSmiBytes) / 2 / GiB, over, name);
+  expect(fitState(one(plan))).toBe('may-not-fit');
+  return plan;
+}
+
 const EXPANDABLE: Training = { expandableSegments: true };
 const GROUPED: Training = { samplingStrategy: 'group_by_length' };
 
 describe('allocator levers (issue 15 §3)', () => {
-  it('offers both settings to an unpacked, shuffled plan that does not fit only because of fragmentation', () => {
-    const plan = sizedBetween({}, [EXPANDABLE, GROUPED]);
+  it('offers both settings to an unpacked, shuffled plan whose high end is over only because of fragmentation', () => {
+    const plan = sizedBelowHigh({}, [EXPANDABLE, GROUPED]);
     const before = one(plan);
-    expect(fitState(before)).toBe('does-not-fit');
+    expect(fitState(before)).toBe('may-not-fit');
     // Only the allocator's slack differs: the tensors (allocated) are the same under either setting.
     for (const s of [EXPANDABLE, GROUPED]) {
       const after = one(withTraining(plan, s));
       expect(after.memory.allocatedBytes).toBe(before.memory.allocatedBytes);
-      expect(after.memory.parts.allocatorSlack).toBeLessThan(before.memory.parts.allocatorSlack);
+      expect(after.memory.parts.allocatorSlack).toBeLessThanOrEqual(before.memory.parts.allocatorSlack);
+      expect(after.memory.high.reservedBytes - after.memory.high.allocatedBytes).toBeLessThan(
+        before.memory.high.reservedBytes - before.memory.high.allocatedBytes,
+      );
     }
     const levers = leversFor(plan, 0);
     for (const [id, patch] of [
@@ -83,10 +102,10 @@ describe('allocator levers (issue 15 §3)', () => {
       expect(lever!.reservedBytesAfter).toBe(after.memory.reservedBytes);
       expect(lever!.wallSecondsAfter).toBe(after.wallSeconds);
       expect(lever!.stateAfter).toBe(fitState(after));
-      // It helps the way every memory lever is judged: a lower peak, and the technique fits (or may not fit).
-      expect(lever!.nvidiaSmiBytesAfter).toBeLessThan(before.memory.nvidiaSmiBytes);
+      // For a plan that may not fit, a lever is one whose re-estimate surely fits.
+      expect(lever!.nvidiaSmiBytesAfter).toBeLessThanOrEqual(before.memory.nvidiaSmiBytes);
       expect(isFitting(after)).toBe(true);
-      expect(lever!.stateAfter).not.toBe('does-not-fit');
+      expect(lever!.stateAfter).toBe('fits');
       // The label quotes the allocator slack before and after from the two estimates.
       expect(lever!.label).toContain(
         `allocator slack ${gib(before.memory.parts.allocatorSlack)} → ${gib(after.memory.parts.allocatorSlack)}`,
@@ -145,8 +164,7 @@ describe('allocator levers (issue 15 §3)', () => {
   });
 
   it('does not offer expandable segments on Apple silicon (a CUDA allocator setting; MPS has none)', () => {
-    const plan = sizedBetween({}, [EXPANDABLE, GROUPED], 'Apple M3 Max (40-core GPU)');
-    expect(fitState(one(plan))).toBe('does-not-fit');
+    const plan = sizedBelowHigh({}, [EXPANDABLE, GROUPED], 'Apple M3 Max (40-core GPU)');
     const levers = ids(leversFor(plan, 0));
     expect(levers).not.toContain('expandable-segments');
     expect(levers).toContain('group-by-length');

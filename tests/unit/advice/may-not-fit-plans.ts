@@ -55,8 +55,10 @@ export function mayNotFitPlan(): PlanInput {
 export function overWithSureAndMaybeLevers(): PlanInput {
   const checkpointed = one(loraPlan(ROOMY_GIB, { gradientCheckpointing: true }));
   const expandable = one(loraPlan(ROOMY_GIB, { expandableSegments: true }));
+  const base = one(loraPlan(ROOMY_GIB));
   const lo = Math.max(checkpointed.memory.high.nvidiaSmiBytes, expandable.memory.nvidiaSmiBytes);
-  const hi = expandable.memory.high.nvidiaSmiBytes;
+  // Below the plan's own expected peak too, so that the plan itself does not fit.
+  const hi = Math.min(expandable.memory.high.nvidiaSmiBytes, base.memory.nvidiaSmiBytes);
   if (!(lo < hi)) throw new Error('no capacity puts the two levers in different states');
   return sized((lo + hi) / 2);
 }
