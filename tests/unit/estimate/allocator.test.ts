@@ -150,7 +150,7 @@ describe('reserved − allocated in the estimate', () => {
     expect(on.memory.high.reservedBytes).toBeLessThan(off.memory.high.reservedBytes - GiB);
   });
 
-  it('packed batches (fixed shapes) fragment as little as unpacked ones near the limit, less with room to spare', () => {
+  it('packed batches fragment as little as unpacked ones near the limit, less with room to spare', () => {
     // The longest example unknown: the unpacked expected peak is sized at the full sequence, like packing.
     const unpacked = est({ packing: false });
     const packed = est({ packing: true });
