@@ -189,6 +189,27 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
   },
 };
 
+/**
+ * The objectives whose trainers can draw batches with transformers' LengthGroupedSampler (training.samplingStrategy
+ * 'group_by_length'): it reads each row's `input_ids` (transformers 5.24 trainer.py lines 1115-1125, a ValueError
+ * otherwise). SFT rows have them; TRL 1.16's DPO and reward rows hold prompt_ids / chosen_ids / rejected_ids
+ * (trl/trainer/dpo_trainer.py DataCollatorForPreference, reward_trainer.py line 658, and LLaMA-Factory's pairwise
+ * rows chosen_input_ids, data/processor/pairwise.py line 90); KTOTrainer and GRPOTrainer override _get_train_sampler
+ * (kto_trainer.py line 1211, grpo_trainer.py line 1280). The estimate (memory.ts shapeRegime), the levers and every
+ * exporter ask `groupsByLength`, so none of them can assume an order another one does not write.
+ */
+export const LENGTH_GROUPED_OBJECTIVES: readonly ObjectiveKind[] = ['sft'];
+
+/** Whether the plan's batches come grouped by length, longest first: asked for, and its objective's trainer can. */
+export function groupsByLength(plan: {
+  training: Partial<Pick<Plan['training'], 'samplingStrategy'>>;
+  objective: { kind: ObjectiveKind };
+}): boolean {
+  return (
+    plan.training.samplingStrategy === 'group_by_length' && LENGTH_GROUPED_OBJECTIVES.includes(plan.objective.kind)
+  );
+}
+
 /** The switches a plan turns on (away from the plan format 1 behaviour). */
 export function switchesInUse(plan: Pick<Plan, 'training'>): PlanSwitch[] {
   const t = plan.training;

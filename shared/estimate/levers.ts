@@ -18,6 +18,7 @@
  * whole `techniques` array): `estimatePlan(applyMergePatch(file, patch)).techniques[i]` gives exactly its figures.
  * Levers cost tens of re-estimates: the app computes them after the table renders, never while typing.
  */
+import { LENGTH_GROUPED_OBJECTIVES } from '../domain/export-capabilities';
 import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain/plan';
 import { STRATEGY_TRAITS, type Strategy } from '../domain/strategies';
 import { gib } from '../format';
@@ -133,7 +134,10 @@ const shardCount = (s: Strategy) => Object.values(STRATEGY_TRAITS[s].shards).fil
 function pick(ctx: Ctx, evaluated: Evaluated[], goal: 'fit' | 'sure-fit' | 'faster' | 'cheaper'): Evaluated | null {
   if (goal === 'sure-fit') return evaluated.find((e) => fitState(e.estimate) === 'fits') ?? null;
   if (goal === 'fit') {
-    const fitting = evaluated.find((e) => isFitting(e.estimate));
+    // The least change that surely fits; else the least whose expected peak fits (its high end over); else the
+    // lowest peak. A bigger change that surely fits beats a smaller one that may not (issue 15 §8).
+    const fitting =
+      evaluated.find((e) => fitState(e.estimate) === 'fits') ?? evaluated.find((e) => isFitting(e.estimate));
     if (fitting) return fitting;
     const lowest = evaluated.reduce<Evaluated | null>(
       (best, e) => (best === null || e.estimate.memory.nvidiaSmiBytes < best.estimate.memory.nvidiaSmiBytes ? e : best),
@@ -296,9 +300,8 @@ function memoryLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
  *    allocator, so only on a CUDA-class device — not Apple silicon's MPS allocator, not a CPU-only machine
  *    (owned-hardware.ts deviceKindOfRef).
  *  - Batches grouped by length (transformers' LengthGroupedSampler, the longest batch first): only for unpacked
- *    batches (packed rows are all seqLen long) and only for SFT, the one objective whose trainer can take the sampler
- *    (exporters/trl-objectives.ts LENGTH_GROUPED: it reads `input_ids` rows; the preference and reward rows lack them,
- *    KTO and GRPO replace the sampler).
+ *    batches (packed rows are all seqLen long) and only for the objectives whose trainers can take the sampler
+ *    (domain/export-capabilities.ts LENGTH_GROUPED_OBJECTIVES: SFT).
  */
 function allocatorLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
   const tr = ctx.plan.training;
@@ -317,7 +320,7 @@ function allocatorLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
         },
       ],
     ]);
-  if (tr.samplingStrategy === 'random' && !tr.packing && ctx.plan.objective.kind === 'sft')
+  if (tr.samplingStrategy === 'random' && !tr.packing && LENGTH_GROUPED_OBJECTIVES.includes(ctx.plan.objective.kind))
     out.push([
       'group-by-length',
       [

@@ -15,6 +15,7 @@
 import type { Data, Distribution, Objective, Technique, Training } from '../domain/plan';
 import { GiB } from '../format';
 import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
+import { groupsByLength } from '../domain/export-capabilities';
 import { headWidth, type Architecture, type LinearModule } from './architecture';
 import { imageLoad, imageNotes, visionMemory, type ImageLoad } from './vision';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
@@ -703,9 +704,8 @@ export function shapeRegime(
   const shortest = data?.stats ? data.stats.lengths.quantiles[0] : data?.meanTokensPerExample;
   if (shortest !== undefined && shortest >= training.seqLen) return 'fixed';
   if (data?.stats && data.stats.lengths.quantiles[0] === data.stats.lengths.max) return 'fixed';
-  // Only SFT's trainers can take the sampler (exporters/trl-objectives.ts LENGTH_GROUPED: it reads input_ids rows;
-  // the preference and reward rows lack them, KTO and GRPO replace the sampler): the others run shuffled.
-  return training.samplingStrategy === 'group_by_length' && objective.kind === 'sft' ? 'longest_first' : 'variable';
+  // Only the objectives whose trainers take the sampler (domain/export-capabilities.ts groupsByLength).
+  return groupsByLength({ training, objective }) ? 'longest_first' : 'variable';
 }
 
 /**

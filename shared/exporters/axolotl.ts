@@ -21,7 +21,7 @@ import {
   type FrameworkFile,
 } from './framework-context';
 import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
-import { objectiveRefusal } from '../domain/export-capabilities';
+import { groupsByLength, objectiveRefusal } from '../domain/export-capabilities';
 import { allocatorEnv } from './header';
 import type { ObjectiveKind } from '../domain/plan';
 import { kvBytesPerToken, vllmMaxModelLength } from '../estimate/objective';
@@ -265,7 +265,8 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
     torch_compile: tr.compile,
     // Length-grouped batches: axolotl's group_by_length (src/axolotl/utils/schemas/training.py line 109) becomes
     // train_sampling_strategy="group_by_length" in the causal (SFT) builder only (src/axolotl/core/builders/causal.py
-    // lines 270-271 at 067b021); the preference and GRPO trainers cannot use it (trl-objectives.ts LENGTH_GROUPED).
+    // lines 270-271 at 067b021); the preference and GRPO trainers cannot use it
+    // (domain/export-capabilities.ts groupsByLength).
     ...(axolotlLengthGrouped(c) ? { group_by_length: true } : {}),
     ...(usesDeepSpeed(c.plan) ? { deepspeed: 'ds_config.json' } : {}),
     ...(usesFsdp(c.plan)
@@ -331,7 +332,7 @@ function axolotlReferenceNotes(c: FrameworkCtx): string[] {
 
 /** Whether the config groups batches by length: SFT only (training.samplingStrategy 'group_by_length'). */
 function axolotlLengthGrouped(c: FrameworkCtx): boolean {
-  return c.plan.training.samplingStrategy === 'group_by_length' && c.plan.objective.kind === 'sft';
+  return groupsByLength(c.plan);
 }
 
 export function axolotlUnsupported(c: FrameworkCtx): string | null {

@@ -21,7 +21,7 @@ import {
   type FrameworkFile,
 } from './framework-context';
 import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
-import { objectiveRefusal } from '../domain/export-capabilities';
+import { groupsByLength, objectiveRefusal } from '../domain/export-capabilities';
 import { allocatorEnv } from './header';
 import type { ObjectiveKind } from '../domain/plan';
 
@@ -101,8 +101,7 @@ function objectiveKeys(c: FrameworkCtx): Record<string, unknown> {
  * has not been checked with it.
  */
 export function llamaFactoryLengthGrouped(c: FrameworkCtx): boolean {
-  const stage = LLAMA_FACTORY_OBJECTIVES[c.plan.objective.kind]?.stage ?? 'sft';
-  return c.plan.training.samplingStrategy === 'group_by_length' && stage === 'sft';
+  return groupsByLength(c.plan);
 }
 
 export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {

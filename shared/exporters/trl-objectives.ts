@@ -23,6 +23,7 @@
  * - Dataset formats: TRL docs "Dataset formats and types" (preference: prompt/chosen/rejected; unpaired preference:
  *   prompt/completion/label; prompt-only: prompt), conversational or standard.
  */
+import { LENGTH_GROUPED_OBJECTIVES } from '../domain/export-capabilities';
 import type { Objective, ObjectiveKind, Plan, Technique } from '../domain/plan';
 import { vllmMaxModelLength } from '../estimate/objective';
 
@@ -121,15 +122,6 @@ function referenceNotes(plan: Pick<Plan, 'objective'>, technique: Technique): st
 
 /** Config arguments TRL 1.16 accepts for activation offloading (DPOConfig, KTOConfig, RewardConfig, SFTConfig). */
 const ACTIVATION_OFFLOAD: ReadonlySet<ObjectiveKind> = new Set(['sft', 'dpo', 'ipo', 'kto', 'reward']);
-
-/**
- * Objectives whose TRL 1.16 trainer can take train_sampling_strategy="group_by_length": transformers'
- * LengthGroupedSampler reads each row's `input_ids` (transformers 5.24 trainer.py lines 1115-1125, a ValueError
- * otherwise). SFT rows have them; DPO's and the reward trainer's rows hold prompt_ids / chosen_ids / rejected_ids
- * (trl/trainer/dpo_trainer.py DataCollatorForPreference, reward_trainer.py line 658), KTOTrainer and GRPOTrainer
- * override _get_train_sampler (kto_trainer.py line 1211, grpo_trainer.py line 1280).
- */
-const LENGTH_GROUPED: ReadonlySet<ObjectiveKind> = new Set(['sft']);
 
 export interface TrlObjectiveParts {
   kind: ObjectiveKind;
@@ -315,7 +307,7 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
       `NOT EXPRESSED: activation offloading — ${names.config} has no activation_offloading setting in TRL 1.16; ` +
         'this run keeps activations on the GPU.',
     );
-  if (tr.samplingStrategy === 'group_by_length' && !LENGTH_GROUPED.has(o.kind))
+  if (tr.samplingStrategy === 'group_by_length' && !LENGTH_GROUPED_OBJECTIVES.includes(o.kind))
     notes.push(
       `NOT EXPRESSED: batches grouped by length — ${names.trainer} cannot use transformers' LengthGroupedSampler ` +
         '(it needs input_ids rows and the default sampler); batches come in random order, so the longest batch ' +
@@ -328,7 +320,7 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
     importLine: `from ${names.module} import ${names.config}, ${names.trainer}`,
     configArgs,
     activationOffload: ACTIVATION_OFFLOAD.has(o.kind),
-    lengthGroupedBatches: LENGTH_GROUPED.has(o.kind),
+    lengthGroupedBatches: LENGTH_GROUPED_OBJECTIVES.includes(o.kind),
     reference,
     sequenceClassifier: o.kind === 'reward',
     moduleCode,

@@ -126,3 +126,19 @@ describe('levers for a plan that does not fit, ranked by state (issue 15 §8)', 
     for (const l of levers) expect(describeLever(l, 'LoRA')).toMatch(words[l.stateAfter]);
   });
 });
+
+describe('a lever kind offers its least change that surely fits before a smaller one that may not', () => {
+  it('micro-batch: 1 (a sure fit) rather than 2 (high end over) when the plan at 4 does not fit', () => {
+    const at = (microBatch: number) => one(loraPlan(400, { microBatch, gradAccum: 16 / microBatch }));
+    const [mb1, mb2, mb4] = [at(1), at(2), at(4)];
+    // Usable memory above micro-batch 1's high end and 2's expected peak, below 2's high end and 4's expected peak.
+    const lo = Math.max(mb1.memory.high.nvidiaSmiBytes, mb2.memory.nvidiaSmiBytes);
+    const hi = Math.min(mb2.memory.high.nvidiaSmiBytes, mb4.memory.nvidiaSmiBytes);
+    expect(lo).toBeLessThan(hi);
+    const plan = loraPlan((lo + hi) / 2 / 2 ** 30, { microBatch: 4, gradAccum: 4 });
+    expect(fitState(one(plan))).toBe('does-not-fit');
+    const lever = leversFor(plan, 0).find((l) => l.id === 'smaller-micro-batch');
+    expect(lever?.stateAfter).toBe('fits');
+    expect(lever?.patch).toMatchObject({ training: { microBatch: 1, gradAccum: 16 } });
+  });
+});
