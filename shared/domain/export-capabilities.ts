@@ -200,18 +200,24 @@ export const EXPORT_CAPABILITIES: Record<ExportTarget, Record<PlanSwitch, boolea
  */
 export const LENGTH_GROUPED_OBJECTIVES: readonly ObjectiveKind[] = ['sft'];
 
-/** Whether the plan's batches come grouped by length, longest first: asked for, and its objective's trainer can. */
+/**
+ * Whether the plan's batches come grouped by length, longest first: asked for, its objective's trainer can, and the
+ * plan does not run on torchtune, whose recipes draw with StatefulDistributedSampler and have no such option
+ * (recipes/lora_finetune_single_device.py line 540, full_finetune_distributed.py line 825 at bd2a0fc).
+ */
 export function groupsByLength(plan: {
-  training: Partial<Pick<Plan['training'], 'samplingStrategy'>>;
+  training: Partial<Pick<Plan['training'], 'samplingStrategy' | 'stack'>>;
   objective: { kind: ObjectiveKind };
 }): boolean {
   return (
-    plan.training.samplingStrategy === 'group_by_length' && LENGTH_GROUPED_OBJECTIVES.includes(plan.objective.kind)
+    plan.training.samplingStrategy === 'group_by_length' &&
+    plan.training.stack !== 'torchtune' &&
+    LENGTH_GROUPED_OBJECTIVES.includes(plan.objective.kind)
   );
 }
 
 /** The switches a plan turns on (away from the plan format 1 behaviour). */
-export function switchesInUse(plan: Pick<Plan, 'training'>): PlanSwitch[] {
+export function switchesInUse(plan: Pick<Plan, 'training' | 'objective'>): PlanSwitch[] {
   const t = plan.training;
   const on: Record<PlanSwitch, boolean> = {
     compile: t.compile,
@@ -222,13 +228,14 @@ export function switchesInUse(plan: Pick<Plan, 'training'>): PlanSwitch[] {
     ligerKernels: t.kernels === 'liger',
     unslothKernels: t.kernels === 'unsloth',
     expandableSegments: t.expandableSegments,
-    lengthGroupedBatches: t.samplingStrategy === 'group_by_length',
+    // Only where the estimate assumed it (groupsByLength): elsewhere the plan's setting changes nothing estimated.
+    lengthGroupedBatches: groupsByLength(plan),
   };
   return PLAN_SWITCHES.filter((s) => on[s]);
 }
 
 /** The switches the plan uses that `target` cannot express: the exporter refuses or names each in its header. */
-export function unsupportedSwitches(plan: Pick<Plan, 'training'>, target: ExportTarget): PlanSwitch[] {
+export function unsupportedSwitches(plan: Pick<Plan, 'training' | 'objective'>, target: ExportTarget): PlanSwitch[] {
   return switchesInUse(plan).filter((s) => !EXPORT_CAPABILITIES[target][s]);
 }
 

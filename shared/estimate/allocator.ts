@@ -164,15 +164,15 @@ export interface FragmentationInput {
  *  - Variable shapes: the longest batch needs blocks larger than any cached for the shorter batches before it, so it
  *    reserves new segments while the smaller cached ones stay (Note [Expandable Segments], "Rationale": "some number
  *    of (N + 1)*A allocations will actually fit in the already existing N*B*A segments, though not perfectly").
- *    High: the whole churned set once more — what reserved can reach with memory to spare (torchtune issue #1185:
- *    Llama-3 8B QLoRA on unpacked Alpaca, peak reserved 16.39 GiB, 10.83 GiB with expandable segments — a difference
- *    of the order of everything that churns). Expected and low: one layer's working set, as for fixed shapes. Before
- *    an allocation fails, `DeviceCachingAllocator::malloc` frees the cached blocks it can and retries
- *    (`release_available_cached_blocks`, then "Free all non-split cached blocks and retry alloc.":
- *    `release_cached_blocks`). The earlier, shorter batches' activations are all freed by the end of their step, so
- *    their segments are whole free blocks that this releases; what the retry cannot give back is the free space
- *    inside segments that still hold live blocks — the working set of the layer in flight. So a run near the limit
- *    pays the fixed-shape fragmentation, and the high end is what reserved shows when nothing forced the release.
+ *    With memory to spare reserved keeps them: up to everything that churns once more (torchtune issue #1185: Llama-3
+ *    8B QLoRA on unpacked Alpaca, peak reserved 16.39 GiB, 10.83 GiB with expandable segments) — `cachedSpareBytes`,
+ *    what nvidia-smi may show on a roomy GPU. It is not what decides a fit: before an allocation fails,
+ *    `DeviceCachingAllocator::malloc` frees the cached blocks it can and retries (`release_available_cached_blocks`,
+ *    then "Free all non-split cached blocks and retry alloc.": `release_cached_blocks`). The earlier, shorter
+ *    batches' activations are all freed by the end of their step, so their segments are whole free blocks that this
+ *    releases; what it cannot give back is the free space inside segments that still hold live blocks. So every end
+ *    of the range is as for fixed shapes, from one layer's working set (low: a split remainder of the layer in
+ *    flight) to two layers' (high).
  *  - Longest batch first ('longest_first'): as fixed shapes.
  *  - Expandable segments: one growing segment per pool, split down to 512 B, so freed ranges are reused by any later
  *    request that fits and a longer batch extends the segment. Low and expected: none. High: one layer's working set
@@ -186,8 +186,17 @@ export function fragmentationBytes(f: FragmentationInput): number {
   // Longest first: after the longest batch the shorter ones reuse (split) its blocks, as with fixed shapes.
   if (f.shapes !== 'variable') return f.end === 'low' ? 0 : f.end === 'expected' ? layer : Math.min(2 * layer, churn);
   // Shuffled: whole free segments of earlier batches are released before an allocation fails (release_cached_blocks);
-  // what stays is the layer in flight. With memory to spare, reserved keeps them: the high end.
-  return f.end === 'high' ? churn : layer;
+  // what stays is the layer in flight (cachedSpareBytes: what reserved keeps with memory to spare).
+  return f.end === 'high' ? Math.min(2 * layer, churn) : layer;
+}
+
+/**
+ * Shuffled, unpacked batches without expandable segments: the cached blocks of earlier, shorter batches that reserved
+ * keeps when nothing forces their release — up to everything that churns once more (fragmentationBytes). What a
+ * roomy GPU's nvidia-smi may show beyond the estimate; released before an out-of-memory error, so not in the fit.
+ */
+export function cachedSpareBytes(shapes: ShapeRegime, expandable: boolean, dataChurnBytes: number): number {
+  return shapes === 'variable' && !expandable ? Math.max(0, dataChurnBytes) : 0;
 }
 
 /** What the persistent inventory needs from a memory profile (memory.ts MemoryProfile). */

@@ -4,17 +4,25 @@
  * issue 17), otherwise from the plan's examples, mean and longest tokens (issue 15 §5, unchanged since format 2).
  *
  * With statistics (shared/data/batching.ts recomputes them for the plan's micro-batch and sequence length):
- *  - padded batches (no packing): the exported trainer samples at random (transformers' RandomSampler; the exported
- *    SFTConfig sets no group_by_length) and pads each micro-batch to its longest example, so a row costs the expected
- *    longest of b draws (`expectedBatchTokensRandom`), and the peak is the worst batch the sampler can form: b rows
- *    as long as the longest kept example (`peakBatchTokensPadded`);
+ *  - padded batches (no packing): each micro-batch is padded to its longest example. The order is the one the exports
+ *    write (domain/export-capabilities.ts groupsByLength): at random (transformers' RandomSampler), a row costs the
+ *    expected longest of b draws (`expectedBatchTokensRandom`); grouped by length (training.samplingStrategy
+ *    'group_by_length' where the trainer takes LengthGroupedSampler), a row costs its real tokens over the grouped
+ *    batches' simulated fill (`paddingGrouped`). Either way the peak is the worst batch the sampler can form: b rows
+ *    as long as the longest kept example (`peakBatchTokensPadded`; the grouped sampler puts that batch first);
  *  - packed batches (TRL packing_strategy "bfd"): rows are the packed sequences of seqLen tokens (`packedSequences`),
  *    the peak is seqLen × micro-batch;
  *  - tokens per epoch are the real tokens after truncation or dropping (`tokensPerEpoch`).
  * Preference data trains two sequences per example (chosen and rejected): a micro-batch of b examples holds 2b rows.
+ *
+ * Without statistics, unpacked rows cost the mean example × PADDING_FACTOR (time.ts): the engineering assumption for
+ * length-grouped batches, the only padding figure the plan's mean and longest lengths give. A random-order plan keeps
+ * it too (nothing computes random padding from a mean and a longest example alone), and `lengthGrouped` lets the
+ * time model name the order it assumed (time.ts 'paddingFactor' / 'paddingFactorRandom').
  */
 import { batchingFromLengths, lengthsFromStats } from '../data/batching';
 import type { BatchingStats, DataStats } from '../domain/data-stats';
+import { groupsByLength } from '../domain/export-capabilities';
 import type { Objective, Plan } from '../domain/plan';
 import { isPaired } from './objective';
 import { PADDING_FACTOR } from './time';
@@ -47,6 +55,8 @@ export interface DataBatches {
   paddingShare: number;
   /** True when the padding is the engineering assumption PADDING_FACTOR (no statistics, unpacked). */
   paddingAssumed: boolean;
+  /** True when the batches are drawn grouped by length (domain/export-capabilities.ts groupsByLength). */
+  lengthGrouped: boolean;
   peak: PeakSequence;
   /** The statistics' batching recomputed for this micro-batch and sequence length (null without statistics). */
   batching: BatchingStats | null;
@@ -103,11 +113,13 @@ export function dataBatches(
       tokensPerEpoch: rows * seq,
       paddingShare: 0,
       paddingAssumed: false,
+      lengthGrouped: false,
       peak: { expected: seq, low: seq, high: seq, known: true },
       batching: null,
     };
   }
-  const batches = sftBatches(plan, microBatch);
+  const grouped = o ? groupsByLength({ training: plan.training, objective: o }) : false;
+  const batches = sftBatches(plan, microBatch, grouped);
   if (o && isPaired(o.kind) && batches.sequencesPerRow === 1 && !plan.data.stats)
     return {
       ...batches,
@@ -119,7 +131,7 @@ export function dataBatches(
   return batches;
 }
 
-function sftBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch: number): DataBatches {
+function sftBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch: number, grouped: boolean): DataBatches {
   const t = plan.training;
   const d = plan.data;
   const stats = d.stats;
@@ -140,6 +152,7 @@ function sftBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch: number): 
         tokensPerEpoch: b.tokensPerEpoch,
         paddingShare: b.paddingPacked,
         paddingAssumed: false,
+        lengthGrouped: false,
         peak: { expected: t.seqLen, low: t.seqLen, high: t.seqLen, known: true },
         batching: b,
       };
@@ -148,16 +161,22 @@ function sftBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch: number): 
     // The longest kept example: the worst batch the sampler can form is b of them (b × spe sequences).
     const longest = clip(b.peakBatchTokensPadded / (microBatch * spe));
     const [maxLow, maxHigh] = stats.lengths.maxRange;
+    const real = b.tokensPerEpoch / rows;
+    // Grouped: the simulated LengthGroupedSampler batches' fill (data/batching.ts groupedPadding) scales the real
+    // tokens up to the padded ones; random: the expected longest of b draws.
+    const processed =
+      grouped && b.paddingGrouped < 1 ? real / (1 - b.paddingGrouped) : b.expectedBatchTokensRandom / microBatch;
     return {
       source: 'stats',
       rowsPerEpoch: rows,
       sequencesPerRow: spe,
-      realTokensPerRow: b.tokensPerEpoch / rows,
-      processedTokensPerRow: b.expectedBatchTokensRandom / microBatch,
-      attentionSeq: b.expectedBatchTokensRandom / (microBatch * spe),
+      realTokensPerRow: real,
+      processedTokensPerRow: processed,
+      attentionSeq: processed / spe,
       tokensPerEpoch: b.tokensPerEpoch,
-      paddingShare: b.paddingRandom,
+      paddingShare: grouped ? b.paddingGrouped : b.paddingRandom,
       paddingAssumed: false,
+      lengthGrouped: grouped,
       // A quick pass extrapolates the longest example: its range spreads the peak (dropping keeps it ≤ seqLen anyway).
       peak: {
         expected: longest,
@@ -181,6 +200,7 @@ function sftBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch: number): 
       tokensPerEpoch: d.totalTokens,
       paddingShare: 0,
       paddingAssumed: false,
+      lengthGrouped: false,
       peak: { expected: t.seqLen, low: t.seqLen, high: t.seqLen, known: true },
       batching: null,
     };
@@ -212,6 +232,7 @@ function sftBatches(plan: Pick<Plan, 'training' | 'data'>, microBatch: number): 
     tokensPerEpoch: d.examples * meanTokens,
     paddingShare: processed > 0 ? Math.max(0, 1 - real / processed) : 0,
     paddingAssumed: !t.packing && meanTokens * PADDING_FACTOR < t.seqLen,
+    lengthGrouped: grouped && !t.packing,
     peak,
     batching: null,
   };

@@ -42,6 +42,11 @@ export interface TechniqueEstimate {
     parts: MemoryParts;
     /** The sequence length of the peak batch (the longest example when batches are padded). */
     peakSeqLen: number;
+    /**
+     * Issue 15 §3: shuffled, unpacked batches — what PyTorch's reserved (and nvidia-smi) may keep beyond these figures
+     * while memory is to spare; released before an out-of-memory error, so outside the fit (allocator.ts).
+     */
+    cachedSpareBytes: number;
     /** Low and high ends of every counter above (issue 15 §8; the inputs they spread over: ranges.ts). */
     low: MemoryCounters;
     high: MemoryCounters;
@@ -270,6 +275,7 @@ export function estimateTechnique(
       peakPhase: mem.phase,
       parts: mem.parts,
       peakSeqLen: mem.seqLen,
+      cachedSpareBytes: mem.allocator.cachedSpareBytes,
       low: range.low,
       high: range.high,
     },
@@ -338,7 +344,10 @@ export interface FromDataReport {
   longestExample: number;
   /** Tokens of the batch the peak is sized at (micro-batch × longest, or micro-batch × seqLen when packed). */
   peakBatchTokens: number;
-  /** Share of computed tokens that are padding, in percent: random padded batches, or packing's unfilled tails. */
+  /**
+   * Share of computed tokens that are padding, in percent: padded batches (random, or grouped by length when the
+   * run groups them: export-capabilities.ts groupsByLength), or packing's unfilled tails.
+   */
   paddingWastePercent: number;
   /** Shuffled padded batches only (null when packed): the chance that a step's batch is longer than memory allows. */
   risk: {

@@ -3,6 +3,7 @@
  * substituted into it, and its sources (ESTIMATOR.md). The estimate (estimate.ts) computes the
  * figures; this file only says how they were computed.
  */
+import { groupsByLength } from '../domain/export-capabilities';
 import type { Plan, Technique, Training } from '../domain/plan';
 import { STRATEGY_TRAITS } from '../domain/strategies';
 import type { Architecture } from './architecture';
@@ -539,8 +540,12 @@ function explainAllocatorSlack(c: ExplainContext): Explanation {
       ? 'fixed shapes (packed or full-length batches): the same sizes recur and cached blocks are reused'
       : a.shapes === 'longest_first'
         ? 'longest batch first: the shorter batches after it are cut from its cached blocks'
-        : 'variable shapes (unpacked batches padded to their longest): longer batches reserve new segments while ' +
-          'the smaller cached ones stay';
+        : 'shuffled unpacked batches: a longer batch reserves new segments; before an allocation fails the ' +
+          'allocator frees the whole free segments shorter batches left and retries, so what stays is the layer ' +
+          'in flight' +
+          (a.cachedSpareBytes > 0
+            ? `; with memory to spare reserved (and nvidia-smi) may keep up to ${gib(a.cachedSpareBytes)} more`
+            : '');
   const at = a.phase === c.mem.phase ? '' : ` (set at the ${a.phase} moment, which reserved more)`;
   return memoryPart(
     c,
@@ -555,12 +560,13 @@ function explainAllocatorSlack(c: ExplainContext): Explanation {
       : ['cudaCachingAllocator', 'cudaMemory'],
     'PyTorch’s caching allocator (c10/cuda/CUDACachingAllocator.cpp round_size, get_allocation_size, should_split, ' +
       'get_free_block) keeps freed blocks cached: reserved − allocated follows the sizes in play. Fragmentation ' +
-      'range: fixed shapes or the longest batch first none to two layers’ working sets (expected one); shuffled ' +
-      'unpacked batches one layer’s working set to everything that churns once more — before an allocation fails ' +
-      'the allocator frees the whole free segments earlier, shorter batches left and retries ' +
-      '(release_cached_blocks), so a run near the limit pays one layer’s; with memory to spare reserved keeps ' +
-      'them (the high end); expandable segments none to one layer’s. vLLM’s up-front share and bitsandbytes paged ' +
-      'states (cudaMallocManaged) are outside the allocator.',
+      'range, each layer’s working set approximated by its saved tensors: fixed shapes or the longest batch ' +
+      'first none to two layers’ (expected one); shuffled unpacked batches one layer’s to two — a longer batch ' +
+      'reserves new segments and the shorter batches’ cached ones stay while memory is to spare (up to ' +
+      'everything that churns once more: torchtune #1185), but before an allocation fails the allocator frees ' +
+      'whole free segments and retries (release_available_cached_blocks, release_cached_blocks), so only the free ' +
+      'space inside segments holding live blocks counts toward a fit; expandable segments none to one layer’s. ' +
+      'vLLM’s up-front share and bitsandbytes paged states (cudaMallocManaged) are outside the allocator.',
   );
 }
 
@@ -619,7 +625,7 @@ function explainPeak({ mem, range }: ExplainContext): Explanation {
 function allocatorRangeText(a: MemoryBreakdown['allocator']): string {
   if (a.expandable) return 'none to one layer’s working set (expandable segments)';
   if (a.shapes !== 'variable') return 'none to two layers’ working sets (fixed shapes or longest batch first)';
-  return 'one layer’s working set to all the churned bytes once more (variable shapes)';
+  return 'one layer’s working set to two (shuffled batches; more stays cached only while memory is to spare)';
 }
 
 function explainHostRam({ prepared: { profile } }: ExplainContext): Explanation {
@@ -847,7 +853,13 @@ function explainFromData({ plan }: ExplainContext, d: FromDataReport): Explanati
       `from your data: ${n(d.examples)} examples (${d.pass} pass${d.exact ? ', exact' : ', extrapolated'}` +
       `), ${n(d.overSeqLen)} longer than ${n(t.seqLen)} (${d.overflow === 'drop' ? 'dropped' : 'truncated'}); ` +
       `${n(d.tokensPerEpoch)} real tokens per epoch; padding waste ${pct(d.paddingWastePercent)}` +
-      `${t.packing ? ' (packing)' : ' (random padded batches)'}; peak batch ` +
+      `${
+        t.packing
+          ? ' (packing)'
+          : groupsByLength(plan)
+            ? ' (padded batches grouped by length)'
+            : ' (random padded batches)'
+      }; peak batch ` +
       `${n(d.peakBatchTokens)} tokens; ${riskText}`,
     sources: ['hfTrainerSampler', 'trlPacking'],
     note:

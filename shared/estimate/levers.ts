@@ -18,7 +18,7 @@
  * whole `techniques` array): `estimatePlan(applyMergePatch(file, patch)).techniques[i]` gives exactly its figures.
  * Levers cost tens of re-estimates: the app computes them after the table renders, never while typing.
  */
-import { LENGTH_GROUPED_OBJECTIVES } from '../domain/export-capabilities';
+import { groupsByLength } from '../domain/export-capabilities';
 import { PlanSchema, type Plan, type PlanInput, type Technique } from '../domain/plan';
 import { STRATEGY_TRAITS, type Strategy } from '../domain/strategies';
 import { gib } from '../format';
@@ -125,6 +125,8 @@ const divisors = (n: number): number[] => {
 };
 
 const shardCount = (s: Strategy) => Object.values(STRATEGY_TRAITS[s].shards).filter(Boolean).length;
+
+const pct = (percent: number) => `${percent.toFixed(1)} %`;
 
 /**
  * Picks one value of a kind. Candidates come smallest change first. Not fitting ('fit'): the first whose expected
@@ -293,15 +295,26 @@ function memoryLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
 }
 
 /**
- * Issue 15 §3: the two allocator settings, each re-estimated like every other lever (memory.ts reads them into the
- * allocator's fragmentation, allocator.ts fragmentationBytes), so each is kept only when its re-estimate lowers the
- * peak or makes the technique fit (`pick`). The label quotes the allocator slack before and after from the estimates.
- *  - Expandable segments (PYTORCH_CUDA_ALLOC_CONF expandable_segments:True): a setting of PyTorch's CUDA caching
- *    allocator, so only on a CUDA-class device — not Apple silicon's MPS allocator, not a CPU-only machine
- *    (owned-hardware.ts deviceKindOfRef).
- *  - Batches grouped by length (transformers' LengthGroupedSampler, the longest batch first): only for unpacked
- *    batches (packed rows are all seqLen long) and only for the objectives whose trainers can take the sampler
- *    (domain/export-capabilities.ts LENGTH_GROUPED_OBJECTIVES: SFT).
+ * Whether "batches grouped by length" is a change the plan can take: it samples at random now, its batches are padded
+ * (not packed), and with the order switched its run really groups (domain/export-capabilities.ts groupsByLength: the
+ * objective's trainer takes LengthGroupedSampler — LENGTH_GROUPED_OBJECTIVES — and the stack is not torchtune).
+ */
+function canGroupByLength(ctx: Ctx): boolean {
+  const tr = ctx.plan.training;
+  return (
+    tr.samplingStrategy === 'random' &&
+    !tr.packing &&
+    groupsByLength({ training: { ...tr, samplingStrategy: 'group_by_length' }, objective: ctx.plan.objective })
+  );
+}
+
+/**
+ * Issue 15 §3: expandable allocator segments (PYTORCH_ALLOC_CONF expandable_segments:True), re-estimated like every
+ * other lever (memory.ts reads it into the allocator's fragmentation, allocator.ts fragmentationBytes), so it is kept
+ * only when its re-estimate lowers the peak or makes the technique fit (`pick`); the label quotes the allocator slack
+ * before and after from the estimates. A setting of PyTorch's CUDA caching allocator, so only on a CUDA-class device
+ * — not Apple silicon's MPS allocator, not a CPU-only machine (owned-hardware.ts deviceKindOfRef). Batches grouped by
+ * length change no fit; they are a speed lever (speedLevers, `canGroupByLength`).
  */
 function allocatorLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
   const tr = ctx.plan.training;
@@ -320,18 +333,8 @@ function allocatorLevers(ctx: Ctx): Array<[LeverId, Candidate[]]> {
         },
       ],
     ]);
-  if (tr.samplingStrategy === 'random' && !tr.packing && LENGTH_GROUPED_OBJECTIVES.includes(ctx.plan.objective.kind))
-    out.push([
-      'group-by-length',
-      [
-        {
-          label: (after) =>
-            'Batches grouped by length, longest first (LengthGroupedSampler: the shorter batches after it reuse the ' +
-            `blocks the longest one reserved; ${slack(after)})`,
-          patch: { training: { samplingStrategy: 'group_by_length' } },
-        },
-      ],
-    ]);
+  // Batch order changes no fit (the allocator frees whole cached segments before an OOM, allocator.ts): grouping by
+  // length is a speed lever (less padding), offered by speedLevers.
   return out;
 }
 
@@ -473,6 +476,22 @@ function speedLevers(ctx: Ctx): Array<[LeverId, Candidate[], 'faster' | 'cheaper
     out.push([
       'lora-instead-of-qlora',
       [{ label: 'LoRA (16-bit base weights) instead of QLoRA', patch: techniquePatch(ctx, { kind: 'lora' }) }],
+      'faster',
+    ]);
+  // Batches grouped by length pad each micro-batch to similar lengths: the re-estimate reads the grouped padding
+  // (data-batches.ts, from the data statistics), so the lever is kept only when that is faster. Where the memory goal
+  // offers it too (allocatorLevers), leversFor keeps the one ranked first.
+  if (canGroupByLength(ctx))
+    out.push([
+      'group-by-length',
+      [
+        {
+          label: (after) =>
+            'Batches grouped by length (LengthGroupedSampler: each micro-batch holds examples of similar length; ' +
+            `padding waste ${pct(ctx.base.paddingWastePercent)} → ${pct(after.paddingWastePercent)})`,
+          patch: { training: { samplingStrategy: 'group_by_length' } },
+        },
+      ],
       'faster',
     ]);
   out.push(['more-gpus', gpuCandidates(ctx, (n) => n > ctx.gpus), 'faster']);

@@ -21,6 +21,7 @@ import { imageLoad, imageNotes, visionMemory, type ImageLoad } from './vision';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
 import { BNB_OPTIMIZERS, bnbOptimizerStateBytes, trainableTensors } from './bnb-states';
 import {
+  cachedSpareBytes,
   fragmentationBytes,
   persistentRounding,
   roundingBytes,
@@ -311,6 +312,11 @@ export interface AllocatorBreakdown {
   fragmentationBytes: number;
   /** Bytes at that moment whose size follows the batch's shape (activations, logits): what fragments. */
   churnBytes: number;
+  /**
+   * Shuffled, unpacked batches: what reserved may keep beyond this with memory to spare (allocator.ts
+   * cachedSpareBytes); released before an out-of-memory error, so outside the fit. 0 otherwise.
+   */
+  cachedSpareBytes: number;
   shapes: ShapeRegime;
   expandable: boolean;
 }
@@ -1463,6 +1469,7 @@ export function memoryAt(
     roundingBytes: 0,
     fragmentationBytes: 0,
     churnBytes: 0,
+    cachedSpareBytes: 0,
     shapes,
     expandable,
   };
@@ -1476,6 +1483,7 @@ export function memoryAt(
         roundingBytes: m.slack.rounding,
         fragmentationBytes: m.slack.fragmentation,
         churnBytes: m.slack.churn,
+        cachedSpareBytes: cachedSpareBytes(shapes, expandable, m.slack.churn),
         shapes,
         expandable,
       };

@@ -10,7 +10,7 @@ import { findCatalogGpu, matchGpuName } from '../catalog/gpus';
 import type { MachineProbe } from '../domain/machine';
 import type { GpuRef, Plan, Pricing } from '../domain/plan';
 import { fromCatalog, resolveGpu, type ResolvedGpu } from './hardware';
-import { deviceKind, type DeviceKind } from './warnings';
+import { deviceKindOfRef, type HardwareKind } from './warnings';
 
 /**
  * What kind of device trains, and so what "fits" means for it. warnings.ts's DeviceKind (gpu | cpu, read from the
@@ -26,7 +26,7 @@ import { deviceKind, type DeviceKind } from './warnings';
  *    (https://docs.pytorch.org/docs/stable/mps_environment_variables.html), which can exceed the RAM: past the RAM
  *    the Mac swaps, so the RAM less the headroom is the practical limit.
  */
-export type HardwareKind = DeviceKind | 'apple-unified';
+export type { HardwareKind };
 
 export const FIT_RULES: Record<HardwareKind, string> = {
   gpu: 'fits = the expected nvidia-smi peak (reserved + CUDA context) ≤ the GPU memory less the headroom',
@@ -86,16 +86,8 @@ export function howToEnterFigures(owned: Pick<OwnedHardware, 'missing' | 'label'
   );
 }
 
-/**
- * The kind of a plan's GPU reference: warnings.ts's deviceKind (a custom "CPU only: …" entry is a CPU), and Apple
- * silicon — a catalog Apple part, or a custom entry named "Apple M…" as the probe names it
- * (electron/services/probes/parsers.ts parseAppleSysctl) — is unified memory.
- */
-export function deviceKindOfRef(ref: GpuRef): HardwareKind {
-  if (ref.source === 'catalog') return findCatalogGpu(ref.id)?.tier === 'apple' ? 'apple-unified' : 'gpu';
-  if (deviceKind(ref) === 'cpu') return 'cpu';
-  return /^Apple M\d/i.test(ref.name) ? 'apple-unified' : 'gpu';
-}
+/** The kind of a plan's GPU reference (warnings.ts, where the plan warnings ask it too). */
+export { deviceKindOfRef };
 
 /** The price the user entered for the plan's own hardware, or null (the catalog's rental price is not "theirs"). */
 function enteredPrice(pricing: Pricing): OwnedHardware['price'] {

@@ -337,6 +337,13 @@ export function lnTuningTargets(m: ModelSpec): { names: string[]; isDefault: boo
  */
 const ADAPTION_PROMPT_TYPES: readonly ModelSpec['modelType'][] = ['llama', 'mistral', 'gpt2'];
 
+/** What the frozen tower count is made of: the vision tower, an audio encoder (towerParams counts it too), or both. */
+function frozenTowerName(arch: Architecture, frozen: number): string {
+  const audio = arch.vision?.audioParams ?? 0;
+  if (audio === 0) return 'vision tower';
+  return frozen === audio ? 'audio encoder' : 'vision tower and audio encoder';
+}
+
 export function techniqueParams(arch: Architecture, technique: Technique, index = 0): TechniqueParams {
   const m = arch.spec;
   const L = m.numLayers;
@@ -371,9 +378,11 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
         trainableParams: base - frozen,
         addedParams: 0,
         frozenBaseParams: frozen,
-        formula: tower ? `${what} − vision tower (frozen)` : what,
+        formula: tower ? `${what} − ${frozenTowerName(arch, tower)} (frozen)` : what,
         substituted: frozen ? `${fmt(base)} − ${fmt(frozen)}` : fmt(base),
-        notes: tower ? [`The vision tower's ${fmt(tower)} parameters are frozen (stored, not trained).`] : [],
+        notes: tower
+          ? [`The ${frozenTowerName(arch, tower)}'s ${fmt(tower)} parameters are frozen (stored, not trained).`]
+          : [],
       });
     }
     case 'lora':

@@ -42,6 +42,8 @@ export interface TimeAssumption {
   unit: string;
   basis: string;
 }
+/** The padding factor's one value (assumptions 'paddingFactor' and 'paddingFactorRandom' below). */
+const PADDING_FACTOR_VALUE = 1.25;
 export const TIME_ASSUMPTIONS = {
   mfuHalfTokens: {
     label: 'MFU half-fill point',
@@ -51,9 +53,22 @@ export const TIME_ASSUMPTIONS = {
   },
   paddingFactor: {
     label: 'padding factor',
-    value: 1.25,
+    value: PADDING_FACTOR_VALUE,
     unit: '× mean tokens',
-    basis: 'unpacked batches run to their longest example; assumed 25 % above the mean with length grouping',
+    basis:
+      'batches grouped by length (LengthGroupedSampler); unpacked batches run to their longest example, assumed 25 % ' +
+      'above the mean with length grouping',
+  },
+  // The same figure for a plan that samples at random: nothing derives random-order padding from the plan's mean and
+  // longest example alone (data statistics do: data/batching.ts expectedMaxOf), so the grouped figure stands in and
+  // says so. One value for both (data-batches.ts pads by PADDING_FACTOR whatever the order).
+  paddingFactorRandom: {
+    label: 'padding factor',
+    value: PADDING_FACTOR_VALUE,
+    unit: '× mean tokens',
+    basis:
+      'batches in random order (RandomSampler); unpacked batches run to their longest example, and without data ' +
+      'statistics the length-grouped figure, 25 % above the mean, is assumed: random batches pad more than that',
   },
   collectiveEfficiency: {
     label: 'link efficiency (NVLink, PCIe, inter-node network)',
@@ -139,8 +154,8 @@ export const TECHNIQUE_EFFICIENCY: Partial<Record<Technique['kind'], { factor: n
   loha: { factor: 0.7, why: 'the Hadamard delta weight is rebuilt and multiplied in every forward' },
 };
 /**
- * Padding: without packing, each micro-batch runs to its longest example; with length grouping, about 25 % above the
- * mean.
+ * Padding without data statistics: without packing, each micro-batch runs to its longest example; with length
+ * grouping, about 25 % above the mean. Random-order plans use it too (assumption 'paddingFactorRandom' says so).
  */
 export const PADDING_FACTOR = TIME_ASSUMPTIONS.paddingFactor.value;
 /** Share of gradient/parameter communication hidden behind compute (bucketed all-reduce, prefetch). */
@@ -497,7 +512,7 @@ export function estimateTime(
   const nvme = distribution.offloadOptimizer === 'nvme' || distribution.offloadParams === 'nvme';
   const assumptions: TimeAssumptionId[] = [
     ...(mfuOverride === null ? (['mfuHalfTokens'] as const) : []),
-    ...(padded ? (['paddingFactor'] as const) : []),
+    ...(padded ? ([batches.lengthGrouped ? 'paddingFactor' : 'paddingFactorRandom'] as const) : []),
     ...(optimizerBytes > 0 ? (['bandwidthEfficiency'] as const) : []),
     ...(commBytes > 0 || offloading ? (['collectiveEfficiency'] as const) : []),
     ...(commBytes > 0 ? (['commOverlap'] as const) : []),

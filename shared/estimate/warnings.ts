@@ -3,7 +3,9 @@
  * `warnings[]` and the editor shows next to the field it names. Later issues add their own codes here
  * (approximated model types, missing prices) rather than starting another list.
  */
+import { findCatalogGpu } from '../catalog/gpus';
 import { SERVICE_PRICES } from '../catalog/prices';
+import { groupsByLength } from '../domain/export-capabilities';
 import type { ModelSpec } from '../domain/model-spec';
 import type { GpuRef, Plan } from '../domain/plan';
 import { gib } from '../format';
@@ -22,7 +24,10 @@ export type WarningCode =
   | 'reference-precomputed-grpo'
   | 'reference-copy-replicated'
   | 'vllm-share-too-small'
-  | 'objective-stack';
+  | 'objective-stack'
+  // Issue 15 §3: allocator settings the device or trainer does not take.
+  | 'expandable-segments-not-cuda'
+  | 'length-grouping-not-applied';
 
 export interface PlanWarning {
   code: WarningCode;
@@ -75,6 +80,20 @@ export function deviceKind(ref: GpuRef): DeviceKind {
   return device === 'cpu' || /^CPU only\b/i.test(ref.name) ? 'cpu' : 'gpu';
 }
 
+/** What runs the training, with Apple silicon's unified memory apart (owned-hardware.ts FIT_RULES). */
+export type HardwareKind = DeviceKind | 'apple-unified';
+
+/**
+ * The kind of a plan's GPU reference: deviceKind (a custom "CPU only: …" entry is a CPU), and Apple silicon — a
+ * catalog Apple part, or a custom entry named "Apple M…" as the probe names it (electron/services/probes/parsers.ts
+ * parseAppleSysctl) — is unified memory.
+ */
+export function deviceKindOfRef(ref: GpuRef): HardwareKind {
+  if (ref.source === 'catalog') return findCatalogGpu(ref.id)?.tier === 'apple' ? 'apple-unified' : 'gpu';
+  if (deviceKind(ref) === 'cpu') return 'cpu';
+  return /^Apple M\d/i.test(ref.name) ? 'apple-unified' : 'gpu';
+}
+
 /** The model as a hosted fine-tuning service lists it: the catalog id, else the Hub id's last part, else its name. */
 function serviceModelKey(plan: Plan, spec: ModelSpec): string {
   if (plan.model.source === 'catalog') return plan.model.id;
@@ -120,7 +139,7 @@ export function planWarnings(
         'cores × FLOPS per core; real CPU training is often slower still. Treat the time as an order of magnitude.',
       field: 'hardware.gpu',
     });
-  warnings.push(...objectiveWarnings(plan));
+  warnings.push(...objectiveWarnings(plan), ...allocatorWarnings(plan));
   const first = techniques[0];
   const share = first ? vllmShareWarning(plan, spec, first.fit.capacityBytes, first.totalParams * 2) : null;
   if (share) warnings.push(share);
@@ -138,6 +157,31 @@ export function planWarnings(
       });
   }
   return warnings;
+}
+
+/** Issue 15 §3: allocator settings the plan asks for that its device or trainer does not take. */
+function allocatorWarnings(plan: Plan): PlanWarning[] {
+  const out: PlanWarning[] = [];
+  const device = deviceKindOfRef(plan.hardware.gpu);
+  if (plan.training.expandableSegments && device !== 'gpu')
+    out.push({
+      code: 'expandable-segments-not-cuda',
+      message: `Expandable segments are a setting of PyTorch's CUDA caching allocator; ${
+        device === 'cpu' ? 'a CPU run' : "Apple silicon's MPS allocator"
+      } has none. The estimate still applies the CUDA allocator's rules, so its allocator slack may differ here.`,
+      field: 'training.expandableSegments',
+    });
+  if (plan.training.samplingStrategy === 'group_by_length' && !groupsByLength(plan))
+    out.push({
+      code: 'length-grouping-not-applied',
+      message: `Batches grouped by length are not applied: ${
+        plan.training.stack === 'torchtune'
+          ? 'torchtune has no length-grouped sampler'
+          : `the ${OBJECTIVE_LABELS[plan.objective.kind]} trainer cannot take transformers' LengthGroupedSampler`
+      }. The estimate and the exports use random order.`,
+      field: 'training.samplingStrategy',
+    });
+  return out;
 }
 
 /** Issue 19: what the plan's objective asks that TRL cannot do, or does at a cost the user may not expect. */

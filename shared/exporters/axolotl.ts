@@ -379,8 +379,11 @@ export function axolotlFiles(
     ...axolotlReferenceNotes(c),
     ...(plan.training.samplingStrategy === 'group_by_length' && !axolotlLengthGrouped(c)
       ? [
-          `NOT EXPRESSED: batches grouped by length — axolotl passes group_by_length to its SFT trainer only, not ` +
-            `to rl: ${plan.objective.kind}; batches come in random order.`,
+          plan.training.stack === 'torchtune'
+            ? 'Not applied: batches grouped by length — the plan runs on torchtune, which has no length-grouped ' +
+              'sampler; the estimate assumed random order, as this run draws its batches.'
+            : `Not applied: batches grouped by length — axolotl passes group_by_length to its SFT trainer only, ` +
+              `not to rl: ${plan.objective.kind}; the estimate assumed random order, as this run draws its batches.`,
         ]
       : []),
   ];

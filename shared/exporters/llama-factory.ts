@@ -237,9 +237,13 @@ export function llamaFactoryFiles(
       : []),
     ...(plan.training.samplingStrategy === 'group_by_length' && !llamaFactoryLengthGrouped(c)
       ? [
-          `NOT EXPRESSED: batches grouped by length — written for LLaMA-Factory's sft stage only (transformers' ` +
-            `LengthGroupedSampler reads input_ids rows), not its ${String(objectiveKeys(c)['stage'])} stage; ` +
-            'batches come in random order.',
+          plan.training.stack === 'torchtune'
+            ? 'Not applied: batches grouped by length — the plan runs on torchtune, which has no length-grouped ' +
+              'sampler; the estimate assumed random order, as this run draws its batches.'
+            : `Not applied: batches grouped by length — written for LLaMA-Factory's sft stage only ` +
+              `(transformers' LengthGroupedSampler reads input_ids rows), not its ` +
+              `${String(objectiveKeys(c)['stage'])} stage; the estimate assumed random order, as this run draws ` +
+              'its batches.',
         ]
       : []),
   ];

@@ -370,22 +370,20 @@ function hfScript(c: Ctx): string {
     'import argparse',
     ...(chunked ? ['import importlib.util'] : []),
     'import os',
-    ...(c.plan.training.expandableSegments ? ['import re'] : []),
+    'import re',
     '',
-    ...(c.plan.training.expandableSegments
-      ? [
-          '# The estimate assumes expandable allocator segments (training.expandableSegments). PyTorch reads the',
-          '# setting when CUDA is first used, so it is set before torch is imported. Releases differ in which name',
-          '# they read first (c10/cuda/CUDAAllocatorConfig.h), so both get one value: your own options, if any, with',
-          "# the plan's expandable_segments.",
-          '_yours = os.environ.get("PYTORCH_ALLOC_CONF") or os.environ.get("PYTORCH_CUDA_ALLOC_CONF") or ""',
-          '_yours = re.sub(r",?expandable_segments:\\w+", "", _yours).strip(",")',
-          'os.environ["PYTORCH_ALLOC_CONF"] = os.environ["PYTORCH_CUDA_ALLOC_CONF"] = ",".join(',
-          '    filter(None, [_yours, "expandable_segments:True"])',
-          ')',
-          '',
-        ]
-      : []),
+    `# The estimate assumes expandable allocator segments ${
+      c.plan.training.expandableSegments ? 'on' : 'off'
+    } (training.expandableSegments). PyTorch reads the`,
+    '# setting when CUDA is first used, so it is set before torch is imported. Releases differ in which name',
+    '# they read first (c10/cuda/CUDAAllocatorConfig.h), so both get one value: your own options, if any, with',
+    "# the plan's expandable_segments.",
+    '_yours = os.environ.get("PYTORCH_ALLOC_CONF") or os.environ.get("PYTORCH_CUDA_ALLOC_CONF") or ""',
+    '_yours = re.sub(r",?expandable_segments:\\w+", "", _yours).strip(",")',
+    'os.environ["PYTORCH_ALLOC_CONF"] = os.environ["PYTORCH_CUDA_ALLOC_CONF"] = ",".join(',
+    `    filter(None, [_yours, "expandable_segments:${c.plan.training.expandableSegments ? 'True' : 'False'}"])`,
+    ')',
+    '',
     'import torch',
     ...(usesDdp(c) && quant ? ['from accelerate import PartialState'] : []),
     'from datasets import load_dataset',
@@ -484,9 +482,7 @@ function hfScript(c: Ctx): string {
       : []),
     // transformers' LengthGroupedSampler, longest batch first (training_args.py line 1380 in transformers 5.24; the
     // boolean group_by_length before 5.2). Random order is the default: nothing to write.
-    ...(tr.samplingStrategy === 'group_by_length' &&
-    EXPORT_CAPABILITIES.hf.lengthGroupedBatches &&
-    obj.lengthGroupedBatches
+    ...(EXPORT_CAPABILITIES.hf.lengthGroupedBatches && obj.lengthGroupedBatches
       ? ['        train_sampling_strategy="group_by_length",  # batches grouped by length, the longest first']
       : []),
     ...(chunked

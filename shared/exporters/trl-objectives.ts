@@ -23,7 +23,7 @@
  * - Dataset formats: TRL docs "Dataset formats and types" (preference: prompt/chosen/rejected; unpaired preference:
  *   prompt/completion/label; prompt-only: prompt), conversational or standard.
  */
-import { LENGTH_GROUPED_OBJECTIVES } from '../domain/export-capabilities';
+import { groupsByLength } from '../domain/export-capabilities';
 import type { Objective, ObjectiveKind, Plan, Technique } from '../domain/plan';
 import { vllmMaxModelLength } from '../estimate/objective';
 
@@ -307,11 +307,14 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
       `NOT EXPRESSED: activation offloading — ${names.config} has no activation_offloading setting in TRL 1.16; ` +
         'this run keeps activations on the GPU.',
     );
-  if (tr.samplingStrategy === 'group_by_length' && !LENGTH_GROUPED_OBJECTIVES.includes(o.kind))
+  if (tr.samplingStrategy === 'group_by_length' && !groupsByLength(plan))
     notes.push(
-      `NOT EXPRESSED: batches grouped by length — ${names.trainer} cannot use transformers' LengthGroupedSampler ` +
-        '(it needs input_ids rows and the default sampler); batches come in random order, so the longest batch ' +
-        'may come later than estimated.',
+      `Not applied: batches grouped by length — ${
+        tr.stack === 'torchtune'
+          ? 'the plan runs on torchtune, which has no length-grouped sampler'
+          : `${names.trainer} cannot use transformers' LengthGroupedSampler (it needs input_ids rows and the ` +
+            'default sampler)'
+      }; the estimate assumed random order, as this run draws its batches.`,
     );
   return {
     kind: o.kind,
@@ -320,7 +323,7 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
     importLine: `from ${names.module} import ${names.config}, ${names.trainer}`,
     configArgs,
     activationOffload: ACTIVATION_OFFLOAD.has(o.kind),
-    lengthGroupedBatches: LENGTH_GROUPED_OBJECTIVES.includes(o.kind),
+    lengthGroupedBatches: groupsByLength(plan),
     reference,
     sequenceClassifier: o.kind === 'reward',
     moduleCode,

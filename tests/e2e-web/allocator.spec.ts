@@ -59,7 +59,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await importPlan(page, server.dataDir);
 
     const shuffled = await slack(page);
-    expect(shuffled.text).toContain('variable shapes');
+    expect(shuffled.text).toContain('shuffled unpacked batches');
     expect(shuffled.text).toContain('expandable_segments off');
 
     // The plan is over the GPU (its expected peak, or its high end): the advice lists re-estimated changes, each with
@@ -85,9 +85,12 @@ for (const scheme of ['light', 'dark'] as const) {
     await training.getByLabel('Batch order').selectOption('group_by_length');
     const grouped = await slack(page);
     expect(grouped.text).toContain('longest batch first');
-    // Near the limit both orders pay one layer's working set; with room to spare shuffled batches keep more.
+    // Both orders fit the same (the allocator frees whole cached segments before an OOM); with room to spare,
+    // shuffled batches may keep more cached, which the explanation says in GiB.
     expect(grouped.gib).toBeLessThanOrEqual(shuffled.gib);
-    expect(grouped.high).toBeLessThan(shuffled.high);
+    expect(grouped.high).toBeLessThanOrEqual(shuffled.high);
+    expect(shuffled.text).toMatch(/with memory to spare reserved \(and nvidia-smi\) may keep up to [\d.]+ GiB more/);
+    expect(grouped.text).not.toMatch(/may keep up to/);
 
     await training.getByLabel('Expandable allocator segments').check();
     const expandable = await slack(page);

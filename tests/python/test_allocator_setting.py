@@ -66,11 +66,12 @@ def test_the_trl_script_sets_expandable_segments_before_torch_and_still_trains(t
     assert (out / "adapter_config.json").is_file()
 
 
-def test_without_the_switch_the_trl_script_leaves_the_allocator_alone(tmp_path):
+def test_without_the_switch_the_trl_script_turns_expandable_segments_off_even_if_the_environment_has_them(tmp_path):
     folder = export(make_plan("llama", [{"kind": "lora", "rank": 4}]), "hf", tmp_path / "off")
     prelude = before_torch(folder / "train.py")
-    assert "ALLOC_CONF" not in prelude
-    assert settings_after(prelude, {}) == ""
+    assert settings_after(prelude, {}) == "expandable_segments:False"
+    turned_on = {"PYTORCH_CUDA_ALLOC_CONF": "expandable_segments:True,max_split_size_mb:64"}
+    assert settings_after(prelude, turned_on) == "max_split_size_mb:64,expandable_segments:False"
 
 
 def test_the_trl_script_groups_batches_by_length_and_still_trains(tiny_model, dataset, tmp_path, monkeypatch):

@@ -32,15 +32,18 @@ describe('expandable allocator segments in exports', () => {
     );
   });
 
-  it('the TRL script sets it before `import torch`, only when the plan asks for it', () => {
-    const on = text(plan(true), 'hf', 'train.py');
-    const at = on.indexOf('"expandable_segments:True"');
-    expect(at).toBeGreaterThan(0);
-    expect(at).toBeLessThan(on.indexOf('\nimport torch\n'));
-    expect(on).toMatch(/^import re$/m);
-    const off = text(plan(false), 'hf', 'train.py');
-    expect(off).not.toMatch(/ALLOC_CONF/);
-    expect(off).not.toMatch(/^import re$/m);
+  it('the TRL script sets the plan’s value before `import torch`, both ways (an environment may have it on)', () => {
+    for (const [on, value] of [
+      [true, 'True'],
+      [false, 'False'],
+    ] as const) {
+      const script = text(plan(on), 'hf', 'train.py');
+      const at = script.indexOf(`"expandable_segments:${value}"`);
+      expect(at).toBeGreaterThan(0);
+      expect(at).toBeLessThan(script.indexOf('\nimport torch\n'));
+      expect(script).toMatch(/^import re$/m);
+      expect(script).not.toContain(`"expandable_segments:${on ? 'False' : 'True'}"`);
+    }
   });
 
   it.each([
@@ -96,7 +99,7 @@ describe('length-grouped batches (training.samplingStrategy) in exports', () => 
       model: { source: 'catalog', id: 'Llama-3.1-8B' },
       techniques: [{ kind: 'lora' }],
       ...over,
-      training: { ...t.training, samplingStrategy: strategy },
+      training: { ...t.training, ...(over.training ?? {}), samplingStrategy: strategy },
     });
   };
   const all = (p: ReturnType<typeof sampled>, f: ExportFormat) =>
@@ -119,12 +122,22 @@ describe('length-grouped batches (training.samplingStrategy) in exports', () => 
     expect(at).toBeLessThan(script.indexOf('report_to="none"'));
   });
 
-  it('a TRL trainer without input_ids rows (DPO) gets no kwarg and says so', () => {
+  it('a TRL trainer without input_ids rows (DPO) gets no kwarg; the estimate did not assume it, and it says so', () => {
     const dpo = sampled('group_by_length', { objective: { kind: 'dpo' } });
     const script = text(dpo, 'hf', 'train.py');
     expect(script).toMatch(/DPOConfig\(/);
     expect(script).not.toMatch(/train_sampling_strategy/);
-    expect(script).toMatch(/NOT EXPRESSED: batches grouped by length — DPOTrainer/);
+    expect(script).toMatch(/Not applied: batches grouped by length — DPOTrainer .*the estimate assumed random order/);
+    expect(script).not.toMatch(NOT_EXPRESSED);
+    // Hosted targets do not call it a difference from the estimate either.
+    expect(all(dpo, 'kaito')).not.toMatch(NOT_EXPRESSED);
+  });
+
+  it('a plan on the torchtune stack: not applied anywhere, and no target calls it a difference', () => {
+    const tt = sampled('group_by_length', { training: { stack: 'torchtune' } });
+    for (const format of ['hf', 'torchtune', 'llama-factory', 'axolotl', 'kaito'] as const)
+      expect(all(tt, format), format).not.toMatch(/train_sampling_strategy|^group_by_length:|NOT EXPRESSED: batches/m);
+    expect(text(tt, 'hf', 'train.py')).toMatch(/Not applied: batches grouped by length — the plan runs on torchtune/);
   });
 
   it('LLaMA-Factory: train_sampling_strategy in the YAML and transformers >= 5.2 in the install line', () => {

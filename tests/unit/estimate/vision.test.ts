@@ -358,6 +358,9 @@ describe('Phi-4-multimodal-instruct (phi4mm → phi4_multimodal: SigLIP, audio e
     const towerToo = techniqueParams(trained, TechniqueSchema.parse({ kind: 'full' }));
     expect(towerToo.frozenBaseParams).toBe(audio(24));
     expect(towerToo.trainableParams).toBe(arch.totalParams - audio(24));
+    // Each is named for what it is: the audio encoder alone, or the tower and the encoder together.
+    expect(towerToo.notes.join(' ')).toMatch(/^The audio encoder's [\d,]+ parameters are frozen/);
+    expect(fullFt.notes.join(' ')).toMatch(/^The vision tower and audio encoder's [\d,]+ parameters are frozen/);
   });
 
   it('a native phi4_multimodal config.json reads the same model', () => {

@@ -70,6 +70,6 @@ describe('export → import keeps the batch order', () => {
     const files = exportFiles(plan('group_by_length', 'dpo'), 'axolotl', 0, 'test');
     const yaml = files.find((f) => f.path === 'axolotl_config.yaml')!.content;
     expect(yaml).not.toMatch(/^group_by_length:/m);
-    expect(yaml).toMatch(/NOT EXPRESSED: batches grouped by length — axolotl passes group_by_length to its SFT/);
+    expect(yaml).toMatch(/Not applied: batches grouped by length — axolotl passes group_by_length to its SFT/);
   });
 });

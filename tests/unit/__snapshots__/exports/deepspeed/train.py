@@ -13,6 +13,17 @@ Saves to the output folder: adapter_config.json, adapter_model.safetensors, toke
 
 import argparse
 import os
+import re
+
+# The estimate assumes expandable allocator segments off (training.expandableSegments). PyTorch reads the
+# setting when CUDA is first used, so it is set before torch is imported. Releases differ in which name
+# they read first (c10/cuda/CUDAAllocatorConfig.h), so both get one value: your own options, if any, with
+# the plan's expandable_segments.
+_yours = os.environ.get("PYTORCH_ALLOC_CONF") or os.environ.get("PYTORCH_CUDA_ALLOC_CONF") or ""
+_yours = re.sub(r",?expandable_segments:\w+", "", _yours).strip(",")
+os.environ["PYTORCH_ALLOC_CONF"] = os.environ["PYTORCH_CUDA_ALLOC_CONF"] = ",".join(
+    filter(None, [_yours, "expandable_segments:False"])
+)
 
 import torch
 from datasets import load_dataset
