@@ -196,7 +196,7 @@ export function TrainingSection({ draft, errors, onChange, warnings = {} }: Prop
             { value: 'random', label: 'random (shuffled)' },
             { value: 'group_by_length', label: 'grouped by length, longest first' },
           ]}
-          hint={fieldNotes('longest batch first: later batches reuse its cached blocks', {
+          hint={fieldNotes('similar lengths batched together: less padding, faster (SFT only)', {
             warnings: w('samplingStrategy'),
           })}
         />
