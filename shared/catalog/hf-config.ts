@@ -1148,6 +1148,20 @@ TEXT_DEFAULTS.phi4_multimodal = {
  * the file has no vision_config at all), models/siglip SiglipVisionConfig, models/idefics3 Idefics3VisionConfig,
  * models/qwen2_vl Qwen2VLVisionConfig, models/qwen2_5_vl Qwen2_5_VLVisionConfig, models/mllama MllamaVisionConfig.
  */
+/**
+ * CLIP ViT-L/14 at 336 px (openai/clip-vit-large-patch14-336): the tower LLaVA 1.5 configs name and the one Phi-3-V's
+ * Hub code hard-codes (PHI3V_CLIP).
+ */
+const CLIP_VIT_L14_336: Json = {
+  hidden_size: 1024,
+  intermediate_size: 4096,
+  num_hidden_layers: 24,
+  num_attention_heads: 16,
+  num_channels: 3,
+  image_size: 336,
+  patch_size: 14,
+};
+
 const VISION_DEFAULTS: Record<string, Json> = {
   clip_vision_model: {
     hidden_size: 768,
@@ -1158,15 +1172,7 @@ const VISION_DEFAULTS: Record<string, Json> = {
     image_size: 224,
     patch_size: 32,
   },
-  llava_clip: {
-    hidden_size: 1024,
-    intermediate_size: 4096,
-    num_hidden_layers: 24,
-    num_attention_heads: 16,
-    num_channels: 3,
-    image_size: 336,
-    patch_size: 14,
-  },
+  llava_clip: CLIP_VIT_L14_336,
   siglip_vision_model: {
     hidden_size: 768,
     intermediate_size: 3072,
@@ -1540,15 +1546,7 @@ function readVisionTower(
  * experimental_experiment/torch_models/fromhub/modeling_phi3_v.py lines 67-82; line 162 builds
  * CLIPVisionModel(clip_config), all 24 layers).
  */
-const PHI3V_CLIP: Json = {
-  hidden_size: 1024,
-  intermediate_size: 4096,
-  num_hidden_layers: 24,
-  num_attention_heads: 16,
-  num_channels: 3,
-  image_size: 336,
-  patch_size: 14,
-};
+const PHI3V_CLIP: Json = CLIP_VIT_L14_336;
 /** Phi3VProcessor num_crops Tuneplan plans when none is given (see shared/estimate/vision.ts, phi3_v). */
 export const PHI3V_DEFAULT_NUM_CROPS = 4;
 

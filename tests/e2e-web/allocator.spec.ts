@@ -5,17 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
-
-const shots = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-
-const SIZES = [
-  { width: 1024, height: 700 },
-  { width: 1280, height: 800 },
-  { width: 1440, height: 900 },
-] as const;
+import { expect, SHOTS_DIR, SIZES, test } from './fixtures';
 
 /** Unpacked, shuffled batches (the defaults): the allocator's fragmentation is at its largest. */
 const PLAN = {
@@ -77,7 +68,9 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.setViewportSize(size);
       await group.evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await page.mouse.move(0, 0);
-      await page.screenshot({ path: path.join(shots, `allocator-levers-${size.width}x${size.height}-${scheme}.png`) });
+      await page.screenshot({
+        path: path.join(SHOTS_DIR, `allocator-levers-${size.width}x${size.height}-${scheme}.png`),
+      });
     }
 
     const training = page.getByRole('region', { name: 'Training' });
@@ -104,7 +97,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await training.getByLabel('Batch order').evaluate((el) => el.scrollIntoView({ block: 'center' }));
       await page.mouse.move(0, 0);
       await page.screenshot({
-        path: path.join(shots, `allocator-training-${size.width}x${size.height}-${scheme}.png`),
+        path: path.join(SHOTS_DIR, `allocator-training-${size.width}x${size.height}-${scheme}.png`),
       });
     }
   });

@@ -12,6 +12,14 @@ import { STARTUP_LINE_PATTERN } from '../../build/scripts/startup-line.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_ENTRY = path.join(root, 'build/out/web/main.mjs');
+/** Where the e2e screenshots are kept, to be looked at (gitignored). */
+export const SHOTS_DIR = path.join(root, 'tests/e2e-web/screenshots');
+/** The window sizes docs UI.md names: every screen is looked at in each, light and dark. */
+export const SIZES = [
+  { width: 1024, height: 700 },
+  { width: 1280, height: 800 },
+  { width: 1440, height: 900 },
+] as const;
 
 export interface BrowserModeServer {
   url: string;

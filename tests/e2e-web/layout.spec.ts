@@ -6,17 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
-
-const shots = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-
-const SIZES = [
-  { width: 1024, height: 700 },
-  { width: 1280, height: 800 },
-  { width: 1440, height: 900 },
-] as const;
+import { expect, SHOTS_DIR, SIZES, test } from './fixtures';
 
 /**
  * A plan with a technique that surely does not fit: full fine-tuning of a 3.8 B model keeps 16 bytes per parameter
@@ -75,7 +66,7 @@ function isRoundStep(step: number): boolean {
 for (const scheme of ['light', 'dark'] as const) {
   for (const size of SIZES) {
     test(`results are usable at ${size.width}×${size.height}, ${scheme}`, async ({ page, server }) => {
-      fs.mkdirSync(shots, { recursive: true });
+      fs.mkdirSync(SHOTS_DIR, { recursive: true });
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize(size);
       await page.goto(server.url);
@@ -140,14 +131,14 @@ for (const scheme of ['light', 'dark'] as const) {
       }
 
       await showResults(page);
-      await page.screenshot({ path: path.join(shots, `layout-${size.width}x${size.height}-${scheme}.png`) });
-      await chart.screenshot({ path: path.join(shots, `memory-chart-${size.width}x${size.height}-${scheme}.png`) });
+      await page.screenshot({ path: path.join(SHOTS_DIR, `layout-${size.width}x${size.height}-${scheme}.png`) });
+      await chart.screenshot({ path: path.join(SHOTS_DIR, `memory-chart-${size.width}x${size.height}-${scheme}.png`) });
 
       // The time chart: error bars too.
       await page.getByRole('button', { name: 'Time and cost' }).click();
       await expect(page.locator('[data-chart="time-cost"] .recharts-errorBar')).toHaveCount(4);
       await page.locator('[data-chart="time-cost"]').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: path.join(shots, `time-${size.width}x${size.height}-${scheme}.png`) });
+      await page.screenshot({ path: path.join(SHOTS_DIR, `time-${size.width}x${size.height}-${scheme}.png`) });
 
       // The explanation panel: opened from a figure, as wide as the results, with its low / expected / high table.
       await table.locator('tr[data-row="memory"] td').nth(1).getByRole('button').click();
@@ -157,7 +148,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await noHorizontalOverflow(page);
       await noVerticalPageScroll(page);
       await showResults(page);
-      await page.screenshot({ path: path.join(shots, `explain-${size.width}x${size.height}-${scheme}.png`) });
+      await page.screenshot({ path: path.join(SHOTS_DIR, `explain-${size.width}x${size.height}-${scheme}.png`) });
     });
   }
 }

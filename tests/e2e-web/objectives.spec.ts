@@ -8,18 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { PART_COLORS } from '../../renderer/charts/colors';
-import { expect, test } from './fixtures';
-
-const shots = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
-
-const SIZES = [
-  { width: 1024, height: 700 },
-  { width: 1280, height: 800 },
-  { width: 1440, height: 900 },
-] as const;
+import { expect, SHOTS_DIR, SIZES, test } from './fixtures';
 
 const DPO_PLAN = {
   name: 'DPO after SFT',
@@ -94,7 +85,7 @@ for (const scheme of ['light', 'dark'] as const) {
       page,
       server,
     }) => {
-      fs.mkdirSync(shots, { recursive: true });
+      fs.mkdirSync(SHOTS_DIR, { recursive: true });
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize(size);
       await page.goto(server.url);
@@ -125,10 +116,12 @@ for (const scheme of ['light', 'dark'] as const) {
       expect(fills).toContain(PART_COLORS.generation);
 
       await page.locator('section.results').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-      await page.screenshot({ path: path.join(shots, `objectives-grpo-${size.width}x${size.height}-${scheme}.png`) });
+      await page.screenshot({
+        path: path.join(SHOTS_DIR, `objectives-grpo-${size.width}x${size.height}-${scheme}.png`),
+      });
       await chart.scrollIntoViewIfNeeded();
       await chart.screenshot({
-        path: path.join(shots, `objectives-grpo-memory-${size.width}x${size.height}-${scheme}.png`),
+        path: path.join(SHOTS_DIR, `objectives-grpo-memory-${size.width}x${size.height}-${scheme}.png`),
       });
 
       // The time view adds the run split by phase: a generation and an update segment per technique.
@@ -145,7 +138,7 @@ for (const scheme of ['light', 'dark'] as const) {
       // The pointer left over the chart by the click would open a tooltip in the picture.
       await page.mouse.move(0, 0);
       await phases.screenshot({
-        path: path.join(shots, `objectives-grpo-phases-${size.width}x${size.height}-${scheme}.png`),
+        path: path.join(SHOTS_DIR, `objectives-grpo-phases-${size.width}x${size.height}-${scheme}.png`),
       });
 
       // The editor's Objective section shows GRPO's fields, the vLLM ones under their own Advanced part.
@@ -155,7 +148,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(section.getByLabel('vLLM GPU memory share')).toHaveValue('0.3');
       await section.scrollIntoViewIfNeeded();
       await section.screenshot({
-        path: path.join(shots, `objectives-grpo-editor-${size.width}x${size.height}-${scheme}.png`),
+        path: path.join(SHOTS_DIR, `objectives-grpo-editor-${size.width}x${size.height}-${scheme}.png`),
       });
     });
   }
