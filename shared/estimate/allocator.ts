@@ -29,7 +29,31 @@
  *    cannot reuse (`fragmentationBytes`). It depends on whether the shapes repeat (`ShapeRegime`).
  */
 import type { Architecture } from './architecture';
-import { ALLOCATOR } from './distributed';
+
+/**
+ * PyTorch's caching allocator (c10/cuda/CUDACachingAllocator.cpp): every block is rounded up to kMinBlockSize = 512 B;
+ * requests ≤ kSmallSize (1 MiB) come from 2 MiB segments (kSmallBuffer), 1–10 MiB (below kMinLargeAlloc) from 20 MiB
+ * segments (kLargeBuffer), larger ones from segments rounded to kRoundLarge = 2 MiB (`get_allocation_size`); a large
+ * block is split only when more than kSmallSize remains (`should_split`), so each large tensor may carry up to 1 MiB
+ * of unsplit rounding in its own block. With PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True segments grow in pages
+ * and the cached-but-unusable share (fragmentation) mostly disappears.
+ */
+export const ALLOCATOR = {
+  minBlockBytes: 512,
+  smallSizeBytes: 2 ** 20,
+  smallSegmentBytes: 2 * 2 ** 20,
+  minLargeAllocBytes: 10 * 2 ** 20,
+  largeSegmentBytes: 20 * 2 ** 20,
+  roundLargeBytes: 2 * 2 ** 20,
+} as const;
+
+/** The segment size the allocator reserves for one request of `bytes` (round_size, then get_allocation_size). */
+export function allocationSize(bytes: number): number {
+  const rounded = roundSize(bytes);
+  if (rounded <= ALLOCATOR.smallSizeBytes) return ALLOCATOR.smallSegmentBytes;
+  if (rounded < ALLOCATOR.minLargeAllocBytes) return ALLOCATOR.largeSegmentBytes;
+  return Math.ceil(rounded / ALLOCATOR.roundLargeBytes) * ALLOCATOR.roundLargeBytes;
+}
 
 /** round_size: every request rounded up to kMinBlockSize (512 B). */
 export function roundSize(bytes: number): number {
@@ -71,7 +95,7 @@ export function groupFootprint(bytes: number, count: number, expandable = false)
       reservedBytes: Math.ceil(count / perSegment) * ALLOCATOR.largeSegmentBytes,
     };
   }
-  const segment = Math.ceil(r / ALLOCATOR.roundLargeBytes) * ALLOCATOR.roundLargeBytes;
+  const segment = allocationSize(r);
   const block = segment - r <= ALLOCATOR.smallSizeBytes ? segment : r;
   return { blockBytes: block * count, reservedBytes: segment * count };
 }

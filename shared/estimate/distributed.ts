@@ -353,36 +353,3 @@ export function partsByPhase(parts: DistributedPart[]): Record<DistPhase, number
     for (const ph of ['forward', 'backward', 'optimizer'] as const) if (p.phases[ph]) out[ph] += p.bytes;
   return out;
 }
-
-/**
- * PyTorch's caching allocator (c10/cuda/CUDACachingAllocator.cpp): every block is rounded up to kMinBlockSize = 512 B;
- * requests ≤ kSmallSize (1 MiB) come from 2 MiB segments (kSmallBuffer), 1–10 MiB (below kMinLargeAlloc) from 20 MiB
- * segments (kLargeBuffer), larger ones from segments rounded to kRoundLarge = 2 MiB (`get_allocation_size`); a large
- * block is split only when more than kSmallSize remains (`should_split`), so each large tensor may carry up to 1 MiB
- * of unsplit rounding in its own block. With PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True segments grow in pages
- * and the cached-but-unusable share (fragmentation) mostly disappears. allocator.ts models reserved − allocated.
- */
-export const ALLOCATOR = {
-  minBlockBytes: 512,
-  smallSizeBytes: 2 ** 20,
-  smallSegmentBytes: 2 * 2 ** 20,
-  minLargeAllocBytes: 10 * 2 ** 20,
-  largeSegmentBytes: 20 * 2 ** 20,
-  roundLargeBytes: 2 * 2 ** 20,
-} as const;
-
-/** The segment size the allocator reserves for one request of `bytes` (round_size, then get_allocation_size). */
-export function allocatorSegmentBytes(bytes: number): number {
-  const rounded = Math.max(
-    ALLOCATOR.minBlockBytes,
-    Math.ceil(bytes / ALLOCATOR.minBlockBytes) * ALLOCATOR.minBlockBytes,
-  );
-  if (rounded <= ALLOCATOR.smallSizeBytes) return ALLOCATOR.smallSegmentBytes;
-  if (rounded < ALLOCATOR.minLargeAllocBytes) return ALLOCATOR.largeSegmentBytes;
-  return Math.ceil(rounded / ALLOCATOR.roundLargeBytes) * ALLOCATOR.roundLargeBytes;
-}
-
-/** Upper bound of the rounding kept inside allocated blocks for `tensors` large tensors (≤ 1 MiB each, unsplit). */
-export function allocatorRoundingHighBytes(tensors: number): number {
-  return tensors * ALLOCATOR.smallSizeBytes;
-}

@@ -14,8 +14,8 @@ import {
 } from '../../../shared/domain/plan';
 import { STRATEGY_TRAITS, type Strategy } from '../../../shared/domain/strategies';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
+import { allocationSize } from '../../../shared/estimate/allocator';
 import {
-  allocatorSegmentBytes,
   DS_EXPORTED_ZERO,
   DS_ZERO_DEFAULTS,
   hfAutoZero,
@@ -228,10 +228,10 @@ describe('NCCL buffers and the caching allocator', () => {
   });
 
   it('segments: ≤ 1 MiB from 2 MiB, 1–10 MiB from 20 MiB, larger rounded to 2 MiB (get_allocation_size)', () => {
-    expect(allocatorSegmentBytes(1)).toBe(2 * 2 ** 20);
-    expect(allocatorSegmentBytes(2 ** 20)).toBe(2 * 2 ** 20);
-    expect(allocatorSegmentBytes(3 * 2 ** 20)).toBe(20 * 2 ** 20);
-    expect(allocatorSegmentBytes(11 * 2 ** 20 + 1)).toBe(12 * 2 ** 20);
+    expect(allocationSize(1)).toBe(2 * 2 ** 20);
+    expect(allocationSize(2 ** 20)).toBe(2 * 2 ** 20);
+    expect(allocationSize(3 * 2 ** 20)).toBe(20 * 2 ** 20);
+    expect(allocationSize(11 * 2 ** 20 + 1)).toBe(12 * 2 ** 20);
   });
 });
 
