@@ -130,10 +130,11 @@ def from_catalog(m: dict[str, Any]) -> dict[str, Any]:
 
 def catalog() -> list[tuple[str, dict[str, Any]]]:
     data = json.loads((REPO / "shared" / "catalog" / "data" / "models.json").read_text())
-    # phi3small and phi3_v exist only as Hub remote code (no transformers class): not instantiable offline (phi3_v is
-    # rebuilt from its modelling file in test_phi3_v_params).
+    # phi3small, phi3_v and phi4mm exist only as Hub remote code (no transformers class): not instantiable offline
+    # (phi3_v is rebuilt from its modelling file in test_phi3_v_params; phi4mm is converted to phi4_multimodal in
+    # test_phi4_multimodal_params, catalog case).
     return [(f"catalog:{m['name']}", from_catalog(m)) for m in data["models"]
-            if m.get("model_type") not in ("phi3small", "phi3_v")]
+            if m.get("model_type") not in ("phi3small", "phi3_v", "phi4mm")]
 
 
 def real_configs() -> list[tuple[str, dict[str, Any]]]:
@@ -654,9 +655,16 @@ def _phi4mm_full_depth() -> dict[str, Any]:
     return raw
 
 
+def _phi4mm_catalog() -> dict[str, Any]:
+    """The catalog's Phi-4-multimodal-instruct entry (its config.json keys, as a user's file would hold them)."""
+    data = json.loads((REPO / "shared" / "catalog" / "data" / "models.json").read_text())
+    return next(m for m in data["models"] if m["name"] == "Phi-4-multimodal-instruct")
+
+
 PHI4_CASES: dict[str, dict[str, Any]] = {
     "fixture:phi4mm-trtllm": json.loads(PHI4MM_FIXTURE.read_text()),
     "fixture:phi4mm-full-depth": _phi4mm_full_depth(),
+    "catalog:Phi-4-multimodal-instruct": _phi4mm_catalog()["config"],
     # A native file scaled down, every dimension distinct, the audio encoder's less usual switches set.
     "native-scaled": {
         "model_type": "phi4_multimodal", "hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 3,
@@ -701,6 +709,14 @@ def test_phi4_multimodal_params(case: str, tmp_path: Path) -> None:
     assert report["techniques"][0]["trainableParams"] == report["totalParams"] - tower - audio
     if case == "fixture:phi4mm-trtllm":
         assert report["totalParams"] == 1_331_016_512
+    if case == "catalog:Phi-4-multimodal-instruct":
+        # The catalog's keys are the full-depth fixture's; its computed_total is this class's count.
+        assert raw == _phi4mm_full_depth()
+        assert report["totalParams"] == _phi4mm_catalog()["params"]["computed_total"] == 4_743_988_032
+        # A load of the Hub checkpoint with its remote code builds these + the vision/speech LoRA (wutt6678/CCMS
+        # outputs/iteration_11/preflight/phi4_mm/preflight.json constructed_parameter_count).
+        lora = (256 + 320) * 32 * ((3072 + 5120) + (3072 + 3072) + (3072 + 16384) + (8192 + 3072))
+        assert report["totalParams"] + lora == 5_574_460_224
     if case == "fixture:phi4mm-full-depth":
         # Hub page: 5.57B = these base weights + the checkpoint's LoRA (r 256 + r 320 on qkv/o/gate_up/down × 32).
         assert report["totalParams"] == 4_743_988_032

@@ -35,8 +35,14 @@ describe('issue 16 catalog models', () => {
     ['DeepSeek-R1-Distill-Qwen-1.5B', 1_777_088_000, 1_777_088_000],
     ['DeepSeek-R1-Distill-Llama-8B', 8_030_261_248, 8_030_261_248],
     ['DeepSeek-R1-Distill-Qwen-32B', 32_763_876_352, 32_763_876_352],
+    ['DeepSeek-R1-Distill-Qwen-7B', 7_615_616_512, 7_615_616_512],
+    ['DeepSeek-R1-Distill-Qwen-14B', 14_770_033_664, 14_770_033_664],
+    ['DeepSeek-R1-Distill-Llama-70B', 70_553_706_496, 70_553_706_496],
     // Hub-only phi3_v: rebuilt from modeling_phi3_v.py with transformers' classes (test_phi3_v_params); card "4.2B"
     ['Phi-3.5-vision-instruct', 4_146_621_440, 4_146_621_440],
+    // Hub-only phi4mm: read through transformers' conversion to phi4_multimodal (test_phi4_multimodal_params); base
+    // weights only, the checkpoint's vision/speech LoRA adapters apart
+    ['Phi-4-multimodal-instruct', 4_743_988_032, 4_743_988_032],
   ] as const)('%s counts %i parameters (%i active)', (id, total, active) => {
     const a = arch(id);
     expect(a.totalParams).toBe(total);
@@ -69,6 +75,37 @@ describe('issue 16 catalog models', () => {
     const attention = h * h + h + 2 * (h * 256 + 256) + h * h; // q (12 × 128) and k, v (2 × 128) with bias; o
     const perLayer = attention + 3 * h * 8960 + 2 * h;
     expect(arch('DeepSeek-R1-Distill-Qwen-1.5B').totalParams).toBe(2 * 151_936 * h + 28 * perLayer + h);
+  });
+
+  it('R1 distills equal their GGUF parameter_count (ollama: Qwen-7B 7,615,616,512; Qwen-14B 14,770,033,664)', () => {
+    // padiazg/ollama-tools models/ollama/testfiles/deepseek-r1-{7b,14b}.raw.json (general.parameter_count)
+    expect(arch('DeepSeek-R1-Distill-Qwen-7B').totalParams).toBe(7_615_616_512);
+    expect(arch('DeepSeek-R1-Distill-Qwen-14B').totalParams).toBe(14_770_033_664);
+  });
+
+  it('Distill-Qwen-14B by hand: qkv bias, untied 152,064 × 5,120 embedding and head, 48 layers', () => {
+    const h = 5120;
+    const attention = h * h + h + 2 * (h * 1024 + 1024) + h * h; // q (40 × 128) and k, v (8 × 128) with bias; o
+    const perLayer = attention + 3 * h * 13824 + 2 * h;
+    expect(arch('DeepSeek-R1-Distill-Qwen-14B').totalParams).toBe(2 * 152_064 * h + 48 * perLayer + h);
+  });
+
+  it('Distill-Llama-70B by hand equals its safetensors index (141,107,412,992 bytes of bf16)', () => {
+    const h = 8192;
+    const attention = 2 * h * h + 2 * h * 1024; // q and o (64 × 128), k and v (8 × 128), no bias
+    const perLayer = attention + 3 * h * 28672 + 2 * h;
+    const total = 2 * 128_256 * h + 80 * perLayer + h; // untied lm_head, final norm
+    expect(arch('DeepSeek-R1-Distill-Llama-70B').totalParams).toBe(total);
+    expect(total * 2).toBe(141_107_412_992);
+  });
+
+  it('Phi-4-multimodal: base weights + the vision (r 256) and speech (r 320) LoRA = a real checkpoint load (5,574,460,224)', () => {
+    // wutt6678/CCMS outputs/iteration_11/preflight/phi4_mm/preflight.json constructed_parameter_count
+    const a = arch('Phi-4-multimodal-instruct');
+    const lora = (256 + 320) * 32 * (3072 + 5120 + (3072 + 3072) + (3072 + 16384) + (8192 + 3072));
+    expect(lora).toBe(830_472_192);
+    expect(a.totalParams + lora).toBe(5_574_460_224);
+    expect(findCatalogModel('Phi-4-multimodal-instruct')?.spec.vision?.modelType).toBe('phi4_multimodal');
   });
 
   it('DeepSeek-V3 keeps its MTP layer apart: 671.0 B in the class (card: 671 B), 11.6 B more in the checkpoint', () => {
