@@ -16,6 +16,9 @@ import {
   ENCODER_MODEL_TYPES,
   MODEL_TYPES,
   ModelSpecSchema,
+  activationFromConfigName,
+  mlpActivation,
+  type MlpActivation,
   VISION_MODEL_TYPES,
   type EncoderSpec,
   type ModelSpec,
@@ -193,7 +196,12 @@ export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): Con
     : known
       ? readKnown(c, modelType as (typeof KNOWN_MODEL_TYPES)[number], rawModelType, warnings)
       : readGeneric(c, modelType, warnings);
-  const parsed = ModelSpecSchema.safeParse({ ...spec, name: typeof name === 'string' ? name : 'unnamed' });
+  const activation = readActivation(isVisionModelType(modelType) ? textConfigOf(c) : c, modelType, warnings);
+  const parsed = ModelSpecSchema.safeParse({
+    ...spec,
+    ...(activation ? { activation } : {}),
+    name: typeof name === 'string' ? name : 'unnamed',
+  });
   if (!parsed.success) {
     throw new ConfigImportError(
       `The config.json describes an impossible model: ` +
@@ -205,6 +213,44 @@ export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): Con
   if (typeof name === 'string') return result(parsed.data);
   const totalParams = describeArchitecture(parsed.data).totalParams;
   return result({ ...parsed.data, name: modelNameFromConfig(c, { ...name, totalParams }) });
+}
+
+/** A vision-language config's language-model keys: its `text_config` when it nests one. */
+function textConfigOf(c: Json): Json {
+  return typeof c.text_config === 'object' && c.text_config !== null && !Array.isArray(c.text_config)
+    ? (c.text_config as Json)
+    : c;
+}
+
+/**
+ * The MLP activation the config names, under the key its family's configuration class reads: Gemma's
+ * `hidden_activation`, GPT-2 / GPT-J / OPT / BART `activation_function`, Falcon `activation`, T5 `feed_forward_proj`
+ * (models/t5/configuration_t5.py: "gated-gelu" means gelu_new), the others `hidden_act`. Undefined when the file names
+ * none (the family default applies: model-spec.ts mlpActivation); an unknown name is read as gelu_new, with a warning.
+ */
+function readActivation(c: Json, modelType: string, warnings: string[]): MlpActivation | undefined {
+  const key = modelType.startsWith('gemma')
+    ? 'hidden_activation'
+    : ['gpt2', 'gptj', 'opt', 'bart'].includes(modelType)
+      ? 'activation_function'
+      : modelType === 'falcon'
+        ? 'activation'
+        : modelType === 't5' || modelType === 'mt5'
+          ? 'feed_forward_proj'
+          : modelType === 'bloom' || modelType === 'chatglm'
+            ? null
+            : 'hidden_act';
+  const value = key ? c[key] : undefined;
+  if (typeof value !== 'string') return undefined;
+  const name = key === 'feed_forward_proj' ? (value === 'gated-gelu' ? 'gelu_new' : value.split('-').at(-1)!) : value;
+  const known = activationFromConfigName(name);
+  // The family's default is left implicit, so specs stay as they were read before the field existed.
+  if (known) return known === mlpActivation({ modelType: modelType as ModelSpec['modelType'] }) ? undefined : known;
+  warnings.push(
+    `${key} "${value}": Tuneplan does not know what this activation keeps for its backward; memory counts it as ` +
+      `gelu_new's four tensors per MLP element, the most of the activations it knows (an upper bound).`,
+  );
+  return 'gelu_new';
 }
 
 const GENERIC_KEYS = [
@@ -579,6 +625,9 @@ function readKnown(
         linearBias: c.attention_bias === false ? 'mlp' : 'all',
         norm: 'layernorm',
         mlp: 'plain',
+        // GPTNeoXLayer with use_parallel_residual (default true): attention(input_layernorm(x)) and
+        // mlp(post_attention_layernorm(x)) read the same x.
+        ...(c.use_parallel_residual === false ? {} : { sharedNormInput: true }),
       };
     case 'gpt2':
     case 'gptj':
@@ -985,6 +1034,8 @@ function readFalcon(c0: Json, rawModelType: string, warnings: string[]): Shape {
     norm: 'layernorm',
     normsPerLayer: norms,
     mlp: 'plain',
+    // FalconDecoderLayer with two parallel norms: ln_attn(x) and ln_mlp(x) read the same x.
+    ...(norms === 2 ? { sharedNormInput: true } : {}),
   };
 }
 

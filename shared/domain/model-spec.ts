@@ -171,6 +171,15 @@ export const VisionSchema = z.object({
 });
 export type VisionSpec = z.infer<typeof VisionSchema>;
 
+/**
+ * An MLP activation by what its backward keeps, as transformers applies it (src/transformers/activations.py ACT2FN):
+ * `silu` (nn.SiLU), `gelu` (GELUActivation: F.gelu) and `gelu_pytorch_tanh` (F.gelu with approximate="tanh") keep
+ * their input; `relu` (nn.ReLU) its output; `gelu_new` (NewGELUActivation: the tanh formula written as Python ops, as
+ * GPT-2, GPT-J, Phi-2 and T5 v1.1 use it) keeps four tensors as wide as its input (tests/python/test_saved_tensors.py).
+ */
+export const MLP_ACTIVATIONS = ['silu', 'gelu', 'gelu_pytorch_tanh', 'relu', 'gelu_new'] as const;
+export type MlpActivation = (typeof MLP_ACTIVATIONS)[number];
+
 /** The encoder-only and encoder-decoder model types Tuneplan counts (issue 16): ModelSpec.encoder describes them. */
 export const ENCODER_MODEL_TYPES = ['t5', 'mt5', 'bart', 'bert', 'roberta', 'deberta-v2'] as const;
 
@@ -247,6 +256,17 @@ export const ModelSpecSchema = z
      */
     qkNorm: z.enum(['none', 'head', 'full']).default('none'),
     /**
+     * The MLP activation (config.json hidden_act, hidden_activation, activation_function or activation, read by
+     * shared/catalog/hf-config.ts). Absent (specs written before it): the model type's transformers default
+     * (mlpActivation).
+     */
+    activation: z.enum(MLP_ACTIVATIONS).optional(),
+    /**
+     * The layer's two norms read the same input, so autograd keeps it once (GPT-NeoX use_parallel_residual, Falcon's
+     * ln_attn / ln_mlp). Absent: false.
+     */
+    sharedNormInput: z.boolean().optional(),
+    /**
      * Learned absolute position embeddings (GPT-2 n_positions, OPT max_position_embeddings + 2); 0 with rotary/ALiBi.
      */
     learnedPositions: z.number().int().min(0).max(100_000_000).default(0),
@@ -286,3 +306,56 @@ export const ModelSpecSchema = z
   });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 export type ModelSpecInput = z.input<typeof ModelSpecSchema>;
+
+/**
+ * The transformers default activation of each family's MLP, where it is not SiLU (each configuration class's
+ * default; Gemma's `hidden_activation`; T5 v1.0 `feed_forward_proj` "relu", mT5 "gated-gelu", whose gelu is
+ * gelu_new; BLOOM's BloomGelu keeps its input like F.gelu).
+ */
+const DEFAULT_ACTIVATION: Partial<Record<ModelSpec['modelType'], MlpActivation>> = {
+  gemma: 'gelu_pytorch_tanh',
+  gemma2: 'gelu_pytorch_tanh',
+  gemma3_text: 'gelu_pytorch_tanh',
+  starcoder2: 'gelu_pytorch_tanh',
+  phi: 'gelu_new',
+  gpt2: 'gelu_new',
+  gptj: 'gelu_new',
+  gpt_neox: 'gelu',
+  falcon: 'gelu',
+  bloom: 'gelu',
+  opt: 'relu',
+  t5: 'relu',
+  mt5: 'gelu_new',
+  bart: 'gelu',
+  bert: 'gelu',
+  roberta: 'gelu',
+  'deberta-v2': 'gelu',
+};
+
+/** The spec's MLP activation: the one its config.json named, else its family's transformers default. */
+export function mlpActivation(m: Pick<ModelSpec, 'activation' | 'modelType'>): MlpActivation {
+  return m.activation ?? DEFAULT_ACTIVATION[m.modelType] ?? 'silu';
+}
+
+/**
+ * ACT2FN names Tuneplan keeps apart by what their backward saves; names it does not list (gelu_fast, quick_gelu,
+ * gelu_python, ...) are read as gelu_new, the most any listed one keeps (a warning says so).
+ */
+export function activationFromConfigName(name: string): MlpActivation | null {
+  switch (name) {
+    case 'silu':
+    case 'swish':
+    case 'swiglu':
+      return 'silu';
+    case 'gelu':
+      return 'gelu';
+    case 'gelu_pytorch_tanh':
+      return 'gelu_pytorch_tanh';
+    case 'relu':
+      return 'relu';
+    case 'gelu_new':
+      return 'gelu_new';
+    default:
+      return null;
+  }
+}

@@ -13,6 +13,7 @@
  * DeepSpeed's partitions); with one micro-batch per step they are freed by zero_grad(set_to_none).
  */
 import type { Data, Distribution, Objective, Technique, Training } from '../domain/plan';
+import { mlpActivation } from '../domain/model-spec';
 import { GiB } from '../format';
 import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
 import { groupsByLength } from '../domain/export-capabilities';
@@ -886,7 +887,8 @@ export function savedBytesPerTokenPerLayer(
   const m = arch.spec;
   const a = profile.bytes.activation;
   const h = m.hiddenSize;
-  const I = m.intermediateSize;
+  // A MoE layer's routed experts have their own width (moe_intermediate_size); the dense MLP's is intermediate_size.
+  const I = m.moe ? (m.moe.expertIntermediateSize ?? m.intermediateSize) : m.intermediateSize;
   const qW = arch.qWidth;
   const kvW = arch.kvWidth;
   const full = technique.kind === 'full';
@@ -900,13 +902,16 @@ export function savedBytesPerTokenPerLayer(
   };
 
   // Norms. HF RMSNorm upcasts to fp32 and pow() keeps that copy; LayerNorm keeps its input and fp32 mean/rstd.
+  // Each kind, per norm over `width` elements normalized in `rows` groups per token (normBytes below); every row was
+  // checked against the tensors the real transformers classes save (tests/python/test_saved_tensors.py).
   const normCount = m.normsPerLayer;
   // Liger's and Unsloth's fused RMSNorm keep the 16-bit input and the fp32 rstd per row, and compute the weight's
   // gradient from them (Liger src/liger_kernel/ops/rms_norm.py LigerRMSNormFunction.forward `save_for_backward(X, W,
   // RSTD)`; unsloth/kernels/rms_layernorm.py Fast_RMS_Layernorm `save_for_backward(X, W, r)`).
   const fusedKernels = profile.kernels !== undefined && profile.kernels !== 'none';
+  const normBytes = normBytesPerToken(profile, normTrainable);
   if (m.norm === 'rmsnorm' && fusedKernels) {
-    add(() => `${normCount} RMSNorm inputs (fused ${profile.kernels} kernel) + fp32 rstd`, normCount * (a * h + 4));
+    add(() => `${normCount} RMSNorm inputs (fused ${profile.kernels} kernel) + fp32 rstd`, normCount * normBytes(h, 1));
   } else if (m.norm === 'rmsnorm' && training.compile) {
     // Inductor fuses the norm and its min-cut partitioner recomputes the fp32 upcast in the backward
     // (torch/_functorch/partitioners.py `min_cut_rematerialization_partition`): the 16-bit input and rstd stay.
@@ -915,12 +920,44 @@ export function savedBytesPerTokenPerLayer(
     // `should_ban_recomputation` lets the partitioner rebuild it from the saved input and rsqrt. (The norm's output,
     // read by the q/k/v and gate/up matmuls' weight gradients, is materialized in the backward and stays: counted as
     // the attention and MLP inputs below.) Eager, `mul` saves it (below), as Liger's fused norm does not.
-    add(() => `${normCount} RMSNorm inputs (compiled: upcast and x·rsqrt recomputed) + rsqrt`, normCount * (a * h + 4));
+    add(
+      () => `${normCount} RMSNorm inputs (compiled: upcast and x·rsqrt recomputed) + rsqrt`,
+      normCount * normBytes(h, 1),
+    );
   } else if (m.norm === 'rmsnorm') {
     add(() => `${normCount} RMSNorm inputs in fp32 (4·h each) + rsqrt`, normCount * (4 * h + 4));
-    if (normTrainable) add(() => `${normCount} normalized outputs (weight gradient)`, normCount * a * h);
+    // Llama-style `weight * hidden_states.to(input_dtype)` keeps the 16-bit normalized copy for the weight's gradient;
+    // Gemma's `output * (1.0 + self.weight.float())` keeps the fp32 one (models/gemma GemmaRMSNorm).
+    if (normTrainable)
+      add(
+        () => `${normCount} normalized outputs (weight gradient${normScalesInFp32(m) ? ', fp32' : ''})`,
+        normCount * (normBytes(h, 1) - (4 * h + 4)),
+      );
+  } else if (m.norm === 'layernorm-nobias') {
+    // CohereLayerNorm (models/cohere): fp32 math in Python ops; `hidden_states - mean` is computed twice (for the
+    // variance and for the output), pow and mul each keep one copy, and the weight's mul keeps the fp32 normalized
+    // output when the weight trains.
+    add(() => `${normCount} LayerNorm centred inputs in fp32 (2 × 4·h each) + rsqrt`, normCount * normBytes(h, 1));
   } else {
-    add(() => `${normCount} LayerNorm inputs + mean/rstd`, normCount * (a * h + 8));
+    // nn.LayerNorm keeps its input and fp32 mean / rstd (native_layer_norm). Parallel blocks whose norms read one
+    // input (ModelSpec.sharedNormInput) keep it once.
+    const inputs = m.sharedNormInput ? 1 : normCount;
+    add(
+      () =>
+        `${inputs === normCount ? normCount : `${normCount} LayerNorms on one`} LayerNorm input${
+          inputs === 1 ? '' : 's'
+        } + mean/rstd`,
+      inputs * a * h + normCount * 8,
+    );
+  }
+  // q/k norms (Qwen3, Gemma 3 per head; OLMo 2 over the whole projection): the same norm kind over q and k, before
+  // the rotary embedding; the projection's own output is then not kept (the upcast's backward needs nothing).
+  if (m.qkNorm !== 'none') {
+    const rows = m.qkNorm === 'head' ? [m.numHeads, m.numKvHeads] : [1, 1];
+    add(
+      () => `q and k norms (${m.qkNorm === 'head' ? 'per head' : 'whole projection'})`,
+      normBytes(qW, rows[0]!) + normBytes(kvW, rows[1]!),
+    );
   }
 
   // Attention. With a padding mask (micro-batch > 1, no packing) transformers repeats k and v to every query
@@ -931,37 +968,129 @@ export function savedBytesPerTokenPerLayer(
     m.numKvHeads !== m.numHeads && (training.stack === 'torchtune' || (microBatch > 1 && !training.packing));
   const kvSaved = repeatKv ? qW : kvW;
   if (full) add('attention input (q/k/v weight gradients)', a * h);
-  add(
-    () => `q, k, v saved by attention${repeatKv ? ' (k, v repeated to all heads: padding mask)' : ''}`,
-    a * (qW + 2 * kvSaved * keysPerQuery),
-  );
+  if (m.mla) {
+    // Multi-head latent attention (models/deepseek_v3 DeepseekV3Attention): q_a_layernorm and kv_a_layernorm over
+    // the latents; kv_b_proj's output (per head nope + v) stays whole because value_states is a split view of it;
+    // q and k are concatenations of their nope and rotary parts (heads × (nope + rope) each); with the base
+    // training, q_b_proj and kv_b_proj keep the normalized latents they read.
+    const { qLoraRank, kvLoraRank, qkNopeHeadDim, qkRopeHeadDim, vHeadDim } = m.mla;
+    const H = m.numHeads;
+    if (qLoraRank !== null)
+      add(
+        'q_a_layernorm' + (full ? ' (and q_b_proj input)' : ''),
+        normBytes(qLoraRank, 1) + (full ? a * qLoraRank : 0),
+      );
+    add(
+      'kv_a_layernorm' + (full ? ' (and kv_b_proj input)' : ''),
+      normBytes(kvLoraRank, 1) + (full ? a * kvLoraRank : 0),
+    );
+    add(
+      'q, k (nope + rotary, concatenated) and the kv_b_proj output that v views',
+      a * (H * (qkNopeHeadDim + qkRopeHeadDim) * (1 + keysPerQuery) + H * (qkNopeHeadDim + vHeadDim) * keysPerQuery),
+    );
+  } else
+    add(
+      () => `q, k, v saved by attention${repeatKv ? ' (k, v repeated to all heads: padding mask)' : ''}`,
+      a * (qW + 2 * kvSaved * keysPerQuery),
+    );
+  // One fused q/k/v projection (Phi-3 qkv_proj, GPT-NeoX / Falcon / BLOOM query_key_value, GPT-2 c_attn): q, k and v
+  // are views of its output, so a saved view keeps the whole (qW + 2·kvW) buffer. With rotary embeddings q and k are
+  // new tensors and v is still a view (models/phi3 Phi3Attention `value_states = qkv[..., query_pos + kv_pos :]`):
+  // the buffer stays beside them. Falcon broadcasts k and v to every query head first (models/falcon
+  // FalconAttention, expand + reshape): copies, no view left.
+  const extraQkv = fusedQkvExtra(profile, repeatKv, kvSaved);
+  if (extraQkv > 0)
+    add(
+      () =>
+        m.modelType === 'falcon' && m.numKvHeads < m.numHeads
+          ? 'k, v broadcast to every head (Falcon)'
+          : 'fused q/k/v output kept by its views',
+      a * extraQkv,
+    );
   if (training.attention === 'eager') {
     // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h
     // term).
     add('attention scores: softmax fp32 + probabilities', m.numHeads * (4 + a) * keysPerQuery * training.seqLen);
   } else {
-    add('attention output + log-sum-exp', a * qW + 4 * m.numHeads);
+    add('attention output + log-sum-exp', a * (m.mla ? m.numHeads * m.mla.vHeadDim : qW) + 4 * m.numHeads);
   }
-  if (full) add('o_proj input', a * qW);
+  // The o_proj input. SDPA writes its output in the memory layout of q: q made by element-wise ops on the
+  // transposed projection (Llama-style rotary, or none) is laid out (batch, seq, heads, dim), so transformers'
+  // `attn_output.transpose(1, 2).contiguous()` is a no-op and o_proj keeps the very tensor SDPA saved (counted
+  // above). Rotary embeddings built with torch.cat (partial rotary: models/phi3, phi, gpt_neox apply_rotary_pos_emb)
+  // leave q contiguous as (batch, heads, seq, dim), and eager attention's matmul output is laid out that way too: the
+  // transpose then copies.
+  if (full && (training.attention === 'eager' || CONCATENATED_ROTARY.has(m.modelType) || m.mla))
+    add('o_proj input', a * (m.mla ? m.numHeads * m.mla.vHeadDim : qW));
+  // An attention mask (padded batches; Falcon builds one always: models/falcon `allow_is_causal_skip=False`) is a
+  // boolean tensor that scaled_dot_product_attention converts to the query's dtype in every layer and keeps for its
+  // backward: one (seq × keys) plane per sequence, `a · keys` bytes per token.
+  if (training.attention !== 'eager' && attentionMaskPassed(profile, microBatch))
+    add('attention mask converted by SDPA', a * training.seqLen * keysPerQuery);
 
-  // MLP: the activation keeps its input; the gate·up product keeps both factors. MoE: per active expert.
+  // MLP, by what the activation keeps (ModelSpec.activation): F.silu / F.gelu keep their input, ReLU its output,
+  // gelu_new (NewGELUActivation's Python ops: pow, tanh, 0.5·x and 1 + tanh) four tensors; a gated MLP's product
+  // keeps act(gate) and up besides. MoE: per active expert.
   const experts = m.moe ? m.moe.topK : 1;
-  if (fusedKernels && m.mlp === 'gated') {
+  const activation = mlpActivation(m);
+  const actKeeps = activation === 'gelu_new' ? 4 : 1;
+  const gated = m.mlp === 'gated';
+  const perExpert = experts > 1 ? ` × ${experts} active experts` : '';
+  if (fusedKernels && gated) {
     // Liger LigerSiLUMulFunction / LigerGELUMulFunction `save_for_backward(a, b)` (ops/swiglu.py, ops/geglu.py) and
     // Unsloth's fused MLP keep gate and up; act(gate) is recomputed in the backward.
-    add(
-      () => `MLP gate, up (fused ${profile.kernels} kernel)${experts > 1 ? ` × ${experts} active experts` : ''}`,
-      experts * 2 * a * I,
-    );
+    add(() => `MLP gate, up (fused ${profile.kernels} kernel)${perExpert}`, experts * 2 * a * I);
   } else if (training.compile) {
-    // Compiled: act(gate)·up is one fused kernel and act(gate) is recomputed in the backward (min-cut partitioner).
-    add(() => `MLP gate, up (compiled)${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 2 * a * I);
+    // Compiled: the activation (and a gated MLP's product) is one fused kernel, recomputed in the backward (min-cut
+    // partitioner): the matmul outputs it reads stay.
+    add(() => `MLP ${gated ? 'gate, up' : 'up'} (compiled)${perExpert}`, experts * (gated ? 2 : 1) * a * I);
+  } else if (gated) {
+    add(
+      () =>
+        `MLP gate${actKeeps > 1 ? ` and ${activation}'s ${actKeeps - 1} intermediates` : ''}, act(gate), ` +
+        `up${perExpert}`,
+      experts * (actKeeps + 2) * a * I,
+    );
   } else {
-    add(() => `MLP gate, act(gate), up${experts > 1 ? ` × ${experts} active experts` : ''}`, experts * 3 * a * I);
+    add(
+      () =>
+        `MLP ${activation} ${
+          activation === 'relu' ? 'output' : actKeeps > 1 ? `input and ${actKeeps - 1} intermediates` : 'input'
+        }${perExpert}`,
+      experts * actKeeps * a * I,
+    );
+  }
+  if (m.moe && m.moe.sharedIntermediateSize > 0) {
+    // Shared experts (Qwen2-MoE shared_expert, DeepSeek shared_experts): a dense SwiGLU MLP on every token, and
+    // Qwen2-MoE's sigmoid gate keeps the shared output and its gate value (models/qwen2_moe Qwen2MoeSparseMoeBlock).
+    const Is = m.moe.sharedIntermediateSize;
+    add('shared expert gate, act(gate), up', 3 * a * Is + (m.moe.sharedExpertGate ? a * h + a : 0));
+    // With the base training it keeps its down input, and, where the router reads an fp32 copy (DeepSeek, below),
+    // the 16-bit norm output its gate/up projections read.
+    if (full) add('shared expert down input', a * Is + (m.mla ? a * h : 0));
+  }
+  if (m.moe) {
+    // transformers 5's MoE blocks (models/mixtral MixtralSparseMoeBlock and its grouped_mm experts; qwen2_moe,
+    // qwen3_moe alike): the router's fp32 softmax output (4·E), the top-k weights, their sum and the routing indices
+    // (int64: the top-k choice and three per routed token for the sort), and each routed token's expert output, kept
+    // by its product with the routing weight (top-k · a·h).
+    const E = m.moe.numExperts;
+    add(
+      () => `MoE routing: softmax over ${E} experts, top-${experts} weights and indices, weighted expert outputs`,
+      experts * a * h + 4 * E + 40 * experts + 4,
+    );
   }
   if (full) {
-    add('MLP inputs (gate/up and down weight gradients)', a * h * experts + experts * a * I);
-    if (m.moe) add('router logits (fp32 softmax)', 8 * m.moe.numExperts);
+    // down_proj's input is the activation's (or the product's) output; ReLU's output is the tensor it kept already.
+    const downInput = !gated && activation === 'relu' && !fusedKernels && !training.compile ? 0 : experts * a * I;
+    // One norm for attention and MLP (parallel blocks: Phi-2, GPT-J, Cohere): the MLP reads the very tensor the
+    // q/k/v projections kept.
+    const upInput = m.normsPerLayer === 1 && !m.moe ? 0 : a * h * experts;
+    add('MLP inputs (gate/up and down weight gradients)', upInput + downInput);
+    // The router's weight gradient reads the norm output itself; the experts read their routed copies (above).
+    // DeepSeek's router multiplies in fp32 (models/deepseek_v3 DeepseekV3TopkRouter:
+    // `hidden_states.type(torch.float32)`).
+    if (m.moe) add('router input (its weight gradient)', (m.mla ? 4 : a) * h);
   }
 
   // PEFT layers.
@@ -1017,6 +1146,72 @@ export function savedBytesPerTokenPerLayer(
 }
 
 /**
+ * RMSNorms that apply their weight to the fp32 normalized value before casting back, so the weight's gradient reads the
+ * fp32 copy: Gemma's `output * (1.0 + self.weight.float())` (models/gemma GemmaRMSNorm, gemma2, gemma3) and OLMo 2's
+ * `(self.weight * hidden_states).to(input_dtype)` (models/olmo2 Olmo2RMSNorm).
+ */
+function normScalesInFp32(m: Architecture['spec']): boolean {
+  return (
+    m.modelType === 'gemma' || m.modelType === 'gemma2' || m.modelType === 'gemma3_text' || m.modelType === 'olmo2'
+  );
+}
+
+/**
+ * Families whose rotary embedding concatenates the rotated and passed-through halves (savedBytesPerTokenPerLayer);
+ * multi-head latent attention's q is a concatenation too (checked on ModelSpec.mla).
+ */
+const CONCATENATED_ROTARY: ReadonlySet<Architecture['spec']['modelType']> = new Set(['phi3', 'phi', 'gpt_neox']);
+
+/**
+ * Whether transformers hands scaled_dot_product_attention an attention mask: batches padded to their longest example
+ * (micro-batch > 1, no packing: sdpa_mask skips the mask only when nothing is padded), and Falcon always. torchtune's
+ * unpacked batches run causal without a mask.
+ */
+function attentionMaskPassed(profile: MemoryProfile, microBatch: number): boolean {
+  if (profile.training.stack === 'torchtune') return false;
+  if (profile.arch.spec.modelType === 'falcon') return true;
+  return microBatch > 1 && !profile.training.packing;
+}
+
+/**
+ * Bytes per token one norm of the spec's kind keeps over `width` elements in `rows` groups
+ * (savedBytesPerTokenPerLayer):
+ * eager HF RMSNorm the fp32 upcast and rsqrt, plus the normalized output when the weight trains (16-bit; Gemma fp32);
+ * fused (Liger / Unsloth) or compiled RMSNorm the 16-bit input and rsqrt; nn.LayerNorm its input and fp32 mean/rstd;
+ * CohereLayerNorm two fp32 centred copies and rsqrt, plus the fp32 normalized output when the weight trains.
+ */
+function normBytesPerToken(profile: MemoryProfile, trainable: boolean): (width: number, rows: number) => number {
+  const m = profile.arch.spec;
+  const a = profile.bytes.activation;
+  const fused = (profile.kernels !== undefined && profile.kernels !== 'none') || profile.training.compile;
+  return (width, rows) => {
+    if (m.norm === 'layernorm') return a * width + 8 * rows;
+    if (m.norm === 'layernorm-nobias') return 8 * width + 4 * rows + (trainable ? 4 * width : 0);
+    if (fused) return a * width + 4 * rows;
+    return 4 * width + 4 * rows + (trainable ? (normScalesInFp32(m) ? 4 : a) * width : 0);
+  };
+}
+
+/**
+ * Elements per token a fused q/k/v projection keeps beyond the q, k and v widths savedBytesPerTokenPerLayer counts
+ * (see there): the projection's whole output while a saved tensor is still a view of it, or Falcon's broadcast k, v.
+ */
+function fusedQkvExtra(profile: MemoryProfile, repeatKv: boolean, kvSaved: number): number {
+  const { arch } = profile;
+  const m = arch.spec;
+  if (m.mla || !arch.modules.some((mod) => mod.role === 'qkv')) return 0;
+  const qW = arch.qWidth;
+  const kvW = arch.kvWidth;
+  if (m.modelType === 'falcon' && m.numKvHeads < m.numHeads) return 2 * (qW - kvSaved);
+  // GPT-2 and OPT learn positions, BLOOM adds ALiBi to the scores: no rotary copy of q and k.
+  const rotary = m.learnedPositions === 0 && m.modelType !== 'bloom';
+  // Saved: q (a rotary copy or a view), k (a copy when rotated or repeated), v (a view unless repeated).
+  const copies = (rotary ? qW : 0) + (rotary || repeatKv ? kvSaved : 0) + (repeatKv ? kvSaved : 0);
+  const bufferKept = !rotary || !repeatKv;
+  return copies + (bufferKept ? qW + 2 * kvW : 0) - (qW + 2 * kvSaved);
+}
+
+/**
  * The layer's backward working set: the gradient tensors alive together at the largest moment of one decoder layer's
  * backward, net of the layer's saved tensors already released by then, per token (bytes). Autograd runs the layer's
  * nodes one at a time, highest sequence number first (torch/csrc/autograd/engine.cpp ReadyQueue); a node's outputs
@@ -1049,7 +1244,8 @@ export function layerBackwardBytesPerToken(profile: MemoryProfile): { bytes: num
   const m = profile.arch.spec;
   const a = profile.bytes.activation;
   const h = m.hiddenSize;
-  const I = m.intermediateSize;
+  // A MoE layer's routed experts have their own width (moe_intermediate_size); the dense MLP's is intermediate_size.
+  const I = m.moe ? (m.moe.expertIntermediateSize ?? m.intermediateSize) : m.intermediateSize;
   const experts = m.moe ? m.moe.topK : 1;
   const fused = profile.kernels !== undefined && profile.kernels !== 'none';
   const gated = m.mlp === 'gated';
@@ -1134,7 +1330,9 @@ export function memoryAt(
   const tokens = microBatch * s;
   const perTokenLayer: Array<{ tensor: string; bytes: number }> = [];
   const layerBytesPerToken = savedBytesPerTokenPerLayer(
-    training.attention === 'eager' ? { ...profile, training: { ...training, seqLen: s } } : profile,
+    training.attention === 'eager' || attentionMaskPassed(profile, microBatch)
+      ? { ...profile, training: { ...training, seqLen: s } }
+      : profile,
     microBatch,
     keysPerQuery,
     detail ? perTokenLayer : undefined,

@@ -99,7 +99,7 @@ describe('issue 16 catalog models', () => {
     expect(total * 2).toBe(141_107_412_992);
   });
 
-  it('Phi-4-multimodal: base weights + the vision (r 256) and speech (r 320) LoRA = a real checkpoint load (5,574,460,224)', () => {
+  it('Phi-4-multimodal: base + vision (r 256) and speech (r 320) LoRA = a real checkpoint load (5,574,460,224)', () => {
     // wutt6678/CCMS outputs/iteration_11/preflight/phi4_mm/preflight.json constructed_parameter_count
     const a = arch('Phi-4-multimodal-instruct');
     const lora = (256 + 320) * 32 * (3072 + 5120 + (3072 + 3072) + (3072 + 16384) + (8192 + 3072));
