@@ -33,8 +33,8 @@ import { stripBom } from '../text';
 /** The one stated approximation of encoder-decoder plans (t5, mt5, bart): said once, wherever one is read. */
 const SEQ2SEQ_APPROXIMATION =
   "Sequence-to-sequence: memory and time take the plan's sequence length as both the source (encoder) and the " +
-  "target (decoder, with cross-attention over the source) length, and every decoder layer's shapes for every " +
-  'layer: an upper-bound approximation.';
+  'target (decoder, with cross-attention over the source) length. Encoder and decoder layers are counted apart, ' +
+  "but T5's attention with its relative-position bias is counted as scaled_dot_product_attention's (q, k, v, output).";
 
 export const KNOWN_MODEL_TYPES = MODEL_TYPES.filter(
   (t): t is Exclude<(typeof MODEL_TYPES)[number], 'generic'> => t !== 'generic',
@@ -196,10 +196,13 @@ export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): Con
     : known
       ? readKnown(c, modelType as (typeof KNOWN_MODEL_TYPES)[number], rawModelType, warnings)
       : readGeneric(c, modelType, warnings);
-  const activation = readActivation(isVisionModelType(modelType) ? textConfigOf(c) : c, modelType, warnings);
+  const lm = isVisionModelType(modelType) ? textConfigOf(c) : c;
+  const activation = readActivation(lm, modelType, warnings);
+  const dropout = readDropout(lm, modelType);
   const parsed = ModelSpecSchema.safeParse({
     ...spec,
     ...(activation ? { activation } : {}),
+    ...(dropout ? { dropout } : {}),
     name: typeof name === 'string' ? name : 'unnamed',
   });
   if (!parsed.success) {
@@ -251,6 +254,55 @@ function readActivation(c: Json, modelType: string, warnings: string[]): MlpActi
       `gelu_new's four tensors per MLP element, the most of the activations it knows (an upper bound).`,
   );
   return 'gelu_new';
+}
+
+/**
+ * Each family's dropout keys, with its configuration class's default when the file leaves one out: [hidden, attention,
+ * activation] as [key, default] (transformers 5 configuration_*.py).
+ */
+const DROPOUT_KEYS: Record<string, Array<[string, number] | null>> = {
+  gpt2: [['resid_pdrop', 0.1], ['attn_pdrop', 0.1], null],
+  gptj: [['resid_pdrop', 0], ['attn_pdrop', 0], null],
+  opt: [
+    ['dropout', 0.1],
+    ['attention_dropout', 0],
+    ['activation_dropout', 0],
+  ],
+  phi: [['resid_pdrop', 0], ['attention_dropout', 0], null],
+  phi3: [['resid_pdrop', 0], ['attention_dropout', 0], null],
+  starcoder2: [['residual_dropout', 0], ['attention_dropout', 0], null],
+  falcon: [['hidden_dropout', 0], ['attention_dropout', 0], null],
+  bloom: [['hidden_dropout', 0], ['attention_dropout', 0], null],
+  gpt_neox: [['hidden_dropout', 0], ['attention_dropout', 0], null],
+  bert: [['hidden_dropout_prob', 0.1], ['attention_probs_dropout_prob', 0.1], null],
+  roberta: [['hidden_dropout_prob', 0.1], ['attention_probs_dropout_prob', 0.1], null],
+  'deberta-v2': [['hidden_dropout_prob', 0.1], ['attention_probs_dropout_prob', 0.1], null],
+  t5: [
+    ['dropout_rate', 0.1],
+    ['dropout_rate', 0.1],
+    ['dropout_rate', 0.1],
+  ],
+  mt5: [
+    ['dropout_rate', 0.1],
+    ['dropout_rate', 0.1],
+    ['dropout_rate', 0.1],
+  ],
+  bart: [
+    ['dropout', 0.1],
+    ['attention_dropout', 0],
+    ['activation_dropout', 0],
+  ],
+};
+
+/** The model's dropout probabilities (ModelSpec.dropout), or undefined when none is above 0. */
+function readDropout(c: Json, modelType: string): ModelSpec['dropout'] | undefined {
+  const keys = DROPOUT_KEYS[modelType] ?? [null, ['attention_dropout', 0], null];
+  const [hidden, attention, activation] = keys.map((k) => {
+    if (!k) return 0;
+    const v = c[k[0]];
+    return typeof v === 'number' && v >= 0 && v <= 1 ? v : k[1];
+  }) as [number, number, number];
+  return hidden > 0 || attention > 0 || activation > 0 ? { hidden, attention, activation } : undefined;
 }
 
 const GENERIC_KEYS = [

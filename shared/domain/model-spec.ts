@@ -267,6 +267,21 @@ export const ModelSpecSchema = z
      */
     sharedNormInput: z.boolean().optional(),
     /**
+     * The model's own dropout probabilities (config.json: resid_pdrop, hidden_dropout(_prob), dropout(_rate),
+     * attention(_probs)_dropout, attn_pdrop, activation_dropout; read by shared/catalog/hf-config.ts). In training each
+     * nn.Dropout with p > 0 keeps a one-byte mask per element for its backward. Absent: none above 0.
+     */
+    dropout: z
+      .object({
+        /** After the attention output and after the MLP (residual / hidden dropout). */
+        hidden: z.number().min(0).max(1).default(0),
+        /** On the attention probabilities. */
+        attention: z.number().min(0).max(1).default(0),
+        /** On the MLP's activation output (T5 dropout_rate, BART / OPT activation_dropout). */
+        activation: z.number().min(0).max(1).default(0),
+      })
+      .optional(),
+    /**
      * Learned absolute position embeddings (GPT-2 n_positions, OPT max_position_embeddings + 2); 0 with rotary/ALiBi.
      */
     learnedPositions: z.number().int().min(0).max(100_000_000).default(0),

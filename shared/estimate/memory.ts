@@ -925,13 +925,17 @@ export function savedBytesPerTokenPerLayer(
       normCount * normBytes(h, 1),
     );
   } else if (m.norm === 'rmsnorm') {
-    add(() => `${normCount} RMSNorm inputs in fp32 (4·h each) + rsqrt`, normCount * (4 * h + 4));
+    const kept = normBytesPerToken(profile, false)(h, 1);
+    add(
+      () => `${normCount} RMSNorm inputs in fp32 (4·h each)${kept > 4 * h + 4 ? ' and 16-bit (T5)' : ''} + rsqrt`,
+      normCount * kept,
+    );
     // Llama-style `weight * hidden_states.to(input_dtype)` keeps the 16-bit normalized copy for the weight's gradient;
     // Gemma's `output * (1.0 + self.weight.float())` keeps the fp32 one (models/gemma GemmaRMSNorm).
     if (normTrainable)
       add(
         () => `${normCount} normalized outputs (weight gradient${normScalesInFp32(m) ? ', fp32' : ''})`,
-        normCount * (normBytes(h, 1) - (4 * h + 4)),
+        normCount * (normBytes(h, 1) - kept),
       );
   } else if (m.norm === 'layernorm-nobias') {
     // CohereLayerNorm (models/cohere): fp32 math in Python ops; `hidden_states - mean` is computed twice (for the
@@ -1028,6 +1032,41 @@ export function savedBytesPerTokenPerLayer(
   if (training.attention !== 'eager' && attentionMaskPassed(profile, microBatch))
     add('attention mask converted by SDPA', a * training.seqLen * keysPerQuery);
 
+  // Encoder-decoder models (ModelSpec.encoder, task seq2seq): the rows above are one encoder layer's (self-attention,
+  // MLP, two norms); a decoder layer adds its cross-attention block (models/t5 T5LayerCrossAttention, models/bart
+  // BartDecoderLayer encoder_attn): a norm, q over the target, k and v over the source (one per source token, taken
+  // as long as the target), the output and log-sum-exp, and with the base training the q projection's input.
+  const enc = m.encoder;
+  if (enc?.task === 'seq2seq' && enc.decoderLayers > 0) {
+    const cross = normBytes(h, 1) + a * (qW + 2 * kvW * keysPerQuery) + a * qW + 4 * m.numHeads + (full ? a * h : 0);
+    add(
+      () =>
+        `decoder cross-attention: norm, q, the source's k and v, output + lse ` +
+        `(${enc.decoderLayers} of ${m.numLayers} layers)`,
+      (cross * enc.decoderLayers) / m.numLayers,
+    );
+  }
+
+  // The model's own dropout (ModelSpec.dropout), where the trainer leaves it on: each nn.Dropout with p > 0 keeps a
+  // one-byte mask per element (ATen native_dropout on CUDA returns a bool mask, kept for native_dropout_backward). Per
+  // layer: the hidden dropouts after the attention output and after the MLP (one for Falcon's parallel block, whose
+  // single dropout_add takes both; a decoder's cross-attention adds one), the MLP activation's, and the attention
+  // probabilities' under eager attention (scaled_dot_product_attention's flash and memory-efficient kernels keep the
+  // random generator's state instead of a mask).
+  const drop = m.dropout && !disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind) ? m.dropout : null;
+  if (drop) {
+    const hiddenPerLayer =
+      drop.hidden > 0
+        ? (m.modelType === 'falcon' ? 1 : 2) + (enc?.task === 'seq2seq' ? enc.decoderLayers / m.numLayers : 0)
+        : 0;
+    const expertsPerToken = m.moe ? m.moe.topK : 1;
+    const bytes =
+      hiddenPerLayer * h +
+      (drop.activation > 0 ? expertsPerToken * I : 0) +
+      (drop.attention > 0 && training.attention === 'eager' ? m.numHeads * training.seqLen * keysPerQuery : 0);
+    if (bytes > 0) add('dropout masks (1 B per element)', bytes);
+  }
+
   // MLP, by what the activation keeps (ModelSpec.activation): F.silu / F.gelu keep their input, ReLU its output,
   // gelu_new (NewGELUActivation's Python ops: pow, tanh, 0.5·x and 1 + tanh) four tensors; a gated MLP's product
   // keeps act(gate) and up besides. MoE: per active expert.
@@ -1100,11 +1139,18 @@ export function savedBytesPerTokenPerLayer(
   const dropout =
     technique.dropout > 0 && (technique.kind === 'loha' || !disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind));
   const adapterDtype = profile.bytes.trainableWeight;
+  // Each adapted module counts in the layers that have it (AdaptedModule.layers: an encoder-decoder's encoder and
+  // decoder modules, DeepSeek's dense-layer MLP), averaged over the model's layers.
+  let share = 1;
   const perModule = (mod: LinearModule, what: string, bytes: number) =>
-    add(() => `${mod.name}: ${what}`, bytes * mod.activeCount);
+    add(
+      () => `${mod.name}: ${what}${share < 1 ? ` (${Math.round(share * m.numLayers)} of ${m.numLayers} layers)` : ''}`,
+      bytes * mod.activeCount * share,
+    );
   if (LORA_FAMILY.includes(technique.kind)) {
     const r = technique.rank;
-    for (const { module: mod } of params.adapted) {
+    for (const { module: mod, layers } of params.adapted) {
+      share = Math.min(1, layers / m.numLayers);
       const mask = dropout ? mod.in : 0; // dropout keeps a 1-byte mask
       switch (technique.kind) {
         case 'lora_fa':
@@ -1130,7 +1176,8 @@ export function savedBytesPerTokenPerLayer(
       }
     }
   } else if (technique.kind === 'ia3') {
-    for (const { module: mod } of params.adapted) {
+    for (const { module: mod, layers } of params.adapted) {
+      share = Math.min(1, layers / m.numLayers);
       const ff = mod.name === 'down_proj' || mod.name === 'w2';
       perModule(
         mod,
@@ -1188,7 +1235,10 @@ function normBytesPerToken(profile: MemoryProfile, trainable: boolean): (width: 
     if (m.norm === 'layernorm') return a * width + 8 * rows;
     if (m.norm === 'layernorm-nobias') return 8 * width + 4 * rows + (trainable ? 4 * width : 0);
     if (fused) return a * width + 4 * rows;
-    return 4 * width + 4 * rows + (trainable ? (normScalesInFp32(m) ? 4 : a) * width : 0);
+    // T5LayerNorm multiplies the 16-bit input itself by the fp32 rsqrt (models/t5 `hidden_states * torch.rsqrt(...)`):
+    // that input is kept too.
+    const t5 = m.modelType === 't5' || m.modelType === 'mt5' ? a * width : 0;
+    return 4 * width + 4 * rows + t5 + (trainable ? (normScalesInFp32(m) ? 4 : a) * width : 0);
   };
 }
 

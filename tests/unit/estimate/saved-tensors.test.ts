@@ -129,4 +129,48 @@ describe('saved tensors per layer and token', () => {
     expect(row('shared expert')).toBe(3 * a * 192 + a * h + a);
     expect(row('MoE routing')).toBe(2 * a * h + 4 * 4 + 40 * 2 + 4);
   });
+
+  it('T5 (encoder-decoder): encoder rows, cross-attention in the decoder’s share of layers, adapters per stack', () => {
+    const t5 = parseHfConfig({
+      model_type: 't5',
+      d_model: h,
+      d_ff: 512,
+      num_heads: 4,
+      d_kv: 32,
+      num_layers: 2,
+      num_decoder_layers: 2,
+      vocab_size: 512,
+    });
+    const H = 4;
+    const inner = 4 * 32;
+    // T5LayerNorm keeps the fp32 pow copy, the 16-bit input its rsqrt multiplies, and rsqrt.
+    const norm = 4 * h + a * h + 4;
+    const encoderLayer = 2 * norm + a * 3 * inner + a * inner + 4 * H + a * 512; // ReLU keeps its output
+    const cross = norm + a * 3 * inner + a * inner + 4 * H;
+    // LoRA on q and v: the encoder's 2 adapters in 2 of 4 layers, the decoder's 4 (self and cross) in the other 2.
+    const adapter = 4 * h + 4 * 8;
+    const lora = { kind: 'lora', targets: 'custom', customModules: ['q', 'v'], rank: 8 };
+    // dropout_rate 0.1 (the T5Config default): masks after self-attention and the MLP, after the decoder's
+    // cross-attention (2 of 4 layers), and on the MLP activation (d_ff wide).
+    const masks = 2 * h + h / 2 + 512;
+    expect(perToken(t5, lora)).toBe(encoderLayer + cross / 2 + (2 * adapter * 2 + 4 * adapter * 2) / 4 + masks);
+  });
+
+  it('dropout the config keeps on: a one-byte mask per element after attention and MLP (GPT-2 resid_pdrop 0.1)', () => {
+    const gpt2 = parseHfConfig({ model_type: 'gpt2', n_embd: h, n_head: 4, n_layer: 2, vocab_size: 512 });
+    expect(gpt2.dropout).toEqual({ hidden: 0.1, attention: 0.1, activation: 0 });
+    const rows: Array<{ tensor: string; bytes: number }> = [];
+    perToken(gpt2, { kind: 'lora', targets: 'all-linear', rank: 8 }, {}, rows);
+    // SDPA keeps no attention-probability mask; eager adds one per head per key.
+    expect(rows.find((r) => r.tensor.startsWith('dropout masks'))!.bytes).toBe(2 * h);
+    const eager: Array<{ tensor: string; bytes: number }> = [];
+    perToken(gpt2, { kind: 'lora', targets: 'all-linear', rank: 8 }, { attention: 'eager', seqLen: 256 }, eager);
+    expect(eager.find((r) => r.tensor.startsWith('dropout masks'))!.bytes).toBe(2 * h + 4 * 256);
+    const noDropout = parseHfConfig({
+      model_type: 'gpt2',
+      ...{ n_embd: h, n_head: 4, n_layer: 2, vocab_size: 512 },
+      ...{ resid_pdrop: 0, attn_pdrop: 0, embd_pdrop: 0 },
+    });
+    expect(noDropout.dropout).toBeUndefined();
+  });
 });
