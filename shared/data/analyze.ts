@@ -158,6 +158,9 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
   let skippedCount = 0;
   const warnings: string[] = [];
   let spe: 1 | 2 = 1;
+  let examplesWithImages = 0;
+  let imageCount = 0;
+  let labelled = 0;
 
   /** Every valid example's sequences, in file order, with its 0-based example index. */
   // `tally`: the first read of the file counts records and issues; a second read (quick pass) does not.
@@ -181,6 +184,14 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
           );
       }
       const value = item.value && typeof item.value === 'object' ? (item.value as Record<string, unknown>) : {};
+      if (tally) {
+        const images = imagesIn(value);
+        if (images > 0) {
+          examplesWithImages++;
+          imageCount += images;
+        }
+        if (labelKeyOf(value) !== null) labelled++;
+      }
       const sequences = rule.toSequences(value);
       if (typeof sequences === 'string') {
         if (tally) {
@@ -344,6 +355,20 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
         `(first at line ${skipped[0]?.line})`,
     );
 
+  // Issue 16: what the reader does not count, said plainly. Images are not tokenized here: a vision-language plan
+  // takes their tokens from the model's vision config and the plan's images per example.
+  if (examplesWithImages > 0)
+    warnings.push(
+      `${examplesWithImages.toLocaleString('en-US')} record(s) carry ${imageCount.toLocaleString('en-US')} image(s) ` +
+        `(${(imageCount / examplesWithImages).toFixed(2)} per record that has any): only their text is counted ` +
+        `here. Set the plan's images per example; each image's tokens come from the model's vision config.`,
+    );
+  if (labelled > 0 && labelled === records - malformedCount)
+    warnings.push(
+      'the records have a label field: their text is counted as a causal language model reads it. Tuneplan ' +
+        'does not read classification or sequence-to-sequence data yet (labels, source and target apart).',
+    );
+
   const sorted = lengths.view().slice().sort();
   const sortedLo = lo ? lo.slice().sort() : sorted;
   const sortedHi = hi ? hi.slice().sort() : sorted;
@@ -402,4 +427,36 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
     seconds: (now() - started) / 1000,
   };
   return stats;
+}
+
+/**
+ * Images in one record: an `images` list or an `image` field (TRL's and LLaVA's dataset columns), else the content
+ * parts of type image / image_url / input_image in its messages (the transformers and OpenAI chat formats).
+ */
+export function imagesIn(record: Record<string, unknown>): number {
+  // TRL's vision datasets hold the images in an `images` column and mark where each goes with an {"type": "image"}
+  // part: the column is the count, the parts are not counted again.
+  if (Array.isArray(record.images)) return record.images.length;
+  if (record.image !== undefined && record.image !== null) return 1;
+  let n = 0;
+  for (const key of ['messages', 'conversations', 'prompt', 'completion', 'chosen', 'rejected']) {
+    const messages = record[key];
+    if (!Array.isArray(messages)) continue;
+    for (const m of messages) {
+      const content = m && typeof m === 'object' ? (m as { content?: unknown }).content : undefined;
+      if (!Array.isArray(content)) continue;
+      for (const part of content) {
+        const type = part && typeof part === 'object' ? (part as { type?: unknown }).type : undefined;
+        if (type === 'image' || type === 'image_url' || type === 'input_image') n++;
+      }
+    }
+  }
+  return n;
+}
+
+/** The record's classification label field, if it has one (`label`, `labels`; datasets' ClassLabel columns). */
+function labelKeyOf(record: Record<string, unknown>): string | null {
+  for (const key of ['label', 'labels'])
+    if (typeof record[key] === 'number' || typeof record[key] === 'string') return key;
+  return null;
 }

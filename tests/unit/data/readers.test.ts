@@ -220,3 +220,50 @@ describe('memory stays bounded while streaming', () => {
     }
   });
 });
+
+describe('what the reader does not count, said plainly (issue 16)', () => {
+  it('images: TRL’s images column, or image parts of the messages; the text alone is counted', async () => {
+    const trl = JSON.stringify({
+      images: ['a.jpg', 'b.jpg'],
+      messages: [
+        { role: 'user', content: [{ type: 'image' }, { type: 'image' }, { type: 'text', text: 'Compare them.' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'The first is brighter.' }] },
+      ],
+    });
+    const openai = JSON.stringify({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'https://example.com/x.png' } },
+            { type: 'text', text: 'What is this?' },
+          ],
+        },
+        { role: 'assistant', content: 'A cat.' },
+      ],
+    });
+    const text = JSON.stringify({
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+      ],
+    });
+    const stats = await analyze('vlm.jsonl', [trl, openai, text].join('\n'), { pass: 'full' });
+    expect(stats.examples).toBe(3);
+    expect(stats.warnings.find((w) => w.includes('image'))).toBe(
+      "2 record(s) carry 3 image(s) (1.50 per record that has any): only their text is counted here. Set the plan's " +
+        "images per example; each image's tokens come from the model's vision config.",
+    );
+  });
+
+  it('a label on every record: classification data is not read as such yet', async () => {
+    const rows = [
+      { text: 'great film', label: 1 },
+      { text: 'dull', label: 0 },
+    ];
+    const stats = await analyze('sst.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'), { pass: 'full' });
+    expect(stats.warnings.some((w) => w.startsWith('the records have a label field'))).toBe(true);
+    const plain = await analyze('t.jsonl', JSON.stringify({ text: 'great film' }), { pass: 'full' });
+    expect(plain.warnings.some((w) => w.includes('label') || w.includes('image'))).toBe(false);
+  });
+});
