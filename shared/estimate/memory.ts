@@ -1149,6 +1149,8 @@ export function savedBytesPerTokenPerLayer(
     );
   if (LORA_FAMILY.includes(technique.kind)) {
     const r = technique.rank;
+    const torchtuneLora = training.stack === 'torchtune' && (technique.kind === 'lora' || technique.kind === 'qlora');
+    const sharedInputs = new Set<string>();
     for (const { module: mod, layers } of params.adapted) {
       share = Math.min(1, layers / m.numLayers);
       const mask = dropout ? mod.in : 0; // dropout keeps a 1-byte mask
@@ -1168,6 +1170,21 @@ export function savedBytesPerTokenPerLayer(
           );
           break;
         default:
+          if (torchtuneLora) {
+            // torchtune LoRALinear (torchtune/modules/peft/lora.py at 1814feb, lines 129–131): 16-bit adapters, no
+            // cast; lora_a keeps x itself, the very tensor every projection reading that input gets (q/k/v the
+            // attention norm's output, w1/w3 the MLP norm's; output_proj's input is the attention output SDPA kept),
+            // and lora_b its 16-bit A·x.
+            const input = TORCHTUNE_LORA_INPUT[mod.role];
+            const first = input !== undefined && !sharedInputs.has(input);
+            if (first) sharedInputs.add(input);
+            perModule(
+              mod,
+              first ? 'input (shared with the projections reading it), A·x' : 'A·x',
+              (first ? a * mod.in : 0) + a * r + mask,
+            );
+            break;
+          }
           perModule(
             mod,
             dropout ? 'input cast to the adapter dtype + dropout mask, A·x' : 'input cast to the adapter dtype, A·x',
@@ -1202,6 +1219,18 @@ function normScalesInFp32(m: Architecture['spec']): boolean {
     m.modelType === 'gemma' || m.modelType === 'gemma2' || m.modelType === 'gemma3_text' || m.modelType === 'olmo2'
   );
 }
+
+/** The tensor a torchtune LoRA module's input is, by the module's role (savedBytesPerTokenPerLayer). */
+const TORCHTUNE_LORA_INPUT: Partial<Record<LinearModule['role'], string>> = {
+  q: 'attention norm output',
+  k: 'attention norm output',
+  v: 'attention norm output',
+  qkv: 'attention norm output',
+  gate: 'MLP norm output',
+  up: 'MLP norm output',
+  gate_up: 'MLP norm output',
+  down: 'MLP product',
+};
 
 /**
  * Families whose rotary embedding concatenates the rotated and passed-through halves (savedBytesPerTokenPerLayer);

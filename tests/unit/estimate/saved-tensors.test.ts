@@ -173,4 +173,19 @@ describe('saved tensors per layer and token', () => {
     });
     expect(noDropout.dropout).toBeUndefined();
   });
+
+  it('torchtune LoRA: 16-bit adapters keep x itself, once per input the projections share, and 16-bit A·x', () => {
+    const rows: Array<{ tensor: string; bytes: number }> = [];
+    const modules = ['q_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+    perToken(llama, { kind: 'lora', targets: 'custom', customModules: modules, rank: 8 }, { stack: 'torchtune' }, rows);
+    const adapterRows = rows.filter((r) => modules.some((m) => r.tensor.startsWith(`${m}:`)));
+    expect(adapterRows.map((r) => r.bytes)).toEqual([
+      a * h + a * 8, // q_proj: the attention norm's output
+      a * 8, // v_proj: the same tensor
+      a * 8, // o_proj: the attention output SDPA kept
+      a * h + a * 8, // gate_proj: the MLP norm's output
+      a * 8, // up_proj: the same tensor
+      a * I + a * 8, // down_proj: the product
+    ]);
+  });
 });
