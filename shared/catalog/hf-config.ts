@@ -196,9 +196,10 @@ export function readHfConfig(raw: unknown, name?: string | ConfigNameHints): Con
     : known
       ? readKnown(c, modelType as (typeof KNOWN_MODEL_TYPES)[number], rawModelType, warnings)
       : readGeneric(c, modelType, warnings);
+  // A vision-language model's text family (the spec readVision returns) names the keys its language model reads.
   const lm = isVisionModelType(modelType) ? textConfigOf(c) : c;
-  const activation = readActivation(lm, modelType, warnings);
-  const dropout = readDropout(lm, modelType);
+  const activation = readActivation(lm, spec.modelType, warnings);
+  const dropout = readDropout(lm, spec.modelType);
   const parsed = ModelSpecSchema.safeParse({
     ...spec,
     ...(activation ? { activation } : {}),
@@ -226,26 +227,35 @@ function textConfigOf(c: Json): Json {
 }
 
 /**
- * The MLP activation the config names, under the key its family's configuration class reads: Gemma's
+ * The MLP activation the config names, under the key its family's configuration class reads: Gemma 2/3's
  * `hidden_activation`, GPT-2 / GPT-J / OPT / BART `activation_function`, Falcon `activation`, T5 `feed_forward_proj`
  * (models/t5/configuration_t5.py: "gated-gelu" means gelu_new), the others `hidden_act`. Undefined when the file names
  * none (the family default applies: model-spec.ts mlpActivation); an unknown name is read as gelu_new, with a warning.
  */
 function readActivation(c: Json, modelType: string, warnings: string[]): MlpActivation | undefined {
-  const key = modelType.startsWith('gemma')
-    ? 'hidden_activation'
-    : ['gpt2', 'gptj', 'opt', 'bart'].includes(modelType)
-      ? 'activation_function'
-      : modelType === 'falcon'
-        ? 'activation'
-        : modelType === 't5' || modelType === 'mt5'
-          ? 'feed_forward_proj'
-          : modelType === 'bloom' || modelType === 'chatglm'
-            ? null
-            : 'hidden_act';
+  const key =
+    modelType === 'gemma2' || modelType === 'gemma3_text' || modelType === 'gemma3'
+      ? 'hidden_activation'
+      : ['gpt2', 'gptj', 'opt', 'bart'].includes(modelType)
+        ? 'activation_function'
+        : modelType === 'falcon'
+          ? 'activation'
+          : modelType === 't5' || modelType === 'mt5'
+            ? 'feed_forward_proj'
+            : modelType === 'bloom' || modelType === 'chatglm'
+              ? null
+              : 'hidden_act';
   const value = key ? c[key] : undefined;
   if (typeof value !== 'string') return undefined;
-  const name = key === 'feed_forward_proj' ? (value === 'gated-gelu' ? 'gelu_new' : value.split('-').at(-1)!) : value;
+  // GemmaConfig (models/gemma/configuration_gemma.py) reads an old "gelu" as gelu_pytorch_tanh.
+  const name =
+    key === 'feed_forward_proj'
+      ? value === 'gated-gelu'
+        ? 'gelu_new'
+        : value.split('-').at(-1)!
+      : modelType === 'gemma' && value === 'gelu'
+        ? 'gelu_pytorch_tanh'
+        : value;
   const known = activationFromConfigName(name);
   // The family's default is left implicit, so specs stay as they were read before the field existed.
   if (known) return known === mlpActivation({ modelType: modelType as ModelSpec['modelType'] }) ? undefined : known;

@@ -227,9 +227,11 @@ function explainTrainableWeights(c: ExplainContext): Explanation {
     `${n(params.trainableParams)} × ${profile.bytes.trainableWeight} B` +
       `${shardNote(c, 'parameters', shardsOf(c).parameters)} = ${gib(c.mem.parts.trainableWeights)}`,
     technique.kind === 'full' ? ['zero'] : ['peftLora'],
-    technique.kind !== 'full' && technique.kind !== 'ln_tuning'
-      ? 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).'
-      : undefined,
+    technique.kind === 'full' || technique.kind === 'ln_tuning'
+      ? undefined
+      : profile.training.stack === 'torchtune'
+        ? 'torchtune builds its adapters under the recipe’s dtype (LoRALinear lora_a / lora_b): they train in it.'
+        : 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).',
   );
 }
 

@@ -1006,12 +1006,12 @@ export function savedBytesPerTokenPerLayer(
   if (extraQkv > 0)
     add(
       () =>
-        m.modelType === 'falcon' && m.numKvHeads < m.numHeads
-          ? 'k, v broadcast to every head (Falcon)'
+        (m.modelType === 'falcon' || m.modelType === 'chatglm') && m.numKvHeads < m.numHeads
+          ? 'k, v broadcast to every head'
           : 'fused q/k/v output kept by its views',
       a * extraQkv,
     );
-  if (training.attention === 'eager') {
+  if (eagerAttention(profile)) {
     // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h
     // term).
     add('attention scores: softmax fp32 + probabilities', m.numHeads * (4 + a) * keysPerQuery * training.seqLen);
@@ -1024,7 +1024,7 @@ export function savedBytesPerTokenPerLayer(
   // above). Rotary embeddings built with torch.cat (partial rotary: models/phi3, phi, gpt_neox apply_rotary_pos_emb)
   // leave q contiguous as (batch, heads, seq, dim), and eager attention's matmul output is laid out that way too: the
   // transpose then copies.
-  if (full && (training.attention === 'eager' || CONCATENATED_ROTARY.has(m.modelType) || m.mla))
+  if (full && (eagerAttention(profile) || CONCATENATED_ROTARY.has(m.modelType) || m.mla))
     add('o_proj input', a * (m.mla ? m.numHeads * m.mla.vHeadDim : qW));
   // An attention mask (padded batches; Falcon builds one always: models/falcon `allow_is_causal_skip=False`) is a
   // boolean tensor that scaled_dot_product_attention converts to the query's dtype in every layer and keeps for its
@@ -1053,17 +1053,21 @@ export function savedBytesPerTokenPerLayer(
   // single dropout_add takes both; a decoder's cross-attention adds one), the MLP activation's, and the attention
   // probabilities' under eager attention (scaled_dot_product_attention's flash and memory-efficient kernels keep the
   // random generator's state instead of a mask).
-  const drop = m.dropout && !disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind) ? m.dropout : null;
+  // The preference trainers' disable_dropout_in_model (trl/trainer/utils.py) sets p = 0 on nn.Dropout modules only:
+  // dropout called as a function with the config's probability stays on (OPT, BART, StarCoder2 hidden dropout,
+  // Falcon's and BLOOM's dropout_add; every transformers 5 attention's `dropout=self.attention_dropout`).
+  const drop = m.dropout ?? null;
+  const trlOff = disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind);
   if (drop) {
-    const hiddenPerLayer =
-      drop.hidden > 0
-        ? (m.modelType === 'falcon' ? 1 : 2) + (enc?.task === 'seq2seq' ? enc.decoderLayers / m.numLayers : 0)
-        : 0;
+    const hiddenOn = drop.hidden > 0 && (!trlOff || FUNCTIONAL_HIDDEN_DROPOUT.has(m.modelType));
+    const hiddenPerLayer = hiddenOn
+      ? (m.modelType === 'falcon' ? 1 : 2) + (enc?.task === 'seq2seq' ? enc.decoderLayers / m.numLayers : 0)
+      : 0;
     const expertsPerToken = m.moe ? m.moe.topK : 1;
     const bytes =
       hiddenPerLayer * h +
-      (drop.activation > 0 ? expertsPerToken * I : 0) +
-      (drop.attention > 0 && training.attention === 'eager' ? m.numHeads * training.seqLen * keysPerQuery : 0);
+      (drop.activation > 0 && (!trlOff || FUNCTIONAL_HIDDEN_DROPOUT.has(m.modelType)) ? expertsPerToken * I : 0) +
+      (drop.attention > 0 && eagerAttention(profile) ? m.numHeads * training.seqLen * keysPerQuery : 0);
     if (bytes > 0) add('dropout masks (1 B per element)', bytes);
   }
 
@@ -1121,7 +1125,10 @@ export function savedBytesPerTokenPerLayer(
   }
   if (full) {
     // down_proj's input is the activation's (or the product's) output; ReLU's output is the tensor it kept already.
-    const downInput = !gated && activation === 'relu' && !fusedKernels && !training.compile ? 0 : experts * a * I;
+    // (An activation dropout in between, T5DenseActDense's, makes down_proj's input a new tensor.)
+    const actDropout = (m.dropout?.activation ?? 0) > 0;
+    const downInput =
+      !gated && activation === 'relu' && !fusedKernels && !training.compile && !actDropout ? 0 : experts * a * I;
     // One norm for attention and MLP (parallel blocks: Phi-2, GPT-J, Cohere): the MLP reads the very tensor the
     // q/k/v projections kept.
     const upInput = m.normsPerLayer === 1 && !m.moe ? 0 : a * h * experts;
@@ -1220,6 +1227,28 @@ function normScalesInFp32(m: Architecture['spec']): boolean {
   );
 }
 
+/**
+ * Families whose hidden (and activation) dropout is a function call with the config's probability, which TRL's
+ * disable_dropout_in_model cannot zero (models/opt, bart, starcoder2 `nn.functional.dropout`; falcon, bloom
+ * `dropout_add`).
+ */
+const FUNCTIONAL_HIDDEN_DROPOUT: ReadonlySet<Architecture['spec']['modelType']> = new Set([
+  'opt',
+  'bart',
+  'starcoder2',
+  'falcon',
+  'bloom',
+]);
+
+/**
+ * Whether the layer's attention runs eagerly (scores, softmax and probabilities kept): the plan says so, or the class
+ * has no SDPA path (models/bloom BloomAttention's baddbmm and softmax; models/deberta_v2 DisentangledSelfAttention).
+ */
+function eagerAttention(profile: MemoryProfile): boolean {
+  const t = profile.arch.spec.modelType;
+  return profile.training.attention === 'eager' || t === 'bloom' || t === 'deberta-v2';
+}
+
 /** The tensor a torchtune LoRA module's input is, by the module's role (savedBytesPerTokenPerLayer). */
 const TORCHTUNE_LORA_INPUT: Partial<Record<LinearModule['role'], string>> = {
   q: 'attention norm output',
@@ -1233,10 +1262,17 @@ const TORCHTUNE_LORA_INPUT: Partial<Record<LinearModule['role'], string>> = {
 };
 
 /**
- * Families whose rotary embedding concatenates the rotated and passed-through halves (savedBytesPerTokenPerLayer);
+ * Families whose rotary embedding concatenates the rotated and passed-through halves (savedBytesPerTokenPerLayer; GLM's
+ * partial_rotary_factor 0.5);
  * multi-head latent attention's q is a concatenation too (checked on ModelSpec.mla).
  */
-const CONCATENATED_ROTARY: ReadonlySet<Architecture['spec']['modelType']> = new Set(['phi3', 'phi', 'gpt_neox']);
+const CONCATENATED_ROTARY: ReadonlySet<Architecture['spec']['modelType']> = new Set([
+  'phi3',
+  'phi',
+  'gpt_neox',
+  'glm',
+  'glm4',
+]);
 
 /**
  * Whether transformers hands scaled_dot_product_attention an attention mask: batches padded to their longest example
@@ -1281,7 +1317,9 @@ function fusedQkvExtra(profile: MemoryProfile, repeatKv: boolean, kvSaved: numbe
   if (m.mla || !arch.modules.some((mod) => mod.role === 'qkv')) return 0;
   const qW = arch.qWidth;
   const kvW = arch.kvWidth;
-  if (m.modelType === 'falcon' && m.numKvHeads < m.numHeads) return 2 * (qW - kvSaved);
+  // Falcon's _split_heads and ChatGLM's `key_layer.unsqueeze(-2).expand(...).contiguous()` (Hub modeling_chatglm.py)
+  // broadcast k and v to every head: copies, and with the rotary's cat no view of the buffer is left.
+  if ((m.modelType === 'falcon' || m.modelType === 'chatglm') && m.numKvHeads < m.numHeads) return 2 * (qW - kvSaved);
   // GPT-2 and OPT learn positions, BLOOM adds ALiBi to the scores: no rotary copy of q and k.
   const rotary = m.learnedPositions === 0 && m.modelType !== 'bloom';
   // Saved: q (a rotary copy or a view), k (a copy when rotated or repeated), v (a view unless repeated).
@@ -1409,7 +1447,7 @@ export function memoryAt(
   const tokens = microBatch * s;
   const perTokenLayer: Array<{ tensor: string; bytes: number }> = [];
   const layerBytesPerToken = savedBytesPerTokenPerLayer(
-    training.attention === 'eager' || attentionMaskPassed(profile, microBatch)
+    eagerAttention(profile) || attentionMaskPassed(profile, microBatch)
       ? { ...profile, training: { ...training, seqLen: s } }
       : profile,
     microBatch,

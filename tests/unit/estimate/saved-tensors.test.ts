@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { findCatalogModel } from '../../../shared/catalog/models';
 import { parseHfConfig } from '../../../shared/catalog/hf-config';
 import { mlpActivation, type ModelSpec } from '../../../shared/domain/model-spec';
-import { DistributionSchema, TechniqueSchema, TrainingSchema } from '../../../shared/domain/plan';
+import { DistributionSchema, ObjectiveSchema, TechniqueSchema, TrainingSchema } from '../../../shared/domain/plan';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { memoryProfile, savedBytesPerTokenPerLayer } from '../../../shared/estimate/memory';
 import { techniqueParams } from '../../../shared/estimate/techniques';
@@ -187,5 +187,30 @@ describe('saved tensors per layer and token', () => {
       a * 8, // up_proj: the same tensor
       a * I + a * 8, // down_proj: the product
     ]);
+  });
+
+  it('TRL’s preference trainers zero nn.Dropout modules only: OPT’s functional dropout keeps its masks under DPO', () => {
+    const cfg = { model_type: 'opt', hidden_size: h, ffn_dim: 512, num_attention_heads: 4, num_hidden_layers: 2 };
+    const opt = parseHfConfig({ ...cfg, vocab_size: 512, word_embed_proj_dim: h, max_position_embeddings: 256 });
+    const gpt2 = parseHfConfig({ model_type: 'gpt2', n_embd: h, n_head: 4, n_layer: 2, vocab_size: 512 });
+    const masks = (spec: ModelSpec, objective: string) => {
+      const arch = describeArchitecture(spec);
+      const t = TechniqueSchema.parse({ kind: 'lora', dropout: 0 });
+      const profile = memoryProfile(
+        arch,
+        techniqueParams(arch, t),
+        t,
+        TrainingSchema.parse({ precision: 'pure_bf16', packing: true, microBatch: 1 }),
+        DistributionSchema.parse({}),
+        ObjectiveSchema.parse({ kind: objective }),
+      );
+      const rows: Array<{ tensor: string; bytes: number }> = [];
+      savedBytesPerTokenPerLayer(profile, 1, 1, rows);
+      return rows.find((r) => r.tensor.startsWith('dropout masks'))?.bytes ?? 0;
+    };
+    expect(masks(opt, 'sft')).toBe(2 * h);
+    expect(masks(opt, 'dpo')).toBe(2 * h);
+    expect(masks(gpt2, 'sft')).toBe(2 * h);
+    expect(masks(gpt2, 'dpo')).toBe(0);
   });
 });
