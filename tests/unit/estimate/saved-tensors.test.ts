@@ -189,7 +189,7 @@ describe('saved tensors per layer and token', () => {
     ]);
   });
 
-  it('TRL’s preference trainers zero nn.Dropout modules only: OPT’s functional dropout keeps its masks under DPO', () => {
+  it('TRL’s preference trainers zero nn.Dropout modules only: OPT’s functional dropout stays under DPO', () => {
     const cfg = { model_type: 'opt', hidden_size: h, ffn_dim: 512, num_attention_heads: 4, num_hidden_layers: 2 };
     const opt = parseHfConfig({ ...cfg, vocab_size: 512, word_embed_proj_dim: h, max_position_embeddings: 256 });
     const gpt2 = parseHfConfig({ model_type: 'gpt2', n_embd: h, n_head: 4, n_layer: 2, vocab_size: 512 });
