@@ -1006,12 +1006,20 @@ export function savedBytesPerTokenPerLayer(
   if (extraQkv > 0)
     add(
       () =>
-        (m.modelType === 'falcon' || m.modelType === 'chatglm') && m.numKvHeads < m.numHeads
+        ((m.modelType === 'falcon' && m.normsPerLayer === 2) || m.modelType === 'chatglm') && m.numKvHeads < m.numHeads
           ? 'k, v broadcast to every head'
           : 'fused q/k/v output kept by its views',
       a * extraQkv,
     );
-  if (eagerAttention(profile)) {
+  if (sdpaMathPath(profile)) {
+    // Multi-query Falcon hands scaled_dot_product_attention one kv head for many query heads without enable_gqa: the
+    // flash and memory-efficient kernels refuse unequal head counts (sdp_utils check_batch_size_and_num_heads_dense),
+    // so the math path runs, keeping the scaled q and the probabilities in the input dtype, one per head per key.
+    add(
+      'attention probabilities + scaled q (SDPA math path: one kv head)',
+      a * m.numHeads * keysPerQuery * training.seqLen + a * qW,
+    );
+  } else if (eagerAttention(profile)) {
     // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h
     // term).
     add('attention scores: softmax fp32 + probabilities', m.numHeads * (4 + a) * keysPerQuery * training.seqLen);
@@ -1029,7 +1037,7 @@ export function savedBytesPerTokenPerLayer(
   // An attention mask (padded batches; Falcon builds one always: models/falcon `allow_is_causal_skip=False`) is a
   // boolean tensor that scaled_dot_product_attention converts to the query's dtype in every layer and keeps for its
   // backward: one (seq × keys) plane per sequence, `a · keys` bytes per token.
-  if (training.attention !== 'eager' && attentionMaskPassed(profile, microBatch))
+  if (!eagerAttention(profile) && attentionMaskPassed(profile, microBatch))
     add('attention mask converted by SDPA', a * training.seqLen * keysPerQuery);
 
   // Encoder-decoder models (ModelSpec.encoder, task seq2seq): the rows above are one encoder layer's (self-attention,
@@ -1246,7 +1254,19 @@ const FUNCTIONAL_HIDDEN_DROPOUT: ReadonlySet<Architecture['spec']['modelType']> 
  */
 function eagerAttention(profile: MemoryProfile): boolean {
   const t = profile.arch.spec.modelType;
-  return profile.training.attention === 'eager' || t === 'bloom' || t === 'deberta-v2';
+  return profile.training.attention === 'eager' || t === 'bloom' || t === 'deberta-v2' || sdpaMathPath(profile);
+}
+
+/** Multi-query Falcon (one kv head, one norm per layer: the RW layout of falcon-7b) under SDPA: its math path. */
+function sdpaMathPath(profile: MemoryProfile): boolean {
+  const m = profile.arch.spec;
+  return (
+    profile.training.attention !== 'eager' &&
+    m.modelType === 'falcon' &&
+    m.normsPerLayer === 1 &&
+    m.numKvHeads === 1 &&
+    m.numHeads > 1
+  );
 }
 
 /** The tensor a torchtune LoRA module's input is, by the module's role (savedBytesPerTokenPerLayer). */
@@ -1319,7 +1339,8 @@ function fusedQkvExtra(profile: MemoryProfile, repeatKv: boolean, kvSaved: numbe
   const kvW = arch.kvWidth;
   // Falcon's _split_heads and ChatGLM's `key_layer.unsqueeze(-2).expand(...).contiguous()` (Hub modeling_chatglm.py)
   // broadcast k and v to every head: copies, and with the rotary's cat no view of the buffer is left.
-  if ((m.modelType === 'falcon' || m.modelType === 'chatglm') && m.numKvHeads < m.numHeads) return 2 * (qW - kvSaved);
+  const falconNewArch = m.modelType === 'falcon' && m.normsPerLayer === 2; // new_decoder_architecture
+  if ((falconNewArch || m.modelType === 'chatglm') && m.numKvHeads < m.numHeads) return 2 * (qW - kvSaved);
   // GPT-2 and OPT learn positions, BLOOM adds ALiBi to the scores: no rotary copy of q and k.
   const rotary = m.learnedPositions === 0 && m.modelType !== 'bloom';
   // Saved: q (a rotary copy or a view), k (a copy when rotated or repeated), v (a view unless repeated).

@@ -213,4 +213,20 @@ describe('saved tensors per layer and token', () => {
     expect(masks(gpt2, 'sft')).toBe(2 * h);
     expect(masks(gpt2, 'dpo')).toBe(0);
   });
+
+  it('multi-query Falcon: SDPA falls back to its math path and keeps the probabilities, one per head per key', () => {
+    const falcon = parseHfConfig({
+      model_type: 'falcon',
+      ...{ hidden_size: h, num_attention_heads: 4, num_hidden_layers: 2, vocab_size: 512 },
+      ...{ multi_query: true, parallel_attn: true, new_decoder_architecture: false },
+    });
+    expect([falcon.numKvHeads, falcon.normsPerLayer]).toEqual([1, 1]);
+    const rows: Array<{ tensor: string; bytes: number }> = [];
+    perToken(falcon, { kind: 'lora', targets: 'all-linear', rank: 8 }, { seqLen: 512 }, rows);
+    expect(rows.find((r) => r.tensor.includes('SDPA math path'))!.bytes).toBe(a * 4 * 512 + a * qW);
+    // No log-sum-exp row and no mask kept: the math path adds the mask to the scores.
+    expect(rows.some((r) => r.tensor.startsWith('attention output') || r.tensor.includes('mask converted'))).toBe(
+      false,
+    );
+  });
 });
