@@ -5,7 +5,7 @@
  * (tests/python/test_param_counts.py) compares these numbers with the real transformers classes.
  */
 import { ConfigImportError, readHfConfig } from '../../shared/catalog/hf-config';
-import type { EncoderSpec, ModelSpec, VisionSpec } from '../../shared/domain/model-spec';
+import { mlpActivation, type EncoderSpec, type ModelSpec, type VisionSpec } from '../../shared/domain/model-spec';
 import { TECHNIQUE_KINDS, TechniqueSchema, type Technique, type TechniqueKind } from '../../shared/domain/plan';
 import { describeArchitecture, type EncoderParams, type VisionParams } from '../../shared/estimate/architecture';
 import { EstimateInputError, ia3TargetNames, resolveTargets, techniqueParams } from '../../shared/estimate/techniques';
@@ -160,6 +160,14 @@ export function formatModelReport(r: ModelReport): string {
       `intermediate ${r.intermediateSize}, ${r.numHeads} heads (${r.numKvHeads} kv) × ${r.headDim}, ` +
       `vocab ${r.vocabSize}${moe}`,
     `total params  ${count(r.totalParams)} (${r.totalParams.toLocaleString('en-US')})`,
+    // What the memory estimate reads besides the shapes (shared/estimate/memory.ts savedBytesPerTokenPerLayer).
+    `MLP           ${r.mlp}, activation ${mlpActivation(r)}${r.activation ? '' : ' (the family default)'}` +
+      (r.dropout
+        ? `; dropout ${(['hidden', 'attention', 'activation'] as const)
+            .filter((k) => r.dropout![k] > 0)
+            .map((k) => `${k} ${r.dropout![k]}`)
+            .join(', ')} (one-byte masks in training; attention's under eager attention only)`
+        : '; no dropout'),
     `active params ${count(r.activeParams)} (${r.activeParams.toLocaleString('en-US')})`,
     ...(r.vision
       ? [

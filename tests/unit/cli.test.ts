@@ -340,7 +340,16 @@ describe('tuneplan model (issue 12 item 4)', () => {
       const text = run(['model', file]);
       expect(text.code).toBe(0);
       expect(text.out).toMatch(/total params +\d/);
+      expect(text.out).toMatch(/MLP +gated, activation silu \(the family default\); no dropout/);
       expect(text.out).toMatch(/warning: tie_word_embeddings is absent/);
+      // What the memory estimate reads besides the shapes: GPT-2's gelu_new and its 0.1 dropouts.
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ model_type: 'gpt2', n_embd: 64, n_head: 4, n_layer: 2, vocab_size: 1000 }),
+      );
+      expect(run(['model', file]).out).toMatch(
+        /MLP +plain, activation gelu_new \(the family default\); dropout hidden 0\.1, attention 0\.1 \(one-byte/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
