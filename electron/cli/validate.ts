@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { memTrackerLines, readMemTracker } from './mem-tracker';
+import { readSavedTensors, savedTensorsLines } from './saved-tensors';
 import { estimatePlan } from '../../shared/estimate/estimate';
 import { GiB } from '../../shared/format';
 import { median } from '../../shared/stats';
@@ -167,6 +168,7 @@ export function runValidate(root: string, json: boolean, out: (s: string) => voi
           published: { ...result, ...s, breakdown: breakdown(result.rows) },
           ...(own ? { measured: { ...own, ...summarize(own.rows) } } : {}),
           memTracker: readMemTracker(root),
+          savedTensors: readSavedTensors(root),
         },
         null,
         2,
@@ -181,6 +183,8 @@ export function runValidate(root: string, json: boolean, out: (s: string) => voi
     out('');
   }
   for (const line of memTrackerLines(readMemTracker(root))) out(line);
+  out('');
+  for (const line of savedTensorsLines(readSavedTensors(root))) out(line);
   out('');
   table('Published measurements (tests/fixtures/reference-measurements.json), peak memory per GPU:', result.rows, out);
   for (const k of result.skipped) out(`skipped ${k.id}: ${k.reason}`);

@@ -123,6 +123,22 @@ CASES: dict[str, tuple[str, dict, list[str], float]] = {
 }
 
 
+RESULTS = Path(__file__).resolve().parents[2] / "build" / "out" / "test-results" / "saved-tensors.json"
+
+
+@pytest.fixture(scope="module")
+def results():
+    """Every comparison of this module, written for `npm run validate` (electron/cli/saved-tensors.ts) at the end."""
+    import transformers
+
+    rows: list[dict] = []
+    yield rows
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    versions = f"torch {torch.__version__}, transformers {transformers.__version__}"
+    about = f"one layer, {TOKENS} tokens, bf16, CPU ({versions})"
+    RESULTS.write_text(json.dumps({"about": about, "rows": rows}, indent=1))
+
+
 def build(config, layers: int, targets: list[str] | None):
     from transformers import AutoModelForCausalLM
 
@@ -189,7 +205,7 @@ def tuneplan_per_layer(config, targets: list[str], tmp_path: Path) -> dict[str, 
 
 
 @pytest.mark.parametrize("family", list(CASES))
-def test_saved_tensors_per_layer_match_the_real_class(family: str, tmp_path: Path) -> None:
+def test_saved_tensors_per_layer_match_the_real_class(family: str, tmp_path: Path, results: list[dict]) -> None:
     from transformers import AutoConfig
 
     model_type, keys, targets, tolerance = CASES[family]
@@ -199,6 +215,7 @@ def test_saved_tensors_per_layer_match_the_real_class(family: str, tmp_path: Pat
         measured = measured_per_layer(config, lora_targets)
         error = (predicted[mode] - measured) / measured
         print(f"{family} {mode}: measured {measured:.0f} B/token/layer, Tuneplan {predicted[mode]} ({error:+.1%})")
+        results.append({"family": family, "mode": mode, "measured": measured, "tuneplan": predicted[mode]})
         assert abs(error) <= tolerance, (
             f"{family} {mode}: Tuneplan keeps {predicted[mode]} B per token per layer, "
             f"the real class {measured:.0f} ({error:+.1%}, tolerance {tolerance:.0%})"
@@ -206,7 +223,9 @@ def test_saved_tensors_per_layer_match_the_real_class(family: str, tmp_path: Pat
 
 
 @pytest.mark.parametrize("family", ["llama", "phi3"])
-def test_padded_batches_keep_repeated_kv_and_a_mask_per_layer(family: str, tmp_path: Path) -> None:
+def test_padded_batches_keep_repeated_kv_and_a_mask_per_layer(
+    family: str, tmp_path: Path, results: list[dict]
+) -> None:
     """Two sequences padded to one length: transformers passes an attention mask, repeats k and v to every head, and
     scaled_dot_product_attention keeps its dtype-converted mask in every layer."""
     from transformers import AutoConfig
@@ -249,4 +268,5 @@ def test_padded_batches_keep_repeated_kv_and_a_mask_per_layer(family: str, tmp_p
     measured = (padded(3) - padded(2)) / (2 * TOKENS)
     error = (predicted - measured) / measured
     print(f"{family} padded: measured {measured:.0f} B/token/layer, Tuneplan {predicted} ({error:+.1%})")
+    results.append({"family": family, "mode": "lora, padded", "measured": measured, "tuneplan": predicted})
     assert abs(error) <= 0.01, f"{family} padded: Tuneplan {predicted}, the real class {measured:.0f} ({error:+.1%})"
