@@ -22,13 +22,18 @@ export interface MemTrackerResult {
   rows: MemTrackerRow[];
 }
 
-export function readMemTracker(root: string): MemTrackerResult | null {
+/** A results file the Python tier writes under build/out/test-results, or null when it is absent or has no rows. */
+export function readTestResults<T extends { rows: unknown[] }>(root: string, file: string): T | null {
   try {
-    const parsed = JSON.parse(fs.readFileSync(path.join(root, MEM_TRACKER_FILE), 'utf8')) as MemTrackerResult;
+    const parsed = JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')) as T;
     return Array.isArray(parsed.rows) ? parsed : null;
   } catch {
     return null;
   }
+}
+
+export function readMemTracker(root: string): MemTrackerResult | null {
+  return readTestResults<MemTrackerResult>(root, MEM_TRACKER_FILE);
 }
 
 export function memTrackerLines(result: MemTrackerResult | null): string[] {

@@ -5,8 +5,7 @@
  * build/out/test-results/saved-tensors.json; validate prints it when it is there. Python is never needed here:
  * without the file, validate says how to produce it.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { readTestResults } from './mem-tracker';
 
 export const SAVED_TENSORS_FILE = 'build/out/test-results/saved-tensors.json';
 
@@ -23,12 +22,7 @@ export interface SavedTensorsResult {
 }
 
 export function readSavedTensors(root: string): SavedTensorsResult | null {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(path.join(root, SAVED_TENSORS_FILE), 'utf8')) as SavedTensorsResult;
-    return Array.isArray(parsed.rows) ? parsed : null;
-  } catch {
-    return null;
-  }
+  return readTestResults<SavedTensorsResult>(root, SAVED_TENSORS_FILE);
 }
 
 export function savedTensorsLines(result: SavedTensorsResult | null): string[] {
