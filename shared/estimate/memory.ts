@@ -909,7 +909,7 @@ export function savedBytesPerTokenPerLayer(
   // gradient from them (Liger src/liger_kernel/ops/rms_norm.py LigerRMSNormFunction.forward `save_for_backward(X, W,
   // RSTD)`; unsloth/kernels/rms_layernorm.py Fast_RMS_Layernorm `save_for_backward(X, W, r)`).
   const fusedKernels = profile.kernels !== undefined && profile.kernels !== 'none';
-  const normBytes = normBytesPerToken(profile, normTrainable);
+  const normBytes = (width: number, rows: number) => normBytesPerToken(profile, normTrainable, width, rows);
   if (m.norm === 'rmsnorm' && fusedKernels) {
     add(() => `${normCount} RMSNorm inputs (fused ${profile.kernels} kernel) + fp32 rstd`, normCount * normBytes(h, 1));
   } else if (m.norm === 'rmsnorm' && training.compile) {
@@ -925,7 +925,7 @@ export function savedBytesPerTokenPerLayer(
       normCount * normBytes(h, 1),
     );
   } else if (m.norm === 'rmsnorm') {
-    const kept = normBytesPerToken(profile, false)(h, 1);
+    const kept = normBytesPerToken(profile, false, h, 1);
     add(
       () => `${normCount} RMSNorm inputs in fp32 (4·h each)${kept > 4 * h + 4 ? ' and 16-bit (T5)' : ''} + rsqrt`,
       normCount * kept,
@@ -1011,6 +1011,7 @@ export function savedBytesPerTokenPerLayer(
           : 'fused q/k/v output kept by its views',
       a * extraQkv,
     );
+  const eager = eagerAttention(profile);
   if (sdpaMathPath(profile)) {
     // Multi-query Falcon hands scaled_dot_product_attention one kv head for many query heads without enable_gqa: the
     // flash and memory-efficient kernels refuse unequal head counts (sdp_utils check_batch_size_and_num_heads_dense),
@@ -1019,7 +1020,7 @@ export function savedBytesPerTokenPerLayer(
       'attention probabilities + scaled q (SDPA math path: one kv head)',
       a * m.numHeads * keysPerQuery * training.seqLen + a * qW,
     );
-  } else if (eagerAttention(profile)) {
+  } else if (eager) {
     // Eager: the fp32 softmax output and the 16-bit probabilities, one score per head per key (Korthikanti's 5·a·s/h
     // term).
     add('attention scores: softmax fp32 + probabilities', m.numHeads * (4 + a) * keysPerQuery * training.seqLen);
@@ -1032,12 +1033,12 @@ export function savedBytesPerTokenPerLayer(
   // above). Rotary embeddings built with torch.cat (partial rotary: models/phi3, phi, gpt_neox apply_rotary_pos_emb)
   // leave q contiguous as (batch, heads, seq, dim), and eager attention's matmul output is laid out that way too: the
   // transpose then copies.
-  if (full && (eagerAttention(profile) || CONCATENATED_ROTARY.has(m.modelType) || m.mla))
+  if (full && (eager || CONCATENATED_ROTARY.has(m.modelType) || m.mla))
     add('o_proj input', a * (m.mla ? m.numHeads * m.mla.vHeadDim : qW));
   // An attention mask (padded batches; Falcon builds one always: models/falcon `allow_is_causal_skip=False`) is a
   // boolean tensor that scaled_dot_product_attention converts to the query's dtype in every layer and keeps for its
   // backward: one (seq × keys) plane per sequence, `a · keys` bytes per token.
-  if (!eagerAttention(profile) && attentionMaskPassed(profile, microBatch))
+  if (!eager && attentionMaskPassed(profile, microBatch))
     add('attention mask converted by SDPA', a * training.seqLen * keysPerQuery);
 
   // Encoder-decoder models (ModelSpec.encoder, task seq2seq): the rows above are one encoder layer's (self-attention,
@@ -1075,7 +1076,7 @@ export function savedBytesPerTokenPerLayer(
     const bytes =
       hiddenPerLayer * h +
       (drop.activation > 0 && (!trlOff || FUNCTIONAL_HIDDEN_DROPOUT.has(m.modelType)) ? expertsPerToken * I : 0) +
-      (drop.attention > 0 && eagerAttention(profile) ? m.numHeads * training.seqLen * keysPerQuery : 0);
+      (drop.attention > 0 && eager ? m.numHeads * training.seqLen * keysPerQuery : 0);
     if (bytes > 0) add('dropout masks (1 B per element)', bytes);
   }
 
@@ -1165,7 +1166,7 @@ export function savedBytesPerTokenPerLayer(
   if (LORA_FAMILY.includes(technique.kind)) {
     const r = technique.rank;
     const torchtuneLora = training.stack === 'torchtune' && (technique.kind === 'lora' || technique.kind === 'qlora');
-    const sharedInputs = new Set<string>();
+    const sharedInputs = torchtuneLora ? new Set<string>() : null;
     for (const { module: mod, layers } of params.adapted) {
       share = Math.min(1, layers / m.numLayers);
       const mask = dropout ? mod.in : 0; // dropout keeps a 1-byte mask
@@ -1191,8 +1192,8 @@ export function savedBytesPerTokenPerLayer(
             // attention norm's output, w1/w3 the MLP norm's; output_proj's input is the attention output SDPA kept),
             // and lora_b its 16-bit A·x.
             const input = TORCHTUNE_LORA_INPUT[mod.role];
-            const first = input !== undefined && !sharedInputs.has(input);
-            if (first) sharedInputs.add(input);
+            const first = input !== undefined && !sharedInputs!.has(input);
+            if (first) sharedInputs!.add(input);
             perModule(
               mod,
               first ? 'input (shared with the projections reading it), A·x' : 'A·x',
@@ -1312,19 +1313,17 @@ function attentionMaskPassed(profile: MemoryProfile, microBatch: number): boolea
  * fused (Liger / Unsloth) or compiled RMSNorm the 16-bit input and rsqrt; nn.LayerNorm its input and fp32 mean/rstd;
  * CohereLayerNorm two fp32 centred copies and rsqrt, plus the fp32 normalized output when the weight trains.
  */
-function normBytesPerToken(profile: MemoryProfile, trainable: boolean): (width: number, rows: number) => number {
+function normBytesPerToken(profile: MemoryProfile, trainable: boolean, width: number, rows: number): number {
   const m = profile.arch.spec;
   const a = profile.bytes.activation;
-  const fused = (profile.kernels !== undefined && profile.kernels !== 'none') || profile.training.compile;
-  return (width, rows) => {
-    if (m.norm === 'layernorm') return a * width + 8 * rows;
-    if (m.norm === 'layernorm-nobias') return 8 * width + 4 * rows + (trainable ? 4 * width : 0);
-    if (fused) return a * width + 4 * rows;
-    // T5LayerNorm multiplies the 16-bit input itself by the fp32 rsqrt (models/t5 `hidden_states * torch.rsqrt(...)`):
-    // that input is kept too.
-    const t5 = m.modelType === 't5' || m.modelType === 'mt5' ? a * width : 0;
-    return 4 * width + 4 * rows + t5 + (trainable ? (normScalesInFp32(m) ? 4 : a) * width : 0);
-  };
+  if (m.norm === 'layernorm') return a * width + 8 * rows;
+  if (m.norm === 'layernorm-nobias') return 8 * width + 4 * rows + (trainable ? 4 * width : 0);
+  if ((profile.kernels !== undefined && profile.kernels !== 'none') || profile.training.compile)
+    return a * width + 4 * rows;
+  // T5LayerNorm multiplies the 16-bit input itself by the fp32 rsqrt (models/t5 `hidden_states * torch.rsqrt(...)`):
+  // that input is kept too.
+  const t5 = m.modelType === 't5' || m.modelType === 'mt5' ? a * width : 0;
+  return 4 * width + 4 * rows + t5 + (trainable ? (normScalesInFp32(m) ? 4 : a) * width : 0);
 }
 
 /**
