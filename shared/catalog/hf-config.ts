@@ -226,6 +226,22 @@ function textConfigOf(c: Json): Json {
     : c;
 }
 
+/** Where a family's configuration class reads its MLP activation, if not `hidden_act` (null: no key is read). */
+const ACTIVATION_KEY: Record<string, string | null> = {
+  gemma2: 'hidden_activation',
+  gemma3_text: 'hidden_activation',
+  gemma3: 'hidden_activation',
+  gpt2: 'activation_function',
+  gptj: 'activation_function',
+  opt: 'activation_function',
+  bart: 'activation_function',
+  falcon: 'activation',
+  t5: 'feed_forward_proj',
+  mt5: 'feed_forward_proj',
+  bloom: null, // BloomGelu, whatever the file says
+  chatglm: null, // swiglu in the Hub modelling code
+};
+
 /**
  * The MLP activation the config names, under the key its family's configuration class reads: Gemma 2/3's
  * `hidden_activation`, GPT-2 / GPT-J / OPT / BART `activation_function`, Falcon `activation`, T5 `feed_forward_proj`
@@ -233,18 +249,7 @@ function textConfigOf(c: Json): Json {
  * none (the family default applies: model-spec.ts mlpActivation); an unknown name is read as gelu_new, with a warning.
  */
 function readActivation(c: Json, modelType: string, warnings: string[]): MlpActivation | undefined {
-  const key =
-    modelType === 'gemma2' || modelType === 'gemma3_text' || modelType === 'gemma3'
-      ? 'hidden_activation'
-      : ['gpt2', 'gptj', 'opt', 'bart'].includes(modelType)
-        ? 'activation_function'
-        : modelType === 'falcon'
-          ? 'activation'
-          : modelType === 't5' || modelType === 'mt5'
-            ? 'feed_forward_proj'
-            : modelType === 'bloom' || modelType === 'chatglm'
-              ? null
-              : 'hidden_act';
+  const key = ACTIVATION_KEY[modelType] === undefined ? 'hidden_act' : ACTIVATION_KEY[modelType];
   const value = key ? c[key] : undefined;
   if (typeof value !== 'string') return undefined;
   // GemmaConfig (models/gemma/configuration_gemma.py) reads an old "gelu" as gelu_pytorch_tanh.

@@ -433,7 +433,7 @@ export async function analyzeData(input: AnalyzeInput): Promise<DataStats> {
  * Images in one record: an `images` list or an `image` field (TRL's and LLaVA's dataset columns), else the content
  * parts of type image / image_url / input_image in its messages (the transformers and OpenAI chat formats).
  */
-export function imagesIn(record: Record<string, unknown>): number {
+function imagesIn(record: Record<string, unknown>): number {
   // TRL's vision datasets hold the images in an `images` column and mark where each goes with an {"type": "image"}
   // part: the column is the count, the parts are not counted again.
   if (Array.isArray(record.images)) return record.images.length;

@@ -1046,6 +1046,7 @@ export function savedBytesPerTokenPerLayer(
   // BartDecoderLayer encoder_attn): a norm, q over the target, k and v over the source (one per source token, taken
   // as long as the target), the output and log-sum-exp, and with the base training the q projection's input.
   const enc = m.encoder;
+  const experts = m.moe ? m.moe.topK : 1; // MLP tensors per token: one per active expert
   if (enc?.task === 'seq2seq' && enc.decoderLayers > 0) {
     const cross = normBytes(h, 1) + a * (qW + 2 * kvW * keysPerQuery) + a * qW + 4 * m.numHeads + (full ? a * h : 0);
     add(
@@ -1066,16 +1067,16 @@ export function savedBytesPerTokenPerLayer(
   // dropout called as a function with the config's probability stays on (OPT, BART, StarCoder2 hidden dropout,
   // Falcon's and BLOOM's dropout_add; every transformers 5 attention's `dropout=self.attention_dropout`).
   const drop = m.dropout ?? null;
-  const trlOff = disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind);
   if (drop) {
-    const hiddenOn = drop.hidden > 0 && (!trlOff || FUNCTIONAL_HIDDEN_DROPOUT.has(m.modelType));
-    const hiddenPerLayer = hiddenOn
-      ? (m.modelType === 'falcon' ? 1 : 2) + (enc?.task === 'seq2seq' ? enc.decoderLayers / m.numLayers : 0)
-      : 0;
-    const expertsPerToken = m.moe ? m.moe.topK : 1;
+    const on =
+      !disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind) || FUNCTIONAL_HIDDEN_DROPOUT.has(m.modelType);
+    const hiddenPerLayer =
+      on && drop.hidden > 0
+        ? (m.modelType === 'falcon' ? 1 : 2) + (enc?.task === 'seq2seq' ? enc.decoderLayers / m.numLayers : 0)
+        : 0;
     const bytes =
       hiddenPerLayer * h +
-      (drop.activation > 0 && (!trlOff || FUNCTIONAL_HIDDEN_DROPOUT.has(m.modelType)) ? expertsPerToken * I : 0) +
+      (on && drop.activation > 0 ? experts * I : 0) +
       (drop.attention > 0 && eager ? m.numHeads * training.seqLen * keysPerQuery : 0);
     if (bytes > 0) add('dropout masks (1 B per element)', bytes);
   }
@@ -1083,7 +1084,6 @@ export function savedBytesPerTokenPerLayer(
   // MLP, by what the activation keeps (ModelSpec.activation): F.silu / F.gelu keep their input, ReLU its output,
   // gelu_new (NewGELUActivation's Python ops: pow, tanh, 0.5·x and 1 + tanh) four tensors; a gated MLP's product
   // keeps act(gate) and up besides. MoE: per active expert.
-  const experts = m.moe ? m.moe.topK : 1;
   const activation = mlpActivation(m);
   const actKeeps = activation === 'gelu_new' ? 4 : 1;
   const gated = m.mlp === 'gated';
