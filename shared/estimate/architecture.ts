@@ -476,17 +476,17 @@ export function visionParams(v: VisionSpec, m: ModelSpec): VisionParams {
       projector = K * out + K;
       break;
     case 'phi3_v':
-      // Hub microsoft/Phi-3.5-vision-instruct Phi3ImageEmbedding (modeling_phi3_v.py with image_embedding_phi3_v.py
-      // inlined, as copied in sdpython/experimental-experiment@5747758a experimental_experiment/torch_models/fromhub/
-      // modeling_phi3_v.py lines 191-192 and 202-207): glb_GN [1, 1, K] and sub_GN [1, 1, 1, K] (K = image_dim_out·4),
-      // img_projection = Linear(K → out), GELU, Linear(out → out), both biased.
-      projector = 2 * K + K * out + out + out * out + out;
-      break;
     case 'phi4_multimodal':
-      // models/phi4_multimodal/modeling_phi4_multimodal.py Phi4MultimodalImageEmbedding (lines 473-477): the AvgPool2d
-      // has no weights; img_projection_up Linear(K → out), img_projection_down Linear(out → out), both biased;
-      // global_img_feature_extensor [1, 1, K] and sub_img_feature_extensor [1, 1, 1, K] (K = the tower's hidden size).
-      projector = K * out + out + out * out + out + 2 * K;
+      // Two biased linears K → out → out and two learned separators of K (a global and a sub-image one):
+      // - Hub microsoft/Phi-3.5-vision-instruct Phi3ImageEmbedding (modeling_phi3_v.py with
+      //   image_embedding_phi3_v.py inlined, as copied in sdpython/experimental-experiment@5747758a
+      //   experimental_experiment/torch_models/fromhub/modeling_phi3_v.py lines 191-192 and 202-207): glb_GN [1, 1, K]
+      //   and sub_GN [1, 1, 1, K] (K = image_dim_out·4), img_projection = Linear(K → out), GELU, Linear(out → out);
+      // - models/phi4_multimodal/modeling_phi4_multimodal.py Phi4MultimodalImageEmbedding (lines 473-477): the
+      //   AvgPool2d has no weights; img_projection_up Linear(K → out), img_projection_down Linear(out → out);
+      //   global_img_feature_extensor [1, 1, K] and sub_img_feature_extensor [1, 1, 1, K] (K = the tower's hidden
+      //   size).
+      projector = 2 * K + K * out + out + out * out + out;
       break;
   }
   // models/mllama MllamaCrossAttentionDecoderLayer: the self-attention layer's modules (the same names and shapes)
