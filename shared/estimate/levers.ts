@@ -479,8 +479,7 @@ function speedLevers(ctx: Ctx): Array<[LeverId, Candidate[], 'faster' | 'cheaper
       'faster',
     ]);
   // Batches grouped by length pad each micro-batch to similar lengths: the re-estimate reads the grouped padding
-  // (data-batches.ts, from the data statistics), so the lever is kept only when that is faster. Where the memory goal
-  // offers it too (allocatorLevers), leversFor keeps the one ranked first.
+  // (data-batches.ts, from the data statistics), so the lever is kept only when that is faster.
   if (canGroupByLength(ctx))
     out.push([
       'group-by-length',

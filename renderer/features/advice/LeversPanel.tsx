@@ -9,14 +9,12 @@
  * technique per idle period, and dropped when the plan changes (hooks/use-idle-value.ts).
  */
 import type { Plan } from '../../../shared/domain/plan';
-import { fitState, type FitState } from '../../../shared/estimate/advice';
+import { fitState } from '../../../shared/estimate/advice';
 import type { EstimateReport } from '../../../shared/estimate/estimate';
 import { leversFor, STATE_AFTER_TEXT, type Lever } from '../../../shared/estimate/levers';
 import { duration, gib } from '../../format';
 import { useIdleSteps } from '../../hooks/use-idle-value';
-
-/** The comparison's fit classes (results/ComparisonTable.tsx FIT_CLASS): green, amber, red. */
-const FIT_CLASS: Record<FitState, string> = { fits: 'fit-ok', 'may-not-fit': 'fit-amber', 'does-not-fit': 'fit-bad' };
+import { FIT_CLASS } from '../../components/fit-class';
 
 type Levers = { ok: true; levers: Lever[] } | { ok: false; error: string };
 

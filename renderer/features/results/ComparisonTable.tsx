@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { bestMarks, fitState, type FitState } from '../../../shared/estimate/advice';
 import type { EstimateReport, TechniqueEstimate } from '../../../shared/estimate/estimate';
 import { count, duration, gib, percent, tokensPerSecond, usd } from '../../format';
+import { FIT_CLASS } from '../../components/fit-class';
 import { ScrollWrap } from '../../components/scroll-wrap';
 import { TECHNIQUE_COLORS } from '../../charts/colors';
 import { activePhases, hasPhases, type PhaseKey } from '../../charts/chart-data';
@@ -19,7 +20,6 @@ interface Row {
   mark?: 'time' | 'cost';
 }
 
-const FIT_CLASS: Record<FitState, string> = { fits: 'fit-ok', 'may-not-fit': 'fit-amber', 'does-not-fit': 'fit-bad' };
 /** Not by colour alone (docs UI.md): each fit state also has its own symbol. */
 const FIT_SYMBOL: Record<FitState, string> = { fits: '✓', 'may-not-fit': '!', 'does-not-fit': '✗' };
 
