@@ -116,9 +116,12 @@ export function resolveTargets(
   switch (technique.targets) {
     case 'all-linear':
       notes.push(
-        'all-linear: every nn.Linear of the decoder blocks, not the output head (PEFT). transformers 5 stores MoE ' +
-          'experts as fused 3-D parameters and the router as a custom module, which all-linear reaches only where ' +
-          'PEFT maps them (see below).',
+        'all-linear: every nn.Linear of the decoder blocks, not the output head (PEFT).' +
+          // Said only where it applies: a model with experts.
+          (arch.spec.moe
+            ? ' transformers 5 stores MoE experts as fused 3-D parameters and the router as a custom module, which ' +
+              'all-linear reaches only where PEFT maps them (see below).'
+            : ''),
       );
       return byNames(all.filter((m) => m.storage === 'linear').map((m) => m.name));
     case 'attention':
