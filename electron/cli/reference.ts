@@ -46,6 +46,17 @@ export function counterOf(metric: string | null): Counter {
   return 'reserved';
 }
 
+/**
+ * Whether a record's figure is one training step's peak rather than the run's. torchtune logs its memory counters
+ * at every logged step and resets the peak each time (torchtune/training/memory.py `get_memory_stats`,
+ * `reset_stats=True`; recipes/full_finetune_single_device.py calls it in the step's log at log_every_n_steps: 1, both
+ * at 1814feb, the commit of the README's ablation): a README figure is some step's peak, and which step is not said.
+ * With packed batches every step has the same shape; with padded batches each step's peak follows its batch.
+ */
+export function perStepPeak(record: ReferenceRecord): boolean {
+  return /github\.com\/pytorch\/torchtune/.test(record.source_url);
+}
+
 function findModel(name: string | null): string | null {
   if (!name) return null;
   const lower = name.toLowerCase();

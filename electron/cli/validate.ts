@@ -10,7 +10,16 @@ import { readSavedTensors, savedTensorsLines } from './saved-tensors';
 import { estimatePlan } from '../../shared/estimate/estimate';
 import { GiB } from '../../shared/format';
 import { median } from '../../shared/stats';
-import { COUNTERS, counterOf, planFromRecord, type RecordSwitches, type ReferenceRecord } from './reference';
+import {
+  COUNTERS,
+  counterOf,
+  perStepPeak,
+  planFromRecord,
+  type RecordSwitches,
+  type ReferenceRecord,
+} from './reference';
+import { paddedSteps, readReferenceDatasets, recordData, type ReferenceDatasets } from './reference-datasets';
+import type { PlanInput } from '../../shared/domain/plan';
 
 export interface ValidationRow {
   id: string;
@@ -26,9 +35,17 @@ export interface ValidationRow {
   errorPercent: number;
   measuredTokensPerSecond: number | null;
   predictedTokensPerSecond: number;
+  /**
+   * How the figures were sized when the record's padded batches come from a known dataset
+   * (tests/fixtures/reference-datasets.json): the sequence lengths behind expected, low and high, and why.
+   */
+  data?: string;
 }
 
-export function validateRecords(records: ReferenceRecord[]): {
+export function validateRecords(
+  records: ReferenceRecord[],
+  datasets: ReferenceDatasets = {},
+): {
   rows: ValidationRow[];
   skipped: Array<{ id: string; reason: string }>;
 } {
@@ -45,7 +62,8 @@ export function validateRecords(records: ReferenceRecord[]): {
       continue;
     }
     previous = { source: record.source_url, switches: mapped.switches };
-    const t = estimatePlan(mapped.plan).techniques[0]!;
+    const sized = sizedByData(record, mapped.plan, mapped.switches, datasets);
+    const t = estimatePlan(sized.expected).techniques[0]!;
     const counter = counterOf(record.memory_metric);
     const key = (
       {
@@ -56,8 +74,8 @@ export function validateRecords(records: ReferenceRecord[]): {
       } as const
     )[counter];
     const predictedGiB = t.memory[key] / GiB;
-    const lowGiB = t.memory.low[key] / GiB;
-    const highGiB = t.memory.high[key] / GiB;
+    const lowGiB = (sized.low ? estimatePlan(sized.low).techniques[0]!.memory : t.memory).low[key] / GiB;
+    const highGiB = (sized.high ? estimatePlan(sized.high).techniques[0]!.memory : t.memory).high[key] / GiB;
     const measured = record.peak_gpu_mem_gib_normalized;
     rows.push({
       id: record.id,
@@ -71,9 +89,54 @@ export function validateRecords(records: ReferenceRecord[]): {
       errorPercent: (100 * (predictedGiB - record.peak_gpu_mem_gib_normalized)) / record.peak_gpu_mem_gib_normalized,
       measuredTokensPerSecond: record.throughput_unit?.includes('tokens/s') ? record.throughput_value : null,
       predictedTokensPerSecond: t.tokensPerSecond,
+      ...(sized.note ? { data: sized.note } : {}),
     });
   }
   return { rows, skipped };
+}
+
+/**
+ * The plans a record's figures come from. Without a known dataset, one plan (its own). With one and padded batches
+ * (issue 15 §5), the plan carries the data's example count, mean and longest example, so the peak is the batch of
+ * longest sequences; and when the record's figure is one step's peak (reference.ts perStepPeak) and the step is not
+ * named, expected is a random step's padded batch (the expected longest of b examples), low the step at the 5th
+ * percentile of steps and high the run's longest batch: the spread of which step was read, on top of each estimate's
+ * own range.
+ */
+function sizedByData(
+  record: ReferenceRecord,
+  plan: PlanInput,
+  switches: RecordSwitches,
+  datasets: ReferenceDatasets,
+): { expected: PlanInput; low?: PlanInput; high?: PlanInput; note?: string } {
+  const data = switches.packing ? null : recordData(record, datasets);
+  if (!data) return { expected: plan };
+  const b = plan.training?.microBatch ?? 1;
+  const steps = paddedSteps(data.lengths, b, plan.training?.seqLen ?? 2048);
+  const at = (longest: number): PlanInput => ({
+    ...plan,
+    data: {
+      mode: 'examples',
+      examples: data.lengths.length,
+      meanTokensPerExample: steps.mean,
+      maxTokensPerExample: Math.max(1, Math.round(longest)),
+    },
+  });
+  const tokens = (n: number) => `${Math.round(n).toLocaleString('en-US')} tokens`;
+  const source =
+    `${data.name}, ${data.lengths.length.toLocaleString('en-US')} examples, ` +
+    `mean ${tokens(steps.mean)} (${data.source})`;
+  if (!perStepPeak(record))
+    return { expected: at(steps.longest), note: `${source}: the run's longest batch, ${b} × ${tokens(steps.longest)}` };
+  return {
+    expected: at(steps.expected),
+    low: at(steps.low),
+    high: at(steps.longest),
+    note:
+      `${source}. One step's peak (the step is not named): expected a random step, ${b} × ${tokens(steps.expected)}; ` +
+      `low the ${Math.round(100 * steps.lowQuantile)}th-percentile step, ${b} × ${tokens(steps.low)}; ` +
+      `high the longest batch, ${b} × ${tokens(steps.longest)}`,
+  };
 }
 
 /** "github.com/pytorch/torchtune" from a record's source URL: the publication, for per-source figures. */
@@ -146,7 +209,8 @@ export function runValidate(root: string, json: boolean, out: (s: string) => voi
   const published = JSON.parse(
     fs.readFileSync(path.join(root, 'tests/fixtures/reference-measurements.json'), 'utf8'),
   ) as { records: ReferenceRecord[] };
-  const result = validateRecords(published.records);
+  const datasets = readReferenceDatasets(root);
+  const result = validateRecords(published.records, datasets);
   const measuredDir = path.join(root, 'tests/fixtures/measured');
   const own = fs.existsSync(measuredDir)
     ? validateRecords(
@@ -158,6 +222,7 @@ export function runValidate(root: string, json: boolean, out: (s: string) => voi
               (JSON.parse(fs.readFileSync(path.join(measuredDir, f), 'utf8')) as { records: ReferenceRecord[] })
                 .records,
           ),
+        datasets,
       )
     : null;
   const s = summarize(result.rows);
@@ -187,6 +252,7 @@ export function runValidate(root: string, json: boolean, out: (s: string) => voi
   for (const line of savedTensorsLines(readSavedTensors(root))) out(line);
   out('');
   table('Published measurements (tests/fixtures/reference-measurements.json), peak memory per GPU:', result.rows, out);
+  for (const r of result.rows) if (r.data) out(`${r.id}: ${r.data}`);
   for (const k of result.skipped) out(`skipped ${k.id}: ${k.reason}`);
   for (const b of breakdown(result.rows)) out(`  ${b.by} ${b.key}: ${summaryLine(b)}`);
   out(summaryLine(s));
