@@ -74,7 +74,11 @@ export function validateRecords(
       } as const
     )[counter];
     const predictedGiB = t.memory[key] / GiB;
-    const lowGiB = (sized.low ? estimatePlan(sized.low).techniques[0]!.memory : t.memory).low[key] / GiB;
+    const low = (sized.low ? estimatePlan(sized.low).techniques[0]!.memory : t.memory).low;
+    // One step's peak, the step not named (reference.ts perStepPeak): it may be the first, whose forward and
+    // backward run before the optimizer has created its state (ranges.ts firstStepActiveBytes).
+    const firstStep = perStepPeak(record) && (counter === 'active' || counter === 'allocated');
+    const lowGiB = (firstStep ? Math.min(low[key], low.firstStepActiveBytes) : low[key]) / GiB;
     const highGiB = (sized.high ? estimatePlan(sized.high).techniques[0]!.memory : t.memory).high[key] / GiB;
     const measured = record.peak_gpu_mem_gib_normalized;
     rows.push({

@@ -38,6 +38,8 @@ export interface TechniqueEstimate {
     nvidiaSmiBytes: number;
     hostBytes: number;
     nvmeBytes: number;
+    /** The first step's peak active bytes, before the optimizer has created its state (ranges.ts). */
+    firstStepActiveBytes: number;
     peakPhase: PeakPhase;
     parts: MemoryParts;
     /** The sequence length of the peak batch (the longest example when batches are padded). */
@@ -272,6 +274,7 @@ export function estimateTechnique(
       // Loading (and quantizing) comes before training: the host peak is the larger of the two (kernels.ts).
       hostBytes: Math.max(profile.hostBytes + mem.offloadedActivationBytes, profile.loadHostBytes),
       nvmeBytes: profile.nvmeBytes,
+      firstStepActiveBytes: mem.firstStepAllocatedBytes,
       peakPhase: mem.phase,
       parts: mem.parts,
       peakSeqLen: mem.seqLen,

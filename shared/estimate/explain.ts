@@ -304,9 +304,24 @@ function explainOptimizerStates(c: ExplainContext): Explanation {
       distribution.offloadOptimizer !== 'none'
         ? `Offloaded to ${distribution.offloadOptimizer === 'cpu' ? 'host RAM' : 'NVMe'}.`
         : '',
+      firstStepNote(c.mem),
     ]
       .filter(Boolean)
       .join(' '),
+  );
+}
+
+/**
+ * The optimizer creates its moments in its first step (memory.ts MemoryProfile.lazyOptimizerStates), so the first
+ * step peaks lower than every later one when the peak is in the forward or backward: said when it differs.
+ */
+function firstStepNote(mem: MemoryBreakdown): string {
+  const gap = mem.allocatedBytes - mem.firstStepAllocatedBytes;
+  if (gap < 0.01 * mem.allocatedBytes) return '';
+  return (
+    `The optimizer creates these in its first step (PyTorch's "lazy state initialization"), so the first step ` +
+    `peaks at ${gib(mem.firstStepAllocatedBytes)} allocated and every later one at ${gib(mem.allocatedBytes)}: a ` +
+    'run that gets through its first step can still run out of memory in its second.'
   );
 }
 

@@ -218,6 +218,12 @@ export interface MemoryProfile {
   pagedOptimizerBytes: number;
   /** Host RAM per node while the checkpoint loads (and, for bitsandbytes, is quantized): kernels.ts. */
   loadHostBytes: number;
+  /**
+   * The optimizer-state bytes on each GPU that the first optimizer step creates (paged ones included): every
+   * optimizer the stacks run builds its moments lazily, so the first forward and backward run without them. Master
+   * weights are built before training. Optional: profiles built before it count none.
+   */
+  lazyOptimizerStates?: number;
   notes: string[];
   /** The strategy's named buffers (distributed.ts); `communication` is the part alive in every phase. */
   distributedParts: DistributedPart[];
@@ -301,6 +307,11 @@ export interface MemoryBreakdown {
   seqLen: number;
   /** Issue 15 §3: what makes reserved − allocated (allocator.ts), at the moment that sets the reserved peak. */
   allocator: AllocatorBreakdown;
+  /**
+   * The first training step's allocated peak: its forward and backward run before the optimizer has created its
+   * state (MemoryProfile.lazyOptimizerStates), its optimizer step with it. Every later step peaks at allocatedBytes.
+   */
+  firstStepAllocatedBytes: number;
 }
 
 /** reserved − allocated by cause (allocator.ts), at the moment that sets the reserved peak. */
@@ -638,6 +649,14 @@ export function memoryProfile(
         'driver pages them to host RAM when the GPU runs out, at the cost of PCIe copies every step.',
     );
   const loadHostBytes = distribution.gpusPerNode * loadHostBytesPerProcess(arch, technique);
+  // The first step's state: torch.optim creates exp_avg and exp_avg_sq in the first step() (torch/optim/adam.py
+  // `_init_group`, "Lazy state initialization": `if len(state) == 0`), as do bitsandbytes (Optimizer8bit.step →
+  // init_state), torchao's low-bit AdamW and transformers' Adafactor. DeepSpeed builds its fp32 master partitions at
+  // initialization but leaves the moments to the first step (runtime/zero/stage_1_and_2.py and stage3.py
+  // `initialize_optimizer_states`: "other optimizers ... do lazy initialization of the state at the first call to
+  // step"). Mixed precision's master copy (4 bytes a parameter) therefore exists from the start.
+  const masterOnGpu = offloadOptimizer || !mixed ? 0 : (4 * T) / (shard.optimizer ? S : 1);
+  const lazyOptimizerStates = Math.max(0, optimizerStates - masterOnGpu);
   const images = imageLoad(arch, technique, data);
   notes.push(...imageNotes(arch, images, data?.imagesPerExample ?? 0, training.seqLen));
 
@@ -669,6 +688,7 @@ export function memoryProfile(
     int4SavedWeightsPerLayer: int4Saved,
     pagedOptimizerBytes,
     loadHostBytes,
+    lazyOptimizerStates,
     notes,
     distributedParts: distParts,
     communicationExtra,
@@ -1742,6 +1762,15 @@ export function memoryAt(
   // and in nvidia-smi, never in PyTorch's allocated, reserved or active counters.
   const pagedBytes = profile.pagedOptimizerBytes ?? 0;
   const allocatedBytes = (phase === 'generation' ? generationBytes : phases[phase]) - pagedBytes;
+  // The first step: the forward, the backward (and GRPO's first generation) without the lazily created states, paged
+  // ones included (they are in every phase's total); its optimizer moment with them.
+  const lazy = profile.lazyOptimizerStates ?? 0;
+  const firstStepAllocatedBytes = Math.max(
+    phases.forward - lazy,
+    phases.backward - lazy,
+    phases.optimizer - pagedBytes,
+    generationBytes > 0 ? generationBytes - lazy : 0,
+  );
   // NCCL's buffers are cudaMalloc'ed by NCCL itself: in nvidia-smi, not in allocated or reserved (distributed.ts).
   const nccl = ncclBufferBytes(profile.ncclCommunicators, assume.ncclChannels);
   const inGeneration = phase === 'generation';
@@ -1868,6 +1897,7 @@ export function memoryAt(
     offloadedActivationBytes,
     seqLen: s,
     allocator,
+    firstStepAllocatedBytes,
   };
 }
 

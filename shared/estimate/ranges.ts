@@ -25,6 +25,11 @@ export interface MemoryCounters {
   nvidiaSmiBytes: number;
   hostBytes: number;
   nvmeBytes: number;
+  /**
+   * Peak active bytes of the first training step, whose forward and backward run before the optimizer creates its
+   * state (memory.ts MemoryProfile.lazyOptimizerStates); every later step peaks at activeBytes.
+   */
+  firstStepActiveBytes: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export function counters(mem: MemoryBreakdown, profile: MemoryProfile): MemoryCo
     nvidiaSmiBytes: mem.nvidiaSmiBytes,
     hostBytes: profile.hostBytes + mem.offloadedActivationBytes,
     nvmeBytes: profile.nvmeBytes,
+    firstStepActiveBytes: mem.firstStepAllocatedBytes,
   };
 }
 
