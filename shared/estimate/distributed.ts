@@ -196,6 +196,11 @@ export interface DistributedInput {
   largestTrainableTensor: number;
   /** The all-gradient DDP bucket bytes (PyTorch Reducer). */
   fullGradientBytes: number;
+  /**
+   * FSDP: parameters of the root unit (embeddings, final norm, head) whose gradient autograd makes, unsharded; 0 when
+   * the root is frozen. Optional: callers outside FSDP leave it out.
+   */
+  rootGradientParams?: number;
   zero?: ZeroConfig;
 }
 
@@ -342,6 +347,24 @@ export function distributedParts(x: DistributedInput): DistributedPart[] {
       substituted: `${n(trainableLayer)} × ${x.gradientBytes} B = ${gb(rs)}`,
       source: 'torch/distributed/fsdp/_runtime_utils.py _post_backward_hook → _reduce_grad (padded unsharded grad)',
     });
+    // The root unit reduces last: its head gradient is made first in the backward and its embedding gradient last, so
+    // its unsharded gradients stay until the backward ends (FSDP1: the FlatParameter's post-accumulate-grad hook runs
+    // once its whole gradient is made; FSDP2: the root group's post-backward runs from the final callback, because
+    // the root's forward inputs, the token ids, need no gradient). FSDP1 also concatenates the views' gradients into
+    // the FlatParameter's at that end (one more root-sized gradient for a moment): not counted.
+    const rootGrad = (x.rootGradientParams ?? 0) * x.gradientBytes;
+    if (rootGrad > 0)
+      parts.push({
+        key: 'fsdp.rootGradient',
+        label: "FSDP root unit's unsharded gradient (embeddings, final norm, head) until the backward ends",
+        bytes: rootGrad,
+        phases: BWD,
+        formula: 'trainable root parameters × bytes per gradient: the root reduce-scatters after every layer',
+        substituted: `${n(x.rootGradientParams ?? 0)} × ${x.gradientBytes} B = ${gb(rootGrad)}`,
+        source:
+          'torch/distributed/fsdp/_runtime_utils.py _register_post_backward_hook (register_post_accumulate_grad_hook ' +
+          'on the FlatParameter); _fully_shard/_fsdp_state.py _root_post_backward_final_callback',
+      });
   }
   return parts;
 }

@@ -575,6 +575,14 @@ export function memoryProfile(
     gradientBytes: b.gradient,
     largestTrainableTensor: largestTrainableTensor(arch, params, technique.rank),
     fullGradientBytes: gradientsFull,
+    // A full fine-tune trains the root (embeddings, final norm, head); with frozen embeddings FSDP1's mixed
+    // FlatParameter still makes their gradient (frozenInMixedUnits), FSDP2 only the final norm's.
+    rootGradientParams:
+      technique.kind !== 'full'
+        ? 0
+        : !technique.freezeEmbeddings || frozenInMixedUnits > 0
+          ? arch.embeddingParams + arch.positionParams + arch.finalNormParams + arch.lmHeadParams
+          : arch.finalNormParams,
   });
   for (const p of offload.parts)
     if (p.where === 'gpu') distParts.push({ ...p, phases: { forward: true, backward: true, optimizer: true } });

@@ -169,6 +169,23 @@ describe('FSDP (torch 2.13) and hybrid sharding', () => {
     expect(part(p, 'fsdp.unsharded')!.bytes).toBe(2 * arch8b.layerParams * 2);
   });
 
+  it("the root unit's gradient stays unsharded until the backward ends (it reduces after every layer)", () => {
+    // FSDP1 hooks the FlatParameter's AccumulateGrad (whole gradient made: the embedding's comes last); FSDP2 runs
+    // the root group's post-backward from the final callback (torch 2.13 _runtime_utils.py, _fsdp_state.py).
+    const p = profileFor('Llama-3.1-8B', 'fsdp_full', 8);
+    const g = part(p, 'fsdp.rootGradient')!;
+    expect(g.bytes).toBe((2 * 128_256 * 4096 + 4096) * p.bytes.gradient);
+    expect(g.phases).toEqual({ forward: false, backward: true, optimizer: false });
+    // LoRA leaves the root frozen: no root gradient; on one GPU nothing is reduced.
+    expect(part(profileFor('Llama-3.1-8B', 'fsdp_full', 8, 1, 'lora'), 'fsdp.rootGradient')).toBeUndefined();
+    expect(part(profileFor('Llama-3.1-8B', 'fsdp_full', 1), 'fsdp.rootGradient')).toBeUndefined();
+    // It is one of the backward's buffers (full fine-tune over LoRA: at least it more).
+    const backward = (q: ReturnType<typeof profileFor>) => q.communicationExtra.backward;
+    expect(backward(p) - backward(profileFor('Llama-3.1-8B', 'fsdp_full', 8, 1, 'lora'))).toBeGreaterThanOrEqual(
+      g.bytes,
+    );
+  });
+
   it('hybrid shard splits over one node: between full shard and DDP; one node is full shard', () => {
     const states = (s: Strategy, nodes = 2) => {
       const p = profileFor('Llama-3.1-8B', s, 4, nodes);
