@@ -149,6 +149,19 @@ for (const scheme of ['light', 'dark'] as const) {
       await noVerticalPageScroll(page);
       await showResults(page);
       await page.screenshot({ path: path.join(SHOTS_DIR, `explain-${size.width}x${size.height}-${scheme}.png`) });
+
+      // Full fine-tuning's optimizer states: the optimizer makes them in its first step, which therefore peaks lower
+      // once the activations set the peak (without checkpointing).
+      await page.getByRole('checkbox', { name: 'Gradient checkpointing' }).uncheck();
+      await page.getByRole('tab', { name: 'Compare' }).click();
+      await table.locator('tr[data-row="memory"] td[data-technique="full"]').getByRole('button').click();
+      const firstStep = page.locator('.explain').getByText(/first step peaks at [\d.]+ GiB allocated/);
+      await firstStep.scrollIntoViewIfNeeded();
+      await expect(firstStep).toBeVisible();
+      await noHorizontalOverflow(page);
+      await page.screenshot({
+        path: path.join(SHOTS_DIR, `explain-first-step-${size.width}x${size.height}-${scheme}.png`),
+      });
     });
   }
 }
