@@ -59,12 +59,19 @@ export function recordData(record: ReferenceRecord, datasets: ReferenceDatasets)
   const d = datasets['alpaca-cleaned'];
   const conversion = d?.to_model_tokens['torchtune-llama3'];
   if (!d || !conversion) return null;
+  const lengths = lengthsOf(d.edges, d.counts, conversion);
+  // matplotlib's histogram range ends at the data's maximum: the longest example sits on the last edge.
+  const last = d.edges[d.edges.length - 1]!;
+  lengths[lengths.length - 1] = Math.max(
+    lengths[lengths.length - 1]!,
+    Math.round(conversion.slope * last + conversion.intercept),
+  );
   return {
     dataset: 'alpaca-cleaned',
     name: d.name,
     source: `${d.source_url} (${d.source_date})`,
     conversion: conversion.method,
-    lengths: lengthsOf(d.edges, d.counts, conversion),
+    lengths,
   };
 }
 

@@ -197,8 +197,9 @@ export interface DistributedInput {
   /** The all-gradient DDP bucket bytes (PyTorch Reducer). */
   fullGradientBytes: number;
   /**
-   * FSDP: parameters of the root unit (embeddings, final norm, head) whose gradient autograd makes, unsharded; 0 when
-   * the root is frozen. Optional: callers outside FSDP leave it out.
+   * FSDP: parameters of the root unit whose gradient exists unsharded from the head's backward to the backward's end:
+   * the head (the tied embedding when tied) and the final norm; 0 when the root is frozen. The embedding's own
+   * gradient, made last, is memory.ts MemoryProfile.rootEndGradient. Optional: callers outside FSDP leave it out.
    */
   rootGradientParams?: number;
   zero?: ZeroConfig;
@@ -350,16 +351,18 @@ export function distributedParts(x: DistributedInput): DistributedPart[] {
     // The root unit reduces last: its head gradient is made first in the backward and its embedding gradient last, so
     // its unsharded gradients stay until the backward ends (FSDP1: the FlatParameter's post-accumulate-grad hook runs
     // once its whole gradient is made; FSDP2: the root group's post-backward runs from the final callback, because
-    // the root's forward inputs, the token ids, need no gradient). FSDP1 also concatenates the views' gradients into
-    // the FlatParameter's at that end (one more root-sized gradient for a moment): not counted.
+    // the root's forward inputs, the token ids, need no gradient). The head's and the final norm's are here, in every
+    // moment of the backward; the embedding's, made last, only at its end (memory.ts rootEndGradient). FSDP1 also
+    // concatenates the views' gradients into the FlatParameter's at that end (one more root-sized gradient for a
+    // moment): not counted.
     const rootGrad = (x.rootGradientParams ?? 0) * x.gradientBytes;
     if (rootGrad > 0)
       parts.push({
         key: 'fsdp.rootGradient',
-        label: "FSDP root unit's unsharded gradient (embeddings, final norm, head) until the backward ends",
+        label: "FSDP root unit's unsharded head and final-norm gradient until the backward ends",
         bytes: rootGrad,
         phases: BWD,
-        formula: 'trainable root parameters × bytes per gradient: the root reduce-scatters after every layer',
+        formula: '(head + final norm) × bytes per gradient: the root reduce-scatters after every layer',
         substituted: `${n(x.rootGradientParams ?? 0)} × ${x.gradientBytes} B = ${gb(rootGrad)}`,
         source:
           'torch/distributed/fsdp/_runtime_utils.py _register_post_backward_hook (register_post_accumulate_grad_hook ' +

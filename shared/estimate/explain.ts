@@ -319,7 +319,7 @@ function firstStepNote(mem: MemoryBreakdown): string {
   const gap = mem.allocatedBytes - mem.firstStepAllocatedBytes;
   if (gap < 0.01 * mem.allocatedBytes) return '';
   return (
-    `The optimizer creates these in its first step (PyTorch's "lazy state initialization"), so the first step ` +
+    `The optimizer creates its moments in its first step (PyTorch's "lazy state initialization"), so the first step ` +
     `peaks at ${gib(mem.firstStepAllocatedBytes)} allocated and every later one at ${gib(mem.allocatedBytes)}: a ` +
     'run that gets through its first step can still run out of memory in its second.'
   );

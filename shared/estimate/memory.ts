@@ -224,6 +224,11 @@ export interface MemoryProfile {
    * weights are built before training. Optional: profiles built before it count none.
    */
   lazyOptimizerStates?: number;
+  /**
+   * FSDP with more than one shard: the root unit's embedding gradient, made last in the backward and unsharded until
+   * the root reduce-scatters at its end (distributed.ts fsdp.rootGradient has the head's). Optional: 0 when absent.
+   */
+  rootEndGradient?: number;
   notes: string[];
   /** The strategy's named buffers (distributed.ts); `communication` is the part alive in every phase. */
   distributedParts: DistributedPart[];
@@ -309,7 +314,9 @@ export interface MemoryBreakdown {
   allocator: AllocatorBreakdown;
   /**
    * The first training step's allocated peak: its forward and backward run before the optimizer has created its
-   * state (MemoryProfile.lazyOptimizerStates), its optimizer step with it. Every later step peaks at allocatedBytes.
+   * moments (MemoryProfile.lazyOptimizerStates), its optimizer step with them. With the step in the backward
+   * (torchtune optimizer_in_bwd) the moments appear during that backward; its end is the optimizer moment, which
+   * holds them. Every later step peaks at allocatedBytes.
    */
   firstStepAllocatedBytes: number;
 }
@@ -563,6 +570,16 @@ export function memoryProfile(
   });
   notes.push(...offload.notes);
 
+  // FSDP's root unit (embeddings, final norm, head) reduce-scatters after every layer (distributed.ts
+  // fsdp.rootGradient): with more than one shard, the head's gradient (the tied embedding's when tied) and the final
+  // norm's exist unsharded from the head's backward on, and the embedding's, made last, at the backward's end. A full
+  // fine-tune trains the root; with frozen embeddings FSDP1's mixed FlatParameter still makes their gradient
+  // (frozenInMixedUnits), FSDP2 only the final norm's.
+  const fsdpRoot = fsdp && shard.gradients && S > 1 && technique.kind === 'full';
+  const wholeRoot = !technique.freezeEmbeddings || frozenInMixedUnits > 0;
+  const rootHeadParams = fsdpRoot ? (wholeRoot ? headWidth(arch) * arch.spec.hiddenSize : 0) + arch.finalNormParams : 0;
+  const rootEndGradient = fsdpRoot && wholeRoot ? (arch.embeddingParams + arch.positionParams) * b.gradient : 0;
+
   // Communication buffers: the strategy's named parts (distributed.ts), each in the phases it is allocated in.
   const replicated = STRATEGY_TRAITS[distribution.strategy].family === 'ddp';
   const distParts = distributedParts({
@@ -577,12 +594,7 @@ export function memoryProfile(
     fullGradientBytes: gradientsFull,
     // A full fine-tune trains the root (embeddings, final norm, head); with frozen embeddings FSDP1's mixed
     // FlatParameter still makes their gradient (frozenInMixedUnits), FSDP2 only the final norm's.
-    rootGradientParams:
-      technique.kind !== 'full'
-        ? 0
-        : !technique.freezeEmbeddings || frozenInMixedUnits > 0
-          ? arch.embeddingParams + arch.positionParams + arch.finalNormParams + arch.lmHeadParams
-          : arch.finalNormParams,
+    rootGradientParams: rootHeadParams,
   });
   for (const p of offload.parts)
     if (p.where === 'gpu') distParts.push({ ...p, phases: { forward: true, backward: true, optimizer: true } });
@@ -622,9 +634,11 @@ export function memoryProfile(
   const dequantBytes =
     technique.kind === 'qlora' ? Math.max(...arch.modules.map((mod) => mod.in * mod.out)) * b.activation : 0;
   const headTrainable = technique.kind === 'full' && !technique.freezeEmbeddings;
-  const firstGradients = headTrainable
-    ? (headWidth(arch) * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? S : 1)
-    : 0;
+  // Under FSDP's root unit the head's gradient is the unsharded fsdp.rootGradient part instead.
+  const firstGradients =
+    headTrainable && rootHeadParams === 0
+      ? (headWidth(arch) * arch.spec.hiddenSize * b.gradient) / (shard.gradients ? S : 1)
+      : 0;
 
   // Host RAM (per node) and NVMe for offloaded states: the allocations offload.ts lists, each from its library.
   let hostBytes = offloadBytes(offload, 'host');
@@ -648,8 +662,11 @@ export function memoryProfile(
     hostBytes += distribution.gpusPerNode * UNSLOTH_INITIAL_PINNED_ELEMENTS * b.activation;
   const int4Saved = isInt4Base(technique) ? int4SavedWeightsPerLayer(arch, b.activation) : 0;
   const paged = training.optimizer === 'paged_adamw' || training.optimizer === 'paged_adamw_8bit';
+  // Mixed precision's fp32 master copy is an ordinary tensor, not a bitsandbytes state: never paged, and there before
+  // training (the moments are made by the first step: lazyOptimizerStates below).
+  const masterOnGpu = offloadOptimizer || !mixed ? 0 : (4 * T) / (shard.optimizer ? S : 1);
   const pagedOptimizerBytes =
-    paged && !offloadOptimizer ? optimizerStates * pagedStateShare(arch, params, technique) : 0;
+    paged && !offloadOptimizer ? (optimizerStates - masterOnGpu) * pagedStateShare(arch, params, technique) : 0;
   if (pagedOptimizerBytes > 0)
     notes.push(
       'Paged optimizer: states of tensors with at least 1e5 elements live in CUDA managed memory (bitsandbytes ' +
@@ -663,7 +680,6 @@ export function memoryProfile(
   // initialization but leaves the moments to the first step (runtime/zero/stage_1_and_2.py and stage3.py
   // `initialize_optimizer_states`: "other optimizers ... do lazy initialization of the state at the first call to
   // step"). Mixed precision's master copy (4 bytes a parameter) therefore exists from the start.
-  const masterOnGpu = offloadOptimizer || !mixed ? 0 : (4 * T) / (shard.optimizer ? S : 1);
   const lazyOptimizerStates = Math.max(0, optimizerStates - masterOnGpu);
   const images = imageLoad(arch, technique, data);
   notes.push(...imageNotes(arch, images, data?.imagesPerExample ?? 0, training.seqLen));
@@ -697,6 +713,7 @@ export function memoryProfile(
     pagedOptimizerBytes,
     loadHostBytes,
     lazyOptimizerStates,
+    rootEndGradient,
     notes,
     distributedParts: distParts,
     communicationExtra,
@@ -1728,7 +1745,8 @@ export function memoryAt(
     backwardMoment = { name: 'layer', activations: stored + layerWorking, logits: 0, gradients: earlyGradients };
     backwardBytes = stored + layerWorking + earlyGradients;
   }
-  const endGradients = profile.optimizerInBackward ? stepGradients : profile.gradients;
+  const endGradients =
+    (profile.optimizerInBackward ? stepGradients : profile.gradients) + (profile.rootEndGradient ?? 0);
   const endActivations = Math.max(oneLayer + layerWorking, tiedExtra);
   if (endActivations + endGradients > backwardBytes) {
     backwardMoment = { name: 'end', activations: endActivations, logits: 0, gradients: endGradients };

@@ -3,8 +3,9 @@
 A real FSDP2 run (torch.distributed.fsdp.fully_shard, two processes on the CPU over gloo) of a tiny untied Llama,
 each decoder layer its own unit and the model the root (embeddings, final norm, head), as the accelerate export's
 transformer-based wrap does. A backward pre-hook on the first decoder layer (the last layer the backward reaches)
-looks at the root parameter group's unsharded gradients. Tuneplan counts the root's gradient, unsharded, in the
-backward (shared/estimate/distributed.ts `fsdp.rootGradient`); this checks the mechanism and the element count.
+looks at the root parameter group's unsharded gradients. Tuneplan counts the head's and the final norm's gradient,
+unsharded, through the backward (shared/estimate/distributed.ts `fsdp.rootGradient`) and the embedding's at its end
+(memory.ts `rootEndGradient`); this checks the mechanism and the element count.
 """
 
 from __future__ import annotations
@@ -121,15 +122,18 @@ def test_root_gradient_is_unsharded_through_the_backward(tmp_path) -> None:
     # At the last layer's backward the head's gradient exists whole (V × h, not a V/2 × h shard), the final norm's too.
     assert result["seen"].get("lm_head.weight") == [v, h], result
     assert result["seen"].get("model.norm.weight") == [h], result
+    # The embedding's gradient is made last, after that layer: not yet there.
+    assert "model.embed_tokens.weight" not in result["seen"], result
     # After the backward the root reduce-scattered: each rank keeps its shard.
     assert result["after"]["lm_head.weight"] == [v // 2, h], result
     assert result["after"]["model.embed_tokens.weight"] == [v // 2, h], result
 
-    # Tuneplan counts the whole root's unsharded gradient in the backward: the same elements as the real root.
+    # Tuneplan counts the head's and the final norm's unsharded gradient through the backward (the embedding's is
+    # added at its end only): the same elements the real run holds at the last layer's backward.
     report = estimate_report(plan(tmp_path))
     communication = next(e for e in report["techniques"][0]["explain"] if e["key"] == "memory.communication")
-    match = re.search(r"FSDP root unit's unsharded gradient [^;]*? ([\d,]+) × (\d+) B", communication["substituted"])
+    match = re.search(r"FSDP root unit's unsharded head [^;]*? ([\d,]+) × (\d+) B", communication["substituted"])
     assert match, communication["substituted"]
-    root_elements = sum(int(torch.Size(s).numel()) for s in result["full"].values())
-    assert int(match.group(1).replace(",", "")) == root_elements
+    seen_elements = sum(int(torch.Size(s).numel()) for s in result["seen"].values())
+    assert int(match.group(1).replace(",", "")) == seen_elements
     assert int(match.group(2)) == 2  # bf16 gradients

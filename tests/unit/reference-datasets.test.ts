@@ -70,10 +70,8 @@ describe('reference datasets (tests/fixtures/reference-datasets.json)', () => {
   it('maps a torchtune alpaca record on a Llama 3 model to alpaca-cleaned, and nothing else', () => {
     const data = recordData(torchtuneRecord, datasets)!;
     expect(data.dataset).toBe('alpaca-cleaned');
-    // The longest example: 1,584.5 LLaMA tokens → 0.8305 × 1,584.5 + 7.38 ≈ 1,323, the last bin's centre a bit less.
-    const longest = data.lengths[data.lengths.length - 1]!;
-    expect(longest).toBeGreaterThan(1_300);
-    expect(longest).toBeLessThan(1_330);
+    // The longest example sits on the histogram's last edge: 1,584.5 LLaMA tokens → 0.8305 × 1,584.5 + 7.38 = 1,323.
+    expect(data.lengths[data.lengths.length - 1]).toBe(1_323);
     expect(recordData({ ...torchtuneRecord, model: 'mistralai/Mistral-7B-v0.1' }, datasets)).toBeNull();
     expect(recordData({ ...torchtuneRecord, sequence_length_note: 'packed to 4096 tokens' }, datasets)).toBeNull();
     expect(

@@ -172,18 +172,55 @@ describe('FSDP (torch 2.13) and hybrid sharding', () => {
   it("the root unit's gradient stays unsharded until the backward ends (it reduces after every layer)", () => {
     // FSDP1 hooks the FlatParameter's AccumulateGrad (whole gradient made: the embedding's comes last); FSDP2 runs
     // the root group's post-backward from the final callback (torch 2.13 _runtime_utils.py, _fsdp_state.py).
+    const V = 128_256;
+    const h = 4096;
     const p = profileFor('Llama-3.1-8B', 'fsdp_full', 8);
     const g = part(p, 'fsdp.rootGradient')!;
-    expect(g.bytes).toBe((2 * 128_256 * 4096 + 4096) * p.bytes.gradient);
+    // The head's and the final norm's in every moment of the backward; the embedding's (made last) at its end only.
+    expect(g.bytes).toBe((V * h + h) * p.bytes.gradient);
     expect(g.phases).toEqual({ forward: false, backward: true, optimizer: false });
-    // LoRA leaves the root frozen: no root gradient; on one GPU nothing is reduced.
-    expect(part(profileFor('Llama-3.1-8B', 'fsdp_full', 8, 1, 'lora'), 'fsdp.rootGradient')).toBeUndefined();
+    expect(p.rootEndGradient).toBe(V * h * p.bytes.gradient);
+    // The head's gradient is that part, not also a sharded first gradient.
+    expect(p.firstGradients).toBe(0);
+    // LoRA leaves the root frozen; on one GPU nothing is sharded (the gradients part holds it whole).
+    const lora = profileFor('Llama-3.1-8B', 'fsdp_full', 8, 1, 'lora');
+    expect(part(lora, 'fsdp.rootGradient')).toBeUndefined();
+    expect(lora.rootEndGradient).toBe(0);
     expect(part(profileFor('Llama-3.1-8B', 'fsdp_full', 1), 'fsdp.rootGradient')).toBeUndefined();
-    // It is one of the backward's buffers (full fine-tune over LoRA: at least it more).
-    const backward = (q: ReturnType<typeof profileFor>) => q.communicationExtra.backward;
-    expect(backward(p) - backward(profileFor('Llama-3.1-8B', 'fsdp_full', 8, 1, 'lora'))).toBeGreaterThanOrEqual(
-      g.bytes,
-    );
+    // DeepSpeed ZeRO-3 reduces each gradient in buckets as it is made: no root unit.
+    expect(profileFor('Llama-3.1-8B', 'zero3', 8).rootEndGradient).toBe(0);
+  });
+
+  it('frozen embeddings: FSDP1 makes the mixed root FlatParameter’s gradient, FSDP2 only the final norm’s', () => {
+    const frozen = (stack: 'transformers' | 'torchtune') => {
+      const arch = describeArchitecture(findCatalogModel('Llama-3.1-8B')!.spec);
+      const t = TechniqueSchema.parse({ kind: 'full', freezeEmbeddings: true });
+      return memoryProfile(
+        arch,
+        techniqueParams(arch, t),
+        t,
+        TrainingSchema.parse({ precision: 'pure_bf16', stack }),
+        DistributionSchema.parse({ strategy: 'fsdp_full', gpusPerNode: 8 }),
+      );
+    };
+    const fsdp1 = frozen('transformers');
+    expect(part(fsdp1, 'fsdp.rootGradient')!.bytes).toBe((128_256 * 4096 + 4096) * 2);
+    expect(fsdp1.rootEndGradient).toBe(128_256 * 4096 * 2);
+    const fsdp2 = frozen('torchtune');
+    expect(part(fsdp2, 'fsdp.rootGradient')!.bytes).toBe(4096 * 2);
+    expect(fsdp2.rootEndGradient).toBe(0);
+  });
+
+  it('the embedding gradient adds to the end of the backward only', () => {
+    // Checkpointed, short: the backward peaks at its end, where every gradient exists and the embedding's is made.
+    const p = profileFor('Llama-3.1-8B', 'fsdp_full', 8, 1, 'full', { gradientCheckpointing: true });
+    const withRoot = memoryAt(p, 1, 128, false, EXPECTED_MEMORY);
+    const without = memoryAt({ ...p, rootEndGradient: 0 }, 1, 128, false, EXPECTED_MEMORY);
+    expect(withRoot.backwardMoment).toBe('end');
+    expect(withRoot.phases.backward - without.phases.backward).toBe(p.rootEndGradient);
+    // The forward and the optimizer step never hold it.
+    expect(withRoot.phases.forward).toBe(without.phases.forward);
+    expect(withRoot.phases.optimizer).toBe(without.phases.optimizer);
   });
 
   it('hybrid shard splits over one node: between full shard and DDP; one node is full shard', () => {

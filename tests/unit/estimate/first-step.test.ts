@@ -58,6 +58,15 @@ describe('the first step, before the optimizer has created its state', () => {
     expect(mixed.memory.activeBytes - mixed.memory.firstStepActiveBytes).toBe(moments);
   });
 
+  it('pages only the moments of a bitsandbytes paged optimizer: the fp32 master copy is an ordinary tensor', () => {
+    for (const optimizer of ['paged_adamw', 'paged_adamw_8bit'] as const) {
+      const t = est(plan({ precision: 'mixed', optimizer, stack: 'transformers' }));
+      // nvidia-smi counts the paged states, PyTorch's active does not; the master copy (4 B a parameter) is active.
+      expect(t.memory.activeBytes).toBeGreaterThan(4 * P + 2 * P);
+      expect(t.memory.firstStepActiveBytes).toBeLessThanOrEqual(t.memory.activeBytes);
+    }
+  });
+
   it('is the steady peak when the states are offloaded (nothing lazily made on the GPU)', () => {
     const t = est(
       plan({ precision: 'mixed', stack: 'transformers' }, [{ kind: 'full' }], {

@@ -78,6 +78,17 @@ describe('estimator invariants (property-based)', () => {
     );
   });
 
+  it('the first step never peaks above the later steps, at every end of the range', () => {
+    fc.assert(
+      fc.property(planArb, (plan) => {
+        for (const t of estimatePlan(plan).techniques)
+          for (const m of [t.memory, t.memory.low, t.memory.high])
+            expect(m.firstStepActiveBytes).toBeLessThanOrEqual(m.activeBytes);
+      }),
+      { numRuns: 150, seed: 20261202 },
+    );
+  });
+
   it('memory never decreases when micro-batch, sequence or rank grow', () => {
     fc.assert(
       fc.property(
