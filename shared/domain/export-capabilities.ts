@@ -16,6 +16,7 @@
  * transformers has, axolotl its own `group_by_length`; torchtune's recipes have no length-grouped sampler.
  */
 import { OBJECTIVE_KINDS, type ObjectiveKind, type Plan } from './plan';
+import { isFsdp } from './strategies';
 
 /** Every export target, in the order the UI and the CLI list them (shared/exporters/training.ts EXPORT_FORMATS). */
 export const EXPORT_TARGETS = [
@@ -213,6 +214,29 @@ export function groupsByLength(plan: {
     plan.training.samplingStrategy === 'group_by_length' &&
     plan.training.stack !== 'torchtune' &&
     LENGTH_GROUPED_OBJECTIVES.includes(plan.objective.kind)
+  );
+}
+
+/**
+ * Whether an export on transformers' Trainer must ask accelerate to reduce the gradients every micro-batch
+ * (`accelerator_config={"gradient_accumulation_kwargs": {"sync_each_batch": True}}`). The estimate counts FSDP's
+ * gradients sharded in every micro-batch and a reduce-scatter per micro-batch (memory.ts, time.ts communication);
+ * the Trainer's default instead runs the accumulation's other micro-batches under `accelerator.no_sync`
+ * (transformers trainer.py, the training loop's sync_context; sync_each_batch defaults to False), where FSDP keeps
+ * the full unsharded gradients until the last one ("FSDP will accumulate the full model gradients (instead of
+ * gradient shards)": torch/distributed/fsdp/fully_sharded_data_parallel.py `no_sync`; FSDP2
+ * set_requires_gradient_sync(False), accelerate accelerator.py `no_sync`). torchtune's recipes reduce every backward.
+ */
+export function syncsEachBatch(plan: {
+  training: Pick<Plan['training'], 'gradAccum' | 'stack'>;
+  distribution: Pick<Plan['distribution'], 'strategy' | 'gpusPerNode' | 'nodes'>;
+}): boolean {
+  const d = plan.distribution;
+  return (
+    isFsdp(d.strategy) &&
+    d.gpusPerNode * d.nodes > 1 &&
+    plan.training.gradAccum > 1 &&
+    plan.training.stack !== 'torchtune'
   );
 }
 

@@ -21,7 +21,7 @@ import {
   type FrameworkFile,
 } from './framework-context';
 import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
-import { groupsByLength, objectiveRefusal } from '../domain/export-capabilities';
+import { groupsByLength, objectiveRefusal, syncsEachBatch } from '../domain/export-capabilities';
 import { allocatorEnv } from './header';
 import type { ObjectiveKind } from '../domain/plan';
 import { kvBytesPerToken, vllmMaxModelLength } from '../estimate/objective';
@@ -251,6 +251,12 @@ export function axolotlConfig(c: FrameworkCtx): Record<string, unknown> {
     sample_packing: tr.packing,
     micro_batch_size: tr.microBatch,
     gradient_accumulation_steps: tr.gradAccum,
+    // FSDP with gradient accumulation: reduce-scatter every micro-batch, as estimated (export-capabilities.ts
+    // syncsEachBatch). axolotl takes `accelerator_config` as a dict (utils/schemas/config.py line 454) and builds
+    // transformers' AcceleratorConfig from it (core/builders/base.py lines 573–576, at 067b021).
+    ...(syncsEachBatch(c.plan)
+      ? { accelerator_config: { gradient_accumulation_kwargs: { sync_each_batch: true } } }
+      : {}),
     num_epochs: tr.epochs,
     learning_rate: tr.learningRate,
     optimizer: PLAN_TO_HF_OPTIM[tr.optimizer],

@@ -21,7 +21,7 @@ import {
   type FrameworkFile,
 } from './framework-context';
 import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
-import { groupsByLength, objectiveRefusal } from '../domain/export-capabilities';
+import { groupsByLength, objectiveRefusal, syncsEachBatch } from '../domain/export-capabilities';
 import { allocatorEnv } from './header';
 import type { ObjectiveKind } from '../domain/plan';
 
@@ -157,6 +157,12 @@ export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {
     ...(tr.optimizer === 'sgd_momentum' ? { optim_args: 'momentum=0.9' } : {}),
     torch_compile: tr.compile,
     ...(llamaFactoryLengthGrouped(c) ? { train_sampling_strategy: 'group_by_length' } : {}),
+    // FSDP with gradient accumulation: reduce-scatter every micro-batch, as estimated (export-capabilities.ts
+    // syncsEachBatch). LLaMA-Factory hands the YAML to transformers' TrainingArguments, whose accelerator_config takes
+    // the dict (trainer_pt_utils.py AcceleratorConfig).
+    ...(syncsEachBatch(c.plan)
+      ? { accelerator_config: { gradient_accumulation_kwargs: { sync_each_batch: true } } }
+      : {}),
     ...llamaFactoryPrecision(c),
     ddp_timeout: 180000000,
   };

@@ -14,6 +14,7 @@ import {
   EXPORT_TARGETS,
   int4BaseRefusal,
   objectiveUnsupported,
+  syncsEachBatch,
   type ExportTarget,
 } from '../domain/export-capabilities';
 import { exportSupport } from '../domain/export-support';
@@ -489,6 +490,13 @@ function hfScript(c: Ctx): string {
       ? ['        use_liger_kernel=use_liger,  # fused linear cross-entropy (pip install liger-kernel)']
       : []),
     ...(usesDeepSpeed(c.plan) ? ['        deepspeed="ds_config.json",'] : []),
+    ...(syncsEachBatch(c.plan)
+      ? [
+          '        # FSDP with gradient accumulation: reduce-scatter every micro-batch, as estimated (the default',
+          '        # no_sync keeps the full unsharded gradients on every GPU until the last micro-batch).',
+          '        accelerator_config={"gradient_accumulation_kwargs": {"sync_each_batch": True}},',
+        ]
+      : []),
     '        eval_strategy="epoch" if cli.eval_fraction > 0 else "no",',
     '        logging_steps=10,',
     '        save_strategy="epoch",',

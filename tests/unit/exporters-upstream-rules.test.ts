@@ -409,3 +409,33 @@ describe('a runnable export folder', () => {
     },
   );
 });
+
+describe('FSDP with gradient accumulation reduces every micro-batch, as estimated', () => {
+  // transformers trainer.py runs the accumulation's other micro-batches under accelerator.no_sync unless
+  // gradient_accumulation_kwargs sync_each_batch is set; under no_sync FSDP keeps the full unsharded gradients
+  // (torch/distributed/fsdp/fully_sharded_data_parallel.py `no_sync` note). The estimate counts sharded gradients and a
+  // reduce-scatter per micro-batch (domain/export-capabilities.ts syncsEachBatch).
+  const fsdp = (gradAccum: number, strategy: 'fsdp_full' | 'ddp' | 'zero3' = 'fsdp_full', gpusPerNode = 4) =>
+    plan({ training: { precision: 'mixed', gradAccum }, distribution: { gpusPerNode, strategy } }, 'full');
+  const kwargs = { gradient_accumulation_kwargs: { sync_each_batch: true } };
+
+  it('the TRL script passes accelerator_config to its TrainingArguments', () => {
+    expect(file(fsdp(4), 'deepspeed', 'train.py')).toContain(
+      'accelerator_config={"gradient_accumulation_kwargs": {"sync_each_batch": True}},',
+    );
+    for (const p of [fsdp(1), fsdp(4, 'ddp'), fsdp(4, 'zero3'), fsdp(4, 'fsdp_full', 1)])
+      expect(file(p, 'deepspeed', 'train.py')).not.toContain('accelerator_config');
+  });
+
+  it('LLaMA-Factory and axolotl write accelerator_config in their YAML', () => {
+    expect(yaml<Record<string, unknown>>(fsdp(4), 'llama-factory', 'llamafactory_config.yaml')).toMatchObject({
+      accelerator_config: kwargs,
+    });
+    expect(yaml<Record<string, unknown>>(fsdp(1), 'llama-factory', 'llamafactory_config.yaml')).not.toHaveProperty(
+      'accelerator_config',
+    );
+    expect(yaml<Record<string, unknown>>(fsdp(4), 'axolotl', 'axolotl_config.yaml')).toMatchObject({
+      accelerator_config: kwargs,
+    });
+  });
+});
