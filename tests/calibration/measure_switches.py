@@ -3,7 +3,8 @@
 Run on a CUDA machine (one GPU for the single-device cases, 2+ for ZeRO/FSDP through torchrun):
     python tests/calibration/measure_switches.py --model <local config dir> --out tests/fixtures/measured/switches.json
 Every case builds a model from a local config (never downloads), trains `--steps` steps on random tokens, and
-records torch.cuda.memory_stats() peaks — allocated, active, reserved — plus nvidia-smi's used memory, as records
+records torch.cuda.memory_stats() peaks — allocated, active, reserved, and the first step's active apart (it runs
+before the optimizer has made its state) — plus nvidia-smi's used memory, as records
 with the fields of tests/fixtures/reference-measurements.json so `tuneplan validate` reads them
 (tests/fixtures/measured/*.json).
 
@@ -156,6 +157,7 @@ def measure(case: Case, config_dir: str, steps: int) -> dict[str, float]:  # pra
         model = torch.compile(model)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
     lengths = row_lengths(case, case.micro_batch * steps)
+    first: dict[str, float] = {}
     for step in range(steps):
         # Packed: every row seq_len long. Unpacked: the batch padded to its longest row (DataCollatorWithPadding).
         batch = lengths[step * case.micro_batch : (step + 1) * case.micro_batch]
@@ -165,11 +167,19 @@ def measure(case: Case, config_dir: str, steps: int) -> dict[str, float]:  # pra
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
+        if step == 0:
+            # The first step runs its forward and backward before AdamW has made its moments (Tuneplan's
+            # firstStepActiveBytes): its own peak, then the later steps' (reserved never shrinks without empty_cache,
+            # so its peak after the reset still holds the first step's).
+            stats = torch.cuda.memory_stats()
+            first = {"first_step_active": stats["active_bytes.all.peak"]}
+            torch.cuda.reset_peak_memory_stats()
     stats = torch.cuda.memory_stats()
     return {
         "allocated": stats["allocated_bytes.all.peak"],
-        "active": stats["active_bytes.all.peak"],
+        "active": stats["active_bytes.all.peak"] if steps > 1 else first["first_step_active"],
         "reserved": stats["reserved_bytes.all.peak"],
+        **first,
     }
 
 
