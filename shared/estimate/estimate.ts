@@ -423,6 +423,8 @@ export interface EstimateOptions {
    * exporters/framework-context.ts); named in the explanation.
    */
   fullLogitsTrainer?: string;
+  /** The framework sets use_cache=False for training (LLaMA-Factory, axolotl): no KV cache is kept. */
+  trainingCacheOff?: string;
 }
 
 /** Validates a plan (throws zod errors naming the field) and estimates every technique in it. */
@@ -437,6 +439,7 @@ export function estimatePlan(input: PlanInput | Plan, options: EstimateOptions =
   const techniques = plan.techniques.map((t, i) => {
     const prepared = prepareTechnique(plan, arch, t, i);
     if (options.fullLogitsTrainer) prepared.profile.fullLogitsTrainer = options.fullLogitsTrainer;
+    if (options.trainingCacheOff) prepared.profile.trainingCacheOff = options.trainingCacheOff;
     return estimateTechnique(plan, arch, gpu, prepared);
   });
   const used = new Set<SourceId>(techniques.flatMap((t) => t.explain.flatMap((e) => e.sources)));

@@ -140,7 +140,7 @@ export function trlFusedHead(
   const byObjective = fusedHeadFor((profile.objective ?? SFT_OBJECTIVE).kind);
   if (byObjective !== null)
     return byObjective && !profile.fullLogitsTrainer && profile.technique.kind !== 'adaption_prompt';
-  return profile.training.stack === 'trl' && profile.technique.kind !== 'adaption_prompt';
+  return profile.training.stack === 'trl' && !profile.fullLogitsTrainer && profile.technique.kind !== 'adaption_prompt';
 }
 
 /**
@@ -244,6 +244,8 @@ export interface MemoryProfile {
    * CustomDPOTrainer / CustomKTOTrainer: estimate.ts EstimateOptions); absent for TRL.
    */
   fullLogitsTrainer?: string;
+  /** The export's framework turns the model's cache off for training (EstimateOptions.trainingCacheOff). */
+  trainingCacheOff?: string;
   /** How the reference policy is obtained at training time (objective.ts referenceMode). */
   reference: ReferenceMode;
   /** Reference-model weights per GPU: a frozen copy ('copy'), sharded with the parameters under ZeRO-3/FSDP. */
@@ -1583,6 +1585,9 @@ export function memoryAt(
     training.gradientCheckpointing ||
     training.stack === 'torchtune' ||
     trlFusedHead(profile) ||
+    // LLaMA-Factory (model/model_utils/kv_cache.py configure_kv_cache: `use_cache = False` when trainable) and axolotl
+    // (loaders/utils.py lines 63–64) turn the cache off for training.
+    profile.trainingCacheOff !== undefined ||
     // Issue 19: every preference/RL trainer passes use_cache=False (dpo_trainer.py `_compute_loss`,
     // orpo_trainer.py `concatenated_forward`, reward_trainer.py `compute_loss`).
     profile.objective.kind !== 'sft'

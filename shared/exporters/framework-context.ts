@@ -58,7 +58,8 @@ export function frameworkContext(plan: Plan, index: number, version: string, tar
 
 /**
  * The estimate of the job the framework will run, which is not always the TRL job the plan's own estimate sizes
- * (issue 19):
+ * (issue 19), and for both frameworks: no KV cache in training, and SFT scored by the model's own loss over the full
+ * logits (not TRL's fused head):
  *  - LLaMA-Factory's preference stages run their own trainers, which compute the full logits in fp32
  *    (src/llamafactory/train/dpo/trainer.py CustomDPOTrainer.concatenated_forward: `model(**batch, ...).logits
  *    .to(torch.float32)` then get_batch_logps; ORPO and SimPO are pref_loss values of the same trainer; KTO's
@@ -70,13 +71,27 @@ export function frameworkContext(plan: Plan, index: number, version: string, tar
 export function targetEstimate(plan: Plan, index: number, target: ExportTarget): TechniqueEstimate {
   const o = plan.objective;
   const technique = plan.techniques[index];
+  const framework = target === 'llama-factory' ? 'LLaMA-Factory' : target === 'axolotl' ? 'axolotl' : null;
+  if (framework === null) return estimatePlan(plan).techniques[index]!;
+  // Both frameworks set use_cache=False for training (memory.ts kvCacheBytes cites where).
+  const trainingCacheOff = framework;
   if (target === 'llama-factory' && ['dpo', 'ipo', 'kto', 'orpo', 'simpo'].includes(o.kind))
     return estimatePlan(plan, {
       fullLogitsTrainer: `LLaMA-Factory's ${o.kind === 'kto' ? 'CustomKTOTrainer' : 'CustomDPOTrainer'}`,
+      trainingCacheOff,
     }).techniques[index]!;
+  // SFT: TRL's fused LM head is SFTTrainer's (the plan's 'trl' stack); both frameworks train with transformers'
+  // Trainer and the model's own loss over the full logits (LLaMA-Factory train/sft/trainer.py compute_loss →
+  // Trainer.compute_loss; axolotl's AxolotlTrainer), unless the chunked loss turns Liger's fused cross-entropy on.
+  const fullLogits =
+    o.kind === 'sft' && plan.training.stack === 'trl' && plan.training.lossKernel === 'standard'
+      ? { fullLogitsTrainer: `${framework}'s Trainer (the model's own loss)` }
+      : {};
   if (target === 'axolotl' && axolotlAdapterReference(plan, technique))
-    return estimatePlan({ ...plan, objective: { ...o, reference: 'peft_base' } }).techniques[index]!;
-  return estimatePlan(plan).techniques[index]!;
+    return estimatePlan({ ...plan, objective: { ...o, reference: 'peft_base' } }, { trainingCacheOff }).techniques[
+      index
+    ]!;
+  return estimatePlan(plan, { ...fullLogits, trainingCacheOff }).techniques[index]!;
 }
 
 /** axolotl + adapter + DPO / IPO / KTO with a frozen-copy reference: axolotl uses the adapter-disabled base. */

@@ -11,6 +11,7 @@ import { PlanSchema, type PlanInput } from '../../shared/domain/plan';
 import { newPlanFromTemplate } from '../../shared/domain/plan-template';
 import { TORCHTUNE_MODELS } from '../../shared/domain/torchtune-builders';
 import { EXPORT_FORMATS, exportFiles, FORMAT_LABELS } from '../../shared/exporters/training';
+import { targetEstimate } from '../../shared/exporters/framework-context';
 
 const plan = (
   over: Partial<PlanInput> & { training?: Record<string, unknown>; distribution?: Record<string, unknown> },
@@ -217,5 +218,44 @@ describe('torchtune', () => {
     expect(
       files(plan({ ...base, distribution: { gpusPerNode: 2, strategy: 'ddp' } }), 'torchtune')[0]!.content,
     ).toMatch(/always shard/);
+  });
+});
+
+describe('the estimate each framework export carries is the job that framework runs', () => {
+  // LLaMA-Factory (model/model_utils/kv_cache.py configure_kv_cache) and axolotl (loaders/utils.py lines 63–64) set
+  // use_cache=False for training; both score SFT with the model's own loss over the full logits (transformers
+  // Trainer.compute_loss), not TRL's fused LM head.
+  const base = (training: PlanInput['training']) =>
+    PlanSchema.parse({
+      name: 'framework estimate',
+      model: { source: 'catalog', id: 'Llama-3.1-8B' },
+      techniques: [{ kind: 'lora' }],
+      training: { microBatch: 4, seqLen: 4096, gradientCheckpointing: false, ...training },
+      hardware: { gpu: { source: 'catalog', id: 'a100-80gb-sxm' } },
+    });
+
+  it('a TRL-stack SFT plan exported to LLaMA-Factory or axolotl is estimated with the full logits', () => {
+    const p = base({ stack: 'trl' });
+    const trl = targetEstimate(p, 0, 'hf');
+    for (const target of ['llama-factory', 'axolotl'] as const) {
+      const t = targetEstimate(p, 0, target);
+      // The model's fp32 logits: at least 4 B × vocabulary per token more than the fused head's tile.
+      expect(t.memory.activeBytes - trl.memory.activeBytes, target).toBeGreaterThan(4 * 128_256 * 4 * 4096);
+    }
+    // The chunked loss turns Liger's fused linear cross-entropy on in both: no full logits to add.
+    const chunked = base({ stack: 'trl', lossKernel: 'chunked' });
+    expect(targetEstimate(chunked, 0, 'llama-factory').memory.activeBytes).toBeLessThan(
+      targetEstimate(p, 0, 'llama-factory').memory.activeBytes,
+    );
+  });
+
+  it('keeps no KV cache in training, where transformers alone would (use_cache defaults to True)', () => {
+    const p = base({ stack: 'transformers' });
+    const activations = (target: 'hf' | 'llama-factory' | 'axolotl') =>
+      targetEstimate(p, 0, target).explain.find((e) => e.key === 'memory.activations')!.substituted;
+    // Llama-3.1-8B: 2 (k, v) × 32 layers × 8 heads × 128 × 2 B = 131,072 B a token; 4 × 4,096 tokens = 2.00 GiB.
+    expect(activations('hf')).toContain('+ KV cache 2.00 GiB');
+    for (const target of ['llama-factory', 'axolotl'] as const)
+      expect(activations(target), target).not.toContain('KV cache');
   });
 });
