@@ -439,3 +439,12 @@ describe('FSDP with gradient accumulation reduces every micro-batch, as estimate
     });
   });
 });
+
+describe('evaluation runs in the training micro-batch', () => {
+  it('the TRL script pins per_device_eval_batch_size (transformers defaults to 8 rows)', () => {
+    for (const microBatch of [1, 4, 16])
+      expect(file(plan({ training: { precision: 'mixed', microBatch } }), 'hf', 'train.py')).toContain(
+        `per_device_eval_batch_size=${microBatch},`,
+      );
+  });
+});

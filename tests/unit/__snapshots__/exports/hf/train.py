@@ -74,6 +74,7 @@ def main() -> None:
         loss_type="nll",  # TRL SFTConfig: set explicitly (its default and aliases change between releases)
         deepspeed="ds_config.json",
         eval_strategy="epoch" if cli.eval_fraction > 0 else "no",
+        per_device_eval_batch_size=2,  # the training micro-batch: no larger than estimated
         logging_steps=10,
         save_strategy="epoch",
         report_to="none",
