@@ -313,12 +313,13 @@ export interface CommunicationTime {
 const DS_SOURCE = 'DeepSpeed stage_1_and_2.py / stage3.py: gradients reduced in every backward (micro-batch)';
 /**
  * The step's collectives (issue 15 §7). Per micro-batch unless said: DDP all-reduces the gradients once per step
- * (no_sync during accumulation: accelerate `Accelerator.accumulate`); DeepSpeed ZeRO reduces (reduce-scatter) in every
- * backward and ZeRO-1/2 all-gather the updated weights after the step; ZeRO-3 and FSDP full shard all-gather the
- * weights in the forward and again in the backward (resharded after forward) and reduce-scatter the gradients — two
- * all-gathers and one reduce-scatter; FSDP SHARD_GRAD_OP gathers once (kept through the backward); hybrid sharding
- * does that inside a node and all-reduces its shard of the gradients across nodes. Ring volumes: nccl-tests
- * doc/PERFORMANCE.md.
+ * (no_sync during accumulation: accelerate `Accelerator.accumulate`); DeepSpeed ZeRO-2 and ZeRO-3 reduce
+ * (reduce-scatter) in every backward, ZeRO-1 once per step, and ZeRO-1/2 all-gather the updated weights after the
+ * step; ZeRO-3 and FSDP full shard all-gather the weights in the forward and again in the backward (resharded after
+ * forward) and reduce-scatter the gradients — two all-gathers and one reduce-scatter (FSDP in every micro-batch: the
+ * exports set sync_each_batch, domain/export-capabilities.ts syncsEachBatch); FSDP SHARD_GRAD_OP gathers once (kept
+ * through the backward); hybrid sharding does that inside a node and all-reduces its shard of the gradients across
+ * nodes. Ring volumes: nccl-tests doc/PERFORMANCE.md.
  */
 export function communication(profile: MemoryProfile, ic: Interconnect, gradAccum: number): CommunicationTime {
   const N = profile.gpus;
@@ -381,7 +382,18 @@ export function communication(profile: MemoryProfile, ic: Interconnect, gradAccu
       add('weights', 'all-gather', 'all', N, paramBytes, gradAccum, 'FSDP SHARD_GRAD_OP: gathered once per forward');
       add('gradients', 'reduce-scatter', 'all', N, gradBytes, gradAccum, 'FSDP: reduce-scatter in the backward');
     } else if (traits.shards.optimizer) {
-      add('gradients', 'reduce-scatter', 'all', N, gradBytes, gradAccum, DS_SOURCE);
+      // ZeRO-2 reduces in every backward; ZeRO-1 only at the accumulation boundary (deepspeed/runtime/engine.py
+      // allreduce_gradients: "Communicate only at gradient accumulation boundaries" unless gradients are partitioned).
+      const zero1 = traits.zeroStage === 1;
+      add(
+        'gradients',
+        'reduce-scatter',
+        'all',
+        N,
+        gradBytes,
+        zero1 ? 1 : gradAccum,
+        zero1 ? 'DeepSpeed engine.py allreduce_gradients: ZeRO-1 reduces once per step' : DS_SOURCE,
+      );
       add(
         'updated weights',
         'all-gather',

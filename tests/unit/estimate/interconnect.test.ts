@@ -125,6 +125,15 @@ describe('collectives per step (ZeRO-3/FSDP: two all-gathers + one reduce-scatte
     expect(c.seconds).toBeCloseTo(bus / (ic.intra.busGBs * 1e9), 9);
   });
 
+  it('ZeRO-1 reduces its gradients once per step, ZeRO-2 in every micro-batch (DeepSpeed engine.py)', () => {
+    // engine.py allreduce_gradients: "ZeRO stage >= 2 communicates during non gradient accumulation boundaries as
+    // well"; otherwise "Communicate only at gradient accumulation boundaries".
+    const grads = (strategy: 'zero1' | 'zero2') =>
+      comm(plan({ strategy, gpusPerNode: 8 })).c.collectives.find((x) => x.label === 'gradients')!.callsPerStep;
+    expect(grads('zero1')).toBe(1);
+    expect(grads('zero2')).toBe(4);
+  });
+
   it('DDP all-reduces the gradients once per step: 2 × 7/8 × P·2 B', () => {
     const { c, prepared } = comm(plan({ strategy: 'ddp', gpusPerNode: 8 }));
     expect(c.collectives).toHaveLength(1);
