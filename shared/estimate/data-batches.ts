@@ -10,8 +10,8 @@
  *    'group_by_length' where the trainer takes LengthGroupedSampler), a row costs its real tokens over the grouped
  *    batches' simulated fill (`paddingGrouped`). Either way the peak is the worst batch the sampler can form: b rows
  *    as long as the longest kept example (`peakBatchTokensPadded`; the grouped sampler puts that batch first);
- *  - packed batches (TRL packing_strategy "bfd"): rows are the packed sequences of seqLen tokens (`packedSequences`),
- *    the peak is seqLen × micro-batch;
+ *  - packed batches: rows of seqLen tokens (`packedSequences`, best-fit decreasing bins: at most a few rows more than
+ *    the TRL export's packing_strategy "wrapped" makes, which cuts examples instead), the peak is seqLen × micro-batch;
  *  - tokens per epoch are the real tokens after truncation or dropping (`tokensPerEpoch`).
  * Preference data trains two sequences per example (chosen and rejected): a micro-batch of b examples holds 2b rows.
  *

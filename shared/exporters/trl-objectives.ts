@@ -198,7 +198,21 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
       }. Pick LoRA or another PEFT technique for this objective.`;
   switch (o.kind) {
     case 'sft':
-      configArgs.push(`        max_length=${tr.seqLen},`, `        packing=${tr.packing ? 'True' : 'False'},`);
+      configArgs.push(
+        `        max_length=${tr.seqLen},`,
+        `        packing=${tr.packing ? 'True' : 'False'},`,
+        // TRL's default packing ('bfd') is padding-free: the micro-batch becomes one row whose position ids restart
+        // per example, and with SDPA or eager attention transformers then builds a block-diagonal mask over the whole
+        // row (masking_utils.py find_packed_sequence_indices; sft_trainer.py: bfd forces padding_free), (b·L)²
+        // entries a layer and attention over b·L keys. The estimate sizes rows of max_length tokens, causal, with no
+        // mask: 'wrapped' packs exactly that (examples may be cut and attend across their boundaries).
+        ...(tr.packing
+          ? [
+              '        packing_strategy="wrapped",  # rows of max_length tokens, causal, no mask: what was ' +
+                'estimated',
+            ]
+          : []),
+      );
       break;
     case 'dpo':
     case 'ipo':

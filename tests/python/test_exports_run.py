@@ -180,3 +180,29 @@ def test_ln_tuning_names_the_norms_where_peft_has_no_default(tiny_model, dataset
             ],
         )
         assert (out / "adapter_model.safetensors").is_file()
+
+
+def test_packing_trains_rows_of_max_length_without_padding_free(tiny_model, dataset, tmp_path, monkeypatch):
+    """The estimate sizes packed rows of max_length tokens, causal, with no mask. TRL's default 'bfd' packing is
+    padding-free (sft_trainer.py: `padding_free = args.padding_free or (packing and strategy in {"bfd", ...})`), and
+    with SDPA transformers then builds a block-diagonal mask over the whole micro-batch; the export writes 'wrapped'."""
+    from trl import SFTTrainer
+
+    plan = make_plan("llama", [{"kind": "lora", **TECHNIQUE_ARGS}], packing=True)
+    folder = export(plan, "hf", tmp_path / "export")
+    assert 'packing_strategy="wrapped"' in (folder / "train.py").read_text()
+    seen = {}
+    original = SFTTrainer.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen["padding_free"] = self.padding_free
+        seen["strategy"] = self.args.packing_strategy
+
+    monkeypatch.setattr(SFTTrainer, "__init__", spy)
+    out = tmp_path / "out"
+    run_script(
+        folder / "train.py",
+        ["--model", str(tiny_model("llama")), "--data", str(dataset["text"]), "--output", str(out), "--max-steps", "2"],
+    )
+    assert seen == {"padding_free": False, "strategy": "wrapped"}, seen

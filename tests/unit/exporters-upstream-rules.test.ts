@@ -448,3 +448,16 @@ describe('evaluation runs in the training micro-batch', () => {
       );
   });
 });
+
+describe('TRL packing packs what was estimated', () => {
+  it('writes packing_strategy="wrapped" (rows of max_length, no mask), never the padding-free default', () => {
+    // trl/trainer/sft_trainer.py: "bfd" and "bfd_split" force padding_free; transformers then builds a block-diagonal
+    // mask over the whole micro-batch for SDPA and eager attention (masking_utils.py find_packed_sequence_indices).
+    const packed = file(plan({ training: { precision: 'mixed', packing: true } }), 'hf', 'train.py');
+    expect(packed).toContain('packing=True,');
+    expect(packed).toContain('packing_strategy="wrapped",');
+    expect(file(plan({ training: { precision: 'mixed', packing: false } }), 'hf', 'train.py')).not.toContain(
+      'packing_strategy',
+    );
+  });
+});
