@@ -20,7 +20,7 @@ import {
   type FrameworkCtx,
   type FrameworkFile,
 } from './framework-context';
-import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
+import { fsdpOffloadProblem, isFsdp, STRATEGY_TRAITS } from '../domain/strategies';
 import { groupsByLength, objectiveRefusal, syncsEachBatch } from '../domain/export-capabilities';
 import { allocatorEnv } from './header';
 import type { ObjectiveKind } from '../domain/plan';
@@ -390,6 +390,23 @@ export function axolotlFiles(
               'sampler; the estimate assumed random order, as this run draws its batches.'
             : `Not applied: batches grouped by length — axolotl passes group_by_length to its SFT trainer only, ` +
               `not to rl: ${plan.objective.kind}; the estimate assumed random order, as this run draws its batches.`,
+        ]
+      : []),
+    // Where axolotl trains differently from the job the estimate sizes, said rather than left silent (issue 15).
+    ...(plan.training.precision === 'mixed' && c.technique.kind === 'full'
+      ? [
+          'ESTIMATED AS: mixed precision with fp32 master weights (16 B a trained parameter). axolotl’s bf16: true ' +
+            'loads the weights in bf16 and keeps only the embeddings, head and norms in fp32, and those only outside ' +
+            'FSDP (src/axolotl/utils/config/__init__.py torch_dtype, loaders/model.py ' +
+            '_convert_embedding_modules_dtype, at 067b021): this run needs less memory than estimated and updates ' +
+            'bf16 weights.',
+        ]
+      : []),
+    ...(isFsdp(plan.distribution.strategy)
+      ? [
+          'ESTIMATED AS: FSDP1, accelerate’s default. axolotl runs FSDP2 (fsdp_version: 2), which has no ' +
+            'FlatParameter: no shard staging copy and no gradients for frozen parameters sharing a unit, so ' +
+            'slightly less memory than estimated.',
         ]
       : []),
   ];

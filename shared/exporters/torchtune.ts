@@ -210,6 +210,14 @@ export function torchtuneFiles(
             "for torchtune's memory (fp32 logits, expanded GQA keys).",
         ]
       : []),
+    ...(plan.training.lossKernel === 'chunked'
+      ? [
+          'ESTIMATED AS: CEWithChunkedOutputLoss, the chunked loss of torchtune’s published ablation (README at ' +
+            '1814feb). This config uses its successor, LinearCrossEntropyLoss (torchtune/modules/loss/' +
+            'cross_entropy_loss.py), which drops ignored tokens before the output projection: it needs less memory ' +
+            'than estimated.',
+        ]
+      : []),
   ];
   return [
     {

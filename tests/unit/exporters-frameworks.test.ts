@@ -259,3 +259,25 @@ describe('the estimate each framework export carries is the job that framework r
       expect(activations(target), target).not.toContain('KV cache');
   });
 });
+
+describe('where a framework trains differently from the estimate, its header says so', () => {
+  const header = (p: ReturnType<typeof plan>, f: 'axolotl' | 'torchtune', path: string) =>
+    files(p, f).find((x) => x.path === path)!.content;
+
+  it('axolotl: bf16 weights for a mixed-precision full fine-tune, FSDP2 for an FSDP plan', () => {
+    const mixedFull = plan({ techniques: [{ kind: 'full' }], training: { precision: 'mixed' } });
+    expect(header(mixedFull, 'axolotl', 'axolotl_config.yaml')).toContain('ESTIMATED AS: mixed precision with fp32');
+    const lora = plan({ techniques: [{ kind: 'lora' }], training: { precision: 'mixed' } });
+    expect(header(lora, 'axolotl', 'axolotl_config.yaml')).not.toContain('ESTIMATED AS: mixed precision');
+    const fsdp = plan({ distribution: { strategy: 'fsdp_full', gpusPerNode: 4 } });
+    expect(header(fsdp, 'axolotl', 'axolotl_config.yaml')).toContain('ESTIMATED AS: FSDP1');
+    expect(header(lora, 'axolotl', 'axolotl_config.yaml')).not.toContain('ESTIMATED AS: FSDP1');
+  });
+
+  it('torchtune: the chunked loss it writes is the successor of the one the estimate models', () => {
+    const chunked = plan({ training: { lossKernel: 'chunked' } });
+    expect(header(chunked, 'torchtune', 'torchtune_config.yaml')).toContain('ESTIMATED AS: CEWithChunkedOutputLoss');
+    const standard = plan({ training: { lossKernel: 'standard' } });
+    expect(header(standard, 'torchtune', 'torchtune_config.yaml')).not.toContain('CEWithChunkedOutputLoss');
+  });
+});
