@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { expectedMaxOf, percentile } from '../../shared/data/batching';
-import type { ReferenceRecord } from './reference';
+import { fromTorchtune, type ReferenceRecord } from './reference';
 
 const ConversionSchema = z.object({ slope: z.number().positive(), intercept: z.number(), method: z.string() });
 const DatasetSchema = z
@@ -53,7 +53,7 @@ export interface RecordData {
  */
 export function recordData(record: ReferenceRecord, datasets: ReferenceDatasets): RecordData | null {
   const note = record.sequence_length_note ?? '';
-  const torchtune = /github\.com\/pytorch\/torchtune/.test(record.source_url);
+  const torchtune = fromTorchtune(record);
   const llama3 = /llama-3/i.test(record.model ?? '');
   if (!/\balpaca\b/i.test(note) || !torchtune || !llama3) return null;
   const d = datasets['alpaca-cleaned'];

@@ -54,6 +54,11 @@ export function counterOf(metric: string | null): Counter {
  * With packed batches every step has the same shape; with padded batches each step's peak follows its batch.
  */
 export function perStepPeak(record: ReferenceRecord): boolean {
+  return fromTorchtune(record);
+}
+
+/** A record torchtune published (its README or docs): it trained on torchtune's own recipes. */
+export function fromTorchtune(record: Pick<ReferenceRecord, 'source_url'>): boolean {
   return /github\.com\/pytorch\/torchtune/.test(record.source_url);
 }
 
@@ -167,7 +172,7 @@ export function planFromRecord(
     Number(/truncated to max_seq_length\s*(\d+)/i.exec(record.sequence_length_note ?? '')?.[1] ?? 0) || null;
   const strategy = strategyForZeroStage(record.zero_stage);
   const switches = switchesOf(record, inherited);
-  const stack = /github\.com\/pytorch\/torchtune/.test(record.source_url) ? 'torchtune' : 'transformers';
+  const stack = fromTorchtune(record) ? 'torchtune' : 'transformers';
   // torchtune's configs ask for the fused AdamW step: at 1814feb (the commit of the README's ablation table), 104 of
   // the 107 recipe configs whose optimizer is torch.optim.AdamW set `fused: True` (recipes/configs/**/*.yaml; e.g.
   // llama3_2/3B_lora_single_device.yaml lines 56–58, llama3_2/3B_full.yaml lines 54–57), and the README's override
