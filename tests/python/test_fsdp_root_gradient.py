@@ -15,13 +15,14 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from tuneplan_cli import estimate_report, node  # noqa: E402
+from tuneplan_cli import estimate_report, node, plan_from_config  # noqa: E402
 
 if node() is None:
     pytest.skip("node is not on PATH (needed to run build/bin/tuneplan.mjs)", allow_module_level=True)
@@ -89,31 +90,23 @@ def run_fsdp(tmp_path) -> dict:
     return json.loads(line[len("RESULT ") :])
 
 
-def plan(tmp_path) -> str:
-    spec = {
-        "name": "tiny llama (FSDP root)",
-        "modelType": "llama",
-        "hiddenSize": SHAPE["hidden_size"],
-        "intermediateSize": SHAPE["intermediate_size"],
-        "numLayers": SHAPE["num_hidden_layers"],
-        "numHeads": SHAPE["num_attention_heads"],
-        "numKvHeads": SHAPE["num_key_value_heads"],
-        "headDim": SHAPE["hidden_size"] // SHAPE["num_attention_heads"],
-        "vocabSize": SHAPE["vocab_size"],
-        "maxPositionEmbeddings": 2048,
-        "tieWordEmbeddings": False,
-    }
-    doc = {
-        "schemaVersion": 1,
-        "name": "FSDP root gradient",
-        "model": {"source": "custom", "spec": spec},
-        "techniques": [{"kind": "full"}],
-        "training": {"microBatch": 2, "seqLen": 16, "precision": "pure_bf16"},
-        "distribution": {"strategy": "fsdp_full", "gpusPerNode": 2},
-    }
-    path = tmp_path / "plan.json"
-    path.write_text(json.dumps(doc))
-    return str(path)
+def plan(tmp_path) -> Path:
+    from transformers import LlamaConfig
+
+    return plan_from_config(
+        LlamaConfig(**SHAPE, tie_word_embeddings=False),
+        tmp_path / "plan",
+        [{"kind": "full"}],
+        training={
+            "microBatch": 2,
+            "seqLen": 16,
+            "precision": "pure_bf16",
+            "optimizer": "adamw",
+            "stack": "transformers",
+            "lossKernel": "standard",
+        },
+        distribution={"strategy": "fsdp_full", "gpusPerNode": 2},
+    )
 
 
 def test_root_gradient_is_unsharded_through_the_backward(tmp_path) -> None:

@@ -32,7 +32,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from tuneplan_cli import estimate_report, node  # noqa: E402
+from tuneplan_cli import estimate_report, node, plan_from_config  # noqa: E402
 
 if node() is None:
     pytest.skip("node is not on PATH (needed to run build/bin/tuneplan.mjs)", allow_module_level=True)
@@ -57,66 +57,61 @@ TOTAL_TOLERANCE = 0.35
 STATIC_TOLERANCE = 0.01
 
 
-def measure() -> dict[str, int]:
+def step_peaks() -> list[dict[str, int]]:
+    """Two training steps, each under its own MemTracker: each step's peak snapshot by category. The first runs its
+    forward and backward before AdamW has made exp_avg and exp_avg_sq (torch/optim/adam.py `_init_group`, "Lazy state
+    initialization"); the second is the steady step."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
     cfg = LlamaConfig(**SHAPE, pad_token_id=0, bos_token_id=1, eos_token_id=2, tie_word_embeddings=False)
     previous = torch.get_default_dtype()
     # Build bf16 directly: Module.to() cannot swap FakeTensor parameters.
     torch.set_default_dtype(torch.bfloat16)
+    peaks: list[dict[str, int]] = []
     try:
         with FakeTensorMode():
             model = LlamaForCausalLM(cfg)
             model.train()
             opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=False)
             ids = torch.randint(0, SHAPE["vocab_size"], (BATCH, SEQ))
-            tracker = MemTracker()
-            tracker.track_external(model, opt)
-            with tracker:
-                for step in range(2):
+            for _ in range(2):
+                tracker = MemTracker()
+                tracker.track_external(model, opt)
+                with tracker:
                     model(input_ids=ids, labels=ids).loss.backward()
                     opt.step()
                     opt.zero_grad()
-                    if step == 0:
-                        tracker.reset_mod_stats()
-            peak = tracker.get_tracker_snapshot("peak")
+                (by_category,) = tracker.get_tracker_snapshot("peak").values()
+                peaks.append({str(getattr(k, "value", k)): int(v) for k, v in by_category.items()})
     finally:
         torch.set_default_dtype(previous)
-    (by_category,) = peak.values()
-    return {str(getattr(k, "value", k)): int(v) for k, v in by_category.items()}
+    return peaks
 
 
-def plan(tmp_path) -> str:
-    spec = {
-        "name": "tiny llama (MemTracker)",
-        "modelType": "llama",
-        "hiddenSize": SHAPE["hidden_size"],
-        "intermediateSize": SHAPE["intermediate_size"],
-        "numLayers": SHAPE["num_hidden_layers"],
-        "numHeads": SHAPE["num_attention_heads"],
-        "numKvHeads": SHAPE["num_key_value_heads"],
-        "headDim": SHAPE["hidden_size"] // SHAPE["num_attention_heads"],
-        "vocabSize": SHAPE["vocab_size"],
-        "maxPositionEmbeddings": SHAPE["max_position_embeddings"],
-        "tieWordEmbeddings": False,
-    }
-    doc = {
-        "schemaVersion": 1,
-        "name": "MemTracker comparison",
-        "model": {"source": "custom", "spec": spec},
-        "techniques": [{"kind": "full"}],
-        "training": {
+def measure() -> dict[str, int]:
+    """The second (steady) step's peak by category."""
+    return step_peaks()[1]
+
+
+def plan(tmp_path) -> Path:
+    from transformers import LlamaConfig
+
+    return plan_from_config(
+        LlamaConfig(**SHAPE, tie_word_embeddings=False),
+        tmp_path / "plan",
+        [{"kind": "full"}],
+        training={
             "microBatch": BATCH,
             "seqLen": SEQ,
             "precision": "pure_bf16",
             "optimizer": "adamw",
             "gradientCheckpointing": False,
             "attention": "sdpa",
+            # The loop above: the model's own loss over full logits, as the transformers stack counts it.
+            "stack": "transformers",
+            "lossKernel": "standard",
         },
-    }
-    path = tmp_path / "plan.json"
-    path.write_text(json.dumps(doc))
-    return str(path)
+    )
 
 
 def test_allocated_parts_against_memtracker(tmp_path) -> None:
@@ -166,32 +161,9 @@ def test_allocated_parts_against_memtracker(tmp_path) -> None:
 
 
 def measure_steps() -> tuple[int, int]:
-    """The first and the second step's peak totals: the first runs its forward and backward before AdamW has made
-    exp_avg and exp_avg_sq (torch/optim/adam.py `_init_group`, "Lazy state initialization")."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    cfg = LlamaConfig(**SHAPE, pad_token_id=0, bos_token_id=1, eos_token_id=2, tie_word_embeddings=False)
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.bfloat16)
-    peaks: list[int] = []
-    try:
-        with FakeTensorMode():
-            model = LlamaForCausalLM(cfg)
-            model.train()
-            opt = torch.optim.AdamW(model.parameters(), lr=1e-4, foreach=False)
-            ids = torch.randint(0, SHAPE["vocab_size"], (BATCH, SEQ))
-            for _ in range(2):
-                tracker = MemTracker()
-                tracker.track_external(model, opt)
-                with tracker:
-                    model(input_ids=ids, labels=ids).loss.backward()
-                    opt.step()
-                    opt.zero_grad()
-                (by_category,) = tracker.get_tracker_snapshot("peak").values()
-                peaks.append(int(next(v for k, v in by_category.items() if str(getattr(k, "value", k)) == "Total")))
-    finally:
-        torch.set_default_dtype(previous)
-    return peaks[0], peaks[1]
+    """The first and the second step's peak totals."""
+    first, later = step_peaks()
+    return first["Total"], later["Total"]
 
 
 def test_first_step_peak_against_memtracker(tmp_path) -> None:

@@ -31,7 +31,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from tuneplan_cli import node, run_cli  # noqa: E402
+from tuneplan_cli import node, plan_from_config, run_cli  # noqa: E402
 
 if node() is None:
     pytest.skip("node is not on PATH (needed to run build/bin/tuneplan.mjs)", allow_module_level=True)
@@ -180,19 +180,22 @@ def measured_per_layer(config, targets: list[str] | None) -> float:
 
 def tuneplan_per_layer(config, targets: list[str], tmp_path: Path) -> dict[str, int]:
     """Per-layer bytes per token Tuneplan prints for a LoRA plan and a full fine-tuning plan of this config."""
-    config.save_pretrained(tmp_path)
-    plan_path = tmp_path / "plan.json"
-    done = run_cli("import", str(tmp_path / "config.json"), "--out", str(plan_path))
-    assert done.returncode == 0, done.stderr
-    plan = json.loads(plan_path.read_text())
-    plan["techniques"] = [
-        {"kind": "lora", "rank": RANK, "targets": "custom", "customModules": targets, "dropout": 0},
-        {"kind": "full"},
-    ]
-    plan["training"].update(
-        microBatch=1, seqLen=TOKENS, gradientCheckpointing=False, precision="pure_bf16", packing=True, attention="sdpa"
+    plan_path = plan_from_config(
+        config,
+        tmp_path,
+        [
+            {"kind": "lora", "rank": RANK, "targets": "custom", "customModules": targets, "dropout": 0},
+            {"kind": "full"},
+        ],
+        training=dict(
+            microBatch=1,
+            seqLen=TOKENS,
+            gradientCheckpointing=False,
+            precision="pure_bf16",
+            packing=True,
+            attention="sdpa",
+        ),
     )
-    plan_path.write_text(json.dumps(plan))
     done = run_cli("estimate", str(plan_path), "--json")
     assert done.returncode == 0, done.stderr + done.stdout
     out = {}
@@ -232,15 +235,19 @@ def test_padded_batches_keep_repeated_kv_and_a_mask_per_layer(
 
     model_type, keys, targets, _ = CASES[family]
     config = AutoConfig.for_model(model_type, **keys)
-    config.save_pretrained(tmp_path)
-    plan_path = tmp_path / "plan.json"
-    assert run_cli("import", str(tmp_path / "config.json"), "--out", str(plan_path)).returncode == 0
-    plan = json.loads(plan_path.read_text())
-    plan["techniques"] = [{"kind": "lora", "rank": RANK, "targets": "custom", "customModules": targets, "dropout": 0}]
-    plan["training"].update(
-        microBatch=2, seqLen=TOKENS, gradientCheckpointing=False, precision="pure_bf16", packing=False, attention="sdpa"
+    plan_path = plan_from_config(
+        config,
+        tmp_path,
+        [{"kind": "lora", "rank": RANK, "targets": "custom", "customModules": targets, "dropout": 0}],
+        training=dict(
+            microBatch=2,
+            seqLen=TOKENS,
+            gradientCheckpointing=False,
+            precision="pure_bf16",
+            packing=False,
+            attention="sdpa",
+        ),
     )
-    plan_path.write_text(json.dumps(plan))
     done = run_cli("estimate", str(plan_path), "--json")
     assert done.returncode == 0, done.stderr + done.stdout
     row = next(r for r in json.loads(done.stdout)["techniques"][0]["explain"] if r["key"] == "memory.activations")

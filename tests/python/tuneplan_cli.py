@@ -46,3 +46,21 @@ def estimate_report(plan_path: str | Path) -> dict[str, Any]:
     if done.returncode != 0:
         raise RuntimeError(f"tuneplan estimate exited {done.returncode}: {done.stderr.strip()}")
     return json.loads(done.stdout)
+
+
+def plan_from_config(config: Any, folder: Path, techniques: list[dict[str, Any]], **sections: Any) -> Path:
+    """A plan for a transformers config: saved as config.json and read by `tuneplan import` (the same reader the app
+    uses, shared/catalog/hf-config.ts), with these techniques and the given plan sections merged in (training,
+    distribution, ...). Returns the plan file's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config.save_pretrained(folder)
+    path = folder / "plan.json"
+    done = run_cli("import", str(folder / "config.json"), "--out", str(path))
+    if done.returncode != 0:
+        raise RuntimeError(f"tuneplan import exited {done.returncode}: {done.stderr.strip()}")
+    plan = json.loads(path.read_text())
+    plan["techniques"] = techniques
+    for key, values in sections.items():
+        plan[key] = {**plan.get(key, {}), **values}
+    path.write_text(json.dumps(plan))
+    return path
