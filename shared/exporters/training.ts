@@ -500,10 +500,11 @@ function hfScript(c: Ctx): string {
     '        eval_strategy="epoch" if cli.eval_fraction > 0 else "no",',
     // transformers' default evaluation batch is 8 rows (training_args.py per_device_eval_batch_size), whatever the
     // training micro-batch: its forward's logits could outgrow the estimated peak. Evaluate in training's rows, unless
-    // the objective's config sets it (GRPO: a multiple of num_generations, trl-objectives.ts).
-    ...(obj.configArgs.some((a) => a.trim().startsWith('per_device_eval_batch_size='))
-      ? []
-      : [`        per_device_eval_batch_size=${tr.microBatch},  # the training micro-batch: no larger than estimated`]),
+    // the objective needs its own (GRPO: num_generations, trl-objectives.ts evalBatch).
+    obj.evalBatch === null
+      ? `        per_device_eval_batch_size=${tr.microBatch},  # the training micro-batch: no larger than estimated`
+      : `        per_device_eval_batch_size=${obj.evalBatch},  # GRPOConfig: eval rows × processes divisible by ` +
+        'num_generations',
     '        logging_steps=10,',
     '        save_strategy="epoch",',
     '        report_to="none",',

@@ -131,6 +131,12 @@ export interface TrlObjectiveParts {
   importLine: string;
   /** Lines of the config call (8-space indent) that carry the objective's settings. */
   configArgs: string[];
+  /**
+   * Rows per evaluation batch the objective needs (per_device_eval_batch_size), or null to evaluate in the training
+   * micro-batch. GRPOConfig.__post_init__: with evaluation on, per_device_eval_batch_size × processes must divide by
+   * the generations per prompt; num_generations per device always does.
+   */
+  evalBatch: number | null;
   /** Whether the config can take activation_offloading=True. */
   activationOffload: boolean;
   /** Whether the trainer can group batches by length (train_sampling_strategy="group_by_length"). */
@@ -279,9 +285,6 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
               '        vllm_server_port=int(os.environ.get("VLLM_SERVER_PORT", "8000")),',
             ]
           : []),
-        // GRPOConfig.__post_init__: with evaluation on, per_device_eval_batch_size × processes must divide by the
-        // generations per prompt; num_generations per device always does.
-        `        per_device_eval_batch_size=${o.numGenerations},`,
       );
       trainerArgs.push('        reward_funcs=[placeholder_length_reward],  # REPLACE: see the placeholder above');
       moduleCode = GRPO_PLACEHOLDER_REWARD;
@@ -336,6 +339,7 @@ export function trlObjectiveParts(plan: Plan, technique: Technique, gpus: number
     config: names.config,
     importLine: `from ${names.module} import ${names.config}, ${names.trainer}`,
     configArgs,
+    evalBatch: o.kind === 'grpo' ? o.numGenerations : null,
     activationOffload: ACTIVATION_OFFLOAD.has(o.kind),
     lengthGroupedBatches: groupsByLength(plan),
     reference,

@@ -446,6 +446,17 @@ describe('evaluation runs in the training micro-batch', () => {
       expect(file(plan({ training: { precision: 'mixed', microBatch } }), 'hf', 'train.py')).toContain(
         `per_device_eval_batch_size=${microBatch},`,
       );
+    // GRPO keeps its own (GRPOConfig.__post_init__ divisibility by num_generations), written once.
+    const grpo = file(
+      plan({
+        training: { precision: 'mixed', microBatch: 8 },
+        objective: { kind: 'grpo', numGenerations: 4 },
+      }),
+      'hf',
+      'train.py',
+    );
+    expect(grpo.match(/per_device_eval_batch_size=/g)).toHaveLength(1);
+    expect(grpo).toContain('per_device_eval_batch_size=4,'); // num_generations, not the micro-batch (8)
   });
 });
 
