@@ -20,6 +20,7 @@ import { dataBatches, type DataBatches } from './data-batches';
 import { budgetRisk } from '../data/batching';
 import type { DataStats } from '../domain/data-stats';
 import { deviceKind, planWarnings, type DeviceKind, type PlanWarning } from './warnings';
+import type { AdapterBuilder } from './forward-dtypes';
 
 export type { Explanation };
 
@@ -169,6 +170,7 @@ export function prepareTechnique(
   index: number,
   distribution = plan.distribution,
   gpuMemoryBytes?: number,
+  adapterBuilder: AdapterBuilder = 'trl',
 ): PreparedTechnique {
   const params = techniqueParams(arch, technique, index);
   // GRPO's colocated vLLM takes a share of the GPU's memory (issue 19): the profile needs the GPU's capacity.
@@ -182,6 +184,7 @@ export function prepareTechnique(
     plan.objective,
     memory,
     plan.data, // issue 16: images per example (vision.ts)
+    adapterBuilder,
   );
   return { index, technique, params, profile };
 }
@@ -425,6 +428,8 @@ export interface EstimateOptions {
   fullLogitsTrainer?: string;
   /** The framework sets use_cache=False for training (LLaMA-Factory, axolotl): no KV cache is kept. */
   trainingCacheOff?: string;
+  /** Who builds the PEFT adapters, which decides their dtype (forward-dtypes.ts); TRL unless a framework says. */
+  adapterBuilder?: AdapterBuilder;
 }
 
 /** Validates a plan (throws zod errors naming the field) and estimates every technique in it. */
@@ -437,7 +442,7 @@ export function estimatePlan(input: PlanInput | Plan, options: EstimateOptions =
   const arch = planArchitecture(plan, spec);
   const gpu = resolveGpu(plan.hardware.gpu);
   const techniques = plan.techniques.map((t, i) => {
-    const prepared = prepareTechnique(plan, arch, t, i);
+    const prepared = prepareTechnique(plan, arch, t, i, plan.distribution, undefined, options.adapterBuilder);
     if (options.fullLogitsTrainer) prepared.profile.fullLogitsTrainer = options.fullLogitsTrainer;
     if (options.trainingCacheOff) prepared.profile.trainingCacheOff = options.trainingCacheOff;
     return estimateTechnique(plan, arch, gpu, prepared);

@@ -17,7 +17,9 @@ import {
   trlFusedHead,
   torchtuneKeepsCompiledLoss,
   CUDA_CONTEXT_BYTES,
+  MEMORY_RANGE,
   effectivePrecision,
+  forwardOf,
   PART_LABELS,
   type BackwardMoment,
   type MemoryBreakdown,
@@ -26,7 +28,6 @@ import {
 import { gib as formatGib } from '../format';
 import type { SourceId } from './sources';
 import { explainVision } from './explain-vision';
-import { MEMORY_RANGE } from './memory';
 import { fitStateFor, TIME_RANGE, type MemoryCounters } from './ranges';
 import { NCCL_CHANNELS, ncclBufferBytes } from './distributed';
 import { explainObjective } from './explain-objective';
@@ -343,6 +344,36 @@ const microBatchTokens = ({ plan, prepared }: ExplainContext) =>
   plan.training.microBatch * (plan.training.seqLen + prepared.profile.extraTokens);
 
 /**
+ * What the forward's dtypes (forward-dtypes.ts) change in the saved tensors: fp32 weights under autocast, adapters
+ * under autocast or in 16 bits, and LoHa's delta weights.
+ */
+function forwardNotes(c: ExplainContext): string[] {
+  const profile = c.prepared.profile;
+  const fwd = forwardOf(profile);
+  const notes: string[] = [];
+  if (fwd.castsPerProjection)
+    notes.push(
+      'Mixed precision: fp32 weights run under torch.autocast, so the residual stream and the norms stay fp32 (4 B), ' +
+        'each projection keeps its own bf16 copy of its input' +
+        (c.plan.training.gradientCheckpointing ? ', and each checkpointed layer input is fp32.' : '.'),
+    );
+  else if (fwd.autocast && fwd.adapter === 4)
+    notes.push('Under autocast each adapter keeps a bf16 copy of its input, and computes A·x in bf16.');
+  if (fwd.adapterNote !== null)
+    notes.push(`${fwd.adapterNote} Each adapter keeps the very input its projection reads, once per input.`);
+  const delta = profile.adapterSavedWeightsPerLayer ?? 0;
+  if (delta > 0)
+    notes.push(
+      `LoHa keeps each module's delta weight ΔW for its backward: ${n(delta)} B per layer ` +
+        `(Σ out·in × ${fwd.autocast ? profile.bytes.activation : fwd.adapter} B)` +
+        (c.plan.training.gradientCheckpointing
+          ? ', for the recomputed layer only (checkpointing).'
+          : ` × ${profile.arch.spec.numLayers} layers until the backward.`),
+    );
+  return notes;
+}
+
+/**
  * The layer's backward working set (memory.ts layerBackwardBytesPerToken): what a layer's own backward adds to its
  * saved tensors, in the first layer's and the last layer's backward moments.
  */
@@ -394,10 +425,12 @@ function explainActivations(c: ExplainContext): Explanation {
       ...(c.prepared.profile.kernels === 'liger' ? (['ligerKernels'] as const) : []),
       ...(c.prepared.profile.kernels === 'unsloth' ? (['unslothKernels'] as const) : []),
       ...(c.prepared.profile.int4SavedWeightsPerLayer > 0 ? (['gptqmodelKernels'] as const) : []),
+      ...(forwardNotes(c).length > 0 ? (['torchAutocast', 'mixedPrecisionDtypes'] as const) : []),
     ],
     [
       'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
       layerBackwardNote(c),
+      ...forwardNotes(c),
       c.plan.training.compile
         ? 'torch.compile: RMSNorm keeps its 16-bit input and rsqrt (the fp32 upcast and the normalized product its ' +
           'weight gradient reads are recomputed) and the MLP keeps gate and up (act(gate) is recomputed).'

@@ -16,6 +16,7 @@ import type { Data, Distribution, Objective, Technique, Training } from '../doma
 import { mlpActivation } from '../domain/model-spec';
 import { GiB } from '../format';
 import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
+import { forwardDtypes, type AdapterBuilder, type ForwardDtypes } from './forward-dtypes';
 import { groupsByLength } from '../domain/export-capabilities';
 import { headWidth, type Architecture, type LinearModule } from './architecture';
 import { imageLoad, imageNotes, visionMemory, type ImageLoad } from './vision';
@@ -178,6 +179,11 @@ export interface MemoryProfile {
   distribution: Distribution;
   gpus: number;
   bytes: Bytes;
+  /**
+   * The dtypes the forward runs in (forward-dtypes.ts): autocast, the residual stream, the adapters. Optional:
+   * profiles built by hand are read through forwardOf.
+   */
+  forward?: ForwardDtypes;
   /** Model-state bytes on each GPU, independent of batch and sequence. */
   frozenWeights: number;
   trainableWeights: number;
@@ -211,6 +217,11 @@ export interface MemoryProfile {
    * 0 otherwise.
    */
   int4SavedWeightsPerLayer: number;
+  /**
+   * LoHa: the delta weights one layer keeps for its backward (F.linear keeps ΔW for the input's gradient), per layer
+   * on average; 0 for every other technique. Optional: 0 when absent.
+   */
+  adapterSavedWeightsPerLayer?: number;
   /**
    * bitsandbytes paged optimizer: optimizer-state bytes per GPU in CUDA managed memory (kernels.ts pagedStateShare):
    * counted in nvidia-smi, not in PyTorch's allocated/reserved/active, and evictable to host RAM under pressure.
@@ -354,18 +365,28 @@ export function effectivePrecision(training: Training, distribution: Distributio
 }
 
 /** Bytes per element for each class of tensor, from the precision regime (ESTIMATOR.md §3 table). */
-export function bytesFor(technique: Technique, training: Training, distribution?: Distribution): Bytes {
-  const p = distribution ? effectivePrecision(training, distribution) : training.precision;
+export function bytesFor(
+  technique: Technique,
+  training: Training,
+  distribution: Distribution,
+  builder: AdapterBuilder = 'trl',
+): Bytes {
+  const p = effectivePrecision(training, distribution);
   const compute = p === 'fp32' ? 4 : 2;
-  // PEFT keeps adapters in fp32 (autocast_adapter_dtype=True); full fine-tuning and LayerNorm tuning train base-dtype
-  // weights.
-  // torchtune builds its adapters (LoRALinear lora_a / lora_b, torchtune/modules/peft/lora.py) under the recipe's
-  // default dtype (training.set_default_dtype), so they train in the compute dtype.
+  // Full fine-tuning and LayerNorm tuning train base-dtype weights; PEFT adapters are stored as their builder keeps
+  // them (forward-dtypes.ts: fp32 by PEFT's autocast_adapter_dtype, the recipe's dtype in torchtune, bf16 where TRL or
+  // LLaMA-Factory casts them); prompt-family parameters in fp32.
+  const adapterStored = forwardDtypes(technique, training, distribution, builder).adapterStored;
   const trainableWeight =
-    technique.kind === 'full' || technique.kind === 'ln_tuning' || training.stack === 'torchtune' ? compute : 4;
+    technique.kind === 'full' || technique.kind === 'ln_tuning' || training.stack === 'torchtune'
+      ? compute
+      : adapterStored === 2
+        ? 2
+        : 4;
   const master = technique.kind === 'full' && p === 'mixed' ? 4 : 0; // fp32 master copy (ZeRO K=12 includes it)
-  // Optimizer states follow the parameter dtype unless mixed precision keeps them in fp32.
-  const stateElement = p === 'mixed' || trainableWeight === 4 ? 4 : trainableWeight;
+  // Optimizer states follow the parameter dtype unless mixed precision keeps them in fp32; torch's AdamW builds
+  // bf16 adapters' states in bf16 (torch/optim/adam.py `_init_group`: zeros_like(p)).
+  const stateElement = (p === 'mixed' && adapterStored !== 2) || trainableWeight === 4 ? 4 : trainableWeight;
   const perState: Record<Training['optimizer'], number> = {
     adamw: 2 * stateElement,
     // bitsandbytes keeps 32-bit states in fp32 whatever the parameter dtype; 8-bit ones at 1 B per state plus an
@@ -433,11 +454,12 @@ export function memoryProfile(
       | 'stats'
     >
   >,
+  builder: AdapterBuilder = 'trl',
 ): MemoryProfile {
   const N = distribution.gpusPerNode * distribution.nodes;
   // Sharded states are split over the shard group: every GPU, or one node's GPUs for hybrid sharding.
   const S = shardGroupSize(distribution);
-  const b = bytesFor(technique, training, distribution);
+  const b = bytesFor(technique, training, distribution, builder);
   const shard = sharding(distribution);
   const notes: string[] = [];
   if (technique.kind === 'full' && effectivePrecision(training, distribution) !== training.precision) {
@@ -663,6 +685,18 @@ export function memoryProfile(
   if (kernels === 'unsloth' && training.gradientCheckpointing)
     hostBytes += distribution.gpusPerNode * UNSLOTH_INITIAL_PINNED_ELEMENTS * b.activation;
   const int4Saved = isInt4Base(technique) ? int4SavedWeightsPerLayer(arch, b.activation) : 0;
+  const forward = forwardDtypes(technique, training, distribution, builder);
+  // LoHa's delta weight: F.linear(x, ΔW) keeps ΔW (out × in, in the dtype it is built in: bf16 under autocast) for the
+  // input's gradient, one per adapted module per layer (peft tuners/loha/layer.py _get_delta_activations).
+  const lohaDelta = forward.autocast ? b.activation : forward.adapter;
+  const adapterSavedWeights =
+    technique.kind === 'loha'
+      ? params.adapted.reduce(
+          (sum, { module: mod, layers }) =>
+            sum + mod.in * mod.out * mod.activeCount * lohaDelta * Math.min(1, layers / arch.spec.numLayers),
+          0,
+        )
+      : 0;
   const paged = training.optimizer === 'paged_adamw' || training.optimizer === 'paged_adamw_8bit';
   // Mixed precision's fp32 master copy is an ordinary tensor, not a bitsandbytes state: never paged, and there before
   // training (the moments are made by the first step: lazyOptimizerStates below).
@@ -712,6 +746,8 @@ export function memoryProfile(
     optimizerInBackward,
     kernels,
     int4SavedWeightsPerLayer: int4Saved,
+    adapterSavedWeightsPerLayer: adapterSavedWeights,
+    forward,
     pagedOptimizerBytes,
     loadHostBytes,
     lazyOptimizerStates,
@@ -957,8 +993,17 @@ export function savedBytesPerTokenPerLayer(
   // RSTD)`; unsloth/kernels/rms_layernorm.py Fast_RMS_Layernorm `save_for_backward(X, W, r)`).
   const fusedKernels = profile.kernels !== undefined && profile.kernels !== 'none';
   const normBytes = (width: number, rows: number) => normBytesPerToken(profile, normTrainable, width, rows);
+  // The decoder layer's own norms read the residual stream (fp32 when fp32 weights run under autocast:
+  // forward-dtypes.ts); q/k norms and MLA's latent norms read 16-bit projection outputs (normBytes).
+  const fwd = forwardOf(profile);
+  const residual = fwd.residual;
+  const layerNorm = (width: number, rows: number) => normBytesPerToken(profile, normTrainable, width, rows, residual);
+  // Each linear layer reading an fp32 norm output under autocast casts its own bf16 copy and keeps it (autocast
+  // caches only casts of leaf weights: ATen autocast_mode.cpp cached_cast); a 16-bit norm output is one tensor.
+  const normOut = normOutputBytes(profile);
+  const castsEach = fwd.autocast && normOut === 4;
   if (m.norm === 'rmsnorm' && fusedKernels) {
-    add(() => `${normCount} RMSNorm inputs (fused ${profile.kernels} kernel) + fp32 rstd`, normCount * normBytes(h, 1));
+    add(() => `${normCount} RMSNorm inputs (fused ${profile.kernels} kernel) + fp32 rstd`, normCount * layerNorm(h, 1));
   } else if (m.norm === 'rmsnorm' && training.compile) {
     // Inductor fuses the norm and its min-cut partitioner recomputes the fp32 upcast in the backward
     // (torch/_functorch/partitioners.py `min_cut_rematerialization_partition`): the 16-bit input and rstd stay.
@@ -969,10 +1014,10 @@ export function savedBytesPerTokenPerLayer(
     // the attention and MLP inputs below.) Eager, `mul` saves it (below), as Liger's fused norm does not.
     add(
       () => `${normCount} RMSNorm inputs (compiled: upcast and x·rsqrt recomputed) + rsqrt`,
-      normCount * normBytes(h, 1),
+      normCount * layerNorm(h, 1),
     );
   } else if (m.norm === 'rmsnorm') {
-    const kept = normBytesPerToken(profile, false, h, 1);
+    const kept = normBytesPerToken(profile, false, h, 1, residual);
     add(
       () => `${normCount} RMSNorm inputs in fp32 (4·h each)${kept > 4 * h + 4 ? ' and 16-bit (T5)' : ''} + rsqrt`,
       normCount * kept,
@@ -981,14 +1026,15 @@ export function savedBytesPerTokenPerLayer(
     // Gemma's `output * (1.0 + self.weight.float())` keeps the fp32 one (models/gemma GemmaRMSNorm).
     if (normTrainable)
       add(
-        () => `${normCount} normalized outputs (weight gradient${normScalesInFp32(m) ? ', fp32' : ''})`,
-        normCount * (normBytes(h, 1) - kept),
+        () =>
+          `${normCount} normalized outputs (weight gradient${normScalesInFp32(m) || residual === 4 ? ', fp32' : ''})`,
+        normCount * (layerNorm(h, 1) - kept),
       );
   } else if (m.norm === 'layernorm-nobias') {
     // CohereLayerNorm (models/cohere): fp32 math in Python ops; `hidden_states - mean` is computed twice (for the
     // variance and for the output), pow and mul each keep one copy, and the weight's mul keeps the fp32 normalized
     // output when the weight trains.
-    add(() => `${normCount} LayerNorm centred inputs in fp32 (2 × 4·h each) + rsqrt`, normCount * normBytes(h, 1));
+    add(() => `${normCount} LayerNorm centred inputs in fp32 (2 × 4·h each) + rsqrt`, normCount * layerNorm(h, 1));
   } else {
     // nn.LayerNorm keeps its input and fp32 mean / rstd (native_layer_norm). Parallel blocks whose norms read one
     // input (ModelSpec.sharedNormInput) keep it once.
@@ -997,8 +1043,8 @@ export function savedBytesPerTokenPerLayer(
       () =>
         `${inputs === normCount ? normCount : `${normCount} LayerNorms on one`} LayerNorm input${
           inputs === 1 ? '' : 's'
-        } + mean/rstd`,
-      inputs * a * h + normCount * 8,
+        }${fwd.autocast ? ' (fp32 under autocast)' : ''} + mean/rstd`,
+      inputs * (fwd.autocast ? 4 : residual) * h + normCount * 8,
     );
   }
   // q/k norms (Qwen3, Gemma 3 per head; OLMo 2 over the whole projection): the same norm kind over q and k, before
@@ -1018,7 +1064,15 @@ export function savedBytesPerTokenPerLayer(
   const repeatKv =
     m.numKvHeads !== m.numHeads && (training.stack === 'torchtune' || (microBatch > 1 && !training.packing));
   const kvSaved = repeatKv ? qW : kvW;
-  if (full) add('attention input (q/k/v weight gradients)', a * h);
+  const attentionReaders = castsEach ? normReaders(arch, 'attention') : 1;
+  if (full)
+    add(
+      () =>
+        attentionReaders > 1
+          ? `attention input: ${attentionReaders} bf16 copies, one per projection (autocast)`
+          : 'attention input (q/k/v weight gradients)',
+      a * h * attentionReaders,
+    );
   if (m.mla) {
     // Multi-head latent attention (models/deepseek_v3 DeepseekV3Attention): q_a_layernorm and kv_a_layernorm over
     // the latents; kv_b_proj's output (per head nope + v) stays whole because value_states is a split view of it;
@@ -1094,6 +1148,9 @@ export function savedBytesPerTokenPerLayer(
   // as long as the target), the output and log-sum-exp, and with the base training the q projection's input.
   const enc = m.encoder;
   const experts = m.moe ? m.moe.topK : 1; // MLP tensors per token: one per active expert
+  // Routed experts under fp32 weights run in fp32: transformers 5's grouped experts call torch._grouped_mm, which no
+  // autocast list names (ATen autocast_mode.h AT_FORALL_LOWER_PRECISION_FP), over fp32 routed copies of the stream.
+  const ea = m.moe && fwd.castsPerProjection ? 4 : a;
   if (enc?.task === 'seq2seq' && enc.decoderLayers > 0) {
     const cross = normBytes(h, 1) + a * (qW + 2 * kvW * keysPerQuery) + a * qW + 4 * m.numHeads + (full ? a * h : 0);
     add(
@@ -1138,17 +1195,17 @@ export function savedBytesPerTokenPerLayer(
   if (fusedKernels && gated) {
     // Liger LigerSiLUMulFunction / LigerGELUMulFunction `save_for_backward(a, b)` (ops/swiglu.py, ops/geglu.py) and
     // Unsloth's fused MLP keep gate and up; act(gate) is recomputed in the backward.
-    add(() => `MLP gate, up (fused ${profile.kernels} kernel)${perExpert}`, experts * 2 * a * I);
+    add(() => `MLP gate, up (fused ${profile.kernels} kernel)${perExpert}`, experts * 2 * ea * I);
   } else if (training.compile) {
     // Compiled: the activation (and a gated MLP's product) is one fused kernel, recomputed in the backward (min-cut
     // partitioner): the matmul outputs it reads stay.
-    add(() => `MLP ${gated ? 'gate, up' : 'up'} (compiled)${perExpert}`, experts * (gated ? 2 : 1) * a * I);
+    add(() => `MLP ${gated ? 'gate, up' : 'up'} (compiled)${perExpert}`, experts * (gated ? 2 : 1) * ea * I);
   } else if (gated) {
     add(
       () =>
         `MLP gate${actKeeps > 1 ? ` and ${activation}'s ${actKeeps - 1} intermediates` : ''}, act(gate), ` +
         `up${perExpert}`,
-      experts * (actKeeps + 2) * a * I,
+      experts * (actKeeps + 2) * ea * I,
     );
   } else {
     add(
@@ -1156,7 +1213,7 @@ export function savedBytesPerTokenPerLayer(
         `MLP ${activation} ${
           activation === 'relu' ? 'output' : actKeeps > 1 ? `input and ${actKeeps - 1} intermediates` : 'input'
         }${perExpert}`,
-      experts * actKeeps * a * I,
+      experts * actKeeps * ea * I,
     );
   }
   if (m.moe && m.moe.sharedIntermediateSize > 0) {
@@ -1165,8 +1222,10 @@ export function savedBytesPerTokenPerLayer(
     const Is = m.moe.sharedIntermediateSize;
     add('shared expert gate, act(gate), up', 3 * a * Is + (m.moe.sharedExpertGate ? a * h + a : 0));
     // With the base training it keeps its down input, and, where the router reads an fp32 copy (DeepSeek, below),
-    // the 16-bit norm output its gate/up projections read.
-    if (full) add('shared expert down input', a * Is + (m.mla ? a * h : 0));
+    // the 16-bit norm output its gate/up projections read (under autocast over an fp32 stream, a bf16 copy for each
+    // projection reading it).
+    const sharedReads = castsEach ? normReaders(arch, 'shared') : m.mla ? 1 : 0;
+    if (full) add('shared expert down input', a * Is + sharedReads * a * h);
   }
   if (m.moe) {
     // transformers 5's MoE blocks (models/mixtral MixtralSparseMoeBlock and its grouped_mm experts; qwen2_moe,
@@ -1176,7 +1235,7 @@ export function savedBytesPerTokenPerLayer(
     const E = m.moe.numExperts;
     add(
       () => `MoE routing: softmax over ${E} experts, top-${experts} weights and indices, weighted expert outputs`,
-      experts * a * h + 4 * E + 40 * experts + 4,
+      experts * ea * h + 4 * E + 40 * experts + 4,
     );
   }
   if (full) {
@@ -1184,10 +1243,17 @@ export function savedBytesPerTokenPerLayer(
     // (An activation dropout in between, T5DenseActDense's, makes down_proj's input a new tensor.)
     const actDropout = (m.dropout?.activation ?? 0) > 0;
     const downInput =
-      !gated && activation === 'relu' && !fusedKernels && !training.compile && !actDropout ? 0 : experts * a * I;
+      !gated && activation === 'relu' && !fusedKernels && !training.compile && !actDropout ? 0 : experts * ea * I;
     // One norm for attention and MLP (parallel blocks: Phi-2, GPT-J, Cohere): the MLP reads the very tensor the
-    // q/k/v projections kept.
-    const upInput = m.normsPerLayer === 1 && !m.moe ? 0 : a * h * experts;
+    // q/k/v projections kept. Routed experts read their own routed copies; under autocast over an fp32 stream each
+    // dense projection casts its own copy.
+    const upInput = m.moe
+      ? ea * h * experts
+      : castsEach
+        ? a * h * normReaders(arch, 'mlp')
+        : m.normsPerLayer === 1
+          ? 0
+          : a * h;
     add('MLP inputs (gate/up and down weight gradients)', upInput + downInput);
     // The router's weight gradient reads the norm output itself; the experts read their routed copies (above).
     // DeepSeek's router multiplies in fp32 (models/deepseek_v3 DeepseekV3TopkRouter:
@@ -1197,11 +1263,14 @@ export function savedBytesPerTokenPerLayer(
 
   // PEFT layers.
   // nn.Dropout with p = 0 returns its input (ATen Dropout.cpp `_dropout`: `if (p == 0 || !train ...) return input`):
-  // no mask where the objective's trainer disables dropout (objective.ts disablesDropout). LoHa's rank dropout is
-  // PEFT's own Bernoulli mask, not an nn.Dropout, so it stays.
+  // no mask where the objective's trainer disables dropout (objective.ts disablesDropout). LoHa's dropout is a rank
+  // dropout over its weight (peft tuners/loha/layer.py get_delta_weight: a mask per output row, not per token).
   const dropout =
-    technique.dropout > 0 && (technique.kind === 'loha' || !disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind));
-  const adapterDtype = profile.bytes.trainableWeight;
+    technique.dropout > 0 && technique.kind !== 'loha' && !disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind);
+  // The adapter weights' dtype in the forward, and the dtype of what the adapter computes: autocast runs lora_A and
+  // lora_B in bf16 whatever their weights' dtype (forward-dtypes.ts).
+  const adapterDtype = fwd.adapter || profile.bytes.trainableWeight;
+  const rBytes = fwd.autocast ? a : adapterDtype;
   // Each adapted module counts in the layers that have it (AdaptedModule.layers: an encoder-decoder's encoder and
   // decoder modules, DeepSeek's dense-layer MLP), averaged over the model's layers.
   let share = 1;
@@ -1210,59 +1279,78 @@ export function savedBytesPerTokenPerLayer(
       () => `${mod.name}: ${what}${share < 1 ? ` (${Math.round(share * m.numLayers)} of ${m.numLayers} layers)` : ''}`,
       bytes * mod.activeCount * share,
     );
+  // The tensor an adapter's first matmul keeps, by what it reads (adapterInputKey): PEFT casts the input to the
+  // adapter's dtype (`_cast_input_dtype`, a new tensor when the dtypes differ), and autocast then casts an fp32 input
+  // to bf16 (another new tensor); otherwise it keeps the very tensor its projection reads, one for every module
+  // reading it (torchtune's LoRALinear likewise, torchtune/modules/peft/lora.py at 1814feb, lines 129–131). A
+  // dropout makes a new tensor per module.
+  const sharedInputs = new Set<string>();
+  const oInputKept = !(eager || CONCATENATED_ROTARY.has(m.modelType) || m.mla);
+  const adapterInput = (mod: LinearModule, castTo: number): { bytes: number; what: string } => {
+    const key = adapterInputKey(mod, m, oInputKept);
+    const xBytes = key === 'attention norm output' || key === 'MLP norm output' ? normOut : a;
+    const cast = castTo !== xBytes;
+    if (fwd.autocast && (cast ? castTo : xBytes) === 4)
+      return { bytes: a * mod.in, what: 'bf16 copy of the input (autocast)' };
+    if (cast) return { bytes: castTo * mod.in, what: `input cast to ${castTo === 4 ? 'fp32' : '16 bits'}` };
+    if (dropout) return { bytes: xBytes * mod.in, what: 'input after dropout' };
+    if (key === null || sharedInputs.has(key)) return { bytes: 0, what: '' };
+    sharedInputs.add(key);
+    return { bytes: xBytes * mod.in, what: `input (the ${key}, kept once)` };
+  };
+  const label = (parts: string[]) => parts.filter((p) => p !== '').join(', ');
   if (LORA_FAMILY.includes(technique.kind)) {
     const r = technique.rank;
-    const torchtuneLora = training.stack === 'torchtune' && (technique.kind === 'lora' || technique.kind === 'qlora');
-    const sharedInputs = torchtuneLora ? new Set<string>() : null;
+    const rName = rBytes === 4 ? 'fp32' : '16-bit';
+    // LoHa builds its whole delta weight, (w1a·w1b) ⊙ (w2a·w2b) (peft tuners/loha/layer.py HadaWeight), in bf16 under
+    // autocast, and F.linear reads the input cast to that dtype.
+    const deltaDtype = fwd.autocast ? a : adapterDtype;
     for (const { module: mod, layers } of params.adapted) {
       share = Math.min(1, layers / m.numLayers);
       const mask = dropout ? mod.in : 0; // dropout keeps a 1-byte mask
+      const maskLabel = mask > 0 ? 'dropout mask' : '';
       switch (technique.kind) {
         case 'lora_fa':
           // A is frozen: the input is not needed, only A·x for B's gradient.
-          perModule(mod, 'A·x for B (fp32)', 4 * r + mask);
+          perModule(mod, label([`A·x for B (${rName})`, maskLabel]), rBytes * r + mask);
           break;
         case 'vera':
-          perModule(mod, 'projections for λ_d, λ_b (fp32)', 4 * r + 4 * mod.out + mask);
+          // The shared A and B are frozen buffers: λ_d's gradient reads A·x, λ_b's the projection through B.
+          perModule(mod, label([`projections for λ_d, λ_b (${rName})`, maskLabel]), rBytes * (r + mod.out) + mask);
           break;
-        case 'dora':
+        case 'loha': {
+          // F.linear(x, ΔW) keeps the input for ΔW's gradient; ΔW itself is kept per layer (adapterSavedWeights).
+          const x = adapterInput(mod, deltaDtype);
+          if (x.bytes > 0) perModule(mod, x.what, x.bytes);
+          break;
+        }
+        case 'dora': {
+          // peft tuners/lora/dora.py DoraLinearLayer.forward: the base result and the LoRA result, both kept by the
+          // magnitude's products.
+          const x = adapterInput(mod, adapterDtype);
           perModule(
             mod,
-            'input cast to fp32, A·x, base and LoRA results',
-            adapterDtype * mod.in + 4 * r + mask + (a + 4) * mod.out,
+            label([x.what, `A·x (${rName})`, maskLabel, 'base and LoRA results']),
+            x.bytes + rBytes * r + mask + (a + rBytes) * mod.out,
           );
           break;
-        default:
-          if (torchtuneLora) {
-            // torchtune LoRALinear (torchtune/modules/peft/lora.py at 1814feb, lines 129–131): 16-bit adapters, no
-            // cast; lora_a keeps x itself, the very tensor every projection reading that input gets (q/k/v the
-            // attention norm's output, w1/w3 the MLP norm's; output_proj's input is the attention output SDPA kept),
-            // and lora_b its 16-bit A·x.
-            const input = TORCHTUNE_LORA_INPUT[mod.role];
-            const first = input !== undefined && !sharedInputs!.has(input);
-            if (first) sharedInputs!.add(input);
-            perModule(
-              mod,
-              first ? 'input (shared with the projections reading it), A·x' : 'A·x',
-              (first ? a * mod.in : 0) + a * r + mask,
-            );
-            break;
-          }
-          perModule(
-            mod,
-            dropout ? 'input cast to the adapter dtype + dropout mask, A·x' : 'input cast to the adapter dtype, A·x',
-            adapterDtype * mod.in + 4 * r + mask,
-          );
+        }
+        default: {
+          const x = adapterInput(mod, adapterDtype);
+          perModule(mod, label([x.what, maskLabel, `A·x (${rName})`]), x.bytes + rBytes * r + mask);
+        }
       }
     }
   } else if (technique.kind === 'ia3') {
     for (const { module: mod, layers } of params.adapted) {
       share = Math.min(1, layers / m.numLayers);
       const ff = mod.name === 'down_proj' || mod.name === 'w2';
+      // peft tuners/ia3/layer.py Linear.forward: a feed-forward module scales its input cast to the vector's dtype
+      // (a plain multiply, not an autocast op); the others scale the base output.
       perModule(
         mod,
-        ff ? 'input cast to fp32 (scaled input)' : 'base output (scaled output)',
-        ff ? 4 * mod.in : a * mod.out,
+        ff ? `input cast to the vector's dtype (scaled input)` : 'base output (scaled output)',
+        ff ? adapterDtype * mod.in : a * mod.out,
       );
     }
   } else if (technique.kind === 'adaption_prompt') {
@@ -1317,17 +1405,37 @@ function sdpaMathPath(profile: MemoryProfile): boolean {
   );
 }
 
-/** The tensor a torchtune LoRA module's input is, by the module's role (savedBytesPerTokenPerLayer). */
-const TORCHTUNE_LORA_INPUT: Partial<Record<LinearModule['role'], string>> = {
-  q: 'attention norm output',
-  k: 'attention norm output',
-  v: 'attention norm output',
-  qkv: 'attention norm output',
-  gate: 'MLP norm output',
-  up: 'MLP norm output',
-  gate_up: 'MLP norm output',
-  down: 'MLP product',
-};
+/**
+ * The tensor an adapter on this module reads, by the module's role (savedBytesPerTokenPerLayer): q/k/v (and MLA's
+ * q_a / kv_a) the attention norm's output, the MLP's gate and up the MLP norm's (the attention norm's in a parallel
+ * block), down_proj the MLP product; o_proj reads the attention output SDPA keeps already (null: nothing new) unless
+ * a transpose copies it (eager attention, concatenated rotary, MLA). Anything else is its own tensor.
+ */
+function adapterInputKey(mod: LinearModule, m: Architecture['spec'], oInputKept: boolean): string | null {
+  const scope = mod.scope === 'shared' ? 'shared expert ' : '';
+  switch (mod.role) {
+    case 'q':
+    case 'k':
+    case 'v':
+    case 'qkv':
+    case 'q_a':
+    case 'kv_a':
+      return 'attention norm output';
+    case 'gate':
+    case 'up':
+    case 'gate_up':
+    case 'router':
+    case 'shared_gate':
+      if (mod.storage === 'experts') return `${mod.name} routed input`;
+      return m.normsPerLayer === 1 && !m.moe ? 'attention norm output' : 'MLP norm output';
+    case 'down':
+      return mod.storage === 'experts' ? `${mod.name} routed product` : `${scope}MLP product`;
+    case 'o':
+      return oInputKept ? null : 'attention output';
+    default:
+      return `${mod.name} input`;
+  }
+}
 
 /**
  * Families whose rotary embedding concatenates the rotated and passed-through halves (savedBytesPerTokenPerLayer; GLM's
@@ -1360,17 +1468,59 @@ function attentionMaskPassed(profile: MemoryProfile, microBatch: number): boolea
  * fused (Liger / Unsloth) or compiled RMSNorm the 16-bit input and rsqrt; nn.LayerNorm its input and fp32 mean/rstd;
  * CohereLayerNorm two fp32 centred copies and rsqrt, plus the fp32 normalized output when the weight trains.
  */
-function normBytesPerToken(profile: MemoryProfile, trainable: boolean, width: number, rows: number): number {
+function normBytesPerToken(
+  profile: MemoryProfile,
+  trainable: boolean,
+  width: number,
+  rows: number,
+  input: number = profile.bytes.activation,
+): number {
   const m = profile.arch.spec;
   const a = profile.bytes.activation;
-  if (m.norm === 'layernorm') return a * width + 8 * rows;
+  // nn.LayerNorm under CUDA autocast runs in fp32 (ATen autocast_mode.h AT_FORALL_FP32: layer_norm,
+  // native_layer_norm): its input is cast to an fp32 copy, and that copy is what it keeps.
+  if (m.norm === 'layernorm') return (forwardOf(profile).autocast ? 4 : input) * width + 8 * rows;
   if (m.norm === 'layernorm-nobias') return 8 * width + 4 * rows + (trainable ? 4 * width : 0);
   if ((profile.kernels !== undefined && profile.kernels !== 'none') || profile.training.compile)
-    return a * width + 4 * rows;
+    return input * width + 4 * rows;
   // T5LayerNorm multiplies the 16-bit input itself by the fp32 rsqrt (models/t5 `hidden_states * torch.rsqrt(...)`):
-  // that input is kept too.
-  const t5 = m.modelType === 't5' || m.modelType === 'mt5' ? a * width : 0;
-  return 4 * width + 4 * rows + t5 + (trainable ? (normScalesInFp32(m) ? 4 : a) * width : 0);
+  // that input is kept too (an fp32 input is the upcast itself).
+  const t5 = (m.modelType === 't5' || m.modelType === 'mt5') && input !== 4 ? a * width : 0;
+  // The weight's gradient reads the normalized value in the input's dtype (`hidden_states.to(input_dtype)`), Gemma's
+  // and OLMo 2's in fp32.
+  return 4 * width + 4 * rows + t5 + (trainable ? (normScalesInFp32(m) ? 4 : input) * width : 0);
+}
+
+/** The profile's forward dtypes (forward-dtypes.ts), for profiles built without them. */
+export function forwardOf(profile: MemoryProfile): ForwardDtypes {
+  return profile.forward ?? forwardDtypes(profile.technique, profile.training, profile.distribution);
+}
+
+/**
+ * Bytes per element of a decoder layer's norm outputs (what the q/k/v, MLP and router projections read): the
+ * residual stream's dtype (HF norms cast back to the input dtype), fp32 for nn.LayerNorm under autocast
+ * (normBytesPerToken).
+ */
+function normOutputBytes(profile: MemoryProfile): number {
+  const fwd = forwardOf(profile);
+  return fwd.autocast && profile.arch.spec.norm === 'layernorm' ? 4 : fwd.residual;
+}
+
+const ATTENTION_READERS: ReadonlySet<LinearModule['role']> = new Set(['q', 'k', 'v', 'qkv', 'q_a', 'kv_a']);
+const MLP_READERS: ReadonlySet<LinearModule['role']> = new Set(['gate', 'up', 'gate_up']);
+
+/**
+ * How many of a layer's linear layers read the attention norm's output, the dense MLP's, or (MoE) the shared
+ * expert's: under autocast over an fp32 stream each keeps its own bf16 copy.
+ */
+function normReaders(arch: Architecture, block: 'attention' | 'mlp' | 'shared'): number {
+  return arch.modules.filter((mod) =>
+    block === 'attention'
+      ? ATTENTION_READERS.has(mod.role)
+      : block === 'mlp'
+        ? MLP_READERS.has(mod.role) && mod.scope !== 'shared'
+        : (MLP_READERS.has(mod.role) && mod.scope === 'shared') || mod.role === 'shared_gate',
+  ).length;
 }
 
 /**
@@ -1436,11 +1586,16 @@ export function layerBackwardBytesPerToken(profile: MemoryProfile): { bytes: num
   // I-wide gradients alive at the product's backward: its own, and the new buffers for act(gate) and up.
   const widths = (fused && gated ? 1 : training.compile ? 2 : 3) - (gated ? 0 : 1);
   const baseTrains = technique.kind === 'full';
-  const mlp = a * h + experts * a * I * (widths - (baseTrains ? 1 : 0));
+  // The layer's output gradient g has the residual stream's dtype (fp32 when fp32 weights run under autocast), and a
+  // MoE's routed experts then compute in fp32 (savedBytesPerTokenPerLayer).
+  const fwd = forwardOf(profile);
+  const g = fwd.residual * h;
+  const ea = m.moe && fwd.castsPerProjection ? 4 : a;
+  const mlp = g + experts * ea * I * (widths - (baseTrains ? 1 : 0));
   if (m.norm !== 'rmsnorm' || fused || training.compile) return { bytes: mlp, stage: 'mlp' };
   // Released before the norm's backward: the MLP's saved tensors (savedBytesPerTokenPerLayer, eager rows).
-  const mlpSaved = experts * (gated ? 3 : 2) * a * I + (baseTrains ? experts * a * (h + I) : 0);
-  const norm = a * h + 20 * h - mlpSaved;
+  const mlpSaved = experts * (gated ? 3 : 2) * ea * I + (baseTrains ? experts * ea * (h + I) : 0);
+  const norm = g + 20 * h - mlpSaved;
   return norm > mlp ? { bytes: norm, stage: 'norm' } : { bytes: mlp, stage: 'mlp' };
 }
 
@@ -1523,7 +1678,9 @@ export function memoryAt(
   );
   // The saved tensors alive through the forward. Per-layer checkpointing keeps only each layer's input; the layer's
   // own tensors come back one layer at a time in the backward (the recompute moments below).
-  const checkpointInputPerToken = a * m.hiddenSize;
+  // The residual stream's dtype: fp32 when fp32 weights run under autocast (forward-dtypes.ts).
+  const residual = forwardOf(profile).residual;
+  const checkpointInputPerToken = residual * m.hiddenSize;
   const storedPerLayer = training.gradientCheckpointing ? checkpointInputPerToken : layerBytesPerToken;
   let stored = tokens * L * storedPerLayer;
 
@@ -1554,24 +1711,24 @@ export function memoryAt(
   // The final norm's input: HF RMSNorm and torchtune's RMSNorm keep the fp32 upcast; torch.compile fuses it away only
   // where it compiles the norm (torchtune compiles the decoder layers alone: torchtune/training/_compile.py
   // `compile_model`, so its final norm stays eager).
-  const finalNormPerToken = (training.compile && training.stack !== 'torchtune' ? a : 4) * m.hiddenSize;
+  const finalNormPerToken = (training.compile && training.stack !== 'torchtune' ? residual : 4) * m.hiddenSize;
   stored += tokens * finalNormPerToken;
   // Issue 16: the image side (vision.ts): what a trained tower, a trained projector and mllama's cross-attention save
   // for backward, and the tower's forward working set, alone at the start of the forward.
   const vision = visionMemory(arch, profile.images ?? null, microBatch, a, training);
   stored += vision.savedBytes;
   stored *= assume.activationFactor;
-  // A GPTQ/AWQ base keeps each layer's dequantized weights for its backward (kernels.ts isInt4Base): every layer's
-  // without checkpointing, the recomputed layer's with it.
-  const int4Saved = profile.int4SavedWeightsPerLayer ?? 0;
-  if (!training.gradientCheckpointing) stored += L * int4Saved;
+  // Weights a layer keeps for its backward: a GPTQ/AWQ base's dequantized copies (kernels.ts isInt4Base) and LoHa's
+  // delta weights. Every layer's without checkpointing, the recomputed layer's with it.
+  const savedWeights = (profile.int4SavedWeightsPerLayer ?? 0) + (profile.adapterSavedWeightsPerLayer ?? 0);
+  if (!training.gradientCheckpointing) stored += L * savedWeights;
   // One layer's saved tensors, alive while that layer's backward runs (recomputed first under checkpointing, with the
   // layer's input brought back).
   const oneLayer =
     tokens *
       (layerBytesPerToken + (training.gradientCheckpointing ? checkpointInputPerToken : 0)) *
       assume.activationFactor +
-    int4Saved;
+    savedWeights;
   // The gradient tensors that layer's own backward makes, at its largest moment (layerBackwardBytesPerToken): on top
   // of its saved tensors while it runs, recomputed or not.
   const layerBackward = layerBackwardBytesPerToken(profile);

@@ -339,6 +339,21 @@ export const SOURCES = {
     'https://github.com/unslothai/unsloth-zoo/tree/ce232d6/unsloth_zoo',
     '2026-08',
   ),
+  torchAutocast: s(
+    'torchAutocast',
+    'PyTorch autocast: which ops run in bf16 (mm, linear, SDPA) or fp32 (layer_norm, pow, rsqrt on CUDA), and the ' +
+      'cast cache that keeps only casts of leaf weights (aten/src/ATen/autocast_mode.h, autocast_mode.cpp cached_cast)',
+    'https://github.com/pytorch/pytorch/blob/v2.13.0/aten/src/ATen/autocast_mode.cpp',
+    '2026-10',
+  ),
+  mixedPrecisionDtypes: s(
+    'mixedPrecisionDtypes',
+    "Who decides the forward's dtypes: accelerate's native AMP (off under DeepSpeed: accelerator.py), DeepSpeed's " +
+      'parameter cast (runtime/engine.py _cast_module_mixed_precision), TRL casting QLoRA adapters to bf16 ' +
+      '(trainer/sft_trainer.py), LLaMA-Factory keeping pure_bf16 adapters in bf16 (model/adapter.py init_adapter)',
+    'https://github.com/huggingface/accelerate/blob/v1.15.0/src/accelerate/accelerator.py',
+    '2026-11',
+  ),
   gptqmodelKernels: s(
     'gptqmodelKernels',
     'GPTQModel: int4 packing (qweight, qzeros, fp16 scales, g_idx) and the trainable torch kernel that ' +

@@ -27,7 +27,9 @@ export type WarningCode =
   | 'objective-stack'
   // Issue 15 §3: allocator settings the device or trainer does not take.
   | 'expandable-segments-not-cuda'
-  | 'length-grouping-not-applied';
+  | 'length-grouping-not-applied'
+  // Issue 15: a technique the strategy's dtypes stop at its first forward.
+  | 'vera-deepspeed-dtype';
 
 export interface PlanWarning {
   code: WarningCode;
@@ -139,7 +141,7 @@ export function planWarnings(
         'cores × FLOPS per core; real CPU training is often slower still. Treat the time as an order of magnitude.',
       field: 'hardware.gpu',
     });
-  warnings.push(...objectiveWarnings(plan), ...allocatorWarnings(plan));
+  warnings.push(...objectiveWarnings(plan), ...allocatorWarnings(plan), ...veraDeepSpeedWarnings(plan));
   const first = techniques[0];
   const share = first ? vllmShareWarning(plan, spec, first.fit.capacityBytes, first.totalParams * 2) : null;
   if (share) warnings.push(share);
@@ -157,6 +159,30 @@ export function planWarnings(
       });
   }
   return warnings;
+}
+
+/**
+ * VeRA under DeepSpeed's 16-bit modes stops at its first forward: the engine casts parameters (the λ vectors) to
+ * bf16/fp16 but keeps buffers in their loaded dtype (deepspeed 0.19.8 runtime/engine.py _cast_module_mixed_precision,
+ * buffer_dtype unset), so PEFT's shared vera_A / vera_B stay fp32 while the input is cast to λ's dtype (peft
+ * tuners/vera/layer.py Linear.forward) and F.linear refuses the mix.
+ */
+function veraDeepSpeedWarnings(plan: Plan): PlanWarning[] {
+  const vera = plan.techniques.findIndex((t) => t.kind === 'vera');
+  if (vera < 0) return [];
+  if (STRATEGY_TRAITS[plan.distribution.strategy].family !== 'deepspeed' || plan.training.precision === 'fp32')
+    return [];
+  return [
+    {
+      code: 'vera-deepspeed-dtype',
+      message:
+        "VeRA does not run under DeepSpeed's bf16/fp16 mode: DeepSpeed casts VeRA's λ vectors to 16 bits but " +
+        'keeps its shared A and B projections (buffers) in fp32, and the first forward fails with "expected m1 and ' +
+        'm2 to have the same dtype". Train VeRA with DDP or FSDP, or pick LoRA for DeepSpeed.',
+      field: 'distribution.strategy',
+      technique: vera,
+    },
+  ];
 }
 
 /** Issue 15 §3: allocator settings the plan asks for that its device or trainer does not take. */

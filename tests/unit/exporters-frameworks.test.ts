@@ -235,7 +235,8 @@ describe('the estimate each framework export carries is the job that framework r
     });
 
   it('a TRL-stack SFT plan exported to LLaMA-Factory or axolotl is estimated with the full logits', () => {
-    const p = base({ stack: 'trl' });
+    // Mixed precision: all three build fp32 adapters, so the logits are the only difference.
+    const p = base({ stack: 'trl', precision: 'mixed' });
     const trl = targetEstimate(p, 0, 'hf');
     for (const target of ['llama-factory', 'axolotl'] as const) {
       const t = targetEstimate(p, 0, target);
@@ -246,6 +247,30 @@ describe('the estimate each framework export carries is the job that framework r
     const chunked = base({ stack: 'trl', lossKernel: 'chunked' });
     expect(targetEstimate(chunked, 0, 'llama-factory').memory.activeBytes).toBeLessThan(
       targetEstimate(p, 0, 'llama-factory').memory.activeBytes,
+    );
+  });
+
+  it("estimates the adapters in each framework's own dtype (forward-dtypes.ts)", () => {
+    // LLaMA-Factory's pure_bf16 keeps bf16 adapters (model/adapter.py init_adapter, autocast_adapter_dtype=False);
+    // TRL and axolotl keep PEFT's fp32 ones. Half the bytes for the adapter weights, and each adapter keeps the
+    // very norm output its projection reads instead of an fp32 copy.
+    const p = base({ stack: 'trl', precision: 'pure_bf16' });
+    const trl = targetEstimate(p, 0, 'hf');
+    const lf = targetEstimate(p, 0, 'llama-factory');
+    const axolotl = targetEstimate(p, 0, 'axolotl');
+    expect(lf.memory.parts.trainableWeights).toBe(trl.memory.parts.trainableWeights / 2);
+    expect(axolotl.memory.parts.trainableWeights).toBe(trl.memory.parts.trainableWeights);
+    const note = (t: typeof lf) => t.explain.find((e) => e.key === 'memory.activations')!.note ?? '';
+    expect(note(lf)).toContain('LLaMA-Factory keeps pure_bf16 adapters in bf16');
+    expect(note(axolotl)).not.toContain('adapters in bf16');
+    // QLoRA: TRL casts its adapters to bf16; LLaMA-Factory upcasts them to fp32 for mixed precision.
+    const q = PlanSchema.parse({
+      ...p,
+      techniques: [{ kind: 'qlora' }],
+      training: { ...p.training, precision: 'mixed' },
+    });
+    expect(targetEstimate(q, 0, 'llama-factory').memory.parts.trainableWeights).toBe(
+      2 * targetEstimate(q, 0, 'hf').memory.parts.trainableWeights,
     );
   });
 
