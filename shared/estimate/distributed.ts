@@ -76,6 +76,15 @@ export function hfAutoZero(
   };
 }
 
+/**
+ * The zero_optimization block the LLaMA-Factory and axolotl exports write (exporters/framework-context.ts
+ * frameworkDsConfig, after their examples/deepspeed and deepspeed_configs files): overlap_comm false, contiguous
+ * gradients, the bucket sizes and persistence threshold "auto" (hfAutoZero), everything else DeepSpeed's default.
+ */
+export function frameworkZero(hiddenSize: number): ZeroConfig {
+  return { ...DS_ZERO_DEFAULTS, ...hfAutoZero(hiddenSize), overlapComm: false, contiguousGradients: true };
+}
+
 /** GPUs a sharded state is split over: the whole data-parallel group, or one node for hybrid sharding. */
 export function shardGroupSize(d: Pick<Distribution, 'strategy' | 'gpusPerNode' | 'nodes'>): number {
   return STRATEGY_TRAITS[d.strategy].shardWithinNode ? d.gpusPerNode : d.gpusPerNode * d.nodes;

@@ -54,12 +54,35 @@ export function topModelType(arch: Architecture): string {
   return arch.spec.vision?.modelType ?? arch.spec.modelType;
 }
 
+/**
+ * Whether the chunked loss turns Liger on, and with it Liger's layer kernels: the TRL script writes SFTConfig
+ * `use_liger_kernel=True` for it (exporters/training.ts), and transformers' Trainer then applies every default kernel
+ * of the model type (transformers/integrations/liger.py apply_liger_kernel → `_apply_liger_kernel_to_instance`: rope,
+ * rms_norm and swiglu default True; TRL 1.16 switches only fused_linear_cross_entropy off, sft_trainer.py:1140);
+ * LLaMA-Factory's enable_liger_kernel likewise (src/llamafactory/model/model_utils/liger_kernel.py: the default
+ * kwargs). axolotl's chunked_cross_entropy is its own loss, not Liger. Only SFT: the preference trainers do not take
+ * the flag (trl-objectives.ts, "NOT EXPRESSED: chunked / fused cross-entropy").
+ */
+export function chunkedLossAppliesLiger(
+  training: Pick<Training, 'lossKernel'> & Partial<Pick<Training, 'stack'>>,
+  sft: boolean,
+  builder: 'trl' | 'llama-factory' | 'axolotl' = 'trl',
+): boolean {
+  return training.lossKernel === 'chunked' && training.stack !== 'torchtune' && sft && builder !== 'axolotl';
+}
+
 /** Which kernel set actually runs: 'none' when the library has no kernels for this model type. */
 export function kernelsFor(
   arch: Architecture,
-  training: Pick<Training, 'kernels'> & Partial<Pick<Training, 'stack'>>,
+  training: Pick<Training, 'kernels'> & Partial<Pick<Training, 'stack' | 'lossKernel'>>,
+  sft = true,
+  builder: 'trl' | 'llama-factory' | 'axolotl' = 'trl',
 ): Training['kernels'] {
-  const k = training.kernels ?? 'none';
+  const asked = training.kernels ?? 'none';
+  const k =
+    asked === 'none' && chunkedLossAppliesLiger({ lossKernel: 'standard', ...training }, sft, builder)
+      ? 'liger'
+      : asked;
   // torchtune builds its own modules and never calls Liger or Unsloth.
   if (training.stack === 'torchtune') return 'none';
   if (k === 'liger') return LIGER_MODEL_TYPES.has(topModelType(arch)) ? 'liger' : 'none';

@@ -57,6 +57,7 @@ import {
 } from './objective';
 import {
   distributedParts,
+  frameworkZero,
   ncclBufferBytes,
   ncclCommunicators,
   NCCL_CHANNELS,
@@ -619,6 +620,8 @@ export function memoryProfile(
     // A full fine-tune trains the root (embeddings, final norm, head); with frozen embeddings FSDP1's mixed
     // FlatParameter still makes their gradient (frozenInMixedUnits), FSDP2 only the final norm's.
     rootGradientParams: rootHeadParams,
+    // The frameworks' own DeepSpeed configs leave the buckets to transformers' "auto" and overlap_comm off.
+    ...(builder === 'trl' ? {} : { zero: frameworkZero(arch.spec.hiddenSize) }),
   });
   for (const p of offload.parts)
     if (p.where === 'gpu') distParts.push({ ...p, phases: { forward: true, backward: true, optimizer: true } });
@@ -673,8 +676,13 @@ export function memoryProfile(
 
   // Issue 15 §4 and §6 (kernels.ts has the sources): the kernels that run, a GPTQ/AWQ base's saved dequantized
   // weights, paged optimizer states and the host RAM of loading.
-  const kernels = kernelsFor(arch, training);
-  if ((training.kernels ?? 'none') !== kernels)
+  const kernels = kernelsFor(arch, training, objective.kind === 'sft', builder);
+  if (kernels === 'liger' && (training.kernels ?? 'none') === 'none')
+    notes.push(
+      'The chunked loss turns Liger on (use_liger_kernel), and Liger applies its RMSNorm, SwiGLU and RoPE kernels ' +
+        'too: estimated with them.',
+    );
+  else if ((training.kernels ?? 'none') !== kernels)
     notes.push(
       training.stack === 'torchtune'
         ? 'torchtune builds its own modules and never applies Liger or Unsloth kernels: estimated without them.'

@@ -194,6 +194,8 @@ def tuneplan_per_layer(config, targets: list[str], tmp_path: Path) -> dict[str, 
             precision="pure_bf16",
             packing=True,
             attention="sdpa",
+            # The stock modules: the chunked loss would turn Liger's layer kernels on (kernels.ts).
+            lossKernel="standard",
         ),
     )
     done = run_cli("estimate", str(plan_path), "--json")
@@ -246,6 +248,8 @@ def test_padded_batches_keep_repeated_kv_and_a_mask_per_layer(
             precision="pure_bf16",
             packing=False,
             attention="sdpa",
+            # The stock modules: the chunked loss would turn Liger's layer kernels on (kernels.ts).
+            lossKernel="standard",
         ),
     )
     done = run_cli("estimate", str(plan_path), "--json")

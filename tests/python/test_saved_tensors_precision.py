@@ -153,7 +153,10 @@ def measured(config, dtype, make_peft, autocast: bool, cast_adapters: bool) -> t
 
 def tuneplan_per_layer(config, technique: dict, sections: dict, tmp_path: Path) -> tuple[int, dict]:
     """The per-layer bytes per token Tuneplan's activations explanation prints, and that explanation row."""
-    shape = dict(microBatch=1, seqLen=TOKENS, gradientCheckpointing=False, packing=True, attention="sdpa")
+    # The stock modules: the chunked loss would turn Liger's layer kernels on (kernels.ts chunkedLossAppliesLiger).
+    shape = dict(
+        microBatch=1, seqLen=TOKENS, gradientCheckpointing=False, packing=True, attention="sdpa", lossKernel="standard"
+    )
     merged = {**sections, "training": {**shape, **sections["training"]}}
     done = run_cli("estimate", str(plan_from_config(config, tmp_path, [technique], **merged)), "--json")
     assert done.returncode == 0, done.stderr + done.stdout

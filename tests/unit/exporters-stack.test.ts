@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newPlanFromTemplate } from '../../shared/domain/plan-template';
 import { PlanSchema } from '../../shared/domain/plan';
+import { targetEstimate } from '../../shared/exporters/framework-context';
 import { exportFiles } from '../../shared/exporters/training';
 
 // The TRL script always runs SFTTrainer's fused-head loss (trl/trainer/sft_trainer.py, loss_type="nll").
@@ -37,9 +38,16 @@ describe('one header stamp for every target (shared/exporters/header.ts)', () =>
     expect(config('llama-factory')).toMatch(/# NOT EXPRESSED: activation offloading/);
     expect(config('axolotl')).not.toMatch(/NOT EXPRESSED/);
     expect(config('torchtune')).not.toMatch(/NOT EXPRESSED/);
-    // The same fit and estimate lines as the TRL script's header.
-    const hf = exportFiles(plan, 'hf', 0, 'test').find((f) => f.path === 'train.py')!.content;
-    const estimateLine = /# Estimate: peak .*$/m.exec(hf)![0];
-    expect(config('axolotl')).toContain(estimateLine);
+    // The same estimate line as the TRL script's header, with the figures of the job axolotl runs (its own chunked
+    // loss applies no Liger layer kernels: framework-context.ts targetEstimate).
+    const line = (text: string) => /# Estimate: peak .*$/m.exec(text)![0];
+    const hf = line(exportFiles(plan, 'hf', 0, 'test').find((f) => f.path === 'train.py')!.content);
+    const axolotl = line(config('axolotl'));
+    const shape = /^# Estimate: peak [\d.]+ GiB per GPU \(PyTorch reserved; [\d.]+ GiB in nvidia-smi\), [\d,]+ tok\/s/;
+    expect(hf).toMatch(shape);
+    expect(axolotl).toMatch(shape);
+    const reserved = (t: 'hf' | 'axolotl') => (targetEstimate(plan, 0, t).memory.reservedBytes / 2 ** 30).toFixed(1);
+    expect(hf).toContain(`peak ${reserved('hf')} GiB`);
+    expect(axolotl).toContain(`peak ${reserved('axolotl')} GiB`);
   });
 });

@@ -18,6 +18,7 @@ import { allocationSize } from '../../../shared/estimate/allocator';
 import {
   DS_EXPORTED_ZERO,
   DS_ZERO_DEFAULTS,
+  frameworkZero,
   hfAutoZero,
   ncclBufferBytes,
   persistentParamsPerLayer,
@@ -27,6 +28,7 @@ import { estimatePlan } from '../../../shared/estimate/estimate';
 import { memoryAt, memoryProfile, EXPECTED_MEMORY } from '../../../shared/estimate/memory';
 import { techniqueParams } from '../../../shared/estimate/techniques';
 import { exportFiles } from '../../../shared/exporters/training';
+import { targetEstimate } from '../../../shared/exporters/framework-context';
 
 const arch8b = describeArchitecture(findCatalogModel('Llama-3.1-8B')!.spec);
 
@@ -92,6 +94,29 @@ describe('DeepSpeed configuration values (deepspeed/runtime/zero/config.py; tran
         expect(ds.stage3_max_reuse_distance).toBe(DS_EXPORTED_ZERO.maxReuseDistance);
       } else expect(ds.allgather_bucket_size).toBe(DS_EXPORTED_ZERO.allgatherBucketSize);
     }
+  });
+});
+
+describe('the frameworks’ own DeepSpeed configs ("auto" buckets, overlap_comm false)', () => {
+  it('LLaMA-Factory and axolotl are estimated with the buckets transformers fills in, not the TRL export’s', () => {
+    // exporters/framework-context.ts frameworkDsConfig writes overlap_comm false and "auto" buckets; transformers'
+    // trainer_config_finalize fills reduce_bucket_size = h² (integrations/deepspeed.py lines 232–240).
+    const plan = PlanSchema.parse({
+      name: 'ds',
+      model: { source: 'catalog', id: 'Llama-3.1-8B' },
+      techniques: [{ kind: 'full' }],
+      distribution: { strategy: 'zero2', gpusPerNode: 4 },
+    });
+    const ds = JSON.parse(exportFiles(plan, 'llama-factory', 0, 't').find((f) => f.path.endsWith('.json'))!.content)
+      .zero_optimization as Record<string, unknown>;
+    expect(ds).toMatchObject({ overlap_comm: false, reduce_bucket_size: 'auto' });
+    const buckets = (target: 'hf' | 'llama-factory' | 'axolotl') =>
+      targetEstimate(plan, 0, target).explain.find((e) => e.key === 'memory.communication')!.substituted;
+    expect(frameworkZero(4096)).toMatchObject({ overlapComm: false, reduceBucketSize: 4096 * 4096 });
+    // TRL export: two 5e8-element bf16 buffers; the frameworks: one of h² elements.
+    expect(buckets('hf')).toContain('2 × 500,000,000 × 2 B');
+    for (const target of ['llama-factory', 'axolotl'] as const)
+      expect(buckets(target), target).toContain(`1 × ${(4096 * 4096).toLocaleString('en-US')} × 2 B`);
   });
 });
 

@@ -126,6 +126,29 @@ describe('Liger kernels (linkedin/Liger-Kernel ops/*.py, transformers integratio
     expect(trlLiger.memory.parts.logits).toBe(trl.memory.parts.logits);
   });
 
+  it('the chunked loss turns Liger on for SFT, and with it Liger’s layer kernels (not in axolotl or torchtune)', () => {
+    // The TRL script writes use_liger_kernel=True for the chunked loss (exporters/training.ts); transformers' Trainer
+    // then calls _apply_liger_kernel_to_instance with the config TRL leaves (sft_trainer.py:1140 turns only
+    // fused_linear_cross_entropy off), whose apply_liger_kernel_to_llama defaults rope, rms_norm and swiglu to True
+    // (Liger-Kernel monkey_patch.py at ead96b6, lines 221–227). LLaMA-Factory's enable_liger_kernel passes the
+    // defaults too (model/model_utils/liger_kernel.py); axolotl's chunked_cross_entropy is its own loss.
+    const arch = describeArchitecture(llama.spec);
+    const chunked = { kernels: 'none' as const, lossKernel: 'chunked' as const, stack: 'trl' as const };
+    expect(kernelsFor(arch, chunked)).toBe('liger');
+    expect(kernelsFor(arch, chunked, true, 'llama-factory')).toBe('liger');
+    expect(kernelsFor(arch, chunked, true, 'axolotl')).toBe('none');
+    expect(kernelsFor(arch, chunked, false)).toBe('none'); // DPO and kin do not take the flag
+    expect(kernelsFor(arch, { ...chunked, stack: 'torchtune' })).toBe('none');
+    expect(kernelsFor(arch, { ...chunked, lossKernel: 'standard' })).toBe('none');
+    // The estimate: the chunked plan keeps what the Liger plan keeps per layer, and says why.
+    const per = (t: ReturnType<typeof est>) =>
+      t.explain.find((e) => e.key === 'memory.activations')!.substituted.match(/× ([\d,]+) B \[/)![1];
+    const viaLoss = est({ stack: 'trl', lossKernel: 'chunked' });
+    expect(per(viaLoss)).toBe(per(est({ stack: 'trl', kernels: 'liger' })));
+    expect(per(viaLoss)).not.toBe(per(est({ stack: 'trl' })));
+    expect(viaLoss.notes.join(' ')).toContain('The chunked loss turns Liger on');
+  });
+
   it('the TRL export writes use_liger_kernel and requires liger-kernel; frameworks that cannot name it say so', () => {
     const plan = PlanSchema.parse({
       name: 'l',

@@ -52,7 +52,9 @@ describe('TRL fused LM head (stack "trl")', () => {
   it('lossKernel "chunked" runs the same head (TRL turns Liger’s fused CE off), and the explanation says so', () => {
     const standard = est({ stack: 'trl', lossKernel: 'standard' });
     const chunked = est({ stack: 'trl', lossKernel: 'chunked' });
-    expect(chunked.memory.allocatedBytes).toBe(standard.memory.allocatedBytes);
+    expect(chunked.memory.parts.logits).toBe(standard.memory.parts.logits);
+    // use_liger_kernel also applies Liger's layer kernels (kernels.ts chunkedLossAppliesLiger): fewer saved tensors.
+    expect(chunked.memory.parts.activations).toBeLessThan(standard.memory.parts.activations);
     const note = (r: ReturnType<typeof est>) => r.explain.find((e) => e.key === 'memory.logits')!.note!;
     expect(note(chunked)).toMatch(/switches Liger’s fused linear cross-entropy off/);
     expect(note(standard)).toMatch(/"standard" cannot be expressed with TRL 1\.16/);
