@@ -20,7 +20,7 @@ import { dataBatches, type DataBatches } from './data-batches';
 import { budgetRisk } from '../data/batching';
 import type { DataStats } from '../domain/data-stats';
 import { deviceKind, planWarnings, type DeviceKind, type PlanWarning } from './warnings';
-import type { AdapterBuilder } from './forward-dtypes';
+import type { Runner } from './forward-dtypes';
 
 export type { Explanation };
 
@@ -170,7 +170,7 @@ export function prepareTechnique(
   index: number,
   distribution = plan.distribution,
   gpuMemoryBytes?: number,
-  adapterBuilder: AdapterBuilder = 'trl',
+  runner: Runner = 'trl',
 ): PreparedTechnique {
   const params = techniqueParams(arch, technique, index);
   // GRPO's colocated vLLM takes a share of the GPU's memory (issue 19): the profile needs the GPU's capacity.
@@ -184,7 +184,7 @@ export function prepareTechnique(
     plan.objective,
     memory,
     plan.data, // issue 16: images per example (vision.ts)
-    adapterBuilder,
+    runner,
   );
   return { index, technique, params, profile };
 }
@@ -428,8 +428,11 @@ export interface EstimateOptions {
   fullLogitsTrainer?: string;
   /** The framework sets use_cache=False for training (LLaMA-Factory, axolotl): no KV cache is kept. */
   trainingCacheOff?: string;
-  /** Who builds the PEFT adapters, which decides their dtype (forward-dtypes.ts); TRL unless a framework says. */
-  adapterBuilder?: AdapterBuilder;
+  /**
+   * Who runs the job (forward-dtypes.ts Runner): the adapters' dtype, the DeepSpeed block and Liger follow it; the TRL
+   * script unless a framework export says otherwise.
+   */
+  runner?: Runner;
 }
 
 /** Validates a plan (throws zod errors naming the field) and estimates every technique in it. */
@@ -442,7 +445,7 @@ export function estimatePlan(input: PlanInput | Plan, options: EstimateOptions =
   const arch = planArchitecture(plan, spec);
   const gpu = resolveGpu(plan.hardware.gpu);
   const techniques = plan.techniques.map((t, i) => {
-    const prepared = prepareTechnique(plan, arch, t, i, plan.distribution, undefined, options.adapterBuilder);
+    const prepared = prepareTechnique(plan, arch, t, i, plan.distribution, undefined, options.runner);
     if (options.fullLogitsTrainer) prepared.profile.fullLogitsTrainer = options.fullLogitsTrainer;
     if (options.trainingCacheOff) prepared.profile.trainingCacheOff = options.trainingCacheOff;
     return estimateTechnique(plan, arch, gpu, prepared);

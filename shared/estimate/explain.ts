@@ -28,6 +28,7 @@ import {
 import { gib as formatGib } from '../format';
 import type { SourceId } from './sources';
 import { explainVision } from './explain-vision';
+import { DTYPE_BYTES, lohaDeltaDtype } from './forward-dtypes';
 import { fitStateFor, TIME_RANGE, type MemoryCounters } from './ranges';
 import { NCCL_CHANNELS, ncclBufferBytes } from './distributed';
 import { explainObjective } from './explain-objective';
@@ -232,7 +233,9 @@ function explainTrainableWeights(c: ExplainContext): Explanation {
       ? undefined
       : profile.training.stack === 'torchtune'
         ? 'torchtune builds its adapters under the recipe’s dtype (LoRALinear lora_a / lora_b): they train in it.'
-        : 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).',
+        : forwardOf(profile).adapterStored === 'fp32'
+          ? 'PEFT keeps adapter weights in fp32 (autocast_adapter_dtype=True).'
+          : (forwardOf(profile).adapterNote ?? 'The adapters are stored in 16 bits.'),
   );
 }
 
@@ -347,7 +350,7 @@ const microBatchTokens = ({ plan, prepared }: ExplainContext) =>
  * What the forward's dtypes (forward-dtypes.ts) change in the saved tensors: fp32 weights under autocast, adapters
  * under autocast or in 16 bits, and LoHa's delta weights.
  */
-function forwardNotes(c: ExplainContext): string[] {
+function forwardNotes(c: ExplainContext): { notes: string[]; autocast: boolean } {
   const profile = c.prepared.profile;
   const fwd = forwardOf(profile);
   const notes: string[] = [];
@@ -357,20 +360,26 @@ function forwardNotes(c: ExplainContext): string[] {
         'each projection keeps its own bf16 copy of its input' +
         (c.plan.training.gradientCheckpointing ? ', and each checkpointed layer input is fp32.' : '.'),
     );
-  else if (fwd.autocast && fwd.adapter === 4)
-    notes.push('Under autocast each adapter keeps a bf16 copy of its input, and computes A·x in bf16.');
+  else if (fwd.autocast && fwd.adapter === 'fp32')
+    notes.push(
+      'Under autocast each adapter computes A·x in bf16 and keeps a bf16 input: its own copy where PEFT casts the ' +
+        'input to fp32 first, the norm output itself on a quantized base (PEFT skips that cast under autocast).',
+    );
   if (fwd.adapterNote !== null)
-    notes.push(`${fwd.adapterNote} Each adapter keeps the very input its projection reads, once per input.`);
+    notes.push(
+      `${fwd.adapterNote} An adapter whose input already has that dtype keeps the very tensor its projection reads, ` +
+        'once for all the modules reading it (unless a dropout makes a copy per module).',
+    );
   const delta = profile.adapterSavedWeightsPerLayer ?? 0;
   if (delta > 0)
     notes.push(
       `LoHa keeps each module's delta weight ΔW for its backward: ${n(delta)} B per layer ` +
-        `(Σ out·in × ${fwd.autocast ? profile.bytes.activation : fwd.adapter} B)` +
+        `(Σ out·in × ${DTYPE_BYTES[lohaDeltaDtype(fwd)]} B)` +
         (c.plan.training.gradientCheckpointing
           ? ', for the recomputed layer only (checkpointing).'
           : ` × ${profile.arch.spec.numLayers} layers until the backward.`),
     );
-  return notes;
+  return { notes, autocast: fwd.autocast };
 }
 
 /**
@@ -405,6 +414,7 @@ function layerBackwardNote(c: ExplainContext): string {
 
 function explainActivations(c: ExplainContext): Explanation {
   const { mem } = c;
+  const forward = forwardNotes(c);
   const perToken = mem.perTokenLayer.map((r) => `${r.tensor} ${n(r.bytes)} B`).join('; ');
   const layerBytes = mem.perTokenLayer.reduce((s, r) => s + r.bytes, 0);
   return memoryPart(
@@ -425,12 +435,13 @@ function explainActivations(c: ExplainContext): Explanation {
       ...(c.prepared.profile.kernels === 'liger' ? (['ligerKernels'] as const) : []),
       ...(c.prepared.profile.kernels === 'unsloth' ? (['unslothKernels'] as const) : []),
       ...(c.prepared.profile.int4SavedWeightsPerLayer > 0 ? (['gptqmodelKernels'] as const) : []),
-      ...(forwardNotes(c).length > 0 ? (['torchAutocast', 'mixedPrecisionDtypes'] as const) : []),
+      ...(forward.autocast ? (['torchAutocast'] as const) : []),
+      ...(forward.notes.length > 0 ? (['mixedPrecisionDtypes'] as const) : []),
     ],
     [
       'ZeRO and FSDP do not shard activations: each GPU holds its own micro-batch.',
       layerBackwardNote(c),
-      ...forwardNotes(c),
+      ...forward.notes,
       c.plan.training.compile
         ? 'torch.compile: RMSNorm keeps its 16-bit input and rsqrt (the fp32 upcast and the normalized product its ' +
           'weight gradient reads are recomputed) and the MLP keeps gate and up (act(gate) is recomputed).'

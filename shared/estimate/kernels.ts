@@ -3,7 +3,8 @@
  * paged optimizers change in the memory of a training step, each rule from the library's own source. memory.ts asks
  * these functions; the explanation quotes the same sources.
  */
-import type { Technique, Training } from '../domain/plan';
+import type { ObjectiveKind, Technique, Training } from '../domain/plan';
+import type { Runner } from './forward-dtypes';
 import { headWidth, type Architecture, type LinearModule } from './architecture';
 import { LORA_FAMILY, type TechniqueParams } from './techniques';
 
@@ -55,34 +56,35 @@ export function topModelType(arch: Architecture): string {
 }
 
 /**
- * Whether the chunked loss turns Liger on, and with it Liger's layer kernels: the TRL script writes SFTConfig
- * `use_liger_kernel=True` for it (exporters/training.ts), and transformers' Trainer then applies every default kernel
- * of the model type (transformers/integrations/liger.py apply_liger_kernel → `_apply_liger_kernel_to_instance`: rope,
- * rms_norm and swiglu default True; TRL 1.16 switches only fused_linear_cross_entropy off, sft_trainer.py:1140);
- * LLaMA-Factory's enable_liger_kernel likewise (src/llamafactory/model/model_utils/liger_kernel.py: the default
- * kwargs). axolotl's chunked_cross_entropy is its own loss, not Liger. Only SFT: the preference trainers do not take
- * the flag (trl-objectives.ts, "NOT EXPRESSED: chunked / fused cross-entropy").
+ * Whether the runner turns Liger on for the chunked loss — the flag the exports write and what the estimate then
+ * counts: the TRL script writes SFTConfig `use_liger_kernel` for SFT only (exporters/training.ts; the preference
+ * trainers do not take it, trl-objectives.ts "NOT EXPRESSED: chunked / fused cross-entropy"); LLaMA-Factory's
+ * `enable_liger_kernel` for every stage (exporters/llama-factory.ts); axolotl's chunked_cross_entropy is its own loss.
+ * Liger then applies every default kernel of the model type: transformers' Trainer calls
+ * `_apply_liger_kernel_to_instance` (transformers/integrations/liger.py) with rope, rms_norm and swiglu left True
+ * (Liger-Kernel monkey_patch.py apply_liger_kernel_to_llama defaults; TRL 1.16 switches only
+ * fused_linear_cross_entropy off, sft_trainer.py:1140), and LLaMA-Factory's apply_liger_kernel passes the defaults
+ * (src/llamafactory/model/model_utils/liger_kernel.py).
  */
-export function chunkedLossAppliesLiger(
-  training: Pick<Training, 'lossKernel'> & Partial<Pick<Training, 'stack'>>,
-  sft: boolean,
-  builder: 'trl' | 'llama-factory' | 'axolotl' = 'trl',
+export function ligerFlagForChunkedLoss(
+  lossKernel: Training['lossKernel'],
+  objective: ObjectiveKind,
+  runner: Runner,
 ): boolean {
-  return training.lossKernel === 'chunked' && training.stack !== 'torchtune' && sft && builder !== 'axolotl';
+  if (lossKernel !== 'chunked') return false;
+  return runner === 'trl' ? objective === 'sft' : runner === 'llama-factory';
 }
 
 /** Which kernel set actually runs: 'none' when the library has no kernels for this model type. */
 export function kernelsFor(
   arch: Architecture,
   training: Pick<Training, 'kernels'> & Partial<Pick<Training, 'stack' | 'lossKernel'>>,
-  sft = true,
-  builder: 'trl' | 'llama-factory' | 'axolotl' = 'trl',
+  objective: ObjectiveKind = 'sft',
+  runner: Runner = 'trl',
 ): Training['kernels'] {
   const asked = training.kernels ?? 'none';
   const k =
-    asked === 'none' && chunkedLossAppliesLiger({ lossKernel: 'standard', ...training }, sft, builder)
-      ? 'liger'
-      : asked;
+    asked === 'none' && ligerFlagForChunkedLoss(training.lossKernel ?? 'standard', objective, runner) ? 'liger' : asked;
   // torchtune builds its own modules and never calls Liger or Unsloth.
   if (training.stack === 'torchtune') return 'none';
   if (k === 'liger') return LIGER_MODEL_TYPES.has(topModelType(arch)) ? 'liger' : 'none';

@@ -16,7 +16,14 @@ import type { Data, Distribution, Objective, Technique, Training } from '../doma
 import { mlpActivation } from '../domain/model-spec';
 import { GiB } from '../format';
 import { isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
-import { forwardDtypes, type AdapterBuilder, type ForwardDtypes } from './forward-dtypes';
+import {
+  DTYPE_BYTES,
+  forwardDtypes,
+  lohaDeltaDtype,
+  type FloatDtype,
+  type ForwardDtypes,
+  type Runner,
+} from './forward-dtypes';
 import { groupsByLength } from '../domain/export-capabilities';
 import { headWidth, type Architecture, type LinearModule } from './architecture';
 import { imageLoad, imageNotes, visionMemory, type ImageLoad } from './vision';
@@ -370,24 +377,24 @@ export function bytesFor(
   technique: Technique,
   training: Training,
   distribution: Distribution,
-  builder: AdapterBuilder = 'trl',
+  forward: ForwardDtypes = forwardDtypes(technique, training, distribution),
 ): Bytes {
   const p = effectivePrecision(training, distribution);
   const compute = p === 'fp32' ? 4 : 2;
-  // Full fine-tuning and LayerNorm tuning train base-dtype weights; PEFT adapters are stored as their builder keeps
-  // them (forward-dtypes.ts: fp32 by PEFT's autocast_adapter_dtype, the recipe's dtype in torchtune, bf16 where TRL or
-  // LLaMA-Factory casts them); prompt-family parameters in fp32.
-  const adapterStored = forwardDtypes(technique, training, distribution, builder).adapterStored;
+  // Full fine-tuning and LayerNorm tuning train base-dtype weights; PEFT adapters are stored as their runner keeps
+  // them (forward-dtypes.ts: fp32 by PEFT's autocast_adapter_dtype, the recipe's dtype in torchtune, bf16 where a TRL
+  // trainer casts a bitsandbytes model's); prompt-family parameters in fp32.
+  const adapter16 = forward.adapterStored !== null && forward.adapterStored !== 'fp32';
   const trainableWeight =
     technique.kind === 'full' || technique.kind === 'ln_tuning' || training.stack === 'torchtune'
       ? compute
-      : adapterStored === 2
+      : adapter16
         ? 2
         : 4;
   const master = technique.kind === 'full' && p === 'mixed' ? 4 : 0; // fp32 master copy (ZeRO K=12 includes it)
   // Optimizer states follow the parameter dtype unless mixed precision keeps them in fp32; torch's AdamW builds
   // bf16 adapters' states in bf16 (torch/optim/adam.py `_init_group`: zeros_like(p)).
-  const stateElement = (p === 'mixed' && adapterStored !== 2) || trainableWeight === 4 ? 4 : trainableWeight;
+  const stateElement = (p === 'mixed' && !adapter16) || trainableWeight === 4 ? 4 : trainableWeight;
   const perState: Record<Training['optimizer'], number> = {
     adamw: 2 * stateElement,
     // bitsandbytes keeps 32-bit states in fp32 whatever the parameter dtype; 8-bit ones at 1 B per state plus an
@@ -455,12 +462,13 @@ export function memoryProfile(
       | 'stats'
     >
   >,
-  builder: AdapterBuilder = 'trl',
+  runner: Runner = 'trl',
 ): MemoryProfile {
   const N = distribution.gpusPerNode * distribution.nodes;
   // Sharded states are split over the shard group: every GPU, or one node's GPUs for hybrid sharding.
   const S = shardGroupSize(distribution);
-  const b = bytesFor(technique, training, distribution, builder);
+  const forward = forwardDtypes(technique, training, distribution, runner, objective.kind);
+  const b = bytesFor(technique, training, distribution, forward);
   const shard = sharding(distribution);
   const notes: string[] = [];
   if (technique.kind === 'full' && effectivePrecision(training, distribution) !== training.precision) {
@@ -621,7 +629,7 @@ export function memoryProfile(
     // FlatParameter still makes their gradient (frozenInMixedUnits), FSDP2 only the final norm's.
     rootGradientParams: rootHeadParams,
     // The frameworks' own DeepSpeed configs leave the buckets to transformers' "auto" and overlap_comm off.
-    ...(builder === 'trl' ? {} : { zero: frameworkZero(arch.spec.hiddenSize) }),
+    ...(runner === 'trl' ? {} : { zero: frameworkZero(arch.spec.hiddenSize) }),
   });
   for (const p of offload.parts)
     if (p.where === 'gpu') distParts.push({ ...p, phases: { forward: true, backward: true, optimizer: true } });
@@ -676,7 +684,7 @@ export function memoryProfile(
 
   // Issue 15 §4 and §6 (kernels.ts has the sources): the kernels that run, a GPTQ/AWQ base's saved dequantized
   // weights, paged optimizer states and the host RAM of loading.
-  const kernels = kernelsFor(arch, training, objective.kind === 'sft', builder);
+  const kernels = kernelsFor(arch, training, objective.kind, runner);
   if (kernels === 'liger' && (training.kernels ?? 'none') === 'none')
     notes.push(
       'The chunked loss turns Liger on (use_liger_kernel), and Liger applies its RMSNorm, SwiGLU and RoPE kernels ' +
@@ -693,10 +701,10 @@ export function memoryProfile(
   if (kernels === 'unsloth' && training.gradientCheckpointing)
     hostBytes += distribution.gpusPerNode * UNSLOTH_INITIAL_PINNED_ELEMENTS * b.activation;
   const int4Saved = isInt4Base(technique) ? int4SavedWeightsPerLayer(arch, b.activation) : 0;
-  const forward = forwardDtypes(technique, training, distribution, builder);
-  // LoHa's delta weight: F.linear(x, ΔW) keeps ΔW (out × in, in the dtype it is built in: bf16 under autocast) for the
-  // input's gradient, one per adapted module per layer (peft tuners/loha/layer.py _get_delta_activations).
-  const lohaDelta = forward.autocast ? b.activation : forward.adapter;
+  // LoHa's delta weight: F.linear(x, ΔW) keeps ΔW (out × in, in the dtype it is built in: forward-dtypes.ts
+  // lohaDeltaDtype) for the input's gradient, one per adapted module per layer (peft tuners/loha/layer.py
+  // _get_delta_activations).
+  const lohaDelta = DTYPE_BYTES[lohaDeltaDtype(forward)];
   const adapterSavedWeights =
     technique.kind === 'loha'
       ? params.adapted.reduce(
@@ -1046,7 +1054,8 @@ export function savedBytesPerTokenPerLayer(
   } else {
     // nn.LayerNorm keeps its input and fp32 mean / rstd (native_layer_norm). Parallel blocks whose norms read one
     // input (ModelSpec.sharedNormInput) keep it once.
-    const inputs = m.sharedNormInput ? 1 : normCount;
+    // Under autocast each LayerNorm casts its own fp32 copy of a 16-bit shared input.
+    const inputs = m.sharedNormInput && !(fwd.autocast && residual !== 4) ? 1 : normCount;
     add(
       () =>
         `${inputs === normCount ? normCount : `${normCount} LayerNorms on one`} LayerNorm input${
@@ -1266,7 +1275,8 @@ export function savedBytesPerTokenPerLayer(
     // The router's weight gradient reads the norm output itself; the experts read their routed copies (above).
     // DeepSeek's router multiplies in fp32 (models/deepseek_v3 DeepseekV3TopkRouter:
     // `hidden_states.type(torch.float32)`).
-    if (m.moe) add('router input (its weight gradient)', (m.mla ? 4 : a) * h);
+    // Under autocast that fp32 F.linear runs in bf16 and keeps its bf16 copy.
+    if (m.moe) add('router input (its weight gradient)', (m.mla && !fwd.autocast ? 4 : a) * h);
   }
 
   // PEFT layers.
@@ -1277,8 +1287,8 @@ export function savedBytesPerTokenPerLayer(
     technique.dropout > 0 && technique.kind !== 'loha' && !disablesDropout((profile.objective ?? SFT_OBJECTIVE).kind);
   // The adapter weights' dtype in the forward, and the dtype of what the adapter computes: autocast runs lora_A and
   // lora_B in bf16 whatever their weights' dtype (forward-dtypes.ts).
-  const adapterDtype = fwd.adapter || profile.bytes.trainableWeight;
-  const rBytes = fwd.autocast ? a : adapterDtype;
+  const adapterDtype: FloatDtype = fwd.adapter ?? (profile.bytes.trainableWeight === 4 ? 'fp32' : fwd.compute);
+  const rBytes = fwd.autocast ? a : DTYPE_BYTES[adapterDtype];
   // Each adapted module counts in the layers that have it (AdaptedModule.layers: an encoder-decoder's encoder and
   // decoder modules, DeepSeek's dense-layer MLP), averaged over the model's layers.
   let share = 1;
@@ -1287,33 +1297,36 @@ export function savedBytesPerTokenPerLayer(
       () => `${mod.name}: ${what}${share < 1 ? ` (${Math.round(share * m.numLayers)} of ${m.numLayers} layers)` : ''}`,
       bytes * mod.activeCount * share,
     );
-  // The tensor an adapter's first matmul keeps, by what it reads (adapterInputKey): PEFT casts the input to the
-  // adapter's dtype (`_cast_input_dtype`, a new tensor when the dtypes differ), and autocast then casts an fp32 input
-  // to bf16 (another new tensor); otherwise it keeps the very tensor its projection reads, one for every module
-  // reading it (torchtune's LoRALinear likewise, torchtune/modules/peft/lora.py at 1814feb, lines 129–131). A
-  // dropout makes a new tensor per module.
+  // The tensor an adapter's first matmul keeps, by what it reads (adapterInputKey). PEFT casts the input to the
+  // adapter's dtype (`_cast_input_dtype`, a new tensor when the dtypes differ) — except its bitsandbytes and AWQ
+  // layers under autocast (peft tuners/lora/bnb.py and awq.py: `requires_conversion = not
+  // torch.is_autocast_enabled()`) — and autocast then casts an fp32 input to bf16 (another new tensor). Otherwise the
+  // adapter keeps the very tensor its projection reads, one per layer group for every module reading it (torchtune's
+  // LoRALinear likewise, torchtune/modules/peft/lora.py at 1814feb, lines 129–131). A dropout makes a new tensor per
+  // module.
   const sharedInputs = new Set<string>();
   const oInputKept = !(eager || CONCATENATED_ROTARY.has(m.modelType) || m.mla);
-  const adapterInput = (mod: LinearModule, castTo: number): { bytes: number; what: string } => {
+  const normOutDtype: FloatDtype = normOut === 4 ? 'fp32' : fwd.compute;
+  const skipsCast = fwd.autocast && technique.kind === 'qlora' && technique.quantType !== 'gptq';
+  const adapterInput = (mod: LinearModule, castTo: FloatDtype, group: number): { bytes: number; what: string } => {
     const key = adapterInputKey(mod, m, oInputKept);
-    const xBytes = key === 'attention norm output' || key === 'MLP norm output' ? normOut : a;
-    const cast = castTo !== xBytes;
-    if (fwd.autocast && (cast ? castTo : xBytes) === 4)
+    const xDtype = key === 'attention norm output' || key === 'MLP norm output' ? normOutDtype : fwd.compute;
+    const cast = castTo !== xDtype && !skipsCast;
+    if (fwd.autocast && (cast ? castTo : xDtype) === 'fp32')
       return { bytes: a * mod.in, what: 'bf16 copy of the input (autocast)' };
-    if (cast) return { bytes: castTo * mod.in, what: `input cast to ${castTo === 4 ? 'fp32' : '16 bits'}` };
+    if (cast) return { bytes: DTYPE_BYTES[castTo] * mod.in, what: `input cast to ${castTo}` };
+    const xBytes = DTYPE_BYTES[xDtype];
     if (dropout) return { bytes: xBytes * mod.in, what: 'input after dropout' };
-    if (key === null || sharedInputs.has(key)) return { bytes: 0, what: '' };
-    sharedInputs.add(key);
+    if (key === null || sharedInputs.has(`${group}:${key}`)) return { bytes: 0, what: '' };
+    sharedInputs.add(`${group}:${key}`);
     return { bytes: xBytes * mod.in, what: `input (the ${key}, kept once)` };
   };
   const label = (parts: string[]) => parts.filter((p) => p !== '').join(', ');
   if (LORA_FAMILY.includes(technique.kind)) {
     const r = technique.rank;
     const rName = rBytes === 4 ? 'fp32' : '16-bit';
-    // LoHa builds its whole delta weight, (w1a·w1b) ⊙ (w2a·w2b) (peft tuners/loha/layer.py HadaWeight), in bf16 under
-    // autocast, and F.linear reads the input cast to that dtype.
-    const deltaDtype = fwd.autocast ? a : adapterDtype;
-    for (const { module: mod, layers } of params.adapted) {
+    const deltaDtype = lohaDeltaDtype(fwd);
+    for (const { module: mod, layers, group = 0 } of params.adapted) {
       share = Math.min(1, layers / m.numLayers);
       const mask = dropout ? mod.in : 0; // dropout keeps a 1-byte mask
       const maskLabel = mask > 0 ? 'dropout mask' : '';
@@ -1328,14 +1341,14 @@ export function savedBytesPerTokenPerLayer(
           break;
         case 'loha': {
           // F.linear(x, ΔW) keeps the input for ΔW's gradient; ΔW itself is kept per layer (adapterSavedWeights).
-          const x = adapterInput(mod, deltaDtype);
+          const x = adapterInput(mod, deltaDtype, group);
           if (x.bytes > 0) perModule(mod, x.what, x.bytes);
           break;
         }
         case 'dora': {
           // peft tuners/lora/dora.py DoraLinearLayer.forward: the base result and the LoRA result, both kept by the
           // magnitude's products.
-          const x = adapterInput(mod, adapterDtype);
+          const x = adapterInput(mod, adapterDtype, group);
           perModule(
             mod,
             label([x.what, `A·x (${rName})`, maskLabel, 'base and LoRA results']),
@@ -1344,7 +1357,7 @@ export function savedBytesPerTokenPerLayer(
           break;
         }
         default: {
-          const x = adapterInput(mod, adapterDtype);
+          const x = adapterInput(mod, adapterDtype, group);
           perModule(mod, label([x.what, maskLabel, `A·x (${rName})`]), x.bytes + rBytes * r + mask);
         }
       }
@@ -1358,7 +1371,7 @@ export function savedBytesPerTokenPerLayer(
       perModule(
         mod,
         ff ? `input cast to the vector's dtype (scaled input)` : 'base output (scaled output)',
-        ff ? adapterDtype * mod.in : a * mod.out,
+        ff ? DTYPE_BYTES[adapterDtype] * mod.in : a * mod.out,
       );
     }
   } else if (technique.kind === 'adaption_prompt') {
@@ -1501,7 +1514,10 @@ function normBytesPerToken(
 
 /** The profile's forward dtypes (forward-dtypes.ts), for profiles built without them. */
 export function forwardOf(profile: MemoryProfile): ForwardDtypes {
-  return profile.forward ?? forwardDtypes(profile.technique, profile.training, profile.distribution);
+  return (
+    profile.forward ??
+    forwardDtypes(profile.technique, profile.training, profile.distribution, 'trl', profile.objective?.kind)
+  );
 }
 
 /**
@@ -1514,21 +1530,19 @@ function normOutputBytes(profile: MemoryProfile): number {
   return fwd.autocast && profile.arch.spec.norm === 'layernorm' ? 4 : fwd.residual;
 }
 
-const ATTENTION_READERS: ReadonlySet<LinearModule['role']> = new Set(['q', 'k', 'v', 'qkv', 'q_a', 'kv_a']);
-const MLP_READERS: ReadonlySet<LinearModule['role']> = new Set(['gate', 'up', 'gate_up']);
-
 /**
  * How many of a layer's linear layers read the attention norm's output, the dense MLP's, or (MoE) the shared
- * expert's: under autocast over an fp32 stream each keeps its own bf16 copy.
+ * expert's (adapterInputKey names what each reads): under autocast over an fp32 stream each keeps its own bf16 copy.
  */
 function normReaders(arch: Architecture, block: 'attention' | 'mlp' | 'shared'): number {
-  return arch.modules.filter((mod) =>
-    block === 'attention'
-      ? ATTENTION_READERS.has(mod.role)
-      : block === 'mlp'
-        ? MLP_READERS.has(mod.role) && mod.scope !== 'shared'
-        : (MLP_READERS.has(mod.role) && mod.scope === 'shared') || mod.role === 'shared_gate',
-  ).length;
+  return arch.modules.filter((mod) => {
+    const key = adapterInputKey(mod, arch.spec, true);
+    if (key !== 'attention norm output' && key !== 'MLP norm output') return false;
+    if (block === 'attention') return mod.part === 'attention';
+    if (mod.role === 'router' || mod.storage !== 'linear') return false;
+    const shared = mod.scope === 'shared' || mod.role === 'shared_gate';
+    return block === 'shared' ? shared : mod.part === 'mlp' && !shared;
+  }).length;
 }
 
 /**
@@ -1719,7 +1733,11 @@ export function memoryAt(
   // The final norm's input: HF RMSNorm and torchtune's RMSNorm keep the fp32 upcast; torch.compile fuses it away only
   // where it compiles the norm (torchtune compiles the decoder layers alone: torchtune/training/_compile.py
   // `compile_model`, so its final norm stays eager).
-  const finalNormPerToken = (training.compile && training.stack !== 'torchtune' ? residual : 4) * m.hiddenSize;
+  // Liger's and Unsloth's fused norm replaces the final norm too (keeps its input and rstd).
+  const fusedNorm =
+    (training.compile && training.stack !== 'torchtune') ||
+    (profile.kernels !== undefined && profile.kernels !== 'none');
+  const finalNormPerToken = (fusedNorm ? residual : 4) * m.hiddenSize;
   stored += tokens * finalNormPerToken;
   // Issue 16: the image side (vision.ts): what a trained tower, a trained projector and mllama's cross-attention save
   // for backward, and the tower's forward working set, alone at the start of the forward.

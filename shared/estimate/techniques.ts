@@ -53,6 +53,11 @@ export interface AdaptedModule {
   layers: number;
   /** LoRA rank PEFT gives it (fused MoE gate_up_proj: 2r, PEFT's rank_pattern for the fused pair). */
   rank?: number;
+  /**
+   * Which layer group (Architecture.layerGroups: DeepSeek's dense and MoE layers, an encoder and its decoder) the
+   * entry is for; tensors shared between a layer's modules are shared within one group only. 0 when absent.
+   */
+  group?: number;
 }
 
 export interface TechniqueParams {
@@ -92,9 +97,9 @@ const PEFT_MOE_CONVERSION: ReadonlySet<string> = new Set(['mixtral', 'qwen3_moe'
 const LORA_PEFT_TYPE: readonly TechniqueKind[] = ['lora', 'qlora', 'dora', 'lora_fa'];
 
 /** Every distinct module of every layer group, with the number of layers it appears in. */
-export function allModules(arch: Architecture): { module: LinearModule; layers: number }[] {
-  return (arch.layerGroups ?? [{ layers: arch.spec.numLayers, modules: arch.modules }]).flatMap((g) =>
-    g.modules.map((module) => ({ module, layers: g.layers })),
+export function allModules(arch: Architecture): { module: LinearModule; layers: number; group: number }[] {
+  return (arch.layerGroups ?? [{ layers: arch.spec.numLayers, modules: arch.modules }]).flatMap((g, group) =>
+    g.modules.map((module) => ({ module, layers: g.layers, group })),
   );
 }
 
@@ -187,7 +192,11 @@ function peftAdapted(
   technique: Technique,
   names: string[],
   stringAllLinear: boolean,
-): { adapted: { module: LinearModule; layers: number; rank: number }[]; notes: string[]; refuses?: string } {
+): {
+  adapted: { module: LinearModule; layers: number; rank: number; group: number }[];
+  notes: string[];
+  refuses?: string;
+} {
   const m = arch.spec;
   const r = technique.rank;
   const notes: string[] = [];
@@ -201,13 +210,13 @@ function peftAdapted(
   const wanted = new Set(names);
   if (converting && stringAllLinear) for (const n of mappingKeys) wanted.add(n);
   const mapped = converting ? new Set([...wanted].filter((n) => mappingKeys.includes(n))) : new Set<string>();
-  const adapted: { module: LinearModule; layers: number; rank: number }[] = [];
+  const adapted: { module: LinearModule; layers: number; rank: number; group: number }[] = [];
   let refuses: string | undefined;
-  for (const { module, layers } of items) {
+  for (const { module, layers, group } of items) {
     if (!wanted.has(module.name)) continue;
     if (module.storage === 'linear') {
       if (mapped.has(module.name)) continue; // PEFT moved the name to target_parameters
-      adapted.push({ module, layers, rank: r });
+      adapted.push({ module, layers, rank: r, group });
     } else if (converting) {
       if (module.role === 'gate' || module.role === 'up') {
         const gate = items.find((x) => x.module.storage === 'experts' && x.module.role === 'gate')!.module;
@@ -221,9 +230,14 @@ function peftAdapted(
         }
         // One ParamWrapper on experts.gate_up_proj [E, 2I, h] at rank 2r (counted once, on the gate slice).
         if (module.role === 'gate')
-          adapted.push({ module: { ...module, name: 'gate_up_proj', out: 2 * module.out }, layers, rank: 2 * r });
+          adapted.push({
+            module: { ...module, name: 'gate_up_proj', out: 2 * module.out },
+            layers,
+            rank: 2 * r,
+            group,
+          });
       } else {
-        adapted.push({ module, layers, rank: r });
+        adapted.push({ module, layers, rank: r, group });
       }
     } else if (module.storage === 'router' && !stringAllLinear) {
       refuses ??=
@@ -417,13 +431,14 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
             return { trainable: lora, added: lora };
         }
       };
-      const adapted: AdaptedModule[] = peft.adapted.map(({ module: mod, layers, rank }) => {
+      const adapted: AdaptedModule[] = peft.adapted.map(({ module: mod, layers, rank, group }) => {
         const p = per(mod, rank);
         const times = mod.storage === 'experts' ? 1 : mod.count;
         return {
           module: mod,
           layers,
           rank,
+          group,
           trainablePerLayer: p.trainable * times,
           addedPerLayer: p.added * times,
         };
@@ -476,9 +491,9 @@ export function techniqueParams(arch: Architecture, technique: Technique, index 
       // are skipped).
       const adapted: AdaptedModule[] = allModules(arch)
         .filter(({ module }) => module.storage === 'linear' && names.targetModules.includes(module.name))
-        .map(({ module: mod, layers }) => {
+        .map(({ module: mod, layers, group }) => {
           const n = (names.feedforwardModules.includes(mod.name) ? mod.in : mod.out) * mod.count;
-          return { module: mod, layers, trainablePerLayer: n, addedPerLayer: n };
+          return { module: mod, layers, trainablePerLayer: n, addedPerLayer: n, group };
         });
       const trainable = adapted.reduce((s, a) => s + a.layers * a.trainablePerLayer, 0);
       return done({

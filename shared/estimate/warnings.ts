@@ -168,21 +168,24 @@ export function planWarnings(
  * tuners/vera/layer.py Linear.forward) and F.linear refuses the mix.
  */
 function veraDeepSpeedWarnings(plan: Plan): PlanWarning[] {
-  const vera = plan.techniques.findIndex((t) => t.kind === 'vera');
-  if (vera < 0) return [];
   if (STRATEGY_TRAITS[plan.distribution.strategy].family !== 'deepspeed' || plan.training.precision === 'fp32')
     return [];
-  return [
-    {
-      code: 'vera-deepspeed-dtype',
-      message:
-        "VeRA does not run under DeepSpeed's bf16/fp16 mode: DeepSpeed casts VeRA's λ vectors to 16 bits but " +
-        'keeps its shared A and B projections (buffers) in fp32, and the first forward fails with "expected m1 and ' +
-        'm2 to have the same dtype". Train VeRA with DDP or FSDP, or pick LoRA for DeepSpeed.',
-      field: 'distribution.strategy',
-      technique: vera,
-    },
-  ];
+  return plan.techniques.flatMap((t, technique) =>
+    t.kind === 'vera'
+      ? [
+          {
+            code: 'vera-deepspeed-dtype' as const,
+            message:
+              "VeRA does not run under DeepSpeed's bf16/fp16 mode: its λ vectors run in 16 bits (the engine casts " +
+              'them; under ZeRO-3 TRL builds them in the base dtype) while its shared A and B projections stay fp32 ' +
+              'buffers, and the first forward fails with "expected m1 and m2 to have the same dtype". Train VeRA ' +
+              'with DDP or FSDP, or pick LoRA for DeepSpeed.',
+            field: 'distribution.strategy',
+            technique,
+          },
+        ]
+      : [],
+  );
 }
 
 /** Issue 15 §3: allocator settings the plan asks for that its device or trainer does not take. */

@@ -73,15 +73,15 @@ export function targetEstimate(plan: Plan, index: number, target: ExportTarget):
   const technique = plan.techniques[index];
   const framework = target === 'llama-factory' ? 'LLaMA-Factory' : target === 'axolotl' ? 'axolotl' : null;
   if (framework === null) return estimatePlan(plan).techniques[index]!;
-  // Both frameworks set use_cache=False for training (memory.ts kvCacheBytes cites where), and build the adapters
-  // in their own dtype (forward-dtypes.ts adapterStorage).
+  // Both frameworks set use_cache=False for training (memory.ts kvCacheBytes cites where), and run the job their own
+  // way (forward-dtypes.ts Runner: the adapters' dtype, the DeepSpeed block, Liger for the chunked loss).
   const trainingCacheOff = framework;
-  const adapterBuilder = target === 'llama-factory' ? 'llama-factory' : 'axolotl';
+  const runner = target === 'llama-factory' ? 'llama-factory' : 'axolotl';
   if (target === 'llama-factory' && ['dpo', 'ipo', 'kto', 'orpo', 'simpo'].includes(o.kind))
     return estimatePlan(plan, {
       fullLogitsTrainer: `LLaMA-Factory's ${o.kind === 'kto' ? 'CustomKTOTrainer' : 'CustomDPOTrainer'}`,
       trainingCacheOff,
-      adapterBuilder,
+      runner,
     }).techniques[index]!;
   // SFT: TRL's fused LM head is SFTTrainer's (the plan's 'trl' stack); both frameworks train with transformers'
   // Trainer and the model's own loss over the full logits (LLaMA-Factory train/sft/trainer.py compute_loss →
@@ -91,9 +91,9 @@ export function targetEstimate(plan: Plan, index: number, target: ExportTarget):
       ? { fullLogitsTrainer: `${framework}'s Trainer (the model's own loss)` }
       : {};
   if (target === 'axolotl' && axolotlAdapterReference(plan, technique))
-    return estimatePlan({ ...plan, objective: { ...o, reference: 'peft_base' } }, { trainingCacheOff, adapterBuilder })
+    return estimatePlan({ ...plan, objective: { ...o, reference: 'peft_base' } }, { trainingCacheOff, runner })
       .techniques[index]!;
-  return estimatePlan(plan, { ...fullLogits, trainingCacheOff, adapterBuilder }).techniques[index]!;
+  return estimatePlan(plan, { ...fullLogits, trainingCacheOff, runner }).techniques[index]!;
 }
 
 /** axolotl + adapter + DPO / IPO / KTO with a frozen-copy reference: axolotl uses the adapter-disabled base. */

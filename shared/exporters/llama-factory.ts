@@ -20,10 +20,11 @@ import {
   type FrameworkCtx,
   type FrameworkFile,
 } from './framework-context';
-import { fsdpOffloadProblem, STRATEGY_TRAITS } from '../domain/strategies';
+import { fsdpOffloadProblem, isDeepSpeed, STRATEGY_TRAITS } from '../domain/strategies';
 import { groupsByLength, objectiveRefusal, syncsEachBatch } from '../domain/export-capabilities';
 import { allocatorEnv } from './header';
 import type { ObjectiveKind } from '../domain/plan';
+import { ligerFlagForChunkedLoss } from '../estimate/kernels';
 
 export const LLAMA_FACTORY_VERSION = 'LLaMA-Factory 0.9.5';
 
@@ -121,7 +122,7 @@ export function llamaFactoryConfig(c: FrameworkCtx): Record<string, unknown> {
     ...(c.arch.spec.modelType === 'phi3small' ? { trust_remote_code: true } : {}),
     flash_attn: tr.attention === 'eager' ? 'disabled' : 'sdpa',
     ...(tr.gradientCheckpointing ? {} : { disable_gradient_checkpointing: true }),
-    enable_liger_kernel: tr.lossKernel === 'chunked',
+    enable_liger_kernel: ligerFlagForChunkedLoss(tr.lossKernel, c.plan.objective.kind, 'llama-factory'),
     ...objectiveKeys(c),
     do_train: true,
     finetuning_type: lora ? 'lora' : 'full',
@@ -240,6 +241,15 @@ export function llamaFactoryFiles(
   const extra = [
     ...(plan.training.precision === 'pure_bf16' && STRATEGY_TRAITS[d.strategy].zeroStage === 3
       ? ['pure_bf16 is refused under ZeRO-3 (hparams/parser.py); bf16 with DeepSpeed bf16 mode is written instead.']
+      : []),
+    // LLaMA-Factory has no pure fp16: `fp16: true` is fp16 autocast, and init_adapter casts the trainable parameters
+    // to fp32 for it (model/adapter.py cast_trainable_params_to_fp32, at ff6d4d1).
+    ...(plan.training.precision === 'pure_fp16' && !isDeepSpeed(d.strategy)
+      ? [
+          'ESTIMATED AS: pure fp16 (16-bit trainable weights, no autocast). LLaMA-Factory’s fp16: true is fp16 ' +
+            'autocast over fp32 trainable parameters (model/adapter.py cast_trainable_params_to_fp32): this run ' +
+            'needs more memory than estimated, most for a full fine-tune.',
+        ]
       : []),
     ...(plan.training.samplingStrategy === 'group_by_length' && !llamaFactoryLengthGrouped(c)
       ? [

@@ -33,6 +33,7 @@ import {
 } from '../estimate/techniques';
 import { planToJson } from './plan-json';
 import { FRAMEWORK_EXPORTERS, isFrameworkFormat } from './framework-targets';
+import { ligerFlagForChunkedLoss } from '../estimate/kernels';
 import {
   DATA_EXAMPLES,
   dataDocLine,
@@ -263,10 +264,12 @@ function fp16Trainer(plan: Plan): boolean {
 /**
  * The dtype from_pretrained loads the weights in, as the estimate counts them (shared/estimate/memory.ts bytesFor:
  * frozen weights take `baseWeight` bytes, 2 in every precision but fp32). Adapter techniques in mixed precision
- * therefore load bf16 weights (PEFT keeps the adapters in fp32, autocast_adapter_dtype=True). Full fine-tuning in
- * mixed precision outside DeepSpeed loads fp32: the trainer has no separate master copy, and fp32 weights + fp32
- * gradients (4 + 4 B) take what the estimate counts as 2-byte weights, 2-byte gradients and a 4-byte master (8 B).
- * Under DeepSpeed the engine casts the model to its bf16/fp16 mode and keeps the fp32 master itself.
+ * therefore load bf16 weights (the adapters' own dtype is decided by PEFT and the trainer: estimate/forward-dtypes.ts).
+ * Full fine-tuning in mixed precision outside DeepSpeed loads fp32: the trainer has no separate master copy. fp32
+ * weights + fp32 gradients (4 + 4 B) take what the estimate counts as 2-byte weights, 2-byte gradients and a 4-byte
+ * master (8 B); autocast's bf16 copy of each linear weight, kept until that layer's backward
+ * (tests/python/test_saved_tensors_precision.py measures it), is the estimate's 2-byte weight while the fp32 gradients
+ * are not yet made. Under DeepSpeed the engine casts the model to its bf16/fp16 mode and keeps the fp32 master itself.
  */
 export function loadDtype(plan: Plan, technique: Pick<Technique, 'kind'>): 'float32' | 'bfloat16' | 'float16' {
   const p = plan.training.precision;
@@ -332,8 +335,9 @@ function hfScript(c: Ctx): string {
   // The objective's trainer, config, reference model and data format (shared/exporters/trl-objectives.ts).
   const obj = trlObjectiveParts(c.plan, t, c.gpus);
   const sft = obj.kind === 'sft';
-  // training.kernels 'liger' (issue 15 §6) turns on the same use_liger_kernel flag: TRL applies Liger's layer kernels.
-  const chunked = sft && (tr.lossKernel === 'chunked' || tr.kernels === 'liger');
+  // use_liger_kernel: for the chunked loss (kernels.ts ligerFlagForChunkedLoss, the rule the estimate follows), and for
+  // training.kernels 'liger' (issue 15 §6), which asks for Liger's layer kernels by the same flag.
+  const chunked = ligerFlagForChunkedLoss(tr.lossKernel, obj.kind, 'trl') || (sft && tr.kernels === 'liger');
   const modelClass = obj.sequenceClassifier ? 'AutoModelForSequenceClassification' : 'AutoModelForCausalLM';
   // RewardTrainer trains a sequence-classification model: PEFT's SEQ_CLS task keeps its new score head trainable
   // (modules_to_save), as trl/trainer/reward_trainer.py's docstring recommends for a causal LM checkpoint.

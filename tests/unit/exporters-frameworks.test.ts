@@ -251,27 +251,22 @@ describe('the estimate each framework export carries is the job that framework r
   });
 
   it("estimates the adapters in each framework's own dtype (forward-dtypes.ts)", () => {
-    // LLaMA-Factory's pure_bf16 keeps bf16 adapters (model/adapter.py init_adapter, autocast_adapter_dtype=False);
-    // TRL and axolotl keep PEFT's fp32 ones. Half the bytes for the adapter weights, and each adapter keeps the
-    // very norm output its projection reads instead of an fp32 copy.
-    const p = base({ stack: 'trl', precision: 'pure_bf16' });
-    const trl = targetEstimate(p, 0, 'hf');
-    const lf = targetEstimate(p, 0, 'llama-factory');
-    const axolotl = targetEstimate(p, 0, 'axolotl');
-    expect(lf.memory.parts.trainableWeights).toBe(trl.memory.parts.trainableWeights / 2);
-    expect(axolotl.memory.parts.trainableWeights).toBe(trl.memory.parts.trainableWeights);
-    const note = (t: typeof lf) => t.explain.find((e) => e.key === 'memory.activations')!.note ?? '';
-    expect(note(lf)).toContain('LLaMA-Factory keeps pure_bf16 adapters in bf16');
-    expect(note(axolotl)).not.toContain('adapters in bf16');
-    // QLoRA: TRL casts its adapters to bf16; LLaMA-Factory upcasts them to fp32 for mixed precision.
-    const q = PlanSchema.parse({
-      ...p,
-      techniques: [{ kind: 'qlora' }],
-      training: { ...p.training, precision: 'mixed' },
-    });
-    expect(targetEstimate(q, 0, 'llama-factory').memory.parts.trainableWeights).toBe(
-      2 * targetEstimate(q, 0, 'hf').memory.parts.trainableWeights,
-    );
+    // QLoRA: TRL's SFTTrainer casts a bitsandbytes model's adapters to bf16 (sft_trainer.py); LLaMA-Factory builds
+    // them with PEFT's fp32 default and upcasts them itself (model/adapter.py), axolotl's SFT keeps PEFT's default.
+    const p = base({ stack: 'trl', precision: 'mixed' });
+    const q = PlanSchema.parse({ ...p, techniques: [{ kind: 'qlora' }] });
+    const weights = (plan: typeof p, t: 'hf' | 'llama-factory' | 'axolotl') =>
+      targetEstimate(plan, 0, t).memory.parts.trainableWeights;
+    expect(weights(q, 'llama-factory')).toBe(2 * weights(q, 'hf'));
+    expect(weights(q, 'axolotl')).toBe(2 * weights(q, 'hf'));
+    const note = (plan: typeof p, t: 'hf' | 'llama-factory') =>
+      targetEstimate(plan, 0, t).explain.find((e) => e.key === 'memory.trainableWeights')!.note ?? '';
+    expect(note(q, 'hf')).toContain('casts QLoRA adapters to bf16');
+    expect(note(q, 'llama-factory')).toContain('PEFT keeps adapter weights in fp32');
+    // A plain LoRA: fp32 adapters in all three, pure bf16 included (LLaMA-Factory's pure_bf16 calls get_peft_model
+    // with PEFT's default too).
+    const lora = base({ stack: 'trl', precision: 'pure_bf16' });
+    for (const t of ['llama-factory', 'axolotl'] as const) expect(weights(lora, t)).toBe(weights(lora, 'hf'));
   });
 
   it('keeps no KV cache in training, where transformers alone would (use_cache defaults to True)', () => {

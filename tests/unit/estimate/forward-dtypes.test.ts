@@ -14,7 +14,7 @@ import {
 } from '../../../shared/domain/plan';
 import { describeArchitecture } from '../../../shared/estimate/architecture';
 import { estimatePlan } from '../../../shared/estimate/estimate';
-import { forwardDtypes, type AdapterBuilder } from '../../../shared/estimate/forward-dtypes';
+import { forwardDtypes, type Runner } from '../../../shared/estimate/forward-dtypes';
 import { bytesFor, memoryAt, memoryProfile, savedBytesPerTokenPerLayer } from '../../../shared/estimate/memory';
 import { techniqueParams } from '../../../shared/estimate/techniques';
 
@@ -29,52 +29,78 @@ describe('which dtypes the forward runs in', () => {
     // accelerate/accelerator.py Accelerator.__init__: native_amp for bf16 unless DEEPSPEED; exporters/training.ts
     // loadDtype loads fp32 weights for a mixed full fine-tune outside DeepSpeed.
     const full = forwardDtypes(tech('full'), training({ precision: 'mixed' }), dist());
-    expect(full).toMatchObject({ autocast: true, residual: 4, castsPerProjection: true, adapter: 0 });
+    expect(full).toMatchObject({ autocast: true, residual: 4, castsPerProjection: true, adapter: null });
     // DeepSpeed: no autocast, the engine's bf16 weights.
     const ds = forwardDtypes(tech('full'), training({ precision: 'mixed' }), dist({ strategy: 'zero2' }));
     expect(ds).toMatchObject({ autocast: false, residual: 2, castsPerProjection: false });
     // FSDP's MixedPrecision(param_dtype=bf16) hands the forward bf16 copies: autocast over a bf16 stream.
     const fsdp = forwardDtypes(tech('full'), training({ precision: 'mixed' }), dist({ strategy: 'fsdp_full' }));
     expect(fsdp).toMatchObject({ autocast: true, residual: 2, castsPerProjection: false });
-    // pure bf16 and fp32: one dtype, no autocast.
-    expect(forwardDtypes(tech('full'), training({ precision: 'pure_bf16' }), dist())).toMatchObject({
+    // pure 16-bit and fp32: one dtype, no autocast.
+    expect(forwardDtypes(tech('full'), training({ precision: 'pure_fp16' }), dist())).toMatchObject({
       autocast: false,
+      compute: 'fp16',
       residual: 2,
     });
     expect(forwardDtypes(tech('full'), training({ precision: 'fp32' }), dist())).toMatchObject({ residual: 4 });
   });
 
-  it('adapters: fp32 by PEFT, bf16 where DeepSpeed, FSDP, TRL (QLoRA) or LLaMA-Factory (pure_bf16) make it', () => {
-    const lora = (t: Record<string, unknown>, d: Record<string, unknown> = {}, b: AdapterBuilder = 'trl', k = 'lora') =>
-      forwardDtypes(tech(k as Technique['kind']), training(t), dist(d), b);
-    expect(lora({ precision: 'pure_bf16' })).toMatchObject({ adapter: 4, adapterStored: 4, adapterNote: null });
-    expect(lora({ precision: 'mixed' })).toMatchObject({ autocast: true, adapter: 4, adapterStored: 4 });
-    // deepspeed/runtime/engine.py _cast_module_mixed_precision: every parameter to bf16 (stored fp32 master kept by
-    // the ZeRO optimizer, which the ZeRO accounting counts).
-    const ds = lora({ precision: 'pure_bf16' }, { strategy: 'zero2', gpusPerNode: 2 });
-    expect(ds).toMatchObject({ autocast: false, adapter: 2, adapterStored: 4 });
+  const adapters = (
+    t: Record<string, unknown>,
+    o: { d?: Record<string, unknown>; runner?: Runner; kind?: string; quantType?: string; objective?: string } = {},
+  ) =>
+    forwardDtypes(
+      tech((o.kind ?? 'lora') as Technique['kind'], o.quantType ? { quantType: o.quantType } : {}),
+      training(t),
+      dist(o.d ?? {}),
+      o.runner,
+      (o.objective ?? 'sft') as 'sft',
+    );
+
+  it('adapters: PEFT’s fp32, run in 16 bits under DeepSpeed (engine.py cast) and FSDP’s mixed precision', () => {
+    expect(adapters({ precision: 'pure_bf16' })).toMatchObject({ adapter: 'fp32', adapterStored: 'fp32' });
+    expect(adapters({ precision: 'mixed' })).toMatchObject({ autocast: true, adapter: 'fp32' });
+    // deepspeed/runtime/engine.py _cast_module_mixed_precision: every parameter to bf16 / fp16 (the fp32 copy is the
+    // ZeRO optimizer's, which the ZeRO accounting counts).
+    const ds = adapters({ precision: 'pure_fp16' }, { d: { strategy: 'zero2', gpusPerNode: 2 } });
+    expect(ds).toMatchObject({ autocast: false, adapter: 'fp16', adapterStored: 'fp32' });
     expect(ds.adapterNote).toContain('DeepSpeed');
-    expect(lora({ precision: 'mixed' }, { strategy: 'fsdp_full', gpusPerNode: 2 })).toMatchObject({ adapter: 2 });
-    // trl/trainer/sft_trainer.py: a quantized model's trainable parameters to bf16.
-    expect(lora({ precision: 'mixed' }, {}, 'trl', 'qlora')).toMatchObject({ adapter: 2, adapterStored: 2 });
-    // LLaMA-Factory model/adapter.py init_adapter: QLoRA upcast to fp32 unless pure_bf16; pure_bf16 keeps bf16.
-    expect(lora({ precision: 'mixed' }, {}, 'llama-factory', 'qlora')).toMatchObject({ adapterStored: 4 });
-    expect(lora({ precision: 'pure_bf16' }, {}, 'llama-factory')).toMatchObject({ adapter: 2, adapterStored: 2 });
-    // axolotl leaves PEFT's default.
-    expect(lora({ precision: 'pure_bf16' }, {}, 'axolotl', 'qlora')).toMatchObject({ adapterStored: 4 });
+    expect(adapters({ precision: 'mixed' }, { d: { strategy: 'fsdp_full', gpusPerNode: 2 } })).toMatchObject({
+      adapter: 'bf16',
+    });
     // torchtune builds its adapters in the recipe's dtype.
-    expect(lora({ precision: 'pure_bf16', stack: 'torchtune' })).toMatchObject({ adapter: 2, adapterStored: 2 });
+    expect(adapters({ precision: 'pure_bf16', stack: 'torchtune' })).toMatchObject({ adapterStored: 'bf16' });
   });
 
-  it('QLoRA through TRL stores bf16 adapters: 2 B weights and gradients, and bf16 AdamW moments', () => {
+  it('QLoRA adapters are bf16 where a TRL trainer casts a bitsandbytes model’s, fp32 everywhere else', () => {
+    const stored = (o: Parameters<typeof adapters>[1]) =>
+      adapters({ precision: 'mixed' }, { kind: 'qlora', ...o }).adapterStored;
+    // trl/trainer/sft_trainer.py, dpo_trainer.py, kto_trainer.py, reward_trainer.py, grpo_trainer.py.
+    for (const objective of ['sft', 'dpo', 'ipo', 'kto', 'reward', 'grpo']) expect(stored({ objective })).toBe('bf16');
+    // ORPO / CPO (SimPO) are trl.experimental: peft_module_casting_to_bf16 leaves the LoRA weights alone.
+    for (const objective of ['orpo', 'simpo']) expect(stored({ objective })).toBe('fp32');
+    // The cast checks is_loaded_in_4bit / 8bit, which only the bitsandbytes quantizers set.
+    expect(stored({ quantType: 'int8' })).toBe('bf16');
+    expect(stored({ quantType: 'gptq' })).toBe('fp32');
+    expect(stored({ quantType: 'awq' })).toBe('fp32');
+    // LLaMA-Factory: get_peft_model with PEFT's default, then its own fp32 upcast (model/adapter.py), and its
+    // preference trainers skip TRL's __init__ (train/dpo/trainer.py line 87). axolotl: transformers' Trainer for SFT,
+    // TRL 1.8's trainers for DPO / KTO / GRPO / reward.
+    for (const objective of ['sft', 'dpo']) expect(stored({ runner: 'llama-factory', objective })).toBe('fp32');
+    expect(stored({ runner: 'axolotl', objective: 'sft' })).toBe('fp32');
+    expect(stored({ runner: 'axolotl', objective: 'dpo' })).toBe('bf16');
+    // A plain LoRA keeps PEFT's fp32 adapters whatever the trainer.
+    expect(adapters({ precision: 'mixed' }).adapterStored).toBe('fp32');
+  });
+
+  it('bf16 QLoRA adapters store 2 B weights and gradients and bf16 AdamW moments; 32-bit bnb states stay fp32', () => {
     // torch/optim/adam.py _init_group: exp_avg = zeros_like(p), so the moments follow the bf16 parameter.
     const q = tech('qlora');
     const t = training({ precision: 'mixed', optimizer: 'adamw' });
     expect(bytesFor(q, t, dist())).toMatchObject({ trainableWeight: 2, gradient: 2, stateElement: 2 });
-    expect(bytesFor(q, t, dist(), 'llama-factory')).toMatchObject({ trainableWeight: 4, stateElement: 4 });
-    // bitsandbytes' 32-bit paged AdamW keeps fp32 states whatever the parameter's dtype.
+    const lf = forwardDtypes(q, t, dist(), 'llama-factory');
+    expect(bytesFor(q, t, dist(), lf)).toMatchObject({ trainableWeight: 4, stateElement: 4 });
     expect(bytesFor(q, training({ precision: 'mixed', optimizer: 'paged_adamw' }), dist()).optimizerPerParam).toBe(8);
-    // LoRA keeps PEFT's fp32 adapters.
     expect(bytesFor(tech('lora'), t, dist())).toMatchObject({ trainableWeight: 4, stateElement: 4 });
   });
 });
@@ -141,6 +167,54 @@ describe('what the forward dtypes change in one layer’s saved tensors', () => 
     const norms = (p: typeof mixed) => p.rows.find((row) => row.tensor.includes('LayerNorm input'))!;
     expect(norms(mixed).tensor).toContain('fp32 under autocast');
     expect(norms(mixed).bytes - norms(bf16).bytes).toBe(llama.normsPerLayer * 2 * h);
+  });
+});
+
+describe('which input an adapter keeps (peft tuners/lora/layer.py, bnb.py, awq.py `_cast_input_dtype`)', () => {
+  const h = llama.hiddenSize;
+  const r = 8;
+  const qlora = (precision: string, quantType = 'nf4', runner: Runner = 'trl') => {
+    const arch = describeArchitecture(llama);
+    const t = tech('qlora', { quantType, rank: r, targets: 'custom', customModules: ['q_proj', 'v_proj'], dropout: 0 });
+    const tr = training({ precision, packing: true });
+    const p = memoryProfile(arch, techniqueParams(arch, t), t, tr, dist(), undefined, 0, undefined, runner);
+    return perLayer(p);
+  };
+  // Each adapted module's row: its input (when it keeps one) and A·x (2·r in bf16 here).
+  const inputs = (p: ReturnType<typeof qlora>) => p.rows.filter((row) => /^[qv]_proj:/.test(row.tensor));
+
+  it('pure fp16 with TRL’s bf16 adapters: PEFT casts the fp16 input to bf16, a copy per module', () => {
+    const rows = inputs(qlora('pure_fp16'));
+    expect(rows.map((row) => row.bytes)).toEqual([2 * h + 2 * r, 2 * h + 2 * r]);
+    expect(rows[0]!.tensor).toContain('input cast to bf16');
+  });
+
+  it('a bitsandbytes base under autocast skips the cast: fp32 adapters keep the bf16 norm output, once', () => {
+    // LLaMA-Factory's mixed QLoRA: fp32 adapters, autocast on; peft bnb.py `requires_conversion = not
+    // torch.is_autocast_enabled()`, and autocast casts only the weight (a cached leaf cast).
+    const rows = inputs(qlora('mixed', 'nf4', 'llama-factory'));
+    expect(rows.map((row) => row.bytes)).toEqual([2 * h + 2 * r, 2 * r]);
+    expect(rows[0]!.tensor).toContain('kept once');
+    // GPTQ's LoRA layer casts whatever the autocast state (peft tuners/lora/gptq.py), so autocast copies it again.
+    expect(inputs(qlora('mixed', 'gptq', 'llama-factory')).map((row) => row.bytes)).toEqual([
+      2 * h + 2 * r,
+      2 * h + 2 * r,
+    ]);
+  });
+
+  it('a shared input is shared within one group of layers (DeepSeek’s dense and MoE layers), not across them', () => {
+    const arch = describeArchitecture(findCatalogModel('DeepSeek-V3')!.spec);
+    const t = tech('lora', { targets: 'all-linear', dropout: 0 });
+    const p = memoryProfile(
+      arch,
+      techniqueParams(arch, t),
+      t,
+      training({ packing: true }),
+      dist({ strategy: 'zero3' }),
+    );
+    const rows = perLayer(p).rows.filter((row) => row.tensor.includes('attention norm output, kept once'));
+    // q_a_proj reads the attention norm's output in the 3 dense layers and in the 58 MoE layers.
+    expect(rows.map((row) => row.tensor.match(/\((\d+) of 61 layers\)/)?.[1]).sort()).toEqual(['3', '58']);
   });
 });
 

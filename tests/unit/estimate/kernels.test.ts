@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG_MODELS } from '../../../shared/catalog/models';
 import { int4BaseRefusal, unsupportedSwitches } from '../../../shared/domain/export-capabilities';
 import { PlanSchema, type PlanInput } from '../../../shared/domain/plan';
-import { estimatePlan } from '../../../shared/estimate/estimate';
+import { estimatePlan, type EstimateOptions } from '../../../shared/estimate/estimate';
 import {
   int4PackedBytes,
   kernelsFor,
@@ -25,14 +25,21 @@ const I = 8192;
 const L = 28;
 const V = 128_256;
 
-function est(training: PlanInput['training'], technique: PlanInput['techniques'] = [{ kind: 'lora' }]) {
-  return estimatePlan({
-    name: 't',
-    model: { source: 'catalog', id: llama.id },
-    techniques: technique,
-    training: { precision: 'pure_bf16', microBatch: 2, seqLen: 2048, packing: true, ...training },
-    hardware: { gpu: { source: 'catalog', id: 'a100-80gb-sxm' } },
-  }).techniques[0]!;
+function est(
+  training: PlanInput['training'],
+  technique: PlanInput['techniques'] = [{ kind: 'lora' }],
+  options: EstimateOptions = {},
+) {
+  return estimatePlan(
+    {
+      name: 't',
+      model: { source: 'catalog', id: llama.id },
+      techniques: technique,
+      training: { precision: 'pure_bf16', microBatch: 2, seqLen: 2048, packing: true, ...training },
+      hardware: { gpu: { source: 'catalog', id: 'a100-80gb-sxm' } },
+    },
+    options,
+  ).techniques[0]!;
 }
 
 describe('GPTQ / AWQ int4 packing (gptqmodel PackableQuantLinear, AutoAWQ WQLinear_GEMM layouts)', () => {
@@ -57,13 +64,16 @@ describe('GPTQ / AWQ int4 packing (gptqmodel PackableQuantLinear, AutoAWQ WQLine
 
   it('keeps every layer’s dequantized 16-bit weights for the backward without checkpointing, one layer with it', () => {
     const perLayer = (2 * h * h + 2 * h * 1024 + 3 * h * I) * 2;
-    const gptq = est({ gradientCheckpointing: false }, [{ kind: 'qlora', quantType: 'gptq' }]);
-    const nf4 = est({ gradientCheckpointing: false }, [{ kind: 'qlora', quantType: 'nf4' }]);
+    // Run as LLaMA-Factory runs it, where both keep PEFT's fp32 adapters (TRL casts only a bitsandbytes model's to
+    // bf16: forward-dtypes.ts), so the bases are the only difference.
+    const lf = { runner: 'llama-factory' } as const;
+    const gptq = est({ gradientCheckpointing: false }, [{ kind: 'qlora', quantType: 'gptq' }], lf);
+    const nf4 = est({ gradientCheckpointing: false }, [{ kind: 'qlora', quantType: 'nf4' }], lf);
     const diffActs = gptq.memory.allocatedBytes - nf4.memory.allocatedBytes;
     const diffWeights = gptq.memory.parts.frozenWeights - nf4.memory.parts.frozenWeights;
     expect(diffActs - diffWeights).toBeCloseTo(L * perLayer, -3);
-    const ckpt = est({ gradientCheckpointing: true }, [{ kind: 'qlora', quantType: 'awq' }]);
-    const ckptNf4 = est({ gradientCheckpointing: true }, [{ kind: 'qlora', quantType: 'nf4' }]);
+    const ckpt = est({ gradientCheckpointing: true }, [{ kind: 'qlora', quantType: 'awq' }], lf);
+    const ckptNf4 = est({ gradientCheckpointing: true }, [{ kind: 'qlora', quantType: 'nf4' }], lf);
     expect(ckpt.memory.allocatedBytes - ckptNf4.memory.allocatedBytes).toBeLessThan(2 * perLayer);
   });
 
@@ -135,9 +145,11 @@ describe('Liger kernels (linkedin/Liger-Kernel ops/*.py, transformers integratio
     const arch = describeArchitecture(llama.spec);
     const chunked = { kernels: 'none' as const, lossKernel: 'chunked' as const, stack: 'trl' as const };
     expect(kernelsFor(arch, chunked)).toBe('liger');
-    expect(kernelsFor(arch, chunked, true, 'llama-factory')).toBe('liger');
-    expect(kernelsFor(arch, chunked, true, 'axolotl')).toBe('none');
-    expect(kernelsFor(arch, chunked, false)).toBe('none'); // DPO and kin do not take the flag
+    expect(kernelsFor(arch, chunked, 'dpo')).toBe('none'); // the TRL script writes the flag for SFT only
+    // LLaMA-Factory writes enable_liger_kernel for every stage; axolotl's chunked loss is its own.
+    for (const objective of ['sft', 'dpo'] as const)
+      expect(kernelsFor(arch, chunked, objective, 'llama-factory')).toBe('liger');
+    expect(kernelsFor(arch, chunked, 'sft', 'axolotl')).toBe('none');
     expect(kernelsFor(arch, { ...chunked, stack: 'torchtune' })).toBe('none');
     expect(kernelsFor(arch, { ...chunked, lossKernel: 'standard' })).toBe('none');
     // The estimate: the chunked plan keeps what the Liger plan keeps per layer, and says why.

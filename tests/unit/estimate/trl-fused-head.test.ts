@@ -53,7 +53,7 @@ describe('TRL fused LM head (stack "trl")', () => {
     const standard = est({ stack: 'trl', lossKernel: 'standard' });
     const chunked = est({ stack: 'trl', lossKernel: 'chunked' });
     expect(chunked.memory.parts.logits).toBe(standard.memory.parts.logits);
-    // use_liger_kernel also applies Liger's layer kernels (kernels.ts chunkedLossAppliesLiger): fewer saved tensors.
+    // use_liger_kernel also applies Liger's layer kernels (kernels.ts ligerFlagForChunkedLoss): fewer saved tensors.
     expect(chunked.memory.parts.activations).toBeLessThan(standard.memory.parts.activations);
     const note = (r: ReturnType<typeof est>) => r.explain.find((e) => e.key === 'memory.logits')!.note!;
     expect(note(chunked)).toMatch(/switches Liger’s fused linear cross-entropy off/);
