@@ -1207,6 +1207,10 @@ export function savedBytesPerTokenPerLayer(
   // keeps act(gate) and up besides. MoE: per active expert.
   const activation = mlpActivation(m);
   const actKeeps = activation === 'gelu_new' ? 4 : 1;
+  // Bytes per I-element the activation keeps. Under CUDA autocast gelu_new's pow runs in fp32 (ATen autocast_mode.h
+  // AT_FORALL_FP32: pow), and everything after it is promoted to fp32: pow keeps an fp32 copy of its input, tanh its
+  // fp32 output, and the last product 0.5·x (16-bit) and 1 + tanh (fp32): 4 + 4 + 2 + 4 B.
+  const actBytes = activation === 'gelu_new' && fwd.autocast ? 4 + 4 + a + 4 : actKeeps * ea;
   const gated = m.mlp === 'gated';
   const perExpert = experts > 1 ? ` × ${experts} active experts` : '';
   if (fusedKernels && gated) {
@@ -1222,15 +1226,15 @@ export function savedBytesPerTokenPerLayer(
       () =>
         `MLP gate${actKeeps > 1 ? ` and ${activation}'s ${actKeeps - 1} intermediates` : ''}, act(gate), ` +
         `up${perExpert}`,
-      experts * (actKeeps + 2) * ea * I,
+      experts * (actBytes + 2 * ea) * I,
     );
   } else {
     add(
       () =>
         `MLP ${activation} ${
           activation === 'relu' ? 'output' : actKeeps > 1 ? `input and ${actKeeps - 1} intermediates` : 'input'
-        }${perExpert}`,
-      experts * actKeeps * ea * I,
+        }${actBytes > actKeeps * ea ? ' (fp32 under autocast)' : ''}${perExpert}`,
+      experts * actBytes * I,
     );
   }
   if (m.moe && m.moe.sharedIntermediateSize > 0) {

@@ -262,3 +262,15 @@ describe('a technique the strategy’s dtypes stop at its first forward', () => 
     expect(warning(plan('ddp', 'pure_bf16'))).toBeUndefined();
   });
 });
+
+describe('gelu_new under CUDA autocast (GPT-2, Phi-2: NewGELUActivation’s Python ops)', () => {
+  it('pow runs in fp32 (AT_FORALL_FP32) and promotes the rest: 4 + 4 + 2 + 4 B per element, not 4 × 2 B', () => {
+    // The CPU's autocast lists no pow, so the Python tier cannot see this; the rule is the CUDA list's.
+    const spec = { ...llama, mlp: 'plain' as const, activation: 'gelu_new' as const };
+    const row = (precision: string) =>
+      perLayer(profile('lora', { precision, packing: true }, {}, spec)).rows.find((r) => r.tensor.startsWith('MLP'))!;
+    expect(row('pure_bf16').bytes).toBe(4 * 2 * llama.intermediateSize);
+    expect(row('mixed').bytes).toBe(14 * llama.intermediateSize);
+    expect(row('mixed').tensor).toContain('fp32 under autocast');
+  });
+});
