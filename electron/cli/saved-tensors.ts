@@ -8,6 +8,8 @@
 import { readTestResults } from './mem-tracker';
 
 export const SAVED_TENSORS_FILE = 'build/out/test-results/saved-tensors.json';
+/** The precision regimes' rows (tests/python/test_saved_tensors_precision.py: autocast, DeepSpeed's cast, fp32). */
+export const SAVED_TENSORS_PRECISION_FILE = 'build/out/test-results/saved-tensors-precision.json';
 
 export interface SavedTensorsRow {
   family: string;
@@ -21,8 +23,13 @@ export interface SavedTensorsResult {
   rows: SavedTensorsRow[];
 }
 
+/** Both Python modules' rows, in one list (null when neither has run). */
 export function readSavedTensors(root: string): SavedTensorsResult | null {
-  return readTestResults<SavedTensorsResult>(root, SAVED_TENSORS_FILE);
+  const parts = [SAVED_TENSORS_FILE, SAVED_TENSORS_PRECISION_FILE]
+    .map((file) => readTestResults<SavedTensorsResult>(root, file))
+    .filter((r): r is SavedTensorsResult => r !== null);
+  if (parts.length === 0) return null;
+  return { about: parts.map((r) => r.about).join('; '), rows: parts.flatMap((r) => r.rows) };
 }
 
 export function savedTensorsLines(result: SavedTensorsResult | null): string[] {
@@ -36,7 +43,7 @@ export function savedTensorsLines(result: SavedTensorsResult | null): string[] {
     `Saved tensors per layer, bytes per token (${result.about}), real transformers class against Tuneplan:`,
     ...result.rows.map(
       (r) =>
-        `  ${`${r.family} ${r.mode}`.padEnd(26)} ` +
+        `  ${`${r.family} ${r.mode}`.padEnd(32)} ` +
         `measured ${Math.round(r.measured).toLocaleString('en-US').padStart(7)} B` +
         `  Tuneplan ${r.tuneplan.toLocaleString('en-US').padStart(7)} B  ` +
         `${(((r.tuneplan - r.measured) / r.measured) * 100).toFixed(1)} %`,

@@ -87,6 +87,22 @@ TECHNIQUES = {
 }
 
 
+RESULTS = Path(__file__).resolve().parents[2] / "build" / "out" / "test-results" / "saved-tensors-precision.json"
+
+
+@pytest.fixture(scope="module")
+def results():
+    """Every per-token comparison of this module, written for `npm run validate` (electron/cli/saved-tensors.ts)."""
+    import transformers
+
+    rows: list[dict] = []
+    yield rows
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    versions = f"torch {torch.__version__}, transformers {transformers.__version__}"
+    about = f"precision regimes, {TOKENS} tokens, CPU ({versions})"
+    RESULTS.write_text(json.dumps({"about": about, "rows": rows}, indent=1))
+
+
 def kept(root: torch.Tensor, params: set[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
     """The tensors the graph behind `root` still holds for its backward, by storage: (bytes, shape)."""
     seen: dict[int, tuple[int, tuple[int, ...]]] = {}
@@ -181,7 +197,9 @@ FAMILIES = ["llama", "phi3", "qwen3", "gemma", "olmo2", "mixtral", "qwen2_moe"]
 
 @pytest.mark.parametrize("regime", list(REGIMES))
 @pytest.mark.parametrize("family", FAMILIES)
-def test_each_precision_regime_keeps_what_the_real_class_keeps(family: str, regime: str, tmp_path: Path) -> None:
+def test_each_precision_regime_keeps_what_the_real_class_keeps(
+    family: str, regime: str, tmp_path: Path, results: list[dict]
+) -> None:
     from transformers import AutoConfig
 
     model_type, keys, targets, tolerance = CASES[family]
@@ -194,6 +212,7 @@ def test_each_precision_regime_keeps_what_the_real_class_keeps(family: str, regi
     ):
         per_token, weights = measured(config, dtype, make_peft, autocast, cast_adapters and make_peft is not None)
         predicted, _ = tuneplan_per_layer(config, technique, sections, tmp_path / mode)
+        results.append({"family": family, "mode": f"{mode}, {regime}", "measured": per_token, "tuneplan": predicted})
         compare(f"{family} {mode} {regime}", predicted, per_token, tolerance)
         if mode == "full" and regime == "mixed":
             # fp32 weights under autocast: every linear layer keeps autocast's bf16 copy of its weight for its input's
@@ -213,7 +232,9 @@ def test_each_precision_regime_keeps_what_the_real_class_keeps(family: str, regi
 
 @pytest.mark.parametrize("regime", ["pure_bf16", *REGIMES])
 @pytest.mark.parametrize("technique", list(TECHNIQUES))
-def test_each_peft_method_keeps_what_peft_keeps(technique: str, regime: str, tmp_path: Path) -> None:
+def test_each_peft_method_keeps_what_peft_keeps(
+    technique: str, regime: str, tmp_path: Path, results: list[dict]
+) -> None:
     from transformers import AutoConfig
 
     config = AutoConfig.for_model("llama", **DENSE)
@@ -230,6 +251,7 @@ def test_each_peft_method_keeps_what_peft_keeps(technique: str, regime: str, tmp
         sections, _, dtype, autocast, cast = REGIMES[regime]
     per_token, weights = measured(config, dtype, make_config, autocast, cast)
     predicted, activations = tuneplan_per_layer(config, plan_technique, sections, tmp_path)
+    results.append({"family": "llama", "mode": f"{technique}, {regime}", "measured": per_token, "tuneplan": predicted})
     compare(f"{technique} {regime}", predicted, per_token, 0.01)
     if technique == "loha":
         # F.linear(x, ΔW) keeps each module's whole delta weight, out × in, in the dtype it was built in (bf16 under

@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SAVED_TENSORS_FILE, readSavedTensors, savedTensorsLines } from '../../electron/cli/saved-tensors';
+import {
+  SAVED_TENSORS_FILE,
+  SAVED_TENSORS_PRECISION_FILE,
+  readSavedTensors,
+  savedTensorsLines,
+} from '../../electron/cli/saved-tensors';
 
 describe("validate's saved-tensors-per-layer section", () => {
   it('says how to produce the comparison when the Python tier has not written it', () => {
@@ -29,6 +34,16 @@ describe("validate's saved-tensors-per-layer section", () => {
       expect(lines[1]).toMatch(/llama lora +measured +5,016 B +Tuneplan +5,016 B +0\.0 %$/);
       expect(lines[2]).toMatch(/gptj full .* -1\.9 %$/);
       expect(lines[3]).toBe('  2 comparisons, worst 1.9 %');
+      // The precision regimes' module writes its own file; validate prints both modules' rows as one list.
+      const mixed = [{ family: 'llama', mode: 'full, mixed', measured: 6936, tuneplan: 7000 }];
+      fs.writeFileSync(
+        path.join(root, SAVED_TENSORS_PRECISION_FILE),
+        JSON.stringify({ about: 'mixed precision', rows: mixed }),
+      );
+      const both = savedTensorsLines(readSavedTensors(root));
+      expect(both[0]).toContain('(one layer; mixed precision)');
+      expect(both[3]).toMatch(/llama full, mixed +measured +6,936 B +Tuneplan +7,000 B +0\.9 %$/);
+      expect(both[4]).toBe('  3 comparisons, worst 1.9 %');
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
