@@ -982,7 +982,7 @@ export function savedBytesPerTokenPerLayer(
   keysPerQuery: number,
   rows?: Array<{ tensor: string; bytes: number }>,
 ): number {
-  const { arch, technique, training, params } = profile;
+  const { arch, technique, training } = profile;
   const m = arch.spec;
   const a = profile.bytes.activation;
   const h = m.hiddenSize;
@@ -1283,7 +1283,34 @@ export function savedBytesPerTokenPerLayer(
     if (m.moe) add('router input (its weight gradient)', (m.mla && !fwd.autocast ? 4 : a) * h);
   }
 
-  // PEFT layers.
+  // PEFT layers: a function of the profile alone, built once per profile (adapterRowsOf).
+  for (const row of adapterRowsOf(profile)) add(row.tensor, row.bytes);
+  return total;
+}
+
+/**
+ * The PEFT layers' rows of savedBytesPerTokenPerLayer: they depend on the profile only, not on the batch, so they are
+ * built once per profile (memoryAt's copies with another sequence length share its params and forward dtypes).
+ */
+const ADAPTER_ROWS = new WeakMap<
+  TechniqueParams,
+  { forward: ForwardDtypes; rows: Array<{ tensor: () => string; bytes: number }> }
+>();
+
+function adapterRowsOf(profile: MemoryProfile): Array<{ tensor: () => string; bytes: number }> {
+  const fwd = forwardOf(profile);
+  const cached = ADAPTER_ROWS.get(profile.params);
+  if (cached && cached.forward === fwd) return cached.rows;
+  const rows: Array<{ tensor: () => string; bytes: number }> = [];
+  const add = (tensor: string | (() => string), bytes: number) => {
+    if (bytes > 0) rows.push({ tensor: typeof tensor === 'function' ? tensor : () => tensor, bytes });
+  };
+  const { arch, technique, params } = profile;
+  const m = arch.spec;
+  const a = profile.bytes.activation;
+  const qW = arch.qWidth;
+  const normOut = normOutputBytes(profile);
+  const eager = eagerAttention(profile);
   // nn.Dropout with p = 0 returns its input (ATen Dropout.cpp `_dropout`: `if (p == 0 || !train ...) return input`):
   // no mask where the objective's trainer disables dropout (objective.ts disablesDropout). LoHa's dropout is a rank
   // dropout over its weight (peft tuners/loha/layer.py get_delta_weight: a mask per output row, not per token).
@@ -1296,11 +1323,14 @@ export function savedBytesPerTokenPerLayer(
   // Each adapted module counts in the layers that have it (AdaptedModule.layers: an encoder-decoder's encoder and
   // decoder modules, DeepSeek's dense-layer MLP), averaged over the model's layers.
   let share = 1;
-  const perModule = (mod: LinearModule, what: string, bytes: number) =>
+  // Labels are built only when shown (rows cached per profile): each captures its module's share.
+  const perModule = (mod: LinearModule, what: () => string, bytes: number) => {
+    const sh = share;
     add(
-      () => `${mod.name}: ${what}${share < 1 ? ` (${Math.round(share * m.numLayers)} of ${m.numLayers} layers)` : ''}`,
-      bytes * mod.activeCount * share,
+      () => `${mod.name}: ${what()}${sh < 1 ? ` (${Math.round(sh * m.numLayers)} of ${m.numLayers} layers)` : ''}`,
+      bytes * mod.activeCount * sh,
     );
+  };
   // The tensor an adapter's first matmul keeps, by what it reads (adapterInputKey). PEFT casts the input to the
   // adapter's dtype (`_cast_input_dtype`, a new tensor when the dtypes differ) — except its bitsandbytes and AWQ
   // layers under autocast (peft tuners/lora/bnb.py and awq.py: `requires_conversion = not
@@ -1325,7 +1355,10 @@ export function savedBytesPerTokenPerLayer(
     sharedInputs.add(`${group}:${key}`);
     return { bytes: xBytes * mod.in, what: `input (the ${key}, kept once)` };
   };
-  const label = (parts: string[]) => parts.filter((p) => p !== '').join(', ');
+  const label =
+    (...parts: string[]) =>
+    () =>
+      parts.filter((p) => p !== '').join(', ');
   if (LORA_FAMILY.includes(technique.kind)) {
     const r = technique.rank;
     const rName = rBytes === 4 ? 'fp32' : '16-bit';
@@ -1337,16 +1370,16 @@ export function savedBytesPerTokenPerLayer(
       switch (technique.kind) {
         case 'lora_fa':
           // A is frozen: the input is not needed, only A·x for B's gradient.
-          perModule(mod, label([`A·x for B (${rName})`, maskLabel]), rBytes * r + mask);
+          perModule(mod, label(`A·x for B (${rName})`, maskLabel), rBytes * r + mask);
           break;
         case 'vera':
           // The shared A and B are frozen buffers: λ_d's gradient reads A·x, λ_b's the projection through B.
-          perModule(mod, label([`projections for λ_d, λ_b (${rName})`, maskLabel]), rBytes * (r + mod.out) + mask);
+          perModule(mod, label(`projections for λ_d, λ_b (${rName})`, maskLabel), rBytes * (r + mod.out) + mask);
           break;
         case 'loha': {
           // F.linear(x, ΔW) keeps the input for ΔW's gradient; ΔW itself is kept per layer (adapterSavedWeights).
           const x = adapterInput(mod, deltaDtype, group);
-          if (x.bytes > 0) perModule(mod, x.what, x.bytes);
+          if (x.bytes > 0) perModule(mod, label(x.what), x.bytes);
           break;
         }
         case 'dora': {
@@ -1355,14 +1388,14 @@ export function savedBytesPerTokenPerLayer(
           const x = adapterInput(mod, adapterDtype, group);
           perModule(
             mod,
-            label([x.what, `A·x (${rName})`, maskLabel, 'base and LoRA results']),
+            label(x.what, `A·x (${rName})`, maskLabel, 'base and LoRA results'),
             x.bytes + rBytes * r + mask + (a + rBytes) * mod.out,
           );
           break;
         }
         default: {
           const x = adapterInput(mod, adapterDtype, group);
-          perModule(mod, label([x.what, maskLabel, `A·x (${rName})`]), x.bytes + rBytes * r + mask);
+          perModule(mod, label(x.what, maskLabel, `A·x (${rName})`), x.bytes + rBytes * r + mask);
         }
       }
     }
@@ -1374,7 +1407,7 @@ export function savedBytesPerTokenPerLayer(
       // (a plain multiply, not an autocast op); the others scale the base output.
       perModule(
         mod,
-        ff ? `input cast to the vector's dtype (scaled input)` : 'base output (scaled output)',
+        () => (ff ? `input cast to the vector's dtype (scaled input)` : 'base output (scaled output)'),
         ff ? DTYPE_BYTES[adapterDtype] * mod.in : a * mod.out,
       );
     }
@@ -1382,7 +1415,8 @@ export function savedBytesPerTokenPerLayer(
     const n = technique.virtualTokens;
     add('adapter attention: scores fp32 + probabilities + output', m.numHeads * n * (4 + a) + a * qW);
   }
-  return total;
+  ADAPTER_ROWS.set(profile.params, { forward: fwd, rows });
+  return rows;
 }
 
 /**

@@ -274,3 +274,19 @@ describe('gelu_new under CUDA autocast (GPT-2, Phi-2: NewGELUActivation’s Pyth
     expect(row('mixed').tensor).toContain('fp32 under autocast');
   });
 });
+
+describe('the adapter rows are built once per profile, never shared between profiles', () => {
+  it('two profiles of one technique’s params (the recommendation sweep reuses them) keep their own rows', () => {
+    // memory.ts adapterRowsOf caches by params and checks the forward dtypes' identity.
+    const arch = describeArchitecture(llama);
+    const t = tech('lora', { targets: 'custom', customModules: ['q_proj', 'v_proj'], dropout: 0 });
+    const params = techniqueParams(arch, t);
+    const at = (precision: string) =>
+      savedBytesPerTokenPerLayer(memoryProfile(arch, params, t, training({ precision, packing: true }), dist()), 1, 1);
+    const bf16 = at('pure_bf16');
+    const mixed = at('mixed');
+    expect(bf16).not.toBe(mixed);
+    expect(at('pure_bf16')).toBe(bf16);
+    expect(at('mixed')).toBe(mixed);
+  });
+});
