@@ -349,8 +349,8 @@ export const SOURCES = {
   mixedPrecisionDtypes: s(
     'mixedPrecisionDtypes',
     "Who decides the forward's dtypes: accelerate's native AMP (off under DeepSpeed: accelerator.py), DeepSpeed's " +
-      'parameter cast (runtime/engine.py _cast_module_mixed_precision), TRL casting QLoRA adapters to bf16 ' +
-      '(trainer/sft_trainer.py), LLaMA-Factory keeping pure_bf16 adapters in bf16 (model/adapter.py init_adapter)',
+      'parameter cast (runtime/engine.py _cast_module_mixed_precision), TRL casting bitsandbytes QLoRA adapters to ' +
+      "bf16 (trainer/sft_trainer.py), LLaMA-Factory building them with PEFT's fp32 default (model/adapter.py)",
     'https://github.com/huggingface/accelerate/blob/v1.15.0/src/accelerate/accelerator.py',
     '2026-11',
   ),

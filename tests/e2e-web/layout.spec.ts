@@ -162,6 +162,19 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.screenshot({
         path: path.join(SHOTS_DIR, `explain-first-step-${size.width}x${size.height}-${scheme}.png`),
       });
+
+      // Mixed precision: a full fine-tune's fp32 weights run under autocast, and the activations explanation says
+      // what that keeps (shared/estimate/forward-dtypes.ts).
+      await page.getByLabel('Precision').selectOption('mixed');
+      await page.getByRole('tab', { name: 'Compare' }).click();
+      await table.locator('tr[data-row="memory"] td[data-technique="full"]').getByRole('button').click();
+      const autocast = page.locator('.explain').getByText(/fp32 weights run under torch\.autocast/);
+      await autocast.scrollIntoViewIfNeeded();
+      await expect(autocast).toBeVisible();
+      await noHorizontalOverflow(page);
+      await page.screenshot({
+        path: path.join(SHOTS_DIR, `explain-autocast-${size.width}x${size.height}-${scheme}.png`),
+      });
     });
   }
 }
