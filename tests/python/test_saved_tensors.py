@@ -126,17 +126,22 @@ CASES: dict[str, tuple[str, dict, list[str], float]] = {
 RESULTS = Path(__file__).resolve().parents[2] / "build" / "out" / "test-results" / "saved-tensors.json"
 
 
-@pytest.fixture(scope="module")
-def results():
-    """Every comparison of this module, written for `npm run validate` (electron/cli/saved-tensors.ts) at the end."""
+def collect_results(path: Path, about: str):
+    """A module's comparisons: yields the list its tests append to, then writes it for `npm run validate`
+    (electron/cli/saved-tensors.ts) with the library versions that produced it."""
     import transformers
 
     rows: list[dict] = []
     yield rows
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     versions = f"torch {torch.__version__}, transformers {transformers.__version__}"
-    about = f"one layer, {TOKENS} tokens, bf16, CPU ({versions})"
-    RESULTS.write_text(json.dumps({"about": about, "rows": rows}, indent=1))
+    path.write_text(json.dumps({"about": f"{about} ({versions})", "rows": rows}, indent=1))
+
+
+@pytest.fixture(scope="module")
+def results():
+    """Every comparison of this module, written for `npm run validate` (electron/cli/saved-tensors.ts) at the end."""
+    yield from collect_results(RESULTS, f"one layer, {TOKENS} tokens, bf16, CPU")
 
 
 def build(config, layers: int, targets: list[str] | None):

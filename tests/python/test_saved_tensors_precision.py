@@ -33,7 +33,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from test_saved_tensors import CASES, DENSE, RANK  # noqa: E402
+from test_saved_tensors import CASES, DENSE, RANK, collect_results  # noqa: E402
 from tuneplan_cli import node, plan_from_config, run_cli  # noqa: E402
 
 if node() is None:
@@ -93,14 +93,7 @@ RESULTS = Path(__file__).resolve().parents[2] / "build" / "out" / "test-results"
 @pytest.fixture(scope="module")
 def results():
     """Every per-token comparison of this module, written for `npm run validate` (electron/cli/saved-tensors.ts)."""
-    import transformers
-
-    rows: list[dict] = []
-    yield rows
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    versions = f"torch {torch.__version__}, transformers {transformers.__version__}"
-    about = f"precision regimes, {TOKENS} tokens, CPU ({versions})"
-    RESULTS.write_text(json.dumps({"about": about, "rows": rows}, indent=1))
+    yield from collect_results(RESULTS, f"precision regimes, {TOKENS} tokens, CPU")
 
 
 def kept(root: torch.Tensor, params: set[int]) -> dict[int, tuple[int, tuple[int, ...]]]:
